@@ -1,0 +1,57 @@
+/**
+ * Who is asking. A user principal comes from an API token; the system principal is the operator at the
+ * host's shell (`estf users add`, seeds), trusted to manage structure but shown no content.
+ */
+
+export const ROLES = ['VIEWER', 'ANALYST', 'COORDINATOR', 'ORG_ADMIN', 'AUDITOR', 'HUB_ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PARTNER_KINDS = ['COUNTY', 'SECRETARY_OF_STATE', 'CAL_OES', 'CISA', 'FBI', 'CHP', 'EI_ISAC', 'CDT', 'OTHER'] as const;
+export type PartnerKind = (typeof PARTNER_KINDS)[number];
+
+/** Partner kinds whose organizations are law enforcement (access-policy.md, LES rule). */
+export const LAW_ENFORCEMENT_KINDS: ReadonlySet<PartnerKind> = new Set(['FBI', 'CHP']);
+
+export interface PrincipalOrganization {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly kind: PartnerKind;
+}
+
+export interface RequestMeta {
+  readonly requestId: string | null;
+  readonly clientAddress: string | null;
+}
+
+export interface UserPrincipal extends RequestMeta {
+  readonly kind: 'user';
+  readonly userId: string;
+  readonly email: string;
+  readonly name: string;
+  readonly roles: ReadonlySet<Role>;
+  readonly organization: PrincipalOrganization;
+  readonly isCoordinatorOrg: boolean;
+  readonly isLawEnforcementOrg: boolean;
+  readonly tokenPrefix: string | null;
+}
+
+export interface SystemPrincipal extends RequestMeta {
+  readonly kind: 'system';
+  /** What acts: 'cli' for an operator's command, 'seed', 'worker'. */
+  readonly name: string;
+}
+
+export type Principal = UserPrincipal | SystemPrincipal;
+
+export function systemPrincipal(name: string): SystemPrincipal {
+  return { kind: 'system', name, requestId: null, clientAddress: null };
+}
+
+export function hasRole(p: Principal, role: Role): boolean {
+  return p.kind === 'user' && p.roles.has(role);
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import { systemPrincipal } from '../access/principal.js';
+import type { Config } from '../config.js';
+import type { Db } from '../infra/db.js';
+import { createServices } from '../graphql/services.js';
+import { verifyAuditChain } from '../modules/audit/audit.repository.js';
+
+type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const fmt = (d: Date | null) => (d ? d.toISOString().replace('.000Z', 'Z') : '-');
+
+/** The operator's commands. They act as the system principal: whoever runs them owns the host. */
+export function registerCommands(program: Command, withDatabase: WithDatabase): void {
+  const cli = systemPrincipal('cli');
+
+  const users = program.command('users').description('manage users');
+  users
+    .command('add')
+    .description('add a user to an organization')
+    .requiredOption('--email <email>', "the user's e-mail address")
+    .requiredOption('--name <name>', "the user's full name")
+    .requiredOption('--org <slug>', 'the organization slug, e.g. county-los-angeles')
+    .requiredOption('--roles <roles>', 'comma-separated roles: VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN')
+    .action((o: { email: string; name: string; org: string; roles: string }) =>
+      withDatabase(async (db, config) => {
+        const svc = createServices({ db, config });
+        const u = await svc.identity.createUser(cli, { email: o.email, name: o.name, organization: o.org, roles: o.roles.split(',') });
+        out(`added ${u.email} (${u.roles.join(', ')}) to ${o.org}`);
+      }),
+    );
+  users
+    .command('list')
+    .description('list users')
+    .option('--org <slug>', 'only this organization')
+    .action((o: { org?: string }) =>
+      withDatabase(async (db, config) => {
+        const svc = createServices({ db, config });
+        const list = await svc.identity.listOrganizationUsers(cli, o.org ?? null);
+        const orgs = new Map((await svc.identity.userOrganizations(list)).map((x) => [x.id, x.slug]));
+        for (const u of list) {
+          out([u.email.padEnd(44), (orgs.get(u.organization_id) ?? '').padEnd(26), u.roles.join(',').padEnd(24), u.active ? 'active' : 'deactivated'].join(' '));
+        }
+      }),
+    );
+  users
+    .command('deactivate')
+    .description("deactivate a user: their tokens stop working at once")
+    .requiredOption('--email <email>', "the user's e-mail address")
+    .action((o: { email: string }) =>
+      withDatabase(async (db, config) => {
+        const u = await createServices({ db, config }).identity.deactivateUser(cli, o.email);
+        out(`deactivated ${u.email}`);
+      }),
+    );
+
+  const token = program.command('token').description('manage API tokens');
+  token
+    .command('issue')
+    .description('issue an API token; prints the token, and only the token')
+    .requiredOption('--email <email>', 'whose token')
+    .option('--expires <lifetime>', 'lifetime such as 90d, 12h or 2w (default: no expiry)')
+    .option('--name <label>', 'a label, e.g. siem-integration')
+    .action((o: { email: string; expires?: string; name?: string }) =>
+      withDatabase(async (db, config) => {
+        const { token: t } = await createServices({ db, config }).identity.issueApiToken(cli, {
+          email: o.email,
+          name: o.name ?? null,
+          expiresIn: o.expires ?? null,
+        });
+        out(t);
+      }),
+    );
+  token
+    .command('list')
+    .description("list a user's tokens")
+    .requiredOption('--email <email>', 'whose tokens')
+    .action((o: { email: string }) =>
+      withDatabase(async (db, config) => {
+        const list = await createServices({ db, config }).identity.listApiTokens(cli, o.email);
+        out(['prefix'.padEnd(14), 'name'.padEnd(20), 'created'.padEnd(21), 'expires'.padEnd(21), 'last used'.padEnd(21), 'revoked'].join(' '));
+        for (const t of list) {
+          out([t.prefix.padEnd(14), (t.name || '-').padEnd(20), fmt(t.created_at).padEnd(21), fmt(t.expires_at).padEnd(21), fmt(t.last_used_at).padEnd(21), fmt(t.revoked_at)].join(' '));
+        }
+      }),
+    );
+  token
+    .command('revoke')
+    .description('revoke a token by its prefix (as shown by token list)')
+    .argument('<prefix>', 'the token prefix, e.g. estf_AbCd1234')
+    .action((prefix: string) =>
+      withDatabase(async (db, config) => {
+        const t = await createServices({ db, config }).identity.revokeApiToken(cli, prefix);
+        out(`revoked ${t.prefix}`);
+      }),
+    );
+
+  const audit = program.command('audit').description('the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('walk the hash chain; prints "ok <n> entries" or the first broken entry')
+    .action(() =>
+      withDatabase(async (db) => {
+        const r = await verifyAuditChain(db);
+        if (r.ok) {
+          out(`ok ${r.entries} entries`);
+        } else {
+          out(`broken at entry ${r.brokenSeq}: ${r.reason} (${r.entries} entries verified before it)`);
+          process.exitCode = 1;
+        }
+      }),
+    );
+}

@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The hub's configuration: the environment parsed once, at start, into one frozen object.
+ * Every invalid value is reported together so that a bad deploy fails at start with the whole list.
+ */
+
+const booleanFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'must be true or false (1/0, yes/no, on/off)' })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)?$/, { message: 'must be a duration such as 500ms, 30s, 5m or 1h' })
+  .transform((v) => {
+    const m = /^(\d+)(ms|s|m|h)?$/.exec(v)!;
+    const n = Number(m[1]);
+    const unit = m[2] ?? 'ms';
+    return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
+  });
+
+const urlWithProtocols = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` },
+  );
+
+const envSchema = z.object({
+  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
+  PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535, 'must be a port number (0-65535)').default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: urlWithProtocols(['http:', 'https:']).optional(),
+  ESTF_DATA_DIR: z.string().min(1).default('./.data'),
+  ESTF_DEMO: booleanFlag.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
+  GRAPHQL_INTROSPECTION: booleanFlag.optional(),
+  ESTF_COORDINATOR_ORGS: z
+    .string()
+    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, { message: 'must be a comma-separated list of organization slugs' })
+    .default('sos,cal-oes'),
+  ESTF_QUEUE_PREFIX: z.string().min(1).default('{estf}'),
+  ESTF_RECONCILE_INTERVAL: durationMs.default(30_000),
+  ESTF_OUTBOX_POLL_INTERVAL: durationMs.default(1_000),
+  ESTF_SHUTDOWN_TIMEOUT: durationMs.default(10_000),
+});
+
+export type Environment = 'development' | 'production' | 'test';
+
+export interface Config {
+  readonly env: Environment;
+  readonly database: { readonly url: string | undefined; readonly embedded: boolean };
+  readonly redis: { readonly url: string; readonly isDefault: boolean };
+  readonly http: { readonly port: number; readonly host: string; readonly publicUrl: string };
+  readonly dataDir: string;
+  readonly demo: boolean;
+  readonly logLevel: string;
+  readonly graphql: { readonly graphiql: boolean; readonly introspection: boolean; readonly maskErrors: boolean };
+  readonly coordinatorOrgSlugs: readonly string[];
+  readonly queuePrefix: string;
+  readonly intervals: { readonly reconcileMs: number; readonly outboxPollMs: number; readonly shutdownTimeoutMs: number };
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default) into the hub's Config; throws ConfigError listing every problem. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset: `FOO= npm start` should not be a validation error.
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${describeValue(env, i.path)}`));
+  }
+  const e = parsed.data;
+  const embedded = e.DATABASE_URL === undefined;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = path.resolve(e.ESTF_DATA_DIR);
+  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    database: Object.freeze({ url: e.DATABASE_URL, embedded }),
+    redis: Object.freeze({ url: e.REDIS_URL ?? DEFAULT_REDIS_URL, isDefault: e.REDIS_URL === undefined }),
+    http: Object.freeze({
+      port: e.PORT,
+      host: e.HOST,
+      publicUrl: (e.PUBLIC_URL ?? `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${e.PORT}`).replace(/\/$/, ''),
+    }),
+    dataDir,
+    demo: e.ESTF_DEMO ?? embedded,
+    logLevel: e.LOG_LEVEL,
+    graphql: Object.freeze({
+      graphiql: !production,
+      introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+      maskErrors: e.NODE_ENV !== 'development',
+    }),
+    coordinatorOrgSlugs: Object.freeze(e.ESTF_COORDINATOR_ORGS.split(',')),
+    queuePrefix: e.ESTF_QUEUE_PREFIX,
+    intervals: Object.freeze({
+      reconcileMs: e.ESTF_RECONCILE_INTERVAL,
+      outboxPollMs: e.ESTF_OUTBOX_POLL_INTERVAL,
+      shutdownTimeoutMs: e.ESTF_SHUTDOWN_TIMEOUT,
+    }),
+  });
+}
+
+function describeValue(env: Record<string, string | undefined>, p: PropertyKey[]): string {
+  const key = String(p[0]);
+  const value = env[key];
+  if (value === undefined) return '';
+  // Never echo credentials from connection URLs back into logs.
+  const shown = /URL$/.test(key) ? value.replace(/\/\/[^@/]*@/, '//***@') : value;
+  return ` (got "${shown}")`;
+}

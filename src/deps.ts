@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { createDb, type Db } from './infra/db.js';
+import { openEmbeddedPostgres } from './infra/embedded-postgres.js';
+import type { Logger } from './infra/logger.js';
+import { migrate } from './infra/migrate.js';
+import { createQueues, type Queues } from './infra/queues.js';
+import { createRedis, createWorkerRedis } from './infra/redis.js';
+import { createServices, type Services } from './graphql/services.js';
+import { seedDemoUsers } from './modules/identity/demo.seed.js';
+import { seedPartners } from './modules/partners/partners.seed.js';
+
+/**
+ * All wiring in one place: a process builds its dependencies here, from the config, and nowhere else.
+ */
+
+export interface DatabaseHandle {
+  url: string;
+  db: Db;
+  /** Closes the pool, then stops the embedded server if this process started it. */
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config, logger: Logger, opts: { poolSize?: number } = {}): Promise<DatabaseHandle> {
+  const embedded = config.database.embedded ? await openEmbeddedPostgres(config.dataDir, logger) : null;
+  const url = embedded?.url ?? config.database.url!;
+  const db = createDb(url, { max: opts.poolSize ?? 10 });
+  return {
+    url,
+    db,
+    close: async () => {
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Migrations, the partner directory and (ESTF_DEMO) demo users: what every process needs before work. */
+export async function prepareDatabase(db: Db, config: Config, logger: Logger): Promise<void> {
+  const result = await migrate(db, 'latest');
+  const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  await seedPartners(db);
+  if (config.demo) {
+    const { created } = await seedDemoUsers(db);
+    if (created > 0) logger.info({ created }, 'demo users seeded');
+  }
+}
+
+export interface HubDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  databaseUrl: string;
+  /** Commands (readiness, queue producers). */
+  redis: Redis;
+  /** Blocking connections for BullMQ workers (maxRetriesPerRequest: null). */
+  workerRedis: Redis;
+  queues: Queues;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export function createDeps(config: Config, logger: Logger, database: { url: string; db: Db }, redisUrl: string): HubDeps {
+  const redis = createRedis(redisUrl, logger);
+  const workerRedis = createWorkerRedis(redisUrl, logger);
+  const queues = createQueues(redis, config.queuePrefix);
+  const services = createServices({ db: database.db, config });
+  return {
+    config,
+    logger,
+    db: database.db,
+    databaseUrl: database.url,
+    redis,
+    workerRedis,
+    queues,
+    services,
+    async close() {
+      await queues.close();
+      await Promise.all([redis.quit().catch(() => redis.disconnect()), workerRedis.quit().catch(() => workerRedis.disconnect())]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Expected failures, each with a stable `extensions.code` that clients branch on. Anything else thrown
+ * is an internal error: Yoga masks it and the hub logs it with the request id.
+ */
+
+export class UnauthenticatedError extends GraphQLError {
+  constructor(message = 'Authentication required: send Authorization: Bearer estf_…') {
+    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
+
+export class ForbiddenError extends GraphQLError {
+  constructor(message = 'You are not allowed to do this.') {
+    super(message, { extensions: { code: 'FORBIDDEN' } });
+  }
+}
+
+/** Also what an object the principal may not see looks like: existence itself is sensitive. */
+export class NotFoundError extends GraphQLError {
+  constructor(what: string, id?: string) {
+    super(id === undefined ? `${what} not found.` : `${what} ${JSON.stringify(id)} not found.`, { extensions: { code: 'NOT_FOUND' } });
+  }
+}
+
+export class InputError extends GraphQLError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field } });
+  }
+}
+
+export class ConflictError extends GraphQLError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code: 'CONFLICT', ...extra } });
+  }
+}
+
+export function isExpectedError(err: unknown): err is GraphQLError {
+  return (
+    err instanceof UnauthenticatedError ||
+    err instanceof ForbiddenError ||
+    err instanceof NotFoundError ||
+    err instanceof InputError ||
+    err instanceof ConflictError
+  );
+}

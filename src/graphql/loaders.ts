@@ -1,0 +1,26 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../infra/db.js';
+import { findOrganizationsByIds, listDutiesOf, type DutyRow, type OrganizationRow } from '../modules/partners/partners.repository.js';
+import { findUsersByIds, type UserRow } from '../modules/identity/identity.repository.js';
+
+/** Per-request batch loaders: a list of 65 organizations asks for their duties in one query, not 65. */
+export function createLoaders(db: Db) {
+  return {
+    organizationById: new DataLoader<string, OrganizationRow | undefined>(async (ids) => {
+      const rows = await findOrganizationsByIds(db, ids);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id));
+    }),
+    dutiesByOrganizationId: new DataLoader<string, DutyRow[]>(async (ids) => {
+      const rows = await listDutiesOf(db, ids);
+      return ids.map((id) => rows.filter((r) => r.organization_id === id));
+    }),
+    userById: new DataLoader<string, UserRow | undefined>(async (ids) => {
+      const rows = await findUsersByIds(db, ids);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id));
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,87 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Config } from './config.js';
+import { createDeps, openDatabase, prepareDatabase, type DatabaseHandle, type HubDeps } from './deps.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './infra/logger.js';
+import { ensureRedis, warnUnlessNoEviction, type RedisHandle } from './infra/redis.js';
+import { startWorkers, type RunningWorkers } from '../workers/index.js';
+
+export interface HubOptions {
+  api: boolean;
+  workers: boolean;
+}
+
+export interface RunningHub {
+  deps: HubDeps;
+  /** The port the API listens on (null without the API). */
+  port: number | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the API and/or the workers against one database and one Redis. */
+export async function startHub(config: Config, logger: Logger, opts: HubOptions): Promise<RunningHub> {
+  const started = performance.now();
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err) => logger.error({ err }, 'error during shutdown'));
+  };
+  try {
+    const database: DatabaseHandle = await openDatabase(config, logger);
+    cleanups.push(() => database.close());
+    await prepareDatabase(database.db, config, logger);
+
+    const redisHandle: RedisHandle = await ensureRedis(config.redis.url, config.redis.isDefault, config.dataDir, logger);
+    cleanups.push(() => redisHandle.stop());
+
+    const deps = createDeps(config, logger, database, redisHandle.url);
+    cleanups.push(() => deps.close());
+    await warnUnlessNoEviction(deps.redis, logger);
+
+    let workers: RunningWorkers | null = null;
+    if (opts.workers) {
+      workers = await startWorkers(deps);
+      cleanups.push(() => workers!.close());
+    }
+
+    let server: Server | null = null;
+    let port: number | null = null;
+    if (opts.api) {
+      const app = createApp(deps);
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolve(s as Server)) as Server;
+        s.once('error', reject);
+      });
+      port = (server.address() as { port: number }).port;
+      cleanups.push(() => closeServer(server!));
+    }
+
+    logger.info({ ms: Math.round(performance.now() - started), api: opts.api, workers: opts.workers, port }, 'hub ready');
+    return { deps, port, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Stops accepting connections, lets requests in flight finish, then closes idle keep-alive sockets. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+export function readyBanner(config: Config, port: number | null, workers: boolean): string {
+  const base = port === null ? null : config.http.publicUrl.replace(/:\d+$/, `:${port}`);
+  const lines = [`ESTF Hub is ready${workers ? (port === null ? ' (workers only)' : ' (API and workers)') : ' (API only)'}.`];
+  if (base) {
+    lines.push(`  GraphQL:  ${base}/graphql${config.graphql.graphiql ? '   (GraphiQL in your browser)' : ''}`);
+    lines.push(`  Health:   ${base}/readyz`);
+  }
+  if (config.demo) lines.push('  A token:  npx estf token issue --email analyst@county-los-angeles.example');
+  else lines.push('  A token:  npx estf users add … then npx estf token issue --email <user>');
+  return lines.join('\n');
+}
+
+export type { Logger };

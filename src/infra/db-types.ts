@@ -1,0 +1,95 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The database as Kysely sees it. Hand-written next to the migrations: a migration that adds a table
+ * adds its interface here. Each module owns the tables it writes.
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  kind: string;
+  fips: string | null;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface DutiesTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  description: Generated<string>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  organization_id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  active: Generated<boolean>;
+  deactivated_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  name: Generated<string>;
+  prefix: string;
+  token_hash: Buffer;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: Timestamp;
+  actor_user_id: string | null;
+  actor_email: string | null;
+  actor_organization_id: string | null;
+  actor_organization_slug: string | null;
+  token_prefix: string | null;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  change: unknown | null;
+  request_id: string | null;
+  client_address: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  topic: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: CreatedAt;
+  published_at: Timestamp | null;
+}
+
+export interface WorkerHeartbeatsTable {
+  worker_id: string;
+  hostname: string;
+  pid: number;
+  started_at: Timestamp;
+  last_beat_at: Timestamp;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  duties: DutiesTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  outbox: OutboxTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
+}

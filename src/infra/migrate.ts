@@ -1,0 +1,50 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileMigrationProvider, Migrator, sql, type MigrationResultSet } from 'kysely';
+import type { Db } from './db.js';
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+// One key for every estf process: several processes starting together migrate one at a time.
+const MIGRATION_LOCK_KEY = 7_364_001;
+
+export type MigrationDirection = 'up' | 'down' | 'latest';
+
+export interface MigrationStatus {
+  name: string;
+  executedAt: Date | null;
+}
+
+function migrator(db: Db): Migrator {
+  return new Migrator({
+    db,
+    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+  });
+}
+
+/** Runs migrations under a PostgreSQL advisory lock held on one connection for the whole run. */
+export async function migrate(db: Db, direction: MigrationDirection = 'latest'): Promise<MigrationResultSet> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      const m = migrator(conn as unknown as Db);
+      const result =
+        direction === 'latest' ? await m.migrateToLatest() : direction === 'up' ? await m.migrateUp() : await m.migrateDown();
+      if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+      return result;
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
+  });
+}
+
+export async function migrationStatus(db: Db): Promise<MigrationStatus[]> {
+  const list = await migrator(db).getMigrations();
+  return list.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+}
+
+/** true when every migration file has been applied: /readyz answers 503 otherwise. */
+export async function migrationsCurrent(db: Db): Promise<boolean> {
+  return (await migrationStatus(db)).every((m) => m.executedAt !== null);
+}

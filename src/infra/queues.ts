@@ -1,0 +1,42 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+
+/**
+ * The BullMQ queues. Every queue shares one prefix with a Redis Cluster hash tag (`{estf}`), so that all
+ * keys of a queue live in one slot. Jobs carry ids only.
+ */
+
+export const QUEUE_NAMES = {
+  /** Domain events relayed from the outbox; jobId = the outbox row id. */
+  events: 'events',
+  /** Scheduled maintenance: the reconciler and other job schedulers. */
+  maintenance: 'maintenance',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export interface Queues {
+  prefix: string;
+  events: Queue;
+  maintenance: Queue;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const defaultJobOptions = {
+    // Completed job ids are kept a day so that re-adding an already relayed outbox row is a no-op.
+    removeOnComplete: { age: 86_400, count: 100_000 },
+    removeOnFail: { age: 7 * 86_400 },
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1_000 },
+  };
+  const events = new Queue(QUEUE_NAMES.events, { connection, prefix, defaultJobOptions });
+  const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix, defaultJobOptions: { ...defaultJobOptions, attempts: 1 } });
+  return {
+    prefix,
+    events,
+    maintenance,
+    close: async () => {
+      await Promise.all([events.close(), maintenance.close()]);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { AuditLogTable, Database } from '../../infra/db-types.js';
+import { entryHash, GENESIS_HASH, type ChainedContent } from './audit.chain.js';
+
+export type AuditRow = Selectable<AuditLogTable>;
+type Handle = Kysely<Database>;
+
+// Serialises appends: entries form one chain in one order even under concurrent writers.
+const AUDIT_APPEND_LOCK_KEY = 7_364_002;
+
+export type NewAuditEntry = Omit<ChainedContent, 'seq' | 'at'>;
+
+/** Appends one entry to the chain. Call inside the transaction that makes the change. */
+export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promise<AuditRow> {
+  await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`.execute(trx);
+  const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  // Millisecond precision so that the stored time reads back exactly as hashed.
+  const at = new Date(Math.floor(Date.now()));
+  // Normalise through JSON so the stored jsonb and the hashed value are the same data.
+  const change = entry.change === undefined || entry.change === null ? null : JSON.parse(JSON.stringify(entry.change));
+  const content: ChainedContent = { ...entry, change, seq, at };
+  const hash = entryHash(prevHash, content);
+  return trx
+    .insertInto('audit_log')
+    .values({
+      seq,
+      at,
+      actor_user_id: entry.actorUserId,
+      actor_email: entry.actorEmail,
+      actor_organization_id: entry.actorOrganizationId,
+      actor_organization_slug: entry.actorOrganizationSlug,
+      token_prefix: entry.tokenPrefix,
+      action: entry.action,
+      object_type: entry.objectType,
+      object_id: entry.objectId,
+      change: change === null ? null : JSON.stringify(change),
+      request_id: entry.requestId,
+      client_address: entry.clientAddress,
+      prev_hash: prevHash,
+      hash,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function rowToChained(r: AuditRow): ChainedContent {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actorUserId: r.actor_user_id,
+    actorEmail: r.actor_email,
+    actorOrganizationId: r.actor_organization_id,
+    actorOrganizationSlug: r.actor_organization_slug,
+    tokenPrefix: r.token_prefix,
+    action: r.action,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    change: r.change,
+    requestId: r.request_id,
+    clientAddress: r.client_address,
+  };
+}
+
+export interface AuditFilter {
+  actions?: readonly string[] | null;
+  objectType?: string | null;
+  objectId?: string | null;
+  actorEmail?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+/** Newest first, keyset-paginated on seq. */
+export async function listAuditEntries(db: Handle, filter: AuditFilter, limit: number, beforeSeq: number | null): Promise<AuditRow[]> {
+  let q = db.selectFrom('audit_log').selectAll();
+  if (filter.actions?.length) q = q.where('action', 'in', [...filter.actions]);
+  if (filter.objectType) q = q.where('object_type', '=', filter.objectType);
+  if (filter.objectId) q = q.where('object_id', '=', filter.objectId);
+  if (filter.actorEmail) q = q.where('actor_email', '=', filter.actorEmail.toLowerCase());
+  if (filter.since) q = q.where('at', '>=', filter.since);
+  if (filter.until) q = q.where('at', '<', filter.until);
+  if (beforeSeq !== null) q = q.where('seq', '<', beforeSeq);
+  return q.orderBy('seq', 'desc').limit(limit).execute();
+}
+
+export async function countAuditEntries(db: Handle, filter: AuditFilter): Promise<number> {
+  let q = db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (filter.actions?.length) q = q.where('action', 'in', [...filter.actions]);
+  if (filter.objectType) q = q.where('object_type', '=', filter.objectType);
+  if (filter.objectId) q = q.where('object_id', '=', filter.objectId);
+  if (filter.actorEmail) q = q.where('actor_email', '=', filter.actorEmail.toLowerCase());
+  if (filter.since) q = q.where('at', '>=', filter.since);
+  if (filter.until) q = q.where('at', '<', filter.until);
+  const r = await q.executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export type VerifyResult = { ok: true; entries: number } | { ok: false; entries: number; brokenSeq: number; reason: string };
+
+/** Walks the whole chain in seq order, in pages, in constant memory. */
+export async function verifyAuditChain(db: Handle, pageSize = 5_000): Promise<VerifyResult> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let count = 0;
+  for (;;) {
+    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize).execute();
+    for (const r of rows) {
+      if (r.seq !== expectedSeq) return { ok: false, entries: count, brokenSeq: expectedSeq, reason: `entry ${expectedSeq} is missing` };
+      if (r.prev_hash !== prevHash) return { ok: false, entries: count, brokenSeq: r.seq, reason: 'prev_hash does not match the previous entry' };
+      const h = entryHash(prevHash, rowToChained(r));
+      if (h !== r.hash) return { ok: false, entries: count, brokenSeq: r.seq, reason: 'content does not match its hash' };
+      prevHash = r.hash;
+      expectedSeq++;
+      count++;
+    }
+    if (rows.length < pageSize) return { ok: true, entries: count };
+  }
+}

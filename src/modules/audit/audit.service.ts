@@ -1,0 +1,27 @@
+import type { Principal } from '../../access/principal.js';
+import type { Handle } from '../../infra/handle.js';
+import { appendAuditEntry } from './audit.repository.js';
+
+/** Records what a principal did, inside the caller's transaction. */
+export async function recordAudit(
+  trx: Handle,
+  principal: Principal,
+  action: string,
+  object: { type: string; id: string | null },
+  change: unknown = null,
+): Promise<void> {
+  const user = principal.kind === 'user' ? principal : null;
+  await appendAuditEntry(trx, {
+    actorUserId: user?.userId ?? null,
+    actorEmail: user?.email ?? (principal.kind === 'system' ? `system:${principal.name}` : null),
+    actorOrganizationId: user?.organization.id ?? null,
+    actorOrganizationSlug: user?.organization.slug ?? null,
+    tokenPrefix: user?.tokenPrefix ?? null,
+    action,
+    objectType: object.type,
+    objectId: object.id,
+    change,
+    requestId: principal.requestId,
+    clientAddress: principal.clientAddress,
+  });
+}

@@ -1,0 +1,35 @@
+import { systemPrincipal } from '../../access/principal.js';
+import type { Db } from '../../infra/db.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { listOrganizations } from '../partners/partners.repository.js';
+import { insertUserIfAbsent } from './identity.repository.js';
+
+/**
+ * Demo users (ESTF_DEMO): analyst@<slug>.example and oncall@<slug>.example for every partner, plus the
+ * coordinators, a hub admin and an auditor. Idempotent.
+ */
+export async function seedDemoUsers(db: Db): Promise<{ created: number }> {
+  return db.transaction().execute(async (trx) => {
+    const orgs = await listOrganizations(trx);
+    const bySlug = new Map(orgs.map((o) => [o.slug, o]));
+    const wanted: Array<{ organization_id: string; email: string; name: string; roles: string[] }> = [];
+    for (const o of orgs) {
+      wanted.push({ organization_id: o.id, email: `analyst@${o.slug}.example`, name: `${o.name} analyst`, roles: ['ANALYST'] });
+      wanted.push({ organization_id: o.id, email: `oncall@${o.slug}.example`, name: `${o.name} on-call`, roles: ['ANALYST'] });
+    }
+    const extra: Array<[string, string, string, string[]]> = [
+      ['sos', 'coordinator@sos.example', 'SOS coordinator', ['COORDINATOR', 'ANALYST']],
+      ['cal-oes', 'coordinator@cal-oes.example', 'Cal OES coordinator', ['COORDINATOR', 'ANALYST']],
+      ['sos', 'admin@sos.example', 'Hub administrator', ['HUB_ADMIN']],
+      ['sos', 'auditor@sos.example', 'Hub auditor', ['AUDITOR']],
+    ];
+    for (const [slug, email, name, roles] of extra) {
+      const org = bySlug.get(slug);
+      if (org) wanted.push({ organization_id: org.id, email, name, roles });
+    }
+    let created = 0;
+    for (const u of wanted) if (await insertUserIfAbsent(trx, u)) created++;
+    if (created > 0) await recordAudit(trx, systemPrincipal('seed'), 'demo.users_seeded', { type: 'User', id: null }, { created });
+    return { created };
+  });
+}

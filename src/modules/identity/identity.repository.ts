@@ -1,0 +1,139 @@
+import type { Selectable } from 'kysely';
+import type { ApiTokensTable, UsersTable } from '../../infra/db-types.js';
+import type { Handle } from '../../infra/handle.js';
+
+export type UserRow = Selectable<UsersTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+
+export function findUserByEmail(db: Handle, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+}
+
+export function findUsersByEmails(db: Handle, emails: readonly string[]): Promise<UserRow[]> {
+  if (emails.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('email', 'in', emails.map((e) => e.trim().toLowerCase()))
+    .execute();
+}
+
+export function findUserById(db: Handle, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findUsersByIds(db: Handle, ids: readonly string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('users').selectAll().where('id', 'in', [...ids]).execute();
+}
+
+export function listUsers(db: Handle, filter: { organizationId?: string | null }): Promise<UserRow[]> {
+  let q = db.selectFrom('users').selectAll().orderBy('email');
+  if (filter.organizationId) q = q.where('organization_id', '=', filter.organizationId);
+  return q.execute();
+}
+
+export function insertUser(db: Handle, u: { organization_id: string; email: string; name: string; roles: string[] }): Promise<UserRow> {
+  return db.insertInto('users').values(u).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function insertUserIfAbsent(
+  db: Handle,
+  u: { organization_id: string; email: string; name: string; roles: string[] },
+): Promise<UserRow | undefined> {
+  return db
+    .insertInto('users')
+    .values(u)
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function deactivateUserRow(db: Handle, id: string): Promise<UserRow> {
+  return db
+    .updateTable('users')
+    .set({ active: false, deactivated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function insertApiToken(
+  db: Handle,
+  t: { user_id: string; name: string; prefix: string; token_hash: Buffer; expires_at: Date | null },
+): Promise<ApiTokenRow> {
+  return db.insertInto('api_tokens').values(t).returningAll().executeTakeFirstOrThrow();
+}
+
+export function listApiTokensOf(db: Handle, userId: string): Promise<ApiTokenRow[]> {
+  return db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
+}
+
+export function findApiTokenByPrefix(db: Handle, prefix: string): Promise<ApiTokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('prefix', '=', prefix).executeTakeFirst();
+}
+
+export function revokeApiTokenRow(db: Handle, id: string): Promise<ApiTokenRow> {
+  return db
+    .updateTable('api_tokens')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export interface TokenOwner {
+  token_id: string;
+  prefix: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  user_id: string;
+  email: string;
+  user_name: string;
+  roles: string[];
+  user_active: boolean;
+  organization_id: string;
+  organization_slug: string;
+  organization_name: string;
+  organization_kind: string;
+  organization_active: boolean;
+}
+
+/** The token with its user and organization, by hash: one indexed lookup per authenticated request. */
+export function findTokenOwner(db: Handle, hash: Buffer): Promise<TokenOwner | undefined> {
+  return db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .innerJoin('organizations as o', 'o.id', 'u.organization_id')
+    .select([
+      't.id as token_id',
+      't.prefix',
+      't.expires_at',
+      't.revoked_at',
+      't.last_used_at',
+      'u.id as user_id',
+      'u.email',
+      'u.name as user_name',
+      'u.roles',
+      'u.active as user_active',
+      'o.id as organization_id',
+      'o.slug as organization_slug',
+      'o.name as organization_name',
+      'o.kind as organization_kind',
+      'o.active as organization_active',
+    ])
+    .where('t.token_hash', '=', hash)
+    .executeTakeFirst();
+}
+
+/** Records use at most once a minute per token: authentication must not write on every request. */
+export async function touchApiToken(db: Handle, tokenId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: now })
+    .where('id', '=', tokenId)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(now.getTime() - 60_000))]))
+    .execute();
+}

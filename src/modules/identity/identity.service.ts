@@ -1,0 +1,199 @@
+import type { Config } from '../../config.js';
+import { canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
+import {
+  hasRole,
+  isRole,
+  LAW_ENFORCEMENT_KINDS,
+  type PartnerKind,
+  type Principal,
+  type RequestMeta,
+  type Role,
+  type UserPrincipal,
+} from '../../access/principal.js';
+import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
+import type { Db } from '../../infra/db.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { findOrganizationBySlug, findOrganizationsByIds } from '../partners/partners.repository.js';
+import {
+  deactivateUserRow,
+  findApiTokenByPrefix,
+  findTokenOwner,
+  findUserByEmail,
+  findUserById,
+  insertApiToken,
+  insertUser,
+  listApiTokensOf,
+  listUsers,
+  revokeApiTokenRow,
+  touchApiToken,
+  type ApiTokenRow,
+  type UserRow,
+} from './identity.repository.js';
+import { generateToken, hashToken, looksLikeToken, parseLifetime } from './tokens.js';
+
+export interface CreateUserInput {
+  email: string;
+  name: string;
+  organization: string;
+  roles: readonly string[];
+}
+
+export interface IssueTokenInput {
+  email: string;
+  name?: string | null;
+  /** A lifetime such as 90d; absent for a token that does not expire. */
+  expiresIn?: string | null;
+}
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Roles that widen what a person sees across the whole hub: only a HUB_ADMIN hands them out.
+const HUB_GRANTED_ROLES: ReadonlySet<Role> = new Set(['HUB_ADMIN', 'AUDITOR']);
+
+export type IdentityService = ReturnType<typeof createIdentityService>;
+
+export function createIdentityService(deps: { db: Db; config: Config }) {
+  const { db, config } = deps;
+  const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
+
+  /** The principal behind a bearer token, or null for an unknown, expired or revoked token or an inactive user. */
+  async function authenticate(token: string, meta: RequestMeta): Promise<UserPrincipal | null> {
+    if (!looksLikeToken(token)) return null;
+    const owner = await findTokenOwner(db, hashToken(token));
+    if (!owner) return null;
+    const now = new Date();
+    if (owner.revoked_at !== null) return null;
+    if (owner.expires_at !== null && owner.expires_at <= now) return null;
+    if (!owner.user_active || !owner.organization_active) return null;
+    void touchApiToken(db, owner.token_id, now).catch(() => {});
+    const kind = owner.organization_kind as PartnerKind;
+    return {
+      kind: 'user',
+      userId: owner.user_id,
+      email: owner.email,
+      name: owner.user_name,
+      roles: new Set(owner.roles.filter(isRole)),
+      organization: { id: owner.organization_id, slug: owner.organization_slug, name: owner.organization_name, kind },
+      isCoordinatorOrg: coordinatorSlugs.has(owner.organization_slug),
+      isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(kind),
+      tokenPrefix: owner.prefix,
+      requestId: meta.requestId,
+      clientAddress: meta.clientAddress,
+    };
+  }
+
+  function validateUserInput(input: CreateUserInput): { email: string; name: string; roles: Role[] } {
+    const email = input.email.trim().toLowerCase();
+    if (!EMAIL_RE.test(email) || email.length > 254) throw new InputError('email', `"${input.email}" is not an e-mail address`);
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) throw new InputError('name', 'must be 1 to 200 characters');
+    if (input.roles.length === 0) throw new InputError('roles', 'at least one role is required');
+    const roles: Role[] = [];
+    for (const r of input.roles) {
+      const role = r.trim().toUpperCase();
+      if (!isRole(role)) throw new InputError('roles', `"${r}" is not a role (VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN)`);
+      if (!roles.includes(role)) roles.push(role);
+    }
+    return { email, name, roles };
+  }
+
+  async function createUser(principal: Principal, input: CreateUserInput): Promise<UserRow> {
+    const { email, name, roles } = validateUserInput(input);
+    return db.transaction().execute(async (trx) => {
+      const org = await findOrganizationBySlug(trx, input.organization);
+      if (!org) throw new InputError('organization', `no organization with slug "${input.organization}"`);
+      if (!canManageOrganizationMembers(principal, org.id)) throw new ForbiddenError('Only an ORG_ADMIN of that organization or a HUB_ADMIN may add its users.');
+      if (roles.includes('COORDINATOR') && !coordinatorSlugs.has(org.slug)) {
+        throw new InputError('roles', `COORDINATOR is only for coordinator organizations (${[...coordinatorSlugs].join(', ')})`);
+      }
+      const granted = roles.filter((r) => HUB_GRANTED_ROLES.has(r));
+      if (granted.length > 0 && !canManagePartners(principal)) {
+        throw new ForbiddenError(`Only a HUB_ADMIN may grant ${granted.join(' and ')}.`);
+      }
+      if (await findUserByEmail(trx, email)) throw new InputError('email', `a user with e-mail ${email} already exists`);
+      const user = await insertUser(trx, { organization_id: org.id, email, name, roles });
+      await recordAudit(trx, principal, 'user.created', { type: 'User', id: user.id }, { email, name, organization: org.slug, roles });
+      return user;
+    });
+  }
+
+  async function deactivateUser(principal: Principal, email: string): Promise<UserRow> {
+    return db.transaction().execute(async (trx) => {
+      const user = await findUserByEmail(trx, email);
+      if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', email);
+      if (!canManageOrganizationMembers(principal, user.organization_id)) throw new ForbiddenError('Only an ORG_ADMIN of that organization or a HUB_ADMIN may deactivate its users.');
+      if (!user.active) return user;
+      const updated = await deactivateUserRow(trx, user.id);
+      await recordAudit(trx, principal, 'user.deactivated', { type: 'User', id: user.id }, { email: user.email });
+      return updated;
+    });
+  }
+
+  /** Members of an organization are visible to its own users and to those who manage it. */
+  function canSeeMembersOf(principal: Principal, organizationId: string): boolean {
+    if (principal.kind === 'system') return true;
+    return principal.organization.id === organizationId || canManageOrganizationMembers(principal, organizationId);
+  }
+
+  function canManageTokensOf(principal: Principal, user: UserRow): boolean {
+    if (principal.kind === 'user' && principal.userId === user.id) return true;
+    return canManageOrganizationMembers(principal, user.organization_id);
+  }
+
+  async function issueApiToken(principal: Principal, input: IssueTokenInput): Promise<{ token: string; row: ApiTokenRow }> {
+    let expiresAt: Date | null = null;
+    if (input.expiresIn) {
+      const ms = parseLifetime(input.expiresIn);
+      if (ms === null) throw new InputError('expiresIn', `"${input.expiresIn}" is not a lifetime such as 90d, 12h, 2w or 30m`);
+      expiresAt = new Date(Date.now() + ms);
+    }
+    const label = (input.name ?? '').trim();
+    if (label.length > 100) throw new InputError('name', 'must be at most 100 characters');
+    return db.transaction().execute(async (trx) => {
+      const user = await findUserByEmail(trx, input.email);
+      if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', input.email);
+      if (!canManageTokensOf(principal, user)) throw new ForbiddenError('You may issue tokens only for yourself or for users you manage.');
+      if (!user.active) throw new InputError('email', `${user.email} is deactivated`);
+      const { token, prefix, hash } = generateToken();
+      const row = await insertApiToken(trx, { user_id: user.id, name: label, prefix, token_hash: hash, expires_at: expiresAt });
+      await recordAudit(trx, principal, 'api_token.issued', { type: 'ApiToken', id: row.id }, { user: user.email, prefix, name: label, expiresAt });
+      return { token, row };
+    });
+  }
+
+  async function revokeApiToken(principal: Principal, prefix: string): Promise<ApiTokenRow> {
+    return db.transaction().execute(async (trx) => {
+      const token = await findApiTokenByPrefix(trx, prefix.trim());
+      const owner = token ? await findUserById(trx, token.user_id) : undefined;
+      if (!token || !owner || !canSeeMembersOf(principal, owner.organization_id)) throw new NotFoundError('API token', prefix);
+      if (!canManageTokensOf(principal, owner)) throw new ForbiddenError('You may revoke only your own tokens or those of users you manage.');
+      if (token.revoked_at !== null) return token;
+      const row = await revokeApiTokenRow(trx, token.id);
+      await recordAudit(trx, principal, 'api_token.revoked', { type: 'ApiToken', id: token.id }, { user: owner.email, prefix: token.prefix });
+      return row;
+    });
+  }
+
+  async function listApiTokens(principal: Principal, email: string): Promise<ApiTokenRow[]> {
+    const user = await findUserByEmail(db, email);
+    if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', email);
+    if (!canManageTokensOf(principal, user)) throw new ForbiddenError('You may list only your own tokens or those of users you manage.');
+    return listApiTokensOf(db, user.id);
+  }
+
+  async function listOrganizationUsers(principal: Principal, organizationSlug?: string | null): Promise<UserRow[]> {
+    if (organizationSlug) {
+      const org = await findOrganizationBySlug(db, organizationSlug);
+      if (!org) throw new NotFoundError('Organization', organizationSlug);
+      if (!canSeeMembersOf(principal, org.id)) throw new ForbiddenError('You may list only the users of your own organization.');
+      return listUsers(db, { organizationId: org.id });
+    }
+    if (principal.kind === 'system' || hasRole(principal, 'HUB_ADMIN')) return listUsers(db, {});
+    return listUsers(db, { organizationId: principal.organization.id });
+  }
+
+  async function userOrganizations(users: readonly UserRow[]) {
+    return findOrganizationsByIds(db, [...new Set(users.map((u) => u.organization_id))]);
+  }
+
+  return { authenticate, createUser, deactivateUser, issueApiToken, revokeApiToken, listApiTokens, listOrganizationUsers, userOrganizations };
+}

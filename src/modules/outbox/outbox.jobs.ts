@@ -1,0 +1,122 @@
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import pg from 'pg';
+import type { Db } from '../../infra/db.js';
+import type { Logger } from '../../infra/logger.js';
+import { QUEUE_NAMES, type Queues } from '../../infra/queues.js';
+import { claimUnpublished, markPublished } from './outbox.repository.js';
+
+/** A domain event as a handler receives it: ids only, handlers read the rest from PostgreSQL. */
+export interface DomainEvent {
+  outboxId: number;
+  topic: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: Record<string, unknown>;
+}
+
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+/** Handlers by topic; modules contribute theirs (the escalation router subscribes to incident.*). */
+export type EventHandlers = Readonly<Record<string, readonly EventHandler[]>>;
+
+const RELAY_BATCH = 500;
+
+/**
+ * The outbox relay: moves committed outbox rows into the events queue. Adding a job whose id already
+ * exists is a no-op in BullMQ, so a crash between `addBulk` and the commit only re-adds the same ids.
+ * Woken by LISTEN/NOTIFY at commit; a poll covers a lost notification or connection.
+ */
+export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Queues; logger: Logger; pollMs: number }) {
+  const { db, queues, logger } = deps;
+  let listener: pg.Client | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+  let again = false;
+  let stopped = false;
+
+  async function relayOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await db.transaction().execute(async (trx) => {
+        const rows = await claimUnpublished(trx, RELAY_BATCH);
+        if (rows.length === 0) return 0;
+        await queues.events.addBulk(
+          rows.map((r) => ({
+            name: r.topic,
+            data: { outboxId: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload },
+            opts: { jobId: `outbox-${r.id}` },
+          })),
+        );
+        await markPublished(
+          trx,
+          rows.map((r) => r.id),
+        );
+        return rows.length;
+      });
+      total += n;
+      if (n < RELAY_BATCH) return total;
+    }
+  }
+
+  /** Coalesces wake-ups: at most one relay runs, and one more follows if woken meanwhile. */
+  function wake(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = relayOnce()
+      .catch((err) => {
+        logger.warn({ err }, 'outbox relay failed; will retry');
+        return 0;
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  }
+
+  async function listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: deps.databaseUrl, application_name: 'estf-outbox-relay' });
+    client.on('notification', () => wake());
+    client.on('error', (err) => {
+      logger.warn({ err: err.message }, 'outbox listener lost its connection; polling until it is back');
+      listener = null;
+      setTimeout(() => {
+        if (!stopped) listen().catch(() => {});
+      }, 1_000);
+    });
+    await client.connect();
+    await client.query('listen estf_outbox');
+    listener = client;
+  }
+
+  return {
+    relayOnce,
+    async start(): Promise<void> {
+      await listen();
+      timer = setInterval(wake, deps.pollMs);
+      wake();
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await running;
+      await listener?.end().catch(() => {});
+    },
+  };
+}
+
+/** The events worker: dispatches each relayed event to the handlers of its topic. */
+export function createEventsWorker(deps: { connection: ConnectionOptions; queues: Queues; handlers: EventHandlers; logger: Logger; concurrency?: number }) {
+  return new Worker(
+    QUEUE_NAMES.events,
+    async (job: Job<DomainEvent>) => {
+      const handlers = deps.handlers[job.data.topic] ?? [];
+      for (const h of handlers) await h(job.data);
+    },
+    { connection: deps.connection, prefix: deps.queues.prefix, concurrency: deps.concurrency ?? 10 },
+  );
+}

@@ -1,0 +1,65 @@
+import { Worker, type Job } from 'bullmq';
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { HubDeps } from '../src/deps.js';
+import { QUEUE_NAMES } from '../src/infra/queues.js';
+import { createEventsWorker, createOutboxRelay, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
+import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
+
+/**
+ * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
+ * the reconciler. Only wiring: the logic lives in src/modules. Any number of these may run at once.
+ */
+
+export interface RunningWorkers {
+  workerId: string;
+  close(): Promise<void>;
+}
+
+/** Event handlers contributed by the domain modules, by topic. */
+export function eventHandlers(_deps: HubDeps): EventHandlers {
+  return {};
+}
+
+export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
+  const { config, db, logger, queues } = deps;
+  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const log = logger.child({ workerId });
+  const connection = deps.workerRedis;
+
+  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs });
+  await relay.start();
+
+  const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log });
+  events.on('failed', (job, err) => log.warn({ jobId: job?.id, topic: job?.name, err: err.message }, 'event handler failed'));
+
+  // The reconciler: re-enqueues whatever PostgreSQL says is overdue, so a lost Redis or a killed
+  // worker delays work by at most one interval and never loses it.
+  const maintenance = new Worker(
+    QUEUE_NAMES.maintenance,
+    async (job: Job) => {
+      if (job.name === 'reconcile') {
+        const relayed = await relay.relayOnce();
+        if (relayed > 0) log.info({ relayed }, 'reconciler relayed outbox rows');
+      }
+    },
+    { connection, prefix: queues.prefix, concurrency: 1 },
+  );
+  await queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
+
+  const startedAt = new Date();
+  await recordHeartbeat(db, { workerId, startedAt });
+  const beat = setInterval(() => void recordHeartbeat(db, { workerId, startedAt }).catch(() => {}), 10_000);
+  log.info('workers started');
+
+  return {
+    workerId,
+    async close() {
+      clearInterval(beat);
+      await relay.stop();
+      await Promise.all([events.close(), maintenance.close()]);
+      await removeHeartbeat(db, workerId).catch(() => {});
+      log.info('workers stopped');
+    },
+  };
+}
