@@ -5,8 +5,8 @@ import type { ColumnType, Generated } from 'kysely';
  * adds its interface here. Each module owns the tables it writes.
  */
 
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 
 export interface OrganizationsTable {
   id: Generated<string>;
@@ -84,7 +84,12 @@ export interface WorkerHeartbeatsTable {
   last_beat_at: Timestamp;
 }
 
-export interface Database {
+/**
+ * Each module that adds tables declares them in its own `<module>.tables.ts` and is listed here once.
+ */
+export interface Database extends FoundationTables {}
+
+export interface FoundationTables {
   organizations: OrganizationsTable;
   duties: DutiesTable;
   users: UsersTable;

@@ -1,16 +1,16 @@
-import type { ApiTokenResolvers, MutationResolvers, QueryResolvers, UserResolvers, ViewerResolvers } from '../../graphql/generated.js';
+import type { ApiTokenResolvers, MutationResolvers, QueryResolvers, Resolvers, UserResolvers, ViewerResolvers } from '../../graphql/generated.js';
 import { viewer } from '../../graphql/viewer.js';
 import type { Role } from '../../access/principal.js';
 import type { UserPrincipal } from '../../access/principal.js';
 import { NotFoundError } from '../../errors.js';
 
-export const identityQuery: Pick<QueryResolvers, 'viewer' | 'users' | 'apiTokens'> = {
+const identityQuery: Pick<QueryResolvers, 'viewer' | 'users' | 'apiTokens'> = {
   viewer: (_p, _a, ctx) => viewer(ctx),
   users: (_p, args, ctx) => ctx.services.identity.listOrganizationUsers(viewer(ctx), args.organization ?? null),
   apiTokens: (_p, args, ctx) => ctx.services.identity.listApiTokens(viewer(ctx), args.email),
 };
 
-export const identityMutation: Pick<MutationResolvers, 'createUser' | 'deactivateUser' | 'issueApiToken' | 'revokeApiToken'> = {
+const identityMutation: Pick<MutationResolvers, 'createUser' | 'deactivateUser' | 'issueApiToken' | 'revokeApiToken'> = {
   createUser: (_p, { input }, ctx) => ctx.services.identity.createUser(viewer(ctx), input),
   deactivateUser: (_p, args, ctx) => ctx.services.identity.deactivateUser(viewer(ctx), args.email),
   issueApiToken: async (_p, { input }, ctx) => {
@@ -20,7 +20,7 @@ export const identityMutation: Pick<MutationResolvers, 'createUser' | 'deactivat
   revokeApiToken: (_p, args, ctx) => ctx.services.identity.revokeApiToken(viewer(ctx), args.prefix),
 };
 
-export const Viewer: ViewerResolvers = {
+const Viewer: ViewerResolvers = {
   user: async (p: UserPrincipal, _a, ctx) => {
     const u = await ctx.loaders.userById.load(p.userId);
     if (!u) throw new NotFoundError('User', p.email);
@@ -34,7 +34,7 @@ export const Viewer: ViewerResolvers = {
   tokenPrefix: (p: UserPrincipal) => p.tokenPrefix,
 };
 
-export const User: UserResolvers = {
+const User: UserResolvers = {
   roles: (u) => u.roles as Role[],
   organization: async (u, _a, ctx) => {
     const o = await ctx.loaders.organizationById.load(u.organization_id);
@@ -44,9 +44,11 @@ export const User: UserResolvers = {
   createdAt: (u) => u.created_at,
 };
 
-export const ApiToken: ApiTokenResolvers = {
+const ApiToken: ApiTokenResolvers = {
   expiresAt: (t) => t.expires_at,
   lastUsedAt: (t) => t.last_used_at,
   revokedAt: (t) => t.revoked_at,
   createdAt: (t) => t.created_at,
 };
+
+export const identityResolvers: Resolvers = { Query: identityQuery, Mutation: identityMutation, Viewer, User, ApiToken };
