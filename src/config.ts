@@ -51,6 +51,7 @@ const envSchema = z.object({
   ESTF_RECONCILE_INTERVAL: durationMs.default(30_000),
   ESTF_OUTBOX_POLL_INTERVAL: durationMs.default(1_000),
   ESTF_SHUTDOWN_TIMEOUT: durationMs.default(10_000),
+  ESTF_ALLOW_PRIVATE_WEBHOOKS: booleanFlag.optional(),
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -67,6 +68,8 @@ export interface Config {
   readonly coordinatorOrgSlugs: readonly string[];
   readonly queuePrefix: string;
   readonly intervals: { readonly reconcileMs: number; readonly outboxPollMs: number; readonly shutdownTimeoutMs: number };
+  /** allowPrivateTargets: webhook contact methods may point at localhost or private addresses (ESTF_ALLOW_PRIVATE_WEBHOOKS; default off in production only). */
+  readonly webhooks: { readonly allowPrivateTargets: boolean };
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -115,6 +118,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       outboxPollMs: e.ESTF_OUTBOX_POLL_INTERVAL,
       shutdownTimeoutMs: e.ESTF_SHUTDOWN_TIMEOUT,
     }),
+    webhooks: Object.freeze({ allowPrivateTargets: e.ESTF_ALLOW_PRIVATE_WEBHOOKS ?? !production }),
   });
 }
 

@@ -23,3 +23,29 @@ export function canManagePartners(p: Principal): boolean {
 export function canReadAuditLog(p: Principal): boolean {
   return p.kind === 'system' || hasRole(p, 'AUDITOR');
 }
+
+// ── On-call schedules and contact methods (issue 4) ──
+
+/**
+ * Managing a duty's on-call schedule (rotation and overrides): the organization's ORG_ADMIN (or a
+ * HUB_ADMIN, as for everything an ORG_ADMIN manages), and COORDINATORs for every partner.
+ */
+export function canManageOnCallSchedule(p: Principal, organizationId: string): boolean {
+  if (canManageOrganizationMembers(p, organizationId)) return true;
+  // The role is only granted at coordinator organizations, but the list is configuration: check both.
+  return p.kind === 'user' && p.isCoordinatorOrg && hasRole(p, 'COORDINATOR');
+}
+
+/** Schedules and who is on call are readable by every partner: the task force must know whom to call. */
+export function canReadOnCallSchedules(_p: Principal): boolean {
+  return true;
+}
+
+/**
+ * Seeing and managing a user's contact methods (where pages go): the user themself, their organization's
+ * ORG_ADMIN, and a HUB_ADMIN. Nobody else sees them, coordinators included.
+ */
+export function canManageContactMethods(p: Principal, owner: { id: string; organization_id: string }): boolean {
+  if (p.kind === 'user' && p.userId === owner.id) return true;
+  return canManageOrganizationMembers(p, owner.organization_id);
+}

@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import type { Db } from '../infra/db.js';
 import { findOrganizationsByIds, listDutiesOf, type DutyRow, type OrganizationRow } from '../modules/partners/partners.repository.js';
 import { findUsersByIds, type UserRow } from '../modules/identity/identity.repository.js';
+import type { IncidentAccessFacts } from '../access/incidents.js';
+import { loadAccessFacts, type IncidentRow } from '../modules/incidents/incidents.repository.js';
 
 /** Per-request batch loaders: a list of 65 organizations asks for their duties in one query, not 65. */
 export function createLoaders(db: Db) {
@@ -15,6 +17,14 @@ export function createLoaders(db: Db) {
       const rows = await listDutiesOf(db, ids);
       return ids.map((id) => rows.filter((r) => r.organization_id === id));
     }),
+    /** Audience facts (affected counties, shares, RED recipients) of incidents already loaded. */
+    incidentFacts: new DataLoader<IncidentRow, IncidentAccessFacts, string>(
+      async (rows) => {
+        const facts = await loadAccessFacts(db, rows);
+        return rows.map((r) => facts.get(r.id)!);
+      },
+      { cacheKeyFn: (r) => r.id },
+    ),
     userById: new DataLoader<string, UserRow | undefined>(async (ids) => {
       const rows = await findUsersByIds(db, ids);
       const byId = new Map(rows.map((r) => [r.id, r]));

@@ -1,3 +1,20 @@
 // What resolvers pass around for each GraphQL object type: the repositories' rows (codegen mappers).
 export type { OrganizationRow as OrganizationModel, DutyRow as DutyModel } from '../modules/partners/partners.repository.js';
 export type { UserRow as UserModel, ApiTokenRow as ApiTokenModel } from '../modules/identity/identity.repository.js';
+export type { IncidentRow as IncidentModel, TimelineRow as TimelineEntryModel } from '../modules/incidents/incidents.repository.js';
+export type { AuditEntryView as AuditEntryModel } from '../modules/audit/audit.query.js';
+
+import type { Page } from '../modules/incidents/incidents.service.js';
+import type { IncidentRow, TimelineRow } from '../modules/incidents/incidents.repository.js';
+import type { AuditEntryView } from '../modules/audit/audit.query.js';
+export type IncidentConnectionModel = Page<IncidentRow>;
+export type TimelineConnectionModel = Page<TimelineRow>;
+export interface IncidentAssigneeModel {
+  organizationId: string;
+  userId: string | null;
+}
+export interface AuditEntryConnectionModel {
+  nodes: AuditEntryView[];
+  hasNextPage: boolean;
+  totalCount: () => Promise<number>;
+}

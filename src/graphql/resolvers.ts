@@ -3,6 +3,9 @@ import type { Resolvers } from './generated.js';
 import { DateTime } from './scalars.js';
 import { partnersResolvers } from '../modules/partners/partners.resolvers.js';
 import { identityResolvers } from '../modules/identity/identity.resolvers.js';
+import { incidentsResolvers } from '../modules/incidents/incidents.resolvers.js';
+import { auditResolvers } from '../modules/audit/audit.resolvers.js';
+import { JSONScalar } from './json.js';
 
 /**
  * Every module's resolvers, merged. Each module exports one `Resolvers` map typed from codegen; adding a
@@ -11,9 +14,11 @@ import { identityResolvers } from '../modules/identity/identity.resolvers.js';
 const modules: Resolvers[] = [
   identityResolvers,
   partnersResolvers,
+  incidentsResolvers,
+  auditResolvers,
 ];
 
-export const resolvers: Resolvers = mergeResolvers([{ DateTime }, ...modules]);
+export const resolvers: Resolvers = mergeResolvers([{ DateTime, JSON: JSONScalar }, ...modules]);
 
 function mergeResolvers(maps: Resolvers[]): Resolvers {
   const merged: Record<string, unknown> = {};

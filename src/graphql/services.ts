@@ -2,12 +2,22 @@ import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
 import { createIdentityService } from '../modules/identity/identity.service.js';
 import { createPartnersService } from '../modules/partners/partners.service.js';
+import { createIncidentsService } from '../modules/incidents/incidents.service.js';
+import { createAuditQueryService } from '../modules/audit/audit.query.js';
 
 /** Every domain service, built once per process from the shared dependencies. */
 export function createServices(deps: { db: Db; config: Config }) {
+  const incidents = createIncidentsService(deps);
   return {
     identity: createIdentityService(deps),
     partners: createPartnersService(deps),
+    incidents,
+    audit: createAuditQueryService({
+      db: deps.db,
+      contentVisibility: {
+        Incident: async (principal, ids) => new Set((await incidents.visibleAmong(principal, ids)).keys()),
+      },
+    }),
   };
 }
 

@@ -1,4 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { IncidentsTables } from '../modules/incidents/incidents.tables.js';
+import type { OncallTables } from '../modules/oncall/oncall.tables.js';
 
 /**
  * The database as Kysely sees it. Hand-written next to the migrations: a migration that adds a table
@@ -87,7 +89,7 @@ export interface WorkerHeartbeatsTable {
 /**
  * Each module that adds tables declares them in its own `<module>.tables.ts` and is listed here once.
  */
-export interface Database extends FoundationTables {}
+export interface Database extends FoundationTables, IncidentsTables, OncallTables {}
 
 export interface FoundationTables {
   organizations: OrganizationsTable;

@@ -1,0 +1,163 @@
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Database } from '../infra/db-types.js';
+import type { Tlp } from '../modules/incidents/taxonomy.js';
+import { tlpNarrowness } from '../modules/incidents/taxonomy.js';
+import { hasRole, type Principal, type UserPrincipal } from './principal.js';
+
+/**
+ * Who may see and change an incident (access-policy.md), in the two forms every path uses:
+ * `visibleIncidents(principal)`, a Kysely filter for queries, and `canSeeIncident(principal, facts)`,
+ * an in-memory check for single objects, notifications and subscription events. Both are tested
+ * against one plain oracle in test/access-matrix.test.ts.
+ */
+
+/** What the policy needs to know about an incident. */
+export interface IncidentAccessFacts {
+  tlp: Tlp;
+  lawEnforcementSensitive: boolean;
+  reportingOrganizationId: string;
+  reportingUserId: string;
+  affectedCountyIds: readonly string[];
+  sharedOrganizationIds: readonly string[];
+  /** TLP:RED named recipients besides the reporting user. */
+  recipientUserIds: readonly string[];
+}
+
+/** The audience of a non-RED incident: reporting org, coordinators, affected counties, shared orgs. */
+export function isInAudience(p: UserPrincipal, f: IncidentAccessFacts): boolean {
+  const org = p.organization.id;
+  return (
+    p.isCoordinatorOrg ||
+    f.reportingOrganizationId === org ||
+    f.affectedCountyIds.includes(org) ||
+    f.sharedOrganizationIds.includes(org)
+  );
+}
+
+export function isNamedRecipient(p: UserPrincipal, f: IncidentAccessFacts): boolean {
+  return f.reportingUserId === p.userId || f.recipientUserIds.includes(p.userId);
+}
+
+/** The in-memory form: the TLP rule and the LES rule must both hold. */
+export function canSeeIncident(p: Principal, f: IncidentAccessFacts): boolean {
+  // The system principal manages structure; it is shown no content.
+  if (p.kind !== 'user') return false;
+  const lesOk = !f.lawEnforcementSensitive || p.isLawEnforcementOrg || f.reportingOrganizationId === p.organization.id;
+  if (!lesOk) return false;
+  switch (f.tlp) {
+    case 'CLEAR':
+    case 'GREEN':
+      return true;
+    case 'AMBER':
+    case 'AMBER_STRICT':
+      return isInAudience(p, f);
+    case 'RED':
+      return isNamedRecipient(p, f);
+  }
+}
+
+/**
+ * The query form: a WHERE condition on the `incidents` table (aliased `incidents` or given as `alias`)
+ * that holds exactly for the incidents `canSeeIncident` allows. Built per principal, so constant parts
+ * (coordinator, law enforcement) fold away in JavaScript rather than in SQL.
+ */
+export function visibleIncidents(p: Principal, alias = 'incidents') {
+  return (eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => {
+    if (p.kind !== 'user') return sql<SqlBool>`false`;
+    const col = (c: string) => sql.ref(`${alias}.${c}`);
+    const org = p.organization.id;
+    const reportedByOrg = sql<SqlBool>`${col('reporting_organization_id')} = ${org}::uuid`;
+    const les = p.isLawEnforcementOrg ? sql<SqlBool>`true` : sql<SqlBool>`(not ${col('law_enforcement_sensitive')} or ${reportedByOrg})`;
+    const audience = p.isCoordinatorOrg
+      ? sql<SqlBool>`true`
+      : sql<SqlBool>`(${reportedByOrg}
+          or exists (select 1 from incident_affected_counties iac where iac.incident_id = ${col('id')} and iac.organization_id = ${org}::uuid)
+          or exists (select 1 from incident_shares ish where ish.incident_id = ${col('id')} and ish.organization_id = ${org}::uuid))`;
+    const recipient = sql<SqlBool>`(${col('reporting_user_id')} = ${p.userId}::uuid
+          or exists (select 1 from incident_recipients ir where ir.incident_id = ${col('id')} and ir.user_id = ${p.userId}::uuid))`;
+    void eb;
+    return sql<SqlBool>`(${les} and (
+      ${col('tlp')} in ('CLEAR', 'GREEN')
+      or (${col('tlp')} in ('AMBER', 'AMBER_STRICT') and ${audience})
+      or (${col('tlp')} = 'RED' and ${recipient})))`;
+  };
+}
+
+// ── What a principal may do to an incident they can see ─────────────────────────────────────────────
+
+/** ANALYST-level work (file, comment, share, edit own): analysts, and coordinators who triage. */
+export function actsAsAnalyst(p: Principal): p is UserPrincipal {
+  return p.kind === 'user' && (hasRole(p, 'ANALYST') || hasRole(p, 'COORDINATOR'));
+}
+
+/** COORDINATOR role at a coordinator organization: triage any incident they can see. */
+export function isTriageCoordinator(p: Principal): p is UserPrincipal {
+  return p.kind === 'user' && hasRole(p, 'COORDINATOR') && p.isCoordinatorOrg;
+}
+
+export function isOfReportingOrganization(p: UserPrincipal, f: IncidentAccessFacts): boolean {
+  return p.organization.id === f.reportingOrganizationId;
+}
+
+export function canFileIncident(p: Principal): p is UserPrincipal {
+  return actsAsAnalyst(p);
+}
+
+export function canComment(p: Principal): p is UserPrincipal {
+  return actsAsAnalyst(p);
+}
+
+/** Editing the incident's content: the reporting organization's analysts. */
+export function canEditIncident(p: Principal, f: IncidentAccessFacts): boolean {
+  return actsAsAnalyst(p) && isOfReportingOrganization(p, f);
+}
+
+/** Changing severity: the reporting organization's analysts and triage coordinators. */
+export function canChangeSeverity(p: Principal, f: IncidentAccessFacts): boolean {
+  return canEditIncident(p, f) || isTriageCoordinator(p);
+}
+
+/** TRIAGED, REJECTED and MERGED by coordinators; the others by the reporting organization or coordinators. */
+export function canTransitionTo(p: Principal, f: IncidentAccessFacts, to: string): boolean {
+  if (isTriageCoordinator(p)) return true;
+  if (to === 'TRIAGED' || to === 'REJECTED' || to === 'MERGED') return false;
+  return actsAsAnalyst(p) && isOfReportingOrganization(p, f);
+}
+
+export function canAssign(p: Principal): boolean {
+  return isTriageCoordinator(p);
+}
+
+/**
+ * Widening the audience: AMBER by an analyst of any audience organization; AMBER_STRICT by an analyst
+ * of the reporting organization or a coordinator; RED by the reporting user only. CLEAR and GREEN are
+ * already seen by every partner: any analyst may record a share (it matters if the label narrows later).
+ */
+export function canWidenAudience(p: Principal, f: IncidentAccessFacts): boolean {
+  if (!actsAsAnalyst(p)) return false;
+  switch (f.tlp) {
+    case 'CLEAR':
+    case 'GREEN':
+      return true;
+    case 'AMBER':
+      return isInAudience(p, f);
+    case 'AMBER_STRICT':
+      return isOfReportingOrganization(p, f) || isTriageCoordinator(p);
+    case 'RED':
+      return f.reportingUserId === p.userId;
+  }
+}
+
+/** Wider only by the reporting organization; narrower by the reporting organization or a coordinator. */
+export function canChangeTlp(p: Principal, f: IncidentAccessFacts, to: Tlp): boolean {
+  if (!actsAsAnalyst(p)) return false;
+  if (isOfReportingOrganization(p, f)) return true;
+  return tlpNarrowness(to) > tlpNarrowness(f.tlp) && isTriageCoordinator(p);
+}
+
+/** Clearing LES only by the reporting organization or a law-enforcement organization; setting it also by coordinators. */
+export function canSetLawEnforcementSensitive(p: Principal, f: IncidentAccessFacts, value: boolean): boolean {
+  if (!actsAsAnalyst(p)) return false;
+  if (isOfReportingOrganization(p, f) || p.isLawEnforcementOrg) return true;
+  return value && isTriageCoordinator(p);
+}

@@ -1,0 +1,48 @@
+import { canReadAuditLog } from '../../access/policy.js';
+import type { Principal } from '../../access/principal.js';
+import { ForbiddenError } from '../../errors.js';
+import type { Db } from '../../infra/db.js';
+import { countAuditEntries, listAuditEntries, type AuditFilter, type AuditRow } from './audit.repository.js';
+
+/**
+ * Which objects' changed content a principal may see, by object type. Types about structure (users,
+ * tokens, partners, schedules) are shown to auditors; content types (incidents, indicators) are checked
+ * with the access policy; a type nobody registered is shown without its content.
+ */
+export type ContentVisibility = (principal: Principal, objectIds: readonly string[]) => Promise<ReadonlySet<string>>;
+
+export const STRUCTURAL_OBJECT_TYPES: ReadonlySet<string> = new Set(['User', 'ApiToken', 'Organization', 'Duty', 'Schedule', 'ScheduleOverride', 'ContactMethod', 'RoutingRule']);
+
+export interface AuditEntryView {
+  row: AuditRow;
+  changeVisible: boolean;
+}
+
+export type AuditQueryService = ReturnType<typeof createAuditQueryService>;
+
+export function createAuditQueryService(deps: { db: Db; contentVisibility: Record<string, ContentVisibility> }) {
+  return {
+    async list(principal: Principal, filter: AuditFilter, first: number, beforeSeq: number | null) {
+      if (!canReadAuditLog(principal)) throw new ForbiddenError('Only auditors may read the audit log.');
+      const rows = await listAuditEntries(deps.db, filter, first + 1, beforeSeq);
+      const page = rows.slice(0, first);
+      const byType = new Map<string, string[]>();
+      for (const r of page) {
+        if (r.object_id && !STRUCTURAL_OBJECT_TYPES.has(r.object_type)) {
+          byType.set(r.object_type, [...(byType.get(r.object_type) ?? []), r.object_id]);
+        }
+      }
+      const visible = new Map<string, ReadonlySet<string>>();
+      for (const [type, ids] of byType) {
+        const check = deps.contentVisibility[type];
+        visible.set(type, check ? await check(principal, ids) : new Set());
+      }
+      const nodes: AuditEntryView[] = page.map((row) => ({
+        row,
+        changeVisible:
+          STRUCTURAL_OBJECT_TYPES.has(row.object_type) || (row.object_id !== null && (visible.get(row.object_type)?.has(row.object_id) ?? false)),
+      }));
+      return { nodes, hasNextPage: rows.length > first, totalCount: () => countAuditEntries(deps.db, filter) };
+    },
+  };
+}

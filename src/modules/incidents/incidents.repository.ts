@@ -1,0 +1,280 @@
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Selectable, type SqlBool, type Updateable } from 'kysely';
+import type { IncidentAccessFacts } from '../../access/incidents.js';
+import type { Database } from '../../infra/db-types.js';
+import type { Handle } from '../../infra/handle.js';
+import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
+import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, Tlp } from './taxonomy.js';
+import { severityRank } from './taxonomy.js';
+
+export type IncidentRow = Selectable<IncidentsTable>;
+export type TimelineRow = Selectable<IncidentTimelineTable>;
+
+/** Next reference number of the year, e.g. ESTF-2026-00042. In the filing transaction: never reused. */
+export async function nextIncidentReference(trx: Handle, year: number): Promise<string> {
+  const row = await trx
+    .insertInto('incident_reference_counters')
+    .values({ year, last_number: 1 })
+    .onConflict((oc) => oc.column('year').doUpdateSet({ last_number: sql`incident_reference_counters.last_number + 1` }))
+    .returning('last_number')
+    .executeTakeFirstOrThrow();
+  return `ESTF-${year}-${String(row.last_number).padStart(5, '0')}`;
+}
+
+export function insertIncident(trx: Handle, values: Insertable<IncidentsTable>): Promise<IncidentRow> {
+  return trx.insertInto('incidents').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export function findIncidentById(db: Handle, id: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findIncidentsByIds(db: Handle, ids: readonly string[]): Promise<IncidentRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('incidents').selectAll().where('id', 'in', [...ids]).execute();
+}
+
+export function findIncidentByReference(db: Handle, reference: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').selectAll().where('reference', '=', reference.trim().toUpperCase()).executeTakeFirst();
+}
+
+/** Locks the incident row for the rest of the transaction: concurrent changes to one incident queue up. */
+export function lockIncident(trx: Handle, id: string): Promise<IncidentRow | undefined> {
+  return trx.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function updateIncidentRow(
+  trx: Handle,
+  id: string,
+  patch: Updateable<IncidentsTable>,
+): Promise<IncidentRow> {
+  return trx
+    .updateTable('incidents')
+    .set({ ...patch, version: sql`version + 1`, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function replaceAffectedCounties(trx: Handle, incidentId: string, organizationIds: readonly string[]): Promise<void> {
+  await trx.deleteFrom('incident_affected_counties').where('incident_id', '=', incidentId).execute();
+  if (organizationIds.length === 0) return;
+  await trx
+    .insertInto('incident_affected_counties')
+    .values(organizationIds.map((organization_id) => ({ incident_id: incidentId, organization_id })))
+    .execute();
+}
+
+/** Adds shares; returns the organizations newly added. */
+export async function addShares(trx: Handle, incidentId: string, organizationIds: readonly string[]): Promise<string[]> {
+  if (organizationIds.length === 0) return [];
+  const rows = await trx
+    .insertInto('incident_shares')
+    .values(organizationIds.map((organization_id) => ({ incident_id: incidentId, organization_id })))
+    .onConflict((oc) => oc.doNothing())
+    .returning('organization_id')
+    .execute();
+  return rows.map((r) => r.organization_id);
+}
+
+/** Adds RED recipients; returns the users newly added. */
+export async function addRecipients(trx: Handle, incidentId: string, userIds: readonly string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await trx
+    .insertInto('incident_recipients')
+    .values(userIds.map((user_id) => ({ incident_id: incidentId, user_id })))
+    .onConflict((oc) => oc.doNothing())
+    .returning('user_id')
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** The access facts of many incidents in three queries. */
+export async function loadAccessFacts(db: Handle, incidents: readonly IncidentRow[]): Promise<Map<string, IncidentAccessFacts>> {
+  const ids = incidents.map((i) => i.id);
+  const facts = new Map<string, IncidentAccessFacts & { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] }>();
+  for (const i of incidents) {
+    facts.set(i.id, {
+      tlp: i.tlp as Tlp,
+      lawEnforcementSensitive: i.law_enforcement_sensitive,
+      reportingOrganizationId: i.reporting_organization_id,
+      reportingUserId: i.reporting_user_id,
+      affectedCountyIds: [],
+      sharedOrganizationIds: [],
+      recipientUserIds: [],
+    });
+  }
+  if (ids.length === 0) return facts;
+  const [counties, shares, recipients] = await Promise.all([
+    db.selectFrom('incident_affected_counties').selectAll().where('incident_id', 'in', ids).execute(),
+    db.selectFrom('incident_shares').selectAll().where('incident_id', 'in', ids).execute(),
+    db.selectFrom('incident_recipients').selectAll().where('incident_id', 'in', ids).execute(),
+  ]);
+  for (const c of counties) facts.get(c.incident_id)?.affectedCountyIds.push(c.organization_id);
+  for (const s of shares) facts.get(s.incident_id)?.sharedOrganizationIds.push(s.organization_id);
+  for (const r of recipients) facts.get(r.incident_id)?.recipientUserIds.push(r.user_id);
+  return facts;
+}
+
+export function insertTimelineEntry(
+  trx: Handle,
+  e: {
+    incidentId: string;
+    kind: string;
+    actorUserId: string | null;
+    actorOrganizationId: string | null;
+    body?: string | null;
+    change?: Record<string, unknown> | null;
+    relatedIncidentId?: string | null;
+  },
+): Promise<TimelineRow> {
+  return trx
+    .insertInto('incident_timeline')
+    .values({
+      incident_id: e.incidentId,
+      kind: e.kind,
+      at: new Date(),
+      actor_user_id: e.actorUserId,
+      actor_organization_id: e.actorOrganizationId,
+      body: e.body ?? null,
+      change: e.change ? JSON.stringify(e.change) : null,
+      related_incident_id: e.relatedIncidentId ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function listTimeline(
+  db: Handle,
+  incidentId: string,
+  opts: { kinds?: readonly string[]; afterId: number | null; limit: number },
+): Promise<TimelineRow[]> {
+  let q = db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId);
+  if (opts.kinds?.length) q = q.where('kind', 'in', [...opts.kinds]);
+  if (opts.afterId !== null) q = q.where('id', '>', opts.afterId);
+  return q.orderBy('id').limit(opts.limit).execute();
+}
+
+export async function countTimeline(db: Handle, incidentId: string, kinds?: readonly string[]): Promise<number> {
+  let q = db.selectFrom('incident_timeline').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId);
+  if (kinds?.length) q = q.where('kind', 'in', [...kinds]);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+export function listDuplicates(db: Handle, incidentId: string, visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>) {
+  return db.selectFrom('incidents').selectAll().where('merged_into_id', '=', incidentId).where(visible).orderBy('reported_at').execute();
+}
+
+// ── Lists ───────────────────────────────────────────────────────────────────────────────────────────
+
+export interface IncidentListFilter {
+  statuses?: readonly IncidentStatus[] | null;
+  severityAtLeast?: Severity | null;
+  categories?: readonly IncidentCategory[] | null;
+  domains?: readonly IncidentDomain[] | null;
+  affectedCountyId?: string | null;
+  reportingOrganizationId?: string | null;
+  tlp?: readonly Tlp[] | null;
+  exercise?: boolean | null;
+  occurredAfter?: Date | null;
+  occurredBefore?: Date | null;
+  updatedSince?: Date | null;
+  text?: string | null;
+}
+
+export type IncidentOrderField = 'REPORTED_AT' | 'UPDATED_AT' | 'OCCURRED_AT' | 'SEVERITY';
+export type Direction = 'ASC' | 'DESC';
+
+/** The keyset of an order: the values a cursor carries. */
+export type OrderKey = Array<string | number>;
+
+const ORDER_COLUMNS: Record<IncidentOrderField, (a: string) => ReturnType<typeof sql>[]> = {
+  REPORTED_AT: (a) => [sql.ref(`${a}.reported_at`), sql.ref(`${a}.id`)],
+  UPDATED_AT: (a) => [sql.ref(`${a}.updated_at`), sql.ref(`${a}.id`)],
+  OCCURRED_AT: (a) => [sql`coalesce(${sql.ref(`${a}.occurred_at`)}, ${sql.ref(`${a}.reported_at`)})`, sql.ref(`${a}.id`)],
+  SEVERITY: (a) => [sql.ref(`${a}.severity_rank`), sql.ref(`${a}.reported_at`), sql.ref(`${a}.id`)],
+};
+
+export function orderKeyOf(i: IncidentRow, field: IncidentOrderField): OrderKey {
+  switch (field) {
+    case 'REPORTED_AT':
+      return [i.reported_at.toISOString(), i.id];
+    case 'UPDATED_AT':
+      return [i.updated_at.toISOString(), i.id];
+    case 'OCCURRED_AT':
+      return [(i.occurred_at ?? i.reported_at).toISOString(), i.id];
+    case 'SEVERITY':
+      return [severityRank(i.severity as Severity), i.reported_at.toISOString(), i.id];
+  }
+}
+
+function applyFilter(
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  f: IncidentListFilter,
+) {
+  return (eb: ExpressionBuilder<Database, 'incidents'>): Expression<SqlBool> => {
+    const conds: Expression<SqlBool>[] = [visible(eb)];
+    if (f.statuses?.length) conds.push(eb('incidents.status', 'in', [...f.statuses]));
+    if (f.severityAtLeast) conds.push(eb('incidents.severity_rank', '>=', severityRank(f.severityAtLeast) as never));
+    if (f.categories?.length) conds.push(eb('incidents.category', 'in', [...f.categories]));
+    if (f.domains?.length) conds.push(eb('incidents.domain', 'in', [...f.domains]));
+    if (f.tlp?.length) conds.push(eb('incidents.tlp', 'in', [...f.tlp]));
+    conds.push(eb('incidents.exercise', '=', f.exercise === true));
+    if (f.reportingOrganizationId) conds.push(eb('incidents.reporting_organization_id', '=', f.reportingOrganizationId));
+    if (f.affectedCountyId) {
+      conds.push(
+        eb.exists(
+          eb
+            .selectFrom('incident_affected_counties as fac')
+            .select(sql`1`.as('one'))
+            .whereRef('fac.incident_id', '=', 'incidents.id')
+            .where('fac.organization_id', '=', f.affectedCountyId),
+        ),
+      );
+    }
+    if (f.occurredAfter) conds.push(eb('incidents.occurred_at', '>=', f.occurredAfter));
+    if (f.occurredBefore) conds.push(eb('incidents.occurred_at', '<', f.occurredBefore));
+    if (f.updatedSince) conds.push(eb('incidents.updated_at', '>=', f.updatedSince));
+    if (f.text) conds.push(sql<SqlBool>`incidents.search @@ websearch_to_tsquery('english', ${f.text})`);
+    return eb.and(conds);
+  };
+}
+
+export async function listIncidents(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  filter: IncidentListFilter,
+  order: { field: IncidentOrderField; direction: Direction },
+  after: OrderKey | null,
+  limit: number,
+): Promise<IncidentRow[]> {
+  const cols = ORDER_COLUMNS[order.field]('incidents');
+  let q = db.selectFrom('incidents').selectAll('incidents').where(applyFilter(visible, filter));
+  if (after) {
+    const op = order.direction === 'DESC' ? sql`<` : sql`>`;
+    const values = after.map((v, idx) => {
+      const isLast = idx === after.length - 1;
+      if (isLast) return sql`${v}::uuid`;
+      if (order.field === 'SEVERITY' && idx === 0) return sql`${v}::smallint`;
+      return sql`${v}::timestamptz`;
+    });
+    q = q.where(sql<SqlBool>`(${sql.join(cols)}) ${op} (${sql.join(values)})`);
+  }
+  const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
+  return q
+    .orderBy(sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never)
+    .limit(limit)
+    .execute();
+}
+
+export async function countIncidents(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  filter: IncidentListFilter,
+): Promise<number> {
+  const r = await db
+    .selectFrom('incidents')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(applyFilter(visible, filter))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

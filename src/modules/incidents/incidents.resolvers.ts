@@ -1,0 +1,143 @@
+import type {
+  AffectedAsset,
+  IncidentCategory,
+  IncidentConnectionResolvers,
+  IncidentDomain,
+  IncidentResolvers,
+  IncidentStatus,
+  IncidentTimelineConnectionResolvers,
+  IncidentTimelineEntryResolvers,
+  IncidentAssigneeResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  Resolvers,
+  Severity,
+  TimelineEntryKind,
+  Tlp,
+} from '../../graphql/generated.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { viewer } from '../../graphql/viewer.js';
+import { NotFoundError } from '../../errors.js';
+import { pageSize } from './incidents.service.js';
+
+const Query: Pick<QueryResolvers, 'incident' | 'incidentByReference' | 'incidents'> = {
+  incident: (_p, args, ctx) => ctx.services.incidents.get(viewer(ctx), args.id),
+  incidentByReference: (_p, args, ctx) => ctx.services.incidents.getByReference(viewer(ctx), args.reference),
+  incidents: (_p, args, ctx) =>
+    ctx.services.incidents.list(viewer(ctx), {
+      filter: args.filter ?? {},
+      first: pageSize(args.first),
+      after: args.after ?? null,
+      order: args.orderBy ?? { field: 'REPORTED_AT', direction: 'DESC' },
+    }),
+};
+
+const Mutation: Pick<
+  MutationResolvers,
+  | 'fileIncident'
+  | 'updateIncident'
+  | 'transitionIncident'
+  | 'mergeIncident'
+  | 'addIncidentComment'
+  | 'assignIncident'
+  | 'shareIncident'
+  | 'setIncidentTlp'
+  | 'setIncidentLawEnforcementSensitive'
+> = {
+  fileIncident: (_p, { input }, ctx) => ctx.services.incidents.file(viewer(ctx), input),
+  updateIncident: (_p, args, ctx) => ctx.services.incidents.update(viewer(ctx), args.id, args.input, args.expectedVersion),
+  transitionIncident: (_p, args, ctx) => ctx.services.incidents.transition(viewer(ctx), args.id, args.to, args.note),
+  mergeIncident: (_p, args, ctx) => ctx.services.incidents.merge(viewer(ctx), args.id, args.intoId),
+  addIncidentComment: (_p, args, ctx) => ctx.services.incidents.comment(viewer(ctx), args.id, args.body),
+  assignIncident: (_p, args, ctx) => ctx.services.incidents.assign(viewer(ctx), args.id, args.organization, args.user),
+  shareIncident: (_p, args, ctx) => ctx.services.incidents.share(viewer(ctx), args.id, args.organizations, args.users),
+  setIncidentTlp: (_p, args, ctx) => ctx.services.incidents.setTlp(viewer(ctx), args.id, args.tlp, args.recipients),
+  setIncidentLawEnforcementSensitive: (_p, args, ctx) => ctx.services.incidents.setLawEnforcementSensitive(viewer(ctx), args.id, args.value),
+};
+
+async function organization(ctx: GraphQLContext, id: string) {
+  const o = await ctx.loaders.organizationById.load(id);
+  if (!o) throw new NotFoundError('Organization', id);
+  return o;
+}
+
+async function user(ctx: GraphQLContext, id: string) {
+  const u = await ctx.loaders.userById.load(id);
+  if (!u) throw new NotFoundError('User', id);
+  return u;
+}
+
+const Incident: IncidentResolvers = {
+  category: (i) => i.category as IncidentCategory,
+  domain: (i) => i.domain as IncidentDomain,
+  severity: (i) => i.severity as Severity,
+  status: (i) => i.status as IncidentStatus,
+  tlp: (i) => i.tlp as Tlp,
+  lawEnforcementSensitive: (i) => i.law_enforcement_sensitive,
+  reportingOrganization: (i, _a, ctx) => organization(ctx, i.reporting_organization_id),
+  reportingUser: (i, _a, ctx) => user(ctx, i.reporting_user_id),
+  affectedCounties: async (i, _a, ctx) => {
+    const f = await ctx.loaders.incidentFacts.load(i);
+    return Promise.all(f.affectedCountyIds.map((id) => organization(ctx, id)));
+  },
+  affectedAssets: (i) => i.affected_assets as AffectedAsset[],
+  occurredAt: (i) => i.occurred_at,
+  detectedAt: (i) => i.detected_at,
+  reportedAt: (i) => i.reported_at,
+  assignee: (i) => (i.assignee_organization_id ? { organizationId: i.assignee_organization_id, userId: i.assignee_user_id } : null),
+  externalReferences: (i) => i.external_references.map((r) => ({ source: r.source, identifier: r.identifier, url: r.url ?? null })),
+  sharedWith: async (i, _a, ctx) => {
+    const f = await ctx.loaders.incidentFacts.load(i);
+    return Promise.all(f.sharedOrganizationIds.map((id) => organization(ctx, id)));
+  },
+  recipients: async (i, _a, ctx) => {
+    const f = await ctx.loaders.incidentFacts.load(i);
+    return Promise.all(f.recipientUserIds.map((id) => user(ctx, id)));
+  },
+  // A link never reveals an incident the viewer may not see.
+  mergedInto: async (i, _a, ctx) => {
+    if (!i.merged_into_id) return null;
+    return (await ctx.services.incidents.visibleAmong(viewer(ctx), [i.merged_into_id])).get(i.merged_into_id) ?? null;
+  },
+  duplicates: (i, _a, ctx) => ctx.services.incidents.duplicatesOf(viewer(ctx), i),
+  createdAt: (i) => i.created_at,
+  updatedAt: (i) => i.updated_at,
+  timeline: (i, args, ctx) =>
+    ctx.services.incidents.timeline(viewer(ctx), i, { commentsOnly: false, first: pageSize(args.first), after: args.after ?? null }),
+  comments: (i, args, ctx) =>
+    ctx.services.incidents.timeline(viewer(ctx), i, { commentsOnly: true, first: pageSize(args.first), after: args.after ?? null }),
+};
+
+const IncidentAssignee: IncidentAssigneeResolvers = {
+  organization: (a, _x, ctx) => organization(ctx, a.organizationId),
+  user: (a, _x, ctx) => (a.userId ? user(ctx, a.userId) : null),
+};
+
+const IncidentConnection: IncidentConnectionResolvers = {
+  totalCount: (c) => c.totalCount(),
+  edges: (c) => c.nodes.map((node, i) => ({ node, cursor: c.cursors[i]! })),
+  pageInfo: (c) => ({ hasNextPage: c.hasNextPage, endCursor: c.cursors[c.cursors.length - 1] ?? null }),
+};
+
+const IncidentTimelineConnection: IncidentTimelineConnectionResolvers = {
+  totalCount: (c) => c.totalCount(),
+  edges: (c) => c.nodes.map((node, i) => ({ node, cursor: c.cursors[i]! })),
+  pageInfo: (c) => ({ hasNextPage: c.hasNextPage, endCursor: c.cursors[c.cursors.length - 1] ?? null }),
+};
+
+const IncidentTimelineEntry: IncidentTimelineEntryResolvers = {
+  id: (e) => String(e.id),
+  kind: (e) => e.kind as TimelineEntryKind,
+  actor: (e, _a, ctx) => (e.actor_user_id ? user(ctx, e.actor_user_id) : null),
+  actorOrganization: (e, _a, ctx) => (e.actor_organization_id ? organization(ctx, e.actor_organization_id) : null),
+};
+
+export const incidentsResolvers: Resolvers = {
+  Query,
+  Mutation,
+  Incident,
+  IncidentAssignee,
+  IncidentConnection,
+  IncidentTimelineConnection,
+  IncidentTimelineEntry,
+};

@@ -1,0 +1,58 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { CreatedAt, Timestamp } from '../../infra/db-types.js';
+
+export interface IncidentsTable {
+  id: Generated<string>;
+  reference: string;
+  title: string;
+  summary: string;
+  category: string;
+  domain: string;
+  severity: string;
+  severity_rank: ColumnType<number, never, never>;
+  status: string;
+  tlp: string;
+  law_enforcement_sensitive: boolean;
+  exercise: boolean;
+  reporting_user_id: string;
+  reporting_organization_id: string;
+  affected_assets: string[];
+  occurred_at: Timestamp | null;
+  detected_at: Timestamp | null;
+  reported_at: Generated<Date>;
+  assignee_organization_id: string | null;
+  assignee_user_id: string | null;
+  external_references: ColumnType<ExternalReference[], string, string>;
+  merged_into_id: string | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  search: ColumnType<unknown, never, never>;
+}
+
+export interface ExternalReference {
+  source: string;
+  identifier: string;
+  url: string | null;
+}
+
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: string;
+  at: Generated<Date>;
+  kind: string;
+  actor_user_id: string | null;
+  actor_organization_id: string | null;
+  body: string | null;
+  change: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  related_incident_id: string | null;
+}
+
+export interface IncidentsTables {
+  incident_reference_counters: { year: number; last_number: number };
+  incidents: IncidentsTable;
+  incident_affected_counties: { incident_id: string; organization_id: string };
+  incident_shares: { incident_id: string; organization_id: string };
+  incident_recipients: { incident_id: string; user_id: string };
+  incident_timeline: IncidentTimelineTable;
+}

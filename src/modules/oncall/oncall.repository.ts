@@ -1,0 +1,194 @@
+import { sql, type Selectable } from 'kysely';
+import type { DutiesTable } from '../../infra/db-types.js';
+import type { Handle } from '../../infra/handle.js';
+import type { ContactMethodsTable, ScheduleOverridesTable, SchedulesTable } from './oncall.tables.js';
+
+export type ScheduleRow = Selectable<SchedulesTable>;
+export type OverrideRow = Selectable<ScheduleOverridesTable>;
+/** A contact method as read for display and delivery planning: never with its secret (see findWebhookSecret). */
+export type ContactMethodRow = Omit<Selectable<ContactMethodsTable>, 'secret'>;
+type DutyRow = Selectable<DutiesTable>;
+
+const SCHEDULE_COLUMNS = ['id', 'duty_id', 'time_zone', 'shift_length_hours', 'handoff_time', 'participants', 'created_at', 'updated_at'] as const;
+// `date` as text: pg's default parser would turn it into midnight in the server process's own zone.
+const startDateText = sql<string>`to_char(start_date, 'YYYY-MM-DD')`.as('start_date');
+
+const CONTACT_COLUMNS = ['id', 'user_id', 'kind', 'target', 'verified_at', 'disabled_at', 'disabled_reason', 'removed_at', 'created_at'] as const;
+
+// ── Duties ──
+
+export function findDutyByName(db: Handle, organizationId: string, name: string): Promise<DutyRow | undefined> {
+  return db.selectFrom('duties').selectAll().where('organization_id', '=', organizationId).where('name', '=', name).executeTakeFirst();
+}
+
+export function findDutyById(db: Handle, id: string): Promise<DutyRow | undefined> {
+  return db.selectFrom('duties').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+// ── Schedules ──
+
+export function findScheduleByDuty(db: Handle, dutyId: string): Promise<ScheduleRow | undefined> {
+  return db.selectFrom('schedules').select([...SCHEDULE_COLUMNS, startDateText]).where('duty_id', '=', dutyId).executeTakeFirst();
+}
+
+export function findScheduleById(db: Handle, id: string): Promise<ScheduleRow | undefined> {
+  return db.selectFrom('schedules').select([...SCHEDULE_COLUMNS, startDateText]).where('id', '=', id).executeTakeFirst();
+}
+
+/** The schedules of many duties in one query (the escalation engine asks for every target at once). */
+export function findSchedulesByDuties(db: Handle, dutyIds: readonly string[]): Promise<ScheduleRow[]> {
+  if (dutyIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('schedules').select([...SCHEDULE_COLUMNS, startDateText]).where('duty_id', 'in', [...dutyIds]).execute();
+}
+
+export interface ScheduleValues {
+  duty_id: string;
+  time_zone: string;
+  shift_length_hours: number;
+  handoff_time: string;
+  start_date: string;
+  participants: string[];
+}
+
+/** Creates the duty's schedule or replaces its rotation; the schedule keeps its id and its overrides. */
+export function upsertSchedule(db: Handle, s: ScheduleValues): Promise<ScheduleRow> {
+  return db
+    .insertInto('schedules')
+    .values(s)
+    .onConflict((oc) =>
+      oc.column('duty_id').doUpdateSet({
+        time_zone: s.time_zone,
+        shift_length_hours: s.shift_length_hours,
+        handoff_time: s.handoff_time,
+        start_date: s.start_date,
+        participants: s.participants,
+        updated_at: sql`now()`,
+      }),
+    )
+    .returning([...SCHEDULE_COLUMNS, startDateText])
+    .executeTakeFirstOrThrow();
+}
+
+/** Inserts a schedule unless the duty already has one (seeding). */
+export async function insertScheduleIfAbsent(db: Handle, s: ScheduleValues): Promise<boolean> {
+  const row = await db
+    .insertInto('schedules')
+    .values(s)
+    .onConflict((oc) => oc.column('duty_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+// ── Overrides ──
+
+/** A schedule's overrides, oldest first; with `endingAfter`, only those not over by then. */
+export function listOverrides(db: Handle, scheduleId: string, filter: { endingAfter?: Date } = {}): Promise<OverrideRow[]> {
+  let q = db.selectFrom('schedule_overrides').selectAll().where('schedule_id', '=', scheduleId);
+  if (filter.endingAfter) q = q.where('ends_at', '>', filter.endingAfter);
+  return q.orderBy('starts_at').orderBy('created_at').execute();
+}
+
+/** Overrides active at `at` for many schedules: all that decides who is on call then. */
+export function listActiveOverrides(db: Handle, scheduleIds: readonly string[], at: Date): Promise<OverrideRow[]> {
+  if (scheduleIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('schedule_overrides')
+    .selectAll()
+    .where('schedule_id', 'in', [...scheduleIds])
+    .where('ends_at', '>', at)
+    .where('starts_at', '<=', at)
+    .execute();
+}
+
+export function insertOverride(
+  db: Handle,
+  o: { schedule_id: string; user_id: string; starts_at: Date; ends_at: Date; created_by: string | null },
+): Promise<OverrideRow> {
+  return db.insertInto('schedule_overrides').values(o).returningAll().executeTakeFirstOrThrow();
+}
+
+export function findOverride(db: Handle, id: string): Promise<OverrideRow | undefined> {
+  return db.selectFrom('schedule_overrides').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function deleteOverride(db: Handle, id: string): Promise<OverrideRow | undefined> {
+  return db.deleteFrom('schedule_overrides').where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+// ── Contact methods ──
+
+/** A user's contact methods that have not been removed, oldest first. */
+export function listContactMethodsOf(db: Handle, userId: string): Promise<ContactMethodRow[]> {
+  return db
+    .selectFrom('contact_methods')
+    .select(CONTACT_COLUMNS)
+    .where('user_id', '=', userId)
+    .where('removed_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The methods a page can use, for many users in one query: not removed and not disabled by delivery. */
+export function listUsableContactMethods(db: Handle, userIds: readonly string[]): Promise<ContactMethodRow[]> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('contact_methods')
+    .select(CONTACT_COLUMNS)
+    .where('user_id', 'in', [...userIds])
+    .where('removed_at', 'is', null)
+    .where('disabled_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
+}
+
+export function findContactMethod(db: Handle, id: string): Promise<ContactMethodRow | undefined> {
+  return db.selectFrom('contact_methods').select(CONTACT_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export function countLiveContactMethods(db: Handle, userId: string): Promise<number> {
+  return db
+    .selectFrom('contact_methods')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n));
+}
+
+/** Inserts a method; undefined when the user already has a live method of that kind and target. */
+export function insertContactMethod(
+  db: Handle,
+  m: { user_id: string; kind: string; target: string; secret: string | null; verified_at?: Date | null },
+): Promise<ContactMethodRow | undefined> {
+  return db
+    .insertInto('contact_methods')
+    .values(m)
+    .onConflict((oc) => oc.columns(['user_id', 'kind', 'target']).where('removed_at', 'is', null).doNothing())
+    .returning(CONTACT_COLUMNS)
+    .executeTakeFirst();
+}
+
+/** Removes a method; its secret is wiped, the row stays for the record. */
+export function markContactMethodRemoved(db: Handle, id: string): Promise<ContactMethodRow | undefined> {
+  return db
+    .updateTable('contact_methods')
+    .set({ removed_at: sql`now()`, secret: null })
+    .where('id', '=', id)
+    .where('removed_at', 'is', null)
+    .returning(CONTACT_COLUMNS)
+    .executeTakeFirst();
+}
+
+/** The signing secret of a live webhook method: for whoever signs a delivery, and nothing else. */
+export async function findWebhookSecret(db: Handle, contactMethodId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('contact_methods')
+    .select('secret')
+    .where('id', '=', contactMethodId)
+    .where('kind', '=', 'WEBHOOK')
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  return row?.secret ?? null;
+}
