@@ -47,11 +47,20 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, { message: 'must be a comma-separated list of organization slugs' })
     .default('sos,cal-oes'),
+  // Well-known benign domains for the indicator warning lists (subdomains included); see docs/indicators.md.
+  ESTF_BENIGN_DOMAINS: z.string().regex(/^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$/, { message: 'must be a comma-separated list of domain names' }).default('google.com,microsoft.com,apple.com,cloudflare.com,amazon.com'),
   ESTF_QUEUE_PREFIX: z.string().min(1).default('{estf}'),
   ESTF_RECONCILE_INTERVAL: durationMs.default(30_000),
   ESTF_OUTBOX_POLL_INTERVAL: durationMs.default(1_000),
   ESTF_SHUTDOWN_TIMEOUT: durationMs.default(10_000),
   ESTF_ALLOW_PRIVATE_WEBHOOKS: booleanFlag.optional(),
+  SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).optional(),
+  ESTF_MAIL_FROM: z.string().min(3).default('ESTF Hub <estf-hub@localhost>'),
+  ESTF_SMS_GATEWAY_URL: urlWithProtocols(['http:', 'https:']).optional(),
+  ESTF_SMS_GATEWAY_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, { message: 'must be a Standard Webhooks secret (whsec_ + base64)' }).optional(),
+  ESTF_WEBHOOK_TIMEOUT: durationMs.default(10_000),
+  ESTF_DELIVERY_BACKOFF: durationMs.default(10_000),
+  ESTF_DELIVERY_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(50).default(9),
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -66,10 +75,25 @@ export interface Config {
   readonly logLevel: string;
   readonly graphql: { readonly graphiql: boolean; readonly introspection: boolean; readonly maskErrors: boolean };
   readonly coordinatorOrgSlugs: readonly string[];
+  readonly benignDomains: readonly string[];
   readonly queuePrefix: string;
   readonly intervals: { readonly reconcileMs: number; readonly outboxPollMs: number; readonly shutdownTimeoutMs: number };
   /** allowPrivateTargets: webhook contact methods may point at localhost or private addresses (ESTF_ALLOW_PRIVATE_WEBHOOKS; default off in production only). */
   readonly webhooks: { readonly allowPrivateTargets: boolean };
+  /**
+   * Delivery of notifications: SMTP (unset: .eml files under dataDir/mail), the SMS gateway webhook
+   * (unset: text files under dataDir/sms), the webhook timeout, and retries with exponential backoff
+   * (base × 2^n; the defaults retry for about an hour).
+   */
+  readonly delivery: {
+    readonly smtpUrl: string | undefined;
+    readonly mailFrom: string;
+    readonly smsGatewayUrl: string | undefined;
+    readonly smsGatewaySecret: string | undefined;
+    readonly webhookTimeoutMs: number;
+    readonly backoffBaseMs: number;
+    readonly maxAttempts: number;
+  };
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -112,6 +136,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maskErrors: e.NODE_ENV !== 'development',
     }),
     coordinatorOrgSlugs: Object.freeze(e.ESTF_COORDINATOR_ORGS.split(',')),
+    benignDomains: Object.freeze(e.ESTF_BENIGN_DOMAINS.toLowerCase().split(',')),
     queuePrefix: e.ESTF_QUEUE_PREFIX,
     intervals: Object.freeze({
       reconcileMs: e.ESTF_RECONCILE_INTERVAL,
@@ -119,6 +144,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       shutdownTimeoutMs: e.ESTF_SHUTDOWN_TIMEOUT,
     }),
     webhooks: Object.freeze({ allowPrivateTargets: e.ESTF_ALLOW_PRIVATE_WEBHOOKS ?? !production }),
+    delivery: Object.freeze({
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.ESTF_MAIL_FROM,
+      smsGatewayUrl: e.ESTF_SMS_GATEWAY_URL,
+      smsGatewaySecret: e.ESTF_SMS_GATEWAY_SECRET,
+      webhookTimeoutMs: e.ESTF_WEBHOOK_TIMEOUT,
+      backoffBaseMs: e.ESTF_DELIVERY_BACKOFF,
+      maxAttempts: e.ESTF_DELIVERY_MAX_ATTEMPTS,
+    }),
   });
 }
 

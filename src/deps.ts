@@ -8,7 +8,11 @@ import { createQueues, type Queues } from './infra/queues.js';
 import { createRedis, createWorkerRedis } from './infra/redis.js';
 import { createServices, type Services } from './graphql/services.js';
 import { seedDemoUsers } from './modules/identity/demo.seed.js';
+import { seedDemoOnCall } from './modules/oncall/oncall.seed.js';
 import { seedPartners } from './modules/partners/partners.seed.js';
+import { createEscalationEngine, type EscalationEngine } from './modules/escalations/escalations.engine.js';
+import { seedRoutingRules } from './modules/escalations/escalations.seed.js';
+import { createSenders, type Senders } from './modules/notifications/senders.js';
 
 /**
  * All wiring in one place: a process builds its dependencies here, from the config, and nowhere else.
@@ -41,9 +45,11 @@ export async function prepareDatabase(db: Db, config: Config, logger: Logger): P
   const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   await seedPartners(db);
+  await seedRoutingRules(db);
   if (config.demo) {
     const { created } = await seedDemoUsers(db);
     if (created > 0) logger.info({ created }, 'demo users seeded');
+    await seedDemoOnCall(db, logger);
   }
 }
 
@@ -57,6 +63,8 @@ export interface HubDeps {
   /** Blocking connections for BullMQ workers (maxRetriesPerRequest: null). */
   workerRedis: Redis;
   queues: Queues;
+  senders: Senders;
+  engine: EscalationEngine;
   services: Services;
   close(): Promise<void>;
 }
@@ -65,7 +73,9 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
   const redis = createRedis(redisUrl, logger);
   const workerRedis = createWorkerRedis(redisUrl, logger);
   const queues = createQueues(redis, config.queuePrefix);
-  const services = createServices({ db: database.db, config });
+  const senders = createSenders(config, logger);
+  const engine = createEscalationEngine({ db: database.db, queues, config, logger, senders });
+  const services = createServices({ db: database.db, config, engine });
   return {
     config,
     logger,
@@ -74,8 +84,11 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
     redis,
     workerRedis,
     queues,
+    senders,
+    engine,
     services,
     async close() {
+      senders.close();
       await queues.close();
       await Promise.all([redis.quit().catch(() => redis.disconnect()), workerRedis.quit().catch(() => workerRedis.disconnect())]);
     },

@@ -1,12 +1,14 @@
 import { Argument, Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, prepareDatabase } from './deps.js';
-import { readyBanner, startHub, type RunningHub } from './hub.js';
+import type { RunningHub } from './hub.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { migrate, migrationStatus } from './infra/migrate.js';
 import { RedisUnavailableError } from './infra/redis.js';
 import type { Db } from './infra/db.js';
 import { registerCommands } from './cli/commands.js';
+import { registerOncallCommand } from './cli/oncall.command.js';
+import { registerIndicatorsCommand } from './cli/indicators.command.js';
 
 /**
  * The `estf` command. Entry point only: parses arguments and configuration, then wires and runs.
@@ -47,6 +49,8 @@ export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>
 async function runHub(api: boolean, workers: boolean): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
+  // Loaded here, not at the top: the HTTP server, GraphQL and BullMQ are not needed by `estf token issue`.
+  const { readyBanner, startHub } = await import('./hub.js');
   let hub: RunningHub;
   try {
     hub = await startHub(config, logger, { api, workers });
@@ -121,6 +125,8 @@ program
   });
 
 registerCommands(program, withDatabase);
+registerOncallCommand(program, withDatabase);
+registerIndicatorsCommand(program, withDatabase);
 
 try {
   await program.parseAsync(process.argv);

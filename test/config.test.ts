@@ -141,7 +141,8 @@ describe('loadConfig', () => {
   });
 });
 
-describe('the estf command line', () => {
+// Each case starts `estf` in a fresh Node process: allow for a busy machine.
+describe('the estf command line', { timeout: 120_000 }, () => {
   it('exits 1 with the whole list on bad configuration', async () => {
     const r = await runEstf(['serve'], { PORT: 'abc', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' });
     expect(r.code).toBe(1);
@@ -158,20 +159,15 @@ describe('the estf command line', () => {
     expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
 
-  it('exits 2 with one line for a bad flag, a missing option or a bad argument', async () => {
-    const [flag, missing, direction] = await Promise.all([
-      runEstf(['users', 'list', '--bogus']),
-      runEstf(['token', 'issue']),
-      runEstf(['migrate', 'sideways']),
-    ]);
-    for (const r of [flag, missing, direction]) {
+  it('exits 2 with one line for a bad flag or a missing option', async () => {
+    const [flag, missing] = await Promise.all([runEstf(['users', 'list', '--bogus']), runEstf(['token', 'issue'])]);
+    for (const r of [flag, missing]) {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     }
     expect(flag.stderr).toContain("unknown option '--bogus'");
     expect(missing.stderr).toContain("required option '--email <email>'");
-    expect(direction.stderr).toContain("'sideways'");
   });
 
   it('prints help and exits 0 for --help, on the program and on a command', async () => {

@@ -121,7 +121,8 @@ describe('migrations', () => {
     }
   });
 
-  it('are shown, applied and rolled back by `estf migrate`', async () => {
+  // Four `estf` processes in a row: allow for a busy machine.
+  it('are shown, applied and rolled back by `estf migrate`', { timeout: 150_000 }, async () => {
     const fresh = await createEmptyDatabase();
     const env = { DATABASE_URL: fresh.url };
     try {

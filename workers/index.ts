@@ -3,7 +3,7 @@ import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { HubDeps } from '../src/deps.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
-import { createEventsWorker, createOutboxRelay, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
+import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
 import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
 
 /**
@@ -17,8 +17,13 @@ export interface RunningWorkers {
 }
 
 /** Event handlers contributed by the domain modules, by topic. */
-export function eventHandlers(_deps: HubDeps): EventHandlers {
-  return {};
+export function eventHandlers(deps: HubDeps): EventHandlers {
+  const incident = async (e: DomainEvent) => deps.engine.onIncidentEvent(e.topic, e.aggregateId, e.payload);
+  return {
+    'incident.filed': [incident],
+    'incident.severity_changed': [incident],
+    'incident.status_changed': [incident],
+  };
 }
 
 export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
@@ -40,11 +45,28 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     async (job: Job) => {
       if (job.name === 'reconcile') {
         const relayed = await relay.relayOnce();
+        // Two intervals ahead: a timer lost from Redis is back before it is due.
+        const { timers: t, deliveries: d } = await deps.engine.reconcile(2 * config.intervals.reconcileMs);
         if (relayed > 0) log.info({ relayed }, 'reconciler relayed outbox rows');
+        log.debug({ timers: t, deliveries: d }, 'reconciler re-enqueued due work');
       }
     },
     { connection, prefix: queues.prefix, concurrency: 1 },
   );
+  const timers = new Worker(QUEUE_NAMES.timers, async (job: Job<{ escalationId: string; token: string }>) => deps.engine.fire(job.data.escalationId, job.data.token), {
+    connection,
+    prefix: queues.prefix,
+    concurrency: 10,
+  });
+  timers.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'escalation timer failed; the reconciler will retry'));
+  // Each delivery holds a database connection while it sends: keep concurrency below the pool size.
+  const delivery = new Worker(QUEUE_NAMES.delivery, async (job: Job<{ notificationId: string }>) => deps.engine.deliver(job.data.notificationId), {
+    connection,
+    prefix: queues.prefix,
+    concurrency: 5,
+  });
+  delivery.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'delivery failed; the reconciler will retry'));
+
   await queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
 
   const startedAt = new Date();
@@ -57,7 +79,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     async close() {
       clearInterval(beat);
       await relay.stop();
-      await Promise.all([events.close(), maintenance.close()]);
+      await Promise.all([events.close(), maintenance.close(), timers.close(), delivery.close()]);
       await removeHeartbeat(db, workerId).catch(() => {});
       log.info('workers stopped');
     },

@@ -1,8 +1,10 @@
 /* eslint-disable */
 // Generated from schema.graphql by `npm run codegen`. Do not edit.
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyModelModel, UserModel as UserModelModel, ApiTokenModel as ApiTokenModelModel, IncidentModel as IncidentModelModel, IncidentConnectionModel as IncidentConnectionModelModel, TimelineEntryModel as TimelineEntryModelModel, TimelineConnectionModel as TimelineConnectionModelModel, IncidentAssigneeModel as IncidentAssigneeModelModel, AuditEntryModel as AuditEntryModelModel, AuditEntryConnectionModel as AuditEntryConnectionModelModel } from './models.js';
+import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyModelModel, UserModel as UserModelModel, ApiTokenModel as ApiTokenModelModel, IncidentModel as IncidentModelModel, IncidentConnectionModel as IncidentConnectionModelModel, TimelineEntryModel as TimelineEntryModelModel, TimelineConnectionModel as TimelineConnectionModelModel, IncidentAssigneeModel as IncidentAssigneeModelModel, AuditEntryModel as AuditEntryModelModel, RoutingRuleModel as RoutingRuleModelModel, EscalationModel as EscalationModelModel, NotificationModel as NotificationModelModel, DeliveryAttemptModel as DeliveryAttemptModelModel, RoutingTargetModel as RoutingTargetModelModel, AuditEntryConnectionModel as AuditEntryConnectionModelModel } from './models.js';
 import type { UserPrincipal as UserPrincipalModel } from '../access/principal.js';
+import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel } from '../modules/oncall/oncall.service.js';
+import type { OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/oncall.repository.js';
 import type { GraphQLContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -19,6 +21,33 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
   /** Arbitrary JSON. */
   JSON: { input: unknown; output: unknown; }
+};
+
+export type AddContactMethodInput = {
+  /** Whose method: your own e-mail, or a user you manage. */
+  email: Scalars['String']['input'];
+  kind: ContactMethodKind;
+  /** An e-mail address (EMAIL), an http(s) URL (WEBHOOK) or an E.164 number (SMS). */
+  target: Scalars['String']['input'];
+};
+
+export type AddScheduleOverrideInput = {
+  duty: Scalars['String']['input'];
+  from: Scalars['DateTime']['input'];
+  organization: Scalars['String']['input'];
+  to: Scalars['DateTime']['input'];
+  /** E-mail of the user who takes over: an active user of the organization. */
+  user: Scalars['String']['input'];
+};
+
+export type AddedContactMethod = {
+  __typename?: 'AddedContactMethod';
+  contactMethod: ContactMethod;
+  /**
+   * WEBHOOK only: the signing secret (`whsec_…`, Standard Webhooks), with which the hub signs every request
+   * to this URL. Shown once: store it now in the receiver.
+   */
+  webhookSecret: Maybe<Scalars['String']['output']>;
 };
 
 export type AffectedAsset =
@@ -90,6 +119,31 @@ export type AuditLogFilter = {
   until?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+export type ContactMethod = {
+  __typename?: 'ContactMethod';
+  createdAt: Scalars['DateTime']['output'];
+  /** Set when delivery stopped using the method for good (a webhook that answered 410 Gone). */
+  disabledAt: Maybe<Scalars['DateTime']['output']>;
+  disabledReason: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kind: ContactMethodKind;
+  /** Set once the method has been removed. */
+  removedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The e-mail address, webhook URL or E.164 number. */
+  target: Scalars['String']['output'];
+  user: User;
+  verifiedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** How a user is reached when paged. Every usable method of a paged user is used. */
+export type ContactMethodKind =
+  /** An e-mail address. */
+  | 'EMAIL'
+  /** A phone number in E.164 form, e.g. +19165550123. */
+  | 'SMS'
+  /** An http(s) URL receiving signed POSTs (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature). */
+  | 'WEBHOOK';
+
 export type CreateUserInput = {
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
@@ -97,6 +151,23 @@ export type CreateUserInput = {
   organization: Scalars['String']['input'];
   roles: Array<Role>;
 };
+
+export type DeliveryAttempt = {
+  __typename?: 'DeliveryAttempt';
+  at: Scalars['DateTime']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  httpStatus: Maybe<Scalars['Int']['output']>;
+  latencyMs: Scalars['Int']['output'];
+  outcome: DeliveryOutcome;
+};
+
+export type DeliveryOutcome =
+  | 'DELIVERED'
+  | 'GONE'
+  | 'HTTP_ERROR'
+  | 'NETWORK_ERROR'
+  | 'REFUSED'
+  | 'TIMEOUT';
 
 /** A named on-call function of one organization, e.g. `security-duty`. */
 export type Duty = {
@@ -106,6 +177,43 @@ export type Duty = {
   name: Scalars['String']['output'];
   organization: Organization;
 };
+
+/** The paging of one incident by one routing rule. */
+export type Escalation = {
+  __typename?: 'Escalation';
+  acknowledgedAt: Maybe<Scalars['DateTime']['output']>;
+  acknowledgedBy: Maybe<User>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  incident: Incident;
+  /** 1-based level that is paged next (or was paged last when no longer active). */
+  level: Scalars['Int']['output'];
+  nextEscalationAt: Maybe<Scalars['DateTime']['output']>;
+  notifications: Array<Notification>;
+  rule: Scalars['String']['output'];
+  state: EscalationState;
+};
+
+export type EscalationLevel = {
+  __typename?: 'EscalationLevel';
+  /** Seconds until the next level (or the next repeat of the last level) is paged. */
+  ackTimeoutSeconds: Scalars['Int']['output'];
+  targets: Array<RoutingTarget>;
+};
+
+export type EscalationLevelInput = {
+  ackTimeoutSeconds: Scalars['Int']['input'];
+  targets: Array<RoutingTargetInput>;
+};
+
+export type EscalationState =
+  | 'ACKNOWLEDGED'
+  /** Paging: the next level is due at nextEscalationAt. */
+  | 'ACTIVE'
+  /** Every level was paged and nobody acknowledged. */
+  | 'EXHAUSTED'
+  /** The incident was resolved, closed, rejected or merged. */
+  | 'RESOLVED';
 
 /** A reference to the same incident elsewhere, e.g. an FBI case number or a CISA ticket. */
 export type ExternalReference = {
@@ -158,6 +266,8 @@ export type Incident = {
   domain: IncidentDomain;
   /** Incidents merged into this one that you may see. */
   duplicates: Array<Incident>;
+  /** Escalations started by routing rules for this incident. */
+  escalations: Array<Escalation>;
   /** Filed during a tabletop exercise or drill. */
   exercise: Scalars['Boolean']['output'];
   externalReferences: Array<ExternalReference>;
@@ -338,19 +448,33 @@ export type IssuedApiToken = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Stops an escalation: a paged user, or an analyst of a targeted organization. */
+  acknowledgeEscalation: Escalation;
+  /** Adds a contact method for yourself or a user you manage; a webhook's signing secret is returned here once. */
+  addContactMethod: AddedContactMethod;
   addIncidentComment: IncidentTimelineEntry;
+  /** Puts someone on call for a duty for a while, over the rotation. ORG_ADMIN of the organization, or a COORDINATOR. */
+  addScheduleOverride: ScheduleOverride;
   /** Assigns an incident to an organization and optionally one of its users (coordinators). */
   assignIncident: Incident;
+  createRoutingRule: RoutingRule;
   /** Adds a user to an organization (ORG_ADMIN of that organization, or HUB_ADMIN). */
   createUser: User;
   /** Deactivates a user: their tokens stop working at once. */
   deactivateUser: User;
+  deleteRoutingRule: Scalars['Boolean']['output'];
+  /** Pages the next level of every open escalation of the incident now. */
+  escalateIncident: Array<Escalation>;
   /** Files an incident (ANALYST). */
   fileIncident: Incident;
   /** Issues an API token; the token is returned here once and never again. */
   issueApiToken: IssuedApiToken;
   /** Marks an incident as a duplicate of another (coordinators); both link to each other. */
   mergeIncident: Incident;
+  /** Removes a contact method: pages stop using it at once. */
+  removeContactMethod: ContactMethod;
+  /** Removes an override; the rotation (or an earlier override) applies again. */
+  removeScheduleOverride: ScheduleOverride;
   /** Revokes a token by its prefix (e.g. `estf_AbCd1234`). */
   revokeApiToken: ApiToken;
   setIncidentLawEnforcementSensitive: Incident;
@@ -359,18 +483,40 @@ export type Mutation = {
    * Narrowing to RED needs named recipients: pass their e-mails in `recipients` unless it already has some.
    */
   setIncidentTlp: Incident;
+  /**
+   * Creates a duty's schedule or replaces its rotation; overrides are kept. ORG_ADMIN of the duty's
+   * organization, or a COORDINATOR.
+   */
+  setSchedule: Schedule;
   /** Widens the audience: organizations (AMBER, AMBER_STRICT) or named users (RED). */
   shareIncident: Incident;
   /** Moves an incident along its life cycle; TRIAGED and REJECTED by coordinators, the rest by the reporting organization or coordinators. */
   transitionIncident: Incident;
   /** Edits an incident: its reporting organization's analysts; coordinators may change severity. CONFLICT when expectedVersion is stale. */
   updateIncident: Incident;
+  /** Replaces a rule (coordinators). Running escalations keep the policy they started with. */
+  updateRoutingRule: RoutingRule;
+};
+
+
+export type MutationAcknowledgeEscalationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationAddContactMethodArgs = {
+  input: AddContactMethodInput;
 };
 
 
 export type MutationAddIncidentCommentArgs = {
   body: Scalars['String']['input'];
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationAddScheduleOverrideArgs = {
+  input: AddScheduleOverrideInput;
 };
 
 
@@ -381,6 +527,11 @@ export type MutationAssignIncidentArgs = {
 };
 
 
+export type MutationCreateRoutingRuleArgs = {
+  input: RoutingRuleInput;
+};
+
+
 export type MutationCreateUserArgs = {
   input: CreateUserInput;
 };
@@ -388,6 +539,17 @@ export type MutationCreateUserArgs = {
 
 export type MutationDeactivateUserArgs = {
   email: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteRoutingRuleArgs = {
+  name: Scalars['String']['input'];
+};
+
+
+export type MutationEscalateIncidentArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -407,6 +569,16 @@ export type MutationMergeIncidentArgs = {
 };
 
 
+export type MutationRemoveContactMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveScheduleOverrideArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRevokeApiTokenArgs = {
   prefix: Scalars['String']['input'];
 };
@@ -422,6 +594,11 @@ export type MutationSetIncidentTlpArgs = {
   id: Scalars['ID']['input'];
   recipients?: InputMaybe<Array<Scalars['String']['input']>>;
   tlp: Tlp;
+};
+
+
+export type MutationSetScheduleArgs = {
+  input: SetScheduleInput;
 };
 
 
@@ -444,6 +621,76 @@ export type MutationUpdateIncidentArgs = {
   id: Scalars['ID']['input'];
   input: UpdateIncidentInput;
 };
+
+
+export type MutationUpdateRoutingRuleArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  input: RoutingRuleInput;
+};
+
+export type Notification = {
+  __typename?: 'Notification';
+  attempts: Array<DeliveryAttempt>;
+  channel: ContactMethodKind;
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  kind: NotificationKind;
+  /** 1-based level of a page; null for a notify. */
+  level: Maybe<Scalars['Int']['output']>;
+  loop: Scalars['Int']['output'];
+  recipient: User;
+  status: NotificationStatus;
+  statusReason: Maybe<Scalars['String']['output']>;
+};
+
+export type NotificationKind =
+  | 'NOTIFY'
+  | 'PAGE';
+
+export type NotificationStatus =
+  | 'CANCELLED'
+  | 'DELIVERED'
+  | 'FAILED'
+  | 'PENDING'
+  /** Not sent: the recipient may not see the incident. */
+  | 'SUPPRESSED';
+
+export type NotifyTarget = {
+  __typename?: 'NotifyTarget';
+  /** Only for incidents of these categories (empty: always). */
+  categories: Array<IncidentCategory>;
+  target: RoutingTarget;
+};
+
+export type NotifyTargetInput = {
+  categories?: InputMaybe<Array<IncidentCategory>>;
+  target: RoutingTargetInput;
+};
+
+/** Who is on call for a duty at an instant. */
+export type OnCallAnswer = {
+  __typename?: 'OnCallAnswer';
+  /** The instant asked about. */
+  at: Scalars['DateTime']['output'];
+  /** The override that put them on call (source OVERRIDE). */
+  override: Maybe<ScheduleOverride>;
+  schedule: Schedule;
+  /** When it ends, by the same rules (an override starting ends a shift early); null when no hand-off is scheduled. */
+  shiftEnd: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * When this person's uninterrupted time on call began: a hand-off, the start of their override, or the end
+   * of an override that had interrupted their shift. Null when there is no hand-off before (a one-person rotation).
+   */
+  shiftStart: Maybe<Scalars['DateTime']['output']>;
+  source: OnCallSource;
+  user: User;
+};
+
+/** Whether the person on call is there by the rotation or by an override. */
+export type OnCallSource =
+  | 'OVERRIDE'
+  | 'ROTATION';
 
 export type OrderDirection =
   | 'ASC'
@@ -484,22 +731,60 @@ export type PartnerKind =
   | 'OTHER'
   | 'SECRETARY_OF_STATE';
 
+/** A rule level that would page nobody right now. */
+export type PreflightProblem = {
+  __typename?: 'PreflightProblem';
+  duty: Scalars['String']['output'];
+  /** 1-based level; null for a notify target. */
+  level: Maybe<Scalars['Int']['output']>;
+  organization: Scalars['String']['output'];
+  problem: PreflightProblemKind;
+  rule: Scalars['String']['output'];
+  target: Scalars['String']['output'];
+  userEmail: Maybe<Scalars['String']['output']>;
+};
+
+export type PreflightProblemKind =
+  /** The schedule names nobody (active) right now. */
+  | 'NOBODY_ON_CALL'
+  /** The on-call person has no usable contact method. */
+  | 'NO_CONTACT_METHOD'
+  /** The duty has no on-call schedule. */
+  | 'NO_SCHEDULE'
+  /** No organization has that duty. */
+  | 'NO_SUCH_DUTY';
+
 export type Query = {
   __typename?: 'Query';
   /** API tokens of a user: your own, or of users you manage. */
   apiTokens: Array<ApiToken>;
   /** The audit log, newest first (AUDITOR). */
   auditLog: AuditEntryConnection;
+  /** A user's contact methods: visible to the user, their organization's ORG_ADMINs and HUB_ADMINs only. */
+  contactMethods: Array<ContactMethod>;
   /** An incident by id; null when it does not exist or you may not see it. */
   incident: Maybe<Incident>;
   /** An incident by reference, e.g. ESTF-2026-00042; null when it does not exist or you may not see it. */
   incidentByReference: Maybe<Incident>;
   /** Incidents you may see, newest first by default. `first` defaults to 50, at most 500. */
   incidents: IncidentConnection;
+  /** Open escalations that are paging you. */
+  myPages: Array<Escalation>;
+  /**
+   * Who is on call for a duty at an instant (default: now), e.g. `onCall(organization: "sos", duty:
+   * "security-duty")`; null when the duty has no schedule. Readable by every partner.
+   */
+  onCall: Maybe<OnCallAnswer>;
   /** One partner by slug, e.g. `county-los-angeles`; null when there is none. */
   organization: Maybe<Organization>;
   /** The partner directory, optionally of one kind. */
   organizations: Array<Organization>;
+  /** Rule levels that would page nobody right now. */
+  routingPreflight: Array<PreflightProblem>;
+  /** Every routing rule, by position (readable by every partner). */
+  routingRules: Array<RoutingRule>;
+  /** The on-call schedule of a duty; null when it has none. Readable by every partner. */
+  schedule: Maybe<Schedule>;
   /** Users of an organization (default: your own). ORG_ADMINs see their own; HUB_ADMINs any. */
   users: Array<User>;
   /** Who the token belongs to. */
@@ -516,6 +801,11 @@ export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditLogFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryContactMethodsArgs = {
+  email: Scalars['String']['input'];
 };
 
 
@@ -537,6 +827,13 @@ export type QueryIncidentsArgs = {
 };
 
 
+export type QueryOnCallArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  duty: Scalars['String']['input'];
+  organization: Scalars['String']['input'];
+};
+
+
 export type QueryOrganizationArgs = {
   slug: Scalars['String']['input'];
 };
@@ -544,6 +841,12 @@ export type QueryOrganizationArgs = {
 
 export type QueryOrganizationsArgs = {
   kind?: InputMaybe<PartnerKind>;
+};
+
+
+export type QueryScheduleArgs = {
+  duty: Scalars['String']['input'];
+  organization: Scalars['String']['input'];
 };
 
 
@@ -566,6 +869,126 @@ export type Role =
   /** Reads what the access policy lets them see. */
   | 'VIEWER';
 
+/** A routing rule: which incidents it matches and the escalation policy it starts. */
+export type RoutingRule = {
+  __typename?: 'RoutingRule';
+  categories: Array<IncidentCategory>;
+  description: Scalars['String']['output'];
+  domains: Array<IncidentDomain>;
+  enabled: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  levels: Array<EscalationLevel>;
+  name: Scalars['String']['output'];
+  notify: Array<NotifyTarget>;
+  /** Rules are listed by position. */
+  position: Scalars['Int']['output'];
+  /** How many times the last level is paged in all. */
+  repeatLastLevel: Scalars['Int']['output'];
+  severityAtLeast: Maybe<Severity>;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type RoutingRuleInput = {
+  categories?: InputMaybe<Array<IncidentCategory>>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  domains?: InputMaybe<Array<IncidentDomain>>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  levels: Array<EscalationLevelInput>;
+  /** Lower-case letters, digits and dashes; fixed once created. */
+  name: Scalars['String']['input'];
+  notify?: InputMaybe<Array<NotifyTargetInput>>;
+  position?: InputMaybe<Scalars['Int']['input']>;
+  repeatLastLevel?: InputMaybe<Scalars['Int']['input']>;
+  severityAtLeast?: InputMaybe<Severity>;
+};
+
+/** Who a level pages or a notify target informs. */
+export type RoutingTarget = {
+  __typename?: 'RoutingTarget';
+  duty: Scalars['String']['output'];
+  kind: TargetKind;
+  /** Human-readable, e.g. sos/security-duty. */
+  label: Scalars['String']['output'];
+  organization: Maybe<Scalars['String']['output']>;
+  partnerKind: Maybe<PartnerKind>;
+};
+
+export type RoutingTargetInput = {
+  duty: Scalars['String']['input'];
+  kind: TargetKind;
+  /** Organization slug (DUTY). */
+  organization?: InputMaybe<Scalars['String']['input']>;
+  /** Partner kind (PARTNER_KIND). */
+  partnerKind?: InputMaybe<PartnerKind>;
+};
+
+/**
+ * A duty's on-call schedule: a rotation of users taking shifts in turn, plus overrides. Shifts follow the
+ * local wall clock of the time zone: a 09:00 hand-off stays at 09:00 across daylight-saving changes, so the
+ * 24-hour shift containing one lasts 23 or 25 hours.
+ */
+export type Schedule = {
+  __typename?: 'Schedule';
+  duty: Duty;
+  /** Local time of day of the hand-off, HH:MM. */
+  handoffTime: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** Overrides that are not over yet, earliest first; all of them with `includePast: true`. */
+  overrides: Array<ScheduleOverride>;
+  /** Users in rotation order. */
+  participants: Array<User>;
+  /** Shift length in wall-clock hours (24 = daily, 168 = weekly). */
+  shiftLengthHours: Scalars['Int']['output'];
+  /**
+   * Local date (YYYY-MM-DD) on which the first participant's shift begins at the hand-off time; the
+   * rotation repeats from there in both directions.
+   */
+  startDate: Scalars['String']['output'];
+  /** IANA time zone whose wall clock the shifts follow. */
+  timeZone: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/**
+ * A duty's on-call schedule: a rotation of users taking shifts in turn, plus overrides. Shifts follow the
+ * local wall clock of the time zone: a 09:00 hand-off stays at 09:00 across daylight-saving changes, so the
+ * 24-hour shift containing one lasts 23 or 25 hours.
+ */
+export type ScheduleOverridesArgs = {
+  includePast?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** Someone on call for a duty from one instant to another, over the rotation. Where overrides overlap, the latest created wins. */
+export type ScheduleOverride = {
+  __typename?: 'ScheduleOverride';
+  createdAt: Scalars['DateTime']['output'];
+  /** Inclusive. */
+  from: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Exclusive. */
+  to: Scalars['DateTime']['output'];
+  user: User;
+};
+
+export type SetScheduleInput = {
+  /** The duty's name, e.g. `security-duty`. */
+  duty: Scalars['String']['input'];
+  /** Local time of day of the hand-off, HH:MM (24-hour). */
+  handoffTime: Scalars['String']['input'];
+  /** The organization's slug. */
+  organization: Scalars['String']['input'];
+  /** E-mail addresses of active users of the organization, in rotation order. */
+  participants: Array<Scalars['String']['input']>;
+  /** Shift length in wall-clock hours, 1 to 672 (24 = daily, 168 = weekly). */
+  shiftLengthHours: Scalars['Int']['input'];
+  /** YYYY-MM-DD on which the first participant's first shift begins; absent: today in the time zone. */
+  startDate?: InputMaybe<Scalars['String']['input']>;
+  /** IANA time zone; absent: America/Los_Angeles. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** How bad it is. */
 export type Severity =
   | 'CRITICAL'
@@ -573,9 +996,23 @@ export type Severity =
   | 'LOW'
   | 'MODERATE';
 
+export type TargetKind =
+  /** A duty of each county the incident names as affected. */
+  | 'AFFECTED_COUNTIES'
+  /** A duty of one organization (organization + duty). */
+  | 'DUTY'
+  /** A duty of every organization of a partner kind (partnerKind + duty). */
+  | 'PARTNER_KIND'
+  /** A duty of the organization that reported the incident. */
+  | 'REPORTING_ORGANIZATION';
+
 export type TimelineEntryKind =
   | 'ASSIGNED'
   | 'COMMENT'
+  /** Someone paged the next level now (escalateIncident). */
+  | 'ESCALATED'
+  /** An escalation of the incident was acknowledged. */
+  | 'ESCALATION_ACKNOWLEDGED'
   | 'FILED'
   | 'LES_CHANGED'
   | 'MERGED'
@@ -703,6 +1140,9 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AddContactMethodInput: AddContactMethodInput;
+  AddScheduleOverrideInput: AddScheduleOverrideInput;
+  AddedContactMethod: ResolverTypeWrapper<Omit<AddedContactMethod, 'contactMethod'> & { contactMethod: ResolversTypes['ContactMethod'] }>;
   AffectedAsset: AffectedAsset;
   ApiToken: ResolverTypeWrapper<ApiTokenModelModel>;
   AuditEntry: ResolverTypeWrapper<AuditEntryModelModel>;
@@ -710,9 +1150,17 @@ export type ResolversTypes = {
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   AuditLogFilter: AuditLogFilter;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ContactMethod: ResolverTypeWrapper<ContactMethodRowModel>;
+  ContactMethodKind: ContactMethodKind;
   CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeliveryAttempt: ResolverTypeWrapper<DeliveryAttemptModelModel>;
+  DeliveryOutcome: DeliveryOutcome;
   Duty: ResolverTypeWrapper<DutyModelModel>;
+  Escalation: ResolverTypeWrapper<EscalationModelModel>;
+  EscalationLevel: ResolverTypeWrapper<Omit<EscalationLevel, 'targets'> & { targets: Array<ResolversTypes['RoutingTarget']> }>;
+  EscalationLevelInput: EscalationLevelInput;
+  EscalationState: EscalationState;
   ExternalReference: ResolverTypeWrapper<ExternalReference>;
   ExternalReferenceInput: ExternalReferenceInput;
   FileIncidentInput: FileIncidentInput;
@@ -735,14 +1183,31 @@ export type ResolversTypes = {
   IssuedApiToken: ResolverTypeWrapper<Omit<IssuedApiToken, 'apiToken'> & { apiToken: ResolversTypes['ApiToken'] }>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Notification: ResolverTypeWrapper<NotificationModelModel>;
+  NotificationKind: NotificationKind;
+  NotificationStatus: NotificationStatus;
+  NotifyTarget: ResolverTypeWrapper<Omit<NotifyTarget, 'target'> & { target: ResolversTypes['RoutingTarget'] }>;
+  NotifyTargetInput: NotifyTargetInput;
+  OnCallAnswer: ResolverTypeWrapper<OnCallModelModel>;
+  OnCallSource: OnCallSource;
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationModelModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartnerKind: PartnerKind;
+  PreflightProblem: ResolverTypeWrapper<PreflightProblem>;
+  PreflightProblemKind: PreflightProblemKind;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  RoutingRule: ResolverTypeWrapper<RoutingRuleModelModel>;
+  RoutingRuleInput: RoutingRuleInput;
+  RoutingTarget: ResolverTypeWrapper<RoutingTargetModelModel>;
+  RoutingTargetInput: RoutingTargetInput;
+  Schedule: ResolverTypeWrapper<ScheduleModelModel>;
+  ScheduleOverride: ResolverTypeWrapper<OverrideRowModel>;
+  SetScheduleInput: SetScheduleInput;
   Severity: Severity;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TargetKind: TargetKind;
   TimelineEntryKind: TimelineEntryKind;
   Tlp: Tlp;
   UpdateIncidentInput: UpdateIncidentInput;
@@ -752,15 +1217,23 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AddContactMethodInput: AddContactMethodInput;
+  AddScheduleOverrideInput: AddScheduleOverrideInput;
+  AddedContactMethod: Omit<AddedContactMethod, 'contactMethod'> & { contactMethod: ResolversParentTypes['ContactMethod'] };
   ApiToken: ApiTokenModelModel;
   AuditEntry: AuditEntryModelModel;
   AuditEntryConnection: AuditEntryConnectionModelModel;
   AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   AuditLogFilter: AuditLogFilter;
   Boolean: Scalars['Boolean']['output'];
+  ContactMethod: ContactMethodRowModel;
   CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
+  DeliveryAttempt: DeliveryAttemptModelModel;
   Duty: DutyModelModel;
+  Escalation: EscalationModelModel;
+  EscalationLevel: Omit<EscalationLevel, 'targets'> & { targets: Array<ResolversParentTypes['RoutingTarget']> };
+  EscalationLevelInput: EscalationLevelInput;
   ExternalReference: ExternalReference;
   ExternalReferenceInput: ExternalReferenceInput;
   FileIncidentInput: FileIncidentInput;
@@ -779,13 +1252,30 @@ export type ResolversParentTypes = {
   IssuedApiToken: Omit<IssuedApiToken, 'apiToken'> & { apiToken: ResolversParentTypes['ApiToken'] };
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
+  Notification: NotificationModelModel;
+  NotifyTarget: Omit<NotifyTarget, 'target'> & { target: ResolversParentTypes['RoutingTarget'] };
+  NotifyTargetInput: NotifyTargetInput;
+  OnCallAnswer: OnCallModelModel;
   Organization: OrganizationModelModel;
   PageInfo: PageInfo;
+  PreflightProblem: PreflightProblem;
   Query: Record<PropertyKey, never>;
+  RoutingRule: RoutingRuleModelModel;
+  RoutingRuleInput: RoutingRuleInput;
+  RoutingTarget: RoutingTargetModelModel;
+  RoutingTargetInput: RoutingTargetInput;
+  Schedule: ScheduleModelModel;
+  ScheduleOverride: OverrideRowModel;
+  SetScheduleInput: SetScheduleInput;
   String: Scalars['String']['output'];
   UpdateIncidentInput: UpdateIncidentInput;
   User: UserModelModel;
   Viewer: UserPrincipalModel;
+};
+
+export type AddedContactMethodResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AddedContactMethod'] = ResolversParentTypes['AddedContactMethod']> = {
+  contactMethod?: Resolver<ResolversTypes['ContactMethod'], ParentType, ContextType>;
+  webhookSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ApiTokenResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiToken'] = ResolversParentTypes['ApiToken']> = {
@@ -824,15 +1314,53 @@ export type AuditEntryEdgeResolvers<ContextType = GraphQLContext, ParentType ext
   node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
 };
 
+export type ContactMethodResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContactMethod'] = ResolversParentTypes['ContactMethod']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  disabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  disabledReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ContactMethodKind'], ParentType, ContextType>;
+  removedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeliveryAttemptResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeliveryAttempt'] = ResolversParentTypes['DeliveryAttempt']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  httpStatus?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['DeliveryOutcome'], ParentType, ContextType>;
+};
 
 export type DutyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Duty'] = ResolversParentTypes['Duty']> = {
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+};
+
+export type EscalationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Escalation'] = ResolversParentTypes['Escalation']> = {
+  acknowledgedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  acknowledgedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nextEscalationAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  notifications?: Resolver<Array<ResolversTypes['Notification']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['EscalationState'], ParentType, ContextType>;
+};
+
+export type EscalationLevelResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EscalationLevel'] = ResolversParentTypes['EscalationLevel']> = {
+  ackTimeoutSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  targets?: Resolver<Array<ResolversTypes['RoutingTarget']>, ParentType, ContextType>;
 };
 
 export type ExternalReferenceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExternalReference'] = ResolversParentTypes['ExternalReference']> = {
@@ -851,6 +1379,7 @@ export type IncidentResolvers<ContextType = GraphQLContext, ParentType extends R
   detectedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['IncidentDomain'], ParentType, ContextType>;
   duplicates?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
+  escalations?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType>;
   exercise?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   externalReferences?: Resolver<Array<ResolversTypes['ExternalReference']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -920,19 +1449,58 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acknowledgeEscalation?: Resolver<ResolversTypes['Escalation'], ParentType, ContextType, RequireFields<MutationAcknowledgeEscalationArgs, 'id'>>;
+  addContactMethod?: Resolver<ResolversTypes['AddedContactMethod'], ParentType, ContextType, RequireFields<MutationAddContactMethodArgs, 'input'>>;
   addIncidentComment?: Resolver<ResolversTypes['IncidentTimelineEntry'], ParentType, ContextType, RequireFields<MutationAddIncidentCommentArgs, 'body' | 'id'>>;
+  addScheduleOverride?: Resolver<ResolversTypes['ScheduleOverride'], ParentType, ContextType, RequireFields<MutationAddScheduleOverrideArgs, 'input'>>;
   assignIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationAssignIncidentArgs, 'id' | 'organization'>>;
+  createRoutingRule?: Resolver<ResolversTypes['RoutingRule'], ParentType, ContextType, RequireFields<MutationCreateRoutingRuleArgs, 'input'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'email'>>;
+  deleteRoutingRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoutingRuleArgs, 'name'>>;
+  escalateIncident?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType, RequireFields<MutationEscalateIncidentArgs, 'id'>>;
   fileIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationFileIncidentArgs, 'input'>>;
   issueApiToken?: Resolver<ResolversTypes['IssuedApiToken'], ParentType, ContextType, RequireFields<MutationIssueApiTokenArgs, 'input'>>;
   mergeIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationMergeIncidentArgs, 'id' | 'intoId'>>;
+  removeContactMethod?: Resolver<ResolversTypes['ContactMethod'], ParentType, ContextType, RequireFields<MutationRemoveContactMethodArgs, 'id'>>;
+  removeScheduleOverride?: Resolver<ResolversTypes['ScheduleOverride'], ParentType, ContextType, RequireFields<MutationRemoveScheduleOverrideArgs, 'id'>>;
   revokeApiToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'prefix'>>;
   setIncidentLawEnforcementSensitive?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentLawEnforcementSensitiveArgs, 'id' | 'value'>>;
   setIncidentTlp?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentTlpArgs, 'id' | 'tlp'>>;
+  setSchedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType, RequireFields<MutationSetScheduleArgs, 'input'>>;
   shareIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationShareIncidentArgs, 'id'>>;
   transitionIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationTransitionIncidentArgs, 'id' | 'to'>>;
   updateIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationUpdateIncidentArgs, 'expectedVersion' | 'id' | 'input'>>;
+  updateRoutingRule?: Resolver<ResolversTypes['RoutingRule'], ParentType, ContextType, RequireFields<MutationUpdateRoutingRuleArgs, 'expectedVersion' | 'input'>>;
+};
+
+export type NotificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Notification'] = ResolversParentTypes['Notification']> = {
+  attempts?: Resolver<Array<ResolversTypes['DeliveryAttempt']>, ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['ContactMethodKind'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['NotificationKind'], ParentType, ContextType>;
+  level?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  loop?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recipient?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['NotificationStatus'], ParentType, ContextType>;
+  statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type NotifyTargetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['NotifyTarget'] = ResolversParentTypes['NotifyTarget']> = {
+  categories?: Resolver<Array<ResolversTypes['IncidentCategory']>, ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['RoutingTarget'], ParentType, ContextType>;
+};
+
+export type OnCallAnswerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OnCallAnswer'] = ResolversParentTypes['OnCallAnswer']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  override?: Resolver<Maybe<ResolversTypes['ScheduleOverride']>, ParentType, ContextType>;
+  schedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType>;
+  shiftEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  shiftStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['OnCallSource'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
 export type OrganizationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization']> = {
@@ -951,16 +1519,76 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PreflightProblemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreflightProblem'] = ResolversParentTypes['PreflightProblem']> = {
+  duty?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  organization?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  problem?: Resolver<ResolversTypes['PreflightProblemKind'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userEmail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType, RequireFields<QueryApiTokensArgs, 'email'>>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
+  contactMethods?: Resolver<Array<ResolversTypes['ContactMethod']>, ParentType, ContextType, RequireFields<QueryContactMethodsArgs, 'email'>>;
   incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentArgs, 'id'>>;
   incidentByReference?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentByReferenceArgs, 'reference'>>;
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, Partial<QueryIncidentsArgs>>;
+  myPages?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType>;
+  onCall?: Resolver<Maybe<ResolversTypes['OnCallAnswer']>, ParentType, ContextType, RequireFields<QueryOnCallArgs, 'duty' | 'organization'>>;
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType, RequireFields<QueryOrganizationArgs, 'slug'>>;
   organizations?: Resolver<Array<ResolversTypes['Organization']>, ParentType, ContextType, Partial<QueryOrganizationsArgs>>;
+  routingPreflight?: Resolver<Array<ResolversTypes['PreflightProblem']>, ParentType, ContextType>;
+  routingRules?: Resolver<Array<ResolversTypes['RoutingRule']>, ParentType, ContextType>;
+  schedule?: Resolver<Maybe<ResolversTypes['Schedule']>, ParentType, ContextType, RequireFields<QueryScheduleArgs, 'duty' | 'organization'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, Partial<QueryUsersArgs>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+};
+
+export type RoutingRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RoutingRule'] = ResolversParentTypes['RoutingRule']> = {
+  categories?: Resolver<Array<ResolversTypes['IncidentCategory']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  domains?: Resolver<Array<ResolversTypes['IncidentDomain']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  levels?: Resolver<Array<ResolversTypes['EscalationLevel']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notify?: Resolver<Array<ResolversTypes['NotifyTarget']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  repeatLastLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  severityAtLeast?: Resolver<Maybe<ResolversTypes['Severity']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RoutingTargetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RoutingTarget'] = ResolversParentTypes['RoutingTarget']> = {
+  duty?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TargetKind'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  organization?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  partnerKind?: Resolver<Maybe<ResolversTypes['PartnerKind']>, ParentType, ContextType>;
+};
+
+export type ScheduleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Schedule'] = ResolversParentTypes['Schedule']> = {
+  duty?: Resolver<ResolversTypes['Duty'], ParentType, ContextType>;
+  handoffTime?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  overrides?: Resolver<Array<ResolversTypes['ScheduleOverride']>, ParentType, ContextType, RequireFields<ScheduleOverridesArgs, 'includePast'>>;
+  participants?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
+  shiftLengthHours?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startDate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ScheduleOverrideResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScheduleOverride'] = ResolversParentTypes['ScheduleOverride']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -980,12 +1608,17 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  AddedContactMethod?: AddedContactMethodResolvers<ContextType>;
   ApiToken?: ApiTokenResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
+  ContactMethod?: ContactMethodResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeliveryAttempt?: DeliveryAttemptResolvers<ContextType>;
   Duty?: DutyResolvers<ContextType>;
+  Escalation?: EscalationResolvers<ContextType>;
+  EscalationLevel?: EscalationLevelResolvers<ContextType>;
   ExternalReference?: ExternalReferenceResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
   IncidentAssignee?: IncidentAssigneeResolvers<ContextType>;
@@ -997,9 +1630,17 @@ export type Resolvers<ContextType = GraphQLContext> = {
   IssuedApiToken?: IssuedApiTokenResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  Notification?: NotificationResolvers<ContextType>;
+  NotifyTarget?: NotifyTargetResolvers<ContextType>;
+  OnCallAnswer?: OnCallAnswerResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PreflightProblem?: PreflightProblemResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RoutingRule?: RoutingRuleResolvers<ContextType>;
+  RoutingTarget?: RoutingTargetResolvers<ContextType>;
+  Schedule?: ScheduleResolvers<ContextType>;
+  ScheduleOverride?: ScheduleOverrideResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

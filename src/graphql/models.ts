@@ -18,3 +18,10 @@ export interface AuditEntryConnectionModel {
   hasNextPage: boolean;
   totalCount: () => Promise<number>;
 }
+export type {
+  RoutingRuleRow as RoutingRuleModel,
+  EscalationRow as EscalationModel,
+  NotificationRow as NotificationModel,
+  DeliveryAttemptRow as DeliveryAttemptModel,
+} from '../modules/escalations/escalations.repository.js';
+export type { Target as RoutingTargetModel } from '../modules/escalations/policy.js';

@@ -5,6 +5,8 @@ import { partnersResolvers } from '../modules/partners/partners.resolvers.js';
 import { identityResolvers } from '../modules/identity/identity.resolvers.js';
 import { incidentsResolvers } from '../modules/incidents/incidents.resolvers.js';
 import { auditResolvers } from '../modules/audit/audit.resolvers.js';
+import { escalationsResolvers } from '../modules/escalations/escalations.resolvers.js';
+import { oncallResolvers } from '../modules/oncall/oncall.resolvers.js';
 import { JSONScalar } from './json.js';
 
 /**
@@ -16,6 +18,8 @@ const modules: Resolvers[] = [
   partnersResolvers,
   incidentsResolvers,
   auditResolvers,
+  escalationsResolvers,
+  oncallResolvers,
 ];
 
 export const resolvers: Resolvers = mergeResolvers([{ DateTime, JSON: JSONScalar }, ...modules]);

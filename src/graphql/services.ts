@@ -1,17 +1,22 @@
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
+import type { EscalationEngine } from '../modules/escalations/escalations.engine.js';
+import { createEscalationsService } from '../modules/escalations/escalations.service.js';
 import { createIdentityService } from '../modules/identity/identity.service.js';
 import { createPartnersService } from '../modules/partners/partners.service.js';
 import { createIncidentsService } from '../modules/incidents/incidents.service.js';
 import { createAuditQueryService } from '../modules/audit/audit.query.js';
+import { createOncallService } from '../modules/oncall/oncall.service.js';
 
 /** Every domain service, built once per process from the shared dependencies. */
-export function createServices(deps: { db: Db; config: Config }) {
+export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null }) {
   const incidents = createIncidentsService(deps);
   return {
     identity: createIdentityService(deps),
     partners: createPartnersService(deps),
     incidents,
+    escalations: createEscalationsService({ db: deps.db, config: deps.config, engine: deps.engine ?? null }),
+    oncall: createOncallService(deps),
     audit: createAuditQueryService({
       db: deps.db,
       contentVisibility: {

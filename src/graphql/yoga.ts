@@ -8,9 +8,10 @@ import {
   Kind,
   NoSchemaIntrospectionCustomRule,
   type DocumentNode,
+  type ExecutionResult,
   type OperationDefinitionNode,
 } from 'graphql';
-import { createSchema, createYoga, maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
+import { createSchema, createYoga, handleStreamOrSingleExecutionResult, maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import type { UserPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
 import { UnauthenticatedError, isExpectedError } from '../errors.js';
@@ -39,6 +40,8 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
   const { config, logger } = deps;
   const typeDefs = readFileSync(SCHEMA_PATH, 'utf8');
   const schema = createSchema<ServerContext & GraphQLContext>({ typeDefs, resolvers: resolvers as never });
+  // Internal errors already logged with their request's logger; maskError logs only those that were not.
+  const logged = new WeakSet<object>();
 
   return createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -50,8 +53,13 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
     maskedErrors: {
       isDev: !config.graphql.maskErrors,
       maskError(error, message, isDev) {
+        // Errors of an operation were logged with its request id by logInternalErrors; this catches the rest.
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        if (!isExpectedError(original) && !(error instanceof GraphQLError && error.originalError === undefined)) {
+        if (
+          !isExpectedError(original) &&
+          !(error instanceof GraphQLError && error.originalError === undefined) &&
+          !(typeof original === 'object' && original !== null && logged.has(original))
+        ) {
           logger.error({ err: original }, 'internal error in a GraphQL operation');
         }
         return yogaMaskError(error, message, isDev);
@@ -76,8 +84,36 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       }),
       ...(config.graphql.introspection ? [] : [disableIntrospection()]),
       requireAuthentication(),
+      logInternalErrors(logged),
     ],
   });
+}
+
+/**
+ * Logs each error that Yoga is about to mask with the request's own logger, so that the log line carries
+ * the request id the client got in x-request-id. Yoga's masking runs after every plugin given here, so
+ * this still sees the original error.
+ */
+function logInternalErrors(logged: WeakSet<object>): Plugin<ServerContext & GraphQLContext> {
+  const logErrorsOf = (log: Logger) => ({ result }: { result: ExecutionResult }) => {
+    for (const error of result.errors ?? []) {
+      const original = error.originalError;
+      // A GraphQLError (ours or graphql-js's) is shown to the client as it is: not internal.
+      if (!original || original instanceof GraphQLError || logged.has(original)) continue;
+      logged.add(original);
+      log.error({ err: original, path: error.path }, 'internal error in a GraphQL operation');
+    }
+  };
+  return {
+    onExecute({ args }) {
+      const onResult = logErrorsOf((args.contextValue as GraphQLContext).logger);
+      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+    onSubscribe({ args }) {
+      const onResult = logErrorsOf((args.contextValue as GraphQLContext).logger);
+      return { onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+  };
 }
 
 function disableIntrospection(): Plugin {

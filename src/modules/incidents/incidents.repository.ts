@@ -6,7 +6,39 @@ import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.j
 import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, Tlp } from './taxonomy.js';
 import { severityRank } from './taxonomy.js';
 
-export type IncidentRow = Selectable<IncidentsTable>;
+/** An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use. */
+export type IncidentRow = Omit<Selectable<IncidentsTable>, 'search'>;
+
+// The generated tsvector is about 40% of a row's bytes: sending it to Node with every row read, only to
+// be dropped, costs the database and the driver real time on lists of 50.
+const INCIDENT_COLUMNS = [
+  'id',
+  'reference',
+  'title',
+  'summary',
+  'category',
+  'domain',
+  'severity',
+  'severity_rank',
+  'status',
+  'tlp',
+  'law_enforcement_sensitive',
+  'exercise',
+  'reporting_user_id',
+  'reporting_organization_id',
+  'affected_assets',
+  'occurred_at',
+  'detected_at',
+  'reported_at',
+  'assignee_organization_id',
+  'assignee_user_id',
+  'external_references',
+  'merged_into_id',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof IncidentRow>;
+const INCIDENT_SELECTION = INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const);
 export type TimelineRow = Selectable<IncidentTimelineTable>;
 
 /** Next reference number of the year, e.g. ESTF-2026-00042. In the filing transaction: never reused. */
@@ -21,25 +53,25 @@ export async function nextIncidentReference(trx: Handle, year: number): Promise<
 }
 
 export function insertIncident(trx: Handle, values: Insertable<IncidentsTable>): Promise<IncidentRow> {
-  return trx.insertInto('incidents').values(values).returningAll().executeTakeFirstOrThrow();
+  return trx.insertInto('incidents').values(values).returning(INCIDENT_SELECTION).executeTakeFirstOrThrow();
 }
 
 export function findIncidentById(db: Handle, id: string): Promise<IncidentRow | undefined> {
-  return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', '=', id).executeTakeFirst();
 }
 
 export function findIncidentsByIds(db: Handle, ids: readonly string[]): Promise<IncidentRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('incidents').selectAll().where('id', 'in', [...ids]).execute();
+  return db.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', 'in', [...ids]).execute();
 }
 
 export function findIncidentByReference(db: Handle, reference: string): Promise<IncidentRow | undefined> {
-  return db.selectFrom('incidents').selectAll().where('reference', '=', reference.trim().toUpperCase()).executeTakeFirst();
+  return db.selectFrom('incidents').select(INCIDENT_SELECTION).where('reference', '=', reference.trim().toUpperCase()).executeTakeFirst();
 }
 
 /** Locks the incident row for the rest of the transaction: concurrent changes to one incident queue up. */
 export function lockIncident(trx: Handle, id: string): Promise<IncidentRow | undefined> {
-  return trx.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return trx.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function updateIncidentRow(
@@ -51,7 +83,7 @@ export async function updateIncidentRow(
     .updateTable('incidents')
     .set({ ...patch, version: sql`version + 1`, updated_at: new Date() })
     .where('id', '=', id)
-    .returningAll()
+    .returning(INCIDENT_SELECTION)
     .executeTakeFirstOrThrow();
 }
 
@@ -88,7 +120,7 @@ export async function addRecipients(trx: Handle, incidentId: string, userIds: re
   return rows.map((r) => r.user_id);
 }
 
-/** The access facts of many incidents in three queries. */
+/** The access facts of many incidents in one query (one round trip, one pooled connection). */
 export async function loadAccessFacts(db: Handle, incidents: readonly IncidentRow[]): Promise<Map<string, IncidentAccessFacts>> {
   const ids = incidents.map((i) => i.id);
   const facts = new Map<string, IncidentAccessFacts & { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] }>();
@@ -104,14 +136,30 @@ export async function loadAccessFacts(db: Handle, incidents: readonly IncidentRo
     });
   }
   if (ids.length === 0) return facts;
-  const [counties, shares, recipients] = await Promise.all([
-    db.selectFrom('incident_affected_counties').selectAll().where('incident_id', 'in', ids).execute(),
-    db.selectFrom('incident_shares').selectAll().where('incident_id', 'in', ids).execute(),
-    db.selectFrom('incident_recipients').selectAll().where('incident_id', 'in', ids).execute(),
-  ]);
-  for (const c of counties) facts.get(c.incident_id)?.affectedCountyIds.push(c.organization_id);
-  for (const s of shares) facts.get(s.incident_id)?.sharedOrganizationIds.push(s.organization_id);
-  for (const r of recipients) facts.get(r.incident_id)?.recipientUserIds.push(r.user_id);
+  const rows = await db
+    .selectFrom('incident_affected_counties')
+    .select([sql.lit('county').as('kind'), 'incident_id', 'organization_id as other_id'])
+    .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`)
+    .unionAll((eb) =>
+      eb
+        .selectFrom('incident_shares')
+        .select([sql.lit('share').as('kind'), 'incident_id', 'organization_id as other_id'])
+        .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`),
+    )
+    .unionAll((eb) =>
+      eb
+        .selectFrom('incident_recipients')
+        .select([sql.lit('recipient').as('kind'), 'incident_id', 'user_id as other_id'])
+        .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`),
+    )
+    .execute();
+  for (const r of rows) {
+    const f = facts.get(r.incident_id);
+    if (!f) continue;
+    if (r.kind === 'county') f.affectedCountyIds.push(r.other_id);
+    else if (r.kind === 'share') f.sharedOrganizationIds.push(r.other_id);
+    else f.recipientUserIds.push(r.other_id);
+  }
   return facts;
 }
 
@@ -161,7 +209,7 @@ export async function countTimeline(db: Handle, incidentId: string, kinds?: read
 }
 
 export function listDuplicates(db: Handle, incidentId: string, visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>) {
-  return db.selectFrom('incidents').selectAll().where('merged_into_id', '=', incidentId).where(visible).orderBy('reported_at').execute();
+  return db.selectFrom('incidents').select(INCIDENT_SELECTION).where('merged_into_id', '=', incidentId).where(visible).orderBy('reported_at').execute();
 }
 
 // ── Lists ───────────────────────────────────────────────────────────────────────────────────────────
@@ -239,6 +287,21 @@ function applyFilter(
   };
 }
 
+/**
+ * The same condition, evaluated row by row. A page walks an index in order and stops after `limit`
+ * visible rows, usually a few hundred at most; but PostgreSQL sizes the access filter's EXISTS
+ * subqueries (inside ORs, so kept as subplans) for every row the index could return, and so hashes the
+ * principal's whole list first: every incident shared with CISA, every incident naming a large county,
+ * thousands of rows for each page of 50, growing with the hub's history. Wrapped in
+ * `exists (select … offset 0)`, which the planner neither flattens nor hashes (OFFSET 0 keeps it from
+ * rewriting the EXISTS), the inner subqueries are planned for one row and become index probes.
+ * `exists (select 1 where c)` holds exactly when c is true: the rows are the same, the filter is the
+ * policy's own (src/access/incidents.ts). Counting (every row) keeps the hashed form, which suits it.
+ */
+function perRow(visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>) {
+  return (eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => sql<SqlBool>`exists (select 1 where ${visible(eb)} offset 0)`;
+}
+
 export async function listIncidents(
   db: Handle,
   visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
@@ -248,7 +311,7 @@ export async function listIncidents(
   limit: number,
 ): Promise<IncidentRow[]> {
   const cols = ORDER_COLUMNS[order.field]('incidents');
-  let q = db.selectFrom('incidents').selectAll('incidents').where(applyFilter(visible, filter));
+  let q = db.selectFrom('incidents').select(INCIDENT_SELECTION).where(applyFilter(perRow(visible), filter));
   if (after) {
     const op = order.direction === 'DESC' ? sql`<` : sql`>`;
     const values = after.map((v, idx) => {

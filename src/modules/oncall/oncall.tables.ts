@@ -16,7 +16,7 @@ export interface SchedulesTable {
   /** User ids in rotation order. */
   participants: string[];
   created_at: CreatedAt;
-  updated_at: Timestamp;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface ScheduleOverridesTable {

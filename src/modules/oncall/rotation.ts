@@ -100,6 +100,20 @@ export function onCallAt(rotation: Rotation | null, overrides: readonly Override
   };
 }
 
+/**
+ * Who is on call at `at`, without the stretch's start and end: what paging needs, at a fraction of the
+ * cost. `overrides` need only hold those active at `at`.
+ */
+export function onCallUserAt(
+  rotation: Rotation | null,
+  overrides: readonly Override[],
+  at: Date,
+): Pick<OnCallAnswer, 'userId' | 'source' | 'overrideId'> | null {
+  const t = at.getTime();
+  if (Number.isNaN(t)) throw new RangeError('onCallUserAt: invalid instant');
+  return new Timeline(rotation && rotation.participants.length > 0 ? new RotationClock(rotation) : null, overrides).answerAt(t);
+}
+
 /** The rotation's shift containing `at` (overrides not applied); null for a rotation without participants. */
 export function rotationShiftAt(rotation: Rotation, at: Date): Shift | null {
   if (rotation.participants.length === 0) return null;
@@ -333,8 +347,25 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+// formatToParts costs ~20 µs and one answer asks for the same few instants (the hand-offs around it)
+// dozens of times. The offset is a function of the whole second, so memoising by second is exact.
+const offsetMemo = new Map<string, Map<number, number>>();
+const OFFSET_MEMO_LIMIT = 50_000;
+
 /** The zone's offset from UTC at instant t, in milliseconds (local − UTC). */
 function offsetAt(t: number, timeZone: string): number {
+  const second = Math.floor(t / 1000);
+  let memo = offsetMemo.get(timeZone);
+  if (!memo) offsetMemo.set(timeZone, (memo = new Map()));
+  const known = memo.get(second);
+  if (known !== undefined) return known;
+  const offset = computeOffset(t, timeZone);
+  if (memo.size >= OFFSET_MEMO_LIMIT) memo.clear();
+  memo.set(second, offset);
+  return offset;
+}
+
+function computeOffset(t: number, timeZone: string): number {
   const fields: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(t))) {
     if (p.type !== 'literal') fields[p.type] = Number(p.value);

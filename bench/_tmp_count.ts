@@ -1,0 +1,38 @@
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { systemPrincipal } from '../src/access/principal.js';
+import { loadConfig } from '../src/config.js';
+import { createDeps } from '../src/deps.js';
+import { createApp } from '../src/http/app.js';
+import { createDb } from '../src/infra/db.js';
+import { createLogger } from '../src/infra/logger.js';
+import { benchUserEmail } from './seed-incidents.js';
+const url = process.argv[2]!;
+const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: url, ESTF_QUEUE_PREFIX: '{estf-bench-tmp}', LOG_LEVEL: 'warn', PORT: '0', ESTF_DEMO: 'false' });
+import { Kysely, PostgresDialect } from 'kysely';
+let count = 0; const seen = new Map<string, number>();
+const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }), log: (e) => { count++; const k = e.query.sql.slice(0, 90); seen.set(k, (seen.get(k) ?? 0) + 1); } }) as any;
+const deps = createDeps(config, createLogger('warn'), { url, db }, config.redis.url);
+const app = createApp(deps);
+const server = await new Promise<Server>((r) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => r(s as Server)) as Server; });
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+const { token } = await deps.services.identity.issueApiToken(systemPrincipal('t'), { email: benchUserEmail('county-orange', 'analyst', 1) });
+const admin = new pg.Client({ connectionString: url }); await admin.connect();
+const Q = `query($filter: IncidentFilter){ incidents(first: 50, filter: $filter) { edges { cursor node { id reference title severity status tlp reportedAt reportingOrganization { slug } affectedCounties { slug } } } pageInfo { hasNextPage endCursor } } }`;
+const stat = async () => count;
+for (const [name, body] of [['typename', { query: '{ __typename }' }], ['incidents', { query: Q, variables: { filter: null } }], ['incidents county', { query: Q, variables: { filter: { affectedCounty: 'county-orange' } } }]] as const) {
+  for (let i = 0; i < 20; i++) await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  await new Promise((r) => setTimeout(r, 700));
+  const a = await stat();
+  const N = 100;
+  const t = performance.now();
+  for (let i = 0; i < N; i++) await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const ms = (performance.now() - t) / N;
+  await new Promise((r) => setTimeout(r, 700));
+  const b = await stat();
+  console.log(name, 'statements/request', ((b - a) / N).toFixed(2), 'ms/request', ms.toFixed(2));
+  for (const [k, v] of seen) console.log('   ', v, k); seen.clear();
+}
+await admin.end(); server.close(); server.closeAllConnections(); await deps.close(); await db.destroy();

@@ -1,0 +1,420 @@
+/**
+ * `npm run bench -- graphql`: `incidents(first: 50, filter)` over 100,000 incidents with access filtering,
+ * against `{ __typename }` on the same server (shared/design/benchmarks.md).
+ *
+ * A fresh database on the local server (CREATE DATABASE estf_bench_<random>, migrated, partners seeded,
+ * dropped at the end), 100,000 incidents from bench/seed-incidents.ts, the real API (createApp + serve on
+ * 127.0.0.1:0, production config, its own Redis queue prefix), tokens of four realistic principals, and
+ * autocannon in a child process (bench/lib/load.ts): a fixed rate and a closed-loop maximum, each for the
+ * incidents list and for the baseline.
+ *
+ *   npm run bench -- graphql [--count 100000] [--duration 20] [--rate 500] [--connections 50]
+ *                           [--max-connections 10] [--explain] [--profile] [--keep]
+ *
+ * --explain   EXPLAIN (ANALYZE, BUFFERS) of the list query of every principal × filter
+ * --profile   CPU profile of the server process during the maximum-throughput incidents run
+ * --keep      keep the database (its URL is printed) instead of dropping it
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { serve } from '@hono/node-server';
+import { Redis } from 'ioredis';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { visibleIncidents } from '../src/access/incidents.js';
+import { systemPrincipal, type UserPrincipal } from '../src/access/principal.js';
+import { loadConfig } from '../src/config.js';
+import { createDeps } from '../src/deps.js';
+import { createApp } from '../src/http/app.js';
+import { createDb } from '../src/infra/db.js';
+import type { Database } from '../src/infra/db-types.js';
+import { createLogger } from '../src/infra/logger.js';
+import { migrate } from '../src/infra/migrate.js';
+import { listIncidents, type IncidentListFilter } from '../src/modules/incidents/incidents.repository.js';
+import { findOrganizationBySlug } from '../src/modules/partners/partners.repository.js';
+import { seedPartners } from '../src/modules/partners/partners.seed.js';
+import { runLoad, type LoadRequest, type LoadResult } from './lib/load.js';
+import { benchUserEmail, seedIncidents } from './seed-incidents.js';
+
+// ── Options ─────────────────────────────────────────────────────────────────────────────────────────
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string, fallback: number) => {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]?.replace(/_/g, ''));
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+};
+const COUNT = option('count', 100_000);
+const DURATION_S = option('duration', 20);
+const RATE = option('rate', 500);
+const RATE_CONNECTIONS = option('connections', 50);
+const MAX_CONNECTIONS = option('max-connections', 10);
+const WARMUP_S = option('warmup', 5);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const TARGET = { ratio: 0.4, p99Ms: 15 } as const;
+
+const INCIDENTS_QUERY = `query Incidents($filter: IncidentFilter) {
+  incidents(first: 50, filter: $filter) {
+    edges {
+      cursor
+      node {
+        id reference title severity status tlp reportedAt
+        reportingOrganization { slug }
+        affectedCounties { slug }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const BASELINE_QUERY = '{ __typename }';
+
+/** The principals a benchmark run acts as: seeded users, so they report incidents and are named RED recipients. */
+const PRINCIPALS = [
+  { label: 'county analyst (Orange)', email: benchUserEmail('county-orange', 'analyst', 1), county: 'county-orange', text: 'phishing' },
+  { label: 'coordinator (SOS)', email: benchUserEmail('sos', 'coordinator', 1), county: 'county-fresno', text: 'ballot drop box' },
+  { label: 'CISA analyst', email: benchUserEmail('cisa', 'analyst', 1), county: 'county-mono', text: 'ransomware' },
+  { label: 'FBI analyst', email: benchUserEmail('fbi', 'analyst', 1), county: 'county-los-angeles', text: 'threatening voicemail' },
+] as const;
+
+type Filter = Record<string, unknown> | null;
+const FILTERS: ReadonlyArray<{ label: string; of: (p: (typeof PRINCIPALS)[number]) => Filter }> = [
+  { label: 'no filter', of: () => null },
+  { label: 'severityAtLeast HIGH', of: () => ({ severityAtLeast: 'HIGH' }) },
+  { label: 'affectedCounty', of: (p) => ({ affectedCounty: p.county }) },
+  { label: 'statuses open', of: () => ({ statuses: ['REPORTED', 'TRIAGED', 'INVESTIGATING', 'CONTAINED'] }) },
+  { label: 'text', of: (p) => ({ text: p.text }) },
+];
+
+// ── Small helpers ───────────────────────────────────────────────────────────────────────────────────
+
+const log = (line = '') => console.log(line);
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function databaseUrl(name: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function clearRedisPrefix(prefix: string): Promise<void> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+function describeLoad(r: LoadResult): string {
+  const l = r.latencyMs;
+  const problems = [r.non2xx && `${r.non2xx} non-2xx`, r.errors && `${r.errors} errors`, r.timeouts && `${r.timeouts} timeouts`].filter(Boolean);
+  return (
+    `${fmt(r.rps, 0).padStart(6)} req/s   p50 ${fmt(l.p50, 2).padStart(6)} ms   p90 ${fmt(l.p90, 2).padStart(6)} ms   ` +
+    `p99 ${fmt(l.p99, 2).padStart(6)} ms   max ${fmt(l.max, 1).padStart(6)} ms` +
+    (problems.length ? `   (${problems.join(', ')})` : '')
+  );
+}
+
+const figures = (r: LoadResult) => ({ rps: round(r.rps, 0), p50: round(r.latencyMs.p50), p99: round(r.latencyMs.p99) });
+
+// ── The run ─────────────────────────────────────────────────────────────────────────────────────────
+
+const cleanups: Array<() => Promise<void>> = [];
+async function cleanup(): Promise<void> {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()!();
+    } catch (err) {
+      console.error('cleanup:', (err as Error).message);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+}
+
+async function main(): Promise<void> {
+  const cpus = os.cpus().length;
+  const load0 = os.loadavg();
+  log(`graphql benchmark: incidents(first: 50, filter) over ${COUNT.toLocaleString('en-US')} incidents with access filtering`);
+  log(
+    `machine: ${cpus} cores (${os.cpus()[0]?.model.trim() ?? 'cpu'}), Node ${process.version}; the load generator, Node, ` +
+      `PostgreSQL and Redis share these ${cpus} cores. Load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+
+  // A fresh database, migrated and seeded like test/global-setup.ts does it.
+  const name = `estf_bench_${randomBytes(5).toString('hex')}`;
+  const url = databaseUrl(name);
+  await withAdmin((c) => c.query(`create database "${name}"`));
+  if (flag('keep')) log(`database: ${url} (kept: --keep)`);
+  else cleanups.push(() => withAdmin((c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => undefined));
+  const serverVersion = await withAdmin(async (c) => {
+    const r = await c.query<{ v: string; sb: string; jit: string }>(`select current_setting('server_version') v, current_setting('shared_buffers') sb, current_setting('jit') jit`);
+    return r.rows[0]!;
+  });
+  log(`PostgreSQL ${serverVersion.v} (shared_buffers ${serverVersion.sb}, jit ${serverVersion.jit}) at ${new URL(ADMIN_URL).host}; Redis at ${new URL(REDIS_URL).host}`);
+
+  const db = createDb(url, { max: 10, applicationName: 'estf-bench-api' });
+  cleanups.push(() => db.destroy());
+  await migrate(db, 'latest');
+  await seedPartners(db);
+
+  log(`\nseeding ${COUNT.toLocaleString('en-US')} incidents…`);
+  const seeded = await seedIncidents(url, { count: COUNT });
+  log(
+    `seeded ${seeded.incidents.toLocaleString('en-US')} incidents, ${seeded.affectedCounties.toLocaleString('en-US')} affected counties, ` +
+      `${seeded.shares.toLocaleString('en-US')} shares, ${seeded.recipients.toLocaleString('en-US')} RED recipients in ${fmt(seeded.ms / 1000)} s`,
+  );
+
+  // The real API, configured as in production (masked errors, no introspection), logging warnings only:
+  // 500 request lines a second on this terminal would measure the terminal.
+  const queuePrefix = `{estf-bench-${randomBytes(4).toString('hex')}}`;
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: url,
+    REDIS_URL,
+    ESTF_QUEUE_PREFIX: queuePrefix,
+    ESTF_DEMO: 'false',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
+  const logger = createLogger(config.logLevel, { bench: 'graphql' });
+  const deps = createDeps(config, logger, { url, db }, config.redis.url);
+  cleanups.push(() => clearRedisPrefix(queuePrefix));
+  cleanups.push(() => deps.close());
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  log(`API: ${base}/graphql (createApp + @hono/node-server, NODE_ENV=production, pg pool of 10)`);
+
+  // Tokens of the principals, issued as the operator would (`estf token issue`).
+  const operator = systemPrincipal('bench');
+  const principals: Array<(typeof PRINCIPALS)[number] & { token: string; principal: UserPrincipal }> = [];
+  for (const p of PRINCIPALS) {
+    const { token } = await deps.services.identity.issueApiToken(operator, { email: p.email, name: 'graphql benchmark' });
+    const principal = await deps.services.identity.authenticate(token, { requestId: null, clientAddress: null });
+    if (!principal) throw new Error(`token of ${p.email} does not authenticate`);
+    principals.push({ ...p, token, principal });
+  }
+
+  const gql = async (token: string | null, query: string, variables?: Record<string, unknown>) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, body: (await res.json()) as { data?: any; errors?: Array<{ message: string }> } };
+  };
+
+  // Every principal × filter once, checked (no errors, rows returned), then timed alone: which combinations are slow.
+  log(`\nthe request mix: ${principals.length} principals × ${FILTERS.length} filters, each answered correctly; latency alone (median of 7, sequential):`);
+  const incidentRequests: LoadRequest[] = [];
+  const baselineRequests: LoadRequest[] = [];
+  const combos: Array<{ principal: (typeof principals)[number]; filter: Filter; label: string }> = [];
+  for (const p of principals) {
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${p.token}` };
+    baselineRequests.push({ headers: auth, body: JSON.stringify({ query: BASELINE_QUERY }) });
+    for (const f of FILTERS) {
+      const filter = f.of(p);
+      const body = JSON.stringify({ query: INCIDENTS_QUERY, variables: { filter } });
+      const first = await gql(p.token, INCIDENTS_QUERY, { filter });
+      if (first.status !== 200 || first.body.errors) throw new Error(`${p.label} / ${f.label}: ${JSON.stringify(first.body.errors ?? first.status)}`);
+      const rows = first.body.data.incidents.edges.length as number;
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t = performance.now();
+        await gql(p.token, INCIDENTS_QUERY, { filter });
+        times.push(performance.now() - t);
+      }
+      log(`  ${p.label.padEnd(24)} ${f.label.padEnd(21)} ${String(rows).padStart(3)} rows  ${fmt(median(times), 2).padStart(6)} ms`);
+      incidentRequests.push({ headers: auth, body });
+      combos.push({ principal: p, filter, label: `${p.label} / ${f.label}` });
+    }
+  }
+  // Interleave so that consecutive requests of a connection change principal and filter.
+  const interleaved = FILTERS.flatMap((_, fi) => principals.map((_, pi) => incidentRequests[pi * FILTERS.length + fi]!));
+  const anonymousBaseline: LoadRequest[] = [{ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: BASELINE_QUERY }) }];
+  const base0 = await gql(principals[0]!.token, BASELINE_QUERY);
+  if (base0.body.data?.__typename !== 'Query') throw new Error(`baseline answered ${JSON.stringify(base0.body)}`);
+
+  if (flag('explain')) await explainAll(url, db, combos);
+
+  // Warm-up: V8's optimizing compiler, PostgreSQL's buffers and plan caches, the pool's connections.
+  log(`\nwarm-up: ${WARMUP_S} s of each, ${MAX_CONNECTIONS} connections`);
+  await runLoad({ url: base, requests: interleaved, durationS: WARMUP_S, connections: MAX_CONNECTIONS });
+  await runLoad({ url: base, requests: baselineRequests, durationS: Math.max(2, WARMUP_S / 2), connections: MAX_CONNECTIONS });
+
+  const sectionFixed = `fixed rate ${RATE} req/s for ${DURATION_S} s (${RATE_CONNECTIONS} connections, staggered)`;
+  log(`\n${sectionFixed}`);
+  const baseFixed = await runLoad({ url: base, requests: baselineRequests, durationS: DURATION_S, connections: RATE_CONNECTIONS, rate: RATE });
+  log(`  baseline { __typename }  ${describeLoad(baseFixed)}`);
+  const incFixed = await runLoad({ url: base, requests: interleaved, durationS: DURATION_S, connections: RATE_CONNECTIONS, rate: RATE });
+  log(`  incidents(first: 50)     ${describeLoad(incFixed)}`);
+
+  log(`\nmaximum throughput for ${DURATION_S} s (${MAX_CONNECTIONS} connections, closed loop)`);
+  const baseMax = await runLoad({ url: base, requests: baselineRequests, durationS: DURATION_S, connections: MAX_CONNECTIONS });
+  log(`  baseline { __typename }  ${describeLoad(baseMax)}`);
+  const session = flag('profile') ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+  }
+  const incMax = await runLoad({ url: base, requests: interleaved, durationS: DURATION_S, connections: MAX_CONNECTIONS });
+  log(`  incidents(first: 50)     ${describeLoad(incMax)}`);
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    printProfile(profile as unknown as CpuProfile);
+  }
+  const anonMax = await runLoad({ url: base, requests: anonymousBaseline, durationS: Math.max(5, DURATION_S / 2), connections: MAX_CONNECTIONS });
+  log(`  { __typename }, no token ${describeLoad(anonMax)}   (what authentication costs)`);
+
+  const ratio = incMax.rps / baseMax.rps;
+  const ratioAnonymous = incMax.rps / anonMax.rps;
+  const load1 = os.loadavg();
+  const metRatio = ratio >= TARGET.ratio;
+  const metP99 = incFixed.latencyMs.p99 <= TARGET.p99Ms && incFixed.rps >= RATE * 0.98;
+  log(`\nsummary (${cpus} cores shared by the load generator, Node, PostgreSQL and Redis; load average after: ${load1.map((x) => x.toFixed(2)).join(' ')})`);
+  log(`  throughput: incidents ${fmt(incMax.rps, 0)} req/s vs baseline ${fmt(baseMax.rps, 0)} req/s = ${fmt(ratio * 100)}% (target ≥ ${TARGET.ratio * 100}%) ${metRatio ? 'MET' : 'MISSED'}`);
+  log(`             (vs { __typename } without a token, ${fmt(anonMax.rps, 0)} req/s: ${fmt(ratioAnonymous * 100)}%)`);
+  log(
+    `  latency at ${RATE} req/s: incidents p50 ${fmt(incFixed.latencyMs.p50, 2)} ms, p99 ${fmt(incFixed.latencyMs.p99, 2)} ms ` +
+      `(target ≤ ${TARGET.p99Ms} ms) ${metP99 ? 'MET' : 'MISSED'}; baseline p50 ${fmt(baseFixed.latencyMs.p50, 2)} ms, p99 ${fmt(baseFixed.latencyMs.p99, 2)} ms`,
+  );
+  const result = {
+    bench: 'graphql',
+    incidents: seeded.incidents,
+    mix: `${principals.length} principals x ${FILTERS.length} filters`,
+    rate: RATE,
+    fixedRate: figures(incFixed),
+    max: figures(incMax),
+    baseline: { fixedRate: figures(baseFixed), max: figures(baseMax), maxNoToken: figures(anonMax) },
+    ratio: round(ratio, 3),
+    target: { ratio: TARGET.ratio, p99Ms: TARGET.p99Ms },
+    met: { ratio: metRatio, p99: metP99 },
+    cores: cpus,
+    sharedCores: 'load generator, Node, PostgreSQL and Redis share the cores',
+    loadavg: { before: round(load0[0]!), after: round(load1[0]!) },
+  };
+  log(JSON.stringify(result));
+}
+
+// ── --explain: the SQL of every principal × filter, as the API runs it ─────────────────────────────
+
+async function explainAll(
+  url: string,
+  db: ReturnType<typeof createDb>,
+  combos: Array<{ principal: { principal: UserPrincipal }; filter: Filter; label: string }>,
+): Promise<void> {
+  const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const capturing = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: (e) => {
+      if (e.level === 'query') captured.push({ sql: e.query.sql, parameters: e.query.parameters });
+    },
+  });
+  log('\nEXPLAIN (ANALYZE, BUFFERS) of the list query, as the API builds it:');
+  try {
+    for (const c of combos) {
+      const f = (c.filter ?? {}) as Record<string, any>;
+      const filter: IncidentListFilter = { ...f, text: f.text ?? null };
+      if (f.affectedCounty) filter.affectedCountyId = (await findOrganizationBySlug(db, f.affectedCounty as string))?.id ?? null;
+      delete (filter as Record<string, unknown>).affectedCounty;
+      captured.length = 0;
+      await listIncidents(capturing, visibleIncidents(c.principal.principal), filter, { field: 'REPORTED_AT', direction: 'DESC' }, null, 51);
+      const q = captured[0]!;
+      const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, costs off) ${q.sql}`, q.parameters as unknown[]);
+      const plan = rows.map((r) => r['QUERY PLAN']);
+      const total = plan.find((l) => l.startsWith('Execution Time'))?.replace('Execution Time: ', '') ?? '?';
+      log(`\n── ${c.label}: ${total}`);
+      if (flag('verbose') || Number.parseFloat(total) > 2) for (const l of plan) log(`   ${l}`);
+    }
+    if (combos.length > 0) log(`\n(the SQL of the last one)\n${captured[0]?.sql ?? ''}`);
+  } finally {
+    await capturing.destroy();
+  }
+}
+
+// ── --profile: where the server's CPU goes ──────────────────────────────────────────────────────────
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time by package (or by our own source folder), and the top functions. */
+function printProfile(p: CpuProfile): void {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  p.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const group = (u: string, fn: string) => {
+    if (!u) return fn.startsWith('(') ? fn : '(native)';
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
+    if (m) return m[1]!;
+    if (u.startsWith('node:')) return `node:${u.slice(5).split('/')[0]}`;
+    const s = /\/(src|bench)\/(.*?)(?:\/[^/]*)?$/.exec(u);
+    return s ? `${s[1]}/${s[2]}` : u;
+  };
+  const groups = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id)!;
+    total += us;
+    const g = group(n.callFrame.url, n.callFrame.functionName);
+    groups.set(g, (groups.get(g) ?? 0) + us);
+    const f = `${n.callFrame.functionName || '(anonymous)'} ${g}`;
+    fns.set(f, (fns.get(f) ?? 0) + us);
+  }
+  const idle = groups.get('(idle)') ?? 0;
+  log(`\n  server CPU profile (self time; ${fmt(((total - idle) / total) * 100, 0)}% of the server's thread busy):`);
+  for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 18)) log(`    ${fmt((us / total) * 100).padStart(5)}%  ${g}`);
+  log('  top functions:');
+  for (const [f, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 15)) log(`    ${fmt((us / total) * 100).padStart(5)}%  ${f}`);
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

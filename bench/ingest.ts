@@ -1,0 +1,342 @@
+/**
+ * `npm run bench -- ingest`: the indicator bulk import (parse, normalize, deduplicate, upsert) of 1,000,000
+ * values, against a binary COPY of the same final rows into identical tables (shared/design/benchmarks.md).
+ *
+ *   npm run bench -- ingest [--count 1000000] [--batch 5000] [--keep] [--write-feed <file>]
+ *
+ * 1. A fresh database on the local server (BENCH_DATABASE_URL, default postgres@127.0.0.1:5432), migrated,
+ *    partners seeded; dropped at the end unless --keep.
+ * 2. A CSV of --count lines in the temp directory: a mix of every indicator type in the spellings feeds use
+ *    (upper case, defanged, trailing dots), ~5% repeats of earlier values (often spelled differently), ~0.1%
+ *    invalid lines, a description on one line in five.
+ * 3. The import through the real path (the indicators service, as `estf indicators import` calls it), with
+ *    its resident memory sampled every 20 ms.
+ * 4. The baseline: the rows the import produced (indicators and reports) exported, then loaded with binary
+ *    COPY into tables made LIKE the real ones INCLUDING ALL (same columns, generated inet column, checks,
+ *    unique b-tree, GiST, defaults) plus the same foreign keys. The import writes both tables, so the
+ *    baseline loads both; the indicators-only COPY is printed too.
+ *
+ * rows/s counts final indicator rows for both sides; the ratio is import rows/s over COPY rows/s (target
+ * ≥ 0.5). On a 2-core machine Node (parsing, normalizing) and PostgreSQL share the CPU during the import;
+ * the COPY baseline is almost all PostgreSQL.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { systemPrincipal } from '../src/access/principal.js';
+import { loadConfig } from '../src/config.js';
+import { createDb } from '../src/infra/db.js';
+import { migrate } from '../src/infra/migrate.js';
+import { createIndicatorsService } from '../src/modules/indicators/indicators.service.js';
+import { seedPartners } from '../src/modules/partners/partners.seed.js';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive whole number`);
+  return v;
+}
+const COUNT = arg('count', 1_000_000);
+const BATCH = arg('batch', 5_000);
+const KEEP = process.argv.includes('--keep');
+/** --write-feed <file>: only write the feed there (e.g. to try `estf indicators import` on it) and exit. */
+const WRITE_FEED = process.argv.includes('--write-feed') ? process.argv[process.argv.indexOf('--write-feed') + 1] : undefined;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+
+function databaseUrl(name: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The feed
+
+/** mulberry32: a small seeded PRNG, so every run imports the same file. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['ballot', 'vote', 'county', 'registrar', 'election', 'poll', 'secure', 'login', 'verify', 'update', 'status', 'mail'];
+const TLDS = ['com', 'net', 'org', 'info', 'xyz', 'top', 'online', 'site', 'us', 'io'];
+
+/** A fresh value of a type drawn from the mix; `k` makes it unique. */
+function freshValue(k: number, r: () => number): string {
+  const word = WORDS[k % WORDS.length]!;
+  const tld = TLDS[(k >>> 4) % TLDS.length]!;
+  const domain = `${word}-${k.toString(36)}.example-${tld}.${tld}`;
+  const x = r();
+  if (x < 0.28) {
+    const a = (Math.imul(k, 2654435761) + 0x5bd1e995) >>> 0; // a bijection of k: distinct addresses
+    const ip = `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+    return r() < 0.1 ? ip.replaceAll('.', '[.]') : ip;
+  }
+  if (x < 0.5) {
+    const y = r();
+    if (y < 0.1) return domain.toUpperCase();
+    if (y < 0.15) return domain.replaceAll('.', '[.]');
+    if (y < 0.2) return `${domain}.`;
+    return domain;
+  }
+  if (x < 0.65) {
+    const url = `https://${domain}/${word}/${k.toString(36)}?id=${Math.floor(r() * 1e6)}`;
+    return r() < 0.1 ? url.replace('https://', 'hxxps://').replace(`.${tld}/`, `[.]${tld}/`) : url;
+  }
+  if (x < 0.77) return createHash('sha256').update(String(k)).digest('hex');
+  if (x < 0.83) {
+    const h = createHash('md5').update(String(k)).digest('hex');
+    return r() < 0.3 ? h.toUpperCase() : h;
+  }
+  if (x < 0.87) return createHash('sha1').update(String(k)).digest('hex');
+  if (x < 0.92) return `user.${k.toString(36)}@${domain}`;
+  if (x < 0.95) return `2001:470:${(k >>> 16).toString(16)}:${(k & 0xffff).toString(16)}:0:0:0:${(k % 7) + 1}`;
+  if (x < 0.97) return `${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}.0/24`.replace(/^0\./, '1.');
+  if (x < 0.99) return `+1 (${200 + (k % 700)}) ${String(Math.floor(k / 700) % 1000).padStart(3, '0')}-${String(k % 10000).padStart(4, '0')}`;
+  return `x:@user_${k.toString(36)}`;
+}
+
+/** Another spelling of a value already in the feed: what a second source would send. */
+function respelled(v: string, r: () => number): string {
+  const y = r();
+  if (v.includes('[')) return v; // already defanged
+  if (/^[a-f0-9]{32,64}$/.test(v)) return v.toUpperCase();
+  if (y < 0.3 && !v.includes('@') && !v.startsWith('+')) return v.toUpperCase();
+  if (y < 0.6) return v.replaceAll('.', '[.]');
+  return v;
+}
+
+/** Writes the CSV feed; returns its size and what went into it. */
+async function writeFeed(file: string): Promise<{ bytes: number; repeats: number; invalid: number }> {
+  const r = prng(20261125);
+  const reservoir: string[] = [];
+  const RESERVOIR = 50_000;
+  let seen = 0;
+  let repeats = 0;
+  let invalid = 0;
+  let k = 0;
+  const out = fs.createWriteStream(file, { highWaterMark: 1 << 20 });
+  let buf = 'value,description\n';
+  for (let i = 0; i < COUNT; i++) {
+    const x = r();
+    let value: string;
+    if (x < 0.001) {
+      invalid++;
+      value = i % 3 === 0 ? `999.1.1.${i % 256}` : i % 3 === 1 ? `not an indicator ${i}` : `0${(i % 9) + 1}0.1.1.1`;
+    } else if (x < 0.051 && reservoir.length > 0) {
+      repeats++;
+      value = respelled(reservoir[Math.floor(r() * reservoir.length)]!, r);
+    } else {
+      value = freshValue(k++, r);
+      // Reservoir sampling: repeats are drawn from the whole feed so far, not only the recent past.
+      seen++;
+      if (reservoir.length < RESERVOIR) reservoir.push(value);
+      else {
+        const j = Math.floor(r() * seen);
+        if (j < RESERVOIR) reservoir[j] = value;
+      }
+    }
+    const description = r() < 0.2 ? (r() < 0.5 ? `campaign ${i % 97}` : `"phishing kit, wave ${i % 13}"`) : '';
+    buf += `${value},${description}\n`;
+    if (buf.length > 1 << 16) {
+      if (!out.write(buf)) await new Promise<void>((res) => out.once('drain', () => res()));
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await new Promise<void>((res, rej) => out.on('finish', () => res()).on('error', rej));
+  return { bytes: fs.statSync(file).size, repeats, invalid };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The run
+
+const INDICATOR_COLUMNS = 'id, type, value, benign_reason, first_seen, last_seen, created_at';
+const REPORT_COLUMNS =
+  'id, indicator_id, organization_id, reported_by, tlp, law_enforcement_sensitive, confidence, valid_from, valid_until, description, incident_id, revoked_at, created_at, updated_at';
+
+async function copyOut(client: pg.Client, query: string, file: string): Promise<void> {
+  await pipeline(client.query(copyTo(`copy (${query}) to stdout (format binary)`)), fs.createWriteStream(file));
+}
+
+async function copyIn(client: pg.Client, table: string, columns: string, file: string): Promise<number> {
+  const started = performance.now();
+  await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), client.query(copyFrom(`copy ${table} (${columns}) from stdin (format binary)`)));
+  return (performance.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  if (WRITE_FEED) {
+    const feed = await writeFeed(WRITE_FEED);
+    log(`wrote ${WRITE_FEED}: ${n(COUNT)} lines, ${mb(feed.bytes)} MB, ${n(feed.repeats)} repeats, ${n(feed.invalid)} invalid`);
+    return;
+  }
+  const name = `estf_bench_ingest_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'estf-bench-ingest-'));
+  const cleanups: Array<() => Promise<unknown>> = [async () => fs.rmSync(tmp, { recursive: true, force: true })];
+  try {
+    const server = await withAdmin(async (c) => {
+      await c.query(`create database "${name}"`);
+      const { rows } = await c.query<{ v: string; sb: string; sc: string }>(
+        `select current_setting('server_version') as v, current_setting('shared_buffers') as sb, current_setting('synchronous_commit') as sc`,
+      );
+      return rows[0]!;
+    });
+    if (!KEEP) cleanups.push(() => withAdmin((c) => c.query(`drop database if exists "${name}" with (force)`)));
+    const url = databaseUrl(name);
+    log(`PostgreSQL ${server.v} (shared_buffers ${server.sb}, synchronous_commit ${server.sc}) at ${new URL(ADMIN_URL).host}; ${os.cpus().length} CPUs shared by Node and PostgreSQL`);
+    log(`database ${name}${KEEP ? ` (kept: ${url})` : ''}`);
+
+    const db = createDb(url, { max: 2 });
+    cleanups.unshift(() => db.destroy());
+    await migrate(db, 'latest');
+    await seedPartners(db);
+
+    const file = path.join(tmp, 'feed.csv');
+    let t = performance.now();
+    const feed = await writeFeed(file);
+    log(`feed: ${n(COUNT)} lines, ${mb(feed.bytes)} MB, ${n(feed.repeats)} repeats, ${n(feed.invalid)} invalid (written in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+
+    // --- the import ------------------------------------------------------------------------------
+    const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'production', ESTF_DEMO: 'false' });
+    const service = createIndicatorsService({ db, config });
+    await new Promise((res) => setTimeout(res, 200));
+    const rssBefore = process.memoryUsage.rss();
+    let rssPeak = rssBefore;
+    let heapPeak = process.memoryUsage().heapUsed;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+    }, 20);
+    await sql`checkpoint`.execute(db);
+    t = performance.now();
+    const result = await service.importIndicators(systemPrincipal('bench'), {
+      source: fs.createReadStream(file, { highWaterMark: 256 * 1024 }),
+      format: 'csv',
+      organization: 'county-los-angeles',
+      tlp: 'GREEN',
+      sourceName: 'feed.csv',
+      batchSize: BATCH,
+    });
+    const importS = (performance.now() - t) / 1000;
+    clearInterval(sampler);
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+
+    const counts = await withAdmin(async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const { rows } = await c.query<{ i: number; r: number }>(`select (select count(*) from indicators)::int as i, (select count(*) from indicator_reports)::int as r`);
+        return rows[0]!;
+      } finally {
+        await c.end();
+      }
+    });
+    const importRowsPerS = counts.i / importS;
+    log('');
+    log(`import: ${importS.toFixed(2)} s for ${n(result.lines)} lines → ${n(counts.i)} indicators + ${n(counts.r)} reports`);
+    log(`        ${n(result.created)} new, ${n(result.duplicates)} duplicates, ${n(result.invalid)} invalid, ${n(result.benign)} on a warning list, ${result.batches} batches of ≤ ${n(BATCH)}`);
+    log(`        ${n(importRowsPerS)} indicator rows/s, ${n(result.lines / importS)} lines/s`);
+    log(`        RSS ${mb(rssBefore)} MB before, peak ${mb(rssPeak)} MB during (+${mb(rssPeak - rssBefore)} MB); heap peak ${mb(heapPeak)} MB`);
+
+    // --- the baseline: binary COPY of the same rows into identical tables ---------------------------
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.unshift(() => client.end());
+    const indicatorsFile = path.join(tmp, 'indicators.bin');
+    const reportsFile = path.join(tmp, 'reports.bin');
+    await copyOut(client, `select ${INDICATOR_COLUMNS} from indicators order by id`, indicatorsFile);
+    await copyOut(client, `select ${REPORT_COLUMNS} from indicator_reports order by id`, reportsFile);
+    const createCopies = async () => {
+      await client.query(`drop table if exists bench_copy_reports, bench_copy_indicators`);
+      await client.query(`create table bench_copy_indicators (like indicators including all)`);
+      await client.query(`create table bench_copy_reports (like indicator_reports including all)`);
+      await client.query(`alter table bench_copy_reports
+        add foreign key (indicator_id) references bench_copy_indicators (id) on delete cascade,
+        add foreign key (organization_id) references organizations (id),
+        add foreign key (reported_by) references users (id)`);
+    };
+    await createCopies();
+    const { rows: idx } = await client.query<{ n: number }>(
+      `select (select count(*) from pg_indexes where tablename = 'indicators')::int - (select count(*) from pg_indexes where tablename = 'bench_copy_indicators')::int as n`,
+    );
+    if (idx[0]!.n !== 0) throw new Error('the baseline table does not have the same indexes');
+
+    await client.query('checkpoint');
+    const copyIndicatorsS = await copyIn(client, 'bench_copy_indicators', INDICATOR_COLUMNS, indicatorsFile);
+    const copyReportsS = await copyIn(client, 'bench_copy_reports', REPORT_COLUMNS, reportsFile);
+    const copyS = copyIndicatorsS + copyReportsS;
+    const copyRowsPerS = counts.i / copyS;
+    const copyIndicatorsOnlyRowsPerS = counts.i / copyIndicatorsS;
+    log('');
+    log(`COPY (binary): ${copyS.toFixed(2)} s = indicators ${copyIndicatorsS.toFixed(2)} s + reports ${copyReportsS.toFixed(2)} s`);
+    log(`        ${n(copyRowsPerS)} indicator rows/s (indicators and reports), ${n(copyIndicatorsOnlyRowsPerS)} rows/s (indicators alone)`);
+
+    const ratio = importRowsPerS / copyRowsPerS;
+    log('');
+    log(`ratio: import ${n(importRowsPerS)} rows/s ÷ COPY ${n(copyRowsPerS)} rows/s = ${(ratio * 100).toFixed(0)}% (target ≥ 50%)`);
+    log(
+      JSON.stringify({
+        bench: 'ingest',
+        lines: result.lines,
+        indicators: counts.i,
+        reports: counts.r,
+        created: result.created,
+        duplicates: result.duplicates,
+        invalid: result.invalid,
+        benign: result.benign,
+        batch_size: BATCH,
+        import_s: round(importS, 3),
+        import_rows_per_s: Math.round(importRowsPerS),
+        import_lines_per_s: Math.round(result.lines / importS),
+        rss_before_mb: mb(rssBefore),
+        rss_peak_mb: mb(rssPeak),
+        heap_peak_mb: mb(heapPeak),
+        cpus: os.cpus().length,
+        baseline: {
+          method: 'binary COPY of the same indicator and report rows into identical tables',
+          copy_s: round(copyS, 3),
+          rows_per_s: Math.round(copyRowsPerS),
+          indicators_only_rows_per_s: Math.round(copyIndicatorsOnlyRowsPerS),
+        },
+        ratio: round(ratio, 3),
+      }),
+    );
+  } finally {
+    for (const c of cleanups) await c().catch((err) => process.stderr.write(`cleanup: ${err instanceof Error ? err.message : err}\n`));
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+await main();

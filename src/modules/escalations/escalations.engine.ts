@@ -1,0 +1,427 @@
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { canSeeIncident } from '../../access/incidents.js';
+import { isRole, LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
+import type { Config } from '../../config.js';
+import type { Db } from '../../infra/db.js';
+import type { Handle } from '../../infra/handle.js';
+import type { Logger } from '../../infra/logger.js';
+import type { Queues } from '../../infra/queues.js';
+import { findIncidentById, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
+import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
+import type { MessageContext } from '../notifications/messages.js';
+import { smsOf, subjectOf, textOf, webhookPayloadOf } from '../notifications/messages.js';
+import type { Senders, SendOutcome } from '../notifications/senders.js';
+import { checkWebhookTarget } from '../oncall/contact-targets.js';
+import {
+  cancelPendingPages,
+  duePendingNotifications,
+  dueTimers,
+  hubSecret,
+  insertEscalationIfAbsent,
+  insertNotifications,
+  listRoutingRules,
+  lockEscalation,
+  recordAttempt,
+  touchEscalation,
+  usersNotified,
+  usersPagedAt,
+  type EscalationRow,
+  type NotificationRow,
+} from './escalations.repository.js';
+import { nextPage, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
+import { recipientsFor, resolveTargetDuties, type IncidentTargetsContext } from './recipients.js';
+
+/**
+ * The escalation flow of architecture.md. PostgreSQL holds every decision (escalation state, timer
+ * token and due time, notifications and their attempts); Redis holds only jobs that point at rows, so
+ * the reconciler can rebuild everything Redis lost. Jobs carry ids, never incident content.
+ */
+
+export const ACK_LINK_LIFETIME_MS = 24 * 3_600_000;
+
+export type EscalationEngine = ReturnType<typeof createEscalationEngine>;
+
+const timerJobId = (escalationId: string, token: string) => `t-${escalationId}-${token}`;
+const deliveryJobId = (notificationId: string, attempt: number) => `d-${notificationId}-${attempt}`;
+
+export function createEscalationEngine(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders }) {
+  const { db, queues, config, logger, senders } = deps;
+  let ackKey: Promise<string> | null = null;
+  const ackSecret = () => (ackKey ??= hubSecret(db, 'ack-link-key', () => randomBytes(32).toString('base64url')));
+
+  // ── Scheduling: Redis jobs that mirror rows ───────────────────────────────────────────────────────
+
+  async function scheduleTimer(escalationId: string, token: string, dueAt: Date): Promise<void> {
+    await queues.timers.add('fire', { escalationId, token }, { jobId: timerJobId(escalationId, token), delay: Math.max(0, dueAt.getTime() - Date.now()) });
+  }
+
+  async function scheduleDelivery(notificationId: string, attempt: number, dueAt: Date): Promise<void> {
+    await queues.delivery.add(
+      'deliver',
+      { notificationId },
+      { jobId: deliveryJobId(notificationId, attempt), delay: Math.max(0, dueAt.getTime() - Date.now()) },
+    );
+  }
+
+  /** After a commit: failures to enqueue are left to the reconciler, never to chance. */
+  async function enqueueAfterCommit(timers: Array<{ id: string; token: string; at: Date }>, deliveries: NotificationRow[]): Promise<void> {
+    try {
+      await Promise.all([
+        ...timers.map((t) => scheduleTimer(t.id, t.token, t.at)),
+        ...deliveries.filter((n) => n.status === 'PENDING').map((n) => scheduleDelivery(n.id, n.attempts, n.next_attempt_at ?? new Date())),
+      ]);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'enqueue after commit failed; the reconciler will enqueue it');
+    }
+  }
+
+  // ── Acknowledgement links ─────────────────────────────────────────────────────────────────────────
+
+  /** The link token of a page: derived from a hub key, so any process can rebuild it; only its hash is stored. */
+  async function ackTokenOf(notificationId: string): Promise<string> {
+    return createHmac('sha256', await ackSecret()).update(`ack:${notificationId}`).digest('base64url');
+  }
+
+  const hashAckToken = (token: string) => createHash('sha256').update(token).digest();
+
+  // ── Recipients as principals: delivery checks the recipient's rights at that moment ──────────────────
+
+  async function principalsOf(h: Handle, userIds: readonly string[]): Promise<Map<string, UserPrincipal>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await h
+      .selectFrom('users as u')
+      .innerJoin('organizations as o', 'o.id', 'u.organization_id')
+      .select(['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'])
+      .where('u.id', 'in', [...userIds])
+      .execute();
+    const coordinators = new Set(config.coordinatorOrgSlugs);
+    const out = new Map<string, UserPrincipal>();
+    for (const r of rows) {
+      if (!r.active || !r.orgActive) continue;
+      out.set(r.id, {
+        kind: 'user',
+        userId: r.id,
+        email: r.email,
+        name: r.name,
+        roles: new Set(r.roles.filter(isRole)),
+        organization: { id: r.orgId, slug: r.slug, name: r.orgName, kind: r.kind as PartnerKind },
+        isCoordinatorOrg: coordinators.has(r.slug),
+        isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(r.kind as PartnerKind),
+        tokenPrefix: null,
+        requestId: null,
+        clientAddress: null,
+      });
+    }
+    return out;
+  }
+
+  async function targetsContext(h: Handle, incident: IncidentRow): Promise<IncidentTargetsContext> {
+    const facts = (await loadAccessFacts(h, [incident])).get(incident.id)!;
+    return { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
+  }
+
+  /** Notification rows for people, one per contact method, suppressed for whoever may not see the incident. */
+  async function notificationRows(
+    h: Handle,
+    escalation: EscalationRow,
+    incident: IncidentRow,
+    kind: 'PAGE' | 'NOTIFY',
+    level: number,
+    loop: number,
+    targets: readonly Target[],
+    skip: ReadonlySet<string>,
+  ) {
+    const now = new Date();
+    const ctx = await targetsContext(h, incident);
+    const duties = await resolveTargetDuties(h, targets, ctx);
+    const recipients = (await recipientsFor(h, duties, now)).filter((r) => !skip.has(r.userId));
+    const principals = await principalsOf(
+      h,
+      recipients.map((r) => r.userId),
+    );
+    const facts = (await loadAccessFacts(h, [incident])).get(incident.id)!;
+    const rows = [];
+    for (const r of recipients) {
+      const p = principals.get(r.userId);
+      const visible = p !== undefined && canSeeIncident(p, facts);
+      if (r.methods.length === 0) logger.warn({ escalationId: escalation.id, userId: r.userId }, 'on-call user has no contact method: nobody reached');
+      for (const m of r.methods) {
+        const id = randomUUID();
+        rows.push({
+          id,
+          escalation_id: escalation.id,
+          incident_id: incident.id,
+          kind,
+          level,
+          loop,
+          recipient_user_id: r.userId,
+          contact_method_id: m.id,
+          channel: m.kind,
+          status: visible ? ('PENDING' as const) : ('SUPPRESSED' as const),
+          status_reason: visible ? null : 'the recipient may not see this incident',
+          next_attempt_at: visible ? now : null,
+          ack_token_hash: kind === 'PAGE' ? hashAckToken(await ackTokenOf(id)) : null,
+          ack_expires_at: kind === 'PAGE' ? new Date(now.getTime() + ACK_LINK_LIFETIME_MS) : null,
+        });
+      }
+    }
+    return rows;
+  }
+
+  // ── Routing ───────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Matches an incident against the enabled rules and starts an escalation for each rule that has none
+   * yet for it (so raising severity starts the rules that now match, and routing twice is harmless).
+   */
+  async function route(incidentId: string): Promise<string[]> {
+    const timers: Array<{ id: string; token: string; at: Date }> = [];
+    const deliveries: NotificationRow[] = [];
+    const created = await db.transaction().execute(async (trx) => {
+      const incident = await trx.selectFrom('incidents').selectAll().where('id', '=', incidentId).forShare().executeTakeFirst();
+      if (!incident || FINISHED_STATUSES.has(incident.status as IncidentStatus)) return [];
+      const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
+        ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
+      );
+      const ctx = await targetsContext(trx, incident);
+      const ids: string[] = [];
+      for (const rule of rules) {
+        const policy = rule.policy;
+        const levelTargets = policy.levels.flatMap((l) => l.targets);
+        const targeted = await resolveTargetDuties(trx, levelTargets, ctx);
+        const token = randomUUID();
+        const now = new Date();
+        const esc = await insertEscalationIfAbsent(trx, {
+          incident_id: incident.id,
+          rule_id: rule.id,
+          rule_name: rule.name,
+          policy,
+          timer_token: token,
+          next_fire_at: now,
+          targeted_organization_ids: [...new Set(targeted.map((d) => d.organizationId))],
+        });
+        if (!esc) continue;
+        ids.push(esc.id);
+        if (policy.levels.length > 0) timers.push({ id: esc.id, token, at: now });
+        else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
+        const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category as never)).map((n) => n.target);
+        if (notifyTargets.length > 0) {
+          const skip = await usersNotified(trx, incident.id);
+          const rows = await notificationRows(trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip);
+          deliveries.push(...(await insertNotifications(trx, rows)));
+        }
+      }
+      return ids;
+    });
+    await enqueueAfterCommit(timers, deliveries);
+    if (created.length) logger.info({ incidentId, escalations: created.length }, 'incident routed');
+    return created;
+  }
+
+  /** An incident that is resolved, closed, rejected or merged stops paging. */
+  async function stopForIncident(incidentId: string, reason: string): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      const open = await trx
+        .selectFrom('escalations')
+        .select('id')
+        .where('incident_id', '=', incidentId)
+        .where('state', 'in', ['ACTIVE', 'EXHAUSTED'])
+        .forUpdate()
+        .execute();
+      for (const e of open) {
+        await touchEscalation(trx, e.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
+        await cancelPendingPages(trx, e.id, reason);
+      }
+    });
+  }
+
+  async function onIncidentEvent(topic: string, incidentId: string, payload: Record<string, unknown>): Promise<void> {
+    if (topic === 'incident.status_changed' && FINISHED_STATUSES.has(payload.to as IncidentStatus)) {
+      await stopForIncident(incidentId, `incident ${String(payload.to)}`);
+      return;
+    }
+    if (topic === 'incident.filed' || topic === 'incident.severity_changed' || topic === 'incident.status_changed') {
+      // A reopened incident (RESOLVED → INVESTIGATING) routes again: rules whose escalation is over do not.
+      await route(incidentId);
+    }
+  }
+
+  // ── Timers ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /** A timer fired: page the escalation's current level unless the token is stale or it was acknowledged. */
+  async function fire(escalationId: string, token: string): Promise<void> {
+    const timers: Array<{ id: string; token: string; at: Date }> = [];
+    const deliveries: NotificationRow[] = [];
+    await db.transaction().execute(async (trx) => {
+      const esc = await lockEscalation(trx, escalationId);
+      // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
+      if (!esc || esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
+      const incident = await findIncidentById(trx, esc.incident_id);
+      if (!incident || FINISHED_STATUSES.has(incident.status as IncidentStatus)) {
+        await touchEscalation(trx, esc.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
+        return;
+      }
+      const policy: EscalationPolicy = esc.policy;
+      const level = policy.levels[esc.level];
+      if (!level) {
+        await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
+        return;
+      }
+      const skip = await usersPagedAt(trx, incident.id, esc.level, esc.loop);
+      const rows = await notificationRows(trx, esc, incident, 'PAGE', esc.level, esc.loop, level.targets, skip);
+      deliveries.push(...(await insertNotifications(trx, rows)));
+      const next = nextPage(policy, esc.level, esc.loop);
+      if (next) {
+        const nextToken = randomUUID();
+        const at = new Date(Date.now() + level.ackTimeoutSeconds * 1000);
+        await touchEscalation(trx, esc.id, { level: next[0], loop: next[1], timer_token: nextToken, next_fire_at: at, last_paged_level: esc.level });
+        timers.push({ id: esc.id, token: nextToken, at });
+      } else {
+        await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null, last_paged_level: esc.level });
+      }
+    });
+    await enqueueAfterCommit(timers, deliveries);
+  }
+
+  // ── Delivery ────────────────────────────────────────────────────────────────────────────────────────
+
+  function backoffMs(attempts: number): number {
+    return config.delivery.backoffBaseMs * 2 ** Math.max(0, attempts - 1);
+  }
+
+  /**
+   * One delivery attempt. The escalation row is held FOR SHARE while sending, and acknowledging takes it
+   * FOR UPDATE: an acknowledgement waits for sends in flight, and once it commits no page starts.
+   */
+  async function deliver(notificationId: string): Promise<void> {
+    let retryAt: { attempts: number; at: Date } | null = null;
+    await db.transaction().execute(async (trx) => {
+      const n = await trx.selectFrom('notifications').selectAll().where('id', '=', notificationId).forUpdate().skipLocked().executeTakeFirst();
+      if (!n || n.status !== 'PENDING') return;
+      const esc = await trx.selectFrom('escalations').selectAll().where('id', '=', n.escalation_id).forShare().executeTakeFirstOrThrow();
+      const finish = (status: string, reason: string | null) =>
+        trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', n.id).execute();
+      if (n.kind === 'PAGE' && esc.state !== 'ACTIVE' && esc.state !== 'EXHAUSTED') {
+        await finish('CANCELLED', `escalation ${esc.state.toLowerCase()}`);
+        return;
+      }
+      const incident = await findIncidentById(trx, n.incident_id);
+      const recipient = (await principalsOf(trx, [n.recipient_user_id])).get(n.recipient_user_id);
+      const facts = incident ? (await loadAccessFacts(trx, [incident])).get(incident.id) : undefined;
+      if (!incident || !facts || !recipient || !canSeeIncident(recipient, facts)) {
+        await finish('SUPPRESSED', 'the recipient may not see this incident (checked at delivery)');
+        return;
+      }
+      const method = await trx.selectFrom('contact_methods').selectAll().where('id', '=', n.contact_method_id).executeTakeFirst();
+      if (!method || method.removed_at || method.disabled_at) {
+        await finish('FAILED', 'the contact method was removed or disabled');
+        return;
+      }
+      const counties = await trx
+        .selectFrom('organizations')
+        .select('name')
+        .where('id', 'in', facts.affectedCountyIds.length ? [...facts.affectedCountyIds] : ['00000000-0000-0000-0000-000000000000'])
+        .orderBy('name')
+        .execute();
+      const message: MessageContext = {
+        kind: n.kind as 'PAGE' | 'NOTIFY',
+        incident: {
+          id: incident.id,
+          reference: incident.reference,
+          title: incident.title,
+          summary: incident.summary,
+          category: incident.category,
+          domain: incident.domain,
+          severity: incident.severity,
+          status: incident.status,
+          tlp: incident.tlp,
+          lawEnforcementSensitive: incident.law_enforcement_sensitive,
+          exercise: incident.exercise,
+          affectedCounties: counties.map((c) => c.name.replace(/ County Elections$/, '')),
+        },
+        ruleName: esc.rule_name,
+        level: n.level,
+        notificationId: n.id,
+        escalationId: esc.id,
+        incidentUrl: `${config.http.publicUrl}/graphql?incident=${incident.reference}`,
+        ackUrl: n.kind === 'PAGE' ? `${config.http.publicUrl}/ack/${await ackTokenOf(n.id)}` : null,
+      };
+
+      let result: SendOutcome;
+      if (method.kind === 'EMAIL') {
+        result = await senders.email(method.target, subjectOf(message), textOf(message), n.id);
+      } else if (method.kind === 'SMS') {
+        result = await senders.sms(method.target, smsOf(message), n.id);
+      } else {
+        const allowed = checkWebhookTarget(method.target, { allowPrivateTargets: config.webhooks.allowPrivateTargets });
+        result = allowed.ok
+          ? await senders.webhook(method.target, method.secret ?? '', n.id, webhookPayloadOf(message))
+          : { outcome: 'REFUSED', httpStatus: null, error: allowed.reason, latencyMs: 0 };
+      }
+      const now = new Date();
+      await recordAttempt(trx, {
+        notification_id: n.id,
+        at: now,
+        outcome: result.outcome,
+        http_status: result.httpStatus,
+        error: 'error' in result ? result.error.slice(0, 500) : null,
+        latency_ms: result.latencyMs,
+      });
+      const attempts = n.attempts + 1;
+      if (result.outcome === 'DELIVERED') {
+        await trx.updateTable('notifications').set({ status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null }).where('id', '=', n.id).execute();
+      } else if (result.outcome === 'GONE' || result.outcome === 'REFUSED') {
+        if (result.outcome === 'GONE') {
+          await trx.updateTable('contact_methods').set({ disabled_at: now, disabled_reason: result.error }).where('id', '=', method.id).execute();
+        }
+        await trx.updateTable('notifications').set({ status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null }).where('id', '=', n.id).execute();
+      } else if (attempts >= config.delivery.maxAttempts) {
+        await trx
+          .updateTable('notifications')
+          .set({ status: 'FAILED', attempts, status_reason: `gave up after ${attempts} attempts: ${result.error}`, next_attempt_at: null })
+          .where('id', '=', n.id)
+          .execute();
+      } else {
+        const at = new Date(now.getTime() + backoffMs(attempts));
+        await trx.updateTable('notifications').set({ attempts, next_attempt_at: at, status_reason: result.error }).where('id', '=', n.id).execute();
+        retryAt = { attempts, at };
+      }
+    });
+    const retry = retryAt as { attempts: number; at: Date } | null;
+    if (retry) await scheduleDelivery(notificationId, retry.attempts, retry.at).catch(() => {});
+  }
+
+  // ── The reconciler ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Re-enqueues what PostgreSQL says is due soon: timers and pending deliveries. Job ids make adding an
+   * existing job a no-op, so running this often is harmless; after Redis lost everything it rebuilds it.
+   */
+  async function reconcile(horizonMs: number): Promise<{ timers: number; deliveries: number }> {
+    const before = new Date(Date.now() + horizonMs);
+    const timers = await dueTimers(db, before, 5_000);
+    const deliveries = await duePendingNotifications(db, before, 5_000);
+    await Promise.all([
+      ...timers.map((t) => scheduleTimer(t.id, t.timer_token!, t.next_fire_at!)),
+      ...deliveries.map((d) => scheduleDelivery(d.id, d.attempts, d.next_attempt_at!)),
+    ]);
+    return { timers: timers.length, deliveries: deliveries.length };
+  }
+
+  return {
+    route,
+    stopForIncident,
+    onIncidentEvent,
+    fire,
+    deliver,
+    reconcile,
+    scheduleTimer,
+    ackTokenOf,
+    hashAckToken,
+    principalsOf,
+    enqueueAfterCommit,
+  };
+}
+
+export { sql };

@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import { actsAsAnalyst, canSeeIncident, isOfReportingOrganization, isTriageCoordinator } from '../../access/incidents.js';
+import type { Principal, UserPrincipal } from '../../access/principal.js';
+import type { Config } from '../../config.js';
+import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
+import type { Db } from '../../infra/db.js';
+import type { Handle } from '../../infra/handle.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
+import { isUuid } from '../incidents/incidents.validation.js';
+import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
+import { findOrganizationsBySlugs } from '../partners/partners.repository.js';
+import type { EscalationEngine } from './escalations.engine.js';
+import {
+  cancelPendingPages,
+  findRoutingRule,
+  listAttemptsOf,
+  listEscalationsOfIncident,
+  listNotificationsOf,
+  listRoutingRules,
+  lockEscalation,
+  touchEscalation,
+  type EscalationRow,
+  type NotificationRow,
+  type RoutingRuleRow,
+} from './escalations.repository.js';
+import { checkMatch, checkPolicy, describeTarget, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
+import { onCallForDuties, resolveTargetDuties } from './recipients.js';
+
+export interface RoutingRuleInput extends RuleMatch {
+  name: string;
+  description?: string | null;
+  enabled?: boolean | null;
+  position?: number | null;
+  policy: EscalationPolicy;
+}
+
+export interface PreflightProblem {
+  rule: string;
+  /** 1-based level, or null for a notify target. */
+  level: number | null;
+  target: string;
+  organization: string;
+  duty: string;
+  problem: 'NO_SUCH_DUTY' | 'NO_SCHEDULE' | 'NOBODY_ON_CALL' | 'NO_CONTACT_METHOD';
+  userEmail: string | null;
+}
+
+export type EscalationsService = ReturnType<typeof createEscalationsService>;
+
+export function createEscalationsService(deps: { db: Db; config: Config; engine: EscalationEngine | null }) {
+  const { db } = deps;
+  const engine = () => {
+    if (!deps.engine) throw new Error('the escalation engine is not available in this process');
+    return deps.engine;
+  };
+
+  const notFound = (id: string) => new NotFoundError('Escalation', id);
+
+  async function incidentVisible(h: Handle, principal: Principal, incidentId: string): Promise<IncidentRow | null> {
+    const incident = await findIncidentById(h, incidentId);
+    if (!incident) return null;
+    const facts = (await loadAccessFacts(h, [incident])).get(incident.id)!;
+    return canSeeIncident(principal, facts) ? incident : null;
+  }
+
+  /** A paged user, or an analyst of an organization the policy targets (who must also see the incident). */
+  async function mayAcknowledge(h: Handle, p: UserPrincipal, esc: EscalationRow): Promise<boolean> {
+    if (actsAsAnalyst(p) && esc.targeted_organization_ids.includes(p.organization.id)) return true;
+    const paged = await h
+      .selectFrom('notifications')
+      .select('id')
+      .where('escalation_id', '=', esc.id)
+      .where('kind', '=', 'PAGE')
+      .where('recipient_user_id', '=', p.userId)
+      .executeTakeFirst();
+    return paged !== undefined;
+  }
+
+  async function acknowledgeLocked(trx: Handle, p: UserPrincipal, esc: EscalationRow, via: string): Promise<EscalationRow> {
+    if (esc.state === 'ACKNOWLEDGED' || esc.state === 'RESOLVED') return esc;
+    const updated = await touchEscalation(trx, esc.id, {
+      state: 'ACKNOWLEDGED',
+      acknowledged_by: p.userId,
+      acknowledged_at: new Date(),
+      timer_token: null,
+      next_fire_at: null,
+    });
+    await cancelPendingPages(trx, esc.id, `acknowledged by ${p.email}`);
+    await insertTimelineEntry(trx, {
+      incidentId: esc.incident_id,
+      kind: 'ESCALATION_ACKNOWLEDGED',
+      actorUserId: p.userId,
+      actorOrganizationId: p.organization.id,
+      change: { rule: esc.rule_name, via },
+    });
+    await recordAudit(trx, p, 'escalation.acknowledged', { type: 'Incident', id: esc.incident_id }, { escalation: esc.id, rule: esc.rule_name, via });
+    return updated;
+  }
+
+  async function acknowledge(principal: Principal, escalationId: string): Promise<EscalationRow> {
+    if (!isUuid(escalationId)) throw notFound(escalationId);
+    return db.transaction().execute(async (trx) => {
+      const esc = await lockEscalation(trx, escalationId);
+      if (!esc || principal.kind !== 'user' || !(await incidentVisible(trx, principal, esc.incident_id))) throw notFound(escalationId);
+      if (!(await mayAcknowledge(trx, principal, esc))) throw new ForbiddenError('Only a paged user or an analyst of a targeted organization may acknowledge.');
+      return acknowledgeLocked(trx, principal, esc, 'hub');
+    });
+  }
+
+  /** The page behind an acknowledgement link, for the confirmation page. Null when the link is unknown, used or expired. */
+  async function pageByAckToken(token: string) {
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+    const n = await db
+      .selectFrom('notifications as n')
+      .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
+      .innerJoin('incidents as i', 'i.id', 'n.incident_id')
+      .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+      .where('n.ack_token_hash', '=', engine().hashAckToken(token))
+      .executeTakeFirst();
+    if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
+    return n;
+  }
+
+  /** Acknowledges through a link: single use, 24 hours, as the paged user. */
+  async function acknowledgeByToken(token: string, meta: { requestId: string | null; clientAddress: string | null }): Promise<{ ok: boolean; reference?: string; message: string }> {
+    const page = await pageByAckToken(token);
+    if (!page) return { ok: false, message: 'This acknowledgement link is unknown, already used or expired.' };
+    return db.transaction().execute(async (trx) => {
+      const used = await trx
+        .updateTable('notifications')
+        .set({ ack_used_at: new Date() })
+        .where('id', '=', page.id)
+        .where('ack_used_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (!used) return { ok: false, message: 'This acknowledgement link was already used.' };
+      const principal = (await engine().principalsOf(trx, [page.recipient_user_id])).get(page.recipient_user_id);
+      const esc = await lockEscalation(trx, page.escalationId);
+      if (!principal || !esc) return { ok: false, message: 'This page can no longer be acknowledged.' };
+      await acknowledgeLocked(trx, { ...principal, requestId: meta.requestId, clientAddress: meta.clientAddress }, esc, 'link');
+      return { ok: true, reference: page.reference, message: `Acknowledged ${page.reference}. Paging has stopped.` };
+    });
+  }
+
+  /** Pages the next level of every open escalation of the incident now. */
+  async function escalateIncident(principal: Principal, incidentId: string, note: string | null | undefined): Promise<EscalationRow[]> {
+    if (!isUuid(incidentId)) throw new NotFoundError('Incident', incidentId);
+    const timers: Array<{ id: string; token: string; at: Date }> = [];
+    const result = await db.transaction().execute(async (trx) => {
+      const incident = await incidentVisible(trx, principal, incidentId);
+      if (!incident || principal.kind !== 'user') throw new NotFoundError('Incident', incidentId);
+      const facts = (await loadAccessFacts(trx, [incident])).get(incident.id)!;
+      const escalations = await trx.selectFrom('escalations').selectAll().where('incident_id', '=', incident.id).forUpdate().execute();
+      const p: UserPrincipal = principal;
+      const coordinator: boolean = isTriageCoordinator(principal);
+      const analyst: boolean = actsAsAnalyst(principal);
+      const mayEscalate =
+        coordinator || (analyst && (isOfReportingOrganization(p, facts) || escalations.some((e) => e.targeted_organization_ids.includes(p.organization.id))));
+      if (!mayEscalate) throw new ForbiddenError('Only coordinators, the reporting organization or a targeted organization may escalate.');
+      if (FINISHED_STATUSES.has(incident.status as IncidentStatus)) throw new InputError('id', `the incident is ${incident.status}: nothing to escalate`);
+      const open = escalations.filter((e) => e.state === 'ACTIVE');
+      if (open.length === 0) throw new InputError('id', 'no escalation of this incident is paging (acknowledged, exhausted or none matched)');
+      const text = note?.trim() ? note.trim().slice(0, 20_000) : null;
+      const out: EscalationRow[] = [];
+      for (const e of open) {
+        const token = randomUUID();
+        const now = new Date();
+        out.push(await touchEscalation(trx, e.id, { timer_token: token, next_fire_at: now }));
+        timers.push({ id: e.id, token, at: now });
+      }
+      await insertTimelineEntry(trx, {
+        incidentId: incident.id,
+        kind: 'ESCALATED',
+        actorUserId: p.userId,
+        actorOrganizationId: p.organization.id,
+        body: text,
+        change: { escalations: open.map((e) => e.rule_name) },
+      });
+      await recordAudit(trx, p, 'incident.escalated', { type: 'Incident', id: incident.id }, { note: text, rules: open.map((e) => e.rule_name) });
+      return out;
+    });
+    await engine().enqueueAfterCommit(timers, []);
+    return result;
+  }
+
+  async function escalationsOfIncident(_principal: Principal, incident: IncidentRow): Promise<EscalationRow[]> {
+    // The incident was already checked visible by whoever handed it over (a resolver of a visible incident).
+    return listEscalationsOfIncident(db, incident.id);
+  }
+
+  async function notificationsOf(escalationIds: readonly string[]): Promise<NotificationRow[]> {
+    return listNotificationsOf(db, escalationIds);
+  }
+
+  const attemptsOf = (ids: readonly string[]) => listAttemptsOf(db, ids);
+
+  /** Open escalations paging me (the on-call user's view). */
+  async function myPages(principal: Principal): Promise<EscalationRow[]> {
+    if (principal.kind !== 'user') return [];
+    const rows = await db
+      .selectFrom('escalations as e')
+      .selectAll('e')
+      .where('e.state', 'in', ['ACTIVE', 'EXHAUSTED'])
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('notifications as n')
+            .select('n.id')
+            .whereRef('n.escalation_id', '=', 'e.id')
+            .where('n.kind', '=', 'PAGE')
+            .where('n.recipient_user_id', '=', principal.userId),
+        ),
+      )
+      .orderBy('e.created_at', 'desc')
+      .limit(200)
+      .execute();
+    const visible: EscalationRow[] = [];
+    for (const r of rows) if (await incidentVisible(db, principal, r.incident_id)) visible.push(r);
+    return visible;
+  }
+
+  // ── Routing rules ─────────────────────────────────────────────────────────────────────────────────
+
+  const listRules = (_principal: Principal) => listRoutingRules(db);
+
+  async function validateTargetsExist(policy: EscalationPolicy): Promise<void> {
+    const slugs = [...new Set([...policy.levels.flatMap((l) => l.targets), ...policy.notify.map((n) => n.target)].flatMap((t) => (t.kind === 'DUTY' ? [t.organization] : [])))];
+    const orgs = await findOrganizationsBySlugs(db, slugs);
+    for (const s of slugs) if (!orgs.some((o) => o.slug === s)) throw new InputError('policy', `no organization with slug "${s}"`);
+  }
+
+  function requireCoordinator(principal: Principal): UserPrincipal {
+    if (!isTriageCoordinator(principal)) throw new ForbiddenError('Only coordinators may change routing rules.');
+    return principal;
+  }
+
+  async function createRule(principal: Principal, input: RoutingRuleInput): Promise<RoutingRuleRow> {
+    const p = requireCoordinator(principal);
+    const name = input.name.trim();
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new InputError('name', 'must be lower-case letters, digits and dashes (at most 63)');
+    checkMatch(input);
+    checkPolicy(input.policy);
+    await validateTargetsExist(input.policy);
+    return db.transaction().execute(async (trx) => {
+      if (await findRoutingRule(trx, name)) throw new InputError('name', `a rule named "${name}" exists`);
+      const row = await trx
+        .insertInto('routing_rules')
+        .values({
+          name,
+          description: input.description?.trim() ?? '',
+          enabled: input.enabled ?? true,
+          position: input.position ?? 100,
+          severity_at_least: input.severityAtLeast,
+          domains: input.domains,
+          categories: input.categories,
+          policy: JSON.stringify(input.policy),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, p, 'routing_rule.created', { type: 'RoutingRule', id: row.id }, { ...input });
+      return row;
+    });
+  }
+
+  async function updateRule(principal: Principal, name: string, input: RoutingRuleInput, expectedVersion: number): Promise<RoutingRuleRow> {
+    const p = requireCoordinator(principal);
+    checkMatch(input);
+    checkPolicy(input.policy);
+    await validateTargetsExist(input.policy);
+    return db.transaction().execute(async (trx) => {
+      const rule = await trx.selectFrom('routing_rules').selectAll().where('name', '=', name).forUpdate().executeTakeFirst();
+      if (!rule) throw new NotFoundError('Routing rule', name);
+      if (rule.version !== expectedVersion) throw new ConflictError(`The rule changed since you read it (version ${rule.version}).`, { currentVersion: rule.version });
+      // Running escalations keep the snapshot they started with: only new escalations see this edit.
+      const row = await trx
+        .updateTable('routing_rules')
+        .set({
+          description: input.description?.trim() ?? rule.description,
+          enabled: input.enabled ?? rule.enabled,
+          position: input.position ?? rule.position,
+          severity_at_least: input.severityAtLeast,
+          domains: input.domains,
+          categories: input.categories,
+          policy: JSON.stringify(input.policy),
+          version: rule.version + 1,
+          updated_at: new Date(),
+        })
+        .where('id', '=', rule.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, p, 'routing_rule.updated', { type: 'RoutingRule', id: rule.id }, { before: { ...rule, policy: rule.policy }, after: input });
+      return row;
+    });
+  }
+
+  async function deleteRule(principal: Principal, name: string): Promise<boolean> {
+    const p = requireCoordinator(principal);
+    return db.transaction().execute(async (trx) => {
+      const rule = await findRoutingRule(trx, name);
+      if (!rule) throw new NotFoundError('Routing rule', name);
+      await trx.deleteFrom('routing_rules').where('id', '=', rule.id).execute();
+      await recordAudit(trx, p, 'routing_rule.deleted', { type: 'RoutingRule', id: rule.id }, { name });
+      return true;
+    });
+  }
+
+  /**
+   * Every rule level (and notify target) whose targets have nobody on call right now, or whose on-call
+   * people have no usable contact method: the misconfiguration that silently pages nobody.
+   */
+  async function preflight(_principal: Principal, at = new Date()): Promise<PreflightProblem[]> {
+    const rules = await listRoutingRules(db, { enabledOnly: true });
+    const problems: PreflightProblem[] = [];
+    const check = async (rule: RoutingRuleRow, level: number | null, target: Target) => {
+      const duties = await resolveTargetDuties(db, [target], null);
+      if (duties.length === 0) {
+        problems.push({ rule: rule.name, level, target: describeTarget(target), organization: target.kind === 'DUTY' ? target.organization : '*', duty: target.duty, problem: 'NO_SUCH_DUTY', userEmail: null });
+        return;
+      }
+      const schedules = await db.selectFrom('schedules').select('duty_id').where('duty_id', 'in', duties.map((d) => d.dutyId)).execute();
+      const onCall = await onCallForDuties(db, duties.map((d) => d.dutyId), at);
+      const userIds = [...new Set([...onCall.values()].filter((u): u is string => u !== null))];
+      const users = userIds.length ? await db.selectFrom('users').select(['id', 'email', 'active']).where('id', 'in', userIds).execute() : [];
+      const methods = userIds.length
+        ? await db.selectFrom('contact_methods').select('user_id').where('user_id', 'in', userIds).where('removed_at', 'is', null).where('disabled_at', 'is', null).execute()
+        : [];
+      for (const d of duties) {
+        const base = { rule: rule.name, level, target: describeTarget(target), organization: d.organizationSlug, duty: d.dutyName };
+        if (!schedules.some((s) => s.duty_id === d.dutyId)) {
+          problems.push({ ...base, problem: 'NO_SCHEDULE', userEmail: null });
+          continue;
+        }
+        const uid = onCall.get(d.dutyId);
+        const user = users.find((u) => u.id === uid);
+        if (!uid || !user || !user.active) {
+          problems.push({ ...base, problem: 'NOBODY_ON_CALL', userEmail: user?.email ?? null });
+          continue;
+        }
+        if (!methods.some((m) => m.user_id === uid)) problems.push({ ...base, problem: 'NO_CONTACT_METHOD', userEmail: user.email });
+      }
+    };
+    for (const rule of rules) {
+      const policy = rule.policy;
+      for (const [i, l] of policy.levels.entries()) for (const t of l.targets) await check(rule, i + 1, t);
+      for (const n of policy.notify) await check(rule, null, n.target);
+    }
+    return problems;
+  }
+
+  return {
+    acknowledge,
+    acknowledgeByToken,
+    pageByAckToken,
+    escalateIncident,
+    escalationsOfIncident,
+    notificationsOf,
+    attemptsOf,
+    myPages,
+    listRules,
+    createRule,
+    updateRule,
+    deleteRule,
+    preflight,
+  };
+}

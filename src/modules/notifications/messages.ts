@@ -1,0 +1,113 @@
+/**
+ * What a notification says. E-mail, SMS and webhook payloads leave the hub's control, so for AMBER,
+ * AMBER_STRICT and RED incidents, and for any law-enforcement-sensitive one, they carry only the
+ * reference, severity, category, affected counties, TLP label, exercise flag and a link into the hub
+ * (access-policy.md, "What leaves the hub"). CLEAR and GREEN may also carry title and summary.
+ */
+
+export interface MessageIncident {
+  id: string;
+  reference: string;
+  title: string;
+  summary: string;
+  category: string;
+  domain: string;
+  severity: string;
+  status: string;
+  tlp: string;
+  lawEnforcementSensitive: boolean;
+  exercise: boolean;
+  affectedCounties: string[];
+}
+
+export interface MessageContext {
+  kind: 'PAGE' | 'NOTIFY';
+  incident: MessageIncident;
+  ruleName: string;
+  level: number;
+  notificationId: string;
+  escalationId: string;
+  /** Link into the hub's GraphQL/GraphiQL for the incident. */
+  incidentUrl: string;
+  /** Acknowledgement link (pages only). */
+  ackUrl: string | null;
+}
+
+export const EXERCISE_BANNER = 'EXERCISE EXERCISE EXERCISE';
+
+export function mayCarryContent(i: Pick<MessageIncident, 'tlp' | 'lawEnforcementSensitive'>): boolean {
+  return (i.tlp === 'CLEAR' || i.tlp === 'GREEN') && !i.lawEnforcementSensitive;
+}
+
+function countiesLabel(counties: string[]): string {
+  if (counties.length === 0) return 'statewide';
+  if (counties.length <= 3) return counties.join(', ');
+  return `${counties.slice(0, 3).join(', ')} +${counties.length - 3}`;
+}
+
+/** `[ESTF][CRITICAL] ESTF-2026-00042 RANSOMWARE — Los Angeles`, with the exercise banner first when it is one. */
+export function subjectOf(m: MessageContext): string {
+  const i = m.incident;
+  const subject = `[ESTF][${i.severity}] ${i.reference} ${i.category} — ${countiesLabel(i.affectedCounties)}`;
+  return i.exercise ? `${EXERCISE_BANNER} ${subject}` : subject;
+}
+
+export function textOf(m: MessageContext): string {
+  const i = m.incident;
+  const lines: string[] = [];
+  if (i.exercise) lines.push(EXERCISE_BANNER, '');
+  lines.push(
+    m.kind === 'PAGE' ? `You are paged (rule ${m.ruleName}, level ${m.level + 1}).` : `For your information (rule ${m.ruleName}).`,
+    '',
+    `Incident:  ${i.reference}`,
+    `Severity:  ${i.severity}`,
+    `Category:  ${i.category} (${i.domain})`,
+    `Counties:  ${countiesLabel(i.affectedCounties)}`,
+    `TLP:       ${i.tlp}${i.lawEnforcementSensitive ? ' (law-enforcement sensitive)' : ''}`,
+  );
+  if (mayCarryContent(i)) lines.push('', `Title:     ${i.title}`, '', i.summary);
+  else lines.push('', 'Details are in the hub: this label does not allow them to leave it.');
+  lines.push('', `Open:      ${m.incidentUrl}`);
+  if (m.ackUrl) lines.push(`Acknowledge: ${m.ackUrl}`);
+  return lines.join('\n');
+}
+
+/** SMS: one short line. */
+export function smsOf(m: MessageContext): string {
+  const i = m.incident;
+  const text = `${i.exercise ? EXERCISE_BANNER + ' ' : ''}ESTF ${i.severity} ${i.reference} ${i.category} ${countiesLabel(i.affectedCounties)} TLP:${i.tlp}`;
+  return m.ackUrl ? `${text} Ack: ${m.ackUrl}` : text;
+}
+
+/** The JSON a webhook receives. */
+export function webhookPayloadOf(m: MessageContext): Record<string, unknown> {
+  const i = m.incident;
+  const incident: Record<string, unknown> = {
+    id: i.id,
+    reference: i.reference,
+    severity: i.severity,
+    category: i.category,
+    domain: i.domain,
+    status: i.status,
+    affectedCounties: i.affectedCounties,
+    tlp: i.tlp,
+    lawEnforcementSensitive: i.lawEnforcementSensitive,
+    exercise: i.exercise,
+    url: m.incidentUrl,
+  };
+  if (mayCarryContent(i)) {
+    incident.title = i.title;
+    incident.summary = i.summary;
+  }
+  return {
+    type: m.kind === 'PAGE' ? 'incident.paged' : 'incident.notified',
+    ...(i.exercise ? { banner: EXERCISE_BANNER } : {}),
+    subject: subjectOf(m),
+    notificationId: m.notificationId,
+    escalationId: m.escalationId,
+    rule: m.ruleName,
+    level: m.kind === 'PAGE' ? m.level + 1 : null,
+    acknowledgeUrl: m.ackUrl,
+    incident,
+  };
+}

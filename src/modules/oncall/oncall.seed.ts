@@ -1,0 +1,58 @@
+import { systemPrincipal } from '../../access/principal.js';
+import type { Db } from '../../infra/db.js';
+import type { Logger } from '../../infra/logger.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { findUsersByEmails } from '../identity/identity.repository.js';
+import { listDutiesOf, listOrganizations } from '../partners/partners.repository.js';
+import { insertContactMethod, insertScheduleIfAbsent } from './oncall.repository.js';
+import { DEFAULT_TIME_ZONE, localDate } from './rotation.js';
+
+/**
+ * Demo on-call (ESTF_DEMO): `oncall@<slug>.example` is on call for every duty of its organization, on a
+ * one-person daily rotation, and is reached by e-mail at that address. Runs after seedDemoUsers.
+ * Idempotent: a duty that already has a schedule, or a user who already has the address, is left alone,
+ * so whatever someone changed since stays changed.
+ */
+export async function seedDemoOnCall(db: Db, logger?: Logger): Promise<{ schedules: number; contactMethods: number }> {
+  const result = await db.transaction().execute(async (trx) => {
+    const orgs = await listOrganizations(trx);
+    const duties = await listDutiesOf(
+      trx,
+      orgs.map((o) => o.id),
+    );
+    const oncallByOrg = new Map<string, { id: string; email: string; active: boolean }>();
+    const users = await findUsersByEmails(
+      trx,
+      orgs.map((o) => `oncall@${o.slug}.example`),
+    );
+    for (const u of users) oncallByOrg.set(u.organization_id, u);
+    const today = localDate(new Date(), DEFAULT_TIME_ZONE);
+    let schedules = 0;
+    for (const duty of duties) {
+      const user = oncallByOrg.get(duty.organization_id);
+      if (!user || !user.active) continue;
+      const created = await insertScheduleIfAbsent(trx, {
+        duty_id: duty.id,
+        time_zone: DEFAULT_TIME_ZONE,
+        shift_length_hours: 24,
+        handoff_time: '09:00',
+        start_date: today,
+        participants: [user.id],
+      });
+      if (created) schedules++;
+    }
+    let contactMethods = 0;
+    for (const user of oncallByOrg.values()) {
+      if (!user.active) continue;
+      // A demo address needs no verification round-trip: it is the user's own login e-mail.
+      const row = await insertContactMethod(trx, { user_id: user.id, kind: 'EMAIL', target: user.email, secret: null, verified_at: new Date() });
+      if (row) contactMethods++;
+    }
+    if (schedules + contactMethods > 0) {
+      await recordAudit(trx, systemPrincipal('seed'), 'demo.oncall_seeded', { type: 'Schedule', id: null }, { schedules, contactMethods });
+    }
+    return { schedules, contactMethods };
+  });
+  if (result.schedules + result.contactMethods > 0) logger?.info(result, 'demo on-call schedules and contact methods seeded');
+  return result;
+}

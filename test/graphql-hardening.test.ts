@@ -1,0 +1,252 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { Writable } from 'node:stream';
+import { serve } from '@hono/node-server';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/http/app.js';
+import { GRAPHQL_LIMITS } from '../src/graphql/yoga.js';
+import { makeUser, type TestUser } from './factories.js';
+import { startTestHub, type TestHub } from './harness.js';
+
+/** `{ organizations { duties { organization { … name } } } }`: `depth` levels of fields, the leaf included. */
+function cyclicQuery(depth: number): string {
+  let inner = 'name';
+  for (let level = depth - 1; level >= 2; level--) inner = `${level % 2 === 0 ? 'duties' : 'organization'} { ${inner} }`;
+  return `{ organizations { ${inner} } }`;
+}
+
+/** The same cycle below createUser's result (User.organization.duties…), so that executing it would leave a trace. */
+function cyclicUserSelection(depth: number): string {
+  let inner = 'name';
+  for (let level = depth - 1; level >= 2; level--) inner = `${level % 2 === 0 ? 'organization' : 'duties'} { ${inner} }`;
+  return inner;
+}
+
+/**
+ * Rejected at parse or validation: errors and no `data` key at all (an execution always yields one).
+ * The status is 200 for `application/json` clients, as the GraphQL over HTTP spec says.
+ */
+function expectRejectedBeforeExecution(res: { status: number; body: any }, message: RegExp): void {
+  expect([200, 400]).toContain(res.status);
+  expect(res.body).not.toHaveProperty('data');
+  expect(res.body.errors.length).toBeGreaterThan(0);
+  expect(res.body.errors.map((e: { message: string }) => e.message).join(' ')).toMatch(message);
+}
+
+async function rawPost(url: string, headers: Record<string, string>, body: string) {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, text, body: JSON.parse(text) as any };
+}
+
+describe('GraphQL hardening', () => {
+  let hub: TestHub;
+  let admin: TestUser;
+  let analyst: TestUser;
+  beforeAll(async () => {
+    hub = await startTestHub();
+    admin = await makeUser(hub.deps, 'sos', ['HUB_ADMIN'], 'admin');
+    analyst = await makeUser(hub.deps, 'county-marin', ['ANALYST'], 'analyst');
+  });
+  afterAll(async () => hub?.close());
+
+  const send = (token: string, query: string) =>
+    rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, JSON.stringify({ query }));
+
+  async function tokenCount(): Promise<number> {
+    const r = await hub.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return r.n;
+  }
+
+  describe('limits', () => {
+    it('allow a query within the depth limit', async () => {
+      const res = await hub.gql(analyst.token, cyclicQuery(GRAPHQL_LIMITS.maxDepth));
+      expect(res.errors).toBeUndefined();
+      expect(res.data.organizations).toHaveLength(65);
+    });
+
+    it('reject a too-deep query before execution', async () => {
+      const res = await send(analyst.token, cyclicQuery(GRAPHQL_LIMITS.maxDepth + 2));
+      expectRejectedBeforeExecution(res, new RegExp(`depth limit of ${GRAPHQL_LIMITS.maxDepth} exceeded, found ${GRAPHQL_LIMITS.maxDepth + 2}`, 'i'));
+    });
+
+    it('reject a too-deep mutation without running it', async () => {
+      const email = 'deep@county-marin.example';
+      const res = await send(
+        admin.token,
+        `mutation { createUser(input: { email: "${email}", name: "Deep", organization: "county-marin", roles: [VIEWER] }) { ${cyclicUserSelection(GRAPHQL_LIMITS.maxDepth + 4)} } }`,
+      );
+      expectRejectedBeforeExecution(res, /depth limit/i);
+      expect(await hub.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+    });
+
+    it('reject 100 aliases before execution: 100 aliased issueApiToken mutations issue no token', async () => {
+      const before = await tokenCount();
+      const fields = Array.from({ length: 100 }, (_, i) => `t${i}: issueApiToken(input: { email: "${admin.email}" }) { token }`).join('\n');
+      const res = await send(admin.token, `mutation { ${fields} }`);
+      expectRejectedBeforeExecution(res, new RegExp(`aliases limit of ${GRAPHQL_LIMITS.maxAliases} exceeded, found 100`, 'i'));
+      expect(await tokenCount()).toBe(before);
+    });
+
+    it('allow as many aliases as the limit', async () => {
+      const before = await tokenCount();
+      const fields = Array.from({ length: GRAPHQL_LIMITS.maxAliases }, (_, i) => `t${i}: issueApiToken(input: { email: "${admin.email}" }) { token }`).join('\n');
+      const res = await hub.gql(admin.token, `mutation { ${fields} }`);
+      expect(res.errors).toBeUndefined();
+      expect(await tokenCount()).toBe(before + GRAPHQL_LIMITS.maxAliases);
+    });
+
+    it('reject a query with too many tokens', async () => {
+      const res = await send(analyst.token, `{ ${'__typename '.repeat(GRAPHQL_LIMITS.maxTokens + 10)}}`);
+      expectRejectedBeforeExecution(res, new RegExp(`token limit of ${GRAPHQL_LIMITS.maxTokens} exceeded`, 'i'));
+    });
+
+    it('reject a query with too many directives', async () => {
+      const res = await send(analyst.token, `{ __typename ${'@include(if: true) '.repeat(GRAPHQL_LIMITS.maxDirectives + 1)}}`);
+      expectRejectedBeforeExecution(res, new RegExp(`directives limit of ${GRAPHQL_LIMITS.maxDirectives} exceeded`, 'i'));
+    });
+
+    it('reject a query that is too costly although within the depth and alias limits', async () => {
+      const wide = Array.from({ length: GRAPHQL_LIMITS.maxAliases }, (_, i) => `o${i}: ${cyclicQuery(GRAPHQL_LIMITS.maxDepth).slice(2, -2)}`).join('\n');
+      const res = await send(analyst.token, `{ ${wide} }`);
+      expectRejectedBeforeExecution(res, new RegExp(`cost limit of ${GRAPHQL_LIMITS.maxCost} exceeded`, 'i'));
+    });
+  });
+
+  describe('transport', () => {
+    it('has batching off: an array body is refused', async () => {
+      const before = await tokenCount();
+      const op = { query: `mutation { issueApiToken(input: { email: "${admin.email}" }) { token } }` };
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` }, JSON.stringify([op, op]));
+      expect(res.status).toBe(400);
+      expect(Array.isArray(res.body)).toBe(false);
+      expect(res.body.errors?.length).toBeGreaterThan(0);
+      expect(await tokenCount()).toBe(before);
+    });
+
+    it('refuses a GET without the CSRF header, and answers it with the header', async () => {
+      const query = encodeURIComponent('{ organization(slug: "sos") { slug } }');
+      const auth = { authorization: `Bearer ${analyst.token}`, accept: 'application/json' };
+      const refused = await fetch(`${hub.url}/graphql?query=${query}`, { headers: auth });
+      expect(refused.status).toBe(403);
+      const allowed = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { ...auth, 'x-graphql-yoga-csrf': '1' } });
+      expect(allowed.status).toBe(200);
+      expect(await allowed.json()).toEqual({ data: { organization: { slug: 'sos' } } });
+    });
+
+    it('refuses a POST with a simple (form-like) content type, so a cross-site form cannot run a mutation', async () => {
+      const before = await tokenCount();
+      const body = JSON.stringify({ query: `mutation { issueApiToken(input: { email: "${admin.email}" }) { token } }` });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const res = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${admin.token}` }, body });
+        expect(res.status, type).toBe(403);
+      }
+      expect(await tokenCount()).toBe(before);
+      // The same operation as JSON works.
+      const ok = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` }, body);
+      expect(ok.status).toBe(200);
+      expect(ok.body.data.issueApiToken.token).toMatch(/^estf_/);
+    });
+
+    it('refuses mutations over GET', async () => {
+      const before = await tokenCount();
+      const query = encodeURIComponent(`mutation { issueApiToken(input: { email: "${admin.email}" }) { token } }`);
+      const res = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { authorization: `Bearer ${admin.token}`, accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
+      expect(res.status).toBe(405);
+      expect(await tokenCount()).toBe(before);
+    });
+  });
+});
+
+describe('an internal error', () => {
+  // The GraphQL path (["organizations", 0, "duties"]) is the client's own query and may be shown; SQL may not.
+  const FORBIDDEN_IN_RESPONSES = [/relation/i, /does not exist/, /duties_gone/, /select /i, /from "/i, /postgres/i, /127\.0\.0\.1/, /localhost/, /\bat .+:\d+:\d+/, /node_modules/, /\.ts\b/, /stack/i];
+
+  it('reaches the client masked, and is logged with the request id', async () => {
+    const hub = await startTestHub();
+    const lines: Array<Record<string, any>> = [];
+    const logger = pino({ level: 'info' }, new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    }));
+    const app = createApp({ ...hub.deps, logger });
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const u = await makeUser(hub.deps, 'county-inyo', ['ANALYST']);
+      // Break this test's own database under the running hub.
+      await sql`alter table duties rename to duties_gone`.execute(hub.db);
+      const res = await rawPost(url, { 'content-type': 'application/json', authorization: `Bearer ${u.token}`, 'x-request-id': 'broken-1' }, JSON.stringify({ query: '{ organizations { slug duties { name } } }' }));
+
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors[0].message).toBe('Unexpected error.');
+      expect(res.body.errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+      for (const pattern of [...FORBIDDEN_IN_RESPONSES, new RegExp(os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))]) {
+        expect(res.text).not.toMatch(pattern);
+      }
+
+      // The operator still learns what happened, with the request id that ties it to the client's report.
+      const logged = lines.filter((l) => l.level === 50 && String(l.err?.message ?? '').includes('relation "duties" does not exist'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]!.requestId).toBe('broken-1');
+    } finally {
+      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      await hub.close();
+    }
+  });
+
+  it('is explained, with its stack, in development only', async () => {
+    const hub = await startTestHub({ NODE_ENV: 'development' });
+    try {
+      const u = await makeUser(hub.deps, 'county-inyo', ['ANALYST']);
+      await sql`alter table duties rename to duties_gone`.execute(hub.db);
+      const res = await hub.gql(u.token, '{ organizations { duties { name } } }');
+      expect(res.errors![0]!.message).toBe('Unexpected error.');
+      expect(res.errors![0]!.extensions?.originalError?.message).toContain('relation "duties" does not exist');
+      expect(res.errors![0]!.extensions?.originalError?.stack).toMatch(/\bat /);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('in production', () => {
+  let hub: TestHub;
+  let u: TestUser;
+  beforeAll(async () => {
+    hub = await startTestHub({ NODE_ENV: 'production' });
+    u = await makeUser(hub.deps, 'county-lake', ['ANALYST']);
+  });
+  afterAll(async () => hub?.close());
+
+  it('turns introspection off, with or without a token', async () => {
+    for (const headers of [{ authorization: `Bearer ${u.token}` }, {}] as Array<Record<string, string>>) {
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', ...headers }, JSON.stringify({ query: '{ __schema { types { name } } }' }));
+      expectRejectedBeforeExecution(res, /introspection/i);
+    }
+  });
+
+  it('serves no GraphiQL page', async () => {
+    const res = await fetch(`${hub.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await res.text()).not.toMatch(/<html/i);
+  });
+
+  it('does not suggest field names', async () => {
+    const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${u.token}` }, JSON.stringify({ query: '{ organizationz { slug } }' }));
+    expectRejectedBeforeExecution(res, /organizationz/);
+    expect(res.text).not.toMatch(/did you mean/i);
+    expect(res.text).not.toContain('"organizations"');
+  });
+
+  it('still answers real queries', async () => {
+    const res = await hub.gql(u.token, '{ viewer { organization { slug } } }');
+    expect(res.data).toEqual({ viewer: { organization: { slug: 'county-lake' } } });
+  });
+});
