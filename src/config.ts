@@ -54,6 +54,8 @@ const envSchema = z.object({
   ESTF_OUTBOX_POLL_INTERVAL: durationMs.default(1_000),
   ESTF_SHUTDOWN_TIMEOUT: durationMs.default(10_000),
   ESTF_ALLOW_PRIVATE_WEBHOOKS: booleanFlag.optional(),
+  ESTF_CORRELATION_COUNTIES: z.coerce.number({ message: 'must be a whole number' }).int().min(2).max(58).default(3),
+  ESTF_CORRELATION_WINDOW: durationMs.default(24 * 3_600_000),
   SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).optional(),
   ESTF_MAIL_FROM: z.string().min(3).default('ESTF Hub <estf-hub@localhost>'),
   ESTF_SMS_GATEWAY_URL: urlWithProtocols(['http:', 'https:']).optional(),
@@ -85,6 +87,8 @@ export interface Config {
    * (unset: text files under dataDir/sms), the webhook timeout, and retries with exponential backoff
    * (base × 2^n; the defaults retry for about an hour).
    */
+  /** Cross-county correlation: this many distinct counties within the window open a statewide incident. */
+  readonly correlation: { readonly counties: number; readonly windowMs: number };
   readonly delivery: {
     readonly smtpUrl: string | undefined;
     readonly mailFrom: string;
@@ -144,6 +148,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       shutdownTimeoutMs: e.ESTF_SHUTDOWN_TIMEOUT,
     }),
     webhooks: Object.freeze({ allowPrivateTargets: e.ESTF_ALLOW_PRIVATE_WEBHOOKS ?? !production }),
+    correlation: Object.freeze({ counties: e.ESTF_CORRELATION_COUNTIES, windowMs: e.ESTF_CORRELATION_WINDOW }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,
       mailFrom: e.ESTF_MAIL_FROM,

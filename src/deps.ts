@@ -12,6 +12,7 @@ import { seedDemoOnCall } from './modules/oncall/oncall.seed.js';
 import { seedPartners } from './modules/partners/partners.seed.js';
 import { createEscalationEngine, type EscalationEngine } from './modules/escalations/escalations.engine.js';
 import { seedRoutingRules } from './modules/escalations/escalations.seed.js';
+import { seedCorrelationUser } from './modules/indicators/correlation.js';
 import { createSenders, type Senders } from './modules/notifications/senders.js';
 
 /**
@@ -46,6 +47,7 @@ export async function prepareDatabase(db: Db, config: Config, logger: Logger): P
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   await seedPartners(db);
   await seedRoutingRules(db);
+  await seedCorrelationUser(db);
   if (config.demo) {
     const { created } = await seedDemoUsers(db);
     if (created > 0) logger.info({ created }, 'demo users seeded');

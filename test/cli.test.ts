@@ -83,6 +83,7 @@ describe('estf users, token and audit commands', () => {
       runEstf(['audit', 'verify'], env),
       runEstf(['users', 'list'], env),
     ]);
+    expectOk(all);
     expect(all.stdout).toContain(email);
     expect(all.stdout).toContain(other);
     expectOk(list);

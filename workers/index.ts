@@ -66,8 +66,24 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     concurrency: 5,
   });
   delivery.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'delivery failed; the reconciler will retry'));
+  // Without a listener BullMQ writes its errors (Redis down, a job's keys lost to FLUSHALL) to the console.
+  for (const w of [events, maintenance, timers, delivery]) w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
 
-  await queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
+  // The job scheduler lives in Redis: a Redis that lost its data (FLUSHALL, a restart without
+  // persistence) lost the reconciler too, and with it what would rebuild everything else. Every worker
+  // puts it back when it is missing; upserting an existing scheduler would only reset its clock.
+  const scheduleReconciler = () => queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
+  await scheduleReconciler();
+  const watchdog = setInterval(() => {
+    queues.maintenance
+      .getJobScheduler('reconcile')
+      .then((s) => {
+        if (s) return;
+        log.warn('the reconciler job scheduler is gone from Redis (data lost?); scheduling it again');
+        return scheduleReconciler();
+      })
+      .catch(() => {});
+  }, config.intervals.reconcileMs);
 
   const startedAt = new Date();
   await recordHeartbeat(db, { workerId, startedAt });
@@ -78,6 +94,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     workerId,
     async close() {
       clearInterval(beat);
+      clearInterval(watchdog);
       await relay.stop();
       await Promise.all([events.close(), maintenance.close(), timers.close(), delivery.close()]);
       await removeHeartbeat(db, workerId).catch(() => {});

@@ -15,6 +15,13 @@ type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const n = (x: number) => x.toLocaleString('en-US');
 
+function tlpOption(v: string): string {
+  const tlp = v.trim().toUpperCase().replace(/^TLP:/, '');
+  if (tlp === 'RED') throw new InvalidArgumentError('RED reports name their recipients, and an operator import has no reporting user: use AMBER_STRICT');
+  if (!(TLPS as readonly string[]).includes(tlp)) throw new InvalidArgumentError('must be CLEAR, GREEN, AMBER or AMBER_STRICT');
+  return tlp;
+}
+
 function confidenceOption(v: string): number {
   if (!/^\d{1,3}$/.test(v) || Number(v) > 100) throw new InvalidArgumentError('must be a whole number 0-100');
   return Number(v);
@@ -35,7 +42,7 @@ export function registerIndicatorsCommand(program: Command, withDatabase: WithDa
     .description('import indicators from a csv, json (array or JSON lines) or txt file, as reports of one organization')
     .argument('<file>', 'the file to read, or - for standard input (then --format is required)')
     .requiredOption('--org <slug>', 'the reporting organization, e.g. county-los-angeles')
-    .addOption(new Option('--tlp <label>', 'TLP of the reports').choices(TLPS.filter((t) => t !== 'RED')).makeOptionMandatory())
+    .requiredOption('--tlp <label>', 'TLP of the reports: CLEAR, GREEN, AMBER or AMBER_STRICT', tlpOption)
     .addOption(new Option('--format <format>', 'the file format (default: from the file extension)').choices([...IMPORT_FORMATS]))
     .option('--confidence <n>', 'confidence 0-100 for lines that do not state one (default 50)', confidenceOption)
     .option('--les', 'mark the reports law-enforcement sensitive')

@@ -1,10 +1,12 @@
 /* eslint-disable */
 // Generated from schema.graphql by `npm run codegen`. Do not edit.
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyModelModel, UserModel as UserModelModel, ApiTokenModel as ApiTokenModelModel, IncidentModel as IncidentModelModel, IncidentConnectionModel as IncidentConnectionModelModel, TimelineEntryModel as TimelineEntryModelModel, TimelineConnectionModel as TimelineConnectionModelModel, IncidentAssigneeModel as IncidentAssigneeModelModel, AuditEntryModel as AuditEntryModelModel, RoutingRuleModel as RoutingRuleModelModel, EscalationModel as EscalationModelModel, NotificationModel as NotificationModelModel, DeliveryAttemptModel as DeliveryAttemptModelModel, RoutingTargetModel as RoutingTargetModelModel, AuditEntryConnectionModel as AuditEntryConnectionModelModel } from './models.js';
+import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyModelModel, UserModel as UserModelModel, ApiTokenModel as ApiTokenModelModel, IncidentModel as IncidentModelModel, IncidentConnectionModel as IncidentConnectionModelModel, TimelineEntryModel as TimelineEntryModelModel, TimelineConnectionModel as TimelineConnectionModelModel, IncidentAssigneeModel as IncidentAssigneeModelModel, AuditEntryModel as AuditEntryModelModel, RoutingRuleModel as RoutingRuleModelModel, EscalationModel as EscalationModelModel, NotificationModel as NotificationModelModel, DeliveryAttemptModel as DeliveryAttemptModelModel, RoutingTargetModel as RoutingTargetModelModel, IndicatorModel as IndicatorModelModel, IndicatorReportModel as IndicatorReportModelModel, SightingModel as SightingModelModel, IndicatorReportResultModel as IndicatorReportResultModelModel, IndicatorConnectionModel as IndicatorConnectionModelModel, ObservableMatchModel as ObservableMatchModelModel, AuditEntryConnectionModel as AuditEntryConnectionModelModel } from './models.js';
 import type { UserPrincipal as UserPrincipalModel } from '../access/principal.js';
 import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel } from '../modules/oncall/oncall.service.js';
 import type { OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/oncall.repository.js';
+import type { IncidentEventModel as IncidentEventModelModel } from '../modules/alerts/incident-events.js';
+import type { IncidentEventPage as IncidentEventPageModel } from '../modules/alerts/alerts.service.js';
 import type { GraphQLContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -363,6 +365,84 @@ export type IncidentEdge = {
   node: Incident;
 };
 
+/**
+ * One entry of the hub's event log about an incident you may see. Live events and `events(after:)` carry
+ * the same entries with the same cursors.
+ */
+export type IncidentEvent = {
+  __typename?: 'IncidentEvent';
+  /** When the change was made. */
+  at: Scalars['DateTime']['output'];
+  /**
+   * What changed, where the kind has something to say: {from, to} for STATUS_CHANGED, SEVERITY_CHANGED,
+   * TLP_CHANGED and LES_CHANGED; {fields} for UPDATED; {rules, manual} for ESCALATED; {rule, via} for
+   * ACKNOWLEDGED; null otherwise.
+   */
+  change: Maybe<Scalars['JSON']['output']>;
+  /**
+   * The event's position in the log: a later event has a larger cursor. Keep the last one you processed and
+   * pass it to `events(after:)` after a disconnection to receive exactly what you missed.
+   */
+  cursor: Scalars['String']['output'];
+  /** The incident as it is now, as you may see it (not as it was when the event happened). */
+  incident: Incident;
+  kind: IncidentEventKind;
+};
+
+export type IncidentEventConnection = {
+  __typename?: 'IncidentEventConnection';
+  edges: Array<IncidentEventEdge>;
+  pageInfo: PageInfo;
+  /** Visible events matching the filter after the cursor. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type IncidentEventEdge = {
+  __typename?: 'IncidentEventEdge';
+  cursor: Scalars['String']['output'];
+  node: IncidentEvent;
+};
+
+/**
+ * Which incident events to receive. Conditions apply to the incident as it is when the event is delivered
+ * (or listed); absent fields do not filter.
+ */
+export type IncidentEventFilter = {
+  /** A county's slug, e.g. county-orange. */
+  affectedCounty?: InputMaybe<Scalars['String']['input']>;
+  categories?: InputMaybe<Array<IncidentCategory>>;
+  domains?: InputMaybe<Array<IncidentDomain>>;
+  /** Events of exercise incidents are left out unless this is true (then only they are sent). */
+  exercise?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only the events of one incident. */
+  incident?: InputMaybe<Scalars['ID']['input']>;
+  kinds?: InputMaybe<Array<IncidentEventKind>>;
+  /** An organization's slug. */
+  reportingOrganization?: InputMaybe<Scalars['String']['input']>;
+  severityAtLeast?: InputMaybe<Severity>;
+  statuses?: InputMaybe<Array<IncidentStatus>>;
+  tlp?: InputMaybe<Array<Tlp>>;
+};
+
+/** What happened to an incident. */
+export type IncidentEventKind =
+  /** Someone acknowledged a page (change.rule, change.via). */
+  | 'ACKNOWLEDGED'
+  | 'ASSIGNED'
+  | 'COMMENTED'
+  /** Paging started (a routing rule matched) or was pushed to the next level by hand (change.rules, change.manual). */
+  | 'ESCALATED'
+  | 'FILED'
+  | 'LES_CHANGED'
+  | 'SEVERITY_CHANGED'
+  /** Its audience was widened. */
+  | 'SHARED'
+  /** Moved along its life cycle, merged included (change.from, change.to). */
+  | 'STATUS_CHANGED'
+  | 'TLP_CHANGED'
+  /** Fields of the incident were edited (change.fields names them). */
+  | 'UPDATED';
+
 export type IncidentFilter = {
   /** A county's slug, e.g. county-orange. */
   affectedCounty?: InputMaybe<Scalars['String']['input']>;
@@ -430,6 +510,148 @@ export type IncidentTimelineEntry = {
   kind: TimelineEntryKind;
 };
 
+/** An observable value, e.g. a phishing domain. What is shown of it is built only from what you may see. */
+export type Indicator = {
+  __typename?: 'Indicator';
+  /** On a warning list (private range, the state's own domain, a well-known benign domain): never correlated. */
+  benign: Scalars['Boolean']['output'];
+  benignReason: Maybe<Scalars['String']['output']>;
+  /** From the reports and sightings you may see. */
+  firstSeen: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  lastSeen: Maybe<Scalars['DateTime']['output']>;
+  /** Incidents linked through reports you may see, or correlated from it, that you may see. */
+  linkedIncidents: Array<Incident>;
+  /** Reports you may see. */
+  reports: Array<IndicatorReport>;
+  /** All sightings, as a number: counts reveal no organization. */
+  sightingCount: Scalars['Int']['output'];
+  /** How many organizations sighted it, as a number. */
+  sightingOrganizationCount: Scalars['Int']['output'];
+  /** Sightings you may see (at most 500, newest first). */
+  sightings: Array<Sighting>;
+  type: IndicatorType;
+  /** The canonical form (lower-case domain, RFC 5952 IPv6, refanged URL, …). */
+  value: Scalars['String']['output'];
+};
+
+
+/** An observable value, e.g. a phishing domain. What is shown of it is built only from what you may see. */
+export type IndicatorSightingCountArgs = {
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/** An observable value, e.g. a phishing domain. What is shown of it is built only from what you may see. */
+export type IndicatorSightingOrganizationCountArgs = {
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/** An observable value, e.g. a phishing domain. What is shown of it is built only from what you may see. */
+export type IndicatorSightingsArgs = {
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type IndicatorConnection = {
+  __typename?: 'IndicatorConnection';
+  edges: Array<IndicatorEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type IndicatorEdge = {
+  __typename?: 'IndicatorEdge';
+  cursor: Scalars['String']['output'];
+  node: Indicator;
+};
+
+export type IndicatorFilter = {
+  /** Include warning-list values (default false). */
+  includeBenign?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Linked to this incident by reports you may see. */
+  linkedIncident?: InputMaybe<Scalars['ID']['input']>;
+  /** Reported by this organization (slug), in reports you may see. */
+  reportedBy?: InputMaybe<Scalars['String']['input']>;
+  /** Seen or reported since. */
+  seenSince?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Part of the value. */
+  text?: InputMaybe<Scalars['String']['input']>;
+  types?: InputMaybe<Array<IndicatorType>>;
+};
+
+/** One organization's report of an indicator, under its own TLP and audience. */
+export type IndicatorReport = {
+  __typename?: 'IndicatorReport';
+  confidence: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  description: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** Null when none, or when you may not see it. */
+  incident: Maybe<Incident>;
+  lawEnforcementSensitive: Scalars['Boolean']['output'];
+  organization: Organization;
+  reportedBy: Maybe<User>;
+  tlp: Tlp;
+  updatedAt: Scalars['DateTime']['output'];
+  validFrom: Scalars['DateTime']['output'];
+  validUntil: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type IndicatorReportInput = {
+  /** 0–100, default 50. */
+  confidence?: InputMaybe<Scalars['Int']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  lawEnforcementSensitive?: InputMaybe<Scalars['Boolean']['input']>;
+  shareWith?: InputMaybe<Array<Scalars['String']['input']>>;
+  shareWithUsers?: InputMaybe<Array<Scalars['String']['input']>>;
+  tlp: Tlp;
+  /** Detected from the value when absent. */
+  type?: InputMaybe<IndicatorType>;
+  validFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Reports past validUntil are not matched unless asked for. */
+  validUntil?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Raw value; defanged forms (hxxp://, [.]) are accepted. */
+  value: Scalars['String']['input'];
+};
+
+/** The outcome of one item of reportIndicators. */
+export type IndicatorReportResult = {
+  __typename?: 'IndicatorReportResult';
+  /** The value was new to the hub. */
+  created: Scalars['Boolean']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  field: Maybe<Scalars['String']['output']>;
+  /** Position in the input list. */
+  index: Scalars['Int']['output'];
+  indicator: Maybe<Indicator>;
+  ok: Scalars['Boolean']['output'];
+};
+
+export type IndicatorType =
+  /** An IPv4 or IPv6 network, stored as its network address. */
+  | 'CIDR'
+  | 'DOMAIN'
+  | 'EMAIL'
+  | 'IPV4'
+  | 'IPV6'
+  | 'MD5'
+  /** E.164, e.g. +19165550100. */
+  | 'PHONE'
+  | 'SHA1'
+  | 'SHA256'
+  /** platform:handle, e.g. x:fake_sos_ca. */
+  | 'SOCIAL_ACCOUNT'
+  | 'URL';
+
+export type InvalidObservable = {
+  __typename?: 'InvalidObservable';
+  index: Scalars['Int']['output'];
+  input: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+};
+
 export type IssueApiTokenInput = {
   /** Whose token; your own e-mail, or a user you manage. */
   email: Scalars['String']['input'];
@@ -444,6 +666,24 @@ export type IssuedApiToken = {
   apiToken: ApiToken;
   /** The token itself: shown once, store it now. */
   token: Scalars['String']['output'];
+};
+
+export type LinkIndicatorInput = {
+  incidentId: Scalars['ID']['input'];
+  type: IndicatorType;
+  value: Scalars['String']['input'];
+};
+
+export type MatchKind =
+  /** An address inside a reported network. */
+  | 'CIDR'
+  /** The same type and canonical value. */
+  | 'EXACT';
+
+export type MatchResult = {
+  __typename?: 'MatchResult';
+  invalid: Array<InvalidObservable>;
+  matches: Array<ObservableMatch>;
 };
 
 export type Mutation = {
@@ -469,14 +709,20 @@ export type Mutation = {
   fileIncident: Incident;
   /** Issues an API token; the token is returned here once and never again. */
   issueApiToken: IssuedApiToken;
+  /** Links your organization's report of the indicator to an incident you may see. */
+  linkIndicatorToIncident: IndicatorReport;
   /** Marks an incident as a duplicate of another (coordinators); both link to each other. */
   mergeIncident: Incident;
   /** Removes a contact method: pages stop using it at once. */
   removeContactMethod: ContactMethod;
   /** Removes an override; the rotation (or an earlier override) applies again. */
   removeScheduleOverride: ScheduleOverride;
+  /** Reports up to 10,000 indicators: a result per item; invalid items are reported and the valid ones stored. */
+  reportIndicators: Array<IndicatorReportResult>;
+  reportSighting: Sighting;
   /** Revokes a token by its prefix (e.g. `estf_AbCd1234`). */
   revokeApiToken: ApiToken;
+  revokeIndicatorReport: IndicatorReport;
   setIncidentLawEnforcementSensitive: Incident;
   /**
    * Changes the TLP label: wider only by the reporting organization, narrower also by coordinators.
@@ -563,6 +809,11 @@ export type MutationIssueApiTokenArgs = {
 };
 
 
+export type MutationLinkIndicatorToIncidentArgs = {
+  input: LinkIndicatorInput;
+};
+
+
 export type MutationMergeIncidentArgs = {
   id: Scalars['ID']['input'];
   intoId: Scalars['ID']['input'];
@@ -579,8 +830,23 @@ export type MutationRemoveScheduleOverrideArgs = {
 };
 
 
+export type MutationReportIndicatorsArgs = {
+  input: Array<IndicatorReportInput>;
+};
+
+
+export type MutationReportSightingArgs = {
+  input: ReportSightingInput;
+};
+
+
 export type MutationRevokeApiTokenArgs = {
   prefix: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeIndicatorReportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -666,6 +932,18 @@ export type NotifyTarget = {
 export type NotifyTargetInput = {
   categories?: InputMaybe<Array<IncidentCategory>>;
   target: RoutingTargetInput;
+};
+
+export type ObservableMatch = {
+  __typename?: 'ObservableMatch';
+  /** Position of the value in the input list. */
+  index: Scalars['Int']['output'];
+  indicator: Indicator;
+  input: Scalars['String']['output'];
+  type: IndicatorType;
+  /** The canonical form of the input. */
+  value: Scalars['String']['output'];
+  via: MatchKind;
 };
 
 /** Who is on call for a duty at an instant. */
@@ -762,12 +1040,22 @@ export type Query = {
   auditLog: AuditEntryConnection;
   /** A user's contact methods: visible to the user, their organization's ORG_ADMINs and HUB_ADMINs only. */
   contactMethods: Array<ContactMethod>;
+  /**
+   * The events after a cursor that you may see and the filter matches, oldest first: the catch-up after a
+   * disconnection. Without `after`, from the start of the log. `first` defaults to 50, at most 500.
+   */
+  events: IncidentEventConnection;
   /** An incident by id; null when it does not exist or you may not see it. */
   incident: Maybe<Incident>;
   /** An incident by reference, e.g. ESTF-2026-00042; null when it does not exist or you may not see it. */
   incidentByReference: Maybe<Incident>;
   /** Incidents you may see, newest first by default. `first` defaults to 50, at most 500. */
   incidents: IncidentConnection;
+  /** One indicator by type and value (any spelling); null when unknown or not visible. */
+  indicator: Maybe<Indicator>;
+  indicators: IndicatorConnection;
+  /** Looks up to 10,000 raw values (types detected): exact matches and addresses inside reported networks. */
+  matchObservables: MatchResult;
   /** Open escalations that are paging you. */
   myPages: Array<Escalation>;
   /**
@@ -809,6 +1097,13 @@ export type QueryContactMethodsArgs = {
 };
 
 
+export type QueryEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<IncidentEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryIncidentArgs = {
   id: Scalars['ID']['input'];
 };
@@ -824,6 +1119,25 @@ export type QueryIncidentsArgs = {
   filter?: InputMaybe<IncidentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<IncidentOrder>;
+};
+
+
+export type QueryIndicatorArgs = {
+  type: IndicatorType;
+  value: Scalars['String']['input'];
+};
+
+
+export type QueryIndicatorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<IndicatorFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryMatchObservablesArgs = {
+  includeExpired?: InputMaybe<Scalars['Boolean']['input']>;
+  values: Array<Scalars['String']['input']>;
 };
 
 
@@ -852,6 +1166,16 @@ export type QueryScheduleArgs = {
 
 export type QueryUsersArgs = {
   organization?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ReportSightingInput = {
+  /** Default 1. */
+  count?: InputMaybe<Scalars['Int']['input']>;
+  /** Default: now. */
+  seenAt?: InputMaybe<Scalars['DateTime']['input']>;
+  tlp: Tlp;
+  type?: InputMaybe<IndicatorType>;
+  value: Scalars['String']['input'];
 };
 
 /** A user's roles (access-policy.md). */
@@ -995,6 +1319,39 @@ export type Severity =
   | 'HIGH'
   | 'LOW'
   | 'MODERATE';
+
+/** We saw this value at this time. */
+export type Sighting = {
+  __typename?: 'Sighting';
+  count: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  organization: Organization;
+  seenAt: Scalars['DateTime']['output'];
+  tlp: Tlp;
+};
+
+/**
+ * Live events, over Server-Sent Events (POST /graphql with `Accept: text/event-stream` and the
+ * Authorization header) or WebSocket (the graphql-ws protocol on /graphql, the token in the connection
+ * parameters as `authorization`). Each event is checked against your rights when it is delivered; a stream
+ * whose token is revoked or expires, or whose user is deactivated, ends with UNAUTHENTICATED within seconds.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Events of incidents you may see that match the filter, from now on, in cursor order. */
+  incidentEvents: IncidentEvent;
+};
+
+
+/**
+ * Live events, over Server-Sent Events (POST /graphql with `Accept: text/event-stream` and the
+ * Authorization header) or WebSocket (the graphql-ws protocol on /graphql, the token in the connection
+ * parameters as `authorization`). Each event is checked against your rights when it is delivered; a stream
+ * whose token is revoked or expires, or whose user is deactivated, ends with UNAUTHENTICATED within seconds.
+ */
+export type SubscriptionIncidentEventsArgs = {
+  filter?: InputMaybe<IncidentEventFilter>;
+};
 
 export type TargetKind =
   /** A duty of each county the incident names as affected. */
@@ -1171,6 +1528,11 @@ export type ResolversTypes = {
   IncidentConnection: ResolverTypeWrapper<IncidentConnectionModelModel>;
   IncidentDomain: IncidentDomain;
   IncidentEdge: ResolverTypeWrapper<Omit<IncidentEdge, 'node'> & { node: ResolversTypes['Incident'] }>;
+  IncidentEvent: ResolverTypeWrapper<IncidentEventModelModel>;
+  IncidentEventConnection: ResolverTypeWrapper<IncidentEventPageModel>;
+  IncidentEventEdge: ResolverTypeWrapper<Omit<IncidentEventEdge, 'node'> & { node: ResolversTypes['IncidentEvent'] }>;
+  IncidentEventFilter: IncidentEventFilter;
+  IncidentEventKind: IncidentEventKind;
   IncidentFilter: IncidentFilter;
   IncidentOrder: IncidentOrder;
   IncidentOrderField: IncidentOrderField;
@@ -1178,16 +1540,29 @@ export type ResolversTypes = {
   IncidentTimelineConnection: ResolverTypeWrapper<TimelineConnectionModelModel>;
   IncidentTimelineEdge: ResolverTypeWrapper<Omit<IncidentTimelineEdge, 'node'> & { node: ResolversTypes['IncidentTimelineEntry'] }>;
   IncidentTimelineEntry: ResolverTypeWrapper<TimelineEntryModelModel>;
+  Indicator: ResolverTypeWrapper<IndicatorModelModel>;
+  IndicatorConnection: ResolverTypeWrapper<IndicatorConnectionModelModel>;
+  IndicatorEdge: ResolverTypeWrapper<Omit<IndicatorEdge, 'node'> & { node: ResolversTypes['Indicator'] }>;
+  IndicatorFilter: IndicatorFilter;
+  IndicatorReport: ResolverTypeWrapper<IndicatorReportModelModel>;
+  IndicatorReportInput: IndicatorReportInput;
+  IndicatorReportResult: ResolverTypeWrapper<IndicatorReportResultModelModel>;
+  IndicatorType: IndicatorType;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  InvalidObservable: ResolverTypeWrapper<InvalidObservable>;
   IssueApiTokenInput: IssueApiTokenInput;
   IssuedApiToken: ResolverTypeWrapper<Omit<IssuedApiToken, 'apiToken'> & { apiToken: ResolversTypes['ApiToken'] }>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LinkIndicatorInput: LinkIndicatorInput;
+  MatchKind: MatchKind;
+  MatchResult: ResolverTypeWrapper<Omit<MatchResult, 'matches'> & { matches: Array<ResolversTypes['ObservableMatch']> }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Notification: ResolverTypeWrapper<NotificationModelModel>;
   NotificationKind: NotificationKind;
   NotificationStatus: NotificationStatus;
   NotifyTarget: ResolverTypeWrapper<Omit<NotifyTarget, 'target'> & { target: ResolversTypes['RoutingTarget'] }>;
   NotifyTargetInput: NotifyTargetInput;
+  ObservableMatch: ResolverTypeWrapper<ObservableMatchModelModel>;
   OnCallAnswer: ResolverTypeWrapper<OnCallModelModel>;
   OnCallSource: OnCallSource;
   OrderDirection: OrderDirection;
@@ -1197,6 +1572,7 @@ export type ResolversTypes = {
   PreflightProblem: ResolverTypeWrapper<PreflightProblem>;
   PreflightProblemKind: PreflightProblemKind;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReportSightingInput: ReportSightingInput;
   Role: Role;
   RoutingRule: ResolverTypeWrapper<RoutingRuleModelModel>;
   RoutingRuleInput: RoutingRuleInput;
@@ -1206,7 +1582,9 @@ export type ResolversTypes = {
   ScheduleOverride: ResolverTypeWrapper<OverrideRowModel>;
   SetScheduleInput: SetScheduleInput;
   Severity: Severity;
+  Sighting: ResolverTypeWrapper<SightingModelModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TargetKind: TargetKind;
   TimelineEntryKind: TimelineEntryKind;
   Tlp: Tlp;
@@ -1242,24 +1620,40 @@ export type ResolversParentTypes = {
   IncidentAssignee: IncidentAssigneeModelModel;
   IncidentConnection: IncidentConnectionModelModel;
   IncidentEdge: Omit<IncidentEdge, 'node'> & { node: ResolversParentTypes['Incident'] };
+  IncidentEvent: IncidentEventModelModel;
+  IncidentEventConnection: IncidentEventPageModel;
+  IncidentEventEdge: Omit<IncidentEventEdge, 'node'> & { node: ResolversParentTypes['IncidentEvent'] };
+  IncidentEventFilter: IncidentEventFilter;
   IncidentFilter: IncidentFilter;
   IncidentOrder: IncidentOrder;
   IncidentTimelineConnection: TimelineConnectionModelModel;
   IncidentTimelineEdge: Omit<IncidentTimelineEdge, 'node'> & { node: ResolversParentTypes['IncidentTimelineEntry'] };
   IncidentTimelineEntry: TimelineEntryModelModel;
+  Indicator: IndicatorModelModel;
+  IndicatorConnection: IndicatorConnectionModelModel;
+  IndicatorEdge: Omit<IndicatorEdge, 'node'> & { node: ResolversParentTypes['Indicator'] };
+  IndicatorFilter: IndicatorFilter;
+  IndicatorReport: IndicatorReportModelModel;
+  IndicatorReportInput: IndicatorReportInput;
+  IndicatorReportResult: IndicatorReportResultModelModel;
   Int: Scalars['Int']['output'];
+  InvalidObservable: InvalidObservable;
   IssueApiTokenInput: IssueApiTokenInput;
   IssuedApiToken: Omit<IssuedApiToken, 'apiToken'> & { apiToken: ResolversParentTypes['ApiToken'] };
   JSON: Scalars['JSON']['output'];
+  LinkIndicatorInput: LinkIndicatorInput;
+  MatchResult: Omit<MatchResult, 'matches'> & { matches: Array<ResolversParentTypes['ObservableMatch']> };
   Mutation: Record<PropertyKey, never>;
   Notification: NotificationModelModel;
   NotifyTarget: Omit<NotifyTarget, 'target'> & { target: ResolversParentTypes['RoutingTarget'] };
   NotifyTargetInput: NotifyTargetInput;
+  ObservableMatch: ObservableMatchModelModel;
   OnCallAnswer: OnCallModelModel;
   Organization: OrganizationModelModel;
   PageInfo: PageInfo;
   PreflightProblem: PreflightProblem;
   Query: Record<PropertyKey, never>;
+  ReportSightingInput: ReportSightingInput;
   RoutingRule: RoutingRuleModelModel;
   RoutingRuleInput: RoutingRuleInput;
   RoutingTarget: RoutingTargetModelModel;
@@ -1267,7 +1661,9 @@ export type ResolversParentTypes = {
   Schedule: ScheduleModelModel;
   ScheduleOverride: OverrideRowModel;
   SetScheduleInput: SetScheduleInput;
+  Sighting: SightingModelModel;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UpdateIncidentInput: UpdateIncidentInput;
   User: UserModelModel;
   Viewer: UserPrincipalModel;
@@ -1418,6 +1814,25 @@ export type IncidentEdgeResolvers<ContextType = GraphQLContext, ParentType exten
   node?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
 };
 
+export type IncidentEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentEvent'] = ResolversParentTypes['IncidentEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  change?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['IncidentEventKind'], ParentType, ContextType>;
+};
+
+export type IncidentEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentEventConnection'] = ResolversParentTypes['IncidentEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['IncidentEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IncidentEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentEventEdge'] = ResolversParentTypes['IncidentEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['IncidentEvent'], ParentType, ContextType>;
+};
+
 export type IncidentTimelineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentTimelineConnection'] = ResolversParentTypes['IncidentTimelineConnection']> = {
   edges?: Resolver<Array<ResolversTypes['IncidentTimelineEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -1439,6 +1854,62 @@ export type IncidentTimelineEntryResolvers<ContextType = GraphQLContext, ParentT
   kind?: Resolver<ResolversTypes['TimelineEntryKind'], ParentType, ContextType>;
 };
 
+export type IndicatorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Indicator'] = ResolversParentTypes['Indicator']> = {
+  benign?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  benignReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  firstSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  linkedIncidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
+  reports?: Resolver<Array<ResolversTypes['IndicatorReport']>, ParentType, ContextType>;
+  sightingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<IndicatorSightingCountArgs>>;
+  sightingOrganizationCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<IndicatorSightingOrganizationCountArgs>>;
+  sightings?: Resolver<Array<ResolversTypes['Sighting']>, ParentType, ContextType, Partial<IndicatorSightingsArgs>>;
+  type?: Resolver<ResolversTypes['IndicatorType'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type IndicatorConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorConnection'] = ResolversParentTypes['IndicatorConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['IndicatorEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IndicatorEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorEdge'] = ResolversParentTypes['IndicatorEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Indicator'], ParentType, ContextType>;
+};
+
+export type IndicatorReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorReport'] = ResolversParentTypes['IndicatorReport']> = {
+  confidence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType>;
+  lawEnforcementSensitive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  reportedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  tlp?: Resolver<ResolversTypes['Tlp'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  validFrom?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  validUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type IndicatorReportResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorReportResult'] = ResolversParentTypes['IndicatorReportResult']> = {
+  created?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  indicator?: Resolver<Maybe<ResolversTypes['Indicator']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type InvalidObservableResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InvalidObservable'] = ResolversParentTypes['InvalidObservable']> = {
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  input?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type IssuedApiTokenResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IssuedApiToken'] = ResolversParentTypes['IssuedApiToken']> = {
   apiToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1447,6 +1918,11 @@ export type IssuedApiTokenResolvers<ContextType = GraphQLContext, ParentType ext
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type MatchResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MatchResult'] = ResolversParentTypes['MatchResult']> = {
+  invalid?: Resolver<Array<ResolversTypes['InvalidObservable']>, ParentType, ContextType>;
+  matches?: Resolver<Array<ResolversTypes['ObservableMatch']>, ParentType, ContextType>;
+};
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acknowledgeEscalation?: Resolver<ResolversTypes['Escalation'], ParentType, ContextType, RequireFields<MutationAcknowledgeEscalationArgs, 'id'>>;
@@ -1461,10 +1937,14 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   escalateIncident?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType, RequireFields<MutationEscalateIncidentArgs, 'id'>>;
   fileIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationFileIncidentArgs, 'input'>>;
   issueApiToken?: Resolver<ResolversTypes['IssuedApiToken'], ParentType, ContextType, RequireFields<MutationIssueApiTokenArgs, 'input'>>;
+  linkIndicatorToIncident?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationLinkIndicatorToIncidentArgs, 'input'>>;
   mergeIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationMergeIncidentArgs, 'id' | 'intoId'>>;
   removeContactMethod?: Resolver<ResolversTypes['ContactMethod'], ParentType, ContextType, RequireFields<MutationRemoveContactMethodArgs, 'id'>>;
   removeScheduleOverride?: Resolver<ResolversTypes['ScheduleOverride'], ParentType, ContextType, RequireFields<MutationRemoveScheduleOverrideArgs, 'id'>>;
+  reportIndicators?: Resolver<Array<ResolversTypes['IndicatorReportResult']>, ParentType, ContextType, RequireFields<MutationReportIndicatorsArgs, 'input'>>;
+  reportSighting?: Resolver<ResolversTypes['Sighting'], ParentType, ContextType, RequireFields<MutationReportSightingArgs, 'input'>>;
   revokeApiToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'prefix'>>;
+  revokeIndicatorReport?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationRevokeIndicatorReportArgs, 'id'>>;
   setIncidentLawEnforcementSensitive?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentLawEnforcementSensitiveArgs, 'id' | 'value'>>;
   setIncidentTlp?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentTlpArgs, 'id' | 'tlp'>>;
   setSchedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType, RequireFields<MutationSetScheduleArgs, 'input'>>;
@@ -1491,6 +1971,15 @@ export type NotificationResolvers<ContextType = GraphQLContext, ParentType exten
 export type NotifyTargetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['NotifyTarget'] = ResolversParentTypes['NotifyTarget']> = {
   categories?: Resolver<Array<ResolversTypes['IncidentCategory']>, ParentType, ContextType>;
   target?: Resolver<ResolversTypes['RoutingTarget'], ParentType, ContextType>;
+};
+
+export type ObservableMatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ObservableMatch'] = ResolversParentTypes['ObservableMatch']> = {
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  indicator?: Resolver<ResolversTypes['Indicator'], ParentType, ContextType>;
+  input?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['IndicatorType'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  via?: Resolver<ResolversTypes['MatchKind'], ParentType, ContextType>;
 };
 
 export type OnCallAnswerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OnCallAnswer'] = ResolversParentTypes['OnCallAnswer']> = {
@@ -1533,9 +2022,13 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType, RequireFields<QueryApiTokensArgs, 'email'>>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   contactMethods?: Resolver<Array<ResolversTypes['ContactMethod']>, ParentType, ContextType, RequireFields<QueryContactMethodsArgs, 'email'>>;
+  events?: Resolver<ResolversTypes['IncidentEventConnection'], ParentType, ContextType, Partial<QueryEventsArgs>>;
   incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentArgs, 'id'>>;
   incidentByReference?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentByReferenceArgs, 'reference'>>;
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, Partial<QueryIncidentsArgs>>;
+  indicator?: Resolver<Maybe<ResolversTypes['Indicator']>, ParentType, ContextType, RequireFields<QueryIndicatorArgs, 'type' | 'value'>>;
+  indicators?: Resolver<ResolversTypes['IndicatorConnection'], ParentType, ContextType, Partial<QueryIndicatorsArgs>>;
+  matchObservables?: Resolver<ResolversTypes['MatchResult'], ParentType, ContextType, RequireFields<QueryMatchObservablesArgs, 'values'>>;
   myPages?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType>;
   onCall?: Resolver<Maybe<ResolversTypes['OnCallAnswer']>, ParentType, ContextType, RequireFields<QueryOnCallArgs, 'duty' | 'organization'>>;
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType, RequireFields<QueryOrganizationArgs, 'slug'>>;
@@ -1591,6 +2084,18 @@ export type ScheduleOverrideResolvers<ContextType = GraphQLContext, ParentType e
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type SightingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Sighting'] = ResolversParentTypes['Sighting']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  seenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  tlp?: Resolver<ResolversTypes['Tlp'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  incidentEvents?: SubscriptionResolver<ResolversTypes['IncidentEvent'], "incidentEvents", ParentType, ContextType, Partial<SubscriptionIncidentEventsArgs>>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1624,14 +2129,25 @@ export type Resolvers<ContextType = GraphQLContext> = {
   IncidentAssignee?: IncidentAssigneeResolvers<ContextType>;
   IncidentConnection?: IncidentConnectionResolvers<ContextType>;
   IncidentEdge?: IncidentEdgeResolvers<ContextType>;
+  IncidentEvent?: IncidentEventResolvers<ContextType>;
+  IncidentEventConnection?: IncidentEventConnectionResolvers<ContextType>;
+  IncidentEventEdge?: IncidentEventEdgeResolvers<ContextType>;
   IncidentTimelineConnection?: IncidentTimelineConnectionResolvers<ContextType>;
   IncidentTimelineEdge?: IncidentTimelineEdgeResolvers<ContextType>;
   IncidentTimelineEntry?: IncidentTimelineEntryResolvers<ContextType>;
+  Indicator?: IndicatorResolvers<ContextType>;
+  IndicatorConnection?: IndicatorConnectionResolvers<ContextType>;
+  IndicatorEdge?: IndicatorEdgeResolvers<ContextType>;
+  IndicatorReport?: IndicatorReportResolvers<ContextType>;
+  IndicatorReportResult?: IndicatorReportResultResolvers<ContextType>;
+  InvalidObservable?: InvalidObservableResolvers<ContextType>;
   IssuedApiToken?: IssuedApiTokenResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  MatchResult?: MatchResultResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Notification?: NotificationResolvers<ContextType>;
   NotifyTarget?: NotifyTargetResolvers<ContextType>;
+  ObservableMatch?: ObservableMatchResolvers<ContextType>;
   OnCallAnswer?: OnCallAnswerResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -1641,6 +2157,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   RoutingTarget?: RoutingTargetResolvers<ContextType>;
   Schedule?: ScheduleResolvers<ContextType>;
   ScheduleOverride?: ScheduleOverrideResolvers<ContextType>;
+  Sighting?: SightingResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

@@ -25,3 +25,14 @@ export type {
   DeliveryAttemptRow as DeliveryAttemptModel,
 } from '../modules/escalations/escalations.repository.js';
 export type { Target as RoutingTargetModel } from '../modules/escalations/policy.js';
+export type { IndicatorRow as IndicatorModel, IndicatorReportRow as IndicatorReportModel } from '../modules/indicators/indicators.repository.js';
+export type { ReportResult as IndicatorReportResultModel, ObservableMatch as ObservableMatchModel } from '../modules/indicators/reports.service.js';
+import type { Selectable } from 'kysely';
+import type { SightingsTable } from '../modules/indicators/indicators.tables.js';
+import type { IndicatorRow } from '../modules/indicators/indicators.repository.js';
+export type SightingModel = Selectable<SightingsTable>;
+export interface IndicatorConnectionModel {
+  nodes: IndicatorRow[];
+  hasNextPage: boolean;
+  totalCount: () => Promise<number>;
+}

@@ -6,7 +6,9 @@ import { identityResolvers } from '../modules/identity/identity.resolvers.js';
 import { incidentsResolvers } from '../modules/incidents/incidents.resolvers.js';
 import { auditResolvers } from '../modules/audit/audit.resolvers.js';
 import { escalationsResolvers } from '../modules/escalations/escalations.resolvers.js';
+import { indicatorsResolvers } from '../modules/indicators/indicators.resolvers.js';
 import { oncallResolvers } from '../modules/oncall/oncall.resolvers.js';
+import { alertsResolvers } from '../modules/alerts/alerts.resolvers.js';
 import { JSONScalar } from './json.js';
 
 /**
@@ -19,7 +21,9 @@ const modules: Resolvers[] = [
   incidentsResolvers,
   auditResolvers,
   escalationsResolvers,
+  indicatorsResolvers,
   oncallResolvers,
+  alertsResolvers,
 ];
 
 export const resolvers: Resolvers = mergeResolvers([{ DateTime, JSON: JSONScalar }, ...modules]);

@@ -6,21 +6,28 @@ import { createIdentityService } from '../modules/identity/identity.service.js';
 import { createPartnersService } from '../modules/partners/partners.service.js';
 import { createIncidentsService } from '../modules/incidents/incidents.service.js';
 import { createAuditQueryService } from '../modules/audit/audit.query.js';
+import { createIndicatorReportsService } from '../modules/indicators/reports.service.js';
 import { createOncallService } from '../modules/oncall/oncall.service.js';
+import { createAlertsService } from '../modules/alerts/alerts.service.js';
 
 /** Every domain service, built once per process from the shared dependencies. */
 export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null }) {
   const incidents = createIncidentsService(deps);
+  const indicatorReports = createIndicatorReportsService(deps);
   return {
     identity: createIdentityService(deps),
     partners: createPartnersService(deps),
     incidents,
     escalations: createEscalationsService({ db: deps.db, config: deps.config, engine: deps.engine ?? null }),
     oncall: createOncallService(deps),
+    alerts: createAlertsService({ db: deps.db, config: deps.config, authenticate: createIdentityService(deps).authenticate }),
+    indicatorReports,
     audit: createAuditQueryService({
       db: deps.db,
       contentVisibility: {
         Incident: async (principal, ids) => new Set((await incidents.visibleAmong(principal, ids)).keys()),
+        Indicator: async (principal, ids) =>
+          new Set([...(await indicatorReports.visibleIndicatorIds(principal, ids.map(Number).filter(Number.isSafeInteger)))].map(String)),
       },
     }),
   };

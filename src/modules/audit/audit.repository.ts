@@ -5,8 +5,9 @@ import { entryHash, GENESIS_HASH, type ChainedContent } from './audit.chain.js';
 export type AuditRow = Selectable<AuditLogTable>;
 type Handle = Kysely<Database>;
 
-// Serialises appends: entries form one chain in one order even under concurrent writers.
-const AUDIT_APPEND_LOCK_KEY = 7_364_002;
+// Serialises appends: entries form one chain in one order even under concurrent writers. The outbox
+// takes the same lock (outbox.repository.ts): one lock, so no two writers can take them in opposite orders.
+export const AUDIT_APPEND_LOCK_KEY = 7_364_002;
 
 export type NewAuditEntry = Omit<ChainedContent, 'seq' | 'at'>;
 

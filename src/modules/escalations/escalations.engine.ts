@@ -116,6 +116,14 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     return out;
   }
 
+  /**
+   * Serialises the paging of one incident across its escalations (and processes): "who was already
+   * paged at this level" must see the other rules' pages, so each person is paged once per level.
+   */
+  async function lockIncidentPaging(trx: Handle, incidentId: string): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
+  }
+
   async function targetsContext(h: Handle, incident: IncidentRow): Promise<IncidentTargetsContext> {
     const facts = (await loadAccessFacts(h, [incident])).get(incident.id)!;
     return { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
@@ -179,6 +187,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     const timers: Array<{ id: string; token: string; at: Date }> = [];
     const deliveries: NotificationRow[] = [];
     const created = await db.transaction().execute(async (trx) => {
+      await lockIncidentPaging(trx, incidentId);
       const incident = await trx.selectFrom('incidents').selectAll().where('id', '=', incidentId).forShare().executeTakeFirst();
       if (!incident || FINISHED_STATUSES.has(incident.status as IncidentStatus)) return [];
       const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
@@ -254,6 +263,9 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     const timers: Array<{ id: string; token: string; at: Date }> = [];
     const deliveries: NotificationRow[] = [];
     await db.transaction().execute(async (trx) => {
+      const peek = await trx.selectFrom('escalations').select('incident_id').where('id', '=', escalationId).executeTakeFirst();
+      if (!peek) return;
+      await lockIncidentPaging(trx, peek.incident_id);
       const esc = await lockEscalation(trx, escalationId);
       // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
       if (!esc || esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
@@ -424,4 +436,3 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   };
 }
 
-export { sql };

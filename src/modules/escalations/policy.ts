@@ -211,4 +211,22 @@ export const DEFAULT_RULES: readonly DefaultRule[] = [
       notify: [notify(duty('fbi', 'election-crimes'), ['FOREIGN_INFLUENCE']), notify(duty('cisa', 'election-advisor'), ['FOREIGN_INFLUENCE'])],
     },
   },
+  {
+    // Not in the matrix of domain.md: statewide correlations of indicators are filed as OTHER when no
+    // linked incident gives them a category, and must still reach the duty analysts.
+    name: 'other-high',
+    description: 'Severity HIGH or above, domain OTHER (e.g. statewide indicator correlations).',
+    position: 60,
+    severityAtLeast: 'HIGH',
+    domains: ['OTHER'],
+    categories: [],
+    policy: {
+      levels: [
+        { targets: [duty('sos', 'security-duty'), duty('cal-oes', 'csic-watch')], ackTimeoutSeconds: 15 * MIN },
+        { targets: [duty('sos', 'security-lead')], ackTimeoutSeconds: 15 * MIN },
+      ],
+      repeatLastLevel: 1,
+      notify: [],
+    },
+  },
 ];

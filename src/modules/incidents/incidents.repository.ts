@@ -255,7 +255,7 @@ export function orderKeyOf(i: IncidentRow, field: IncidentOrderField): OrderKey 
   }
 }
 
-function applyFilter(
+export function applyFilter(
   visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
   f: IncidentListFilter,
 ) {
@@ -298,7 +298,7 @@ function applyFilter(
  * `exists (select 1 where c)` holds exactly when c is true: the rows are the same, the filter is the
  * policy's own (src/access/incidents.ts). Counting (every row) keeps the hashed form, which suits it.
  */
-function perRow(visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>) {
+export function perRow(visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>) {
   return (eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => sql<SqlBool>`exists (select 1 where ${visible(eb)} offset 0)`;
 }
 

@@ -88,7 +88,14 @@ const Incident: IncidentResolvers = {
   externalReferences: (i) => i.external_references.map((r) => ({ source: r.source, identifier: r.identifier, url: r.url ?? null })),
   sharedWith: async (i, _a, ctx) => {
     const f = await ctx.loaders.incidentFacts.load(i);
-    return Promise.all(f.sharedOrganizationIds.map((id) => organization(ctx, id)));
+    const p = viewer(ctx);
+    let ids = f.sharedOrganizationIds;
+    // A statewide correlation tells each county how many others saw the value, not which: only
+    // coordinators and the reporter see the list.
+    if (!p.isCoordinatorOrg && p.organization.id !== i.reporting_organization_id && (await ctx.services.incidents.isCorrelation(i.id))) {
+      ids = ids.filter((id) => id === p.organization.id);
+    }
+    return Promise.all(ids.map((id) => organization(ctx, id)));
   },
   recipients: async (i, _a, ctx) => {
     const f = await ctx.loaders.incidentFacts.load(i);

@@ -578,7 +578,8 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
         p,
         updated,
         { kind: 'MERGED', change: { into: target.row.reference }, relatedIncidentId: target.row.id },
-        { action: 'incident.merged', change: { into: target.row.reference } },
+        // Ids, not references: an auditor sees which objects an entry names, the content only of those they may see.
+        { action: 'incident.merged', change: { into: target.row.id } },
         [{ topic: 'incident.status_changed', payload: { from, to: 'MERGED', into: target.row.id } }],
       );
       await insertTimelineEntry(trx, {
@@ -756,6 +757,11 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     share,
     setTlp,
     setLawEnforcementSensitive,
+    /** Whether the incident is a statewide correlation of an indicator. */
+    async isCorrelation(incidentId: string): Promise<boolean> {
+      const r = await db.selectFrom('indicator_correlations').select('indicator_id').where('incident_id', '=', incidentId).executeTakeFirst();
+      return r !== undefined;
+    },
     /** For other modules' queries: the visibility filter of incidents. */
     visibleFilter: visibleIncidents,
   };

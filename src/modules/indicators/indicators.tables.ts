@@ -51,4 +51,11 @@ export interface IndicatorsTables {
   indicator_report_shares: { report_id: number; organization_id: string };
   indicator_report_recipients: { report_id: number; user_id: string };
   sightings: SightingsTable;
+  indicator_correlations: {
+    indicator_id: number;
+    incident_id: string;
+    county_ids: string[];
+    created_at: CreatedAt;
+    updated_at: Generated<Date>;
+  };
 }

@@ -305,9 +305,9 @@ function canonicalDomain(input: string): string {
   if (ascii && !ASCII_HOSTNAME.test(s)) return '!it contains characters not allowed in a domain name';
   if (!ascii || s.includes('xn--')) {
     // Non-ASCII, or punycode that must be checked: let UTS #46 map and validate it.
-    const ascii = domainToASCII(s);
-    if (ascii === '') return '!it is not a valid internationalized domain name';
-    s = ascii.endsWith('.') ? ascii.slice(0, -1) : ascii;
+    const mapped = domainToASCII(s);
+    if (mapped === '') return '!it is not a valid internationalized domain name';
+    s = mapped.endsWith('.') ? mapped.slice(0, -1) : mapped;
     if (!ASCII_HOSTNAME.test(s)) return '!it contains characters not allowed in a domain name';
   }
   if (s.length > 253) return '!it is longer than 253 characters';

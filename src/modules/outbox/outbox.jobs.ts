@@ -1,9 +1,10 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
 import { QUEUE_NAMES, type Queues } from '../../infra/queues.js';
-import { claimUnpublished, markPublished } from './outbox.repository.js';
+import { claimUnpublished, markPublished, type OutboxRow } from './outbox.repository.js';
 
 /** A domain event as a handler receives it: ids only, handlers read the rest from PostgreSQL. */
 export interface DomainEvent {
@@ -19,13 +20,18 @@ export type EventHandler = (event: DomainEvent) => Promise<void>;
 export type EventHandlers = Readonly<Record<string, readonly EventHandler[]>>;
 
 const RELAY_BATCH = 500;
+// One relay at a time, across every worker process (see relayOnce).
+const RELAY_LOCK_KEY = 7_364_003;
+
+/** Called with each relayed batch, in id order, inside the relay's transaction (live event publishing). */
+export type RelayedHook = (rows: readonly OutboxRow[]) => Promise<void>;
 
 /**
  * The outbox relay: moves committed outbox rows into the events queue. Adding a job whose id already
  * exists is a no-op in BullMQ, so a crash between `addBulk` and the commit only re-adds the same ids.
  * Woken by LISTEN/NOTIFY at commit; a poll covers a lost notification or connection.
  */
-export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Queues; logger: Logger; pollMs: number }) {
+export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Queues; logger: Logger; pollMs: number; onRelayed?: RelayedHook }) {
   const { db, queues, logger } = deps;
   let listener: pg.Client | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -37,6 +43,9 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
     let total = 0;
     for (;;) {
       const n = await db.transaction().execute(async (trx) => {
+        // Relays take turns: rows become visible in id order (addOutboxEvent), and one relay at a time
+        // hands them on in that order, so live subscribers see every process's events in cursor order.
+        await sql`select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
         const rows = await claimUnpublished(trx, RELAY_BATCH);
         if (rows.length === 0) return 0;
         await queues.events.addBulk(
@@ -46,6 +55,8 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
             opts: { jobId: `outbox-${r.id}` },
           })),
         );
+        // Before the commit: if publishing fails the rows stay unpublished and are relayed again (at least once).
+        if (deps.onRelayed) await deps.onRelayed(rows);
         await markPublished(
           trx,
           rows.map((r) => r.id),

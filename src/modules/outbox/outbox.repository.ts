@@ -1,12 +1,21 @@
 import { sql, type Selectable } from 'kysely';
 import type { OutboxTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
+import { AUDIT_APPEND_LOCK_KEY } from '../audit/audit.repository.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
 /**
  * Records an event in the caller's transaction: it is relayed to the queues only if the change commits.
  * Payloads carry ids, never incident content: Redis is not where sensitive data lives.
+ *
+ * The outbox is also the hub's ordered event log (`events(after:)`, live subscriptions): its id is the
+ * cursor. Ids come from a sequence at insert time, so without more, a transaction holding id 10 could
+ * commit after one holding id 11, and a reader that saw 11 would skip 10 for good. Holding the log
+ * append lock from the insert to the commit makes ids become visible in increasing order: every reader
+ * that sees id N already sees every committed id below it. It is the audit log's lock, which every
+ * audited change holds already (so it costs those nothing), and one lock cannot deadlock with itself.
+ * Write outbox rows only through this function.
  */
 export async function addOutboxEvent(
   trx: Handle,
@@ -14,6 +23,7 @@ export async function addOutboxEvent(
   aggregate: { type: string; id: string },
   payload: Record<string, unknown> = {},
 ): Promise<number> {
+  await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`.execute(trx);
   const row = await trx
     .insertInto('outbox')
     .values({ topic, aggregate_type: aggregate.type, aggregate_id: aggregate.id, payload: JSON.stringify(payload) })

@@ -1,0 +1,234 @@
+/**
+ * `npm run bench -- escalation`: an incident filed over GraphQL → the first on-call webhook received by a
+ * local HTTP receiver, p50 / p99 over ≥ 1,000 incidents at a steady rate, against raw BullMQ (`queue.add`
+ * → a no-op Worker) at the same rate (shared/design/benchmarks.md; target: p99 ≤ 3× the raw p99, ≤ 50 ms).
+ *
+ *   npm run bench -- escalation [--count 1000] [--rate 50] [--warmup 150] [--profile] [--keep]
+ *
+ * 1. A fresh database on the local server (CREATE DATABASE estf_bench_<random>), migrated and seeded by
+ *    prepareDatabase; dropped at the end unless --keep.
+ * 2. One county analyst who files, one SOS coordinator who writes the rule, one on-call user of
+ *    sos/security-duty with a WEBHOOK contact method pointing at a receiver in this process. The default
+ *    rules are disabled; one rule matches every incident and pages sos/security-duty at level 1.
+ * 3. The hub as an operator runs it: `node bin/estf.js start` (API and workers in one process),
+ *    NODE_ENV=production with the production intervals (outbox poll 1 s: the relay is woken by
+ *    LISTEN/NOTIFY; reconciler 30 s), private webhook targets allowed for the local receiver.
+ * 4. This process files incidents at a steady rate (fetch, keep-alive) and times each from the moment
+ *    its request is sent to the moment the receiver has the page's body; a warm-up first.
+ * 5. The baseline, in the same run, before and after: raw BullMQ add → no-op Worker at the same rate on
+ *    the same Redis; the two runs' samples are pooled.
+ * 6. Where the time goes: per incident, the stages PostgreSQL recorded (now() is a transaction's start):
+ *    outbox row (filing transaction) → published (relay) → escalation created (router) → notification
+ *    created (timer fired) → webhook received.
+ *
+ * --profile   CPU profile of the hub process (node --cpu-prof), summarized at the end
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { systemPrincipal } from '../src/access/principal.js';
+import { createServices } from '../src/graphql/services.js';
+import {
+  atRate,
+  describeStats,
+  epochMs,
+  figures,
+  flag,
+  fmt,
+  freePort,
+  freshDatabase,
+  log,
+  machineLine,
+  option,
+  printProfiles,
+  queuePrefix,
+  rawAddLatency,
+  REDIS_URL,
+  round,
+  run,
+  sleep,
+  startHubProcess,
+  startReceiver,
+  stats,
+} from './lib/escalation-rig.js';
+
+const COUNT = option('count', 1_000);
+const RATE = option('rate', 50);
+const WARMUP = option('warmup', 150);
+const TARGET = { ratio: 3, p99Ms: 50 } as const;
+const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id reference } }`;
+
+run(async () => {
+  log(`escalation benchmark: incident filed over GraphQL → first on-call webhook received; ${COUNT} incidents at ${RATE}/s`);
+  log(machineLine());
+  const { url, db, config, describe } = await freshDatabase();
+  log(describe);
+
+  // ── Who files, who is paged, and the rule ─────────────────────────────────────────────────────────
+  const services = createServices({ db, config });
+  const operator = systemPrincipal('bench');
+  const user = async (organization: string, roles: Array<'ANALYST' | 'COORDINATOR'>, label: string) => {
+    const email = `${label}@${organization}.bench`;
+    await services.identity.createUser(operator, { email, name: `${label} of ${organization}`, organization, roles });
+    return { email, token: (await services.identity.issueApiToken(operator, { email, name: 'escalation benchmark' })).token };
+  };
+  const county = await user('county-los-angeles', ['ANALYST'], 'analyst');
+  const coordinator = await user('sos', ['COORDINATOR', 'ANALYST'], 'coordinator');
+  const onCall = await user('sos', ['ANALYST'], 'oncall');
+  const receiver = await startReceiver();
+  await services.oncall.setSchedule(operator, { organization: 'sos', duty: 'security-duty', participants: [onCall.email], shiftLengthHours: 24, handoffTime: '09:00' });
+  await services.oncall.addContactMethod(operator, { email: onCall.email, kind: 'WEBHOOK', target: receiver.url });
+  await db.updateTable('routing_rules').set({ enabled: false }).execute();
+
+  // ── The hub ───────────────────────────────────────────────────────────────────────────────────────
+  const port = await freePort();
+  const profileDir = flag('profile') ? fs.mkdtempSync(path.join(os.tmpdir(), 'estf-bench-prof-')) : undefined;
+  const hub = await startHubProcess(
+    'start',
+    {
+      DATABASE_URL: url,
+      REDIS_URL,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ESTF_QUEUE_PREFIX: queuePrefix('escalation'),
+      ESTF_ALLOW_PRIVATE_WEBHOOKS: 'true',
+    },
+    profileDir,
+  );
+  const gqlUrl = `http://127.0.0.1:${port}/graphql`;
+  log(`hub: node bin/estf.js start (API + workers, NODE_ENV=production, outbox poll ${config.intervals.outboxPollMs} ms, reconciler ${config.intervals.reconcileMs} ms) at ${gqlUrl}`);
+  const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
+    const res = await fetch(gqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    return (await res.json()) as { data?: any; errors?: Array<{ message: string }> };
+  };
+  const rule = await gql(coordinator.token, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
+    input: { name: 'bench-all', levels: [{ ackTimeoutSeconds: 3600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }] }] },
+  });
+  if (rule.errors) throw new Error(`createRoutingRule: ${JSON.stringify(rule.errors)}`);
+
+  // ── Filing at a steady rate ───────────────────────────────────────────────────────────────────────
+  const sentAt = new Map<string, number>();
+  const receivedAt = new Map<string, number>();
+  receiver.onPage = (body, at) => {
+    const ref = body?.incident?.reference as string | undefined;
+    if (ref && !receivedAt.has(ref)) receivedAt.set(ref, at);
+  };
+  let failures = 0;
+  const answerMs: number[] = [];
+
+  async function fileAtRate(count: number, label: string): Promise<string[]> {
+    const refs: string[] = [];
+    const inflight: Array<Promise<void>> = [];
+    await atRate(count, RATE, (i) => {
+      inflight.push(
+        (async () => {
+          const t = epochMs();
+          const r = await gql(county.token, FILE, {
+            input: { title: `${label} ${i}: phishing wave`, summary: 'Credential phishing against county staff', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', affectedCounties: ['county-los-angeles'] },
+          }).catch((err: Error) => ({ errors: [{ message: err.message }] }) as { data?: any; errors?: Array<{ message: string }> });
+          answerMs.push(epochMs() - t);
+          if (r.errors || !r.data) {
+            failures++;
+            if (failures <= 3) console.error('fileIncident:', JSON.stringify(r.errors));
+            return;
+          }
+          const ref = r.data.fileIncident.reference as string;
+          sentAt.set(ref, t);
+          refs.push(ref);
+        })(),
+      );
+    });
+    await Promise.all(inflight);
+    const until = Date.now() + 60_000;
+    while (refs.some((r) => !receivedAt.has(r)) && Date.now() < until) await sleep(20);
+    return refs;
+  }
+
+  const latencies = (refs: string[]) => refs.filter((r) => receivedAt.has(r)).map((r) => receivedAt.get(r)! - sentAt.get(r)!);
+
+  log(`\nbaseline (before): raw BullMQ add → no-op Worker, ${COUNT} jobs at ${RATE}/s`);
+  const rawBefore = await rawAddLatency(COUNT, RATE);
+  log(`  raw BullMQ           ${describeStats(stats(rawBefore))}`);
+
+  log(`\nwarm-up: ${WARMUP} incidents at ${RATE}/s`);
+  const warm = await fileAtRate(WARMUP, 'warm-up');
+  log(`  warm-up              ${describeStats(stats(latencies(warm)))}`);
+  answerMs.length = 0;
+
+  log(`\nmeasured: ${COUNT} incidents at ${RATE}/s`);
+  const t0 = performance.now();
+  const refs = await fileAtRate(COUNT, 'bench');
+  const elapsed = (performance.now() - t0) / 1000;
+  const ours = stats(latencies(refs));
+  const missing = refs.filter((r) => !receivedAt.has(r)).length;
+  log(`  filed → webhook      ${describeStats(ours)}${missing ? `   ${missing} never paged` : ''}`);
+  log(`  filed → API answer   ${describeStats(stats(answerMs))}`);
+  log(`  (${refs.length} filed in ${fmt(elapsed)} s, ${failures} failed requests, ${receiver.count} webhook requests in all)`);
+
+  log(`\nbaseline (after): raw BullMQ add → no-op Worker, ${COUNT} jobs at ${RATE}/s`);
+  const rawAfter = await rawAddLatency(COUNT, RATE);
+  log(`  raw BullMQ           ${describeStats(stats(rawAfter))}`);
+  const raw = stats([...rawBefore, ...rawAfter]);
+  log(`  raw BullMQ, pooled   ${describeStats(raw)}`);
+
+  // ── Where the time goes ───────────────────────────────────────────────────────────────────────────
+  const rows = await sql<{ reference: string; filed: Date; published: Date; routed: Date; fired: Date; attempted: Date }>`
+    select i.reference, o.created_at as filed, o.published_at as published, e.created_at as routed, n.created_at as fired, a.at as attempted
+    from incidents i
+    join outbox o on o.aggregate_id = i.id::text and o.topic = 'incident.filed'
+    join escalations e on e.incident_id = i.id
+    join notifications n on n.escalation_id = e.id and n.kind = 'PAGE' and n.level = 0
+    join delivery_attempts a on a.notification_id = n.id
+    where i.reference = any(${refs})`.execute(db);
+  // PostgreSQL keeps microseconds; a Date, milliseconds: close enough for stages of several milliseconds.
+  const stage = (f: (r: (typeof rows.rows)[number]) => number) => stats(rows.rows.map(f));
+  const stages = {
+    'request sent → filing transaction began': stage((r) => r.filed.getTime() - sentAt.get(r.reference)!),
+    'filing began → relay transaction began': stage((r) => r.published.getTime() - r.filed.getTime()),
+    'relay began → router transaction began': stage((r) => r.routed.getTime() - r.published.getTime()),
+    'router began → timer fired (fire began)': stage((r) => r.fired.getTime() - r.routed.getTime()),
+    'timer fired → webhook received': stage((r) => receivedAt.get(r.reference)! - r.fired.getTime()),
+  };
+  log(`\nwhere the time goes (per incident; PostgreSQL's now() of each transaction):`);
+  for (const [k, s] of Object.entries(stages)) log(`  ${k.padEnd(42)} ${describeStats(s)}`);
+  const duplicates = receiver.count - receivedAt.size;
+
+  await hub.stop();
+  if (profileDir) printProfiles(profileDir);
+
+  const ratio = ours.p99 / raw.p99;
+  const met = ratio <= TARGET.ratio && ours.p99 <= TARGET.p99Ms && missing === 0;
+  const load = os.loadavg();
+  log(
+    `\nsummary (${os.cpus().length} cores shared by the load generator, Node (this process and the hub), PostgreSQL and Redis; ` +
+      `load average after: ${load.map((x) => x.toFixed(2)).join(' ')})`,
+  );
+  log(`  filed → first webhook: p50 ${fmt(ours.p50, 2)} ms, p99 ${fmt(ours.p99, 2)} ms over ${ours.n} incidents at ${RATE}/s`);
+  log(`  raw BullMQ add → worker: p50 ${fmt(raw.p50, 2)} ms, p99 ${fmt(raw.p99, 2)} ms`);
+  log(`  p99 ratio ${fmt(ratio, 2)}× (target ≤ ${TARGET.ratio}×) and p99 ${fmt(ours.p99, 1)} ms (target ≤ ${TARGET.p99Ms} ms): ${met ? 'MET' : 'MISSED'}`);
+  if (duplicates !== 0) log(`  note: ${duplicates} webhook requests beyond one per incident`);
+  log(
+    JSON.stringify({
+      bench: 'escalation',
+      incidents: ours.n,
+      rate: RATE,
+      p50: round(ours.p50),
+      p90: round(ours.p90),
+      p99: round(ours.p99),
+      max: round(ours.max),
+      missing,
+      failedRequests: failures,
+      apiAnswer: figures(stats(answerMs)),
+      stages: Object.fromEntries(Object.entries(stages).map(([k, s]) => [k, { p50: round(s.p50), p99: round(s.p99) }])),
+      baseline: { what: 'raw BullMQ queue.add -> no-op Worker, same rate, before and after, pooled', ...figures(raw), before: figures(stats(rawBefore)), after: figures(stats(rawAfter)) },
+      ratio: round(ratio, 2),
+      target: { ratio: TARGET.ratio, p99Ms: TARGET.p99Ms },
+      met,
+      cores: os.cpus().length,
+      sharedCores: 'load generator, Node, PostgreSQL and Redis share the cores',
+      loadavgAfter: round(load[0]!),
+    }),
+  );
+});

@@ -1,0 +1,73 @@
+import type {
+  IncidentEventConnectionResolvers,
+  IncidentEventResolvers,
+  QueryResolvers,
+  Resolvers,
+  ResolversParentTypes,
+  ResolversTypes,
+  SubscriptionIncidentEventsArgs,
+  SubscriptionResolverObject,
+  SubscriptionResolvers,
+} from '../../graphql/generated.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { viewer } from '../../graphql/viewer.js';
+import { pageSize } from '../incidents/incidents.service.js';
+import type { IncidentEventModel } from './incident-events.js';
+import type { StreamItem } from './live-stream.js';
+
+/**
+ * The bearer token the operation came with: the Authorization header over HTTP (SSE), the connection
+ * parameters over WebSocket (src/http/live.ts hands them over as the same header). Live streams keep it
+ * to authenticate again while they run.
+ */
+function bearerToken(ctx: GraphQLContext): string | null {
+  const header = (ctx as GraphQLContext & { request?: Request }).request?.headers.get('authorization');
+  return (header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]) || null;
+}
+
+/**
+ * A subscription's context lives as long as its stream: the per-request loaders would serve the first
+ * event's organizations and audience to every later one. Each event starts from empty loaders, primed
+ * with the access facts read for it.
+ */
+function freshLoadersFor(ctx: GraphQLContext, events: readonly IncidentEventModel[]): void {
+  for (const loader of Object.values(ctx.loaders)) loader.clearAll();
+  for (const e of events) ctx.loaders.incidentFacts.prime(e.incident, e.facts);
+}
+
+const Query: Pick<QueryResolvers, 'events'> = {
+  events: (_p, args, ctx) =>
+    ctx.services.alerts.events(viewer(ctx), { after: args.after ?? null, filter: args.filter ?? {}, first: pageSize(args.first) }),
+};
+
+type IncidentEventsSubscription = SubscriptionResolverObject<ResolversTypes['IncidentEvent'], ResolversParentTypes['Subscription'], GraphQLContext, Partial<SubscriptionIncidentEventsArgs>>;
+
+const incidentEvents: IncidentEventsSubscription = {
+  subscribe: (_p, args, ctx) => ctx.services.alerts.subscribeIncidentEvents(viewer(ctx), bearerToken(ctx), args.filter ?? {}),
+  resolve: (item: StreamItem<IncidentEventModel>, _a, ctx) => {
+    if (item.error) throw item.error;
+    freshLoadersFor(ctx, [item.event]);
+    return item.event;
+  },
+};
+
+const Subscription: Pick<SubscriptionResolvers, 'incidentEvents'> = { incidentEvents };
+
+const IncidentEvent: IncidentEventResolvers = {
+  cursor: (e) => String(e.cursor),
+  kind: (e) => e.kind,
+  at: (e) => e.at,
+  incident: (e) => e.incident,
+  change: (e) => e.change,
+};
+
+const IncidentEventConnection: IncidentEventConnectionResolvers = {
+  totalCount: (c) => c.totalCount(),
+  edges: (c, _a, ctx) => {
+    for (const e of c.nodes) ctx.loaders.incidentFacts.prime(e.incident, e.facts);
+    return c.nodes.map((node) => ({ node, cursor: String(node.cursor) }));
+  },
+  pageInfo: (c) => ({ hasNextPage: c.hasNextPage, endCursor: c.nodes.length ? String(c.nodes[c.nodes.length - 1]!.cursor) : null }),
+};
+
+export const alertsResolvers: Resolvers = { Query, Subscription, IncidentEvent, IncidentEventConnection };

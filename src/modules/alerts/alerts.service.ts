@@ -1,0 +1,135 @@
+import { canSeeIncident, visibleIncidents } from '../../access/incidents.js';
+import type { Principal, UserPrincipal } from '../../access/principal.js';
+import type { Config } from '../../config.js';
+import { InputError, UnauthenticatedError } from '../../errors.js';
+import type { Db } from '../../infra/db.js';
+import { createLogger } from '../../infra/logger.js';
+import { countIncidentEvents, listIncidentEvents } from './alerts.repository.js';
+import {
+  compileEventFilter,
+  incidentEventSource,
+  incidentEventsOf,
+  matchesEventFilter,
+  type IncidentEventFilterInput,
+  type IncidentEventModel,
+} from './incident-events.js';
+import { createLiveBus, type LiveBus } from './live-bus.js';
+import { createSessionKeeper, type Authenticate, type LiveSession } from './live-sessions.js';
+import { LiveStream, type StreamItem } from './live-stream.js';
+
+/**
+ * Alerts: what partners receive about incidents as it happens (live subscriptions over SSE and
+ * WebSocket) and after the fact (`events(after:)`, the catch-up over the same ordered log). Every event is
+ * checked against the subscriber's rights of the moment: the token is authenticated again every few
+ * seconds, and each event's incident is read fresh and checked with `canSeeIncident` at delivery.
+ */
+
+export interface IncidentEventPage {
+  nodes: IncidentEventModel[];
+  hasNextPage: boolean;
+  totalCount: () => Promise<number>;
+}
+
+export type AlertsService = ReturnType<typeof createAlertsService>;
+
+/** Cursors are outbox ids, handed out as decimal strings. */
+export function parseEventCursor(after: string): number {
+  if (!/^\d{1,15}$/.test(after)) throw new InputError('after', 'is not a cursor of an event');
+  return Number(after);
+}
+
+export function createAlertsService(deps: { db: Db; config: Config; authenticate: Authenticate }) {
+  const { db, config } = deps;
+  const logger = createLogger(config.logLevel, { module: 'alerts' });
+  const sessions = createSessionKeeper({ authenticate: deps.authenticate, logger });
+  const streams = new Set<LiveStream<IncidentEventModel>>();
+  let bus: LiveBus | null = null;
+  let closing = false;
+
+  // Created on the first subscription: worker-only processes and idle API processes hold no Redis subscriber.
+  const liveBus = (): LiveBus =>
+    (bus ??= createLiveBus({ db, redisUrl: config.redis.url, prefix: config.queuePrefix, logger, sources: { Incident: incidentEventSource(db) } }));
+
+  /** Keeps a long-lived connection's token under watch (the WebSocket transport closes the socket on end). */
+  function openSession(token: string, principal: UserPrincipal): LiveSession {
+    return sessions.open(token, principal, principal);
+  }
+
+  /**
+   * A live stream of incident events the principal may see and the filter matches, from now on. `token` is
+   * the credential the principal came from: it is authenticated again every few seconds, and the stream
+   * ends with UNAUTHENTICATED once it no longer works.
+   */
+  async function subscribeIncidentEvents(
+    principal: UserPrincipal,
+    token: string | null,
+    input: IncidentEventFilterInput,
+  ): Promise<AsyncIterableIterator<StreamItem<IncidentEventModel>>> {
+    if (!token) throw new UnauthenticatedError();
+    if (closing) throw new Error('the server is shutting down');
+    const filter = await compileEventFilter(db, input);
+    const session = sessions.open(token, principal, principal);
+    let unlisten = () => {};
+    let cancelEnd = () => {};
+    const stream = new LiveStream<IncidentEventModel>(() => {
+      unlisten();
+      cancelEnd();
+      session.release();
+      streams.delete(stream);
+    });
+    streams.add(stream);
+    cancelEnd = session.onEnd(() =>
+      stream.end(new UnauthenticatedError('The API token was revoked or expired, or its user deactivated: this stream is closed.')),
+    );
+    unlisten = liveBus().listen<IncidentEventModel>('Incident', (event) => {
+      // The subscriber's rights of the moment against the incident as it is now (read for this event).
+      const p = session.principal;
+      if (!p || !canSeeIncident(p, event.facts) || !matchesEventFilter(filter, event)) return;
+      stream.push(event);
+    });
+    try {
+      await liveBus().ready();
+    } catch (err) {
+      await stream.return();
+      throw err;
+    }
+    return stream;
+  }
+
+  /** The visible events after a cursor, in order; invisible ones are skipped and not counted. */
+  async function events(
+    principal: Principal,
+    args: { after: string | null; filter: IncidentEventFilterInput; first: number },
+  ): Promise<IncidentEventPage> {
+    const afterId = args.after === null ? null : parseEventCursor(args.after);
+    const filter = await compileEventFilter(db, args.filter);
+    const visible = visibleIncidents(principal);
+    const rows = await listIncidentEvents(db, visible, filter.query, afterId, args.first + 1);
+    const nodes = await incidentEventsOf(db, rows.slice(0, args.first));
+    let total: Promise<number> | null = null;
+    return {
+      nodes,
+      hasNextPage: rows.length > args.first,
+      totalCount: () => (total ??= countIncidentEvents(db, visible, filter.query, afterId)),
+    };
+  }
+
+  return {
+    subscribeIncidentEvents,
+    events,
+    openSession,
+    /** Re-authenticates every live token now (tests; a timer does it every few seconds). */
+    recheckSessions: () => sessions.sweep(),
+    get liveStreams() {
+      return streams.size;
+    },
+    /** Ends every live stream with a transport error (clients reconnect elsewhere and catch up), then the bus. */
+    async close(): Promise<void> {
+      closing = true;
+      for (const s of [...streams]) s.abort(new Error('The server is shutting down: reconnect and catch up with events(after:).'));
+      sessions.close();
+      await bus?.close();
+      bus = null;
+    },
+  };
+}

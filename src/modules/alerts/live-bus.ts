@@ -1,0 +1,249 @@
+import { Redis } from 'ioredis';
+import type { Db } from '../../infra/db.js';
+import type { Logger } from '../../infra/logger.js';
+import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repository.js';
+
+/**
+ * Live events across processes. Whichever worker relays an outbox row publishes a small message on Redis
+ * pub/sub (the row id, which is the event's cursor, its topic and the aggregate's id: never content), on
+ * one coarse channel per aggregate type. Every API process with live subscribers subscribes to those
+ * channels once, reads each event from PostgreSQL once, and fans it out in-process, where each
+ * subscription checks it against its subscriber's current rights and filter.
+ *
+ * Order and gaps: relays take turns and publish in id order, and ids become visible in increasing order
+ * (addOutboxEvent), so an API process sees cursors only increase. A message at or below the last cursor
+ * dispatched is a duplicate (a relay retried after publishing) and is dropped. When the Redis connection
+ * comes back after a drop, the bus re-reads the log after its last cursor, so what was published while it
+ * was away still reaches its subscribers, in order.
+ *
+ * indicatorAlerts: add `Indicator: 'indicator'` to LIVE_CHANNELS (relays then publish indicator rows) and
+ * pass an `Indicator` source to createLiveBus; subscriptions call `bus.listen('Indicator', …)`.
+ */
+
+/** Aggregate types with live subscribers, and the channel (below the queue prefix) of each. */
+export const LIVE_CHANNELS: Readonly<Record<string, string>> = { Incident: 'incident' };
+
+export function liveChannel(prefix: string, aggregateType: string): string | null {
+  const suffix = LIVE_CHANNELS[aggregateType];
+  return suffix ? `${prefix}:live:${suffix}` : null;
+}
+
+/** What travels over Redis for one committed outbox row. */
+export interface LiveEnvelope {
+  /** The outbox id: the event's cursor. */
+  cursor: number;
+  topic: string;
+  aggregateType: string;
+  aggregateId: string;
+}
+
+interface PublishableRow {
+  id: number;
+  topic: string;
+  aggregate_type: string;
+  aggregate_id: string;
+}
+
+/** Publishes relayed rows in order on one connection (Redis keeps one connection's order). Throws when Redis refuses. */
+export async function publishLiveEvents(redis: Redis, prefix: string, rows: readonly PublishableRow[]): Promise<void> {
+  const pipeline = redis.pipeline();
+  let n = 0;
+  for (const r of rows) {
+    const channel = liveChannel(prefix, r.aggregate_type);
+    if (!channel) continue;
+    pipeline.publish(channel, JSON.stringify({ cursor: r.id, topic: r.topic, aggregateId: r.aggregate_id }));
+    n++;
+  }
+  if (n === 0) return;
+  const results = await pipeline.exec();
+  for (const [err] of results ?? []) if (err) throw err;
+}
+
+/** Reads what subscribers of one aggregate type need, once per process and batch. May leave events out. */
+export interface LiveSource<E extends { cursor: number }> {
+  load(envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]): Promise<E[]>;
+}
+
+export interface LiveBus {
+  /** Calls `listener` with every event of the type, in cursor order; returns the unsubscribe function. */
+  listen<E>(aggregateType: string, listener: (event: E) => void): () => void;
+  /** Resolves once the bus receives events (its Redis subscription is confirmed). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const BACKFILL_PAGE = 500;
+// After a long outage, re-reading more than this is left to the subscribers' own catch-up (events(after:)).
+const BACKFILL_MAX = 10_000;
+
+export function createLiveBus(deps: {
+  db: Db;
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+  sources: Readonly<Record<string, LiveSource<{ cursor: number }>>>;
+}): LiveBus {
+  const { db, logger } = deps;
+  const types = Object.keys(deps.sources).filter((t) => liveChannel(deps.prefix, t) !== null);
+  const typeOfChannel = new Map(types.map((t) => [liveChannel(deps.prefix, t)!, t]));
+  const listeners = new Map<string, Set<(event: unknown) => void>>(types.map((t) => [t, new Set()]));
+  let sub: Redis | null = null;
+  let started: Promise<void> | null = null;
+  let closed = false;
+  /** The last cursor dispatched (or skipped): later messages at or below it are duplicates. */
+  let lastCursor = 0;
+  let pending: LiveEnvelope[] = [];
+  let flushScheduled = false;
+  // Dispatching is serial: loads may overlap, but batches reach listeners strictly in order.
+  let chain: Promise<void> = Promise.resolve();
+
+  function hasListeners(type: string): boolean {
+    return (listeners.get(type)?.size ?? 0) > 0;
+  }
+
+  /** Loads a batch (in cursor order) per aggregate type and returns the events in cursor order. */
+  async function load(envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]): Promise<Array<{ type: string; event: { cursor: number } }>> {
+    const out: Array<{ type: string; event: { cursor: number } }> = [];
+    for (const type of types) {
+      if (!hasListeners(type)) continue;
+      const mine = envelopes.filter((e) => e.aggregateType === type);
+      if (mine.length === 0) continue;
+      const events = await deps.sources[type]!.load(mine, rows?.filter((r) => r.aggregate_type === type));
+      for (const event of events) out.push({ type, event });
+    }
+    return out.sort((a, b) => a.event.cursor - b.event.cursor);
+  }
+
+  function dispatch(batchMax: number, events: Array<{ type: string; event: { cursor: number } }>): void {
+    for (const { type, event } of events) {
+      if (event.cursor <= lastCursor) continue;
+      for (const l of listeners.get(type) ?? []) {
+        try {
+          l(event);
+        } catch (err) {
+          logger.error({ err }, 'live event listener failed');
+        }
+      }
+    }
+    if (batchMax > lastCursor) lastCursor = batchMax;
+  }
+
+  /** Set when a batch could not be read: later batches wait for the re-read, which covers them too. */
+  let resyncing = false;
+
+  function enqueue(step: () => Promise<void>): void {
+    chain = chain.then(step).catch((err) => {
+      if (closed) return;
+      logger.warn({ err }, 'live events: could not read a batch; re-reading the log after the last cursor');
+      resyncing = true;
+      setTimeout(() => enqueue(backfill), 1_000).unref();
+    });
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    const batch = pending;
+    pending = [];
+    const fresh = batch.filter((e) => e.cursor > lastCursor);
+    if (fresh.length === 0) return;
+    const batchMax = Math.max(...fresh.map((e) => e.cursor));
+    // Start reading now; dispatch waits for the batches before it.
+    const loading = load(fresh);
+    loading.catch(() => {});
+    enqueue(async () => {
+      if (resyncing) return;
+      dispatch(batchMax, await loading);
+    });
+  }
+
+  function onMessage(channel: string, message: string): void {
+    const aggregateType = typeOfChannel.get(channel);
+    if (!aggregateType) return;
+    let m: { cursor?: unknown; topic?: unknown; aggregateId?: unknown };
+    try {
+      m = JSON.parse(message) as typeof m;
+    } catch {
+      return;
+    }
+    if (typeof m.cursor !== 'number' || typeof m.topic !== 'string' || typeof m.aggregateId !== 'string') return;
+    pending.push({ cursor: m.cursor, topic: m.topic, aggregateType, aggregateId: m.aggregateId });
+    // Messages that arrive together are read together: one query for a burst, not one per event.
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  }
+
+  /** Re-reads the log after the last cursor: what was committed while messages could have been lost. */
+  async function backfill(): Promise<void> {
+    await readLogAfterLastCursor();
+    resyncing = false;
+  }
+
+  async function readLogAfterLastCursor(): Promise<void> {
+    let read = 0;
+    for (;;) {
+      const rows = await listEventLogAfter(db, lastCursor, types, BACKFILL_PAGE);
+      if (rows.length === 0) return;
+      const envelopes = rows.map((r) => ({ cursor: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id }));
+      dispatch(rows[rows.length - 1]!.id, await load(envelopes, rows));
+      read += rows.length;
+      if (rows.length < BACKFILL_PAGE) return;
+      if (read >= BACKFILL_MAX) {
+        const last = await lastEventId(db);
+        logger.warn({ skipped: last - lastCursor }, 'live events: too far behind after a Redis outage; subscribers catch up with events(after:)');
+        lastCursor = last;
+        return;
+      }
+    }
+  }
+
+  async function start(): Promise<void> {
+    // Where the stream starts: read before subscribing, so that nothing committed in between is missed.
+    lastCursor = await lastEventId(db);
+    const client = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, connectionName: 'estf-live' });
+    sub = client;
+    let lastLogged = 0;
+    client.on('error', (err) => {
+      if (Date.now() - lastLogged > 10_000) {
+        lastLogged = Date.now();
+        logger.warn({ err: err.message }, 'live events: redis connection error');
+      }
+    });
+    client.on('message', onMessage);
+    const channels = [...typeOfChannel.keys()];
+    await client.subscribe(...channels);
+    enqueue(backfill);
+    // ioredis resubscribes after a reconnect; confirm it, then re-read what was published meanwhile.
+    client.on('ready', () => {
+      if (closed) return;
+      client
+        .subscribe(...channels)
+        .then(() => enqueue(backfill))
+        .catch(() => {});
+    });
+  }
+
+  return {
+    listen<E>(aggregateType: string, listener: (event: E) => void): () => void {
+      const set = listeners.get(aggregateType);
+      if (!set) throw new Error(`no live source for ${aggregateType}`);
+      set.add(listener as (event: unknown) => void);
+      started ??= start().catch((err) => {
+        started = null;
+        throw err;
+      });
+      return () => set.delete(listener as (event: unknown) => void);
+    },
+    async ready(): Promise<void> {
+      await started;
+      await chain;
+    },
+    async close(): Promise<void> {
+      closed = true;
+      for (const set of listeners.values()) set.clear();
+      await started?.catch(() => {});
+      await sub?.quit().catch(() => sub?.disconnect());
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * One subscription's stream: what its listener accepted, queued until GraphQL pulls it. An ending error
+ * (the token was revoked, the subscriber fell too far behind) is delivered as a last item, which the
+ * subscription's resolver turns into a GraphQL error before the stream completes.
+ */
+
+export type StreamItem<E> = { event: E; error?: undefined } | { error: GraphQLError; event?: undefined };
+
+/** Past this many undelivered events the subscriber is too slow: its stream ends and it catches up. */
+export const MAX_PENDING_EVENTS = 1_000;
+
+export class LiveStream<E extends { cursor: number }> implements AsyncIterableIterator<StreamItem<E>> {
+  private readonly queue: Array<StreamItem<E>> = [];
+  private waiter: { resolve: (r: IteratorResult<StreamItem<E>>) => void; reject: (err: Error) => void } | null = null;
+  private open = true;
+  private aborted: Error | null = null;
+  private cleaned = false;
+  private lastCursor: number | null = null;
+
+  constructor(
+    private readonly cleanup: () => void,
+    private readonly maxPending = MAX_PENDING_EVENTS,
+  ) {}
+
+  push(event: E): void {
+    if (!this.open) return;
+    if (this.queue.length >= this.maxPending) {
+      const after = this.lastCursor === null ? '' : ` after "${this.lastCursor}"`;
+      this.end(
+        new GraphQLError(`Too many undelivered events: read faster, or catch up with events(after:)${after} and subscribe again.`, {
+          extensions: { code: 'SLOW_CONSUMER' },
+        }),
+      );
+      return;
+    }
+    this.lastCursor = event.cursor;
+    this.deliver({ event });
+  }
+
+  /** Ends the stream after what is queued, with a last error item when given. */
+  end(error?: GraphQLError): void {
+    if (!this.open) return;
+    this.open = false;
+    if (error) this.deliver({ error });
+    if (this.queue.length === 0) this.settle();
+    this.release();
+  }
+
+  /** Ends the stream at once with a transport error, so that clients reconnect (server shutdown). */
+  abort(err: Error): void {
+    if (!this.open && this.queue.length === 0 && this.waiter === null) return;
+    this.open = false;
+    this.aborted = err;
+    this.queue.length = 0;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.reject(err);
+    }
+    this.release();
+  }
+
+  next(): Promise<IteratorResult<StreamItem<E>>> {
+    const item = this.queue.shift();
+    if (item) return Promise.resolve({ value: item, done: false });
+    if (this.aborted) {
+      const err = this.aborted;
+      this.aborted = null;
+      return Promise.reject(err);
+    }
+    if (!this.open) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<StreamItem<E>>> {
+    this.open = false;
+    this.queue.length = 0;
+    this.settle();
+    this.release();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(): Promise<IteratorResult<StreamItem<E>>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private deliver(item: StreamItem<E>): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.resolve({ value: item, done: false });
+    } else {
+      this.queue.push(item);
+    }
+  }
+
+  private settle(): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  private release(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    this.cleanup();
+  }
+}
