@@ -42,6 +42,7 @@ import {
   machineLine,
   option,
   printProfiles,
+  processCpuMs,
   queuePrefix,
   rawAddLatency,
   REDIS_URL,
@@ -101,7 +102,12 @@ run(async () => {
   log(`hub: node bin/estf.js start (API + workers, NODE_ENV=production, outbox poll ${config.intervals.outboxPollMs} ms, reconciler ${config.intervals.reconcileMs} ms) at ${gqlUrl}`);
   const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
     const res = await fetch(gqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    return (await res.json()) as { data?: any; errors?: Array<{ message: string }> };
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as { data?: any; errors?: Array<{ message: string }> };
+    } catch {
+      return { errors: [{ message: `HTTP ${res.status}: ${text.slice(0, 200)}` }] };
+    }
   };
   const rule = await gql(coordinator.token, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
     input: { name: 'bench-all', levels: [{ ackTimeoutSeconds: 3600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }] }] },
@@ -131,7 +137,7 @@ run(async () => {
           answerMs.push(epochMs() - t);
           if (r.errors || !r.data) {
             failures++;
-            if (failures <= 3) console.error('fileIncident:', JSON.stringify(r.errors));
+            if (failures <= 3) console.error('fileIncident:', JSON.stringify(r).slice(0, 300));
             return;
           }
           const ref = r.data.fileIncident.reference as string;
@@ -159,13 +165,16 @@ run(async () => {
 
   log(`\nmeasured: ${COUNT} incidents at ${RATE}/s`);
   const t0 = performance.now();
+  const cpu0 = processCpuMs(hub.child.pid!);
   const refs = await fileAtRate(COUNT, 'bench');
+  const hubCpuMs = processCpuMs(hub.child.pid!) - cpu0;
   const elapsed = (performance.now() - t0) / 1000;
   const ours = stats(latencies(refs));
   const missing = refs.filter((r) => !receivedAt.has(r)).length;
   log(`  filed → webhook      ${describeStats(ours)}${missing ? `   ${missing} never paged` : ''}`);
   log(`  filed → API answer   ${describeStats(stats(answerMs))}`);
   log(`  (${refs.length} filed in ${fmt(elapsed)} s, ${failures} failed requests, ${receiver.count} webhook requests in all)`);
+  log(`  hub process CPU: ${fmt(hubCpuMs / 1000, 2)} s, ${fmt(hubCpuMs / Math.max(1, refs.length), 2)} ms per incident (${fmt(hubCpuMs / 10 / elapsed)}% of a core)`);
 
   log(`\nbaseline (after): raw BullMQ add → no-op Worker, ${COUNT} jobs at ${RATE}/s`);
   const rawAfter = await rawAddLatency(COUNT, RATE);
@@ -220,6 +229,7 @@ run(async () => {
       max: round(ours.max),
       missing,
       failedRequests: failures,
+      hubCpuMsPerIncident: round(hubCpuMs / Math.max(1, refs.length)),
       apiAnswer: figures(stats(answerMs)),
       stages: Object.fromEntries(Object.entries(stages).map(([k, s]) => [k, { p50: round(s.p50), p99: round(s.p99) }])),
       baseline: { what: 'raw BullMQ queue.add -> no-op Worker, same rate, before and after, pooled', ...figures(raw), before: figures(stats(rawBefore)), after: figures(stats(rawAfter)) },

@@ -14,6 +14,7 @@ import { createEscalationEngine, type EscalationEngine } from './modules/escalat
 import { seedRoutingRules } from './modules/escalations/escalations.seed.js';
 import { seedCorrelationUser } from './modules/indicators/correlation.js';
 import { createSenders, type Senders } from './modules/notifications/senders.js';
+import { createSubscriptionJobs, type SubscriptionJobs } from './modules/subscriptions/subscriptions.jobs.js';
 
 /**
  * All wiring in one place: a process builds its dependencies here, from the config, and nowhere else.
@@ -67,6 +68,7 @@ export interface HubDeps {
   queues: Queues;
   senders: Senders;
   engine: EscalationEngine;
+  subscriptionJobs: SubscriptionJobs;
   services: Services;
   close(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
   const senders = createSenders(config, logger);
   const engine = createEscalationEngine({ db: database.db, queues, config, logger, senders });
   const services = createServices({ db: database.db, config, engine });
+  const subscriptionJobs = createSubscriptionJobs({ db: database.db, queues, config, logger, senders, engine });
   return {
     config,
     logger,
@@ -88,6 +91,7 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
     queues,
     senders,
     engine,
+    subscriptionJobs,
     services,
     async close() {
       senders.close();

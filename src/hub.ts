@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from './config.js';
 import { createDeps, openDatabase, prepareDatabase, type DatabaseHandle, type HubDeps } from './deps.js';
 import { createApp } from './http/app.js';
+import { attachLiveTransport } from './http/live.js';
 import type { Logger } from './infra/logger.js';
 import { ensureRedis, warnUnlessNoEviction, type RedisHandle } from './infra/redis.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
@@ -54,6 +55,9 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
       });
       port = (server.address() as { port: number }).port;
       cleanups.push(() => closeServer(server!));
+      // Live streams (WebSocket beside SSE) end first, so that the server can close under them.
+      const live = attachLiveTransport(server, deps);
+      cleanups.push(() => live.close());
     }
 
     logger.info({ ms: Math.round(performance.now() - started), api: opts.api, workers: opts.workers, port }, 'hub ready');

@@ -117,11 +117,14 @@ const EXERCISE_SHAPES: Shape[] = [
 
 const READ_SHAPES: Shape[] = [...countyShapes(['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED']), ...OTHER_REPORTER_SHAPES, ...EXERCISE_SHAPES];
 
-/** Shapes for the mutation matrix: every shape whose authorization can differ. */
+/**
+ * Shapes for the mutation matrix: one of every group whose visibility and rights the oracle tells apart
+ * (e.g. AMBER LES affected:riverside is left out: riverside fails the LES rule, so it is AMBER LES plain).
+ */
 const MUTATION_SHAPES: Shape[] = [
-  ...countyShapes(['CLEAR']).filter((s) => s.label.endsWith('plain')),
-  ...countyShapes(['GREEN']).filter((s) => s.label.endsWith('plain') || s.label.endsWith('shared:fbi')),
-  ...countyShapes(['AMBER', 'AMBER_STRICT', 'RED']),
+  ...countyShapes(['CLEAR', 'GREEN']).filter((s) => s.label.endsWith(' plain') && s.label !== 'CLEAR LES plain'),
+  ...countyShapes(['AMBER', 'AMBER_STRICT']).filter((s) => !s.les || s.label.endsWith(' plain') || s.label.endsWith('shared:fbi')),
+  ...countyShapes(['RED']).filter((s) => s.label !== 'RED LES named:orgAnalyst2+orgViewer'),
   ...OTHER_REPORTER_SHAPES,
 ];
 
@@ -516,7 +519,8 @@ describe('access matrix (access-policy.md)', () => {
       { name: 'tlp AMBER_STRICT + severityAtLeast MODERATE', filter: { tlp: ['AMBER_STRICT'], severityAtLeast: 'MODERATE' } },
       { name: 'updatedSince (before the test)', filter: { updatedSince: new Date(started - 60_000).toISOString() } },
     ];
-    const texts = incidents.flatMap((inc) => inc.words.map((w) => ({ name: `text "${w}"`, filter: { text: w } })));
+    // the unique word of each title; the summaries' words for a third of them
+    const texts = incidents.flatMap((inc, k) => inc.words.slice(0, k % 3 === 0 ? 2 : 1).map((w) => ({ name: `text "${w}"`, filter: { text: w } })));
     await timed('lists and filters', async () => {
       await runPool(users, 4, async (u) => {
         // the server's cost limit counts `first`: a wide list goes alone, narrow ones (search) 15 at a time

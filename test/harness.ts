@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
 import { createDeps, type HubDeps } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
+import { attachLiveTransport, type LiveTransport } from '../src/http/live.js';
 import { createDb, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
 import { databaseUrl, REDIS_URL, withAdmin } from './db-admin.js';
@@ -64,6 +65,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { htt
   const db = createDb(dbUrl, { max: 5 });
   const deps = createDeps(config, logger, { url: dbUrl, db }, config.redis.url);
   let server: Server | null = null;
+  let live: LiveTransport | null = null;
   let url = '';
   if (opts.http !== false) {
     const app = createApp(deps);
@@ -71,6 +73,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { htt
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    live = attachLiveTransport(server, deps);
   }
   const gql = async <T>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -87,6 +90,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { htt
     url,
     gql,
     async close() {
+      await live?.close();
       if (server) await new Promise<void>((r) => { server!.close(() => r()); server!.closeAllConnections(); });
       await deps.close();
       await db.destroy();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { sql } from 'kysely';
+import { pathToFileURL } from 'node:url';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, type Db } from '../src/infra/db.js';
 import { MIGRATIONS_DIR, migrate, migrationStatus, migrationsCurrent } from '../src/infra/migrate.js';
@@ -122,6 +123,37 @@ describe('migrations', () => {
   });
 
   // Four `estf` processes in a row: allow for a busy machine.
+  it('apply a migration merged late with an earlier name than ones already applied', async () => {
+    const other = await createEmptyDatabase();
+    const odb = createDb(other.url, { max: 2 });
+    try {
+      await migrate(odb, 'latest');
+      // Undo one migration that is not the last (one whose down works while the later ones stay applied),
+      // as if its branch had been merged after the later ones were deployed.
+      let late: string | null = null;
+      for (let i = files.length - 2; i >= 1 && late === null; i--) {
+        const name = files[i]!;
+        const mod = (await import(pathToFileURL(`${MIGRATIONS_DIR}/${name}.ts`).href)) as Migration;
+        late = await odb
+          .transaction()
+          .execute(async (trx) => {
+            await mod.down!(trx as unknown as Kysely<any>);
+            await sql`delete from kysely_migration where name = ${name}`.execute(trx);
+            return name;
+          })
+          .catch(() => null);
+      }
+      if (late === null) return; // every later migration depends on its predecessor: nothing to simulate
+      expect(await migrationsCurrent(odb)).toBe(false);
+      const r = await migrate(odb, 'latest');
+      expect(r.results?.map((x) => [x.migrationName, x.status])).toEqual([[late, 'Success']]);
+      expect(await migrationsCurrent(odb)).toBe(true);
+    } finally {
+      await odb.destroy();
+      await dropDatabase(other.name);
+    }
+  });
+
   it('are shown, applied and rolled back by `estf migrate`', { timeout: 150_000 }, async () => {
     const fresh = await createEmptyDatabase();
     const env = { DATABASE_URL: fresh.url };

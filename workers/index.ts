@@ -5,6 +5,7 @@ import type { HubDeps } from '../src/deps.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
 import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
+import { publishLiveEvents } from '../src/modules/alerts/live-bus.js';
 
 /**
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
@@ -19,11 +20,14 @@ export interface RunningWorkers {
 /** Event handlers contributed by the domain modules, by topic. */
 export function eventHandlers(deps: HubDeps): EventHandlers {
   const incident = async (e: DomainEvent) => deps.engine.onIncidentEvent(e.topic, e.aggregateId, e.payload);
-  return {
-    'incident.filed': [incident],
-    'incident.severity_changed': [incident],
-    'incident.status_changed': [incident],
-  };
+  const alert = async (e: DomainEvent) => deps.subscriptionJobs.onEvent(e);
+  const topics = ['filed', 'updated', 'severity_changed', 'status_changed', 'commented', 'assigned', 'shared', 'tlp_changed', 'les_changed', 'escalated', 'acknowledged'];
+  const handlers: Record<string, Array<(e: DomainEvent) => Promise<void>>> = {};
+  for (const t of topics) handlers[`incident.${t}`] = [alert];
+  for (const t of ['filed', 'severity_changed', 'status_changed']) handlers[`incident.${t}`]!.unshift(incident);
+  handlers['indicator.reported'] = [alert];
+  handlers['indicator.sighted'] = [alert];
+  return handlers;
 }
 
 export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
@@ -32,7 +36,9 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const log = logger.child({ workerId });
   const connection = deps.workerRedis;
 
-  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs });
+  // Live events are published by the relay, in its transaction and in id order (src/modules/alerts/live-bus.ts).
+  const onRelayed = (rows: Parameters<typeof publishLiveEvents>[2]) => publishLiveEvents(deps.redis, config.queuePrefix, rows);
+  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed });
   await relay.start();
 
   const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log });
@@ -43,10 +49,13 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const maintenance = new Worker(
     QUEUE_NAMES.maintenance,
     async (job: Job) => {
+      if (job.name === 'digest-hourly') await deps.subscriptionJobs.runDigests('HOURLY_DIGEST');
+      if (job.name === 'digest-daily') await deps.subscriptionJobs.runDigests('DAILY_DIGEST');
       if (job.name === 'reconcile') {
         const relayed = await relay.relayOnce();
         // Two intervals ahead: a timer lost from Redis is back before it is due.
         const { timers: t, deliveries: d } = await deps.engine.reconcile(2 * config.intervals.reconcileMs);
+        await deps.subscriptionJobs.reconcile(2 * config.intervals.reconcileMs);
         if (relayed > 0) log.info({ relayed }, 'reconciler relayed outbox rows');
         log.debug({ timers: t, deliveries: d }, 'reconciler re-enqueued due work');
       }
@@ -60,11 +69,12 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   });
   timers.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'escalation timer failed; the reconciler will retry'));
   // Each delivery holds a database connection while it sends: keep concurrency below the pool size.
-  const delivery = new Worker(QUEUE_NAMES.delivery, async (job: Job<{ notificationId: string }>) => deps.engine.deliver(job.data.notificationId), {
-    connection,
-    prefix: queues.prefix,
-    concurrency: 5,
-  });
+  const delivery = new Worker(
+    QUEUE_NAMES.delivery,
+    async (job: Job<{ notificationId?: string; alertDeliveryId?: string }>) =>
+      job.name === 'alert' ? deps.subscriptionJobs.deliver(job.data.alertDeliveryId!) : deps.engine.deliver(job.data.notificationId!),
+    { connection, prefix: queues.prefix, concurrency: 5 },
+  );
   delivery.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'delivery failed; the reconciler will retry'));
   // Without a listener BullMQ writes its errors (Redis down, a job's keys lost to FLUSHALL) to the console.
   for (const w of [events, maintenance, timers, delivery]) w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
@@ -72,7 +82,12 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   // The job scheduler lives in Redis: a Redis that lost its data (FLUSHALL, a restart without
   // persistence) lost the reconciler too, and with it what would rebuild everything else. Every worker
   // puts it back when it is missing; upserting an existing scheduler would only reset its clock.
-  const scheduleReconciler = () => queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
+  const scheduleReconciler = async () => {
+    await queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
+    // Digests of saved alert subscriptions: on the hour, and daily at 07:00 Pacific.
+    await queues.maintenance.upsertJobScheduler('digest-hourly', { pattern: '0 * * * *' }, { name: 'digest-hourly' });
+    await queues.maintenance.upsertJobScheduler('digest-daily', { pattern: '0 7 * * *', tz: 'America/Los_Angeles' }, { name: 'digest-daily' });
+  };
   await scheduleReconciler();
   const watchdog = setInterval(() => {
     queues.maintenance

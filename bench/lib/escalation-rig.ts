@@ -123,7 +123,8 @@ export async function freshDatabase(): Promise<{ url: string; db: Db; config: Co
   if (flag('keep')) log(`database: ${url} (kept: --keep)`);
   else onCleanup(() => withAdmin((c) => c.query(`drop database if exists "${name}" with (force)`)));
   const v = await withAdmin(async (c) => (await c.query<{ v: string; sc: string; sb: string }>(`select current_setting('server_version') v, current_setting('synchronous_commit') sc, current_setting('shared_buffers') sb`)).rows[0]!);
-  const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'production', ESTF_DEMO: 'false', REDIS_URL });
+  // Production, except that webhooks may point at the local receiver.
+  const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'production', ESTF_DEMO: 'false', REDIS_URL, ESTF_ALLOW_PRIVATE_WEBHOOKS: 'true' });
   const db = createDb(url, { max: 8, applicationName: 'estf-bench' });
   onCleanup(() => db.destroy());
   await prepareDatabase(db, config, createLogger('warn'));
@@ -243,6 +244,16 @@ export async function startHubProcess(command: 'start' | 'work', env: Record<str
     await sleep(50);
   }
   return { child, stderr: () => err, stop };
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 // ── Raw BullMQ baselines ────────────────────────────────────────────────────────────────────────────

@@ -39,6 +39,8 @@ export interface LoadSpec {
 export interface LoadResult {
   /** Completed 2xx responses per second over the run. */
   rps: number;
+  /** Every 2xx response's latency in ms, in completion order (to merge runs exactly). */
+  latencies: number[];
   completed: number;
   non2xx: number;
   errors: number;
@@ -118,14 +120,28 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
     errors += r.errors;
     timeouts += r.timeouts;
   }
-  const sorted = Float64Array.from(latencies).sort();
   const durationS = spec.rate ? spec.durationS : elapsedS;
+  return summarize([{ latencies, completed, non2xx, errors, timeouts, durationS }]);
+}
+
+/** One result from several runs of the same load (rounds interleaved with other loads). */
+export function mergeLoads(parts: ReadonlyArray<Pick<LoadResult, 'latencies' | 'completed' | 'non2xx' | 'errors' | 'timeouts' | 'durationS'>>): LoadResult {
+  return summarize(parts);
+}
+
+function summarize(parts: ReadonlyArray<Pick<LoadResult, 'latencies' | 'completed' | 'non2xx' | 'errors' | 'timeouts' | 'durationS'>>): LoadResult {
+  const latencies = parts.flatMap((p) => p.latencies);
+  const sorted = Float64Array.from(latencies).sort();
+  const sum = (f: (p: (typeof parts)[number]) => number) => parts.reduce((s, p) => s + f(p), 0);
+  const durationS = sum((p) => p.durationS);
+  const completed = sum((p) => p.completed);
   return {
-    rps: completed / durationS,
+    rps: durationS > 0 ? completed / durationS : 0,
+    latencies,
     completed,
-    non2xx,
-    errors,
-    timeouts,
+    non2xx: sum((p) => p.non2xx),
+    errors: sum((p) => p.errors),
+    timeouts: sum((p) => p.timeouts),
     durationS,
     latencyMs: {
       p50: percentile(sorted, 50),

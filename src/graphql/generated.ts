@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from schema.graphql by `npm run codegen`. Do not edit.
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyModelModel, UserModel as UserModelModel, ApiTokenModel as ApiTokenModelModel, IncidentModel as IncidentModelModel, IncidentConnectionModel as IncidentConnectionModelModel, TimelineEntryModel as TimelineEntryModelModel, TimelineConnectionModel as TimelineConnectionModelModel, IncidentAssigneeModel as IncidentAssigneeModelModel, AuditEntryModel as AuditEntryModelModel, RoutingRuleModel as RoutingRuleModelModel, EscalationModel as EscalationModelModel, NotificationModel as NotificationModelModel, DeliveryAttemptModel as DeliveryAttemptModelModel, RoutingTargetModel as RoutingTargetModelModel, IndicatorModel as IndicatorModelModel, IndicatorReportModel as IndicatorReportModelModel, SightingModel as SightingModelModel, IndicatorReportResultModel as IndicatorReportResultModelModel, IndicatorConnectionModel as IndicatorConnectionModelModel, ObservableMatchModel as ObservableMatchModelModel, AuditEntryConnectionModel as AuditEntryConnectionModelModel } from './models.js';
+import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyModelModel, UserModel as UserModelModel, ApiTokenModel as ApiTokenModelModel, IncidentModel as IncidentModelModel, IncidentConnectionModel as IncidentConnectionModelModel, TimelineEntryModel as TimelineEntryModelModel, TimelineConnectionModel as TimelineConnectionModelModel, IncidentAssigneeModel as IncidentAssigneeModelModel, AuditEntryModel as AuditEntryModelModel, RoutingRuleModel as RoutingRuleModelModel, EscalationModel as EscalationModelModel, NotificationModel as NotificationModelModel, DeliveryAttemptModel as DeliveryAttemptModelModel, RoutingTargetModel as RoutingTargetModelModel, IndicatorModel as IndicatorModelModel, IndicatorReportModel as IndicatorReportModelModel, SightingModel as SightingModelModel, IndicatorReportResultModel as IndicatorReportResultModelModel, IndicatorConnectionModel as IndicatorConnectionModelModel, ObservableMatchModel as ObservableMatchModelModel, AlertSubscriptionModel as AlertSubscriptionModelModel, AlertFilterModel as AlertFilterModelModel, AlertDeliveryModel as AlertDeliveryModelModel, AuditEntryConnectionModel as AuditEntryConnectionModelModel } from './models.js';
 import type { UserPrincipal as UserPrincipalModel } from '../access/principal.js';
 import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel } from '../modules/oncall/oncall.service.js';
 import type { OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/oncall.repository.js';
@@ -67,6 +67,84 @@ export type AffectedAsset =
   | 'VOTER_REGISTRATION_SYSTEM'
   | 'VOTE_CENTER'
   | 'VOTING_SYSTEM';
+
+export type AlertChannel =
+  | 'EMAIL'
+  /** Signed per Standard Webhooks, like pages. */
+  | 'WEBHOOK';
+
+export type AlertDelivery = {
+  __typename?: 'AlertDelivery';
+  attempts: Array<DeliveryAttempt>;
+  channel: AlertChannel;
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** Incidents and indicators it carried (or would have). */
+  items: Scalars['Int']['output'];
+  kind: Scalars['String']['output'];
+  status: NotificationStatus;
+  statusReason: Maybe<Scalars['String']['output']>;
+};
+
+export type AlertFilter = {
+  __typename?: 'AlertFilter';
+  affectedCounties: Array<Organization>;
+  categories: Array<IncidentCategory>;
+  domains: Array<IncidentDomain>;
+  exercise: Maybe<Scalars['Boolean']['output']>;
+  includeIndicators: Scalars['Boolean']['output'];
+  indicatorTypes: Array<IndicatorType>;
+  severityAtLeast: Maybe<Severity>;
+};
+
+export type AlertFilterInput = {
+  /** County slugs: incidents naming any of them. */
+  affectedCounties?: InputMaybe<Array<Scalars['String']['input']>>;
+  categories?: InputMaybe<Array<IncidentCategory>>;
+  domains?: InputMaybe<Array<IncidentDomain>>;
+  /** Exercise incidents only (true); absent or false: real incidents only. */
+  exercise?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Indicator alerts of every type. */
+  includeIndicators?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Indicator alerts of these types (implies includeIndicators). */
+  indicatorTypes?: InputMaybe<Array<IndicatorType>>;
+  severityAtLeast?: InputMaybe<Severity>;
+};
+
+export type AlertMode =
+  /** Every day at 07:00 Pacific. */
+  | 'DAILY_DIGEST'
+  /** Every hour on the hour: what happened since the last digest (nothing: no message). */
+  | 'HOURLY_DIGEST'
+  /** One alert per event, as it happens. */
+  | 'IMMEDIATE';
+
+/** A saved subscription: what you (or your organization) want to hear about, how and how often. */
+export type AlertSubscription = {
+  __typename?: 'AlertSubscription';
+  channels: Array<AlertChannel>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The most recent deliveries. */
+  deliveries: Array<AlertDelivery>;
+  email: Maybe<Scalars['String']['output']>;
+  filter: AlertFilter;
+  id: Scalars['ID']['output'];
+  lastDigestAt: Maybe<Scalars['DateTime']['output']>;
+  mode: AlertMode;
+  name: Scalars['String']['output'];
+  organization: Organization;
+  /** The user whose rights apply; null for an organization subscription (the organization's rights, never TLP:RED). */
+  owner: Maybe<User>;
+  paused: Scalars['Boolean']['output'];
+  webhookUrl: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A saved subscription: what you (or your organization) want to hear about, how and how often. */
+export type AlertSubscriptionDeliveriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
 
 export type ApiToken = {
   __typename?: 'ApiToken';
@@ -146,12 +224,31 @@ export type ContactMethodKind =
   /** An http(s) URL receiving signed POSTs (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature). */
   | 'WEBHOOK';
 
+export type CreateAlertSubscriptionInput = {
+  channels: Array<AlertChannel>;
+  /** Default: your own address (user subscriptions). */
+  email?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AlertFilterInput>;
+  mode: AlertMode;
+  name: Scalars['String']['input'];
+  /** An organization's slug, for an organization subscription (its ORG_ADMIN); absent: your own. */
+  organization?: InputMaybe<Scalars['String']['input']>;
+  webhookUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type CreateUserInput = {
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
   /** The organization's slug. */
   organization: Scalars['String']['input'];
   roles: Array<Role>;
+};
+
+export type CreatedAlertSubscription = {
+  __typename?: 'CreatedAlertSubscription';
+  subscription: AlertSubscription;
+  /** The webhook signing secret (WEBHOOK channel): shown once. */
+  webhookSecret: Maybe<Scalars['String']['output']>;
 };
 
 export type DeliveryAttempt = {
@@ -697,11 +794,13 @@ export type Mutation = {
   addScheduleOverride: ScheduleOverride;
   /** Assigns an incident to an organization and optionally one of its users (coordinators). */
   assignIncident: Incident;
+  createAlertSubscription: CreatedAlertSubscription;
   createRoutingRule: RoutingRule;
   /** Adds a user to an organization (ORG_ADMIN of that organization, or HUB_ADMIN). */
   createUser: User;
   /** Deactivates a user: their tokens stop working at once. */
   deactivateUser: User;
+  deleteAlertSubscription: Scalars['Boolean']['output'];
   deleteRoutingRule: Scalars['Boolean']['output'];
   /** Pages the next level of every open escalation of the incident now. */
   escalateIncident: Array<Escalation>;
@@ -713,6 +812,7 @@ export type Mutation = {
   linkIndicatorToIncident: IndicatorReport;
   /** Marks an incident as a duplicate of another (coordinators); both link to each other. */
   mergeIncident: Incident;
+  pauseAlertSubscription: AlertSubscription;
   /** Removes a contact method: pages stop using it at once. */
   removeContactMethod: ContactMethod;
   /** Removes an override; the rotation (or an earlier override) applies again. */
@@ -720,6 +820,7 @@ export type Mutation = {
   /** Reports up to 10,000 indicators: a result per item; invalid items are reported and the valid ones stored. */
   reportIndicators: Array<IndicatorReportResult>;
   reportSighting: Sighting;
+  resumeAlertSubscription: AlertSubscription;
   /** Revokes a token by its prefix (e.g. `estf_AbCd1234`). */
   revokeApiToken: ApiToken;
   revokeIndicatorReport: IndicatorReport;
@@ -773,6 +874,11 @@ export type MutationAssignIncidentArgs = {
 };
 
 
+export type MutationCreateAlertSubscriptionArgs = {
+  input: CreateAlertSubscriptionInput;
+};
+
+
 export type MutationCreateRoutingRuleArgs = {
   input: RoutingRuleInput;
 };
@@ -785,6 +891,11 @@ export type MutationCreateUserArgs = {
 
 export type MutationDeactivateUserArgs = {
   email: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteAlertSubscriptionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -820,6 +931,11 @@ export type MutationMergeIncidentArgs = {
 };
 
 
+export type MutationPauseAlertSubscriptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveContactMethodArgs = {
   id: Scalars['ID']['input'];
 };
@@ -837,6 +953,11 @@ export type MutationReportIndicatorsArgs = {
 
 export type MutationReportSightingArgs = {
   input: ReportSightingInput;
+};
+
+
+export type MutationResumeAlertSubscriptionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1034,6 +1155,8 @@ export type PreflightProblemKind =
 
 export type Query = {
   __typename?: 'Query';
+  /** Your subscriptions, or (ORG_ADMIN) your organization's. */
+  alertSubscriptions: Array<AlertSubscription>;
   /** API tokens of a user: your own, or of users you manage. */
   apiTokens: Array<ApiToken>;
   /** The audit log, newest first (AUDITOR). */
@@ -1077,6 +1200,11 @@ export type Query = {
   users: Array<User>;
   /** Who the token belongs to. */
   viewer: Viewer;
+};
+
+
+export type QueryAlertSubscriptionsArgs = {
+  organization?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1501,6 +1629,12 @@ export type ResolversTypes = {
   AddScheduleOverrideInput: AddScheduleOverrideInput;
   AddedContactMethod: ResolverTypeWrapper<Omit<AddedContactMethod, 'contactMethod'> & { contactMethod: ResolversTypes['ContactMethod'] }>;
   AffectedAsset: AffectedAsset;
+  AlertChannel: AlertChannel;
+  AlertDelivery: ResolverTypeWrapper<AlertDeliveryModelModel>;
+  AlertFilter: ResolverTypeWrapper<AlertFilterModelModel>;
+  AlertFilterInput: AlertFilterInput;
+  AlertMode: AlertMode;
+  AlertSubscription: ResolverTypeWrapper<AlertSubscriptionModelModel>;
   ApiToken: ResolverTypeWrapper<ApiTokenModelModel>;
   AuditEntry: ResolverTypeWrapper<AuditEntryModelModel>;
   AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnectionModelModel>;
@@ -1509,7 +1643,9 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ContactMethod: ResolverTypeWrapper<ContactMethodRowModel>;
   ContactMethodKind: ContactMethodKind;
+  CreateAlertSubscriptionInput: CreateAlertSubscriptionInput;
   CreateUserInput: CreateUserInput;
+  CreatedAlertSubscription: ResolverTypeWrapper<Omit<CreatedAlertSubscription, 'subscription'> & { subscription: ResolversTypes['AlertSubscription'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeliveryAttempt: ResolverTypeWrapper<DeliveryAttemptModelModel>;
   DeliveryOutcome: DeliveryOutcome;
@@ -1598,6 +1734,10 @@ export type ResolversParentTypes = {
   AddContactMethodInput: AddContactMethodInput;
   AddScheduleOverrideInput: AddScheduleOverrideInput;
   AddedContactMethod: Omit<AddedContactMethod, 'contactMethod'> & { contactMethod: ResolversParentTypes['ContactMethod'] };
+  AlertDelivery: AlertDeliveryModelModel;
+  AlertFilter: AlertFilterModelModel;
+  AlertFilterInput: AlertFilterInput;
+  AlertSubscription: AlertSubscriptionModelModel;
   ApiToken: ApiTokenModelModel;
   AuditEntry: AuditEntryModelModel;
   AuditEntryConnection: AuditEntryConnectionModelModel;
@@ -1605,7 +1745,9 @@ export type ResolversParentTypes = {
   AuditLogFilter: AuditLogFilter;
   Boolean: Scalars['Boolean']['output'];
   ContactMethod: ContactMethodRowModel;
+  CreateAlertSubscriptionInput: CreateAlertSubscriptionInput;
   CreateUserInput: CreateUserInput;
+  CreatedAlertSubscription: Omit<CreatedAlertSubscription, 'subscription'> & { subscription: ResolversParentTypes['AlertSubscription'] };
   DateTime: Scalars['DateTime']['output'];
   DeliveryAttempt: DeliveryAttemptModelModel;
   Duty: DutyModelModel;
@@ -1674,6 +1816,44 @@ export type AddedContactMethodResolvers<ContextType = GraphQLContext, ParentType
   webhookSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type AlertDeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AlertDelivery'] = ResolversParentTypes['AlertDelivery']> = {
+  attempts?: Resolver<Array<ResolversTypes['DeliveryAttempt']>, ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['AlertChannel'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['NotificationStatus'], ParentType, ContextType>;
+  statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AlertFilterResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AlertFilter'] = ResolversParentTypes['AlertFilter']> = {
+  affectedCounties?: Resolver<Array<ResolversTypes['Organization']>, ParentType, ContextType>;
+  categories?: Resolver<Array<ResolversTypes['IncidentCategory']>, ParentType, ContextType>;
+  domains?: Resolver<Array<ResolversTypes['IncidentDomain']>, ParentType, ContextType>;
+  exercise?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  includeIndicators?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  indicatorTypes?: Resolver<Array<ResolversTypes['IndicatorType']>, ParentType, ContextType>;
+  severityAtLeast?: Resolver<Maybe<ResolversTypes['Severity']>, ParentType, ContextType>;
+};
+
+export type AlertSubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AlertSubscription'] = ResolversParentTypes['AlertSubscription']> = {
+  channels?: Resolver<Array<ResolversTypes['AlertChannel']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveries?: Resolver<Array<ResolversTypes['AlertDelivery']>, ParentType, ContextType, Partial<AlertSubscriptionDeliveriesArgs>>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  filter?: Resolver<ResolversTypes['AlertFilter'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastDigestAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['AlertMode'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  paused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  webhookUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type ApiTokenResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiToken'] = ResolversParentTypes['ApiToken']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1720,6 +1900,11 @@ export type ContactMethodResolvers<ContextType = GraphQLContext, ParentType exte
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type CreatedAlertSubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreatedAlertSubscription'] = ResolversParentTypes['CreatedAlertSubscription']> = {
+  subscription?: Resolver<ResolversTypes['AlertSubscription'], ParentType, ContextType>;
+  webhookSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1930,19 +2115,23 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   addIncidentComment?: Resolver<ResolversTypes['IncidentTimelineEntry'], ParentType, ContextType, RequireFields<MutationAddIncidentCommentArgs, 'body' | 'id'>>;
   addScheduleOverride?: Resolver<ResolversTypes['ScheduleOverride'], ParentType, ContextType, RequireFields<MutationAddScheduleOverrideArgs, 'input'>>;
   assignIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationAssignIncidentArgs, 'id' | 'organization'>>;
+  createAlertSubscription?: Resolver<ResolversTypes['CreatedAlertSubscription'], ParentType, ContextType, RequireFields<MutationCreateAlertSubscriptionArgs, 'input'>>;
   createRoutingRule?: Resolver<ResolversTypes['RoutingRule'], ParentType, ContextType, RequireFields<MutationCreateRoutingRuleArgs, 'input'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'email'>>;
+  deleteAlertSubscription?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAlertSubscriptionArgs, 'id'>>;
   deleteRoutingRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoutingRuleArgs, 'name'>>;
   escalateIncident?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType, RequireFields<MutationEscalateIncidentArgs, 'id'>>;
   fileIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationFileIncidentArgs, 'input'>>;
   issueApiToken?: Resolver<ResolversTypes['IssuedApiToken'], ParentType, ContextType, RequireFields<MutationIssueApiTokenArgs, 'input'>>;
   linkIndicatorToIncident?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationLinkIndicatorToIncidentArgs, 'input'>>;
   mergeIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationMergeIncidentArgs, 'id' | 'intoId'>>;
+  pauseAlertSubscription?: Resolver<ResolversTypes['AlertSubscription'], ParentType, ContextType, RequireFields<MutationPauseAlertSubscriptionArgs, 'id'>>;
   removeContactMethod?: Resolver<ResolversTypes['ContactMethod'], ParentType, ContextType, RequireFields<MutationRemoveContactMethodArgs, 'id'>>;
   removeScheduleOverride?: Resolver<ResolversTypes['ScheduleOverride'], ParentType, ContextType, RequireFields<MutationRemoveScheduleOverrideArgs, 'id'>>;
   reportIndicators?: Resolver<Array<ResolversTypes['IndicatorReportResult']>, ParentType, ContextType, RequireFields<MutationReportIndicatorsArgs, 'input'>>;
   reportSighting?: Resolver<ResolversTypes['Sighting'], ParentType, ContextType, RequireFields<MutationReportSightingArgs, 'input'>>;
+  resumeAlertSubscription?: Resolver<ResolversTypes['AlertSubscription'], ParentType, ContextType, RequireFields<MutationResumeAlertSubscriptionArgs, 'id'>>;
   revokeApiToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'prefix'>>;
   revokeIndicatorReport?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationRevokeIndicatorReportArgs, 'id'>>;
   setIncidentLawEnforcementSensitive?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentLawEnforcementSensitiveArgs, 'id' | 'value'>>;
@@ -2019,6 +2208,7 @@ export type PreflightProblemResolvers<ContextType = GraphQLContext, ParentType e
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  alertSubscriptions?: Resolver<Array<ResolversTypes['AlertSubscription']>, ParentType, ContextType, Partial<QueryAlertSubscriptionsArgs>>;
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType, RequireFields<QueryApiTokensArgs, 'email'>>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   contactMethods?: Resolver<Array<ResolversTypes['ContactMethod']>, ParentType, ContextType, RequireFields<QueryContactMethodsArgs, 'email'>>;
@@ -2114,11 +2304,15 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
 
 export type Resolvers<ContextType = GraphQLContext> = {
   AddedContactMethod?: AddedContactMethodResolvers<ContextType>;
+  AlertDelivery?: AlertDeliveryResolvers<ContextType>;
+  AlertFilter?: AlertFilterResolvers<ContextType>;
+  AlertSubscription?: AlertSubscriptionResolvers<ContextType>;
   ApiToken?: ApiTokenResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   ContactMethod?: ContactMethodResolvers<ContextType>;
+  CreatedAlertSubscription?: CreatedAlertSubscriptionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeliveryAttempt?: DeliveryAttemptResolvers<ContextType>;
   Duty?: DutyResolvers<ContextType>;

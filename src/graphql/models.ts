@@ -36,3 +36,7 @@ export interface IndicatorConnectionModel {
   hasNextPage: boolean;
   totalCount: () => Promise<number>;
 }
+export type { SubscriptionRow as AlertSubscriptionModel } from '../modules/subscriptions/subscriptions.jobs.js';
+export type { AlertFilter as AlertFilterModel } from '../modules/subscriptions/filter.js';
+import type { AlertDeliveriesTable } from '../modules/subscriptions/subscriptions.tables.js';
+export type AlertDeliveryModel = Selectable<AlertDeliveriesTable>;

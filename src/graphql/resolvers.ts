@@ -7,6 +7,7 @@ import { incidentsResolvers } from '../modules/incidents/incidents.resolvers.js'
 import { auditResolvers } from '../modules/audit/audit.resolvers.js';
 import { escalationsResolvers } from '../modules/escalations/escalations.resolvers.js';
 import { indicatorsResolvers } from '../modules/indicators/indicators.resolvers.js';
+import { subscriptionsResolvers } from '../modules/subscriptions/subscriptions.resolvers.js';
 import { oncallResolvers } from '../modules/oncall/oncall.resolvers.js';
 import { alertsResolvers } from '../modules/alerts/alerts.resolvers.js';
 import { JSONScalar } from './json.js';
@@ -22,6 +23,7 @@ const modules: Resolvers[] = [
   auditResolvers,
   escalationsResolvers,
   indicatorsResolvers,
+  subscriptionsResolvers,
   oncallResolvers,
   alertsResolvers,
 ];

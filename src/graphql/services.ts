@@ -7,6 +7,7 @@ import { createPartnersService } from '../modules/partners/partners.service.js';
 import { createIncidentsService } from '../modules/incidents/incidents.service.js';
 import { createAuditQueryService } from '../modules/audit/audit.query.js';
 import { createIndicatorReportsService } from '../modules/indicators/reports.service.js';
+import { createSubscriptionsService } from '../modules/subscriptions/subscriptions.service.js';
 import { createOncallService } from '../modules/oncall/oncall.service.js';
 import { createAlertsService } from '../modules/alerts/alerts.service.js';
 
@@ -22,6 +23,7 @@ export function createServices(deps: { db: Db; config: Config; engine?: Escalati
     oncall: createOncallService(deps),
     alerts: createAlertsService({ db: deps.db, config: deps.config, authenticate: createIdentityService(deps).authenticate }),
     indicatorReports,
+    subscriptions: createSubscriptionsService(deps),
     audit: createAuditQueryService({
       db: deps.db,
       contentVisibility: {

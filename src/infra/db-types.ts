@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { EscalationsTables } from '../modules/escalations/escalations.tables.js';
+import type { SubscriptionsTables } from '../modules/subscriptions/subscriptions.tables.js';
 import type { IncidentsTables } from '../modules/incidents/incidents.tables.js';
 import type { IndicatorsTables } from '../modules/indicators/indicators.tables.js';
 import type { OncallTables } from '../modules/oncall/oncall.tables.js';
@@ -91,7 +92,7 @@ export interface WorkerHeartbeatsTable {
 /**
  * Each module that adds tables declares them in its own `<module>.tables.ts` and is listed here once.
  */
-export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables {}
+export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables, SubscriptionsTables {}
 
 export interface FoundationTables {
   organizations: OrganizationsTable;

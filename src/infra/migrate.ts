@@ -33,7 +33,14 @@ class TypeScriptMigrationProvider implements MigrationProvider {
 }
 
 function migrator(db: Db): Migrator {
-  return new Migrator({ db, provider: new TypeScriptMigrationProvider() });
+  return new Migrator({
+    db,
+    provider: new TypeScriptMigrationProvider(),
+    // Modules are built on parallel branches: a migration merged later may carry an earlier timestamp
+    // than one a database has already applied. Kysely's default would then refuse to start ("corrupted
+    // migrations") on every such database; pending migrations still run in name order.
+    allowUnorderedMigrations: true,
+  });
 }
 
 /** Runs migrations under a PostgreSQL advisory lock held on one connection for the whole run. */

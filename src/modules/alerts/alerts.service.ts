@@ -13,6 +13,7 @@ import {
   type IncidentEventFilterInput,
   type IncidentEventModel,
 } from './incident-events.js';
+import { accessEventSource, type AccessEvent } from './access-events.js';
 import { createLiveBus, type LiveBus } from './live-bus.js';
 import { createSessionKeeper, type Authenticate, type LiveSession } from './live-sessions.js';
 import { LiveStream, type StreamItem } from './live-stream.js';
@@ -47,11 +48,26 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
   let closing = false;
 
   // Created on the first subscription: worker-only processes and idle API processes hold no Redis subscriber.
-  const liveBus = (): LiveBus =>
-    (bus ??= createLiveBus({ db, redisUrl: config.redis.url, prefix: config.queuePrefix, logger, sources: { Incident: incidentEventSource(db) } }));
+  function liveBus(): LiveBus {
+    if (bus) return bus;
+    const created = createLiveBus({
+      db,
+      redisUrl: config.redis.url,
+      prefix: config.queuePrefix,
+      logger,
+      sources: { Incident: incidentEventSource(db), Access: accessEventSource(db) },
+    });
+    // A revocation ends the streams it concerns before any later event is dispatched (same ordered stream);
+    // the periodic re-authentication is the safety net (expiry, a deactivated organization, a lost message).
+    created.listen<AccessEvent>('Access', (e) =>
+      sessions.endWhere((p) => p.userId === e.userId && (e.tokenPrefix === null || p.tokenPrefix === e.tokenPrefix)),
+    );
+    return (bus = created);
+  }
 
   /** Keeps a long-lived connection's token under watch (the WebSocket transport closes the socket on end). */
   function openSession(token: string, principal: UserPrincipal): LiveSession {
+    liveBus();
     return sessions.open(token, principal, principal);
   }
 

@@ -20,8 +20,12 @@ import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repos
  * pass an `Indicator` source to createLiveBus; subscriptions call `bus.listen('Indicator', …)`.
  */
 
-/** Aggregate types with live subscribers, and the channel (below the queue prefix) of each. */
-export const LIVE_CHANNELS: Readonly<Record<string, string>> = { Incident: 'incident' };
+/**
+ * Aggregate types with live subscribers, and the channel (below the queue prefix) of each. `Access`
+ * carries revoked tokens and deactivated users: in the same ordered stream as the events, so that no
+ * event committed after a revocation reaches the revoked streams.
+ */
+export const LIVE_CHANNELS: Readonly<Record<string, string>> = { Incident: 'incident', Access: 'access' };
 
 export function liveChannel(prefix: string, aggregateType: string): string | null {
   const suffix = LIVE_CHANNELS[aggregateType];

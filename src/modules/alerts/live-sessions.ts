@@ -127,6 +127,10 @@ export function createSessionKeeper(deps: { authenticate: Authenticate; logger: 
         },
       };
     },
+    /** Ends at once the sessions whose principal `revoked` picks (a token revoked, a user deactivated). */
+    endWhere(revoked: (p: UserPrincipal) => boolean): void {
+      for (const entry of [...entries.values()]) if (entry.principal && revoked(entry.principal)) end(entry);
+    },
     /** Re-authenticates every token in use now (tests; the timer does it every few seconds). */
     sweep,
     get size() {

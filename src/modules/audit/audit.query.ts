@@ -11,7 +11,7 @@ import { countAuditEntries, listAuditEntries, type AuditFilter, type AuditRow } 
  */
 export type ContentVisibility = (principal: Principal, objectIds: readonly string[]) => Promise<ReadonlySet<string>>;
 
-export const STRUCTURAL_OBJECT_TYPES: ReadonlySet<string> = new Set(['User', 'ApiToken', 'Organization', 'Duty', 'Schedule', 'ScheduleOverride', 'ContactMethod', 'RoutingRule']);
+export const STRUCTURAL_OBJECT_TYPES: ReadonlySet<string> = new Set(['User', 'ApiToken', 'Organization', 'Duty', 'Schedule', 'ScheduleOverride', 'ContactMethod', 'RoutingRule', 'AlertSubscription', 'IndicatorReportBatch']);
 
 export interface AuditEntryView {
   row: AuditRow;

@@ -9,6 +9,7 @@ import type { Logger } from '../../infra/logger.js';
 import type { Queues } from '../../infra/queues.js';
 import { findIncidentById, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
+import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import type { MessageContext } from '../notifications/messages.js';
 import { smsOf, subjectOf, textOf, webhookPayloadOf } from '../notifications/messages.js';
 import type { Senders, SendOutcome } from '../notifications/senders.js';
@@ -195,6 +196,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       );
       const ctx = await targetsContext(trx, incident);
       const ids: string[] = [];
+      const startedRules: string[] = [];
       for (const rule of rules) {
         const policy = rule.policy;
         const levelTargets = policy.levels.flatMap((l) => l.targets);
@@ -212,6 +214,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         });
         if (!esc) continue;
         ids.push(esc.id);
+        startedRules.push(rule.name);
         if (policy.levels.length > 0) timers.push({ id: esc.id, token, at: now });
         else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
         const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category as never)).map((n) => n.target);
@@ -220,6 +223,10 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
           const rows = await notificationRows(trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip);
           deliveries.push(...(await insertNotifications(trx, rows)));
         }
+      }
+      // The event log (live subscribers, events(after:)): paging started for this incident.
+      if (startedRules.length > 0) {
+        await addOutboxEvent(trx, 'incident.escalated', { type: 'Incident', id: incident.id }, { reference: incident.reference, rules: startedRules, manual: false });
       }
       return ids;
     });

@@ -6,6 +6,7 @@ import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { isUuid } from '../incidents/incidents.validation.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
@@ -95,6 +96,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       change: { rule: esc.rule_name, via },
     });
     await recordAudit(trx, p, 'escalation.acknowledged', { type: 'Incident', id: esc.incident_id }, { escalation: esc.id, rule: esc.rule_name, via });
+    await addOutboxEvent(trx, 'incident.acknowledged', { type: 'Incident', id: esc.incident_id }, { rule: esc.rule_name, via });
     return updated;
   }
 
@@ -178,6 +180,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
         change: { escalations: open.map((e) => e.rule_name) },
       });
       await recordAudit(trx, p, 'incident.escalated', { type: 'Incident', id: incident.id }, { note: text, rules: open.map((e) => e.rule_name) });
+      await addOutboxEvent(trx, 'incident.escalated', { type: 'Incident', id: incident.id }, { reference: incident.reference, rules: open.map((e) => e.rule_name), manual: true });
       return out;
     });
     await engine().enqueueAfterCommit(timers, []);

@@ -13,6 +13,7 @@ import {
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findOrganizationBySlug, findOrganizationsByIds } from '../partners/partners.repository.js';
 import {
   deactivateUserRow,
@@ -124,6 +125,8 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       if (!user.active) return user;
       const updated = await deactivateUserRow(trx, user.id);
       await recordAudit(trx, principal, 'user.deactivated', { type: 'User', id: user.id }, { email: user.email });
+      // Live streams of this user end before any event committed after this one (src/modules/alerts).
+      await addOutboxEvent(trx, 'access.user_deactivated', { type: 'Access', id: user.id }, { userId: user.id });
       return updated;
     });
   }
@@ -169,6 +172,7 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       if (token.revoked_at !== null) return token;
       const row = await revokeApiTokenRow(trx, token.id);
       await recordAudit(trx, principal, 'api_token.revoked', { type: 'ApiToken', id: token.id }, { user: owner.email, prefix: token.prefix });
+      await addOutboxEvent(trx, 'access.token_revoked', { type: 'Access', id: token.id }, { userId: owner.id, tokenPrefix: token.prefix });
       return row;
     });
   }

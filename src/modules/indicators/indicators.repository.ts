@@ -27,6 +27,9 @@ export interface ReportBatch {
   descriptions: Array<string | null>;
 }
 
+/** A batch of values with what the organization says of each: the bulk import's unit of work. */
+export type ValueBatch = IndicatorBatch & ReportBatch;
+
 export interface ReportAttributes {
   organizationId: string;
   reportedBy: string | null;
@@ -34,11 +37,167 @@ export interface ReportAttributes {
   lawEnforcementSensitive: boolean;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// The bulk path: look first, then write only what is new or changed.
+//
+// INSERT … ON CONFLICT pays for its generality on every row: a speculative insertion (an extra WAL record
+// and page write to confirm it) for a new row, and a row lock (a WAL record, a dirtied page) for an
+// existing one even when its WHERE then declines the update. A bulk import is mostly one or the other:
+// a new feed is nearly all new values, a re-import nearly all unchanged ones. So the import probes the
+// unique indexes first (read-only), inserts the new values with plain INSERTs, updates only rows that
+// changed, and leaves the rest untouched: no write at all. Between the probe and the insert another
+// import may store one of the same values; the insert then fails on the unique index, and the caller
+// retries the batch with the ON CONFLICT statements below, which are correct under any concurrency.
+
+/** What the probe found for a value of the batch that is already stored. */
+export interface StoredValue {
+  /** 0-based position in the batch. */
+  index: number;
+  indicatorId: number;
+  /** The indicator existed before the import started. */
+  known: boolean;
+  /** Its warning-list reason differs, or last_seen would move forward by at least LAST_SEEN_RESOLUTION. */
+  indicatorStale: boolean;
+  /** The organization's report of it, if any. */
+  reportId: number | null;
+  /** That report says something else than this batch (or was revoked). */
+  reportStale: boolean;
+}
+
+/** The stored state of the batch's values: one unique-index probe per value, per table. Reads only. */
+export async function probeBatch(
+  trx: Handle,
+  batch: ValueBatch,
+  report: ReportAttributes,
+  seenAt: Date,
+  importStartedAt: Date,
+): Promise<StoredValue[]> {
+  const { rows } = await sql<{ ord: string; id: number; known: boolean; indicator_stale: boolean; report_id: number | null; report_stale: boolean }>`
+    select x.ord, i.id, i.first_seen < ${importStartedAt} as known,
+           (i.last_seen <= ${seenAt}::timestamptz - ${LAST_SEEN_RESOLUTION}::interval or i.benign_reason is distinct from x.benign_reason) as indicator_stale,
+           r.id as report_id,
+           (r.id is not null and (r.revoked_at is not null
+             or (r.tlp, r.law_enforcement_sensitive, r.confidence, r.valid_until, r.description)
+                is distinct from (${report.tlp}::text, ${report.lawEnforcementSensitive}::boolean, x.confidence, x.valid_until, x.description)
+             or (${report.reportedBy}::uuid is not null and r.reported_by is distinct from ${report.reportedBy}::uuid))) as report_stale
+    from unnest(${batch.types}::text[], ${batch.values}::text[], ${batch.benignReasons}::text[], ${batch.confidences}::int2[],
+                ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+      with ordinality as x(type, value, benign_reason, confidence, valid_until, description, ord)
+    -- LATERAL with LIMIT cannot be flattened into a join, which the planner would make a hash join
+    -- scanning the whole table once per batch (quadratic over an import): one index probe per value.
+    cross join lateral (
+      select id, first_seen, last_seen, benign_reason from indicators where type = x.type and value = x.value limit 1
+    ) i
+    left join lateral (
+      select id, revoked_at, tlp, law_enforcement_sensitive, confidence, valid_until, description, reported_by
+      from indicator_reports where indicator_id = i.id and organization_id = ${report.organizationId}::uuid limit 1
+    ) r on true`.execute(trx);
+  return rows.map((r) => ({
+    index: Number(r.ord) - 1,
+    indicatorId: r.id,
+    known: r.known,
+    indicatorStale: r.indicator_stale,
+    reportId: r.report_id,
+    reportStale: r.report_stale,
+  }));
+}
+
+/**
+ * Inserts values the probe did not find, each with the organization's report, in one statement of plain
+ * INSERTs. Ids are drawn up front so that each report names its indicator without a lookup. Throws a
+ * unique violation (23505) when a concurrent writer stored one of the values since the probe.
+ */
+export async function insertNewValues(trx: Handle, batch: ValueBatch, report: ReportAttributes, seenAt: Date): Promise<number> {
+  if (batch.types.length === 0) return 0;
+  const result = await sql`
+    with x as materialized (
+      select nextval('indicators_id_seq'::regclass) as id, t.*
+      from unnest(${batch.types}::text[], ${batch.values}::text[], ${batch.benignReasons}::text[], ${batch.confidences}::int2[],
+                  ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+        as t(type, value, benign_reason, confidence, valid_until, description)
+    ),
+    indicator as (
+      insert into indicators (id, type, value, benign_reason, first_seen, last_seen)
+      select id, type, value, benign_reason, ${seenAt}, ${seenAt} from x
+    )
+    insert into indicator_reports
+      (indicator_id, organization_id, reported_by, tlp, law_enforcement_sensitive, confidence, valid_from, valid_until, description)
+    select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${seenAt}, valid_until, description
+    from x`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** Moves last_seen forward and refreshes the warning-list reason of stored indicators, where still needed. */
+export async function refreshIndicators(trx: Handle, ids: number[], benignReasons: Array<string | null>, seenAt: Date): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await sql`
+    update indicators as i
+    set last_seen = greatest(i.last_seen, ${seenAt}), benign_reason = u.benign_reason
+    from unnest(${ids}::int8[], ${benignReasons}::text[]) as u(id, benign_reason)
+    where i.id = u.id
+      and (i.last_seen <= ${seenAt}::timestamptz - ${LAST_SEEN_RESOLUTION}::interval or i.benign_reason is distinct from u.benign_reason)`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** The organization's first report of stored indicators. Throws 23505 if a concurrent import added one. */
+export async function insertReports(
+  trx: Handle,
+  indicatorIds: number[],
+  batch: Pick<ReportBatch, 'confidences' | 'validUntils' | 'descriptions'>,
+  report: ReportAttributes,
+  validFrom: Date,
+): Promise<number> {
+  if (indicatorIds.length === 0) return 0;
+  const result = await sql`
+    insert into indicator_reports
+      (indicator_id, organization_id, reported_by, tlp, law_enforcement_sensitive, confidence, valid_from, valid_until, description)
+    select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${validFrom}, valid_until, description
+    from unnest(${indicatorIds}::int8[], ${batch.confidences}::int2[], ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+      as t(id, confidence, valid_until, description)`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Rewrites the organization's reports that say something else now (the same rule as upsertReports:
+ * a revoked report reported again starts a new validity period).
+ */
+export async function updateReports(
+  trx: Handle,
+  reportIds: number[],
+  batch: Pick<ReportBatch, 'confidences' | 'validUntils' | 'descriptions'>,
+  report: ReportAttributes,
+  validFrom: Date,
+): Promise<number> {
+  if (reportIds.length === 0) return 0;
+  const result = await sql`
+    update indicator_reports as r
+    set reported_by = coalesce(${report.reportedBy}::uuid, r.reported_by),
+        tlp = ${report.tlp},
+        law_enforcement_sensitive = ${report.lawEnforcementSensitive},
+        confidence = u.confidence,
+        valid_from = case when r.revoked_at is null then r.valid_from else ${validFrom} end,
+        valid_until = u.valid_until,
+        description = u.description,
+        revoked_at = null,
+        updated_at = now()
+    from unnest(${reportIds}::int8[], ${batch.confidences}::int2[], ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+      as u(id, confidence, valid_until, description)
+    where r.id = u.id
+      and (r.revoked_at is not null
+        or (r.tlp, r.law_enforcement_sensitive, r.confidence, r.valid_until, r.description)
+           is distinct from (${report.tlp}::text, ${report.lawEnforcementSensitive}::boolean, u.confidence, u.valid_until, u.description)
+        or (${report.reportedBy}::uuid is not null and r.reported_by is distinct from ${report.reportedBy}::uuid))`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The general path: correct under any concurrency, one statement per table.
+
 /**
  * Inserts the batch's indicators, or updates an existing one only when something changed: its warning-list
- * reason, or last_seen moving forward by at least LAST_SEEN_RESOLUTION. An unchanged row is not rewritten
- * (no new tuple version, no index churn, no WAL). Pass the batch sorted by (type, value): concurrent imports
- * then take row locks in one order and cannot deadlock.
+ * reason, or last_seen moving forward by at least LAST_SEEN_RESOLUTION. An unchanged row gets no new
+ * version (ON CONFLICT still locks it). Pass the batch sorted by (type, value): concurrent writers then take
+ * row locks in one order and cannot deadlock.
  */
 export async function upsertIndicators(trx: Handle, batch: IndicatorBatch, seenAt: Date): Promise<{ inserted: number; updated: number }> {
   const { rows } = await sql<{ inserted: number; updated: number }>`
@@ -75,8 +234,7 @@ export async function upsertReports(
       select i.id, i.first_seen < ${importStartedAt} as known, x.confidence, x.valid_until, x.description
       from unnest(${batch.types}::text[], ${batch.values}::text[], ${batch.confidences}::int2[], ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
         as x(type, value, confidence, valid_until, description)
-      -- One unique-index probe per value. LATERAL with LIMIT cannot be flattened into a join, which the
-      -- planner would make a hash join scanning the whole table once per batch (quadratic over an import).
+      -- One unique-index probe per value (see probeBatch).
       cross join lateral (select id, first_seen from indicators where type = x.type and value = x.value limit 1) i
     ),
     written as (

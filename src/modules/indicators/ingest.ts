@@ -1,7 +1,19 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Db } from '../../infra/db.js';
-import { databaseNow, upsertIndicators, upsertReports, type ReportAttributes } from './indicators.repository.js';
+import type { Handle } from '../../infra/handle.js';
+import {
+  databaseNow,
+  insertNewValues,
+  insertReports,
+  probeBatch,
+  refreshIndicators,
+  updateReports,
+  upsertIndicators,
+  upsertReports,
+  type ReportAttributes,
+  type ValueBatch,
+} from './indicators.repository.js';
 import { normalize, parseIndicatorType, type IndicatorType } from './normalize.js';
 import type { WarningLists } from './warning-lists.js';
 
@@ -567,7 +579,7 @@ class Batch {
   }
 
   /** The batch sorted by (type, value), so that concurrent imports lock rows in one order. */
-  sorted(): Omit<Batch, 'index' | 'size' | 'add' | 'sorted'> {
+  sorted(): ValueBatch {
     const keys = [...this.index.keys()].sort();
     const order = keys.map((k) => this.index.get(k)!);
     const pick = <T>(a: T[]) => order.map((k) => a[k]!);
@@ -580,6 +592,85 @@ class Batch {
       descriptions: pick(this.descriptions),
     };
   }
+}
+
+export interface BatchCounts {
+  /** Indicators inserted. */
+  created: number;
+  /** Indicators that existed before the import. */
+  known: number;
+  reportsCreated: number;
+  reportsUpdated: number;
+}
+
+function pick<T>(values: readonly T[], indexes: readonly number[]): T[] {
+  return indexes.map((i) => values[i]!);
+}
+
+function subset(b: ValueBatch, indexes: readonly number[]): ValueBatch {
+  return {
+    types: pick(b.types, indexes),
+    values: pick(b.values, indexes),
+    benignReasons: pick(b.benignReasons, indexes),
+    confidences: pick(b.confidences, indexes),
+    validUntils: pick(b.validUntils, indexes),
+    descriptions: pick(b.descriptions, indexes),
+  };
+}
+
+/**
+ * Writes one batch the fast way (indicators.repository.ts explains why): probe what is stored, insert the
+ * new values with plain INSERTs, update only what changed. Fails with a unique violation when a concurrent
+ * writer got in between; the caller then runs upsertBatch.
+ */
+export async function mergeBatch(trx: Handle, b: ValueBatch, report: ReportAttributes, now: Date): Promise<BatchCounts> {
+  const stored = await probeBatch(trx, b, report, now, now);
+  const isStored = new Uint8Array(b.types.length);
+  let known = 0;
+  const staleIndicatorIds: number[] = [];
+  const staleIndicatorIndexes: number[] = [];
+  const unreportedIds: number[] = [];
+  const unreportedIndexes: number[] = [];
+  const staleReportIds: number[] = [];
+  const staleReportIndexes: number[] = [];
+  for (const s of stored) {
+    isStored[s.index] = 1;
+    if (s.known) known++;
+    if (s.indicatorStale) {
+      staleIndicatorIds.push(s.indicatorId);
+      staleIndicatorIndexes.push(s.index);
+    }
+    if (s.reportId === null) {
+      unreportedIds.push(s.indicatorId);
+      unreportedIndexes.push(s.index);
+    } else if (s.reportStale) {
+      staleReportIds.push(s.reportId);
+      staleReportIndexes.push(s.index);
+    }
+  }
+  let created = 0;
+  if (stored.length < b.types.length) {
+    const fresh: number[] = [];
+    for (let i = 0; i < isStored.length; i++) if (isStored[i] === 0) fresh.push(i);
+    created = await insertNewValues(trx, stored.length === 0 ? b : subset(b, fresh), report, now);
+  }
+  await refreshIndicators(trx, staleIndicatorIds, pick(b.benignReasons, staleIndicatorIndexes), now);
+  const reported = await insertReports(trx, unreportedIds, subset(b, unreportedIndexes), report, now);
+  const reportsUpdated = await updateReports(trx, staleReportIds, subset(b, staleReportIndexes), report, now);
+  return { created, known, reportsCreated: created + reported, reportsUpdated };
+}
+
+/** Writes one batch with INSERT … ON CONFLICT: correct under any concurrency, slower in bulk. */
+export async function upsertBatch(trx: Handle, b: ValueBatch, report: ReportAttributes, now: Date): Promise<BatchCounts> {
+  const indicators = await upsertIndicators(trx, b, now);
+  const reports = await upsertReports(trx, b, report, now, now);
+  return { created: indicators.inserted, known: reports.known, reportsCreated: reports.inserted, reportsUpdated: reports.updated };
+}
+
+/** A unique violation (a concurrent insert since the probe) or a deadlock: worth one retry on the general path. */
+function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === '40P01';
 }
 
 /**
@@ -618,20 +709,24 @@ export async function ingestIndicators(db: Db, source: Readable, options: Ingest
 
   // One transaction per batch; the import's one clock reading stamps every row it writes.
   const now = await databaseNow(db);
-  const write = async (b: ReturnType<Batch['sorted']>) => {
-    const r = await db.transaction().execute(async (trx) => {
-      const ind = await upsertIndicators(trx, b, now);
-      const rep = await upsertReports(trx, b, report, now, now);
-      return { ind, rep };
-    });
+  const write = async (b: ValueBatch) => {
+    let r: BatchCounts;
+    try {
+      r = await db.transaction().execute((trx) => mergeBatch(trx, b, report, now));
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      // A concurrent writer stored some of these values since the probe (or locked rows in another
+      // order): the ON CONFLICT statements are correct under any concurrency.
+      r = await db.transaction().execute((trx) => upsertBatch(trx, b, report, now));
+    }
     const distinct = b.types.length;
-    result.created += r.ind.inserted;
-    result.known += r.rep.known;
+    result.created += r.created;
+    result.known += r.known;
     // Neither new nor known before the import: created by an earlier batch of this same file.
-    result.duplicates += distinct - r.ind.inserted - r.rep.known;
-    result.reports.created += r.rep.inserted;
-    result.reports.updated += r.rep.updated;
-    result.reports.unchanged += r.rep.matched - r.rep.inserted - r.rep.updated;
+    result.duplicates += distinct - r.created - r.known;
+    result.reports.created += r.reportsCreated;
+    result.reports.updated += r.reportsUpdated;
+    result.reports.unchanged += distinct - r.reportsCreated - r.reportsUpdated;
     result.batches++;
     written += distinct;
     progress();

@@ -1,0 +1,24 @@
+import type { Handle } from '../../infra/handle.js';
+import { findEventLogRows } from './alerts.repository.js';
+import type { LiveSource } from './live-bus.js';
+
+/** A token revoked (tokenPrefix set) or a user deactivated (every token of the user). */
+export interface AccessEvent {
+  cursor: number;
+  userId: string;
+  tokenPrefix: string | null;
+}
+
+/** The live bus's source for `Access` rows (identity.service.ts writes them with the change). */
+export function accessEventSource(db: Handle): LiveSource<AccessEvent> {
+  return {
+    async load(envelopes, rows) {
+      const read = rows ?? (await findEventLogRows(db, envelopes.map((e) => e.cursor)));
+      return read.flatMap((r) =>
+        typeof r.payload?.userId === 'string'
+          ? [{ cursor: r.id, userId: r.payload.userId, tokenPrefix: typeof r.payload.tokenPrefix === 'string' ? r.payload.tokenPrefix : null }]
+          : [],
+      );
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
+import type { IndicatorType } from '../indicators/normalize.js';
+
+/** What a saved subscription wants: incidents matching these conditions, and (optionally) indicator alerts. */
+export interface AlertFilter {
+  severityAtLeast: Severity | null;
+  domains: IncidentDomain[];
+  categories: IncidentCategory[];
+  /** Organization ids of counties. */
+  affectedCountyIds: string[];
+  /** Indicator alerts of these types; empty with includeIndicators: every type. */
+  indicatorTypes: IndicatorType[];
+  includeIndicators: boolean;
+  /** null: real incidents only; true: exercises only; false: real only. */
+  exercise: boolean | null;
+}
+
+export function incidentMatches(
+  f: AlertFilter,
+  i: { severity: string; domain: string; category: string; exercise: boolean },
+  affectedCountyIds: readonly string[],
+): boolean {
+  if (f.severityAtLeast && severityRank(i.severity as Severity) < severityRank(f.severityAtLeast)) return false;
+  if (f.domains.length && !f.domains.includes(i.domain as IncidentDomain)) return false;
+  if (f.categories.length && !f.categories.includes(i.category as IncidentCategory)) return false;
+  if (f.affectedCountyIds.length && !f.affectedCountyIds.some((c) => affectedCountyIds.includes(c))) return false;
+  if (i.exercise !== (f.exercise === true)) return false;
+  return true;
+}
+
+export function indicatorMatches(f: AlertFilter, type: string): boolean {
+  if (!f.includeIndicators && f.indicatorTypes.length === 0) return false;
+  return f.indicatorTypes.length === 0 || f.indicatorTypes.includes(type as IndicatorType);
+}
+
+export const isSeverity = (s: string): s is Severity => (SEVERITIES as readonly string[]).includes(s);

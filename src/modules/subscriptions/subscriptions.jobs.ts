@@ -1,0 +1,279 @@
+import { sql } from 'kysely';
+import { canSeeIncident } from '../../access/incidents.js';
+import { visibleIndicators } from '../../access/indicators.js';
+import { LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
+import type { Config } from '../../config.js';
+import type { Db } from '../../infra/db.js';
+import type { Handle } from '../../infra/handle.js';
+import type { Logger } from '../../infra/logger.js';
+import type { Queues } from '../../infra/queues.js';
+import type { EscalationEngine } from '../escalations/escalations.engine.js';
+import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
+import { EXERCISE_BANNER, mayCarryContent } from '../notifications/messages.js';
+import type { Senders, SendOutcome } from '../notifications/senders.js';
+import { checkWebhookTarget } from '../oncall/contact-targets.js';
+import type { DomainEvent } from '../outbox/outbox.jobs.js';
+import { incidentMatches, indicatorMatches } from './filter.js';
+import type { AlertSubscriptionsTable } from './subscriptions.tables.js';
+import type { Selectable } from 'kysely';
+
+/**
+ * Saved alert subscriptions at work: immediate alerts from the event log, hourly and daily digests, and
+ * their delivery. Every delivery re-checks, at the moment it is sent, what the subscriber may see: an
+ * alert about an incident since narrowed, or for a deactivated user, is not sent.
+ */
+
+export type SubscriptionRow = Selectable<AlertSubscriptionsTable>;
+export type DigestMode = 'HOURLY_DIGEST' | 'DAILY_DIGEST';
+
+const NIL = '00000000-0000-0000-0000-000000000000';
+const deliveryJobId = (id: string, attempt: number) => `a-${id}-${attempt}`;
+/** Events younger than this are left to the next digest: a transaction may still be committing below them. */
+const DIGEST_SETTLE_MS = 2_000;
+
+export type SubscriptionJobs = ReturnType<typeof createSubscriptionJobs>;
+
+export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders; engine: EscalationEngine }) {
+  const { db, queues, config, logger, senders } = deps;
+
+  /** Whose rights a subscription has: its user's, or (organization subscriptions) the organization's, never RED. */
+  async function recipientOf(h: Handle, s: SubscriptionRow): Promise<UserPrincipal | null> {
+    if (s.owner_user_id) return (await deps.engine.principalsOf(h, [s.owner_user_id])).get(s.owner_user_id) ?? null;
+    const org = await h.selectFrom('organizations').selectAll().where('id', '=', s.organization_id).where('active', '=', true).executeTakeFirst();
+    if (!org) return null;
+    return {
+      kind: 'user',
+      userId: NIL,
+      email: `organization:${org.slug}`,
+      name: org.name,
+      roles: new Set(['VIEWER']),
+      organization: { id: org.id, slug: org.slug, name: org.name, kind: org.kind as PartnerKind },
+      isCoordinatorOrg: config.coordinatorOrgSlugs.includes(org.slug),
+      isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(org.kind as PartnerKind),
+      tokenPrefix: null,
+      requestId: null,
+      clientAddress: null,
+    };
+  }
+
+  function activeSubscriptions(h: Handle, mode: string) {
+    return h.selectFrom('alert_subscriptions').selectAll().where('mode', '=', mode).where('deleted_at', 'is', null).where('paused_at', 'is', null).execute();
+  }
+
+  async function enqueue(ids: Array<{ id: string; attempts: number; at: Date }>) {
+    await Promise.all(
+      ids.map((d) => queues.delivery.add('alert', { alertDeliveryId: d.id }, { jobId: deliveryJobId(d.id, d.attempts), delay: Math.max(0, d.at.getTime() - Date.now()) })),
+    ).catch((err) => logger.warn({ err: (err as Error).message }, 'alert enqueue failed; the reconciler will enqueue it'));
+  }
+
+  /** What of the outbox range a subscriber may see and wants: incidents (by id) and indicators (by id). */
+  async function collect(h: Handle, s: SubscriptionRow, recipient: UserPrincipal, from: number, to: number) {
+    const rows = await h
+      .selectFrom('outbox')
+      .select(['id', 'topic', 'aggregate_type', 'aggregate_id', 'payload'])
+      .where('id', '>', from)
+      .where('id', '<=', to)
+      .where((eb) => eb.or([eb('topic', 'like', 'incident.%'), eb('topic', 'like', 'indicator.%')]))
+      .orderBy('id')
+      .limit(20_000)
+      .execute();
+    const incidentIds = [...new Set(rows.filter((r) => r.topic.startsWith('incident.')).map((r) => r.aggregate_id))];
+    const incidents = await findIncidentsByIds(h, incidentIds);
+    const facts = await loadAccessFacts(h, incidents);
+    const visibleIncidents = incidents.filter((i) => {
+      const f = facts.get(i.id)!;
+      return canSeeIncident(recipient, f) && incidentMatches(s.filter, i, f.affectedCountyIds);
+    });
+    const candidateIndicators = new Set<number>();
+    for (const r of rows) {
+      if (r.topic === 'indicator.reported') for (const id of (r.payload.indicatorIds as number[] | undefined) ?? []) candidateIndicators.add(id);
+      if (r.topic === 'indicator.sighted') candidateIndicators.add(Number(r.aggregate_id));
+    }
+    let indicators: Array<{ id: number; type: string; value: string }> = [];
+    if (candidateIndicators.size && (s.filter.includeIndicators || s.filter.indicatorTypes.length)) {
+      indicators = (
+        await h
+          .selectFrom('indicators')
+          .select(['id', 'type', 'value'])
+          .where('id', 'in', [...candidateIndicators].slice(0, 10_000))
+          .where('benign_reason', 'is', null)
+          .where(visibleIndicators(recipient))
+          .orderBy('id')
+          .execute()
+      ).filter((i) => indicatorMatches(s.filter, i.type));
+    }
+    return { incidents: visibleIncidents, facts, indicators };
+  }
+
+  /** Immediate alerts for one relayed event: one delivery per matching subscription and channel. */
+  async function onEvent(e: DomainEvent): Promise<void> {
+    if (!e.topic.startsWith('incident.') && !e.topic.startsWith('indicator.')) return;
+    const created: Array<{ id: string; attempts: number; at: Date }> = [];
+    await db.transaction().execute(async (trx) => {
+      for (const s of await activeSubscriptions(trx, 'IMMEDIATE')) {
+        const recipient = await recipientOf(trx, s);
+        if (!recipient) continue;
+        const { incidents, indicators } = await collect(trx, s, recipient, e.outboxId - 1, e.outboxId);
+        if (incidents.length === 0 && indicators.length === 0) continue;
+        for (const channel of s.channels) {
+          const row = await trx
+            .insertInto('alert_deliveries')
+            .values({ subscription_id: s.id, kind: 'EVENT', channel, outbox_from: e.outboxId - 1, outbox_to: e.outboxId, status: 'PENDING', next_attempt_at: new Date(), items: incidents.length + indicators.length })
+            .onConflict((oc) => oc.columns(['subscription_id', 'kind', 'channel', 'outbox_to']).doNothing())
+            .returning(['id', 'attempts', 'next_attempt_at'])
+            .executeTakeFirst();
+          if (row) created.push({ id: row.id, attempts: row.attempts, at: row.next_attempt_at ?? new Date() });
+        }
+      }
+    });
+    await enqueue(created);
+  }
+
+  /** Assembles the digests of one mode: events after each subscription's last digest; an empty digest is not sent. */
+  async function runDigests(mode: DigestMode, now = new Date()): Promise<{ created: number; empty: number }> {
+    let createdCount = 0;
+    let empty = 0;
+    const created: Array<{ id: string; attempts: number; at: Date }> = [];
+    await db.transaction().execute(async (trx) => {
+      const settled = await trx
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.max<number>('id').as('max'))
+        .where('created_at', '<=', new Date(now.getTime() - DIGEST_SETTLE_MS))
+        .executeTakeFirst();
+      const to = Number(settled?.max ?? 0);
+      for (const s of await activeSubscriptions(trx, mode)) {
+        const from = Number(s.digest_after_outbox_id);
+        if (to <= from) continue;
+        const recipient = await recipientOf(trx, s);
+        const found = recipient ? await collect(trx, s, recipient, from, to) : null;
+        await trx.updateTable('alert_subscriptions').set({ digest_after_outbox_id: to, last_digest_at: now }).where('id', '=', s.id).execute();
+        if (!found || (found.incidents.length === 0 && found.indicators.length === 0)) {
+          empty++;
+          continue;
+        }
+        for (const channel of s.channels) {
+          const row = await trx
+            .insertInto('alert_deliveries')
+            .values({ subscription_id: s.id, kind: 'DIGEST', channel, outbox_from: from, outbox_to: to, status: 'PENDING', next_attempt_at: now, items: found.incidents.length + found.indicators.length })
+            .onConflict((oc) => oc.columns(['subscription_id', 'kind', 'channel', 'outbox_to']).doNothing())
+            .returning(['id', 'attempts', 'next_attempt_at'])
+            .executeTakeFirst();
+          if (row) {
+            created.push({ id: row.id, attempts: row.attempts, at: row.next_attempt_at ?? now });
+            createdCount++;
+          }
+        }
+      }
+    });
+    await enqueue(created);
+    return { created: createdCount, empty };
+  }
+
+  function incidentView(i: IncidentRow, counties: string[]) {
+    const base: Record<string, unknown> = {
+      reference: i.reference,
+      severity: i.severity,
+      category: i.category,
+      domain: i.domain,
+      status: i.status,
+      tlp: i.tlp,
+      lawEnforcementSensitive: i.law_enforcement_sensitive,
+      exercise: i.exercise,
+      affectedCounties: counties,
+      url: `${config.http.publicUrl}/graphql?incident=${i.reference}`,
+    };
+    // What leaves the hub (access-policy.md): title and summary only for CLEAR and GREEN.
+    if (mayCarryContent({ tlp: i.tlp, lawEnforcementSensitive: i.law_enforcement_sensitive })) {
+      base.title = i.title;
+      base.summary = i.summary;
+    }
+    return base;
+  }
+
+  /** One attempt to deliver an alert or digest, built from what the subscriber may see now. */
+  async function deliver(deliveryId: string): Promise<void> {
+    let retry: { attempts: number; at: Date } | null = null;
+    await db.transaction().execute(async (trx) => {
+      const d = await trx.selectFrom('alert_deliveries').selectAll().where('id', '=', deliveryId).forUpdate().skipLocked().executeTakeFirst();
+      if (!d || d.status !== 'PENDING') return;
+      const finish = (status: string, reason: string) =>
+        trx.updateTable('alert_deliveries').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', d.id).execute();
+      const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', d.subscription_id).executeTakeFirst();
+      if (!s || s.deleted_at || s.paused_at) return void (await finish('CANCELLED', 'the subscription was paused or deleted'));
+      const recipient = await recipientOf(trx, s);
+      if (!recipient) return void (await finish('SUPPRESSED', 'the subscriber is deactivated'));
+      const found = await collect(trx, s, recipient, d.outbox_from, d.outbox_to);
+      if (found.incidents.length === 0 && found.indicators.length === 0) return void (await finish('SUPPRESSED', 'nothing the subscriber may see any more'));
+      const countyIds = [...new Set(found.incidents.flatMap((i) => found.facts.get(i.id)!.affectedCountyIds))];
+      const names = new Map(
+        (countyIds.length ? await trx.selectFrom('organizations').select(['id', 'name']).where('id', 'in', countyIds).execute() : []).map((o) => [
+          o.id,
+          o.name.replace(/ County Elections$/, ''),
+        ]),
+      );
+      const incidents = found.incidents.map((i) => incidentView(i, found.facts.get(i.id)!.affectedCountyIds.map((c) => names.get(c) ?? c)));
+      const indicators = found.indicators.map((i) => ({ type: i.type, value: i.value }));
+      const exercise = found.incidents.some((i) => i.exercise);
+      const label = d.kind === 'DIGEST' ? (s.mode === 'DAILY_DIGEST' ? 'Daily digest' : 'Hourly digest') : 'Alert';
+      const subject = `${exercise ? EXERCISE_BANNER + ' ' : ''}[ESTF] ${label} "${s.name}": ${incidents.length} incident(s), ${indicators.length} indicator(s)`;
+      let result: SendOutcome;
+      if (d.channel === 'WEBHOOK') {
+        const allowed = s.webhook_url ? checkWebhookTarget(s.webhook_url, { allowPrivateTargets: config.webhooks.allowPrivateTargets }) : { ok: false as const, reason: 'no webhook URL' };
+        result = allowed.ok
+          ? await senders.webhook(s.webhook_url!, s.webhook_secret ?? '', d.id, {
+              type: d.kind === 'DIGEST' ? 'alert.digest' : 'alert.event',
+              subscription: { id: s.id, name: s.name, mode: s.mode },
+              subject,
+              cursor: String(d.outbox_to),
+              incidents,
+              indicators,
+            })
+          : { outcome: 'REFUSED', httpStatus: null, error: allowed.reason, latencyMs: 0 };
+      } else {
+        const lines = [exercise ? EXERCISE_BANNER : null, `${label} of your ESTF Hub subscription "${s.name}".`, ''].filter((x): x is string => x !== null);
+        for (const i of incidents) {
+          lines.push(`${i.reference}  ${i.severity}  ${i.category}  ${(i.affectedCounties as string[]).join(', ') || 'statewide'}  TLP:${i.tlp}  ${i.status}`);
+          if (i.title) lines.push(`    ${i.title}`);
+          lines.push(`    ${i.url}`);
+        }
+        if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));
+        result = await senders.email(s.email ?? '', subject, lines.join('\n'), d.id);
+      }
+      const now = new Date();
+      await trx
+        .insertInto('alert_delivery_attempts')
+        .values({ delivery_id: d.id, at: now, outcome: result.outcome, http_status: result.httpStatus, error: 'error' in result ? result.error.slice(0, 500) : null, latency_ms: result.latencyMs })
+        .execute();
+      const attempts = d.attempts + 1;
+      if (result.outcome === 'DELIVERED') {
+        await trx.updateTable('alert_deliveries').set({ status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null, items: incidents.length + indicators.length }).where('id', '=', d.id).execute();
+      } else if (result.outcome === 'GONE' || result.outcome === 'REFUSED' || attempts >= config.delivery.maxAttempts) {
+        if (result.outcome === 'GONE') await trx.updateTable('alert_subscriptions').set({ paused_at: now, updated_at: now }).where('id', '=', s.id).execute();
+        await trx.updateTable('alert_deliveries').set({ status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null }).where('id', '=', d.id).execute();
+      } else {
+        const at = new Date(now.getTime() + config.delivery.backoffBaseMs * 2 ** (attempts - 1));
+        await trx.updateTable('alert_deliveries').set({ attempts, next_attempt_at: at, status_reason: result.error }).where('id', '=', d.id).execute();
+        retry = { attempts, at };
+      }
+    });
+    const r = retry as { attempts: number; at: Date } | null;
+    if (r) await enqueue([{ id: deliveryId, attempts: r.attempts, at: r.at }]);
+  }
+
+  /** For the reconciler: pending alert deliveries due soon. */
+  async function reconcile(horizonMs: number): Promise<number> {
+    const due = await db
+      .selectFrom('alert_deliveries')
+      .select(['id', 'attempts', 'next_attempt_at'])
+      .where('status', '=', 'PENDING')
+      .where('next_attempt_at', '<=', new Date(Date.now() + horizonMs))
+      .limit(5_000)
+      .execute();
+    await enqueue(due.map((d) => ({ id: d.id, attempts: d.attempts, at: d.next_attempt_at! })));
+    return due.length;
+  }
+
+  return { onEvent, runDigests, deliver, reconcile, recipientOf };
+}
+
+export { sql };

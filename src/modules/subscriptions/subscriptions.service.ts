@@ -1,0 +1,170 @@
+import { canManageOrganizationMembers } from '../../access/policy.js';
+import type { Principal } from '../../access/principal.js';
+import type { Config } from '../../config.js';
+import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
+import type { Db } from '../../infra/db.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { isUuid } from '../incidents/incidents.validation.js';
+import { CATEGORIES, DOMAINS, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
+import { INDICATOR_TYPES, type IndicatorType } from '../indicators/normalize.js';
+import { checkEmailTarget, checkWebhookTarget, generateWebhookSecret } from '../oncall/contact-targets.js';
+import { findOrganizationBySlug, findOrganizationsBySlugs } from '../partners/partners.repository.js';
+import { isSeverity, type AlertFilter } from './filter.js';
+import type { SubscriptionRow } from './subscriptions.jobs.js';
+
+export interface CreateAlertSubscriptionInput {
+  name: string;
+  /** An organization subscription (ORG_ADMIN of it); absent: the caller's own. */
+  organization?: string | null;
+  filter?: {
+    severityAtLeast?: Severity | null;
+    domains?: readonly IncidentDomain[] | null;
+    categories?: readonly IncidentCategory[] | null;
+    affectedCounties?: readonly string[] | null;
+    indicatorTypes?: readonly IndicatorType[] | null;
+    includeIndicators?: boolean | null;
+    exercise?: boolean | null;
+  } | null;
+  channels: readonly ('WEBHOOK' | 'EMAIL')[];
+  webhookUrl?: string | null;
+  email?: string | null;
+  mode: 'IMMEDIATE' | 'HOURLY_DIGEST' | 'DAILY_DIGEST';
+}
+
+export type SubscriptionsService = ReturnType<typeof createSubscriptionsService>;
+
+export function createSubscriptionsService(deps: { db: Db; config: Config }) {
+  const { db, config } = deps;
+
+  /** The owner may manage a user subscription; an organization's ORG_ADMIN (or a HUB_ADMIN) its subscriptions. */
+  function mayManage(p: Principal, s: SubscriptionRow): boolean {
+    if (p.kind !== 'user') return true;
+    if (s.owner_user_id) return s.owner_user_id === p.userId || canManageOrganizationMembers(p, s.organization_id);
+    return canManageOrganizationMembers(p, s.organization_id);
+  }
+
+  async function create(principal: Principal, input: CreateAlertSubscriptionInput): Promise<{ row: SubscriptionRow; webhookSecret: string | null }> {
+    if (principal.kind !== 'user') throw new ForbiddenError('Subscriptions belong to users or organizations.');
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 100) throw new InputError('name', 'must be 1 to 100 characters');
+    let organizationId = principal.organization.id;
+    let ownerUserId: string | null = principal.userId;
+    if (input.organization) {
+      const org = await findOrganizationBySlug(db, input.organization);
+      if (!org) throw new InputError('organization', `no organization with slug "${input.organization}"`);
+      if (!canManageOrganizationMembers(principal, org.id)) throw new ForbiddenError(`Only an ORG_ADMIN of ${org.slug} may subscribe for it.`);
+      organizationId = org.id;
+      ownerUserId = null;
+    }
+    const f = input.filter ?? {};
+    if (f.severityAtLeast && !isSeverity(f.severityAtLeast)) throw new InputError('filter.severityAtLeast', `"${f.severityAtLeast}" is not a severity`);
+    for (const d of f.domains ?? []) if (!DOMAINS.includes(d)) throw new InputError('filter.domains', `"${d}" is not a domain`);
+    for (const c of f.categories ?? []) if (!CATEGORIES.includes(c)) throw new InputError('filter.categories', `"${c}" is not a category`);
+    for (const t of f.indicatorTypes ?? []) if (!INDICATOR_TYPES.includes(t)) throw new InputError('filter.indicatorTypes', `"${t}" is not an indicator type`);
+    const counties = await findOrganizationsBySlugs(db, f.affectedCounties ?? []);
+    for (const slug of f.affectedCounties ?? []) {
+      const o = counties.find((c) => c.slug === slug);
+      if (!o || o.kind !== 'COUNTY') throw new InputError('filter.affectedCounties', `"${slug}" is not a county`);
+    }
+    const filter: AlertFilter = {
+      severityAtLeast: f.severityAtLeast ?? null,
+      domains: [...(f.domains ?? [])],
+      categories: [...(f.categories ?? [])],
+      affectedCountyIds: counties.map((c) => c.id),
+      indicatorTypes: [...(f.indicatorTypes ?? [])],
+      includeIndicators: f.includeIndicators ?? false,
+      exercise: f.exercise ?? null,
+    };
+    const channels = [...new Set(input.channels)];
+    if (channels.length === 0) throw new InputError('channels', 'at least one channel (WEBHOOK, EMAIL)');
+    let webhookUrl: string | null = null;
+    let webhookSecret: string | null = null;
+    if (channels.includes('WEBHOOK')) {
+      if (!input.webhookUrl) throw new InputError('webhookUrl', 'the WEBHOOK channel needs a URL');
+      const checked = checkWebhookTarget(input.webhookUrl, { allowPrivateTargets: config.webhooks.allowPrivateTargets });
+      if (!checked.ok) throw new InputError('webhookUrl', checked.reason);
+      webhookUrl = checked.target;
+      webhookSecret = generateWebhookSecret();
+    }
+    let email: string | null = null;
+    if (channels.includes('EMAIL')) {
+      const target = input.email ?? (ownerUserId ? principal.email : null);
+      if (!target) throw new InputError('email', 'the EMAIL channel of an organization subscription needs an address');
+      const checked = checkEmailTarget(target);
+      if (!checked.ok) throw new InputError('email', checked.reason);
+      email = checked.target;
+    }
+    return db.transaction().execute(async (trx) => {
+      // A new subscription starts at the present: its first digest covers what happens from now on.
+      const head = await trx.selectFrom('outbox').select((eb) => eb.fn.max<number>('id').as('max')).executeTakeFirst();
+      const row = await trx
+        .insertInto('alert_subscriptions')
+        .values({
+          owner_user_id: ownerUserId,
+          organization_id: organizationId,
+          created_by: principal.userId,
+          name,
+          filter: JSON.stringify(filter),
+          channels,
+          webhook_url: webhookUrl,
+          webhook_secret: webhookSecret,
+          email,
+          mode: input.mode,
+          digest_after_outbox_id: Number(head?.max ?? 0),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, principal, 'alert_subscription.created', { type: 'AlertSubscription', id: row.id }, { name, mode: input.mode, channels, filter, webhookUrl, email });
+      return { row, webhookSecret };
+    });
+  }
+
+  async function list(principal: Principal, organizationSlug?: string | null): Promise<SubscriptionRow[]> {
+    if (principal.kind !== 'user') return [];
+    let q = db.selectFrom('alert_subscriptions').selectAll().where('deleted_at', 'is', null).orderBy('created_at');
+    if (organizationSlug) {
+      const org = await findOrganizationBySlug(db, organizationSlug);
+      if (!org) throw new NotFoundError('Organization', organizationSlug);
+      if (!canManageOrganizationMembers(principal, org.id)) throw new ForbiddenError(`Only an ORG_ADMIN of ${org.slug} may list its subscriptions.`);
+      q = q.where('organization_id', '=', org.id).where('owner_user_id', 'is', null);
+    } else {
+      q = q.where('owner_user_id', '=', principal.userId);
+    }
+    return q.execute();
+  }
+
+  async function change(principal: Principal, id: string, action: 'paused' | 'resumed' | 'deleted'): Promise<SubscriptionRow> {
+    if (!isUuid(id)) throw new NotFoundError('Alert subscription', id);
+    return db.transaction().execute(async (trx) => {
+      const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+      if (!s || !mayManage(principal, s)) throw new NotFoundError('Alert subscription', id);
+      const now = new Date();
+      const patch = action === 'paused' ? { paused_at: now } : action === 'resumed' ? { paused_at: null } : { deleted_at: now, webhook_secret: null };
+      const row = await trx.updateTable('alert_subscriptions').set({ ...patch, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      if (action !== 'resumed') {
+        await trx.updateTable('alert_deliveries').set({ status: 'CANCELLED', status_reason: `subscription ${action}`, next_attempt_at: null }).where('subscription_id', '=', id).where('status', '=', 'PENDING').execute();
+      }
+      await recordAudit(trx, principal, `alert_subscription.${action}`, { type: 'AlertSubscription', id }, { name: s.name });
+      return row;
+    });
+  }
+
+  function deliveries(subscriptionId: string, limit = 50) {
+    return db.selectFrom('alert_deliveries').selectAll().where('subscription_id', '=', subscriptionId).orderBy('created_at', 'desc').limit(limit).execute();
+  }
+
+  function attempts(deliveryIds: readonly string[]) {
+    if (deliveryIds.length === 0) return Promise.resolve([]);
+    return db.selectFrom('alert_delivery_attempts').selectAll().where('delivery_id', 'in', [...deliveryIds]).orderBy('id').execute();
+  }
+
+  return {
+    create,
+    list,
+    pause: (p: Principal, id: string) => change(p, id, 'paused'),
+    resume: (p: Principal, id: string) => change(p, id, 'resumed'),
+    remove: (p: Principal, id: string) => change(p, id, 'deleted'),
+    deliveries,
+    attempts,
+  };
+}

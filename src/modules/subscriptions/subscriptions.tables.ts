@@ -1,0 +1,53 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { CreatedAt, Timestamp } from '../../infra/db-types.js';
+import type { AlertFilter } from './filter.js';
+
+export interface AlertSubscriptionsTable {
+  id: Generated<string>;
+  owner_user_id: string | null;
+  organization_id: string;
+  created_by: string | null;
+  name: string;
+  filter: ColumnType<AlertFilter, string, string>;
+  channels: string[];
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  email: string | null;
+  mode: string;
+  paused_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  digest_after_outbox_id: Generated<number>;
+  last_digest_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface AlertDeliveriesTable {
+  id: Generated<string>;
+  subscription_id: string;
+  kind: string;
+  channel: string;
+  outbox_from: number;
+  outbox_to: number;
+  status: string;
+  status_reason: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  items: Generated<number>;
+  created_at: CreatedAt;
+  delivered_at: Timestamp | null;
+}
+
+export interface SubscriptionsTables {
+  alert_subscriptions: AlertSubscriptionsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_delivery_attempts: {
+    id: Generated<number>;
+    delivery_id: string;
+    at: Timestamp;
+    outcome: string;
+    http_status: number | null;
+    error: string | null;
+    latency_ms: number;
+  };
+}
