@@ -188,6 +188,25 @@ async function copyOut(client: pg.Client, query: string, file: string): Promise<
   await pipeline(client.query(copyTo(`copy (${query}) to stdout (format binary)`)), fs.createWriteStream(file));
 }
 
+/**
+ * CPU seconds (user + system) a PostgreSQL backend has used so far, from /proc (the server is local). Wall
+ * time on a shared 2-core machine swings with whatever else runs; CPU time is the work itself.
+ */
+function backendCpuS(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN; // not local, or not ours to read
+  }
+}
+
+function nodeCpuS(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
 async function copyIn(client: pg.Client, table: string, columns: string, file: string): Promise<number> {
   const started = performance.now();
   await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), client.query(copyFrom(`copy ${table} (${columns}) from stdin (format binary)`)));
@@ -227,7 +246,9 @@ async function main(): Promise<void> {
     await seedPartners(setup);
     await setup.destroy();
     await withAdmin((c) => c.query(`create database "${baselineName}" template "${name}"`));
-    const db = createDb(url, { max: 2 });
+    // One connection: the import uses one at a time (parsing overlaps with it), and its backend's CPU time
+    // is then the import's database work.
+    const db = createDb(url, { max: 1 });
     cleanups.unshift(() => db.destroy());
 
     const file = path.join(tmp, 'feed.csv');
@@ -239,6 +260,8 @@ async function main(): Promise<void> {
     const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'production', ESTF_DEMO: 'false' });
     const service = createIndicatorsService({ db, config });
     await new Promise((res) => setTimeout(res, 200));
+    const { rows: pidRows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
+    const importPid = pidRows[0]!.pid;
     const rssBefore = process.memoryUsage.rss();
     let rssPeak = rssBefore;
     let heapPeak = process.memoryUsage().heapUsed;
@@ -248,6 +271,8 @@ async function main(): Promise<void> {
     }, 20);
     await sql`checkpoint`.execute(db);
     t = performance.now();
+    const importPgCpu0 = backendCpuS(importPid);
+    const importNodeCpu0 = process.cpuUsage();
     const result = await service.importIndicators(systemPrincipal('bench'), {
       source: fs.createReadStream(file, { highWaterMark: 256 * 1024 }),
       format: 'csv',
@@ -257,6 +282,8 @@ async function main(): Promise<void> {
       batchSize: BATCH,
     });
     const importS = (performance.now() - t) / 1000;
+    const importPgCpuS = backendCpuS(importPid) - importPgCpu0;
+    const importNodeCpuS = nodeCpuS(importNodeCpu0);
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
 
@@ -283,11 +310,16 @@ async function main(): Promise<void> {
     }
     const client = new pg.Client({ connectionString: databaseUrl(baselineName) });
     await client.connect();
+    const copyPid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
     cleanups.unshift(() => client.end());
     await client.query('checkpoint');
+    const copyPgCpu0 = backendCpuS(copyPid);
+    const copyNodeCpu0 = process.cpuUsage();
     const copyIndicatorsS = await copyIn(client, 'indicators', INDICATOR_COLUMNS, indicatorsFile);
     const copyReportsS = await copyIn(client, 'indicator_reports', REPORT_COLUMNS, reportsFile);
     const copyS = copyIndicatorsS + copyReportsS;
+    const copyPgCpuS = backendCpuS(copyPid) - copyPgCpu0;
+    const copyNodeCpuS = nodeCpuS(copyNodeCpu0);
     const copyRowsPerS = counts.i / copyS;
     const copyIndicatorsOnlyRowsPerS = counts.i / copyIndicatorsS;
     log('');
@@ -296,6 +328,9 @@ async function main(): Promise<void> {
 
     const ratio = importRowsPerS / copyRowsPerS;
     log('');
+    log(`CPU:    import ${importPgCpuS.toFixed(1)} s PostgreSQL + ${importNodeCpuS.toFixed(1)} s Node; COPY ${copyPgCpuS.toFixed(1)} s PostgreSQL + ${copyNodeCpuS.toFixed(1)} s Node`);
+    const cpuRatio = (copyPgCpuS + copyNodeCpuS) / (importPgCpuS + importNodeCpuS);
+    log(`        by CPU time the import does ${(cpuRatio * 100).toFixed(0)}% of COPY's rows per CPU-second (${(((copyPgCpuS) / importPgCpuS) * 100).toFixed(0)}% counting PostgreSQL alone)`);
     log(`ratio: import ${n(importRowsPerS)} rows/s ÷ COPY ${n(copyRowsPerS)} rows/s = ${(ratio * 100).toFixed(0)}% (target ≥ 50%)`);
     log(
       JSON.stringify({
@@ -315,13 +350,17 @@ async function main(): Promise<void> {
         rss_peak_mb: mb(rssPeak),
         heap_peak_mb: mb(heapPeak),
         cpus: os.cpus().length,
+        load_avg_1m: round(os.loadavg()[0]!, 1),
+        import_cpu_s: { postgres: round(importPgCpuS, 1), node: round(importNodeCpuS, 1) },
         baseline: {
           method: 'binary COPY of the same indicator and report rows into the same tables of an identical fresh database',
           copy_s: round(copyS, 3),
           rows_per_s: Math.round(copyRowsPerS),
           indicators_only_rows_per_s: Math.round(copyIndicatorsOnlyRowsPerS),
+          cpu_s: { postgres: round(copyPgCpuS, 1), node: round(copyNodeCpuS, 1) },
         },
         ratio: round(ratio, 3),
+        cpu_ratio: round(cpuRatio, 3),
       }),
     );
   } finally {

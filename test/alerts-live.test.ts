@@ -159,9 +159,8 @@ describe('live incident events (SSE and WebSocket, one API process)', () => {
     const refusedWs = wsSubscribe<Ev>(hub.url, revoked.token, EVENTS, {});
     clients.push(refused, refusedWs);
     const [refusedEnd, refusedWsEnd] = await Promise.all([refused.ended, refusedWs.ended]);
-    console.log("REFUSED", refusedEnd, refused.received);
-    expect(refused.received.map((r) => r.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED']);
-    expect(refusedEnd.how).toBe('complete');
+    expect(refusedEnd.how).toBe('error');
+    expect((refusedEnd.error as { response?: Response }).response?.status).toBe(401);
     expect(refusedWsEnd.code).toBe(4401);
   });
 });
@@ -181,7 +180,7 @@ describe('live incident events across processes (two `estf serve`, one `estf wor
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`estf ${command} not ready in 45 s\n${stdout}\n${stderr}`)), 45_000);
+      const timer = setTimeout(() => reject(new Error(`estf ${command} not ready in 90 s\n${stdout}\n${stderr}`)), 90_000);
       child.stdout!.on('data', (d: Buffer) => {
         stdout += d.toString();
         if (/^ {2}A token: /m.test(stdout)) {
@@ -203,7 +202,7 @@ describe('live incident events across processes (two `estf serve`, one `estf wor
     const deps = { services } as HubDeps;
     [county, cisa] = await Promise.all([makeUser(deps, 'county-orange', ['ANALYST']), makeUser(deps, 'cisa', ['VIEWER'])]);
     [apiA, apiB] = await Promise.all([start('serve'), start('serve'), start('work')]);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await Promise.all(
       children.map(

@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal, type UserPrincipal } from '../src/access/principal.js';
 import type { Config } from '../src/config.js';
 import { createDb, type Db } from '../src/infra/db.js';
-import { formatFromFileName, ImportFormatError, IngestError, parseImport, type ImportFormat } from '../src/modules/indicators/ingest.js';
+import {
+  formatFromFileName,
+  ImportFormatError,
+  IngestError,
+  mergeBatch,
+  parseImport,
+  upsertBatch,
+  type BatchCounts,
+  type ImportFormat,
+} from '../src/modules/indicators/ingest.js';
+import { databaseNow, type ReportAttributes, type ValueBatch } from '../src/modules/indicators/indicators.repository.js';
 import { createIndicatorsService, type ImportIndicatorsInput } from '../src/modules/indicators/indicators.service.js';
 import { findOrganizationBySlug } from '../src/modules/partners/partners.repository.js';
 import { runEstf } from './estf-process.js';
@@ -188,6 +198,69 @@ describe('re-import', () => {
     const [report] = await reportRows([value]);
     expect(report!.revoked_at).toBeNull();
     expect(Date.now() - report!.valid_from.getTime()).toBeLessThan(60_000);
+  });
+});
+
+describe('the two write paths', () => {
+  // mergeBatch (probe, then plain INSERTs and targeted UPDATEs) is the fast path; upsertBatch (ON CONFLICT)
+  // the fallback when a concurrent writer gets in between. Same input, same outcome.
+  function batchOf(prefix: string, n: number, description: (i: number) => string | null): ValueBatch {
+    const values = Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}.example-evil.net`).sort();
+    return {
+      types: values.map(() => 'DOMAIN'),
+      values,
+      benignReasons: values.map(() => null),
+      confidences: values.map((_, i) => 40 + i),
+      validUntils: values.map(() => null),
+      descriptions: values.map((_, i) => description(i)),
+    };
+  }
+
+  async function run(prefix: string, path: typeof mergeBatch): Promise<{ counts: BatchCounts[]; rows: unknown[] }> {
+    const org = (await findOrganizationBySlug(db, 'county-lake'))!;
+    const report: ReportAttributes = { organizationId: org.id, reportedBy: null, tlp: 'GREEN', lawEnforcementSensitive: false };
+    const counts: BatchCounts[] = [];
+    const write = async (b: ValueBatch) => {
+      const now = await databaseNow(db);
+      counts.push(await db.transaction().execute((trx) => path(trx, b, report, now)));
+    };
+    await write(batchOf(prefix, 6, () => null)); // all new
+    await write(batchOf(prefix, 6, () => null)); // unchanged
+    await write(batchOf(prefix, 8, (i) => (i === 1 ? 'changed' : null))); // two new, one changed
+    await sql`update indicator_reports set revoked_at = now() where indicator_id = (select id from indicators where value = ${`${prefix}-002.example-evil.net`})`.execute(db);
+    await sql`update indicators set last_seen = last_seen - interval '2 hours', first_seen = first_seen - interval '2 hours' where value = ${`${prefix}-003.example-evil.net`}`.execute(db);
+    await write(batchOf(prefix, 8, (i) => (i === 1 ? 'changed' : null))); // one revived, one seen again
+    const rows = await reportRows(batchOf(prefix, 8, () => null).values);
+    return { counts, rows: rows.map((r) => ({ ...r, value: r.value.replace(prefix, 'x'), xmin: undefined, updated_at: undefined, valid_from: undefined })) };
+  }
+
+  it('agree on counts and stored rows', async () => {
+    const merged = await run('merge-path', mergeBatch);
+    const upserted = await run('upsert-path', upsertBatch);
+    expect(merged.counts).toEqual([
+      { created: 6, known: 0, reportsCreated: 6, reportsUpdated: 0 },
+      { created: 0, known: 6, reportsCreated: 0, reportsUpdated: 0 },
+      { created: 2, known: 6, reportsCreated: 2, reportsUpdated: 1 },
+      { created: 0, known: 8, reportsCreated: 0, reportsUpdated: 1 },
+    ]);
+    expect(upserted.counts).toEqual(merged.counts);
+    expect(upserted.rows).toEqual(merged.rows);
+  });
+
+  it('concurrent imports of overlapping feeds both succeed, one indicator per value', async () => {
+    const values = Array.from({ length: 3000 }, (_, i) => `race-${i}.example-evil.net`);
+    const shuffled = [...values].sort(() => Math.random() - 0.5);
+    const [a, b] = await Promise.all([
+      service.importIndicators(operator, { source: source(values.join('\n')), format: 'txt', organization: 'county-modoc', tlp: 'GREEN', batchSize: 250 }),
+      service.importIndicators(operator, { source: source(shuffled.join('\n')), format: 'txt', organization: 'county-mono', tlp: 'GREEN', batchSize: 250 }),
+    ]);
+    expect(a.created + b.created).toBe(3000);
+    expect(a.created + a.known + a.duplicates).toBe(3000);
+    expect(b.created + b.known + b.duplicates).toBe(3000);
+    const { rows } = await sql<{ indicators: number; reports: number }>`
+      select count(distinct i.id)::int as indicators, count(r.id)::int as reports
+      from indicators i join indicator_reports r on r.indicator_id = i.id where i.value like 'race-%'`.execute(db);
+    expect(rows[0]).toEqual({ indicators: 3000, reports: 6000 });
   });
 });
 

@@ -5,7 +5,11 @@ import { findUsersByIds, type UserRow } from '../modules/identity/identity.repos
 import type { IncidentAccessFacts } from '../access/incidents.js';
 import { loadAccessFacts, type IncidentRow } from '../modules/incidents/incidents.repository.js';
 
-/** Per-request batch loaders: a list of 65 organizations asks for their duties in one query, not 65. */
+/**
+ * Per-request batch loaders: a list of 65 organizations asks for their duties in one query, not 65.
+ * They read rows regardless of who asks (resolvers check access), which is what lets every subscriber of
+ * one live event share one set (src/modules/alerts): keep them principal-agnostic.
+ */
 export function createLoaders(db: Db) {
   return {
     organizationById: new DataLoader<string, OrganizationRow | undefined>(async (ids) => {

@@ -25,15 +25,6 @@ function bearerToken(ctx: GraphQLContext): string | null {
   return (header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]) || null;
 }
 
-/**
- * A subscription's context lives as long as its stream: the per-request loaders would serve the first
- * event's organizations and audience to every later one. Each event starts from empty loaders, primed
- * with the access facts read for it.
- */
-function freshLoadersFor(ctx: GraphQLContext, events: readonly IncidentEventModel[]): void {
-  for (const loader of Object.values(ctx.loaders)) loader.clearAll();
-  for (const e of events) ctx.loaders.incidentFacts.prime(e.incident, e.facts);
-}
 
 const Query: Pick<QueryResolvers, 'events'> = {
   events: (_p, args, ctx) =>
@@ -46,7 +37,9 @@ const incidentEvents: IncidentEventsSubscription = {
   subscribe: (_p, args, ctx) => ctx.services.alerts.subscribeIncidentEvents(viewer(ctx), bearerToken(ctx), args.filter ?? {}),
   resolve: (item: StreamItem<IncidentEventModel>, _a, ctx) => {
     if (item.error) throw item.error;
-    freshLoadersFor(ctx, [item.event]);
+    // A subscription's context lives as long as its stream: its own loaders would serve the first event's
+    // organizations and audience to every later one. Each event brings loaders read for it.
+    ctx.loaders = ctx.services.alerts.loadersFor(item.event);
     return item.event;
   },
 };

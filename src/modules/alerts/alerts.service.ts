@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import { InputError, UnauthenticatedError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
+import { createLoaders, type Loaders } from '../../graphql/loaders.js';
 import { countIncidentEvents, listIncidentEvents } from './alerts.repository.js';
 import {
   compileEventFilter,
@@ -130,8 +131,25 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
     };
   }
 
+  /**
+   * The loaders every subscriber of one live event resolves it with: one read of the reporting
+   * organization (and the like) per event and process, not one per subscriber. Loaders read rows
+   * regardless of who asks (graphql/loaders.ts); access is decided by the resolvers and by canSeeIncident.
+   */
+  const eventLoaders = new WeakMap<IncidentEventModel, Loaders>();
+  function loadersFor(event: IncidentEventModel): Loaders {
+    let loaders = eventLoaders.get(event);
+    if (!loaders) {
+      loaders = createLoaders(db);
+      loaders.incidentFacts.prime(event.incident, event.facts);
+      eventLoaders.set(event, loaders);
+    }
+    return loaders;
+  }
+
   return {
     subscribeIncidentEvents,
+    loadersFor,
     events,
     openSession,
     /** Re-authenticates every live token now (tests; a timer does it every few seconds). */

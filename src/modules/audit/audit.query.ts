@@ -26,21 +26,29 @@ export function createAuditQueryService(deps: { db: Db; contentVisibility: Recor
       if (!canReadAuditLog(principal)) throw new ForbiddenError('Only auditors may read the audit log.');
       const rows = await listAuditEntries(deps.db, filter, first + 1, beforeSeq);
       const page = rows.slice(0, first);
+      // An entry's change may name other objects (`related`, e.g. the incident a duplicate was merged
+      // into): its content is shown only when every object it names is visible too.
+      const relatedOf = (r: AuditRow): Array<{ type: string; id: string }> => {
+        const rel = (r.change as { related?: unknown } | null)?.related;
+        return Array.isArray(rel) ? rel.filter((x): x is { type: string; id: string } => typeof x?.type === 'string' && typeof x?.id === 'string') : [];
+      };
       const byType = new Map<string, string[]>();
+      const want = (type: string, id: string) => {
+        if (!STRUCTURAL_OBJECT_TYPES.has(type)) byType.set(type, [...(byType.get(type) ?? []), id]);
+      };
       for (const r of page) {
-        if (r.object_id && !STRUCTURAL_OBJECT_TYPES.has(r.object_type)) {
-          byType.set(r.object_type, [...(byType.get(r.object_type) ?? []), r.object_id]);
-        }
+        if (r.object_id) want(r.object_type, r.object_id);
+        for (const x of relatedOf(r)) want(x.type, x.id);
       }
       const visible = new Map<string, ReadonlySet<string>>();
       for (const [type, ids] of byType) {
         const check = deps.contentVisibility[type];
         visible.set(type, check ? await check(principal, ids) : new Set());
       }
+      const sees = (type: string, id: string | null) => STRUCTURAL_OBJECT_TYPES.has(type) || (id !== null && (visible.get(type)?.has(id) ?? false));
       const nodes: AuditEntryView[] = page.map((row) => ({
         row,
-        changeVisible:
-          STRUCTURAL_OBJECT_TYPES.has(row.object_type) || (row.object_id !== null && (visible.get(row.object_type)?.has(row.object_id) ?? false)),
+        changeVisible: sees(row.object_type, row.object_id) && relatedOf(row).every((x) => sees(x.type, x.id)),
       }));
       return { nodes, hasNextPage: rows.length > first, totalCount: () => countAuditEntries(deps.db, filter) };
     },

@@ -43,6 +43,9 @@ export const ACK_LINK_LIFETIME_MS = 24 * 3_600_000;
 
 export type EscalationEngine = ReturnType<typeof createEscalationEngine>;
 
+/** What loadAccessFacts knows of one incident: TLP, reporter, affected counties, shares, recipients. */
+type IncidentFacts = NonNullable<ReturnType<Awaited<ReturnType<typeof loadAccessFacts>>['get']>>;
+
 const timerJobId = (escalationId: string, token: string) => `t-${escalationId}-${token}`;
 const deliveryJobId = (notificationId: string, attempt: number) => `d-${notificationId}-${attempt}`;
 
@@ -125,11 +128,6 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
   }
 
-  async function targetsContext(h: Handle, incident: IncidentRow): Promise<IncidentTargetsContext> {
-    const facts = (await loadAccessFacts(h, [incident])).get(incident.id)!;
-    return { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
-  }
-
   /** Notification rows for people, one per contact method, suppressed for whoever may not see the incident. */
   async function notificationRows(
     h: Handle,
@@ -140,16 +138,18 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     loop: number,
     targets: readonly Target[],
     skip: ReadonlySet<string>,
+    knownFacts?: IncidentFacts,
   ) {
     const now = new Date();
-    const ctx = await targetsContext(h, incident);
+    // One read of the access facts serves both the targets (affected counties) and the visibility check.
+    const facts = knownFacts ?? (await loadAccessFacts(h, [incident])).get(incident.id)!;
+    const ctx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
     const duties = await resolveTargetDuties(h, targets, ctx);
     const recipients = (await recipientsFor(h, duties, now)).filter((r) => !skip.has(r.userId));
     const principals = await principalsOf(
       h,
       recipients.map((r) => r.userId),
     );
-    const facts = (await loadAccessFacts(h, [incident])).get(incident.id)!;
     const rows = [];
     for (const r of recipients) {
       const p = principals.get(r.userId);
@@ -194,7 +194,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
         ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
       );
-      const ctx = await targetsContext(trx, incident);
+      const facts = (await loadAccessFacts(trx, [incident])).get(incident.id)!;
+      const ctx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
       const ids: string[] = [];
       const startedRules: string[] = [];
       for (const rule of rules) {
@@ -215,12 +216,15 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         if (!esc) continue;
         ids.push(esc.id);
         startedRules.push(rule.name);
-        if (policy.levels.length > 0) timers.push({ id: esc.id, token, at: now });
+        // The first level is due now: it is paged in this transaction, as its timer would page it a moment
+        // later (same row lock, same token rule, same unique notifications), without a commit and a queue
+        // hop in between. If this transaction fails, nothing of it exists and routing runs again.
+        if (policy.levels.length > 0) await pageCurrentLevel(trx, esc, incident, timers, deliveries, facts);
         else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
         const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category as never)).map((n) => n.target);
         if (notifyTargets.length > 0) {
           const skip = await usersNotified(trx, incident.id);
-          const rows = await notificationRows(trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip);
+          const rows = await notificationRows(trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip, facts);
           deliveries.push(...(await insertNotifications(trx, rows)));
         }
       }
@@ -281,26 +285,42 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         await touchEscalation(trx, esc.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
         return;
       }
-      const policy: EscalationPolicy = esc.policy;
-      const level = policy.levels[esc.level];
-      if (!level) {
-        await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
-        return;
-      }
-      const skip = await usersPagedAt(trx, incident.id, esc.level, esc.loop);
-      const rows = await notificationRows(trx, esc, incident, 'PAGE', esc.level, esc.loop, level.targets, skip);
-      deliveries.push(...(await insertNotifications(trx, rows)));
-      const next = nextPage(policy, esc.level, esc.loop);
-      if (next) {
-        const nextToken = randomUUID();
-        const at = new Date(Date.now() + level.ackTimeoutSeconds * 1000);
-        await touchEscalation(trx, esc.id, { level: next[0], loop: next[1], timer_token: nextToken, next_fire_at: at, last_paged_level: esc.level });
-        timers.push({ id: esc.id, token: nextToken, at });
-      } else {
-        await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null, last_paged_level: esc.level });
-      }
+      await pageCurrentLevel(trx, esc, incident, timers, deliveries);
     });
     await enqueueAfterCommit(timers, deliveries);
+  }
+
+  /**
+   * Pages the escalation's current level and moves it on: the next level (or loop) with a new token and
+   * due time, or EXHAUSTED. The caller holds the incident's paging lock and the escalation row, and has
+   * checked the token; the timers and deliveries to enqueue after the commit are appended to its lists.
+   */
+  async function pageCurrentLevel(
+    trx: Handle,
+    esc: EscalationRow,
+    incident: IncidentRow,
+    timers: Array<{ id: string; token: string; at: Date }>,
+    deliveries: NotificationRow[],
+    facts?: IncidentFacts,
+  ): Promise<void> {
+    const policy: EscalationPolicy = esc.policy;
+    const level = policy.levels[esc.level];
+    if (!level) {
+      await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
+      return;
+    }
+    const skip = await usersPagedAt(trx, incident.id, esc.level, esc.loop);
+    const rows = await notificationRows(trx, esc, incident, 'PAGE', esc.level, esc.loop, level.targets, skip, facts);
+    deliveries.push(...(await insertNotifications(trx, rows)));
+    const next = nextPage(policy, esc.level, esc.loop);
+    if (next) {
+      const nextToken = randomUUID();
+      const at = new Date(Date.now() + level.ackTimeoutSeconds * 1000);
+      await touchEscalation(trx, esc.id, { level: next[0], loop: next[1], timer_token: nextToken, next_fire_at: at, last_paged_level: esc.level });
+      timers.push({ id: esc.id, token: nextToken, at });
+    } else {
+      await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null, last_paged_level: esc.level });
+    }
   }
 
   // ── Delivery ────────────────────────────────────────────────────────────────────────────────────────

@@ -579,7 +579,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
         updated,
         { kind: 'MERGED', change: { into: target.row.reference }, relatedIncidentId: target.row.id },
         // Ids, not references: an auditor sees which objects an entry names, the content only of those they may see.
-        { action: 'incident.merged', change: { into: target.row.id } },
+        { action: 'incident.merged', change: { into: target.row.id, related: [{ type: 'Incident', id: target.row.id }] } },
         [{ topic: 'incident.status_changed', payload: { from, to: 'MERGED', into: target.row.id } }],
       );
       await insertTimelineEntry(trx, {

@@ -282,11 +282,12 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
 
   /** Links the caller's organization's report of the indicator to an incident the caller may see. */
   async function linkToIncident(principal: Principal, input: { type: IndicatorType; value: string; incidentId: string }): Promise<IndicatorReportRow> {
-    const p = requireAnalyst(principal);
     const n = normalize(input.type, input.value);
     if (!n.ok) throw new InputError('value', n.reason);
     return db.transaction().execute(async (trx) => {
-      if (!(await incidentVisibleTo(trx, p, input.incidentId))) throw new NotFoundError('Incident', input.incidentId);
+      // NOT_FOUND before FORBIDDEN: whether an incident exists is itself sensitive.
+      if (!(await incidentVisibleTo(trx, principal, input.incidentId))) throw new NotFoundError('Incident', input.incidentId);
+      const p = requireAnalyst(principal);
       const report = await trx
         .selectFrom('indicator_reports as r')
         .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
@@ -306,7 +307,6 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
 
   /** Revokes a report: its organization's analysts, or a coordinator. */
   async function revokeReport(principal: Principal, id: string): Promise<IndicatorReportRow> {
-    const p = requireAnalyst(principal);
     const reportId = Number(id);
     if (!Number.isSafeInteger(reportId)) throw new NotFoundError('Indicator report', id);
     return db.transaction().execute(async (trx) => {
@@ -314,10 +314,11 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
         .selectFrom('indicator_reports')
         .selectAll()
         .where('id', '=', reportId)
-        .where(visibleReports(p))
+        .where(visibleReports(principal))
         .forUpdate()
         .executeTakeFirst();
       if (!visible) throw new NotFoundError('Indicator report', id);
+      const p = requireAnalyst(principal);
       if (visible.organization_id !== p.organization.id && !isTriageCoordinator(p)) throw new ForbiddenError("Only the reporting organization's analysts or coordinators may revoke a report.");
       const row = await trx.updateTable('indicator_reports').set({ revoked_at: new Date(), updated_at: new Date() }).where('id', '=', reportId).returningAll().executeTakeFirstOrThrow();
       await recordAudit(trx, p, 'indicator.report_revoked', { type: 'Indicator', id: String(visible.indicator_id) }, { report: reportId });
@@ -341,6 +342,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
   }
 
   async function list(principal: Principal, filter: IndicatorFilter, first: number, afterId: number | null) {
+    const linkedVisible = filter.linkedIncident ? await incidentVisibleTo(db, principal, filter.linkedIncident) : false;
     const build = () => {
       let q = db.selectFrom('indicators').where(visibleIndicators(principal));
       if (filter.types?.length) q = q.where('indicators.type', 'in', [...filter.types]);
@@ -368,7 +370,8 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
         );
       }
       if (filter.linkedIncident) {
-        const inc = filter.linkedIncident;
+        // Filtering by an incident you may not see matches nothing, exactly like an unknown id.
+        const inc = linkedVisible ? filter.linkedIncident : '00000000-0000-0000-0000-000000000000';
         q = q.where(({ exists, selectFrom }) =>
           exists(
             selectFrom('indicator_reports as fr3')
