@@ -36,4 +36,12 @@ await time('services.incidents.list', () => deps.services.incidents.list(princip
 await time('app.fetch { __typename } no token', async () => (await app.fetch(req({ query: '{ __typename }' }, false))).text());
 await time('app.fetch { __typename }', async () => (await app.fetch(req({ query: '{ __typename }' }))).text());
 await time('app.fetch incidents (no filter)', async () => (await app.fetch(req({ query: Q, variables: { filter: null } }))).text());
+if (process.env.PROFILE) {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session(); session.connect();
+  await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start');
+  await time('PROFILED app.fetch incidents mix', async () => (await app.fetch(req({ query: Q, variables: { filter: null } }))).text());
+  const { profile } = await session.post('Profiler.stop');
+  (await import('node:fs')).writeFileSync('/tmp/layers.cpuprofile', JSON.stringify(profile));
+}
 await deps.close(); await db.destroy();

@@ -4,7 +4,9 @@
  * channel with the same 1,000 subscribers (shared/design/benchmarks.md; target p99 ≤ 100 ms, ≤ 50 KB per
  * subscriber).
  *
- *   npm run bench -- fanout [--subscribers 1000] [--events 20] [--interval 1000] [--tokens 50] [--keep]
+ *   npm run bench -- fanout [--subscribers 1000] [--events 20] [--interval 1000] [--tokens 50] [--keep] [--profile]
+ *
+ * --profile   CPU profiles of the two API processes (node --cpu-prof), summarized at the end
  *
  * 1. A fresh database (CREATE DATABASE estf_bench_<random>, migrated and seeded; dropped at the end
  *    unless --keep), routing rules disabled (no escalation events), one county analyst who files and
@@ -48,6 +50,7 @@ import {
   machineLine,
   onCleanup,
   option,
+  printProfiles,
   processCpuMs,
   queuePrefix,
   REDIS_URL,
@@ -78,8 +81,10 @@ const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input)
 
 // ── Processes ───────────────────────────────────────────────────────────────────────────────────────
 
-const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const PEERS = path.join(ROOT, 'bench', 'lib', 'fanout-peers.ts');
+// In-process through tsx's loader (not the tsx CLI, which runs the script in a child): the pid measured is the peer's.
+const PEER_ARGS = ['--import', 'tsx', PEERS];
+const PROFILE_DIR = flag('profile') ? fs.mkdtempSync(path.join(os.tmpdir(), 'estf-fanout-prof-')) : null;
 
 interface Child {
   child: ChildProcess;
@@ -119,7 +124,8 @@ async function until<T>(what: string, fn: () => T | null | undefined | false, ti
 }
 
 async function startEstf(command: 'serve' | 'work', env: Record<string, string>): Promise<Child & { url: string | null }> {
-  const c = spawnChild([path.join(ROOT, 'bin/estf.js'), command], {
+  const profile = PROFILE_DIR && command === 'serve' ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-interval', '500'] : [];
+  const c = spawnChild([...profile, path.join(ROOT, 'bin/estf.js'), command], {
     NODE_ENV: 'production',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     ESTF_DEMO: 'false',
@@ -141,7 +147,7 @@ function rssKb(pid: number): number {
 
 /** Publication times by cursor, from the probe process. */
 async function startProbe(channel: string): Promise<{ published: Map<number, number>; stop(): Promise<void> }> {
-  const c = spawnChild([TSX, PEERS, 'probe', REDIS_URL, channel]);
+  const c = spawnChild([...PEER_ARGS, 'probe', REDIS_URL, channel]);
   const published = new Map<number, number>();
   let rest = '';
   c.child.stdout!.on('data', (d: Buffer) => {
@@ -356,7 +362,7 @@ async function hubPhase(): Promise<PhaseResult> {
 async function baselinePhase(): Promise<PhaseResult> {
   const prefix = queuePrefix('fanout-baseline');
   const channel = liveChannel(prefix, 'Incident')!;
-  const peers = Array.from({ length: PROCESSES }, () => spawnChild([TSX, PEERS, 'broadcaster', REDIS_URL, channel]));
+  const peers = Array.from({ length: PROCESSES }, () => spawnChild([...PEER_ARGS, 'broadcaster', REDIS_URL, channel]));
   const ports = await Promise.all(peers.map((p) => until('broadcaster ready', () => /port (\d+)/.exec(p.out())?.[1], 30_000)));
   const pids = peers.map((p) => p.child.pid!);
   const probe = await startProbe(channel);
@@ -414,6 +420,7 @@ run(async () => {
   describePhase('baseline', baseline);
   const hub = await hubPhase();
   describePhase('hub', hub);
+  if (PROFILE_DIR) printProfiles(PROFILE_DIR);
 
   const ratio = { p50: round(hub.latency.p50 / baseline.latency.p50), p99: round(hub.latency.p99 / baseline.latency.p99) };
   const met = hub.latency.p99 <= TARGET.p99Ms && hub.kbPerSubscriber <= TARGET.kbPerSubscriber && hub.missing === 0;

@@ -12,12 +12,14 @@
  *                           [--max-connections 10] [--rounds 4] [--explain] [--profile] [--keep]
  *
  * --explain   EXPLAIN (ANALYZE, BUFFERS) of the list query of every principal × filter
- * --profile   CPU profile of the server process during the maximum-throughput incidents run
+ * --profile   CPU profile of the server process during the maximum-throughput incidents runs
+ * --layers    CPU per call of each layer of a request (round trip, authentication, list, facts, …)
  * --keep      keep the database (its URL is printed) instead of dropping it
  * --database <url>  use this already seeded database (e.g. one kept with --keep) instead of a fresh one
  * --quiet-wait <s>  wait up to this long (default 120) for the CPUs to be ≥ 85% idle before measuring:
  *                   on a shared machine other work in the same seconds is the largest error there is
  */
+import './lib/production-env.js';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -26,7 +28,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { serve } from '@hono/node-server';
 import { Redis } from 'ioredis';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { visibleIncidents } from '../src/access/incidents.js';
 import { systemPrincipal, type UserPrincipal } from '../src/access/principal.js';
@@ -37,7 +39,8 @@ import { createDb } from '../src/infra/db.js';
 import type { Database } from '../src/infra/db-types.js';
 import { createLogger } from '../src/infra/logger.js';
 import { migrate } from '../src/infra/migrate.js';
-import { listIncidents, type IncidentListFilter } from '../src/modules/incidents/incidents.repository.js';
+import { createLoaders } from '../src/graphql/loaders.js';
+import { listIncidents, loadAccessFacts, type IncidentListFilter } from '../src/modules/incidents/incidents.repository.js';
 import { findOrganizationBySlug } from '../src/modules/partners/partners.repository.js';
 import { seedPartners } from '../src/modules/partners/partners.seed.js';
 import { mergeLoads, runLoad, type LoadRequest, type LoadResult } from './lib/load.js';
@@ -341,6 +344,7 @@ async function main(): Promise<void> {
   if (base0.body.data?.__typename !== 'Query') throw new Error(`baseline answered ${JSON.stringify(base0.body)}`);
 
   if (flag('explain')) await explainAll(url, db, combos);
+  if (flag('layers')) await layers(deps, app, principals[0]!);
 
   // Warm-up: V8's optimizing compiler, PostgreSQL's buffers and plan caches, the pool's connections.
   log(`\nwarm-up: ${WARMUP_S} s of each, ${MAX_CONNECTIONS} connections`);
@@ -506,6 +510,44 @@ async function explainAll(
     if (combos.length > 0) log(`\n(the SQL of the last one)\n${captured[0]?.sql ?? ''}`);
   } finally {
     await capturing.destroy();
+  }
+}
+
+// ── --layers: what one request costs in the API process, layer by layer ───────────────────────────
+
+async function layers(
+  deps: ReturnType<typeof createDeps>,
+  app: ReturnType<typeof createApp>,
+  p: { token: string; principal: UserPrincipal; label: string },
+): Promise<void> {
+  const { db } = deps;
+  const N = 300;
+  const request = (body: unknown, token: string | null) =>
+    new Request('http://127.0.0.1/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const order = { field: 'REPORTED_AT', direction: 'DESC' } as const;
+  const rows = await listIncidents(db, visibleIncidents(p.principal), { exercise: false }, order, null, 51);
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['select 1 (one round trip)', () => sql`select 1`.execute(db)],
+    ['authenticate (token owner + touch)', () => deps.services.identity.authenticate(p.token, { requestId: null, clientAddress: null })],
+    ['listIncidents, 51 rows', () => listIncidents(db, visibleIncidents(p.principal), { exercise: false }, order, null, 51)],
+    ['loadAccessFacts, 51 incidents', () => loadAccessFacts(db, rows)],
+    ['organizationById, 51 ids', () => createLoaders(db).organizationById.loadMany(rows.map((r) => r.reporting_organization_id))],
+    ['app.fetch { __typename }, no token', async () => (await app.fetch(request({ query: BASELINE_QUERY }, null))).text()],
+    ['app.fetch { __typename }', async () => (await app.fetch(request({ query: BASELINE_QUERY }, p.token))).text()],
+    ['app.fetch incidents, no filter', async () => (await app.fetch(request({ query: INCIDENTS_QUERY, variables: { filter: null } }, p.token))).text()],
+  ];
+  log(`\nthe API process, layer by layer (${p.label}; sequential, no HTTP socket; CPU of this process per call, ${N} calls):`);
+  for (const [label, fn] of steps) {
+    for (let i = 0; i < 30; i++) await fn();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) await fn();
+    const c = process.cpuUsage(c0);
+    log(`  ${label.padEnd(38)} CPU ${fmt((c.user + c.system) / 1000 / N, 3).padStart(6)} ms   wall ${fmt((performance.now() - t0) / N, 3).padStart(6)} ms`);
   }
 }
 

@@ -233,8 +233,9 @@ async function main(): Promise<void> {
     const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'production', ESTF_DEMO: 'false', LOG_LEVEL: 'silent' });
     const db = createDb(url, { max: 4, applicationName: 'estf-bench-match' });
     cleanups.unshift(() => db.destroy());
+    // Also on a reused database: it gets the migrations written since it was loaded.
+    await prepareDatabase(db, config, createLogger('silent'));
     if (!REUSE) {
-      await prepareDatabase(db, config, createLogger('silent'));
       log(`loading ${n(INDICATORS)} indicators (${n(CIDRS)} networks) …`);
       await load(db);
     }

@@ -140,6 +140,7 @@ run(async () => {
   const notFired = armed.length - fired.length;
   log(`  lateness (fired − due)   ${describeStats(lateness)}${notFired ? `   ${notFired} never fired` : ''}`);
   log(`  due → webhook received   ${describeStats(toWebhook)}`);
+  if (notFired > 0) log(`  the worker said:\n${worker.stderr().slice(-3000)}`);
   log(`  worker process CPU: ${fmt(workerCpuMs / 1000, 2)} s, ${fmt(workerCpuMs / COUNT, 2)} ms per timer (fire + delivery)`);
 
   log(`\nbaseline (after): ${COUNT} raw BullMQ delayed jobs of the same delays`);
@@ -192,8 +193,9 @@ run(async () => {
   /** Escalation rows due at now + delays[i], one per incident, each scheduled as the engine schedules it. */
   async function armTimers(ds: readonly number[], incidents: readonly string[]): Promise<Array<{ id: string; due: number }>> {
     if (ds.length === 0) return [];
+    const sorted = [...ds].sort((a, b) => a - b);
     const base = epochMs();
-    const rows = ds.map((d, i) => ({ id: randomUUID(), token: randomUUID(), due: base + d, incident: incidents[i]! }));
+    const rows = sorted.map((d, i) => ({ id: randomUUID(), token: randomUUID(), due: base + d, incident: incidents[i]! }));
     for (let i = 0; i < rows.length; i += 500) {
       await db
         .insertInto('escalations')
@@ -213,9 +215,10 @@ run(async () => {
         )
         .execute();
     }
+    // In the order they fall due, as rawDelayedLateness adds its jobs.
     await Promise.all(rows.map((r) => deps.engine.scheduleTimer(r.id, r.token, new Date(r.due))));
     const late = rows.filter((r) => r.due < epochMs()).length;
-    if (late) log(`  note: ${late} timers were due before they were scheduled`);
+    if (late) log(`  note: ${late} timers were due before all were scheduled`);
     return rows.map((r) => ({ id: r.id, due: r.due }));
   }
 

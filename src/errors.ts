@@ -39,12 +39,20 @@ export class ConflictError extends GraphQLError {
   }
 }
 
+/** Too much, too fast: a live subscriber that does not keep up with its events, for one. */
+export class RateLimitedError extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: 'RATE_LIMITED' } });
+  }
+}
+
 export function isExpectedError(err: unknown): err is GraphQLError {
   return (
     err instanceof UnauthenticatedError ||
     err instanceof ForbiddenError ||
     err instanceof NotFoundError ||
     err instanceof InputError ||
-    err instanceof ConflictError
+    err instanceof ConflictError ||
+    err instanceof RateLimitedError
   );
 }

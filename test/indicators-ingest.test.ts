@@ -20,6 +20,7 @@ import {
 import { databaseNow, type ReportAttributes, type ValueBatch } from '../src/modules/indicators/indicators.repository.js';
 import { createIndicatorsService, type ImportIndicatorsInput } from '../src/modules/indicators/indicators.service.js';
 import { findOrganizationBySlug } from '../src/modules/partners/partners.repository.js';
+import { ProgressBar } from '../src/cli/progress-bar.js';
 import { runEstf } from './estf-process.js';
 import { createTestDatabase, dropTestDatabase, testConfig } from './harness.js';
 
@@ -477,6 +478,35 @@ describe('who may import', () => {
     const entry = await db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
     expect(entry.action).toBe('indicators.import_failed');
     expect(entry.change).toMatchObject({ created: 30, error: expect.stringMatching(/not closed/) });
+  });
+});
+
+describe('progress bar', () => {
+  function fakeStream(isTTY: boolean) {
+    const writes: string[] = [];
+    return { writes, stream: { isTTY, columns: 60, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream };
+  }
+
+  it('draws on a terminal, at most every interval, and clears itself', () => {
+    const { writes, stream } = fakeStream(true);
+    const bar = new ProgressBar(stream, 1_000);
+    bar.update(0.5, '500 lines');
+    bar.update(0.6, '600 lines'); // within the interval: skipped
+    bar.update(1, 'done', true);
+    bar.done();
+    expect(writes).toHaveLength(3);
+    expect(writes[0]).toMatch(/^\r\x1b\[2K\[#+-+\]  50%  500 lines$/);
+    expect(writes[1]).toMatch(/100%  done/);
+    expect(writes[2]).toBe('\r\x1b[2K');
+    expect(writes.every((w) => w.length <= 60 + 5)).toBe(true);
+  });
+
+  it('stays silent when the stream is not a terminal', () => {
+    const { writes, stream } = fakeStream(false);
+    const bar = new ProgressBar(stream, 0);
+    bar.update(0.5, 'x', true);
+    bar.done();
+    expect(writes).toEqual([]);
   });
 });
 

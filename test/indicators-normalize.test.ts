@@ -485,11 +485,11 @@ describe('normalize: general', () => {
   it('refuses empty and very long values without scanning them', () => {
     expect(normalize(null, '   ')).toEqual({ ok: false, reason: 'the value is empty' });
     const long = `${'a.'.repeat(50_000)}com`;
-    const started = performance.now();
+    const cpu = process.cpuUsage();
     const r = normalize(null, long);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/longer than 2048/);
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(process.cpuUsage(cpu).user / 1000).toBeLessThan(250); // CPU ms: this machine may be shared
   });
 
   it('truncates long values in reasons', () => {
@@ -528,7 +528,9 @@ describe('normalize: general', () => {
     expect([...values]).toEqual([JSON.stringify({ ok: true, type: 'DOMAIN', value: 'evil.example.com' })]);
   });
 
-  it('is fast: a million mixed values in well under ten seconds', () => {
+  // A guard against pathological slow paths (a backtracking regex, a quadratic loop), not a benchmark:
+  // the ingest benchmark measures speed. CPU time, with a wide margin, so a busy machine does not fail it.
+  it('has no pathological slow path: 200,000 mixed values in seconds of CPU', () => {
     const values = [
       '1.2.3.4',
       'evil[.]example.com',
@@ -539,13 +541,11 @@ describe('normalize: general', () => {
       '10.0.0.0/8',
       'd41d8cd98f00b204e9800998ecf8427e',
     ];
-    const started = performance.now();
+    const cpu = process.cpuUsage();
     let okCount = 0;
     for (let i = 0; i < 200_000; i++) if (normalize(null, values[i % values.length]!).ok) okCount++;
-    const ms = performance.now() - started;
     expect(okCount).toBe(200_000);
-    // 200k here; the ingest benchmark measures the full path on 1M.
-    expect(ms).toBeLessThan(2_000);
+    expect(process.cpuUsage(cpu).user / 1000).toBeLessThan(5_000); // about 300 ms on an idle core
   });
 });
 

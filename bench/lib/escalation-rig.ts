@@ -320,12 +320,16 @@ export async function rawDelayedLateness(delaysMs: readonly number[], concurrenc
     lateness.push(epochMs() - (job.data as { due: number }).due);
   });
   try {
+    // Added in the order they fall due (pipelined, Redis runs them in order): on a slow machine the
+    // last add may come a second after the first, but never after its job is due.
     const base = epochMs();
     await Promise.all(
-      delaysMs.map((d) => {
-        const due = base + d;
-        return q.queue.add('timer', { due }, { delay: Math.max(0, Math.round(due - epochMs())) });
-      }),
+      [...delaysMs]
+        .sort((a, b) => a - b)
+        .map((d) => {
+          const due = base + d;
+          return q.queue.add('timer', { due }, { delay: Math.max(0, Math.round(due - epochMs())) });
+        }),
     );
     const until = Date.now() + Math.max(...delaysMs) + 30_000;
     while (lateness.length < delaysMs.length && Date.now() < until) await sleep(50);

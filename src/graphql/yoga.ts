@@ -34,7 +34,7 @@ export interface ServerContext {
 }
 
 /** Limits applied at validation, before anything executes (graphql-armor). */
-export const GRAPHQL_LIMITS = { maxDepth: 12, maxAliases: 15, maxCost: 5_000, maxTokens: 4_000, maxDirectives: 20 } as const;
+export const GRAPHQL_LIMITS = { maxDepth: 12, maxAliases: 15, maxCost: 50_000, maxTokens: 4_000, maxDirectives: 20 } as const;
 
 export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Logger; services: Services }) {
   const { config, logger } = deps;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -48,6 +48,16 @@ export function attachLiveTransport(server: Server, deps: AppDeps): LiveTranspor
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
   server.on('upgrade', onUpgrade);
+
+  // SSE streams are ordinary responses of the HTTP app; at shutdown they are cut (not completed), so that
+  // clients treat it as a dropped connection and reconnect, to another API process.
+  const sseResponses = new Set<ServerResponse>();
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (!req.headers.accept?.includes('text/event-stream')) return;
+    sseResponses.add(res);
+    res.once('close', () => sseResponses.delete(res));
+  };
+  server.on('request', onRequest);
 
   const disposable = useServer<{ authorization?: unknown }, { connection?: Connection }>(
     {
@@ -112,8 +122,10 @@ export function attachLiveTransport(server: Server, deps: AppDeps): LiveTranspor
   return {
     async close() {
       server.off('upgrade', onUpgrade);
+      server.off('request', onRequest);
       // 1001 Going Away: clients retry (another API process) rather than give up.
       for (const ws of wss.clients) ws.close(1001, 'Going away: the server is shutting down');
+      for (const res of sseResponses) res.destroy();
       await deps.services.alerts.close();
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -37,8 +37,16 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
   const events = new Queue(QUEUE_NAMES.events, { connection, prefix, defaultJobOptions });
   const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix, defaultJobOptions: { ...defaultJobOptions, attempts: 1 } });
-  // Timers and deliveries keep their state in PostgreSQL: one attempt per job, retries are new jobs.
-  const single = { removeOnComplete: { age: 3_600, count: 100_000 }, removeOnFail: { age: 86_400 }, attempts: 1 };
+  // Timers and deliveries keep their state in PostgreSQL: a job only points at a row, and a delivery's
+  // retries after a failed send are new jobs (new ids). A job that threw (the database out of reach for
+  // a moment) is retried a few times and then removed: a failed job kept under its id would turn the
+  // reconciler's re-add of that id into a no-op, and the escalation would stall silently for a day.
+  const single = {
+    removeOnComplete: { age: 3_600, count: 100_000 },
+    removeOnFail: true,
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 500 },
+  };
   const timers = new Queue(QUEUE_NAMES.timers, { connection, prefix, defaultJobOptions: single });
   const delivery = new Queue(QUEUE_NAMES.delivery, { connection, prefix, defaultJobOptions: single });
   return {

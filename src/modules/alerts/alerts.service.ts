@@ -157,10 +157,13 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
     get liveStreams() {
       return streams.size;
     },
-    /** Ends every live stream with a transport error (clients reconnect elsewhere and catch up), then the bus. */
+    /**
+     * Ends every live stream still open, then the bus. The transports cut their connections first
+     * (src/http/live.ts), so that clients see a dropped connection, reconnect and catch up.
+     */
     async close(): Promise<void> {
       closing = true;
-      for (const s of [...streams]) s.abort(new Error('The server is shutting down: reconnect and catch up with events(after:).'));
+      for (const s of [...streams]) s.end();
       sessions.close();
       await bus?.close();
       bus = null;

@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
+import { RateLimitedError } from '../../errors.js';
 
 /**
  * One subscription's stream: what its listener accepted, queued until GraphQL pulls it. An ending error
@@ -13,9 +14,8 @@ export const MAX_PENDING_EVENTS = 1_000;
 
 export class LiveStream<E extends { cursor: number }> implements AsyncIterableIterator<StreamItem<E>> {
   private readonly queue: Array<StreamItem<E>> = [];
-  private waiter: { resolve: (r: IteratorResult<StreamItem<E>>) => void; reject: (err: Error) => void } | null = null;
+  private waiter: ((r: IteratorResult<StreamItem<E>>) => void) | null = null;
   private open = true;
-  private aborted: Error | null = null;
   private cleaned = false;
   private lastCursor: number | null = null;
 
@@ -28,11 +28,7 @@ export class LiveStream<E extends { cursor: number }> implements AsyncIterableIt
     if (!this.open) return;
     if (this.queue.length >= this.maxPending) {
       const after = this.lastCursor === null ? '' : ` after "${this.lastCursor}"`;
-      this.end(
-        new GraphQLError(`Too many undelivered events: read faster, or catch up with events(after:)${after} and subscribe again.`, {
-          extensions: { code: 'SLOW_CONSUMER' },
-        }),
-      );
+      this.end(new RateLimitedError(`Too many undelivered events: read faster, or catch up with events(after:)${after} and subscribe again.`));
       return;
     }
     this.lastCursor = event.cursor;
@@ -48,31 +44,12 @@ export class LiveStream<E extends { cursor: number }> implements AsyncIterableIt
     this.release();
   }
 
-  /** Ends the stream at once with a transport error, so that clients reconnect (server shutdown). */
-  abort(err: Error): void {
-    if (!this.open && this.queue.length === 0 && this.waiter === null) return;
-    this.open = false;
-    this.aborted = err;
-    this.queue.length = 0;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w.reject(err);
-    }
-    this.release();
-  }
-
   next(): Promise<IteratorResult<StreamItem<E>>> {
     const item = this.queue.shift();
     if (item) return Promise.resolve({ value: item, done: false });
-    if (this.aborted) {
-      const err = this.aborted;
-      this.aborted = null;
-      return Promise.reject(err);
-    }
     if (!this.open) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
+    return new Promise((resolve) => {
+      this.waiter = resolve;
     });
   }
 
@@ -96,7 +73,7 @@ export class LiveStream<E extends { cursor: number }> implements AsyncIterableIt
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
-      w.resolve({ value: item, done: false });
+      w({ value: item, done: false });
     } else {
       this.queue.push(item);
     }
@@ -106,7 +83,7 @@ export class LiveStream<E extends { cursor: number }> implements AsyncIterableIt
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
-      w.resolve({ value: undefined, done: true });
+      w({ value: undefined, done: true });
     }
   }
 

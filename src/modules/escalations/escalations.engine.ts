@@ -51,8 +51,13 @@ const deliveryJobId = (notificationId: string, attempt: number) => `d-${notifica
 
 export function createEscalationEngine(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders }) {
   const { db, queues, config, logger, senders } = deps;
-  let ackKey: Promise<string> | null = null;
-  const ackSecret = () => (ackKey ??= hubSecret(db, 'ack-link-key', () => randomBytes(32).toString('base64url')));
+  let ackKey: string | null = null;
+  /**
+   * The acknowledgement-link key, read through the caller's handle: fire and deliver already hold a
+   * connection, and asking the pool for a second one deadlocks when a burst of them holds the whole pool
+   * (each waits for a connection only the others can free). Cached once read; a failure is not cached.
+   */
+  const ackSecret = async (h: Handle) => (ackKey ??= await hubSecret(h, 'ack-link-key', () => randomBytes(32).toString('base64url')));
 
   // ── Scheduling: Redis jobs that mirror rows ───────────────────────────────────────────────────────
 
@@ -83,8 +88,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   // ── Acknowledgement links ─────────────────────────────────────────────────────────────────────────
 
   /** The link token of a page: derived from a hub key, so any process can rebuild it; only its hash is stored. */
-  async function ackTokenOf(notificationId: string): Promise<string> {
-    return createHmac('sha256', await ackSecret()).update(`ack:${notificationId}`).digest('base64url');
+  async function ackTokenOf(notificationId: string, h: Handle = db): Promise<string> {
+    return createHmac('sha256', await ackSecret(h)).update(`ack:${notificationId}`).digest('base64url');
   }
 
   const hashAckToken = (token: string) => createHash('sha256').update(token).digest();
@@ -170,7 +175,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
           status: visible ? ('PENDING' as const) : ('SUPPRESSED' as const),
           status_reason: visible ? null : 'the recipient may not see this incident',
           next_attempt_at: visible ? now : null,
-          ack_token_hash: kind === 'PAGE' ? hashAckToken(await ackTokenOf(id)) : null,
+          ack_token_hash: kind === 'PAGE' ? hashAckToken(await ackTokenOf(id, h)) : null,
           ack_expires_at: kind === 'PAGE' ? new Date(now.getTime() + ACK_LINK_LIFETIME_MS) : null,
         });
       }
@@ -384,7 +389,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         notificationId: n.id,
         escalationId: esc.id,
         incidentUrl: `${config.http.publicUrl}/graphql?incident=${incident.reference}`,
-        ackUrl: n.kind === 'PAGE' ? `${config.http.publicUrl}/ack/${await ackTokenOf(n.id)}` : null,
+        ackUrl: n.kind === 'PAGE' ? `${config.http.publicUrl}/ack/${await ackTokenOf(n.id, trx)}` : null,
       };
 
       let result: SendOutcome;

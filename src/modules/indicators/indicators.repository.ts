@@ -54,8 +54,6 @@ export interface StoredValue {
   /** 0-based position in the batch. */
   index: number;
   indicatorId: number;
-  /** The indicator existed before the import started. */
-  known: boolean;
   /** Its warning-list reason differs, or last_seen would move forward by at least LAST_SEEN_RESOLUTION. */
   indicatorStale: boolean;
   /** The organization's report of it, if any. */
@@ -70,10 +68,9 @@ export async function probeBatch(
   batch: ValueBatch,
   report: ReportAttributes,
   seenAt: Date,
-  importStartedAt: Date,
 ): Promise<StoredValue[]> {
-  const { rows } = await sql<{ ord: string; id: number; known: boolean; indicator_stale: boolean; report_id: number | null; report_stale: boolean }>`
-    select x.ord, i.id, i.first_seen < ${importStartedAt} as known,
+  const { rows } = await sql<{ ord: string; id: number; indicator_stale: boolean; report_id: number | null; report_stale: boolean }>`
+    select x.ord, i.id,
            (i.last_seen <= ${seenAt}::timestamptz - ${LAST_SEEN_RESOLUTION}::interval or i.benign_reason is distinct from x.benign_reason) as indicator_stale,
            r.id as report_id,
            (r.id is not null and (r.revoked_at is not null
@@ -86,7 +83,7 @@ export async function probeBatch(
     -- LATERAL with LIMIT cannot be flattened into a join, which the planner would make a hash join
     -- scanning the whole table once per batch (quadratic over an import): one index probe per value.
     cross join lateral (
-      select id, first_seen, last_seen, benign_reason from indicators where type = x.type and value = x.value limit 1
+      select id, last_seen, benign_reason from indicators where type = x.type and value = x.value limit 1
     ) i
     left join lateral (
       select id, revoked_at, tlp, law_enforcement_sensitive, confidence, valid_until, description, reported_by
@@ -95,7 +92,6 @@ export async function probeBatch(
   return rows.map((r) => ({
     index: Number(r.ord) - 1,
     indicatorId: r.id,
-    known: r.known,
     indicatorStale: r.indicator_stale,
     reportId: r.report_id,
     reportStale: r.report_stale,

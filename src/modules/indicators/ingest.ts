@@ -93,9 +93,9 @@ export interface IngestResult {
   valid: number;
   /** Indicators the hub did not know before this import. */
   created: number;
-  /** Indicators the hub already knew (from any organization) before this import. */
+  /** Indicators the hub already knew (from any organization, or from a concurrent import). */
   known: number;
-  /** Repeats of a value already seen earlier in this file (after normalization). */
+  /** Lines repeating a value of an earlier line of this file (after normalization). */
   duplicates: number;
   invalid: number;
   invalidSamples: InvalidLine[];
@@ -544,6 +544,49 @@ function checkItem(item: RawItem, defaultConfidence: number): ValidItem | string
 // ---------------------------------------------------------------------------------------------------
 // Batching and writing
 
+/**
+ * The values an import has written so far, approximately, in constant memory: a Bloom filter of 2^27 bits
+ * (16 MiB) with 7 probes, fed two independent 32-bit hashes. It only sorts the summary's counts (a value
+ * repeated in a later batch is a duplicate, not "already known"); what is written never depends on it.
+ * False positives, which would count a known value as a duplicate: about 1 in 10^9 at a million distinct
+ * values, 2 in 1,000 at ten million.
+ */
+export class SeenValues {
+  private static readonly BITS_LOG2 = 27;
+  private readonly words = new Int32Array(1 << (SeenValues.BITS_LOG2 - 5));
+
+  /** Records `key`; true when it (probably) was recorded before. */
+  add(key: string): boolean {
+    let h1 = 0x811c9dc5; // FNV-1a
+    let h2 = 0x9747b28c; // a multiply-xorshift hash with another constant: independent of h1
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 13;
+    }
+    h2 |= 1;
+    const mask = (1 << SeenValues.BITS_LOG2) - 1;
+    let seen = true;
+    for (let k = 0; k < 7; k++) {
+      const bit = (h1 + Math.imul(k, h2)) & mask;
+      const word = bit >>> 5;
+      const flag = 1 << (bit & 31);
+      if ((this.words[word]! & flag) === 0) {
+        seen = false;
+        this.words[word]! |= flag;
+      }
+    }
+    return seen;
+  }
+}
+
+interface SortedBatch {
+  values: ValueBatch;
+  /** Per value: it was already in an earlier batch of this import. */
+  repeats: boolean[];
+}
+
 /** The distinct values of one batch in column arrays; a repeated value overwrites (the later line wins). */
 class Batch {
   readonly index = new Map<string, number>();
@@ -553,13 +596,14 @@ class Batch {
   confidences: number[] = [];
   validUntils: Array<Date | null> = [];
   descriptions: Array<string | null> = [];
+  repeats: boolean[] = [];
 
   get size(): number {
     return this.types.length;
   }
 
   /** Adds a value; false when it was already in the batch. */
-  add(v: ValidItem, benignReason: () => string | null): boolean {
+  add(v: ValidItem, benignReason: () => string | null, seen: SeenValues): boolean {
     const key = `${v.type}\t${v.value}`;
     const at = this.index.get(key);
     if (at !== undefined) {
@@ -575,21 +619,25 @@ class Batch {
     this.confidences.push(v.confidence);
     this.validUntils.push(v.validUntil);
     this.descriptions.push(v.description);
+    this.repeats.push(seen.add(key));
     return true;
   }
 
   /** The batch sorted by (type, value), so that concurrent imports lock rows in one order. */
-  sorted(): ValueBatch {
+  sorted(): SortedBatch {
     const keys = [...this.index.keys()].sort();
     const order = keys.map((k) => this.index.get(k)!);
     const pick = <T>(a: T[]) => order.map((k) => a[k]!);
     return {
-      types: pick(this.types),
-      values: pick(this.values),
-      benignReasons: pick(this.benignReasons),
-      confidences: pick(this.confidences),
-      validUntils: pick(this.validUntils),
-      descriptions: pick(this.descriptions),
+      values: {
+        types: pick(this.types),
+        values: pick(this.values),
+        benignReasons: pick(this.benignReasons),
+        confidences: pick(this.confidences),
+        validUntils: pick(this.validUntils),
+        descriptions: pick(this.descriptions),
+      },
+      repeats: pick(this.repeats),
     };
   }
 }
@@ -597,8 +645,8 @@ class Batch {
 export interface BatchCounts {
   /** Indicators inserted. */
   created: number;
-  /** Indicators that existed before the import. */
-  known: number;
+  /** Positions in the batch of the values found already stored; null when the path cannot tell. */
+  stored: number[] | null;
   reportsCreated: number;
   reportsUpdated: number;
 }
@@ -624,9 +672,8 @@ function subset(b: ValueBatch, indexes: readonly number[]): ValueBatch {
  * writer got in between; the caller then runs upsertBatch.
  */
 export async function mergeBatch(trx: Handle, b: ValueBatch, report: ReportAttributes, now: Date): Promise<BatchCounts> {
-  const stored = await probeBatch(trx, b, report, now, now);
+  const stored = await probeBatch(trx, b, report, now);
   const isStored = new Uint8Array(b.types.length);
-  let known = 0;
   const staleIndicatorIds: number[] = [];
   const staleIndicatorIndexes: number[] = [];
   const unreportedIds: number[] = [];
@@ -635,7 +682,6 @@ export async function mergeBatch(trx: Handle, b: ValueBatch, report: ReportAttri
   const staleReportIndexes: number[] = [];
   for (const s of stored) {
     isStored[s.index] = 1;
-    if (s.known) known++;
     if (s.indicatorStale) {
       staleIndicatorIds.push(s.indicatorId);
       staleIndicatorIndexes.push(s.index);
@@ -657,14 +703,14 @@ export async function mergeBatch(trx: Handle, b: ValueBatch, report: ReportAttri
   await refreshIndicators(trx, staleIndicatorIds, pick(b.benignReasons, staleIndicatorIndexes), now);
   const reported = await insertReports(trx, unreportedIds, subset(b, unreportedIndexes), report, now);
   const reportsUpdated = await updateReports(trx, staleReportIds, subset(b, staleReportIndexes), report, now);
-  return { created, known, reportsCreated: created + reported, reportsUpdated };
+  return { created, stored: stored.map((s) => s.index), reportsCreated: created + reported, reportsUpdated };
 }
 
 /** Writes one batch with INSERT … ON CONFLICT: correct under any concurrency, slower in bulk. */
 export async function upsertBatch(trx: Handle, b: ValueBatch, report: ReportAttributes, now: Date): Promise<BatchCounts> {
   const indicators = await upsertIndicators(trx, b, now);
   const reports = await upsertReports(trx, b, report, now, now);
-  return { created: indicators.inserted, known: reports.known, reportsCreated: reports.inserted, reportsUpdated: reports.updated };
+  return { created: indicators.inserted, stored: null, reportsCreated: reports.inserted, reportsUpdated: reports.updated };
 }
 
 /** A unique violation (a concurrent insert since the probe) or a deadlock: worth one retry on the general path. */
@@ -709,7 +755,7 @@ export async function ingestIndicators(db: Db, source: Readable, options: Ingest
 
   // One transaction per batch; the import's one clock reading stamps every row it writes.
   const now = await databaseNow(db);
-  const write = async (b: ValueBatch) => {
+  const write = async ({ values: b, repeats }: SortedBatch) => {
     let r: BatchCounts;
     try {
       r = await db.transaction().execute((trx) => mergeBatch(trx, b, report, now));
@@ -720,10 +766,17 @@ export async function ingestIndicators(db: Db, source: Readable, options: Ingest
       r = await db.transaction().execute((trx) => upsertBatch(trx, b, report, now));
     }
     const distinct = b.types.length;
+    // Every distinct value of the batch is new (created now), a repeat of an earlier batch of this file,
+    // or known before the import.
+    let repeated = 0;
+    if (r.stored !== null) {
+      for (const i of r.stored) if (repeats[i]) repeated++;
+    } else {
+      repeated = Math.min(repeats.filter(Boolean).length, distinct - r.created);
+    }
     result.created += r.created;
-    result.known += r.known;
-    // Neither new nor known before the import: created by an earlier batch of this same file.
-    result.duplicates += distinct - r.created - r.known;
+    result.duplicates += repeated;
+    result.known += distinct - r.created - repeated;
     result.reports.created += r.reportsCreated;
     result.reports.updated += r.reportsUpdated;
     result.reports.unchanged += distinct - r.reportsCreated - r.reportsUpdated;
@@ -732,6 +785,7 @@ export async function ingestIndicators(db: Db, source: Readable, options: Ingest
     progress();
   };
 
+  const seen = new SeenValues();
   let batch = new Batch();
   let inFlight: Promise<void> | null = null;
   const flush = async () => {
@@ -755,7 +809,7 @@ export async function ingestIndicators(db: Db, source: Readable, options: Ingest
           continue;
         }
         result.valid++;
-        if (batch.add(checked, () => isBenign(checked.type, checked.value))) {
+        if (batch.add(checked, () => isBenign(checked.type, checked.value), seen)) {
           if (batch.benignReasons[batch.size - 1] !== null) result.benign++;
           if (batch.size >= batchSize) await flush();
         } else {

@@ -489,7 +489,12 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
   };
 }
 
-/** The matching SQL: exact (type, value) probes and GiST containment for addresses, filtered by visibility. */
+/**
+ * The matching SQL: exact (type, value) probes and GiST containment for addresses, filtered by visibility.
+ * Both arms probe an index once per observable (LATERAL): the containment arm must not be planned as a join
+ * filter over every reported network (the planner guesses 1% of the observables are addresses and would
+ * compare each address with each network: seconds at 10,000 observables and thousands of networks).
+ */
 export async function matchQuery(
   db: Handle,
   principal: Principal,
@@ -509,7 +514,8 @@ export async function matchQuery(
      where ${usable}
     union all
     select o.i, ind.id, 'CIDR'
-      from obs o join indicators ind on ind.net is not null and ind.type = 'CIDR' and ind.net >>= o.value::inet
+      from obs o cross join lateral (select id from indicators
+             where type = 'CIDR' and net is not null and net >>= (case when o.type in ('IPV4', 'IPV6') then o.value::inet end)) ind
      where o.type in ('IPV4', 'IPV6') and (${usable})
     order by 1, 3`.execute(db);
   return rows;
