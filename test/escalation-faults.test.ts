@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
+import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
+import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
 import { spawnEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
@@ -332,5 +334,48 @@ describe.concurrent('escalation faults', () => {
     await expectPagedOnce(s, timed, [[1, s.first]]);
     expect(s.receiver.requests).toHaveLength(2);
     expect(await hub.db.selectFrom('outbox').select('id').where('published_at', 'is', null).execute()).toEqual([]);
+  });
+
+  it('a burst of due timers wider than the connection pool, at a cold start: each pages once', async ({ onTestFinished }) => {
+    // The test hub's pool has 5 connections and the timers worker runs 10 jobs at once. A fire that asked
+    // the pool for a second connection (the acknowledgement-link key, read on first use) deadlocked here.
+    const cleanups = cleanupsOf(onTestFinished);
+    const hub = await startTestHub({ ESTF_RECONCILE_INTERVAL: RECONCILE });
+    cleanups.push(() => hub.close());
+    const s = await scenario(hub, 600);
+    cleanups.push(() => s.receiver.close());
+    const incidents: Array<{ id: string; reference: string }> = [];
+    for (let i = 0; i < 12; i++) incidents.push(await fileIncident(s, `Ransomware burst ${i}`));
+    await hub.db.updateTable('outbox').set({ published_at: sql`now()` }).execute();
+    await sql`
+      insert into escalations (incident_id, rule_id, rule_name, policy, state, level, loop, timer_token, next_fire_at)
+      select i.id, r.id, r.name, r.policy, 'ACTIVE', 0, 0, gen_random_uuid(), now()
+      from incidents i cross join routing_rules r where r.name = 'fault-critical'`.execute(hub.db);
+
+    // BullMQ's own event stream: a first-level timer job that threw (e.g. no connection within the pool's
+    // timeout) is moved to delayed for a retry, or failed; a healthy one only waits and completes.
+    const firstTimers = new Set(
+      (await hub.db.selectFrom('escalations').select(['id', 'timer_token']).execute()).map((e) => `t-${e.id}-${e.timer_token}`),
+    );
+    const failures: string[] = [];
+    const redis = new Redis(hub.config.redis.url, { maxRetriesPerRequest: null });
+    const timerEvents = new QueueEvents(QUEUE_NAMES.timers, { connection: redis, prefix: hub.config.queuePrefix });
+    cleanups.push(async () => {
+      await timerEvents.close();
+      redis.disconnect();
+    });
+    for (const event of ['delayed', 'failed', 'retries-exhausted'] as const) {
+      timerEvents.on(event, ({ jobId }: { jobId: string }) => {
+        if (firstTimers.has(jobId)) failures.push(`${event} ${jobId}`);
+      });
+    }
+    await timerEvents.waitUntilReady();
+
+    const workers: RunningWorkers = await startWorkers(hub.deps);
+    cleanups.push(() => workers.close());
+    await until('every timer paged', async () => incidents.every((i) => pagesOf(s, i.reference).length > 0), 15_000);
+    await sleep(1_000);
+    for (const i of incidents) await expectPagedOnce(s, i, [[1, s.first]]);
+    expect(failures).toEqual([]);
   });
 });

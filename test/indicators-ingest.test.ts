@@ -11,8 +11,10 @@ import {
   formatFromFileName,
   ImportFormatError,
   IngestError,
+  insertBatch,
   mergeBatch,
   parseImport,
+  SeenValues,
   upsertBatch,
   type BatchCounts,
   type ImportFormat,
@@ -126,6 +128,9 @@ describe('deduplication across spellings', () => {
     expect(r).toMatchObject({ lines: 7, valid: 7, created: 5, known: 0, duplicates: 2 });
     expect(r.batches).toBeGreaterThanOrEqual(3);
     expect(r.reports).toEqual({ created: 5, updated: 0, unchanged: 2 });
+    // Again: the same five values are known, the same two lines are repeats.
+    const again = await importText(values.join('\n'), 'txt', { batchSize: 2 });
+    expect(again).toMatchObject({ created: 0, known: 5, duplicates: 2, reports: { created: 0, updated: 0, unchanged: 7 } });
   });
 
   it('lets the later line win within a batch', async () => {
@@ -238,14 +243,25 @@ describe('the two write paths', () => {
   it('agree on counts and stored rows', async () => {
     const merged = await run('merge-path', mergeBatch);
     const upserted = await run('upsert-path', upsertBatch);
-    expect(merged.counts).toEqual([
-      { created: 6, known: 0, reportsCreated: 6, reportsUpdated: 0 },
-      { created: 0, known: 6, reportsCreated: 0, reportsUpdated: 0 },
-      { created: 2, known: 6, reportsCreated: 2, reportsUpdated: 1 },
-      { created: 0, known: 8, reportsCreated: 0, reportsUpdated: 1 },
+    // insertBatch skips the probe for values not seen earlier in the import (here: the first batch, and
+    // the two values new in the third).
+    const seen = new SeenValues();
+    const inserted = await run('insert-path', (trx, b, report, now) =>
+      insertBatch(trx, b, b.values.map((v) => seen.add(v)), report, now),
+    );
+    const written = (c: BatchCounts) => ({ created: c.created, reportsCreated: c.reportsCreated, reportsUpdated: c.reportsUpdated });
+    expect(merged.counts.map(written)).toEqual([
+      { created: 6, reportsCreated: 6, reportsUpdated: 0 },
+      { created: 0, reportsCreated: 0, reportsUpdated: 0 },
+      { created: 2, reportsCreated: 2, reportsUpdated: 1 },
+      { created: 0, reportsCreated: 0, reportsUpdated: 1 },
     ]);
-    expect(upserted.counts).toEqual(merged.counts);
+    expect(merged.counts.map((c) => c.stored?.length)).toEqual([0, 6, 6, 8]);
+    expect(upserted.counts.map(written)).toEqual(merged.counts.map(written));
     expect(upserted.rows).toEqual(merged.rows);
+    expect(inserted.counts.map(written)).toEqual(merged.counts.map(written));
+    expect(inserted.counts.map((c) => c.stored?.length)).toEqual([0, 6, 6, 8]);
+    expect(inserted.rows).toEqual(merged.rows);
   });
 
   it('concurrent imports of overlapping feeds both succeed, one indicator per value', async () => {
@@ -262,6 +278,17 @@ describe('the two write paths', () => {
       select count(distinct i.id)::int as indicators, count(r.id)::int as reports
       from indicators i join indicator_reports r on r.indicator_id = i.id where i.value like 'race-%'`.execute(db);
     expect(rows[0]).toEqual({ indicators: 3000, reports: 6000 });
+  });
+});
+
+describe('SeenValues', () => {
+  it('remembers what it was given, and rarely claims what it was not', () => {
+    const seen = new SeenValues();
+    for (let i = 0; i < 200_000; i++) expect(seen.add(`DOMAIN\tvalue-${i}.example.net`)).toBe(false);
+    for (let i = 0; i < 200_000; i += 997) expect(seen.add(`DOMAIN\tvalue-${i}.example.net`)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 200_000; i++) if (seen.add(`IPV4\tother-${i}`)) falsePositives++;
+    expect(falsePositives).toBeLessThan(5);
   });
 });
 

@@ -27,6 +27,36 @@ export interface ReportBatch {
   descriptions: Array<string | null>;
 }
 
+// Array parameters are sent as PostgreSQL array literals built here in one pass: node-pg's generic
+// serializer runs two regular expressions over every element, which a bulk import feels.
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+/** `{"a","b",NULL}`: a text[] literal. */
+export function textArray(values: ReadonlyArray<string | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    out += v === null || v === undefined ? 'NULL' : `"${NEEDS_ESCAPE.test(v) ? v.replace(ESCAPED, '\\$&') : v}"`;
+  }
+  return `${out}}`;
+}
+
+function numberArray(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+function timeArray(values: ReadonlyArray<Date | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    out += v === null || v === undefined ? 'NULL' : v.toISOString();
+  }
+  return `${out}}`;
+}
+
 /** A batch of values with what the organization says of each: the bulk import's unit of work. */
 export type ValueBatch = IndicatorBatch & ReportBatch;
 
@@ -43,11 +73,12 @@ export interface ReportAttributes {
 // INSERT … ON CONFLICT pays for its generality on every row: a speculative insertion (an extra WAL record
 // and page write to confirm it) for a new row, and a row lock (a WAL record, a dirtied page) for an
 // existing one even when its WHERE then declines the update. A bulk import is mostly one or the other:
-// a new feed is nearly all new values, a re-import nearly all unchanged ones. So the import probes the
-// unique indexes first (read-only), inserts the new values with plain INSERTs, updates only rows that
-// changed, and leaves the rest untouched: no write at all. Between the probe and the insert another
-// import may store one of the same values; the insert then fails on the unique index, and the caller
-// retries the batch with the ON CONFLICT statements below, which are correct under any concurrency.
+// a new feed is nearly all new values, a re-import nearly all unchanged ones. So the import inserts new
+// values with plain INSERTs (as cheap as COPY), probes the unique indexes (read-only) where values may be
+// stored already, updates only rows that changed, and leaves the rest untouched: no write at all. Between
+// the probe and the insert another import may store one of the same values; the insert then fails on the
+// unique index, and the caller retries the batch with the ON CONFLICT statements below, which are correct
+// under any concurrency. (ingest.ts decides which path a batch takes.)
 
 /** What the probe found for a value of the batch that is already stored. */
 export interface StoredValue {
@@ -77,8 +108,8 @@ export async function probeBatch(
              or (r.tlp, r.law_enforcement_sensitive, r.confidence, r.valid_until, r.description)
                 is distinct from (${report.tlp}::text, ${report.lawEnforcementSensitive}::boolean, x.confidence, x.valid_until, x.description)
              or (${report.reportedBy}::uuid is not null and r.reported_by is distinct from ${report.reportedBy}::uuid))) as report_stale
-    from unnest(${batch.types}::text[], ${batch.values}::text[], ${batch.benignReasons}::text[], ${batch.confidences}::int2[],
-                ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+    from unnest(${textArray(batch.types)}::text[], ${textArray(batch.values)}::text[], ${textArray(batch.benignReasons)}::text[], ${numberArray(batch.confidences)}::int2[],
+                ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[])
       with ordinality as x(type, value, benign_reason, confidence, valid_until, description, ord)
     -- LATERAL with LIMIT cannot be flattened into a join, which the planner would make a hash join
     -- scanning the whole table once per batch (quadratic over an import): one index probe per value.
@@ -108,8 +139,8 @@ export async function insertNewValues(trx: Handle, batch: ValueBatch, report: Re
   const result = await sql`
     with x as materialized (
       select nextval('indicators_id_seq'::regclass) as id, t.*
-      from unnest(${batch.types}::text[], ${batch.values}::text[], ${batch.benignReasons}::text[], ${batch.confidences}::int2[],
-                  ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+      from unnest(${textArray(batch.types)}::text[], ${textArray(batch.values)}::text[], ${textArray(batch.benignReasons)}::text[], ${numberArray(batch.confidences)}::int2[],
+                  ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[])
         as t(type, value, benign_reason, confidence, valid_until, description)
     ),
     indicator as (
@@ -129,7 +160,7 @@ export async function refreshIndicators(trx: Handle, ids: number[], benignReason
   const result = await sql`
     update indicators as i
     set last_seen = greatest(i.last_seen, ${seenAt}), benign_reason = u.benign_reason
-    from unnest(${ids}::int8[], ${benignReasons}::text[]) as u(id, benign_reason)
+    from unnest(${numberArray(ids)}::int8[], ${textArray(benignReasons)}::text[]) as u(id, benign_reason)
     where i.id = u.id
       and (i.last_seen <= ${seenAt}::timestamptz - ${LAST_SEEN_RESOLUTION}::interval or i.benign_reason is distinct from u.benign_reason)`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
@@ -148,7 +179,7 @@ export async function insertReports(
     insert into indicator_reports
       (indicator_id, organization_id, reported_by, tlp, law_enforcement_sensitive, confidence, valid_from, valid_until, description)
     select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${validFrom}, valid_until, description
-    from unnest(${indicatorIds}::int8[], ${batch.confidences}::int2[], ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+    from unnest(${numberArray(indicatorIds)}::int8[], ${numberArray(batch.confidences)}::int2[], ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[])
       as t(id, confidence, valid_until, description)`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
 }
@@ -176,7 +207,7 @@ export async function updateReports(
         description = u.description,
         revoked_at = null,
         updated_at = now()
-    from unnest(${reportIds}::int8[], ${batch.confidences}::int2[], ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+    from unnest(${numberArray(reportIds)}::int8[], ${numberArray(batch.confidences)}::int2[], ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[])
       as u(id, confidence, valid_until, description)
     where r.id = u.id
       and (r.revoked_at is not null
@@ -200,7 +231,7 @@ export async function upsertIndicators(trx: Handle, batch: IndicatorBatch, seenA
     with written as (
       insert into indicators as i (type, value, benign_reason, first_seen, last_seen)
       select t.type, t.value, t.benign_reason, ${seenAt}, ${seenAt}
-      from unnest(${batch.types}::text[], ${batch.values}::text[], ${batch.benignReasons}::text[]) as t(type, value, benign_reason)
+      from unnest(${textArray(batch.types)}::text[], ${textArray(batch.values)}::text[], ${textArray(batch.benignReasons)}::text[]) as t(type, value, benign_reason)
       on conflict (type, value) do update
         set last_seen = greatest(i.last_seen, excluded.last_seen),
             benign_reason = excluded.benign_reason
@@ -228,7 +259,7 @@ export async function upsertReports(
   const { rows } = await sql<{ known: number; inserted: number; updated: number; matched: number }>`
     with input as (
       select i.id, i.first_seen < ${importStartedAt} as known, x.confidence, x.valid_until, x.description
-      from unnest(${batch.types}::text[], ${batch.values}::text[], ${batch.confidences}::int2[], ${batch.validUntils}::timestamptz[], ${batch.descriptions}::text[])
+      from unnest(${textArray(batch.types)}::text[], ${textArray(batch.values)}::text[], ${numberArray(batch.confidences)}::int2[], ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[])
         as x(type, value, confidence, valid_until, description)
       -- One unique-index probe per value (see probeBatch).
       cross join lateral (select id, first_seen from indicators where type = x.type and value = x.value limit 1) i

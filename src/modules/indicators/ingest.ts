@@ -706,6 +706,27 @@ export async function mergeBatch(trx: Handle, b: ValueBatch, report: ReportAttri
   return { created, stored: stored.map((s) => s.index), reportsCreated: created + reported, reportsUpdated };
 }
 
+/**
+ * Writes one batch of a feed that looks new: values of this batch not seen earlier in the import go straight
+ * into plain INSERTs, without the probe; only the repeats of earlier batches (stored by then) are merged.
+ * Fails with a unique violation as soon as one value turns out to be stored already (known before the
+ * import); the caller then writes the batch with mergeBatch and stops guessing.
+ */
+export async function insertBatch(trx: Handle, b: ValueBatch, repeats: readonly boolean[], report: ReportAttributes, now: Date): Promise<BatchCounts> {
+  const repeatIndexes: number[] = [];
+  const freshIndexes: number[] = [];
+  for (let i = 0; i < repeats.length; i++) (repeats[i] ? repeatIndexes : freshIndexes).push(i);
+  const created = await insertNewValues(trx, repeatIndexes.length === 0 ? b : subset(b, freshIndexes), report, now);
+  if (repeatIndexes.length === 0) return { created, stored: [], reportsCreated: created, reportsUpdated: 0 };
+  const merged = await mergeBatch(trx, subset(b, repeatIndexes), report, now);
+  return {
+    created: created + merged.created,
+    stored: merged.stored!.map((i) => repeatIndexes[i]!),
+    reportsCreated: created + merged.reportsCreated,
+    reportsUpdated: merged.reportsUpdated,
+  };
+}
+
 /** Writes one batch with INSERT … ON CONFLICT: correct under any concurrency, slower in bulk. */
 export async function upsertBatch(trx: Handle, b: ValueBatch, report: ReportAttributes, now: Date): Promise<BatchCounts> {
   const indicators = await upsertIndicators(trx, b, now);
@@ -755,15 +776,28 @@ export async function ingestIndicators(db: Db, source: Readable, options: Ingest
 
   // One transaction per batch; the import's one clock reading stamps every row it writes.
   const now = await databaseNow(db);
+  // A feed starts out presumed new (insertBatch: no probe) until a value proves to be stored already;
+  // from then on every batch is probed first (mergeBatch).
+  let presumedNew = true;
   const write = async ({ values: b, repeats }: SortedBatch) => {
-    let r: BatchCounts;
-    try {
-      r = await db.transaction().execute((trx) => mergeBatch(trx, b, report, now));
-    } catch (err) {
-      if (!isRetryable(err)) throw err;
-      // A concurrent writer stored some of these values since the probe (or locked rows in another
-      // order): the ON CONFLICT statements are correct under any concurrency.
-      r = await db.transaction().execute((trx) => upsertBatch(trx, b, report, now));
+    let r: BatchCounts | null = null;
+    if (presumedNew) {
+      try {
+        r = await db.transaction().execute((trx) => insertBatch(trx, b, repeats, report, now));
+      } catch (err) {
+        if (!isRetryable(err)) throw err;
+        presumedNew = false;
+      }
+    }
+    if (r === null) {
+      try {
+        r = await db.transaction().execute((trx) => mergeBatch(trx, b, report, now));
+      } catch (err) {
+        if (!isRetryable(err)) throw err;
+        // A concurrent writer stored some of these values since the probe (or locked rows in another
+        // order): the ON CONFLICT statements are correct under any concurrency.
+        r = await db.transaction().execute((trx) => upsertBatch(trx, b, report, now));
+      }
     }
     const distinct = b.types.length;
     // Every distinct value of the batch is new (created now), a repeat of an earlier batch of this file,
