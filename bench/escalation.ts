@@ -18,8 +18,8 @@
  * 5. The baseline, in the same run, before and after: raw BullMQ add → no-op Worker at the same rate on
  *    the same Redis; the two runs' samples are pooled.
  * 6. Where the time goes: per incident, the stages PostgreSQL recorded (now() is a transaction's start):
- *    outbox row (filing transaction) → published (relay) → escalation created (router) → notification
- *    created (timer fired) → webhook received.
+ *    outbox row (filing transaction) → published (relay) → escalation created and level 1 paged (router)
+ *    → webhook received (delivery job).
  *
  * --profile   CPU profile of the hub process (node --cpu-prof), summarized at the end
  */
@@ -174,6 +174,20 @@ run(async () => {
   log(`  filed → webhook      ${describeStats(ours)}${missing ? `   ${missing} never paged` : ''}`);
   log(`  filed → API answer   ${describeStats(stats(answerMs))}`);
   log(`  (${refs.length} filed in ${fmt(elapsed)} s, ${failures} failed requests, ${receiver.count} webhook requests in all)`);
+  if (failures > 0) {
+    // What the hub logged about them (errors only), each distinct message once.
+    const seen = new Set<string>();
+    for (const line of hub.stderr().split('\n')) {
+      try {
+        const e = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } | string };
+        const text = `${e.msg ?? ''}: ${typeof e.err === 'string' ? e.err : (e.err?.message ?? '')}`;
+        if ((e.level ?? 0) >= 50 && !seen.has(text)) seen.add(text);
+      } catch {
+        // not a log line
+      }
+    }
+    for (const t of [...seen].slice(0, 5)) log(`  hub error: ${t.slice(0, 200)}`);
+  }
   log(`  hub process CPU: ${fmt(hubCpuMs / 1000, 2)} s, ${fmt(hubCpuMs / Math.max(1, refs.length), 2)} ms per incident (${fmt(hubCpuMs / 10 / elapsed)}% of a core)`);
 
   log(`\nbaseline (after): raw BullMQ add → no-op Worker, ${COUNT} jobs at ${RATE}/s`);
@@ -197,11 +211,11 @@ run(async () => {
     'request sent → filing transaction began': stage((r) => r.filed.getTime() - sentAt.get(r.reference)!),
     'filing began → relay transaction began': stage((r) => r.published.getTime() - r.filed.getTime()),
     'relay began → router transaction began': stage((r) => r.routed.getTime() - r.published.getTime()),
-    'router began → timer fired (fire began)': stage((r) => r.fired.getTime() - r.routed.getTime()),
-    'timer fired → webhook received': stage((r) => receivedAt.get(r.reference)! - r.fired.getTime()),
+    // The router pages level 1 in its own transaction (fired = routed); a later level is a timer's fire.
+    'router began → page committed, delivered': stage((r) => receivedAt.get(r.reference)! - r.fired.getTime()),
   };
   log(`\nwhere the time goes (per incident; PostgreSQL's now() of each transaction):`);
-  for (const [k, s] of Object.entries(stages)) log(`  ${k.padEnd(42)} ${describeStats(s)}`);
+  for (const [k, s] of Object.entries(stages)) log(`  ${k.padEnd(44)} ${describeStats(s)}`);
   const duplicates = receiver.count - receivedAt.size;
 
   await hub.stop();

@@ -296,7 +296,7 @@ async function hubPhase(): Promise<PhaseResult> {
   const apis = [a, b];
   const pids = apis.map((x) => x.child.pid!);
   log(`hub: estf serve ×2 (pids ${pids.join(', ')}: ${apis.map((x) => x.url).join(', ')}), estf work (pid ${worker.child.pid})`);
-  const probe = await startProbe(liveChannel(prefix, 'Incident')!);
+  const probe = await startProbe(liveChannel(prefix, 'incident')!);
   const receipts = new Receipts();
 
   let filed = 0;
@@ -344,7 +344,9 @@ async function hubPhase(): Promise<PhaseResult> {
   await sleep(2_000);
   const after = pids.map(rssKb);
 
-  const idle = await idleShare(1_000);
+  const idleCpu0 = pids.reduce((x, p) => x + processCpuMs(p), 0);
+  const idle = await idleShare(2_000);
+  log(`hub: the API processes used ${fmt((pids.reduce((x, p) => x + processCpuMs(p), 0) - idleCpu0) / 2, 0)} ms of CPU per second with no event (1000 streams open)`);
   const m = await measure('hub', EVENTS, probe, receipts, (i) => fileVia(apis[i % PROCESSES]!.url!), pids);
   closeAll(streams);
   await probe.stop();
@@ -361,7 +363,7 @@ async function hubPhase(): Promise<PhaseResult> {
 
 async function baselinePhase(): Promise<PhaseResult> {
   const prefix = queuePrefix('fanout-baseline');
-  const channel = liveChannel(prefix, 'Incident')!;
+  const channel = liveChannel(prefix, 'incident')!;
   const peers = Array.from({ length: PROCESSES }, () => spawnChild([...PEER_ARGS, 'broadcaster', REDIS_URL, channel]));
   const ports = await Promise.all(peers.map((p) => until('broadcaster ready', () => /port (\d+)/.exec(p.out())?.[1], 30_000)));
   const pids = peers.map((p) => p.child.pid!);

@@ -182,14 +182,14 @@ async function idleShare(ms: number): Promise<number | null> {
   return (b.idle - a.idle) / (b.total - a.total);
 }
 
-/** Waits (up to QUIET_WAIT_S) until the machine is ≥ 85% idle for 3 s: other people's work is not ours to measure. */
-async function waitForQuiet(): Promise<number | null> {
-  const deadline = Date.now() + QUIET_WAIT_S * 1000;
+/** Waits (up to `waitS`) until the machine is ≥ 85% idle for 3 s: other people's work is not ours to measure. */
+async function waitForQuiet(waitS = QUIET_WAIT_S, verbose = true): Promise<number | null> {
+  const deadline = Date.now() + waitS * 1000;
   let idle = await idleShare(3000);
   if (idle === null) return null;
-  if (idle < 0.85) log(`\nthe machine is busy (${fmt(idle * 100, 0)}% idle): waiting up to ${QUIET_WAIT_S} s for ≥ 85% idle…`);
+  if (idle < 0.85 && verbose) log(`\nthe machine is busy (${fmt(idle * 100, 0)}% idle): waiting up to ${fmt(waitS, 0)} s for ≥ 85% idle…`);
   while (idle !== null && idle < 0.85 && Date.now() < deadline) idle = await idleShare(3000);
-  if (idle !== null && idle < 0.85) log(`  still ${fmt(idle * 100, 0)}% idle: measuring anyway, the figures below are pessimistic`);
+  if (idle !== null && idle < 0.85 && verbose) log(`  still ${fmt(idle * 100, 0)}% idle: measuring anyway, the figures below are pessimistic`);
   return idle;
 }
 
@@ -396,7 +396,14 @@ async function main(): Promise<void> {
     `\nmeasuring: ${ROUNDS} rounds of ${fmt(slice)} s per load, ${DURATION_S} s of each in all: fixed rate ${RATE} req/s ` +
       `(${RATE_CONNECTIONS} connections, staggered) and maximum throughput (${MAX_CONNECTIONS} connections, closed loop)`,
   );
+  const quietDeadline = Date.now() + QUIET_WAIT_S * 1000;
+  const idlePerRound: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
+    // Each round waits for its own quiet moment (within the overall --quiet-wait budget).
+    if (round > 1) {
+      const idle = await waitForQuiet(Math.max(0, (quietDeadline - Date.now()) / 1000), false);
+      if (idle !== null) idlePerRound.push(idle);
+    } else if (idleBefore !== null) idlePerRound.push(idleBefore);
     const fixed = (requests: LoadRequest[]) => runLoad({ url: base, requests, durationS: slice, connections: RATE_CONNECTIONS, rate: RATE });
     const max = (requests: LoadRequest[], durationS = slice) => runLoad({ url: base, requests, durationS, connections: MAX_CONNECTIONS });
     parts.baseFixed.push(await fixed(baselineRequests));
@@ -416,7 +423,7 @@ async function main(): Promise<void> {
     parts.anonMax.push(await max(anonymousBaseline, Math.max(2, slice / 2)));
     const last = (k: keyof typeof parts) => fmt(parts[k][parts[k].length - 1]!.rps, 0);
     log(
-      `  round ${round}: at ${RATE} req/s baseline p99 ${fmt(parts.baseFixed[round - 1]!.latencyMs.p99, 2)} ms, incidents p99 ` +
+      `  round ${round} (${fmt((idlePerRound[round - 1] ?? NaN) * 100, 0)}% idle before): at ${RATE} req/s baseline p99 ${fmt(parts.baseFixed[round - 1]!.latencyMs.p99, 2)} ms, incidents p99 ` +
         `${fmt(parts.incFixed[round - 1]!.latencyMs.p99, 2)} ms; max baseline ${last('baseMax')} req/s, incidents ${last('incMax')} req/s, no token ${last('anonMax')} req/s`,
     );
   }
@@ -471,7 +478,7 @@ async function main(): Promise<void> {
     cores: cpus,
     sharedCores: 'load generator, Node, PostgreSQL and Redis share the cores',
     loadavg: { before: round(load0[0]!), after: round(load1[0]!) },
-    idleBeforeMeasuring: idleBefore === null ? null : round(idleBefore),
+    idleBeforeRounds: idlePerRound.map((x) => round(x)),
   };
   log(JSON.stringify(result));
 }

@@ -126,15 +126,16 @@ run(async () => {
   };
   const cpu0 = processCpuMs(worker.child.pid!);
   const armed = await armTimers(delays, incidentIds);
+  const dueOf = new Map(armed.map((a) => [a.id, a.due]));
   const until = epochMs() + MAX_MS + 120_000;
   let fired: Array<{ id: string; updated_at: Date }> = [];
   for (;;) {
     fired = (await db.selectFrom('escalations').select(['id', 'updated_at']).where('id', 'in', armed.map((a) => a.id)).where('state', '=', 'EXHAUSTED').execute()) as typeof fired;
-    if ((fired.length === armed.length && received.size >= armed.length) || epochMs() > until) break;
+    const paged = [...received.keys()].filter((id) => dueOf.has(id)).length;
+    if ((fired.length === armed.length && paged === armed.length) || epochMs() > until) break;
     await sleep(250);
   }
   const workerCpuMs = processCpuMs(worker.child.pid!) - cpu0;
-  const dueOf = new Map(armed.map((a) => [a.id, a.due]));
   const lateness = stats(fired.map((f) => f.updated_at.getTime() - dueOf.get(f.id)!));
   const toWebhook = stats([...received].filter(([id]) => dueOf.has(id)).map(([id, at]) => at - dueOf.get(id)!));
   const notFired = armed.length - fired.length;

@@ -225,6 +225,8 @@ const BASIC = `fragment B on Indicator {
   reports { id organization { slug } tlp lawEnforcementSensitive incident { id } }
   linkedIncidents { id }
 }`;
+/** Of an indicator with one report, no link and no sighting. */
+const PLAIN = `fragment P on Indicator { id type value reports { id organization { slug } tlp lawEnforcementSensitive } }`;
 /** The since-filtered fields (since = now − 5 h), asked of indicators with sightings. */
 const SINCE = `fragment S on Indicator { type value sightings(since: $since) { id } sightingCount(since: $since) sightingOrganizationCount(since: $since) }`;
 
@@ -830,10 +832,12 @@ describe('indicator access matrix (access-policy.md, "Indicators and sightings")
     await timed(`${phase}: indicator(type, value) ×${singles.length}+${light.length}`, async () => {
       await runPool(users, 4, async (u) => {
         const rich = (i: OI.OracleIndicator) => i.sightings.length > 0 || i.reports.length > 1;
+        const linked = (i: OI.OracleIndicator) => OI.allLinkedIncidents(i).size > 0;
         const sighted = singles.filter((i) => i.sightings.length > 0);
         const parts = [
           ...chunk(singles.filter(rich), 14).map((p) => ({ p, sel: '...D', fragment: DETAIL, vars: '', path: 'indicator(type, value)' })),
-          ...chunk(singles.filter((i) => !rich(i)), 14).map((p) => ({ p, sel: '...B', fragment: BASIC, vars: '', path: 'indicator(type, value)' })),
+          ...chunk(singles.filter((i) => !rich(i) && linked(i)), 14).map((p) => ({ p, sel: '...B', fragment: BASIC, vars: '', path: 'indicator(type, value)' })),
+          ...chunk(singles.filter((i) => !rich(i) && !linked(i)), 14).map((p) => ({ p, sel: '...P', fragment: PLAIN, vars: '', path: 'indicator(type, value)' })),
           ...chunk(sighted, 14).map((p) => ({ p, sel: '...S', fragment: SINCE, vars: '$since: DateTime!, ', path: 'indicator(type, value) (since fields)' })),
           ...chunk(light, 14).map((p) => ({ p, sel: 'type value reports { id }', fragment: '', vars: '', path: 'indicator(type, value)' })),
         ];

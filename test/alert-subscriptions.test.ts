@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { until } from './support/until.js';
 import { makeUser, type TestUser } from './factories.js';
 import { expectCode, startTestHub, type TestHub } from './harness.js';
 import { startSmtpSink, startWebhookReceiver, type SmtpSink, type WebhookReceiver } from './support/receivers.js';
@@ -8,15 +9,6 @@ import { startSmtpSink, startWebhookReceiver, type SmtpSink, type WebhookReceive
 const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id reference } }`;
 const CREATE = `mutation($input: CreateAlertSubscriptionInput!) { createAlertSubscription(input: $input) { webhookSecret subscription { id mode channels paused owner { email } organization { slug } } } }`;
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 8_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('saved alert subscriptions', () => {
   let hub: TestHub;

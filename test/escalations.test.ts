@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { systemPrincipal } from '../src/access/principal.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { until } from './support/until.js';
 import { makeUser, type TestUser } from './factories.js';
 import { expectCode, startTestHub, type TestHub } from './harness.js';
 import { startSmtpSink, startWebhookReceiver, type SmtpSink, type WebhookReceiver } from './support/receivers.js';
@@ -11,15 +12,6 @@ const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input)
 const ESCALATIONS = `query($id: ID!) { incident(id: $id) { escalations { id rule level state nextEscalationAt acknowledgedBy { email }
   notifications { kind level recipient { email } channel status attempts { outcome httpStatus } } } } }`;
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 8_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The decoded Subject header of a raw message (RFC 2047 encoded words, folded lines). */
 function subjectOfMail(raw: string): string {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { until } from './support/until.js';
 import { makeUser, type TestUser } from './factories.js';
 import { expectCode, startTestHub, type TestHub } from './harness.js';
 
@@ -9,15 +10,6 @@ const MATCH = `query($v: [String!]!, $x: Boolean) { matchObservables(values: $v,
   matches { index input type value via indicator { value reports { organization { slug } tlp } sightingCount sightingOrganizationCount linkedIncidents { reference } } }
   invalid { index reason } } }`;
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 8_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('indicators over GraphQL', () => {
   let hub: TestHub;

@@ -247,7 +247,7 @@ describe('the two write paths', () => {
     // the two values new in the third).
     const seen = new SeenValues();
     const inserted = await run('insert-path', (trx, b, report, now) =>
-      insertBatch(trx, b, b.values.map((v) => seen.add(v)), report, now),
+      insertBatch(trx, b, b.values.map((v, i) => seen.add(b.types[i]!, v)), report, now),
     );
     const written = (c: BatchCounts) => ({ created: c.created, reportsCreated: c.reportsCreated, reportsUpdated: c.reportsUpdated });
     expect(merged.counts.map(written)).toEqual([
@@ -284,10 +284,11 @@ describe('the two write paths', () => {
 describe('SeenValues', () => {
   it('remembers what it was given, and rarely claims what it was not', () => {
     const seen = new SeenValues();
-    for (let i = 0; i < 200_000; i++) expect(seen.add(`DOMAIN\tvalue-${i}.example.net`)).toBe(false);
-    for (let i = 0; i < 200_000; i += 997) expect(seen.add(`DOMAIN\tvalue-${i}.example.net`)).toBe(true);
+    for (let i = 0; i < 200_000; i++) expect(seen.add('DOMAIN', `value-${i}.example.net`)).toBe(false);
+    for (let i = 0; i < 200_000; i += 997) expect(seen.add('DOMAIN', `value-${i}.example.net`)).toBe(true);
+    expect(seen.add('URL', 'value-0.example.net')).toBe(false); // the type is part of the value's identity
     let falsePositives = 0;
-    for (let i = 0; i < 200_000; i++) if (seen.add(`IPV4\tother-${i}`)) falsePositives++;
+    for (let i = 0; i < 200_000; i++) if (seen.add('IPV4', `other-${i}`)) falsePositives++;
     expect(falsePositives).toBeLessThan(5);
   });
 });
@@ -412,6 +413,13 @@ describe('formats', () => {
     const jsonl = '{"value": "jsonl-1.example-evil.net"}\n\n{"value": "jsonl-2.example-evil.net", "valid_until": "2031-01-01T00:00:00Z"}\n{not json}\n"jsonl-3.example-evil.net"\n';
     const r = await importText(jsonl, 'json');
     expect(r).toMatchObject({ lines: 5, valid: 3, invalid: 1, invalidSamples: [{ line: 4, reason: 'not valid JSON' }] });
+  });
+
+  it('stores descriptions with quotes, backslashes, braces, commas and line breaks as written', async () => {
+    const tricky = 'a \\ b "c" {d} NULL, e\nnext line';
+    await importText(`${JSON.stringify({ value: 'tricky.example-evil.net', description: tricky })}\n`, 'json');
+    const [report] = await reportRows(['tricky.example-evil.net']);
+    expect(report!.description).toBe(tricky);
   });
 
   it('decodes UTF-8 split across chunks', async () => {

@@ -47,13 +47,13 @@ export function findEventLogRows(db: Handle, ids: readonly number[]): Promise<Ev
     .execute();
 }
 
-/** Log rows after a position, of some aggregate types, in id order (a live bus catching up after a gap). */
-export function listEventLogAfter(db: Handle, afterId: number, aggregateTypes: readonly string[], limit: number): Promise<EventLogRow[]> {
-  if (aggregateTypes.length === 0) return Promise.resolve([]);
+/** Log rows after a position, of some topic families (`incident`, …), in id order (a live bus catching up after a gap). */
+export function listEventLogAfter(db: Handle, afterId: number, families: readonly string[], limit: number): Promise<EventLogRow[]> {
+  if (families.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('outbox')
     .select(['id', 'topic', 'aggregate_type', 'aggregate_id', 'payload', 'created_at'])
-    .where('aggregate_type', 'in', [...aggregateTypes])
+    .where(sql<string>`split_part(topic, '.', 1)`, 'in', [...families])
     .where('id', '>', afterId)
     .orderBy('id')
     .limit(limit)

@@ -34,6 +34,8 @@ export interface IncidentEventPage {
 
 export type AlertsService = ReturnType<typeof createAlertsService>;
 
+const BUS_READY_TIMEOUT_MS = 5_000;
+
 /** Cursors are outbox ids, handed out as decimal strings. */
 export function parseEventCursor(after: string): number {
   if (!/^\d{1,15}$/.test(after)) throw new InputError('after', 'is not a cursor of an event');
@@ -56,11 +58,11 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
       redisUrl: config.redis.url,
       prefix: config.queuePrefix,
       logger,
-      sources: { Incident: incidentEventSource(db), Access: accessEventSource(db) },
+      sources: { incident: incidentEventSource(db), access: accessEventSource(db) },
     });
     // A revocation ends the streams it concerns before any later event is dispatched (same ordered stream);
     // the periodic re-authentication is the safety net (expiry, a deactivated organization, a lost message).
-    created.listen<AccessEvent>('Access', (e) =>
+    created.listen<AccessEvent>('access', (e) =>
       sessions.endWhere((p) => p.userId === e.userId && (e.tokenPrefix === null || p.tokenPrefix === e.tokenPrefix)),
     );
     return (bus = created);
@@ -98,14 +100,21 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
     cancelEnd = session.onEnd(() =>
       stream.end(new UnauthenticatedError('The API token was revoked or expired, or its user deactivated: this stream is closed.')),
     );
-    unlisten = liveBus().listen<IncidentEventModel>('Incident', (event) => {
+    unlisten = liveBus().listen<IncidentEventModel>('incident', (event) => {
       // The subscriber's rights of the moment against the incident as it is now (read for this event).
       const p = session.principal;
       if (!p || !canSeeIncident(p, event.facts) || !matchesEventFilter(filter, event)) return;
       stream.push(event);
     });
     try {
-      await liveBus().ready();
+      // Redis down: say so rather than hold the request open (ioredis would wait for it indefinitely).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        liveBus().ready(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('live events are unavailable: the event bus is not connected to Redis')), BUS_READY_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
     } catch (err) {
       await stream.return();
       throw err;

@@ -6,7 +6,7 @@ import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repos
 /**
  * Live events across processes. Whichever worker relays an outbox row publishes a small message on Redis
  * pub/sub (the row id, which is the event's cursor, its topic and the aggregate's id: never content), on
- * one coarse channel per aggregate type. Every API process with live subscribers subscribes to those
+ * one coarse channel per topic family (`incident.*`, …). Every API process with live subscribers subscribes to those
  * channels once, reads each event from PostgreSQL once, and fans it out in-process, where each
  * subscription checks it against its subscriber's current rights and filter.
  *
@@ -16,19 +16,22 @@ import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repos
  * comes back after a drop, the bus re-reads the log after its last cursor, so what was published while it
  * was away still reaches its subscribers, in order.
  *
- * indicatorAlerts: add `Indicator: 'indicator'` to LIVE_CHANNELS (relays then publish indicator rows) and
- * pass an `Indicator` source to createLiveBus; subscriptions call `bus.listen('Indicator', …)`.
+ * indicatorAlerts: add `indicator: 'indicator'` to LIVE_CHANNELS (relays then publish `indicator.*` rows),
+ * pass an `indicator` source to createLiveBus (alerts.service.ts), and subscribe with
+ * `bus.listen('indicator', …)`, checking each event with the indicator policy's in-memory form.
  */
 
 /**
- * Aggregate types with live subscribers, and the channel (below the queue prefix) of each. `Access`
- * carries revoked tokens and deactivated users: in the same ordered stream as the events, so that no
- * event committed after a revocation reaches the revoked streams.
+ * Topic families (the part of a topic before its first dot) with live subscribers, and the channel (below
+ * the queue prefix) of each. `access` carries revoked tokens and deactivated users: in the same ordered
+ * stream as the events, so that no event committed after a revocation reaches the revoked streams.
  */
-export const LIVE_CHANNELS: Readonly<Record<string, string>> = { Incident: 'incident', Access: 'access' };
+export const LIVE_CHANNELS: Readonly<Record<string, string>> = { incident: 'incident', access: 'access' };
 
-export function liveChannel(prefix: string, aggregateType: string): string | null {
-  const suffix = LIVE_CHANNELS[aggregateType];
+export const familyOf = (topic: string): string => topic.split('.', 1)[0]!;
+
+export function liveChannel(prefix: string, family: string): string | null {
+  const suffix = LIVE_CHANNELS[family];
   return suffix ? `${prefix}:live:${suffix}` : null;
 }
 
@@ -37,14 +40,14 @@ export interface LiveEnvelope {
   /** The outbox id: the event's cursor. */
   cursor: number;
   topic: string;
-  aggregateType: string;
+  /** The topic's family: which source reads it. */
+  family: string;
   aggregateId: string;
 }
 
 interface PublishableRow {
   id: number;
   topic: string;
-  aggregate_type: string;
   aggregate_id: string;
 }
 
@@ -53,7 +56,7 @@ export async function publishLiveEvents(redis: Redis, prefix: string, rows: read
   const pipeline = redis.pipeline();
   let n = 0;
   for (const r of rows) {
-    const channel = liveChannel(prefix, r.aggregate_type);
+    const channel = liveChannel(prefix, familyOf(r.topic));
     if (!channel) continue;
     pipeline.publish(channel, JSON.stringify({ cursor: r.id, topic: r.topic, aggregateId: r.aggregate_id }));
     n++;
@@ -63,14 +66,14 @@ export async function publishLiveEvents(redis: Redis, prefix: string, rows: read
   for (const [err] of results ?? []) if (err) throw err;
 }
 
-/** Reads what subscribers of one aggregate type need, once per process and batch. May leave events out. */
+/** Reads what subscribers of one topic family need, once per process and batch. May leave events out. */
 export interface LiveSource<E extends { cursor: number }> {
   load(envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]): Promise<E[]>;
 }
 
 export interface LiveBus {
-  /** Calls `listener` with every event of the type, in cursor order; returns the unsubscribe function. */
-  listen<E>(aggregateType: string, listener: (event: E) => void): () => void;
+  /** Calls `listener` with every event of the family, in cursor order; returns the unsubscribe function. */
+  listen<E>(family: string, listener: (event: E) => void): () => void;
   /** Resolves once the bus receives events (its Redis subscription is confirmed). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -88,7 +91,7 @@ export function createLiveBus(deps: {
   sources: Readonly<Record<string, LiveSource<{ cursor: number }>>>;
 }): LiveBus {
   const { db, logger } = deps;
-  const types = Object.keys(deps.sources).filter((t) => liveChannel(deps.prefix, t) !== null);
+  const types = Object.keys(deps.sources).filter((family) => liveChannel(deps.prefix, family) !== null);
   const typeOfChannel = new Map(types.map((t) => [liveChannel(deps.prefix, t)!, t]));
   const listeners = new Map<string, Set<(event: unknown) => void>>(types.map((t) => [t, new Set()]));
   let sub: Redis | null = null;
@@ -105,14 +108,14 @@ export function createLiveBus(deps: {
     return (listeners.get(type)?.size ?? 0) > 0;
   }
 
-  /** Loads a batch (in cursor order) per aggregate type and returns the events in cursor order. */
+  /** Loads a batch (in cursor order) per family and returns the events in cursor order. */
   async function load(envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]): Promise<Array<{ type: string; event: { cursor: number } }>> {
     const out: Array<{ type: string; event: { cursor: number } }> = [];
     for (const type of types) {
       if (!hasListeners(type)) continue;
-      const mine = envelopes.filter((e) => e.aggregateType === type);
+      const mine = envelopes.filter((e) => e.family === type);
       if (mine.length === 0) continue;
-      const events = await deps.sources[type]!.load(mine, rows?.filter((r) => r.aggregate_type === type));
+      const events = await deps.sources[type]!.load(mine, rows?.filter((r) => familyOf(r.topic) === type));
       for (const event of events) out.push({ type, event });
     }
     return out.sort((a, b) => a.event.cursor - b.event.cursor);
@@ -161,8 +164,8 @@ export function createLiveBus(deps: {
   }
 
   function onMessage(channel: string, message: string): void {
-    const aggregateType = typeOfChannel.get(channel);
-    if (!aggregateType) return;
+    const family = typeOfChannel.get(channel);
+    if (!family) return;
     let m: { cursor?: unknown; topic?: unknown; aggregateId?: unknown };
     try {
       m = JSON.parse(message) as typeof m;
@@ -170,7 +173,7 @@ export function createLiveBus(deps: {
       return;
     }
     if (typeof m.cursor !== 'number' || typeof m.topic !== 'string' || typeof m.aggregateId !== 'string') return;
-    pending.push({ cursor: m.cursor, topic: m.topic, aggregateType, aggregateId: m.aggregateId });
+    pending.push({ cursor: m.cursor, topic: m.topic, family, aggregateId: m.aggregateId });
     // Messages that arrive together are read together: one query for a burst, not one per event.
     if (!flushScheduled) {
       flushScheduled = true;
@@ -189,7 +192,7 @@ export function createLiveBus(deps: {
     for (;;) {
       const rows = await listEventLogAfter(db, lastCursor, types, BACKFILL_PAGE);
       if (rows.length === 0) return;
-      const envelopes = rows.map((r) => ({ cursor: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id }));
+      const envelopes = rows.map((r) => ({ cursor: r.id, topic: r.topic, family: familyOf(r.topic), aggregateId: r.aggregate_id }));
       dispatch(rows[rows.length - 1]!.id, await load(envelopes, rows));
       read += rows.length;
       if (rows.length < BACKFILL_PAGE) return;
@@ -206,6 +209,16 @@ export function createLiveBus(deps: {
     // Where the stream starts: read before subscribing, so that nothing committed in between is missed.
     lastCursor = await lastEventId(db);
     const client = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, connectionName: 'estf-live' });
+    try {
+      await subscribeWith(client);
+    } catch (err) {
+      client.disconnect();
+      throw err;
+    }
+  }
+
+  async function subscribeWith(client: Redis): Promise<void> {
+    if (closed) throw new Error('the live bus is closed');
     sub = client;
     let lastLogged = 0;
     client.on('error', (err) => {
@@ -229,14 +242,19 @@ export function createLiveBus(deps: {
   }
 
   return {
-    listen<E>(aggregateType: string, listener: (event: E) => void): () => void {
-      const set = listeners.get(aggregateType);
-      if (!set) throw new Error(`no live source for ${aggregateType}`);
+    listen<E>(family: string, listener: (event: E) => void): () => void {
+      const set = listeners.get(family);
+      if (!set) throw new Error(`no live source for ${family}.*`);
       set.add(listener as (event: unknown) => void);
-      started ??= start().catch((err) => {
-        started = null;
-        throw err;
-      });
+      if (!started) {
+        const starting = start();
+        started = starting;
+        // Handled here (a failed start is retried by the next listener); awaiters of ready() still see it.
+        starting.catch((err) => {
+          logger.warn({ err }, 'live events: could not subscribe to Redis');
+          if (started === starting) started = null;
+        });
+      }
       return () => set.delete(listener as (event: unknown) => void);
     },
     async ready(): Promise<void> {
@@ -246,8 +264,9 @@ export function createLiveBus(deps: {
     async close(): Promise<void> {
       closed = true;
       for (const set of listeners.values()) set.clear();
-      await started?.catch(() => {});
-      await sub?.quit().catch(() => sub?.disconnect());
+      // A subscriber connection holds nothing to flush; a start still waiting for Redis ends here too.
+      sub?.disconnect();
+      sub = null;
     },
   };
 }

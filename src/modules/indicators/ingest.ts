@@ -22,7 +22,8 @@ import type { WarningLists } from './warning-lists.js';
  * organization's reports of them out, in constant memory.
  *
  *   bytes → lines / JSON items (parsers below) → normalize → deduplicate within the batch
- *         → one transaction per batch: upsert indicators, upsert reports (indicators.repository.ts)
+ *         → one transaction per batch: plain inserts of new values, targeted updates of changed ones
+ *           (insertBatch, mergeBatch; the ON CONFLICT upsertBatch when a concurrent writer interferes)
  *
  * Parsing the next batch overlaps with writing the previous one (at most one batch in flight), so Node and
  * PostgreSQL work at the same time; memory holds two batches and one input chunk, whatever the file size.
@@ -555,12 +556,19 @@ export class SeenValues {
   private static readonly BITS_LOG2 = 27;
   private readonly words = new Int32Array(1 << (SeenValues.BITS_LOG2 - 5));
 
-  /** Records `key`; true when it (probably) was recorded before. */
-  add(key: string): boolean {
+  /** Records a value of a type; true when it (probably) was recorded before. */
+  add(type: string, value: string): boolean {
     let h1 = 0x811c9dc5; // FNV-1a
     let h2 = 0x9747b28c; // a multiply-xorshift hash with another constant: independent of h1
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
+    for (let i = 0; i < type.length; i++) {
+      const c = type.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 13;
+    }
+    h1 = Math.imul(h1 ^ 9, 0x01000193); // a separator no type name contains
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 13;
@@ -589,7 +597,8 @@ interface SortedBatch {
 
 /** The distinct values of one batch in column arrays; a repeated value overwrites (the later line wins). */
 class Batch {
-  readonly index = new Map<string, number>();
+  /** type → value → position in the arrays (no concatenated keys to build and hash per line). */
+  private readonly positions = new Map<string, Map<string, number>>();
   types: string[] = [];
   values: string[] = [];
   benignReasons: Array<string | null> = [];
@@ -604,29 +613,36 @@ class Batch {
 
   /** Adds a value; false when it was already in the batch. */
   add(v: ValidItem, benignReason: () => string | null, seen: SeenValues): boolean {
-    const key = `${v.type}\t${v.value}`;
-    const at = this.index.get(key);
+    let ofType = this.positions.get(v.type);
+    if (ofType === undefined) {
+      ofType = new Map();
+      this.positions.set(v.type, ofType);
+    }
+    const at = ofType.get(v.value);
     if (at !== undefined) {
       this.confidences[at] = v.confidence;
       this.validUntils[at] = v.validUntil;
       this.descriptions[at] = v.description;
       return false;
     }
-    this.index.set(key, this.types.length);
+    ofType.set(v.value, this.types.length);
     this.types.push(v.type);
     this.values.push(v.value);
     this.benignReasons.push(benignReason());
     this.confidences.push(v.confidence);
     this.validUntils.push(v.validUntil);
     this.descriptions.push(v.description);
-    this.repeats.push(seen.add(key));
+    this.repeats.push(seen.add(v.type, v.value));
     return true;
   }
 
   /** The batch sorted by (type, value), so that concurrent imports lock rows in one order. */
   sorted(): SortedBatch {
-    const keys = [...this.index.keys()].sort();
-    const order = keys.map((k) => this.index.get(k)!);
+    const order: number[] = [];
+    for (const type of [...this.positions.keys()].sort()) {
+      const ofType = this.positions.get(type)!;
+      for (const value of [...ofType.keys()].sort()) order.push(ofType.get(value)!);
+    }
     const pick = <T>(a: T[]) => order.map((k) => a[k]!);
     return {
       values: {
