@@ -9,15 +9,21 @@
  * incidents list and for the baseline.
  *
  *   npm run bench -- graphql [--count 100000] [--duration 20] [--rate 500] [--connections 50]
- *                           [--max-connections 10] [--rounds 4] [--explain] [--profile] [--keep]
+ *                           [--max-connections 10] [--rounds 4] [--warmup 5] [--cost-duration 3]
+ *                           [--quiet-wait 120] [--explain] [--layers] [--profile] [--keep] [--database <url>]
+ *
+ * Each load runs for --duration seconds in all, split into --rounds interleaved rounds (baseline,
+ * incidents, baseline, …) so that other work on a shared machine drifts over both alike. Before the
+ * rounds: the CPU time per request of the API process and of its PostgreSQL backends, which moves far
+ * less with other work than req/s and latency do.
  *
  * --explain   EXPLAIN (ANALYZE, BUFFERS) of the list query of every principal × filter
  * --profile   CPU profile of the server process during the maximum-throughput incidents runs
  * --layers    CPU per call of each layer of a request (round trip, authentication, list, facts, …)
  * --keep      keep the database (its URL is printed) instead of dropping it
  * --database <url>  use this already seeded database (e.g. one kept with --keep) instead of a fresh one
- * --quiet-wait <s>  wait up to this long (default 120) for the CPUs to be ≥ 85% idle before measuring:
- *                   on a shared machine other work in the same seconds is the largest error there is
+ * --quiet-wait <s>  wait up to this long in all (default 120) for the CPUs to be ≥ 85% idle before each
+ *                   round: on a shared machine other work in the same seconds is the largest error there is
  */
 import './lib/production-env.js';
 import { randomBytes } from 'node:crypto';
