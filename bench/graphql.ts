@@ -39,7 +39,7 @@ import pg from 'pg';
 import { visibleIncidents } from '../src/access/incidents.js';
 import { systemPrincipal, type UserPrincipal } from '../src/access/principal.js';
 import { loadConfig } from '../src/config.js';
-import { createDeps } from '../src/deps.js';
+import { createDeps, hubInstanceId } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import { createDb } from '../src/infra/db.js';
 import type { Database } from '../src/infra/db-types.js';
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
   });
   const logger = createLogger(config.logLevel, { bench: 'graphql' });
-  const deps = createDeps(config, logger, { url, db }, config.redis.url);
+  const deps = createDeps(config, logger, { url, db, instanceId: await hubInstanceId(db) }, config.redis.url);
   cleanups.push(() => clearRedisPrefix(queuePrefix));
   cleanups.push(() => deps.close());
   const app = createApp(deps);

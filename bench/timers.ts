@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { systemPrincipal } from '../src/access/principal.js';
-import { createDeps } from '../src/deps.js';
+import { createDeps, hubInstanceId } from '../src/deps.js';
 import { createLogger } from '../src/infra/logger.js';
 import type { EscalationPolicy } from '../src/modules/escalations/policy.js';
 import {
@@ -69,7 +69,7 @@ run(async () => {
   log(describe);
   const prefix = queuePrefix('timers');
   const config = { ...baseConfig, queuePrefix: prefix };
-  const deps = createDeps(config, createLogger('warn'), { url, db }, REDIS_URL);
+  const deps = createDeps(config, createLogger('warn'), { url, db, instanceId: await hubInstanceId(db) }, REDIS_URL);
   onCleanup(() => deps.close());
 
   // ── The people, the incidents, the escalation rows ────────────────────────────────────────────────

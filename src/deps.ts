@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { hubSecret } from './modules/escalations/escalations.repository.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './infra/db.js';
 import { openEmbeddedPostgres } from './infra/embedded-postgres.js';
@@ -61,6 +63,8 @@ export interface HubDeps {
   logger: Logger;
   db: Db;
   databaseUrl: string;
+  /** See hubInstanceId. */
+  instanceId: string;
   /** Commands (readiness, queue producers). */
   redis: Redis;
   /** Blocking connections for BullMQ workers (maxRetriesPerRequest: null). */
@@ -73,19 +77,29 @@ export interface HubDeps {
   close(): Promise<void>;
 }
 
-export function createDeps(config: Config, logger: Logger, database: { url: string; db: Db }, redisUrl: string): HubDeps {
+/**
+ * This database's identity, created on first use: Redis keys that carry sequential ids (outbox job ids,
+ * live-event cursors) include it, so two hubs that share a Redis (a second checkout, a reset database)
+ * never mistake each other's jobs or events for their own.
+ */
+export function hubInstanceId(db: Db): Promise<string> {
+  return hubSecret(db, 'instance-id', () => randomUUID().slice(0, 8));
+}
+
+export function createDeps(config: Config, logger: Logger, database: { url: string; db: Db; instanceId: string }, redisUrl: string): HubDeps {
   const redis = createRedis(redisUrl, logger);
   const workerRedis = createWorkerRedis(redisUrl, logger);
   const queues = createQueues(redis, config.queuePrefix);
   const senders = createSenders(config, logger);
   const engine = createEscalationEngine({ db: database.db, queues, config, logger, senders });
-  const services = createServices({ db: database.db, config, engine });
+  const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId });
   const subscriptionJobs = createSubscriptionJobs({ db: database.db, queues, config, logger, senders, engine });
   return {
     config,
     logger,
     db: database.db,
     databaseUrl: database.url,
+    instanceId: database.instanceId,
     redis,
     workerRedis,
     queues,

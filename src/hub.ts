@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from './config.js';
-import { createDeps, openDatabase, prepareDatabase, type DatabaseHandle, type HubDeps } from './deps.js';
+import { createDeps, hubInstanceId, openDatabase, prepareDatabase, type DatabaseHandle, type HubDeps } from './deps.js';
 import { createApp } from './http/app.js';
 import { attachLiveTransport } from './http/live.js';
 import type { Logger } from './infra/logger.js';
@@ -35,7 +35,7 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
     const redisHandle: RedisHandle = await ensureRedis(config.redis.url, config.redis.isDefault, config.dataDir, logger);
     cleanups.push(() => redisHandle.stop());
 
-    const deps = createDeps(config, logger, database, redisHandle.url);
+    const deps = createDeps(config, logger, { ...database, instanceId: await hubInstanceId(database.db) }, redisHandle.url);
     cleanups.push(() => deps.close());
     await warnUnlessNoEviction(deps.redis, logger);
 

@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
-import { createDeps, type HubDeps } from '../src/deps.js';
+import { createDeps, hubInstanceId, type HubDeps } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import { attachLiveTransport, type LiveTransport } from '../src/http/live.js';
 import { createDb, type Db } from '../src/infra/db.js';
@@ -63,7 +63,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { htt
   const config = testConfig({ DATABASE_URL: dbUrl, ...env });
   const logger = createLogger(config.logLevel);
   const db = createDb(dbUrl, { max: 5 });
-  const deps = createDeps(config, logger, { url: dbUrl, db }, config.redis.url);
+  const deps = createDeps(config, logger, { url: dbUrl, db, instanceId: await hubInstanceId(db) }, config.redis.url);
   let server: Server | null = null;
   let live: LiveTransport | null = null;
   let url = '';

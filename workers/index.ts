@@ -5,7 +5,7 @@ import type { HubDeps } from '../src/deps.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
 import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
-import { publishLiveEvents } from '../src/modules/alerts/live-bus.js';
+import { livePrefix, publishLiveEvents } from '../src/modules/alerts/live-bus.js';
 
 /**
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
@@ -37,8 +37,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const connection = deps.workerRedis;
 
   // Live events are published by the relay, in its transaction and in id order (src/modules/alerts/live-bus.ts).
-  const onRelayed = (rows: Parameters<typeof publishLiveEvents>[2]) => publishLiveEvents(deps.redis, config.queuePrefix, rows);
-  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed });
+  const onRelayed = (rows: Parameters<typeof publishLiveEvents>[2]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), rows);
+  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId });
   await relay.start();
 
   const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log });

@@ -10,9 +10,10 @@ import { createIndicatorReportsService } from '../modules/indicators/reports.ser
 import { createSubscriptionsService } from '../modules/subscriptions/subscriptions.service.js';
 import { createOncallService } from '../modules/oncall/oncall.service.js';
 import { createAlertsService } from '../modules/alerts/alerts.service.js';
+import { livePrefix } from '../modules/alerts/live-bus.js';
 
 /** Every domain service, built once per process from the shared dependencies. */
-export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null }) {
+export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null; instanceId?: string }) {
   const incidents = createIncidentsService(deps);
   const indicatorReports = createIndicatorReportsService(deps);
   return {
@@ -21,7 +22,7 @@ export function createServices(deps: { db: Db; config: Config; engine?: Escalati
     incidents,
     escalations: createEscalationsService({ db: deps.db, config: deps.config, engine: deps.engine ?? null }),
     oncall: createOncallService(deps),
-    alerts: createAlertsService({ db: deps.db, config: deps.config, authenticate: createIdentityService(deps).authenticate }),
+    alerts: createAlertsService({ db: deps.db, config: deps.config, authenticate: createIdentityService(deps).authenticate, livePrefix: livePrefix(deps.config.queuePrefix, deps.instanceId ?? '') }),
     indicatorReports,
     subscriptions: createSubscriptionsService(deps),
     audit: createAuditQueryService({

@@ -42,7 +42,7 @@ export function parseEventCursor(after: string): number {
   return Number(after);
 }
 
-export function createAlertsService(deps: { db: Db; config: Config; authenticate: Authenticate }) {
+export function createAlertsService(deps: { db: Db; config: Config; authenticate: Authenticate; livePrefix: string }) {
   const { db, config } = deps;
   const logger = createLogger(config.logLevel, { module: 'alerts' });
   const sessions = createSessionKeeper({ authenticate: deps.authenticate, logger });
@@ -56,7 +56,7 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
     const created = createLiveBus({
       db,
       redisUrl: config.redis.url,
-      prefix: config.queuePrefix,
+      prefix: deps.livePrefix,
       logger,
       sources: { incident: incidentEventSource(db), access: accessEventSource(db) },
     });

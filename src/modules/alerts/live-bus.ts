@@ -30,6 +30,11 @@ export const LIVE_CHANNELS: Readonly<Record<string, string>> = { incident: 'inci
 
 export const familyOf = (topic: string): string => topic.split('.', 1)[0]!;
 
+/** The channels' prefix: the queue prefix and the hub's instance id (a Redis may serve several hubs). */
+export function livePrefix(queuePrefix: string, instanceId: string): string {
+  return instanceId ? `${queuePrefix}:${instanceId}` : queuePrefix;
+}
+
 export function liveChannel(prefix: string, family: string): string | null {
   const suffix = LIVE_CHANNELS[family];
   return suffix ? `${prefix}:live:${suffix}` : null;

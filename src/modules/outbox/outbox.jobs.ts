@@ -31,7 +31,7 @@ export type RelayedHook = (rows: readonly OutboxRow[]) => Promise<void>;
  * exists is a no-op in BullMQ, so a crash between `addBulk` and the commit only re-adds the same ids.
  * Woken by LISTEN/NOTIFY at commit; a poll covers a lost notification or connection.
  */
-export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Queues; logger: Logger; pollMs: number; onRelayed?: RelayedHook }) {
+export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Queues; logger: Logger; pollMs: number; onRelayed?: RelayedHook; instanceId?: string }) {
   const { db, queues, logger } = deps;
   let listener: pg.Client | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -52,7 +52,8 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
           rows.map((r) => ({
             name: r.topic,
             data: { outboxId: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload },
-            opts: { jobId: `outbox-${r.id}` },
+            // The instance id keeps two databases sharing one Redis from colliding on sequential ids.
+            opts: { jobId: `outbox-${deps.instanceId ?? 'x'}-${r.id}` },
           })),
         );
         // Before the commit: if publishing fails the rows stay unpublished and are relayed again (at least once).
