@@ -250,4 +250,20 @@ describe('escalation', () => {
     expect(r.data.routingPreflight).toContainEqual({ rule: 'test-physical', level: 1, organization: 'fbi', duty: 'election-crimes', problem: 'NO_CONTACT_METHOD' });
     expect(r.data.routingPreflight.some((p: any) => p.rule === 'test-critical')).toBe(false);
   });
+  it('one acknowledgement stops every escalation of the incident that paged the same person', async () => {
+    await hub.gql(coordinator.token, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
+      input: { name: 'test-critical-twin', severityAtLeast: 'CRITICAL', levels: [{ ackTimeoutSeconds: 600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }] }] },
+    });
+    const inc = (await hub.gql(county.token, FILE, { input: { title: 'Twin rules', summary: 's', category: 'MALWARE', severity: 'CRITICAL', tlp: 'GREEN' } })).data.fileIncident;
+    const escs = await until(async () => {
+      const e = (await hub.gql(coordinator.token, ESCALATIONS, { id: inc.id })).data.incident.escalations;
+      // The same person is paged once per level: one of the two escalations pages, the other finds them paged.
+      return e.length === 2 && e.some((x: any) => x.notifications.length > 0) ? e : null;
+    });
+    const acked = await hub.gql(duty1.token, `mutation($id: ID!) { acknowledgeEscalation(id: $id) { state } }`, { id: escs[0].id });
+    expect(acked.data.acknowledgeEscalation.state).toBe('ACKNOWLEDGED');
+    const after = (await hub.gql(coordinator.token, ESCALATIONS, { id: inc.id })).data.incident.escalations;
+    expect(after.map((e: any) => e.state)).toEqual(['ACKNOWLEDGED', 'ACKNOWLEDGED']);
+    await hub.gql(coordinator.token, `mutation { deleteRoutingRule(name: "test-critical-twin") }`);
+  });
 });

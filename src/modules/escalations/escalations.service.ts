@@ -78,7 +78,27 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     return paged !== undefined;
   }
 
+  /**
+   * Acknowledges the escalation and, since one person acknowledging means someone is on it, every other
+   * open escalation of the same incident that this person may acknowledge (several rules matching one
+   * incident must not keep paging after the acknowledgement).
+   */
   async function acknowledgeLocked(trx: Handle, p: UserPrincipal, esc: EscalationRow, via: string): Promise<EscalationRow> {
+    const result = await acknowledgeOne(trx, p, esc, via);
+    const others = await trx
+      .selectFrom('escalations')
+      .selectAll()
+      .where('incident_id', '=', esc.incident_id)
+      .where('id', '!=', esc.id)
+      .where('state', 'in', ['ACTIVE', 'EXHAUSTED'])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    for (const o of others) if (await mayAcknowledge(trx, p, o)) await acknowledgeOne(trx, p, o, via);
+    return result;
+  }
+
+  async function acknowledgeOne(trx: Handle, p: UserPrincipal, esc: EscalationRow, via: string): Promise<EscalationRow> {
     if (esc.state === 'ACKNOWLEDGED' || esc.state === 'RESOLVED') return esc;
     const updated = await touchEscalation(trx, esc.id, {
       state: 'ACKNOWLEDGED',
