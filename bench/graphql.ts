@@ -9,7 +9,7 @@
  * incidents list and for the baseline.
  *
  *   npm run bench -- graphql [--count 100000] [--duration 20] [--rate 500] [--connections 50]
- *                           [--max-connections 10] [--rounds 4] [--warmup 5] [--cost-duration 3]
+ *                           [--max-connections 10] [--rounds 8] [--warmup 5] [--cost-duration 3]
  *                           [--quiet-wait 120] [--explain] [--layers] [--profile] [--keep] [--database <url>]
  *
  * Each load runs for --duration seconds in all, split into --rounds interleaved rounds (baseline,
@@ -69,7 +69,7 @@ const RATE = option('rate', 500);
 const RATE_CONNECTIONS = option('connections', 50);
 const MAX_CONNECTIONS = option('max-connections', 10);
 const WARMUP_S = option('warmup', 5);
-const ROUNDS = Math.round(option('rounds', 4));
+const ROUNDS = Math.round(option('rounds', 8));
 const COST_S = option('cost-duration', 3);
 const QUIET_WAIT_S = option('quiet-wait', 120);
 const stringOption = (name: string) => {
