@@ -65,7 +65,8 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     if (owner.revoked_at !== null) return null;
     if (owner.expires_at !== null && owner.expires_at <= now) return null;
     if (!owner.user_active || !owner.organization_active) return null;
-    void touchApiToken(db, owner.token_id, now).catch(() => {});
+    // Last use is recorded at most once a minute: most requests then write nothing.
+    if (owner.last_used_at === null || now.getTime() - owner.last_used_at.getTime() > 60_000) void touchApiToken(db, owner.token_id, now).catch(() => {});
     const kind = owner.organization_kind as PartnerKind;
     return {
       kind: 'user',
