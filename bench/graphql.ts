@@ -33,7 +33,6 @@ import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { serve } from '@hono/node-server';
-import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { visibleIncidents } from '../src/access/incidents.js';
@@ -51,6 +50,7 @@ import { findOrganizationBySlug } from '../src/modules/partners/partners.reposit
 import { seedPartners } from '../src/modules/partners/partners.seed.js';
 import { mergeLoads, runLoad, type LoadRequest, type LoadResult } from './lib/load.js';
 import { benchUserEmail, seedIncidents } from './seed-incidents.js';
+import { ADMIN_URL, REDIS_URL, clearRedisPrefix, databaseUrl, withAdmin, withDb } from './lib/servers.js';
 
 // ── Options ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -77,8 +77,8 @@ const stringOption = (name: string) => {
   return i < 0 ? null : (argv[i + 1] ?? null);
 };
 const EXISTING_DATABASE = stringOption('database');
-const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+
 const TARGET = { ratio: 0.4, p99Ms: 15 } as const;
 
 const INCIDENTS_QUERY = `query Incidents($filter: IncidentFilter) {
@@ -120,38 +120,9 @@ const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) :
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function databaseUrl(name: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
-const withAdmin = <T>(fn: (c: pg.Client) => Promise<T>) => withDb(ADMIN_URL, fn);
 
-async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
-async function clearRedisPrefix(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await r.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
 
 const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 

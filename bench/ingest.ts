@@ -35,8 +35,9 @@ import { createDb } from '../src/infra/db.js';
 import { migrate } from '../src/infra/migrate.js';
 import { createIndicatorsService } from '../src/modules/indicators/indicators.service.js';
 import { seedPartners } from '../src/modules/partners/partners.seed.js';
+import { ADMIN_URL, databaseUrl, prng, withAdmin } from './lib/servers.js';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,36 +56,11 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
-function databaseUrl(name: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The feed
 
-/** mulberry32: a small seeded PRNG, so every run imports the same file. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['ballot', 'vote', 'county', 'registrar', 'election', 'poll', 'secure', 'login', 'verify', 'update', 'status', 'mail'];
 const TLDS = ['com', 'net', 'org', 'info', 'xyz', 'top', 'online', 'site', 'us', 'io'];

@@ -38,8 +38,9 @@ import type { Database } from '../src/infra/db-types.js';
 import { createLogger } from '../src/infra/logger.js';
 import { createIdentityService } from '../src/modules/identity/identity.service.js';
 import { createIndicatorReportsService } from '../src/modules/indicators/reports.service.js';
+import { ADMIN_URL, databaseUrl, prng, withAdmin } from './lib/servers.js';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,33 +62,8 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function databaseUrl(name: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
-/** mulberry32: a small seeded PRNG, so every run asks the same observables. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;

@@ -13,14 +13,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
 import { prepareDatabase } from '../../src/deps.js';
 import { createDb, type Db } from '../../src/infra/db.js';
 import { createLogger } from '../../src/infra/logger.js';
+import { ADMIN_URL, REDIS_URL, clearRedisPrefix, databaseUrl, withAdmin } from './servers.js';
+export { ADMIN_URL, REDIS_URL };
 
-export const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // ── Options, output ─────────────────────────────────────────────────────────────────────────────────
@@ -99,21 +100,7 @@ export function run(main: () => Promise<void>): void {
 
 // ── Database, Redis ─────────────────────────────────────────────────────────────────────────────────
 
-function databaseUrl(name: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** CREATE DATABASE estf_bench_<random>, migrated and seeded as test/global-setup.ts does; dropped at cleanup unless --keep. */
 export async function freshDatabase(): Promise<{ url: string; db: Db; config: Config; describe: string }> {
@@ -137,20 +124,6 @@ export function queuePrefix(label: string): string {
   return prefix;
 }
 
-async function clearRedisPrefix(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await r.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
