@@ -28,7 +28,10 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
     for (const c of cleanups.reverse()) await c().catch((err) => logger.error({ err }, 'error during shutdown'));
   };
   try {
-    const database: DatabaseHandle = await openDatabase(config, logger);
+    // Each worker job holds one connection while it runs (a delivery holds it while it sends): events 10,
+    // timers 10 and deliveries 5 at once would queue behind a pool of 10 shared with the API.
+    const poolSize = config.database.poolSize ?? (opts.api && opts.workers ? 25 : opts.workers ? 20 : 10);
+    const database: DatabaseHandle = await openDatabase(config, logger, { poolSize });
     cleanups.push(() => database.close());
     await prepareDatabase(database.db, config, logger);
 

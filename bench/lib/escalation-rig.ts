@@ -187,7 +187,7 @@ export interface HubProcess {
  * `node bin/estf.js <command>` with a production environment. With `profileDir`, node --cpu-prof writes
  * the process's CPU profile there when it exits.
  */
-export async function startHubProcess(command: 'start' | 'work', env: Record<string, string>, profileDir?: string): Promise<HubProcess> {
+export async function startHubProcess(command: 'start' | 'serve' | 'work', env: Record<string, string>, profileDir?: string): Promise<HubProcess> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|REDIS_URL|PORT|HOST|PUBLIC_URL|LOG_LEVEL|NODE_ENV|ESTF_)/.test(k)));
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', '500'] : [];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/estf.js'), command], {

@@ -11,9 +11,20 @@ export const AUDIT_APPEND_LOCK_KEY = 7_364_002;
 
 export type NewAuditEntry = Omit<ChainedContent, 'seq' | 'at'>;
 
+// Transactions that hold the lock already: taking it again is a round trip that changes nothing.
+const holdingAppendLock = new WeakSet<object>();
+
+/** Takes the log append lock (held to the end of the transaction), once per transaction. */
+export async function takeLogAppendLock(trx: Handle): Promise<void> {
+  if (holdingAppendLock.has(trx)) return;
+  await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`.execute(trx);
+  // Outside a transaction the lock ends with the statement: nothing to remember.
+  if (trx.isTransaction) holdingAppendLock.add(trx);
+}
+
 /** Appends one entry to the chain. Call inside the transaction that makes the change. */
 export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promise<AuditRow> {
-  await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`.execute(trx);
+  await takeLogAppendLock(trx);
   const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? GENESIS_HASH;

@@ -7,7 +7,7 @@ import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import type { Queues } from '../../infra/queues.js';
-import { findIncidentById, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
+import { loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import type { MessageContext } from '../notifications/messages.js';
@@ -22,8 +22,11 @@ import {
   insertEscalationIfAbsent,
   insertNotifications,
   listRoutingRules,
+  loadDeliveryContext,
+  recordAttemptAndSet,
+  findRecipientUsers,
+  type RecipientUserRow,
   lockEscalation,
-  recordAttempt,
   touchEscalation,
   usersNotified,
   usersPagedAt,
@@ -31,7 +34,7 @@ import {
   type NotificationRow,
 } from './escalations.repository.js';
 import { nextPage, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
-import { recipientsFor, resolveTargetDuties, type IncidentTargetsContext } from './recipients.js';
+import { loadDutyRows, matchTargets, recipientsFor, type DutyRow, type IncidentTargetsContext } from './recipients.js';
 
 /**
  * The escalation flow of architecture.md. PostgreSQL holds every decision (escalation state, timer
@@ -96,31 +99,31 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
 
   // ── Recipients as principals: delivery checks the recipient's rights at that moment ──────────────────
 
+  const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
+
+  /** The principal of an active user of an active organization (null otherwise): recipients are checked as themselves. */
+  function principalFromRow(r: RecipientUserRow): UserPrincipal | null {
+    if (!r.active || !r.orgActive) return null;
+    return {
+      kind: 'user',
+      userId: r.id,
+      email: r.email,
+      name: r.name,
+      roles: new Set(r.roles.filter(isRole)),
+      organization: { id: r.orgId, slug: r.slug, name: r.orgName, kind: r.kind as PartnerKind },
+      isCoordinatorOrg: coordinatorSlugs.has(r.slug),
+      isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(r.kind as PartnerKind),
+      tokenPrefix: null,
+      requestId: null,
+      clientAddress: null,
+    };
+  }
+
   async function principalsOf(h: Handle, userIds: readonly string[]): Promise<Map<string, UserPrincipal>> {
-    if (userIds.length === 0) return new Map();
-    const rows = await h
-      .selectFrom('users as u')
-      .innerJoin('organizations as o', 'o.id', 'u.organization_id')
-      .select(['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'])
-      .where('u.id', 'in', [...userIds])
-      .execute();
-    const coordinators = new Set(config.coordinatorOrgSlugs);
     const out = new Map<string, UserPrincipal>();
-    for (const r of rows) {
-      if (!r.active || !r.orgActive) continue;
-      out.set(r.id, {
-        kind: 'user',
-        userId: r.id,
-        email: r.email,
-        name: r.name,
-        roles: new Set(r.roles.filter(isRole)),
-        organization: { id: r.orgId, slug: r.slug, name: r.orgName, kind: r.kind as PartnerKind },
-        isCoordinatorOrg: coordinators.has(r.slug),
-        isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(r.kind as PartnerKind),
-        tokenPrefix: null,
-        requestId: null,
-        clientAddress: null,
-      });
+    for (const r of await findRecipientUsers(h, userIds)) {
+      const p = principalFromRow(r);
+      if (p) out.set(r.id, p);
     }
     return out;
   }
@@ -143,22 +146,18 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     loop: number,
     targets: readonly Target[],
     skip: ReadonlySet<string>,
-    knownFacts?: IncidentFacts,
+    known: { facts?: IncidentFacts; dutyRows?: readonly DutyRow[] } = {},
   ) {
     const now = new Date();
     // One read of the access facts serves both the targets (affected counties) and the visibility check.
-    const facts = knownFacts ?? (await loadAccessFacts(h, [incident])).get(incident.id)!;
+    const facts = known.facts ?? (await loadAccessFacts(h, [incident])).get(incident.id)!;
     const ctx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
-    const duties = await resolveTargetDuties(h, targets, ctx);
+    const duties = matchTargets(known.dutyRows ?? (await loadDutyRows(h, targets)), targets, ctx);
     const recipients = (await recipientsFor(h, duties, now)).filter((r) => !skip.has(r.userId));
-    const principals = await principalsOf(
-      h,
-      recipients.map((r) => r.userId),
-    );
     const rows = [];
     for (const r of recipients) {
-      const p = principals.get(r.userId);
-      const visible = p !== undefined && canSeeIncident(p, facts);
+      const p = principalFromRow(r.user);
+      const visible = p !== null && canSeeIncident(p, facts);
       if (r.methods.length === 0) logger.warn({ escalationId: escalation.id, userId: r.userId }, 'on-call user has no contact method: nobody reached');
       for (const m of r.methods) {
         const id = randomUUID();
@@ -194,19 +193,24 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     const deliveries: NotificationRow[] = [];
     const created = await db.transaction().execute(async (trx) => {
       await lockIncidentPaging(trx, incidentId);
-      const incident = await trx.selectFrom('incidents').selectAll().where('id', '=', incidentId).forShare().executeTakeFirst();
-      if (!incident || FINISHED_STATUSES.has(incident.status as IncidentStatus)) return [];
+      const locked = await lockIncidentWithFacts(trx, incidentId);
+      if (!locked || FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
+      const { incident, facts } = locked;
       const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
         ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
       );
-      const facts = (await loadAccessFacts(trx, [incident])).get(incident.id)!;
       const ctx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
+      // Every duty any matching rule names, read once for all of them.
+      const dutyRows = await loadDutyRows(
+        trx,
+        rules.flatMap((r) => [...r.policy.levels.flatMap((l) => l.targets), ...r.policy.notify.map((n) => n.target)]),
+      );
       const ids: string[] = [];
       const startedRules: string[] = [];
       for (const rule of rules) {
         const policy = rule.policy;
         const levelTargets = policy.levels.flatMap((l) => l.targets);
-        const targeted = await resolveTargetDuties(trx, levelTargets, ctx);
+        const targeted = matchTargets(dutyRows, levelTargets, ctx);
         const token = randomUUID();
         const now = new Date();
         const esc = await insertEscalationIfAbsent(trx, {
@@ -224,12 +228,12 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         // The first level is due now: it is paged in this transaction, as its timer would page it a moment
         // later (same row lock, same token rule, same unique notifications), without a commit and a queue
         // hop in between. If this transaction fails, nothing of it exists and routing runs again.
-        if (policy.levels.length > 0) await pageCurrentLevel(trx, esc, incident, timers, deliveries, facts);
+        if (policy.levels.length > 0) await pageCurrentLevel(trx, esc, incident, timers, deliveries, { facts, dutyRows });
         else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
         const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category as never)).map((n) => n.target);
         if (notifyTargets.length > 0) {
           const skip = await usersNotified(trx, incident.id);
-          const rows = await notificationRows(trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip, facts);
+          const rows = await notificationRows(trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip, { facts, dutyRows });
           deliveries.push(...(await insertNotifications(trx, rows)));
         }
       }
@@ -285,12 +289,12 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       const esc = await lockEscalation(trx, escalationId);
       // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
       if (!esc || esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
-      const incident = await findIncidentById(trx, esc.incident_id);
-      if (!incident || FINISHED_STATUSES.has(incident.status as IncidentStatus)) {
+      const locked = await lockIncidentWithFacts(trx, esc.incident_id);
+      if (!locked || FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) {
         await touchEscalation(trx, esc.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
         return;
       }
-      await pageCurrentLevel(trx, esc, incident, timers, deliveries);
+      await pageCurrentLevel(trx, esc, locked.incident, timers, deliveries, { facts: locked.facts });
     });
     await enqueueAfterCommit(timers, deliveries);
   }
@@ -306,7 +310,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     incident: IncidentRow,
     timers: Array<{ id: string; token: string; at: Date }>,
     deliveries: NotificationRow[],
-    facts?: IncidentFacts,
+    known: { facts?: IncidentFacts; dutyRows?: readonly DutyRow[] } = {},
   ): Promise<void> {
     const policy: EscalationPolicy = esc.policy;
     const level = policy.levels[esc.level];
@@ -315,7 +319,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       return;
     }
     const skip = await usersPagedAt(trx, incident.id, esc.level, esc.loop);
-    const rows = await notificationRows(trx, esc, incident, 'PAGE', esc.level, esc.loop, level.targets, skip, facts);
+    const rows = await notificationRows(trx, esc, incident, 'PAGE', esc.level, esc.loop, level.targets, skip, known);
     deliveries.push(...(await insertNotifications(trx, rows)));
     const next = nextPage(policy, esc.level, esc.loop);
     if (next) {
@@ -341,33 +345,35 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   async function deliver(notificationId: string): Promise<void> {
     let retryAt: { attempts: number; at: Date } | null = null;
     await db.transaction().execute(async (trx) => {
-      const n = await trx.selectFrom('notifications').selectAll().where('id', '=', notificationId).forUpdate().skipLocked().executeTakeFirst();
-      if (!n || n.status !== 'PENDING') return;
-      const esc = await trx.selectFrom('escalations').selectAll().where('id', '=', n.escalation_id).forShare().executeTakeFirstOrThrow();
+      const ctx = await loadDeliveryContext(trx, notificationId);
+      if (!ctx || ctx.notification.status !== 'PENDING') return;
+      const { notification: n, escalation: esc, incident, method } = ctx;
       const finish = (status: string, reason: string | null) =>
         trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', n.id).execute();
       if (n.kind === 'PAGE' && esc.state !== 'ACTIVE' && esc.state !== 'EXHAUSTED') {
         await finish('CANCELLED', `escalation ${esc.state.toLowerCase()}`);
         return;
       }
-      const incident = await findIncidentById(trx, n.incident_id);
-      const recipient = (await principalsOf(trx, [n.recipient_user_id])).get(n.recipient_user_id);
-      const facts = incident ? (await loadAccessFacts(trx, [incident])).get(incident.id) : undefined;
+      const recipient = ctx.recipient ? principalFromRow(ctx.recipient) : null;
+      const facts: IncidentFacts | null = incident
+        ? {
+            tlp: incident.tlp as IncidentFacts['tlp'],
+            lawEnforcementSensitive: incident.law_enforcement_sensitive,
+            reportingOrganizationId: incident.reporting_organization_id,
+            reportingUserId: incident.reporting_user_id,
+            affectedCountyIds: ctx.affectedCountyIds,
+            sharedOrganizationIds: ctx.sharedOrganizationIds,
+            recipientUserIds: ctx.recipientUserIds,
+          }
+        : null;
       if (!incident || !facts || !recipient || !canSeeIncident(recipient, facts)) {
         await finish('SUPPRESSED', 'the recipient may not see this incident (checked at delivery)');
         return;
       }
-      const method = await trx.selectFrom('contact_methods').selectAll().where('id', '=', n.contact_method_id).executeTakeFirst();
       if (!method || method.removed_at || method.disabled_at) {
         await finish('FAILED', 'the contact method was removed or disabled');
         return;
       }
-      const counties = await trx
-        .selectFrom('organizations')
-        .select('name')
-        .where('id', 'in', facts.affectedCountyIds.length ? [...facts.affectedCountyIds] : ['00000000-0000-0000-0000-000000000000'])
-        .orderBy('name')
-        .execute();
       const message: MessageContext = {
         kind: n.kind as 'PAGE' | 'NOTIFY',
         incident: {
@@ -382,7 +388,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
           tlp: incident.tlp,
           lawEnforcementSensitive: incident.law_enforcement_sensitive,
           exercise: incident.exercise,
-          affectedCounties: counties.map((c) => c.name.replace(/ County Elections$/, '')),
+          affectedCounties: ctx.affectedCountyNames.map((name) => name.replace(/ County Elections$/, '')),
         },
         ruleName: esc.rule_name,
         level: n.level,
@@ -404,31 +410,27 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
           : { outcome: 'REFUSED', httpStatus: null, error: allowed.reason, latencyMs: 0 };
       }
       const now = new Date();
-      await recordAttempt(trx, {
+      const attempt = {
         notification_id: n.id,
         at: now,
         outcome: result.outcome,
         http_status: result.httpStatus,
         error: 'error' in result ? result.error.slice(0, 500) : null,
         latency_ms: result.latencyMs,
-      });
+      };
       const attempts = n.attempts + 1;
       if (result.outcome === 'DELIVERED') {
-        await trx.updateTable('notifications').set({ status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null }).where('id', '=', n.id).execute();
+        await recordAttemptAndSet(trx, attempt, { status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null });
       } else if (result.outcome === 'GONE' || result.outcome === 'REFUSED') {
         if (result.outcome === 'GONE') {
           await trx.updateTable('contact_methods').set({ disabled_at: now, disabled_reason: result.error }).where('id', '=', method.id).execute();
         }
-        await trx.updateTable('notifications').set({ status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null }).where('id', '=', n.id).execute();
+        await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null });
       } else if (attempts >= config.delivery.maxAttempts) {
-        await trx
-          .updateTable('notifications')
-          .set({ status: 'FAILED', attempts, status_reason: `gave up after ${attempts} attempts: ${result.error}`, next_attempt_at: null })
-          .where('id', '=', n.id)
-          .execute();
+        await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: `gave up after ${attempts} attempts: ${result.error}`, next_attempt_at: null });
       } else {
         const at = new Date(now.getTime() + backoffMs(attempts));
-        await trx.updateTable('notifications').set({ attempts, next_attempt_at: at, status_reason: result.error }).where('id', '=', n.id).execute();
+        await recordAttemptAndSet(trx, attempt, { attempts, next_attempt_at: at, status_reason: result.error });
         retryAt = { attempts, at };
       }
     });

@@ -169,3 +169,131 @@ export function touchEscalation(trx: Handle, id: string, patch: Partial<Record<k
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** Everything one delivery attempt needs, read with one statement (see loadDeliveryContext). */
+export interface DeliveryContext {
+  notification: Pick<NotificationRow, 'id' | 'kind' | 'level' | 'status' | 'attempts' | 'incident_id' | 'recipient_user_id' | 'contact_method_id'>;
+  escalation: { id: string; state: string; rule_name: string };
+  incident: IncidentFields | null;
+  affectedCountyIds: string[];
+  affectedCountyNames: string[];
+  sharedOrganizationIds: string[];
+  recipientUserIds: string[];
+  method: { id: string; kind: string; target: string; secret: string | null; removed_at: Date | null; disabled_at: Date | null } | null;
+  recipient: RecipientUserRow | null;
+}
+
+export interface IncidentFields {
+  id: string;
+  reference: string;
+  title: string;
+  summary: string;
+  category: string;
+  domain: string;
+  severity: string;
+  status: string;
+  tlp: string;
+  law_enforcement_sensitive: boolean;
+  exercise: boolean;
+  reporting_organization_id: string;
+  reporting_user_id: string;
+}
+
+/** A user with their organization: what a principal is built from. */
+export interface RecipientUserRow {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  active: boolean;
+  orgId: string;
+  slug: string;
+  orgName: string;
+  kind: string;
+  orgActive: boolean;
+}
+
+/**
+ * Locks a pending notification (skipping one another worker holds) and its escalation FOR SHARE (an
+ * acknowledgement takes it FOR UPDATE, so it waits for this send and no send starts after it), and reads
+ * the incident, its access facts, the contact method and the recipient in the same statement: each round
+ * trip to PostgreSQL is on the path from an incident to the first page.
+ */
+export async function loadDeliveryContext(trx: Handle, notificationId: string): Promise<DeliveryContext | null> {
+  const { rows } = await sql<Record<string, any>>`
+    select n.id, n.kind, n.level, n.status, n.attempts, n.incident_id, n.recipient_user_id, n.contact_method_id,
+           e.id as e_id, e.state as e_state, e.rule_name as e_rule_name,
+           case when i.id is null then null else json_build_object(
+             'id', i.id, 'reference', i.reference, 'title', i.title, 'summary', i.summary, 'category', i.category,
+             'domain', i.domain, 'severity', i.severity, 'status', i.status, 'tlp', i.tlp,
+             'law_enforcement_sensitive', i.law_enforcement_sensitive, 'exercise', i.exercise,
+             'reporting_organization_id', i.reporting_organization_id, 'reporting_user_id', i.reporting_user_id) end as incident,
+           array(select c.organization_id::text from incident_affected_counties c where c.incident_id = n.incident_id) as county_ids,
+           array(select o2.name from incident_affected_counties c join organizations o2 on o2.id = c.organization_id
+                  where c.incident_id = n.incident_id order by o2.name) as county_names,
+           array(select s.organization_id::text from incident_shares s where s.incident_id = n.incident_id) as share_ids,
+           array(select r.user_id::text from incident_recipients r where r.incident_id = n.incident_id) as recipient_ids,
+           m.id as m_id, m.kind as m_kind, m.target as m_target, m.secret as m_secret, m.removed_at as m_removed_at, m.disabled_at as m_disabled_at,
+           u.id as u_id, u.email as u_email, u.name as u_name, u.roles as u_roles, u.active as u_active,
+           o.id as o_id, o.slug as o_slug, o.name as o_name, o.kind as o_kind, o.active as o_active
+      from notifications n
+      join escalations e on e.id = n.escalation_id
+      left join incidents i on i.id = n.incident_id
+      left join contact_methods m on m.id = n.contact_method_id
+      left join users u on u.id = n.recipient_user_id
+      left join organizations o on o.id = u.organization_id
+     where n.id = ${notificationId}
+       for share of e
+       for update of n skip locked`.execute(trx);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    notification: {
+      id: r.id,
+      kind: r.kind,
+      level: r.level,
+      status: r.status,
+      attempts: r.attempts,
+      incident_id: r.incident_id,
+      recipient_user_id: r.recipient_user_id,
+      contact_method_id: r.contact_method_id,
+    },
+    escalation: { id: r.e_id, state: r.e_state, rule_name: r.e_rule_name },
+    incident: r.incident as IncidentFields | null,
+    affectedCountyIds: r.county_ids,
+    affectedCountyNames: r.county_names,
+    sharedOrganizationIds: r.share_ids,
+    recipientUserIds: r.recipient_ids,
+    method: r.m_id
+      ? { id: r.m_id, kind: r.m_kind, target: r.m_target, secret: r.m_secret, removed_at: r.m_removed_at, disabled_at: r.m_disabled_at }
+      : null,
+    recipient: r.u_id
+      ? { id: r.u_id, email: r.u_email, name: r.u_name, roles: r.u_roles, active: r.u_active, orgId: r.o_id, slug: r.o_slug, orgName: r.o_name, kind: r.o_kind, orgActive: r.o_active }
+      : null,
+  };
+}
+
+/** Records an attempt and moves the notification on, in one statement. */
+export async function recordAttemptAndSet(
+  trx: Handle,
+  a: { notification_id: string; at: Date; outcome: string; http_status: number | null; error: string | null; latency_ms: number },
+  patch: { status?: string; attempts: number; delivered_at?: Date | null; next_attempt_at: Date | null; status_reason: string | null },
+): Promise<void> {
+  await trx
+    .with('attempt', (db) => db.insertInto('delivery_attempts').values(a))
+    .updateTable('notifications')
+    .set(patch)
+    .where('id', '=', a.notification_id)
+    .execute();
+}
+
+/** Users with their organizations (active or not: the caller decides). */
+export function findRecipientUsers(db: Handle, userIds: readonly string[]): Promise<RecipientUserRow[]> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('users as u')
+    .innerJoin('organizations as o', 'o.id', 'u.organization_id')
+    .select(['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'])
+    .where('u.id', 'in', [...userIds])
+    .execute();
+}

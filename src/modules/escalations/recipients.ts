@@ -1,8 +1,9 @@
 import type { Handle } from '../../infra/handle.js';
-import { findSchedulesByDuties, listActiveOverrides, listUsableContactMethods, type ContactMethodRow } from '../oncall/oncall.repository.js';
+import { findActiveUsersWithMethods, findSchedulesWithActiveOverrides, type ContactMethodRow } from '../oncall/oncall.repository.js';
 import { toOverride, toRotation } from '../oncall/oncall.service.js';
 import { onCallAt } from '../oncall/rotation.js';
 import type { Target } from './policy.js';
+import type { RecipientUserRow } from './escalations.repository.js';
 
 /**
  * From a policy's targets to people: targets → (organization, duty) → who is on call at an instant →
@@ -22,17 +23,25 @@ export interface ResolvedDuty {
   organizationSlug: string;
 }
 
-/** The duties a list of targets names for one incident; targets naming nothing are simply absent. */
-export async function resolveTargetDuties(db: Handle, targets: readonly Target[], ctx: IncidentTargetsContext | null): Promise<ResolvedDuty[]> {
-  const out = new Map<string, ResolvedDuty>();
-  if (targets.length === 0) return [];
-  const rows = await db
+/** The (duty, organization) rows that targets could name: read once, matched per target by matchTargets. */
+export interface DutyRow extends ResolvedDuty {
+  kind: string;
+}
+
+export function loadDutyRows(db: Handle, targets: readonly Target[]): Promise<DutyRow[]> {
+  if (targets.length === 0) return Promise.resolve([]);
+  return db
     .selectFrom('duties as d')
     .innerJoin('organizations as o', 'o.id', 'd.organization_id')
     .select(['d.id as dutyId', 'd.name as dutyName', 'o.id as organizationId', 'o.slug as organizationSlug', 'o.kind as kind'])
     .where('d.name', 'in', [...new Set(targets.map((t) => t.duty))])
     .where('o.active', '=', true)
     .execute();
+}
+
+/** The duties a list of targets names for one incident, among rows loaded by loadDutyRows for (at least) these targets. */
+export function matchTargets(rows: readonly DutyRow[], targets: readonly Target[], ctx: IncidentTargetsContext | null): ResolvedDuty[] {
+  const out = new Map<string, ResolvedDuty>();
   for (const t of targets) {
     for (const r of rows) {
       if (r.dutyName !== t.duty) continue;
@@ -53,23 +62,18 @@ export async function resolveTargetDuties(db: Handle, targets: readonly Target[]
   return [...out.values()];
 }
 
+/** The duties a list of targets names for one incident; targets naming nothing are simply absent. */
+export async function resolveTargetDuties(db: Handle, targets: readonly Target[], ctx: IncidentTargetsContext | null): Promise<ResolvedDuty[]> {
+  return matchTargets(await loadDutyRows(db, targets), targets, ctx);
+}
+
 /** Who is on call for each duty at `at` (null: nobody, e.g. no schedule). */
 export async function onCallForDuties(db: Handle, dutyIds: readonly string[], at: Date): Promise<Map<string, string | null>> {
   const result = new Map<string, string | null>(dutyIds.map((d) => [d, null]));
   if (dutyIds.length === 0) return result;
-  const schedules = await findSchedulesByDuties(db, dutyIds);
-  const overrides = await listActiveOverrides(
-    db,
-    schedules.map((s) => s.id),
-    at,
-  );
-  for (const s of schedules) {
-    const answer = onCallAt(
-      toRotation(s),
-      overrides.filter((o) => o.schedule_id === s.id).map(toOverride),
-      at,
-    );
-    result.set(s.duty_id, answer?.userId ?? null);
+  for (const { schedule, overrides } of await findSchedulesWithActiveOverrides(db, dutyIds, at)) {
+    const answer = onCallAt(toRotation(schedule), overrides.map(toOverride), at);
+    result.set(schedule.duty_id, answer?.userId ?? null);
   }
   return result;
 }
@@ -77,6 +81,8 @@ export async function onCallForDuties(db: Handle, dutyIds: readonly string[], at
 export interface Recipient {
   userId: string;
   methods: ContactMethodRow[];
+  /** The user and their organization: whom the page is checked against. */
+  user: RecipientUserRow;
 }
 
 /** Active users on call for the duties, each once, with their usable contact methods. */
@@ -87,9 +93,6 @@ export async function recipientsFor(db: Handle, duties: readonly ResolvedDuty[],
     at,
   );
   const userIds = [...new Set([...onCall.values()].filter((u): u is string => u !== null))];
-  if (userIds.length === 0) return [];
-  const active = await db.selectFrom('users').select('id').where('id', 'in', userIds).where('active', '=', true).execute();
-  const activeIds = new Set(active.map((u) => u.id));
-  const methods = await listUsableContactMethods(db, [...activeIds]);
-  return [...activeIds].map((userId) => ({ userId, methods: methods.filter((m) => m.user_id === userId) }));
+  const users = await findActiveUsersWithMethods(db, userIds);
+  return users.map(({ methods, ...user }) => ({ userId: user.id, methods, user }));
 }

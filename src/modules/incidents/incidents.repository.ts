@@ -41,15 +41,14 @@ const INCIDENT_COLUMNS = [
 const INCIDENT_SELECTION = INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const);
 export type TimelineRow = Selectable<IncidentTimelineTable>;
 
-/** Next reference number of the year, e.g. ESTF-2026-00042. In the filing transaction: never reused. */
+/**
+ * The next reference, e.g. ESTF-2026-00042: the filing's year and a number from a sequence (no lock is
+ * held until the filing commits, so filings do not wait for each other; see the migration
+ * 2026-11-25T1900). Never reused; a filing that rolls back leaves a gap.
+ */
 export async function nextIncidentReference(trx: Handle, year: number): Promise<string> {
-  const row = await trx
-    .insertInto('incident_reference_counters')
-    .values({ year, last_number: 1 })
-    .onConflict((oc) => oc.column('year').doUpdateSet({ last_number: sql`incident_reference_counters.last_number + 1` }))
-    .returning('last_number')
-    .executeTakeFirstOrThrow();
-  return `ESTF-${year}-${String(row.last_number).padStart(5, '0')}`;
+  const { rows } = await sql<{ n: number }>`select nextval('incident_reference_seq') as n`.execute(trx);
+  return `ESTF-${year}-${String(rows[0]!.n).padStart(5, '0')}`;
 }
 
 export function insertIncident(trx: Handle, values: Insertable<IncidentsTable>): Promise<IncidentRow> {
@@ -74,6 +73,40 @@ export function lockIncident(trx: Handle, id: string): Promise<IncidentRow | und
   return trx.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+type FactsOf = IncidentAccessFacts & { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] };
+
+/**
+ * An incident FOR SHARE (its status cannot change under the caller) with its access facts, in one
+ * statement: the router reads this on the path from a filing to its first page.
+ */
+export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ incident: IncidentRow; facts: FactsOf } | undefined> {
+  const row = await trx
+    .selectFrom('incidents')
+    .select(INCIDENT_SELECTION)
+    .select([
+      sql<string[]>`array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id)`.as('county_ids'),
+      sql<string[]>`array(select organization_id::text from incident_shares s where s.incident_id = incidents.id)`.as('share_ids'),
+      sql<string[]>`array(select user_id::text from incident_recipients r where r.incident_id = incidents.id)`.as('recipient_ids'),
+    ])
+    .where('id', '=', id)
+    .forShare()
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { county_ids, share_ids, recipient_ids, ...incident } = row;
+  return {
+    incident,
+    facts: {
+      tlp: incident.tlp as Tlp,
+      lawEnforcementSensitive: incident.law_enforcement_sensitive,
+      reportingOrganizationId: incident.reporting_organization_id,
+      reportingUserId: incident.reporting_user_id,
+      affectedCountyIds: county_ids,
+      sharedOrganizationIds: share_ids,
+      recipientUserIds: recipient_ids,
+    },
+  };
+}
+
 export async function updateIncidentRow(
   trx: Handle,
   id: string,
@@ -87,8 +120,9 @@ export async function updateIncidentRow(
     .executeTakeFirstOrThrow();
 }
 
-export async function replaceAffectedCounties(trx: Handle, incidentId: string, organizationIds: readonly string[]): Promise<void> {
-  await trx.deleteFrom('incident_affected_counties').where('incident_id', '=', incidentId).execute();
+export async function replaceAffectedCounties(trx: Handle, incidentId: string, organizationIds: readonly string[], opts: { fresh?: boolean } = {}): Promise<void> {
+  // A new incident has no counties yet: nothing to delete.
+  if (!opts.fresh) await trx.deleteFrom('incident_affected_counties').where('incident_id', '=', incidentId).execute();
   if (organizationIds.length === 0) return;
   await trx
     .insertInto('incident_affected_counties')
@@ -123,7 +157,7 @@ export async function addRecipients(trx: Handle, incidentId: string, userIds: re
 /** The access facts of many incidents in one query (one round trip, one pooled connection). */
 export async function loadAccessFacts(db: Handle, incidents: readonly IncidentRow[]): Promise<Map<string, IncidentAccessFacts>> {
   const ids = incidents.map((i) => i.id);
-  const facts = new Map<string, IncidentAccessFacts & { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] }>();
+  const facts = new Map<string, FactsOf>();
   for (const i of incidents) {
     facts.set(i.id, {
       tlp: i.tlp as Tlp,

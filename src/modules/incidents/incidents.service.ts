@@ -398,7 +398,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
         created_at: now,
         updated_at: now,
       });
-      await replaceAffectedCounties(trx, row.id, counties.map((c) => c.id));
+      await replaceAffectedCounties(trx, row.id, counties.map((c) => c.id), { fresh: true });
       await addShares(trx, row.id, shareOrgs.map((o) => o.id));
       await addRecipients(trx, row.id, recipients.map((u) => u.id));
       await record(

@@ -192,3 +192,70 @@ export async function findWebhookSecret(db: Handle, contactMethodId: string): Pr
     .executeTakeFirst();
   return row?.secret ?? null;
 }
+
+/**
+ * The schedules of duties with the overrides active at `at`, in one statement (the escalation engine
+ * reads this on the path from an incident to its first page).
+ */
+export async function findSchedulesWithActiveOverrides(
+  db: Handle,
+  dutyIds: readonly string[],
+  at: Date,
+): Promise<Array<{ schedule: ScheduleRow; overrides: OverrideRow[] }>> {
+  if (dutyIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('schedules as s')
+    .select([...SCHEDULE_COLUMNS.map((c) => `s.${c}` as const), sql<string>`to_char(s.start_date, 'YYYY-MM-DD')`.as('start_date')])
+    .select(
+      sql<Array<Record<string, string>>>`coalesce((
+        select json_agg(json_build_object('id', o.id, 'schedule_id', o.schedule_id, 'user_id', o.user_id, 'starts_at', o.starts_at,
+                                          'ends_at', o.ends_at, 'created_by', o.created_by, 'created_at', o.created_at) order by o.created_at)
+          from schedule_overrides o where o.schedule_id = s.id and o.ends_at > ${at} and o.starts_at <= ${at}), '[]'::json)`.as('overrides'),
+    )
+    .where('s.duty_id', 'in', [...dutyIds])
+    .execute();
+  return rows.map(({ overrides, ...schedule }) => ({
+    schedule: schedule as ScheduleRow,
+    overrides: overrides.map((o) => ({
+      ...o,
+      starts_at: new Date(o.starts_at!),
+      ends_at: new Date(o.ends_at!),
+      created_at: new Date(o.created_at!),
+    })) as unknown as OverrideRow[],
+  }));
+}
+
+/** Active users with their organization and their usable contact methods, in one statement. */
+export async function findActiveUsersWithMethods(
+  db: Handle,
+  userIds: readonly string[],
+): Promise<
+  Array<{ id: string; email: string; name: string; roles: string[]; active: boolean; orgId: string; slug: string; orgName: string; kind: string; orgActive: boolean; methods: ContactMethodRow[] }>
+> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('users as u')
+    .innerJoin('organizations as o', 'o.id', 'u.organization_id')
+    .select(['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'])
+    .select(
+      sql<Array<Record<string, string | null>>>`coalesce((
+        select json_agg(json_build_object('id', m.id, 'user_id', m.user_id, 'kind', m.kind, 'target', m.target, 'verified_at', m.verified_at,
+                                          'disabled_at', m.disabled_at, 'disabled_reason', m.disabled_reason, 'removed_at', m.removed_at,
+                                          'created_at', m.created_at) order by m.created_at)
+          from contact_methods m where m.user_id = u.id and m.removed_at is null and m.disabled_at is null), '[]'::json)`.as('methods'),
+    )
+    .where('u.id', 'in', [...userIds])
+    .where('u.active', '=', true)
+    .execute();
+  const date = (v: string | null | undefined) => (v ? new Date(v) : null);
+  return rows.map((r) => ({
+    ...r,
+    methods: r.methods.map((m) => ({
+      ...m,
+      verified_at: date(m.verified_at),
+      disabled_at: null,
+      removed_at: null,
+      created_at: new Date(m.created_at!),
+    })) as unknown as ContactMethodRow[],
+  }));
+}

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { OutboxTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import { AUDIT_APPEND_LOCK_KEY } from '../audit/audit.repository.js';
+import { takeLogAppendLock } from '../audit/audit.repository.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -23,7 +23,7 @@ export async function addOutboxEvent(
   aggregate: { type: string; id: string },
   payload: Record<string, unknown> = {},
 ): Promise<number> {
-  await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`.execute(trx);
+  await takeLogAppendLock(trx);
   const row = await trx
     .insertInto('outbox')
     .values({ topic, aggregate_type: aggregate.type, aggregate_id: aggregate.id, payload: JSON.stringify(payload) })
