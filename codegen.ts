@@ -48,6 +48,8 @@ const config: CodegenConfig = {
           AuditEntryConnection: './models.js#AuditEntryConnectionModel',
           IncidentEvent: '../modules/alerts/incident-events.js#IncidentEventModel',
           IncidentEventConnection: '../modules/alerts/alerts.service.js#IncidentEventPage',
+          IndicatorAlert: '../modules/alerts/indicator-alerts.js#IndicatorAlertModel',
+          IndicatorAlertConnection: '../modules/alerts/alerts.service.js#IndicatorAlertPage',
         },
         scalars: { DateTime: 'Date', JSON: 'unknown' },
         enumsAsTypes: true,

@@ -226,7 +226,10 @@ run(async () => {
   const duplicates = receiver.count - receivedAt.size;
 
   for (const h of hubs) await h.stop();
-  if (profileDir) printProfiles(profileDir);
+  if (profileDir) {
+    printProfiles(profileDir);
+    log(`  (profiles kept in ${profileDir})`);
+  }
 
   const ratio = ours.p99 / raw.p99;
   const met = ratio <= TARGET.ratio && ours.p99 <= TARGET.p99Ms && missing === 0;

@@ -3,14 +3,16 @@
  * 1–5 s, against raw BullMQ delayed jobs of the same delays (shared/design/benchmarks.md; target: p99
  * lateness ≤ the raw p99 + 50 ms).
  *
- *   npm run bench -- timers [--count 1000] [--min 1000] [--max 5000] [--profile] [--keep]
+ *   npm run bench -- timers [--count 1000] [--min 1000] [--max 5000] [--rate 50] [--profile] [--keep]
  *
  * 1. A fresh database (CREATE DATABASE estf_bench_<random>), migrated and seeded by prepareDatabase;
  *    dropped at the end unless --keep.
  * 2. --count incidents filed through the incidents service (their outbox rows marked published: no
  *    routing runs during the measurement), and for each a real escalation row (a policy snapshot of one
  *    level paging sos/security-duty, whose on-call user has a WEBHOOK pointing at a receiver in this
- *    process) due at start + a delay drawn uniformly from [--min, --max] ms.
+ *    process), armed at a steady --rate (as levels are paged: the timer of the next level starts when a
+ *    level is paged) with a delay drawn uniformly from [--min, --max] ms. With --rate 0 all are armed at
+ *    once (a burst of COUNT timers falling due within 4 s).
  * 3. The workers as an operator runs them: `node bin/estf.js work`, NODE_ENV=production, production
  *    intervals (reconciler 30 s), private webhook targets allowed for the local receiver.
  * 4. Each timer scheduled as the engine schedules it (engine.scheduleTimer: a delayed BullMQ job
@@ -18,7 +20,8 @@
  *    began: fire() touches the escalation row, whose updated_at is that transaction's now(). Lateness =
  *    that − due. The time to the page's webhook is printed too.
  * 5. The baseline, in the same run, before and after: raw BullMQ delayed jobs of the same delays on the
- *    same Redis, a no-op Worker with the timers worker's concurrency (10); lateness = processed − due.
+ *    same Redis, armed at the same rate, a no-op Worker with the timers worker's concurrency (10);
+ *    lateness = processed − due.
  *
  * --profile   CPU profile of the worker process (node --cpu-prof), summarized at the end
  */
@@ -32,6 +35,7 @@ import { createDeps, hubInstanceId } from '../src/deps.js';
 import { createLogger } from '../src/infra/logger.js';
 import type { EscalationPolicy } from '../src/modules/escalations/policy.js';
 import {
+  atRate,
   describeStats,
   epochMs,
   figures,
@@ -58,12 +62,15 @@ import {
 const COUNT = option('count', 1_000);
 const MIN_MS = option('min', 1_000);
 const MAX_MS = option('max', 5_000);
+// 50 timers armed a second (1,000 over 20 s) is 180,000 escalation levels an hour: far above any election
+// night, and a steady load, not a burst.
+const RATE = option('rate', 50);
 const WARMUP = 50;
 const TIMERS_CONCURRENCY = 10; // workers/index.ts
 const TARGET_EXTRA_MS = 50;
 
 run(async () => {
-  log(`timers benchmark: lateness (fired − due) of ${COUNT} escalation timers of ${MIN_MS / 1000}–${MAX_MS / 1000} s`);
+  log(`timers benchmark: lateness (fired − due) of ${COUNT} escalation timers of ${MIN_MS / 1000}–${MAX_MS / 1000} s, ${RATE ? `armed at ${RATE}/s` : 'armed at once'}`);
   log(machineLine());
   const { url, db, config: baseConfig, describe } = await freshDatabase();
   log(describe);
@@ -111,7 +118,7 @@ run(async () => {
   log(`workers: node bin/estf.js work (NODE_ENV=production, reconciler ${config.intervals.reconcileMs} ms, timers concurrency ${TIMERS_CONCURRENCY})`);
 
   log(`\nbaseline (before): ${COUNT} raw BullMQ delayed jobs of the same delays, no-op Worker, concurrency ${TIMERS_CONCURRENCY}`);
-  const rawBefore = await rawDelayedLateness(delays, TIMERS_CONCURRENCY);
+  const rawBefore = await rawDelayedLateness(delays, TIMERS_CONCURRENCY, RATE || undefined);
   log(`  raw BullMQ           ${describeStats(stats(rawBefore))}`);
 
   // A short warm-up of the fire and delivery paths (JIT, connections), on incidents of its own, not measured.
@@ -145,7 +152,7 @@ run(async () => {
   log(`  worker process CPU: ${fmt(workerCpuMs / 1000, 2)} s, ${fmt(workerCpuMs / COUNT, 2)} ms per timer (fire + delivery)`);
 
   log(`\nbaseline (after): ${COUNT} raw BullMQ delayed jobs of the same delays`);
-  const rawAfter = await rawDelayedLateness(delays, TIMERS_CONCURRENCY);
+  const rawAfter = await rawDelayedLateness(delays, TIMERS_CONCURRENCY, RATE || undefined);
   log(`  raw BullMQ           ${describeStats(stats(rawAfter))}`);
   const raw = stats([...rawBefore, ...rawAfter]);
   log(`  raw BullMQ, pooled   ${describeStats(raw)}`);
@@ -191,17 +198,20 @@ run(async () => {
     }),
   );
 
-  /** Escalation rows due at now + delays[i], one per incident, each scheduled as the engine schedules it. */
-  async function armTimers(ds: readonly number[], incidents: readonly string[]): Promise<Array<{ id: string; due: number }>> {
+  /**
+   * Escalation rows, one per incident, each armed (row then timer, as the engine does when it pages a
+   * level) at start + i / rate with due = its arming time + delays[i]; all at once when rate is 0.
+   */
+  async function armTimers(ds: readonly number[], incidents: readonly string[], rate = RATE): Promise<Array<{ id: string; due: number }>> {
     if (ds.length === 0) return [];
-    const sorted = [...ds].sort((a, b) => a - b);
-    const base = epochMs();
-    const rows = sorted.map((d, i) => ({ id: randomUUID(), token: randomUUID(), due: base + d, incident: incidents[i]! }));
-    for (let i = 0; i < rows.length; i += 500) {
+    const armed: Array<{ id: string; due: number }> = [];
+    const arm = async (batch: Array<{ d: number; incident: string }>) => {
+      const base = epochMs();
+      const rows = batch.map((b) => ({ id: randomUUID(), token: randomUUID(), due: base + b.d, incident: b.incident }));
       await db
         .insertInto('escalations')
         .values(
-          rows.slice(i, i + 500).map((r) => ({
+          rows.map((r) => ({
             id: r.id,
             incident_id: r.incident,
             rule_id: rule.id,
@@ -215,18 +225,27 @@ run(async () => {
           })),
         )
         .execute();
+      await Promise.all(rows.map((r) => deps.engine.scheduleTimer(r.id, r.token, new Date(r.due))));
+      armed.push(...rows.map((r) => ({ id: r.id, due: r.due })));
+    };
+    if (rate > 0) {
+      const pending: Array<Promise<void>> = [];
+      await atRate(ds.length, rate, (i) => pending.push(arm([{ d: ds[i]!, incident: incidents[i]! }])));
+      await Promise.all(pending);
+    } else {
+      const sorted = [...ds].sort((a, b) => a - b);
+      for (let i = 0; i < sorted.length; i += 500) await arm(sorted.slice(i, i + 500).map((d, k) => ({ d, incident: incidents[i + k]! })));
     }
-    // In the order they fall due, as rawDelayedLateness adds its jobs.
-    await Promise.all(rows.map((r) => deps.engine.scheduleTimer(r.id, r.token, new Date(r.due))));
-    const late = rows.filter((r) => r.due < epochMs()).length;
-    if (late) log(`  note: ${late} timers were due before all were scheduled`);
-    return rows.map((r) => ({ id: r.id, due: r.due }));
+    const late = armed.filter((r) => r.due < epochMs()).length;
+    if (late && rate === 0) log(`  note: ${late} timers were due before all were scheduled`);
+    return armed;
   }
 
   async function warmUp(n: number): Promise<number> {
     const armed = await armTimers(
       Array.from({ length: n }, (_, i) => 200 + i * 10),
       incidentIds.slice(COUNT, COUNT + n),
+      0,
     );
     const end = Date.now() + 60_000;
     for (;;) {

@@ -67,7 +67,7 @@ describe('loadConfig', () => {
     expect(c.http).toEqual({ port: 4000, host: '127.0.0.1', publicUrl: 'http://127.0.0.1:4000' });
     expect(c.redis).toEqual({ url: DEFAULT_REDIS_URL, isDefault: true });
     expect(DEFAULT_REDIS_URL).toBe('redis://127.0.0.1:6379');
-    expect(c.database).toEqual({ url: undefined, embedded: true });
+    expect(c.database).toEqual({ url: undefined, embedded: true, poolSize: null });
     expect(c.dataDir).toBe(path.resolve('./.data'));
     expect(c.logLevel).toBe('info');
     expect(c.coordinatorOrgSlugs).toEqual(['sos', 'cal-oes']);
@@ -90,7 +90,7 @@ describe('loadConfig', () => {
       ESTF_OUTBOX_POLL_INTERVAL: '250ms',
       ESTF_SHUTDOWN_TIMEOUT: '1m',
     });
-    expect(c.database).toEqual({ url: 'postgresql://u:p@db:5432/estf', embedded: false });
+    expect(c.database).toEqual({ url: 'postgresql://u:p@db:5432/estf', embedded: false, poolSize: null });
     expect(c.redis).toEqual({ url: 'rediss://cache:6380/2', isDefault: false });
     // A wildcard bind address is not something a browser can open: the public URL says localhost.
     expect(c.http).toEqual({ port: 8080, host: '0.0.0.0', publicUrl: 'http://localhost:8080' });
@@ -110,6 +110,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/estf' }).demo).toBe(false);
     expect(loadConfig({ ESTF_DEMO: 'off' }).demo).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/estf', ESTF_DEMO: 'yes' }).demo).toBe(true);
+  });
+
+  it('takes DATABASE_POOL_SIZE as a whole number of at least 2', () => {
+    expect(loadConfig({ DATABASE_POOL_SIZE: '40' }).database.poolSize).toBe(40);
+    expect(configErrorOf({ DATABASE_POOL_SIZE: '1' }).problems).toEqual([expect.stringMatching(/^DATABASE_POOL_SIZE: must be at least 2/)]);
+    expect(configErrorOf({ DATABASE_POOL_SIZE: 'many' }).problems).toEqual([expect.stringMatching(/^DATABASE_POOL_SIZE: must be a whole number/)]);
   });
 
   it('treats an empty value as unset', () => {

@@ -284,26 +284,24 @@ export async function rawAddLatency(count: number, rate: number): Promise<number
 }
 
 /**
- * Raw BullMQ delayed jobs: each due at `base + delays[i]` (added with delay = due − now, as the hub does),
- * a no-op Worker of the given concurrency; lateness = processed − due.
+ * Raw BullMQ delayed jobs, armed as the timers benchmark arms escalation timers: job i is added at
+ * start + i / rate (all at once without a rate) with delay = delays[i], as the hub adds a timer when a
+ * level is paged; a no-op Worker of the given concurrency; lateness = processed − due.
  */
-export async function rawDelayedLateness(delaysMs: readonly number[], concurrency: number): Promise<number[]> {
+export async function rawDelayedLateness(delaysMs: readonly number[], concurrency: number, rate?: number): Promise<number[]> {
   const lateness: number[] = [];
   const q = await rawQueue('delayed', concurrency, (job) => {
     lateness.push(epochMs() - (job.data as { due: number }).due);
   });
   try {
-    // Added in the order they fall due (pipelined, Redis runs them in order): on a slow machine the
-    // last add may come a second after the first, but never after its job is due.
-    const base = epochMs();
-    await Promise.all(
-      [...delaysMs]
-        .sort((a, b) => a - b)
-        .map((d) => {
-          const due = base + d;
-          return q.queue.add('timer', { due }, { delay: Math.max(0, Math.round(due - epochMs())) });
-        }),
-    );
+    const adds: Array<Promise<unknown>> = [];
+    const add = (d: number) => {
+      const due = epochMs() + d;
+      adds.push(q.queue.add('timer', { due }, { delay: Math.max(0, Math.round(due - epochMs())) }));
+    };
+    if (rate) await atRate(delaysMs.length, rate, (i) => add(delaysMs[i]!));
+    else for (const d of [...delaysMs].sort((a, b) => a - b)) add(d);
+    await Promise.all(adds);
     const until = Date.now() + Math.max(...delaysMs) + 30_000;
     while (lateness.length < delaysMs.length && Date.now() < until) await sleep(50);
     return lateness;

@@ -56,6 +56,17 @@ export function canSeeSighting(p: Principal, f: SightingAccessFacts): boolean {
   }
 }
 
+/** What the policy needs to know about an indicator: the access facts of all its reports and sightings. */
+export interface IndicatorAccessFacts {
+  reports: readonly ReportAccessFacts[];
+  sightings: readonly SightingAccessFacts[];
+}
+
+/** In-memory form of visibleIndicators: one of its reports, or one of its sightings, is visible. */
+export function canSeeIndicator(p: Principal, f: IndicatorAccessFacts): boolean {
+  return f.reports.some((r) => canSeeReport(p, r)) || f.sightings.some((s) => canSeeSighting(p, s));
+}
+
 /** Query form of canSeeReport over `indicator_reports` aliased `alias`. */
 export function visibleReports(p: Principal, alias = 'indicator_reports') {
   return (): Expression<SqlBool> => {

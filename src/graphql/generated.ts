@@ -6,7 +6,8 @@ import type { UserPrincipal as UserPrincipalModel } from '../access/principal.js
 import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel } from '../modules/oncall/oncall.service.js';
 import type { OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/oncall.repository.js';
 import type { IncidentEventModel as IncidentEventModelModel } from '../modules/alerts/incident-events.js';
-import type { IncidentEventPage as IncidentEventPageModel } from '../modules/alerts/alerts.service.js';
+import type { IncidentEventPage as IncidentEventPageModel, IndicatorAlertPage as IndicatorAlertPageModel } from '../modules/alerts/alerts.service.js';
+import type { IndicatorAlertModel as IndicatorAlertModelModel } from '../modules/alerts/indicator-alerts.js';
 import type { GraphQLContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -650,6 +651,75 @@ export type IndicatorSightingsArgs = {
   since?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/**
+ * A report, sighting or correlation of an indicator, shown only when you may see what it is about: the
+ * report itself, the sighting itself, or the statewide incident and the indicator. Live alerts and
+ * `indicatorAlerts(after:)` carry the same alerts with the same cursors.
+ */
+export type IndicatorAlert = {
+  __typename?: 'IndicatorAlert';
+  /** When it was reported, sighted (recorded in the hub: see `sighting.seenAt`) or correlated. */
+  at: Scalars['DateTime']['output'];
+  /**
+   * The alert's position in the hub's event log: a later alert has a larger cursor (a decimal number). Keep
+   * the last one you processed and pass it to `indicatorAlerts(after:)` after a disconnection.
+   */
+  cursor: Scalars['String']['output'];
+  /** CORRELATED: the statewide incident the hub opened or widened, as it is now. Null for the other kinds. */
+  incident: Maybe<Incident>;
+  /** The indicator as it is now, as you may see it. */
+  indicator: Indicator;
+  kind: IndicatorAlertKind;
+  /** REPORTED: the organization's report, as it is now. Null for the other kinds. */
+  report: Maybe<IndicatorReport>;
+  /** SIGHTED: the sighting. Null for the other kinds. */
+  sighting: Maybe<Sighting>;
+};
+
+export type IndicatorAlertConnection = {
+  __typename?: 'IndicatorAlertConnection';
+  edges: Array<IndicatorAlertEdge>;
+  pageInfo: PageInfo;
+  /** Visible alerts matching the filter after the cursor. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type IndicatorAlertEdge = {
+  __typename?: 'IndicatorAlertEdge';
+  cursor: Scalars['String']['output'];
+  node: IndicatorAlert;
+};
+
+/**
+ * Which indicator alerts to receive. Conditions apply to the indicator, its reports and links as they are
+ * when the alert is delivered (or listed), and count only what you may see; absent fields do not filter.
+ */
+export type IndicatorAlertFilter = {
+  /** 0–100. REPORTED: the report's confidence; SIGHTED, CORRELATED: the highest of the indicator's reports you may see. */
+  confidenceAtLeast?: InputMaybe<Scalars['Int']['input']>;
+  /** Include values on a warning list (default false). */
+  includeBenign?: InputMaybe<Scalars['Boolean']['input']>;
+  kinds?: InputMaybe<Array<IndicatorAlertKind>>;
+  /** Only indicators linked to this incident, by reports you may see or a correlation; an incident you may not see matches nothing. */
+  linkedIncident?: InputMaybe<Scalars['ID']['input']>;
+  /** true: only indicators linked to an incident you may see (by reports you may see, or a correlation); false: only the others. */
+  linkedToIncident?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Reported or sighted by this organization (slug); CORRELATED alerts are left out. */
+  organization?: InputMaybe<Scalars['String']['input']>;
+  /** The label of what the alert is about: the report (REPORTED), the sighting (SIGHTED), the incident (CORRELATED). */
+  tlp?: InputMaybe<Array<Tlp>>;
+  types?: InputMaybe<Array<IndicatorType>>;
+};
+
+/** What happened to an indicator. */
+export type IndicatorAlertKind =
+  /** Reports and sightings from enough counties made the hub open a statewide incident for it, or widen it. */
+  | 'CORRELATED'
+  /** An organization reported the indicator (its first report, or its report again). */
+  | 'REPORTED'
+  /** An organization sighted it. */
+  | 'SIGHTED';
+
 export type IndicatorConnection = {
   __typename?: 'IndicatorConnection';
   edges: Array<IndicatorEdge>;
@@ -1176,6 +1246,12 @@ export type Query = {
   incidents: IncidentConnection;
   /** One indicator by type and value (any spelling); null when unknown or not visible. */
   indicator: Maybe<Indicator>;
+  /**
+   * The indicator alerts after a cursor that you may see and the filter matches, oldest first: the catch-up
+   * of the `indicatorAlerts` subscription. Without `after`, from the start of the log. `first` defaults to 50,
+   * at most 500.
+   */
+  indicatorAlerts: IndicatorAlertConnection;
   indicators: IndicatorConnection;
   /** Looks up to 10,000 raw values (types detected): exact matches and addresses inside reported networks. */
   matchObservables: MatchResult;
@@ -1253,6 +1329,13 @@ export type QueryIncidentsArgs = {
 export type QueryIndicatorArgs = {
   type: IndicatorType;
   value: Scalars['String']['input'];
+};
+
+
+export type QueryIndicatorAlertsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<IndicatorAlertFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1468,6 +1551,8 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Events of incidents you may see that match the filter, from now on, in cursor order. */
   incidentEvents: IncidentEvent;
+  /** Reports, sightings and correlations of indicators that you may see and the filter matches, from now on, in cursor order. */
+  indicatorAlerts: IndicatorAlert;
 };
 
 
@@ -1479,6 +1564,17 @@ export type Subscription = {
  */
 export type SubscriptionIncidentEventsArgs = {
   filter?: InputMaybe<IncidentEventFilter>;
+};
+
+
+/**
+ * Live events, over Server-Sent Events (POST /graphql with `Accept: text/event-stream` and the
+ * Authorization header) or WebSocket (the graphql-ws protocol on /graphql, the token in the connection
+ * parameters as `authorization`). Each event is checked against your rights when it is delivered; a stream
+ * whose token is revoked or expires, or whose user is deactivated, ends with UNAUTHENTICATED within seconds.
+ */
+export type SubscriptionIndicatorAlertsArgs = {
+  filter?: InputMaybe<IndicatorAlertFilter>;
 };
 
 export type TargetKind =
@@ -1677,6 +1773,11 @@ export type ResolversTypes = {
   IncidentTimelineEdge: ResolverTypeWrapper<Omit<IncidentTimelineEdge, 'node'> & { node: ResolversTypes['IncidentTimelineEntry'] }>;
   IncidentTimelineEntry: ResolverTypeWrapper<TimelineEntryModelModel>;
   Indicator: ResolverTypeWrapper<IndicatorModelModel>;
+  IndicatorAlert: ResolverTypeWrapper<IndicatorAlertModelModel>;
+  IndicatorAlertConnection: ResolverTypeWrapper<IndicatorAlertPageModel>;
+  IndicatorAlertEdge: ResolverTypeWrapper<Omit<IndicatorAlertEdge, 'node'> & { node: ResolversTypes['IndicatorAlert'] }>;
+  IndicatorAlertFilter: IndicatorAlertFilter;
+  IndicatorAlertKind: IndicatorAlertKind;
   IndicatorConnection: ResolverTypeWrapper<IndicatorConnectionModelModel>;
   IndicatorEdge: ResolverTypeWrapper<Omit<IndicatorEdge, 'node'> & { node: ResolversTypes['Indicator'] }>;
   IndicatorFilter: IndicatorFilter;
@@ -1772,6 +1873,10 @@ export type ResolversParentTypes = {
   IncidentTimelineEdge: Omit<IncidentTimelineEdge, 'node'> & { node: ResolversParentTypes['IncidentTimelineEntry'] };
   IncidentTimelineEntry: TimelineEntryModelModel;
   Indicator: IndicatorModelModel;
+  IndicatorAlert: IndicatorAlertModelModel;
+  IndicatorAlertConnection: IndicatorAlertPageModel;
+  IndicatorAlertEdge: Omit<IndicatorAlertEdge, 'node'> & { node: ResolversParentTypes['IndicatorAlert'] };
+  IndicatorAlertFilter: IndicatorAlertFilter;
   IndicatorConnection: IndicatorConnectionModelModel;
   IndicatorEdge: Omit<IndicatorEdge, 'node'> & { node: ResolversParentTypes['Indicator'] };
   IndicatorFilter: IndicatorFilter;
@@ -2054,6 +2159,27 @@ export type IndicatorResolvers<ContextType = GraphQLContext, ParentType extends 
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type IndicatorAlertResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorAlert'] = ResolversParentTypes['IndicatorAlert']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType>;
+  indicator?: Resolver<ResolversTypes['Indicator'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['IndicatorAlertKind'], ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['IndicatorReport']>, ParentType, ContextType>;
+  sighting?: Resolver<Maybe<ResolversTypes['Sighting']>, ParentType, ContextType>;
+};
+
+export type IndicatorAlertConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorAlertConnection'] = ResolversParentTypes['IndicatorAlertConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['IndicatorAlertEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IndicatorAlertEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorAlertEdge'] = ResolversParentTypes['IndicatorAlertEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['IndicatorAlert'], ParentType, ContextType>;
+};
+
 export type IndicatorConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndicatorConnection'] = ResolversParentTypes['IndicatorConnection']> = {
   edges?: Resolver<Array<ResolversTypes['IndicatorEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -2217,6 +2343,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   incidentByReference?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentByReferenceArgs, 'reference'>>;
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, Partial<QueryIncidentsArgs>>;
   indicator?: Resolver<Maybe<ResolversTypes['Indicator']>, ParentType, ContextType, RequireFields<QueryIndicatorArgs, 'type' | 'value'>>;
+  indicatorAlerts?: Resolver<ResolversTypes['IndicatorAlertConnection'], ParentType, ContextType, Partial<QueryIndicatorAlertsArgs>>;
   indicators?: Resolver<ResolversTypes['IndicatorConnection'], ParentType, ContextType, Partial<QueryIndicatorsArgs>>;
   matchObservables?: Resolver<ResolversTypes['MatchResult'], ParentType, ContextType, RequireFields<QueryMatchObservablesArgs, 'values'>>;
   myPages?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType>;
@@ -2284,6 +2411,7 @@ export type SightingResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   incidentEvents?: SubscriptionResolver<ResolversTypes['IncidentEvent'], "incidentEvents", ParentType, ContextType, Partial<SubscriptionIncidentEventsArgs>>;
+  indicatorAlerts?: SubscriptionResolver<ResolversTypes['IndicatorAlert'], "indicatorAlerts", ParentType, ContextType, Partial<SubscriptionIndicatorAlertsArgs>>;
 };
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -2330,6 +2458,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   IncidentTimelineEdge?: IncidentTimelineEdgeResolvers<ContextType>;
   IncidentTimelineEntry?: IncidentTimelineEntryResolvers<ContextType>;
   Indicator?: IndicatorResolvers<ContextType>;
+  IndicatorAlert?: IndicatorAlertResolvers<ContextType>;
+  IndicatorAlertConnection?: IndicatorAlertConnectionResolvers<ContextType>;
+  IndicatorAlertEdge?: IndicatorAlertEdgeResolvers<ContextType>;
   IndicatorConnection?: IndicatorConnectionResolvers<ContextType>;
   IndicatorEdge?: IndicatorEdgeResolvers<ContextType>;
   IndicatorReport?: IndicatorReportResolvers<ContextType>;

@@ -1,11 +1,14 @@
 import type {
   IncidentEventConnectionResolvers,
   IncidentEventResolvers,
+  IndicatorAlertConnectionResolvers,
+  IndicatorAlertResolvers,
   QueryResolvers,
   Resolvers,
   ResolversParentTypes,
   ResolversTypes,
   SubscriptionIncidentEventsArgs,
+  SubscriptionIndicatorAlertsArgs,
   SubscriptionResolverObject,
   SubscriptionResolvers,
 } from '../../graphql/generated.js';
@@ -13,6 +16,7 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
 import { pageSize } from '../incidents/incidents.service.js';
 import type { IncidentEventModel } from './incident-events.js';
+import { alertCursor, type IndicatorAlertModel } from './indicator-alerts.js';
 import type { StreamItem } from './live-stream.js';
 
 /**
@@ -26,9 +30,11 @@ function bearerToken(ctx: GraphQLContext): string | null {
 }
 
 
-const Query: Pick<QueryResolvers, 'events'> = {
+const Query: Pick<QueryResolvers, 'events' | 'indicatorAlerts'> = {
   events: (_p, args, ctx) =>
     ctx.services.alerts.events(viewer(ctx), { after: args.after ?? null, filter: args.filter ?? {}, first: pageSize(args.first) }),
+  indicatorAlerts: (_p, args, ctx) =>
+    ctx.services.alerts.indicatorAlerts(viewer(ctx), { after: args.after ?? null, filter: args.filter ?? {}, first: pageSize(args.first) }),
 };
 
 type IncidentEventsSubscription = SubscriptionResolverObject<ResolversTypes['IncidentEvent'], ResolversParentTypes['Subscription'], GraphQLContext, Partial<SubscriptionIncidentEventsArgs>>;
@@ -44,7 +50,18 @@ const incidentEvents: IncidentEventsSubscription = {
   },
 };
 
-const Subscription: Pick<SubscriptionResolvers, 'incidentEvents'> = { incidentEvents };
+type IndicatorAlertsSubscription = SubscriptionResolverObject<ResolversTypes['IndicatorAlert'], ResolversParentTypes['Subscription'], GraphQLContext, Partial<SubscriptionIndicatorAlertsArgs>>;
+
+const indicatorAlerts: IndicatorAlertsSubscription = {
+  subscribe: (_p, args, ctx) => ctx.services.alerts.subscribeIndicatorAlerts(viewer(ctx), bearerToken(ctx), args.filter ?? {}),
+  resolve: (item: StreamItem<IndicatorAlertModel>, _a, ctx) => {
+    if (item.error) throw item.error;
+    ctx.loaders = ctx.services.alerts.loadersFor(item.event);
+    return item.event;
+  },
+};
+
+const Subscription: Pick<SubscriptionResolvers, 'incidentEvents' | 'indicatorAlerts'> = { incidentEvents, indicatorAlerts };
 
 const IncidentEvent: IncidentEventResolvers = {
   cursor: (e) => String(e.cursor),
@@ -63,4 +80,25 @@ const IncidentEventConnection: IncidentEventConnectionResolvers = {
   pageInfo: (c) => ({ hasNextPage: c.hasNextPage, endCursor: c.nodes.length ? String(c.nodes[c.nodes.length - 1]!.cursor) : null }),
 };
 
-export const alertsResolvers: Resolvers = { Query, Subscription, IncidentEvent, IncidentEventConnection };
+// The alert was shown only to someone who may see its report, sighting or incident (canSeeIndicatorAlert
+// live, the same rule in SQL for the catch-up): each kind resolves its own object and nothing else.
+const IndicatorAlert: IndicatorAlertResolvers = {
+  cursor: (a) => alertCursor(a),
+  kind: (a) => a.kind,
+  at: (a) => a.at,
+  indicator: (a) => a.indicator,
+  report: (a) => a.report?.row ?? null,
+  sighting: (a) => a.sighting?.row ?? null,
+  incident: (a) => a.incident?.row ?? null,
+};
+
+const IndicatorAlertConnection: IndicatorAlertConnectionResolvers = {
+  totalCount: (c) => c.totalCount(),
+  edges: (c, _a, ctx) => {
+    for (const a of c.nodes) if (a.incident) ctx.loaders.incidentFacts.prime(a.incident.row, a.incident.facts);
+    return c.nodes.map((node) => ({ node, cursor: alertCursor(node) }));
+  },
+  pageInfo: (c) => ({ hasNextPage: c.hasNextPage, endCursor: c.endCursor }),
+};
+
+export const alertsResolvers: Resolvers = { Query, Subscription, IncidentEvent, IncidentEventConnection, IndicatorAlert, IndicatorAlertConnection };

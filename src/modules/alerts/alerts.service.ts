@@ -5,7 +5,8 @@ import { InputError, UnauthenticatedError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
 import { createLoaders, type Loaders } from '../../graphql/loaders.js';
-import { countIncidentEvents, listIncidentEvents } from './alerts.repository.js';
+import { MAX_BATCH } from '../indicators/reports.service.js';
+import { countIncidentEvents, countIndicatorAlerts, listIncidentEvents, listIndicatorAlerts } from './alerts.repository.js';
 import {
   compileEventFilter,
   incidentEventSource,
@@ -14,21 +15,42 @@ import {
   type IncidentEventFilterInput,
   type IncidentEventModel,
 } from './incident-events.js';
+import {
+  alertCursor,
+  canSeeIndicatorAlert,
+  compileIndicatorAlertFilter,
+  indicatorAlertSource,
+  indicatorAlertsOf,
+  indicatorAlertVisibility,
+  matchesIndicatorAlertFilter,
+  parseAlertCursor,
+  type IndicatorAlertFilterInput,
+  type IndicatorAlertModel,
+} from './indicator-alerts.js';
 import { accessEventSource, type AccessEvent } from './access-events.js';
 import { createLiveBus, type LiveBus } from './live-bus.js';
 import { createSessionKeeper, type Authenticate, type LiveSession } from './live-sessions.js';
-import { LiveStream, type StreamItem } from './live-stream.js';
+import { LiveStream, MAX_PENDING_EVENTS, type CatchUpHint, type StreamItem } from './live-stream.js';
 
 /**
- * Alerts: what partners receive about incidents as it happens (live subscriptions over SSE and
- * WebSocket) and after the fact (`events(after:)`, the catch-up over the same ordered log). Every event is
- * checked against the subscriber's rights of the moment: the token is authenticated again every few
- * seconds, and each event's incident is read fresh and checked with `canSeeIncident` at delivery.
+ * Alerts: what partners receive about incidents and indicators as it happens (live subscriptions over SSE
+ * and WebSocket) and after the fact (`events(after:)`, `indicatorAlerts(after:)`: the catch-up over the same
+ * ordered log). Every event is checked against the subscriber's rights of the moment: the token is
+ * authenticated again every few seconds, and what each event is about (the incident; the report, sighting or
+ * correlated incident) is read fresh and checked with the policy's in-memory form at delivery.
  */
 
 export interface IncidentEventPage {
   nodes: IncidentEventModel[];
   hasNextPage: boolean;
+  totalCount: () => Promise<number>;
+}
+
+export interface IndicatorAlertPage {
+  nodes: IndicatorAlertModel[];
+  hasNextPage: boolean;
+  /** The cursor of the page's last alert (null: an empty page). */
+  endCursor: string | null;
   totalCount: () => Promise<number>;
 }
 
@@ -46,7 +68,8 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
   const { db, config } = deps;
   const logger = createLogger(config.logLevel, { module: 'alerts' });
   const sessions = createSessionKeeper({ authenticate: deps.authenticate, logger });
-  const streams = new Set<LiveStream<IncidentEventModel>>();
+  // Only ended from here (shutdown): any stream will do, whatever its events.
+  const streams = new Set<{ end(): void }>();
   let bus: LiveBus | null = null;
   let closing = false;
 
@@ -58,7 +81,7 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
       redisUrl: config.redis.url,
       prefix: deps.livePrefix,
       logger,
-      sources: { incident: incidentEventSource(db), access: accessEventSource(db) },
+      sources: { incident: incidentEventSource(db), indicator: indicatorAlertSource(db), access: accessEventSource(db) },
     });
     // A revocation ends the streams it concerns before any later event is dispatched (same ordered stream);
     // the periodic re-authentication is the safety net (expiry, a deactivated organization, a lost message).
@@ -75,36 +98,40 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
   }
 
   /**
-   * A live stream of incident events the principal may see and the filter matches, from now on. `token` is
-   * the credential the principal came from: it is authenticated again every few seconds, and the stream
-   * ends with UNAUTHENTICATED once it no longer works.
+   * A live stream of one topic family's events, from now on: those `accept` passes for the principal of the
+   * moment. `token` is the credential the principal came from: it is authenticated again every few
+   * seconds, and the stream ends with UNAUTHENTICATED once it no longer works.
    */
-  async function subscribeIncidentEvents(
+  async function openStream<E extends { cursor: number }>(
+    family: string,
     principal: UserPrincipal,
     token: string | null,
-    input: IncidentEventFilterInput,
-  ): Promise<AsyncIterableIterator<StreamItem<IncidentEventModel>>> {
+    accept: (p: UserPrincipal, event: E) => boolean,
+    limits: { maxPending?: number; catchUp?: CatchUpHint<E> } = {},
+  ): Promise<AsyncIterableIterator<StreamItem<E>>> {
     if (!token) throw new UnauthenticatedError();
     if (closing) throw new Error('the server is shutting down');
-    const filter = await compileEventFilter(db, input);
     const session = sessions.open(token, principal, principal);
     let unlisten = () => {};
     let cancelEnd = () => {};
-    const stream = new LiveStream<IncidentEventModel>(() => {
-      unlisten();
-      cancelEnd();
-      session.release();
-      streams.delete(stream);
-    });
+    const stream = new LiveStream<E>(
+      () => {
+        unlisten();
+        cancelEnd();
+        session.release();
+        streams.delete(stream);
+      },
+      limits.maxPending,
+      limits.catchUp,
+    );
     streams.add(stream);
     cancelEnd = session.onEnd(() =>
       stream.end(new UnauthenticatedError('The API token was revoked or expired, or its user deactivated: this stream is closed.')),
     );
-    unlisten = liveBus().listen<IncidentEventModel>('incident', (event) => {
-      // The subscriber's rights of the moment against the incident as it is now (read for this event).
+    unlisten = liveBus().listen<E>(family, (event) => {
+      // The subscriber's rights of the moment against the event's objects as they are now (read for this event).
       const p = session.principal;
-      if (!p || !canSeeIncident(p, event.facts) || !matchesEventFilter(filter, event)) return;
-      stream.push(event);
+      if (p && accept(p, event)) stream.push(event);
     });
     try {
       // Redis down: say so rather than hold the request open (ioredis would wait for it indefinitely).
@@ -120,6 +147,41 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
       throw err;
     }
     return stream;
+  }
+
+  /** A live stream of incident events the principal may see and the filter matches, from now on. */
+  async function subscribeIncidentEvents(
+    principal: UserPrincipal,
+    token: string | null,
+    input: IncidentEventFilterInput,
+  ): Promise<AsyncIterableIterator<StreamItem<IncidentEventModel>>> {
+    if (!token) throw new UnauthenticatedError();
+    const filter = await compileEventFilter(db, input);
+    return openStream<IncidentEventModel>('incident', principal, token, (p, e) => canSeeIncident(p, e.facts) && matchesEventFilter(filter, e));
+  }
+
+  /**
+   * A live stream of the indicator alerts the principal may see and the filter matches, from now on. One
+   * report batch is one log row but up to MAX_BATCH alerts, all dispatched at once: the stream holds that
+   * many more before it calls its subscriber too slow.
+   */
+  async function subscribeIndicatorAlerts(
+    principal: UserPrincipal,
+    token: string | null,
+    input: IndicatorAlertFilterInput,
+  ): Promise<AsyncIterableIterator<StreamItem<IndicatorAlertModel>>> {
+    if (!token) throw new UnauthenticatedError();
+    const filter = await compileIndicatorAlertFilter(db, input);
+    return openStream<IndicatorAlertModel>(
+      'indicator',
+      principal,
+      token,
+      (p, a) => canSeeIndicatorAlert(p, a) && matchesIndicatorAlertFilter(p, filter, a),
+      {
+        maxPending: MAX_PENDING_EVENTS + MAX_BATCH,
+        catchUp: (last) => `indicatorAlerts(after:)${last === null ? '' : ` after "${alertCursor(last)}"`}`,
+      },
+    );
   }
 
   /** The visible events after a cursor, in order; invisible ones are skipped and not counted. */
@@ -140,17 +202,41 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
     };
   }
 
+  /** The visible indicator alerts after a cursor, in order; invisible ones are skipped and not counted. */
+  async function indicatorAlerts(
+    principal: Principal,
+    args: { after: string | null; filter: IndicatorAlertFilterInput; first: number },
+  ): Promise<IndicatorAlertPage> {
+    const after = args.after === null ? null : parseAlertCursor(args.after);
+    const filter = await compileIndicatorAlertFilter(db, args.filter);
+    const visible = indicatorAlertVisibility(principal);
+    const rows = await listIndicatorAlerts(db, visible, filter.query, after, args.first + 1);
+    const page = rows.slice(0, args.first);
+    // The rows name their alerts: load exactly those (not every indicator of a report batch).
+    const items = page.map((r) => ({ row: r, item: r.item, indicatorId: r.indicator_id }));
+    const nodes = await indicatorAlertsOf(db, items);
+    const last = page.at(-1);
+    let total: Promise<number> | null = null;
+    return {
+      nodes,
+      hasNextPage: rows.length > args.first,
+      endCursor: last ? alertCursor({ cursor: last.id, item: last.item }) : null,
+      totalCount: () => (total ??= countIndicatorAlerts(db, visible, filter.query, after)),
+    };
+  }
+
   /**
    * The loaders every subscriber of one live event resolves it with: one read of the reporting
    * organization (and the like) per event and process, not one per subscriber. Loaders read rows
-   * regardless of who asks (graphql/loaders.ts); access is decided by the resolvers and by canSeeIncident.
+   * regardless of who asks (graphql/loaders.ts); access is decided by the resolvers and by the policy.
    */
-  const eventLoaders = new WeakMap<IncidentEventModel, Loaders>();
-  function loadersFor(event: IncidentEventModel): Loaders {
+  const eventLoaders = new WeakMap<IncidentEventModel | IndicatorAlertModel, Loaders>();
+  function loadersFor(event: IncidentEventModel | IndicatorAlertModel): Loaders {
     let loaders = eventLoaders.get(event);
     if (!loaders) {
       loaders = createLoaders(db);
-      loaders.incidentFacts.prime(event.incident, event.facts);
+      if ('facts' in event) loaders.incidentFacts.prime(event.incident, event.facts);
+      else if (event.incident) loaders.incidentFacts.prime(event.incident.row, event.incident.facts);
       eventLoaders.set(event, loaders);
     }
     return loaders;
@@ -158,8 +244,10 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
 
   return {
     subscribeIncidentEvents,
+    subscribeIndicatorAlerts,
     loadersFor,
     events,
+    indicatorAlerts,
     openSession,
     /** Re-authenticates every live token now (tests; a timer does it every few seconds). */
     recheckSessions: () => sessions.sweep(),

@@ -6,7 +6,7 @@ import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repos
 /**
  * Live events across processes. Whichever worker relays an outbox row publishes a small message on Redis
  * pub/sub (the row id, which is the event's cursor, its topic and the aggregate's id: never content), on
- * one coarse channel per topic family (`incident.*`, …). Every API process with live subscribers subscribes to those
+ * one coarse channel per topic family (`incident.*`, `indicator.*`, …). Every API process with live subscribers subscribes to those
  * channels once, reads each event from PostgreSQL once, and fans it out in-process, where each
  * subscription checks it against its subscriber's current rights and filter.
  *
@@ -16,9 +16,9 @@ import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repos
  * comes back after a drop, the bus re-reads the log after its last cursor, so what was published while it
  * was away still reaches its subscribers, in order.
  *
- * indicatorAlerts: add `indicator: 'indicator'` to LIVE_CHANNELS (relays then publish `indicator.*` rows),
- * pass an `indicator` source to createLiveBus (alerts.service.ts), and subscribe with
- * `bus.listen('indicator', …)`, checking each event with the indicator policy's in-memory form.
+ * Families: `incident.*` (incidentEvents), `indicator.*` (indicatorAlerts: one row of a report batch names
+ * many indicators, so a source may turn one envelope into several events sharing its cursor; they are
+ * dispatched together, in the order the source returns them) and `access.*` (below).
  */
 
 /**
@@ -26,7 +26,7 @@ import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repos
  * the queue prefix) of each. `access` carries revoked tokens and deactivated users: in the same ordered
  * stream as the events, so that no event committed after a revocation reaches the revoked streams.
  */
-export const LIVE_CHANNELS: Readonly<Record<string, string>> = { incident: 'incident', access: 'access' };
+export const LIVE_CHANNELS: Readonly<Record<string, string>> = { incident: 'incident', indicator: 'indicator', access: 'access' };
 
 export const familyOf = (topic: string): string => topic.split('.', 1)[0]!;
 

@@ -12,26 +12,31 @@ export type StreamItem<E> = { event: E; error?: undefined } | { error: GraphQLEr
 /** Past this many undelivered events the subscriber is too slow: its stream ends and it catches up. */
 export const MAX_PENDING_EVENTS = 1_000;
 
+/** Where a subscriber that fell behind catches up, given the last event it was sent (null: none yet). */
+export type CatchUpHint<E> = (last: E | null) => string;
+
+const incidentCatchUp: CatchUpHint<{ cursor: number }> = (last) => `events(after:)${last === null ? '' : ` after "${last.cursor}"`}`;
+
 export class LiveStream<E extends { cursor: number }> implements AsyncIterableIterator<StreamItem<E>> {
   private readonly queue: Array<StreamItem<E>> = [];
   private waiter: ((r: IteratorResult<StreamItem<E>>) => void) | null = null;
   private open = true;
   private cleaned = false;
-  private lastCursor: number | null = null;
+  private last: E | null = null;
 
   constructor(
     private readonly cleanup: () => void,
     private readonly maxPending = MAX_PENDING_EVENTS,
+    private readonly catchUp: CatchUpHint<E> = incidentCatchUp,
   ) {}
 
   push(event: E): void {
     if (!this.open) return;
     if (this.queue.length >= this.maxPending) {
-      const after = this.lastCursor === null ? '' : ` after "${this.lastCursor}"`;
-      this.end(new RateLimitedError(`Too many undelivered events: read faster, or catch up with events(after:)${after} and subscribe again.`));
+      this.end(new RateLimitedError(`Too many undelivered events: read faster, or catch up with ${this.catchUp(this.last)} and subscribe again.`));
       return;
     }
-    this.lastCursor = event.cursor;
+    this.last = event;
     this.deliver({ event });
   }
 

@@ -283,12 +283,12 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     const timers: Array<{ id: string; token: string; at: Date }> = [];
     const deliveries: NotificationRow[] = [];
     await db.transaction().execute(async (trx) => {
-      const peek = await trx.selectFrom('escalations').select('incident_id').where('id', '=', escalationId).executeTakeFirst();
-      if (!peek) return;
-      await lockIncidentPaging(trx, peek.incident_id);
       const esc = await lockEscalation(trx, escalationId);
       // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
       if (!esc || esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
+      // After the row lock: whoever else takes the paging lock (routing, other timers of the incident)
+      // never waits for this escalation's row while holding it, so the order cannot deadlock.
+      await lockIncidentPaging(trx, esc.incident_id);
       const locked = await lockIncidentWithFacts(trx, esc.incident_id);
       if (!locked || FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) {
         await touchEscalation(trx, esc.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });

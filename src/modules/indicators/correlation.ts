@@ -41,8 +41,11 @@ export async function contributingCounties(trx: Handle, indicatorId: number, sin
 }
 
 export interface CorrelationOutcome {
+  indicatorId: number;
   incidentId: string;
   opened: boolean;
+  /** The incident was opened or widened now (false: every contributing county was in it already). */
+  changed: boolean;
   counties: number;
 }
 
@@ -62,7 +65,7 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
 
   if (existing) {
     const added = counties.filter((c) => !existing.county_ids.includes(c));
-    if (added.length === 0) return { incidentId: existing.incident_id, opened: false, counties: existing.county_ids.length };
+    if (added.length === 0) return { indicatorId, incidentId: existing.incident_id, opened: false, changed: false, counties: existing.county_ids.length };
     const all = [...new Set([...existing.county_ids, ...added])];
     await addShares(trx, existing.incident_id, added);
     const row = await updateIncidentRow(trx, existing.incident_id, { title: title(all.length) });
@@ -70,7 +73,7 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
     await insertTimelineEntry(trx, { incidentId: row.id, kind: 'SHARED', actorUserId: null, actorOrganizationId: null, change: { correlation: { counties: all.length } } });
     await recordAudit(trx, hub, 'incident.correlation_widened', { type: 'Incident', id: row.id }, { indicatorId, counties: all.length, by: actor.kind === 'user' ? actor.email : null });
     await addOutboxEvent(trx, 'incident.updated', { type: 'Incident', id: row.id }, { reference: row.reference, fields: ['audience'] });
-    return { incidentId: row.id, opened: false, counties: all.length };
+    return { indicatorId, incidentId: row.id, opened: false, changed: true, counties: all.length };
   }
 
   const reporter = await trx
@@ -126,5 +129,18 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
   });
   await recordAudit(trx, hub, 'incident.correlated', { type: 'Incident', id: row.id }, { indicatorId, counties: counties.length, category });
   await addOutboxEvent(trx, 'incident.filed', { type: 'Incident', id: row.id }, { reference: row.reference, severity: 'HIGH', correlation: true });
-  return { incidentId: row.id, opened: true, counties: counties.length };
+  return { indicatorId, incidentId: row.id, opened: true, changed: true, counties: counties.length };
+}
+
+/**
+ * The indicator's side of the correlations that opened or widened a statewide incident: an
+ * `indicator.correlated` row each (live indicator alerts, kind CORRELATED), written by the caller after
+ * the report's or sighting's own row, so that the alert of a correlation follows the alert of its cause.
+ * The incident's side (incident.filed, incident.updated) was written with the incident.
+ */
+export async function recordCorrelations(trx: Handle, outcomes: readonly CorrelationOutcome[]): Promise<void> {
+  for (const c of outcomes) {
+    if (!c.changed) continue;
+    await addOutboxEvent(trx, 'indicator.correlated', { type: 'Indicator', id: String(c.indicatorId) }, { incidentId: c.incidentId, opened: c.opened, counties: c.counties });
+  }
 }

@@ -1,9 +1,12 @@
 import { sql, type Selectable } from 'kysely';
+import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
-import type { IndicatorReportsTable, IndicatorsTable } from './indicators.tables.js';
+import type { Tlp } from '../incidents/taxonomy.js';
+import type { IndicatorReportsTable, IndicatorsTable, SightingsTable } from './indicators.tables.js';
 
 export type IndicatorRow = Selectable<IndicatorsTable>;
 export type IndicatorReportRow = Selectable<IndicatorReportsTable>;
+export type SightingRow = Selectable<SightingsTable>;
 
 /**
  * A re-report moves an indicator's last_seen forward only when it is at least this much later, so that
@@ -305,4 +308,95 @@ export function listReportsOf(db: Handle, indicatorId: number): Promise<Indicato
 export async function databaseNow(db: Handle): Promise<Date> {
   const { rows } = await sql<{ now: Date }>`select date_trunc('milliseconds', now()) as now`.execute(db);
   return rows[0]!.now;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reads by id, in batches (live alerts read each event once per process, for every subscriber).
+
+export function findIndicatorsByIds(db: Handle, ids: readonly number[]): Promise<IndicatorRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('indicators').selectAll().where('id', '=', sql<number>`any(${[...ids]}::bigint[])`).execute();
+}
+
+/** Every report of the indicators, revoked ones included (the policy decides what they show). */
+export function listReportsOfIndicators(db: Handle, indicatorIds: readonly number[]): Promise<IndicatorReportRow[]> {
+  if (indicatorIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('indicator_reports').selectAll().where('indicator_id', '=', sql<number>`any(${[...indicatorIds]}::bigint[])`).orderBy('id').execute();
+}
+
+export function findSightingsByIds(db: Handle, ids: readonly number[]): Promise<SightingRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('sightings').selectAll().where('id', '=', sql<number>`any(${[...ids]}::bigint[])`).execute();
+}
+
+/** The statewide incidents opened for the indicators (indicator id → incident id). */
+export async function findCorrelationsOf(db: Handle, indicatorIds: readonly number[]): Promise<Map<number, string>> {
+  if (indicatorIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('indicator_correlations')
+    .select(['indicator_id', 'incident_id'])
+    .where('indicator_id', '=', sql<number>`any(${[...indicatorIds]}::bigint[])`)
+    .execute();
+  return new Map(rows.map((r) => [r.indicator_id, r.incident_id]));
+}
+
+/** The access facts of reports (their TLP, LES flag, shares and RED recipients) in one round trip. */
+export async function loadReportAccessFacts(db: Handle, reports: readonly IndicatorReportRow[]): Promise<Map<number, ReportAccessFacts>> {
+  const facts = new Map<number, ReportAccessFacts & { sharedOrganizationIds: string[]; recipientUserIds: string[] }>();
+  for (const r of reports) {
+    facts.set(r.id, {
+      tlp: r.tlp as Tlp,
+      lawEnforcementSensitive: r.law_enforcement_sensitive,
+      organizationId: r.organization_id,
+      reportedBy: r.reported_by,
+      sharedOrganizationIds: [],
+      recipientUserIds: [],
+      revoked: r.revoked_at !== null,
+    });
+  }
+  const ids = reports.map((r) => r.id);
+  if (ids.length === 0) return facts;
+  const rows = await db
+    .selectFrom('indicator_report_shares')
+    .select([sql.lit('share').as('kind'), 'report_id', 'organization_id as other_id'])
+    .where('report_id', '=', sql<number>`any(${ids}::bigint[])`)
+    .unionAll((eb) =>
+      eb
+        .selectFrom('indicator_report_recipients')
+        .select([sql.lit('recipient').as('kind'), 'report_id', 'user_id as other_id'])
+        .where('report_id', '=', sql<number>`any(${ids}::bigint[])`),
+    )
+    .execute();
+  for (const r of rows) {
+    const f = facts.get(Number(r.report_id));
+    if (!f) continue;
+    if (r.kind === 'share') f.sharedOrganizationIds.push(r.other_id);
+    else f.recipientUserIds.push(r.other_id);
+  }
+  return facts;
+}
+
+export function sightingAccessFacts(s: Pick<SightingRow, 'tlp' | 'organization_id' | 'reported_by'>): SightingAccessFacts {
+  return { tlp: s.tlp as Tlp, organizationId: s.organization_id, reportedBy: s.reported_by };
+}
+
+/**
+ * The distinct access facts of the indicators' sightings: what decides whether a sighting makes the
+ * indicator visible, without reading every sighting of a value seen thousands of times.
+ */
+export async function listSightingAccessFacts(db: Handle, indicatorIds: readonly number[]): Promise<Map<number, SightingAccessFacts[]>> {
+  const out = new Map<number, SightingAccessFacts[]>();
+  if (indicatorIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('sightings')
+    .select(['indicator_id', 'tlp', 'organization_id', 'reported_by'])
+    .distinct()
+    .where('indicator_id', '=', sql<number>`any(${[...indicatorIds]}::bigint[])`)
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.indicator_id) ?? [];
+    list.push(sightingAccessFacts(r));
+    out.set(r.indicator_id, list);
+  }
+  return out;
 }

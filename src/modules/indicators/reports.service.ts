@@ -13,7 +13,7 @@ import { isUuid } from '../incidents/incidents.validation.js';
 import { TLPS, type Tlp } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findOrganizationsBySlugs } from '../partners/partners.repository.js';
-import { correlateIndicator, type CorrelationOutcome } from './correlation.js';
+import { correlateIndicator, recordCorrelations, type CorrelationOutcome } from './correlation.js';
 import { upsertIndicators, upsertReports, type IndicatorReportRow, type IndicatorRow } from './indicators.repository.js';
 import { detectType, normalize, type IndicatorType } from './normalize.js';
 import { createWarningLists } from './warning-lists.js';
@@ -250,6 +250,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
         correlations: correlations.map((c) => c.incidentId),
       });
       await addOutboxEvent(trx, 'indicator.reported', { type: 'Organization', id: p.organization.id }, { indicatorIds: ids.slice(0, 10_000) });
+      await recordCorrelations(trx, correlations);
     });
     return results;
   }
@@ -276,6 +277,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
       const correlations = await correlateAll(trx, p, [ind.id]);
       await recordAudit(trx, p, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sighting: sighting.id, count, tlp: input.tlp, correlations: correlations.map((c) => c.incidentId) });
       await addOutboxEvent(trx, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sightingId: sighting.id });
+      await recordCorrelations(trx, correlations);
       return sighting;
     });
   }

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { canSeeIncident } from '../../access/incidents.js';
-import { visibleIndicators } from '../../access/indicators.js';
 import { LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import type { Queues } from '../../infra/queues.js';
+import { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
 import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { EXERCISE_BANNER, mayCarryContent } from '../notifications/messages.js';
@@ -66,11 +66,14 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
     ).catch((err) => logger.warn({ err: (err as Error).message }, 'alert enqueue failed; the reconciler will enqueue it'));
   }
 
+  /** Indicator alerts of outbox ranges, shared by the subscriptions of one run: they do not depend on the recipient. */
+  type AlertsByRange = Map<string, Promise<IndicatorAlertModel[]>>;
+
   /** What of the outbox range a subscriber may see and wants: incidents (by id) and indicators (by id). */
-  async function collect(h: Handle, s: SubscriptionRow, recipient: UserPrincipal, from: number, to: number) {
+  async function collect(h: Handle, s: SubscriptionRow, recipient: UserPrincipal, from: number, to: number, alertsByRange: AlertsByRange = new Map()) {
     const rows = await h
       .selectFrom('outbox')
-      .select(['id', 'topic', 'aggregate_type', 'aggregate_id', 'payload'])
+      .select(['id', 'topic', 'aggregate_type', 'aggregate_id', 'payload', 'created_at'])
       .where('id', '>', from)
       .where('id', '<=', to)
       .where((eb) => eb.or([eb('topic', 'like', 'incident.%'), eb('topic', 'like', 'indicator.%')]))
@@ -84,23 +87,24 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
       const f = facts.get(i.id)!;
       return canSeeIncident(recipient, f) && incidentMatches(s.filter, i, f.affectedCountyIds);
     });
-    const candidateIndicators = new Set<number>();
-    for (const r of rows) {
-      if (r.topic === 'indicator.reported') for (const id of (r.payload.indicatorIds as number[] | undefined) ?? []) candidateIndicators.add(id);
-      if (r.topic === 'indicator.sighted') candidateIndicators.add(Number(r.aggregate_id));
-    }
+    // Indicator alerts: the live subscription's alerts (alerts/indicator-alerts.ts), loaded and checked the
+    // same way, so that both tell a recipient about the same reports and sightings: the report or sighting
+    // itself must be visible, not merely the indicator. Correlations reach subscriptions as their incident.
     let indicators: Array<{ id: number; type: string; value: string }> = [];
-    if (candidateIndicators.size && (s.filter.includeIndicators || s.filter.indicatorTypes.length)) {
-      indicators = (
-        await h
-          .selectFrom('indicators')
-          .select(['id', 'type', 'value'])
-          .where('id', 'in', [...candidateIndicators].slice(0, 10_000))
-          .where('benign_reason', 'is', null)
-          .where(visibleIndicators(recipient))
-          .orderBy('id')
-          .execute()
-      ).filter((i) => indicatorMatches(s.filter, i.type));
+    if (s.filter.includeIndicators || s.filter.indicatorTypes.length) {
+      const key = `${from}:${to}`;
+      let alerts = alertsByRange.get(key);
+      if (!alerts) {
+        const items = alertItemsOf(rows.filter((r) => r.topic === 'indicator.reported' || r.topic === 'indicator.sighted')).slice(0, 10_000);
+        alerts = indicatorAlertsOf(h, items);
+        alertsByRange.set(key, alerts);
+      }
+      const found = new Map<number, { id: number; type: string; value: string }>();
+      for (const a of await alerts) {
+        const i = a.indicator;
+        if (i.benign_reason === null && indicatorMatches(s.filter, i.type) && canSeeIndicatorAlert(recipient, a)) found.set(i.id, { id: i.id, type: i.type, value: i.value });
+      }
+      indicators = [...found.values()].sort((a, b) => a.id - b.id);
     }
     return { incidents: visibleIncidents, facts, indicators };
   }
@@ -110,10 +114,11 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
     if (!e.topic.startsWith('incident.') && !e.topic.startsWith('indicator.')) return;
     const created: Array<{ id: string; attempts: number; at: Date }> = [];
     await db.transaction().execute(async (trx) => {
+      const alertsByRange: AlertsByRange = new Map();
       for (const s of await activeSubscriptions(trx, 'IMMEDIATE')) {
         const recipient = await recipientOf(trx, s);
         if (!recipient) continue;
-        const { incidents, indicators } = await collect(trx, s, recipient, e.outboxId - 1, e.outboxId);
+        const { incidents, indicators } = await collect(trx, s, recipient, e.outboxId - 1, e.outboxId, alertsByRange);
         if (incidents.length === 0 && indicators.length === 0) continue;
         for (const channel of s.channels) {
           const row = await trx
