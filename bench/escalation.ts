@@ -173,8 +173,10 @@ run(async () => {
   log(`\nmeasured: ${COUNT} incidents at ${RATE}/s`);
   const t0 = performance.now();
   const cpu0 = hubCpu();
+  const cpuEach0 = hubs.map((h) => processCpuMs(h.child.pid!));
   const refs = await fileAtRate(COUNT, 'bench');
   const hubCpuMs = hubCpu() - cpu0;
+  const cpuEach = hubs.map((h, i) => processCpuMs(h.child.pid!) - cpuEach0[i]!);
   const elapsed = (performance.now() - t0) / 1000;
   const ours = stats(latencies(refs));
   const missing = refs.filter((r) => !receivedAt.has(r)).length;
@@ -195,7 +197,9 @@ run(async () => {
     }
     for (const t of [...seen].slice(0, 5)) log(`  hub error: ${t.slice(0, 200)}`);
   }
-  log(`  hub CPU (${hubs.length} process${hubs.length > 1 ? 'es' : ''}): ${fmt(hubCpuMs / 1000, 2)} s, ${fmt(hubCpuMs / Math.max(1, refs.length), 2)} ms per incident (${fmt(hubCpuMs / 10 / elapsed)}% of a core)`);
+  log(`  hub CPU (${hubs.length} process${hubs.length > 1 ? 'es' : ''}): ${fmt(hubCpuMs / 1000, 2)} s, ${fmt(hubCpuMs / Math.max(1, refs.length), 2)} ms per incident (${fmt(hubCpuMs / 10 / elapsed)}% of a core)${
+      hubs.length > 1 ? `: API ${fmt(cpuEach[0]! / Math.max(1, refs.length), 2)} ms, workers ${fmt(cpuEach[1]! / Math.max(1, refs.length), 2)} ms` : ''
+    }`);
 
   log(`\nbaseline (after): raw BullMQ add → no-op Worker, ${COUNT} jobs at ${RATE}/s`);
   const rawAfter = await rawAddLatency(COUNT, RATE);
