@@ -38,7 +38,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { systemPrincipal } from '../src/access/principal.js';
 import { createServices } from '../src/graphql/services.js';
-import { liveChannel } from '../src/modules/alerts/live-bus.js';
+import { liveChannel, livePrefix } from '../src/modules/alerts/live-bus.js';
+import { hubInstanceId } from '../src/deps.js';
 import {
   describeStats,
   epochMs,
@@ -296,7 +297,8 @@ async function hubPhase(): Promise<PhaseResult> {
   const apis = [a, b];
   const pids = apis.map((x) => x.child.pid!);
   log(`hub: estf serve ×2 (pids ${pids.join(', ')}: ${apis.map((x) => x.url).join(', ')}), estf work (pid ${worker.child.pid})`);
-  const probe = await startProbe(liveChannel(prefix, 'incident')!);
+  // The hub's channels carry its instance id (a Redis may serve several hubs): src/deps.ts hubInstanceId.
+  const probe = await startProbe(liveChannel(livePrefix(prefix, await hubInstanceId(db)), 'incident')!);
   const receipts = new Receipts();
 
   let filed = 0;
