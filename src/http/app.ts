@@ -8,10 +8,15 @@ import { pingDb } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { migrationsCurrent } from '../infra/migrate.js';
 import type { Redis } from 'ioredis';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createGraphQLHandler } from '../graphql/yoga.js';
+import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import type { Services } from '../graphql/services.js';
 
 type Env = {
+  /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
+  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
   Variables: {
     requestId: string;
     logger: Logger;
@@ -32,6 +37,7 @@ export function createApp(deps: AppDeps) {
   const { logger, services } = deps;
   const app = new Hono<Env>();
   const yoga = createGraphQLHandler(deps);
+  const sse = createSseSubscriptions(yoga);
 
   app.use('*', async (c, next) => {
     const incoming = c.req.header('x-request-id');
@@ -49,7 +55,8 @@ export function createApp(deps: AppDeps) {
     c.set('logger', log);
     const started = performance.now();
     await next();
-    c.res.headers.set('x-request-id', requestId);
+    // A live stream written straight to the socket (src/http/sse.ts) has sent its own headers.
+    if (c.res !== RESPONSE_ALREADY_SENT) c.res.headers.set('x-request-id', requestId);
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
 
@@ -70,7 +77,22 @@ export function createApp(deps: AppDeps) {
       principal = m ? await services.identity.authenticate(m[1]!, { requestId: c.get('requestId'), clientAddress: c.get('clientAddress') }) : null;
       rejectedToken = principal === null;
     }
-    return yoga.fetch(c.req.raw, { principal, rejectedToken, requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
+    const context = { principal, rejectedToken, requestId: c.get('requestId'), clientAddress: c.get('clientAddress') };
+    // Subscriptions over SSE by an authenticated caller are served by the lean path of src/http/sse.ts.
+    const outgoing = c.env?.outgoing;
+    if (principal && outgoing && c.req.method === 'POST' && c.req.header('accept')?.includes('text/event-stream')) {
+      const text = await c.req.text();
+      let params: SubscriptionRequest | null = null;
+      try {
+        params = JSON.parse(text) as SubscriptionRequest;
+      } catch {
+        params = null;
+      }
+      if (params && typeof params === 'object' && (await sse.serve(outgoing, { ...context, request: c.req.raw }, params))) return RESPONSE_ALREADY_SENT;
+      // Anything else (a query over SSE, a bad body) is Yoga's, with the body already read.
+      return yoga.fetch(new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text }), context);
+    }
+    return yoga.fetch(c.req.raw, context);
   });
 
   // Acknowledgement links from notifications: GET shows what would be acknowledged, POST does it. The
