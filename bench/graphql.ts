@@ -513,13 +513,13 @@ async function layers(
       body: JSON.stringify(body),
     });
   const order = { field: 'REPORTED_AT', direction: 'DESC' } as const;
-  const rows = await listIncidents(db, visibleIncidents(p.principal), { exercise: false }, order, null, 51);
+  const rows = (await listIncidents(db, visibleIncidents(p.principal), { exercise: false }, order, null, 51)).map((r) => r.incident);
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['select 1 (one round trip)', () => sql`select 1`.execute(db)],
     ['authenticate (token owner + touch)', () => deps.services.identity.authenticate(p.token, { requestId: null, clientAddress: null })],
-    ['listIncidents, 51 rows', () => listIncidents(db, visibleIncidents(p.principal), { exercise: false }, order, null, 51)],
-    ['loadAccessFacts, 51 incidents', () => loadAccessFacts(db, rows)],
-    ['organizationById, 51 ids', () => createLoaders(db).organizationById.loadMany(rows.map((r) => r.reporting_organization_id))],
+    ['listIncidents, 51 rows (with their audience)', () => listIncidents(db, visibleIncidents(p.principal), { exercise: false }, order, null, 51)],
+    ['loadAccessFacts, 51 incidents (other paths)', () => loadAccessFacts(db, rows)],
+    ['organizationById, 51 ids (in memory)', () => createLoaders(db).organizationById.loadMany(rows.map((r) => r.reporting_organization_id))],
     ['app.fetch { __typename }, no token', async () => (await app.fetch(request({ query: BASELINE_QUERY }, null))).text()],
     ['app.fetch { __typename }', async () => (await app.fetch(request({ query: BASELINE_QUERY }, p.token))).text()],
     ['app.fetch incidents, no filter', async () => (await app.fetch(request({ query: INCIDENTS_QUERY, variables: { filter: null } }, p.token))).text()],

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../infra/db.js';
-import { findOrganizationsByIds, listDutiesOf, type DutyRow, type OrganizationRow } from '../modules/partners/partners.repository.js';
+import { organizationDirectory } from '../modules/partners/directory.js';
+import { listDutiesOf, type DutyRow, type OrganizationRow } from '../modules/partners/partners.repository.js';
 import { findUsersByIds, type UserRow } from '../modules/identity/identity.repository.js';
 import type { IncidentAccessFacts } from '../access/incidents.js';
 import { loadAccessFacts, type IncidentRow } from '../modules/incidents/incidents.repository.js';
@@ -12,11 +13,7 @@ import { loadAccessFacts, type IncidentRow } from '../modules/incidents/incident
  */
 export function createLoaders(db: Db) {
   return {
-    organizationById: new DataLoader<string, OrganizationRow | undefined>(async (ids) => {
-      const rows = await findOrganizationsByIds(db, ids);
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id));
-    }),
+    organizationById: new DataLoader<string, OrganizationRow | undefined>((ids) => organizationDirectory(db).byId(ids)),
     dutiesByOrganizationId: new DataLoader<string, DutyRow[]>(async (ids) => {
       const rows = await listDutiesOf(db, ids);
       return ids.map((id) => rows.filter((r) => r.organization_id === id));

@@ -80,18 +80,18 @@ type FactsOf = IncidentAccessFacts & { affectedCountyIds: string[]; sharedOrgani
  * statement: the router reads this on the path from a filing to its first page.
  */
 export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ incident: IncidentRow; facts: FactsOf } | undefined> {
-  const row = await trx
-    .selectFrom('incidents')
-    .select(INCIDENT_SELECTION)
-    .select([
-      sql<string[]>`array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id)`.as('county_ids'),
-      sql<string[]>`array(select organization_id::text from incident_shares s where s.incident_id = incidents.id)`.as('share_ids'),
-      sql<string[]>`array(select user_id::text from incident_recipients r where r.incident_id = incidents.id)`.as('recipient_ids'),
-    ])
-    .where('id', '=', id)
-    .forShare()
-    .executeTakeFirst();
-  if (!row) return undefined;
+  const row = await trx.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where('id', '=', id).forShare().executeTakeFirst();
+  return row ? withFacts(row) : undefined;
+}
+
+/** An incident's audience (affected counties, shares, RED recipients) read in the statement that reads it. */
+const FACT_ARRAYS = [
+  sql<string[]>`array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id)`.as('county_ids'),
+  sql<string[]>`array(select organization_id::text from incident_shares s where s.incident_id = incidents.id)`.as('share_ids'),
+  sql<string[]>`array(select user_id::text from incident_recipients r where r.incident_id = incidents.id)`.as('recipient_ids'),
+];
+
+function withFacts(row: IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[] }): { incident: IncidentRow; facts: FactsOf } {
   const { county_ids, share_ids, recipient_ids, ...incident } = row;
   return {
     incident,
@@ -343,9 +343,9 @@ export async function listIncidents(
   order: { field: IncidentOrderField; direction: Direction },
   after: OrderKey | null,
   limit: number,
-): Promise<IncidentRow[]> {
+): Promise<Array<{ incident: IncidentRow; facts: FactsOf }>> {
   const cols = ORDER_COLUMNS[order.field]('incidents');
-  let q = db.selectFrom('incidents').select(INCIDENT_SELECTION).where(applyFilter(perRow(visible), filter));
+  let q = db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where(applyFilter(perRow(visible), filter));
   if (after) {
     const op = order.direction === 'DESC' ? sql`<` : sql`>`;
     const values = after.map((v, idx) => {
@@ -357,10 +357,11 @@ export async function listIncidents(
     q = q.where(sql<SqlBool>`(${sql.join(cols)}) ${op} (${sql.join(values)})`);
   }
   const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
-  return q
+  const rows = await q
     .orderBy(sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never)
     .limit(limit)
     .execute();
+  return rows.map(withFacts);
 }
 
 export async function countIncidents(

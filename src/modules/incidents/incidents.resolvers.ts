@@ -23,13 +23,16 @@ import { pageSize } from './incidents.service.js';
 const Query: Pick<QueryResolvers, 'incident' | 'incidentByReference' | 'incidents'> = {
   incident: (_p, args, ctx) => ctx.services.incidents.get(viewer(ctx), args.id),
   incidentByReference: (_p, args, ctx) => ctx.services.incidents.getByReference(viewer(ctx), args.reference),
-  incidents: (_p, args, ctx) =>
-    ctx.services.incidents.list(viewer(ctx), {
+  incidents: async (_p, args, ctx) => {
+    const page = await ctx.services.incidents.list(viewer(ctx), {
       filter: args.filter ?? {},
       first: pageSize(args.first),
       after: args.after ?? null,
       order: args.orderBy ?? { field: 'REPORTED_AT', direction: 'DESC' },
-    }),
+    });
+    for (const n of page.nodes) ctx.loaders.incidentFacts.prime(n, page.facts.get(n.id)!);
+    return page;
+  },
 };
 
 const Mutation: Pick<
