@@ -112,6 +112,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
       clearInterval(watchdog);
       await relay.stop();
       await Promise.all([events.close(), maintenance.close(), timers.close(), delivery.close()]);
+      // Pages whose first attempt started in this process (escalations.engine.ts deliverNow).
+      await deps.engine.drain();
       await removeHeartbeat(db, workerId).catch(() => {});
       log.info('workers stopped');
     },

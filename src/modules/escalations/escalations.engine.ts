@@ -76,16 +76,46 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     );
   }
 
+  /**
+   * First attempts of pages made in this process start here at once, up to this many at a time; beyond
+   * that they go through the delivery queue. A page is on the path from an incident to a person: a queue
+   * hop (enqueue, a worker's pick-up, its bookkeeping) is time and CPU before the first attempt.
+   */
+  const MAX_DIRECT_DELIVERIES = 10;
+  const direct = new Set<Promise<void>>();
+
+  function deliverNow(n: NotificationRow): boolean {
+    if (direct.size >= MAX_DIRECT_DELIVERIES) return false;
+    const p = deliver(n.id)
+      // Nothing is lost on failure (or if this process dies): the row stays PENDING, and the reconciler
+      // enqueues it (as it enqueues every pending notification that is due), or a retry was scheduled.
+      .catch((err) => logger.warn({ notificationId: n.id, err: (err as Error).message }, 'direct delivery failed; the reconciler will retry'))
+      .finally(() => direct.delete(p));
+    direct.add(p);
+    return true;
+  }
+
   /** After a commit: failures to enqueue are left to the reconciler, never to chance. */
-  async function enqueueAfterCommit(timers: Array<{ id: string; token: string; at: Date }>, deliveries: NotificationRow[]): Promise<void> {
+  async function enqueueAfterCommit(timers: Array<{ id: string; token: string; at: Date }>, deliveries: NotificationRow[], opts: { deliverHere?: boolean } = {}): Promise<void> {
+    const now = Date.now();
+    const queued = deliveries.filter((n) => {
+      if (n.status !== 'PENDING') return false;
+      const due = (n.next_attempt_at ?? new Date()).getTime() <= now;
+      return !(opts.deliverHere && due && deliverNow(n));
+    });
     try {
       await Promise.all([
         ...timers.map((t) => scheduleTimer(t.id, t.token, t.at)),
-        ...deliveries.filter((n) => n.status === 'PENDING').map((n) => scheduleDelivery(n.id, n.attempts, n.next_attempt_at ?? new Date())),
+        ...queued.map((n) => scheduleDelivery(n.id, n.attempts, n.next_attempt_at ?? new Date())),
       ]);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'enqueue after commit failed; the reconciler will enqueue it');
     }
+  }
+
+  /** Waits for the deliveries started here (a worker that stops lets them finish first). */
+  async function drain(): Promise<void> {
+    while (direct.size > 0) await Promise.allSettled([...direct]);
   }
 
   // ── Acknowledgement links ─────────────────────────────────────────────────────────────────────────
@@ -243,7 +273,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       }
       return ids;
     });
-    await enqueueAfterCommit(timers, deliveries);
+    await enqueueAfterCommit(timers, deliveries, { deliverHere: true });
     if (created.length) logger.info({ incidentId, escalations: created.length }, 'incident routed');
     return created;
   }
@@ -296,7 +326,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       }
       await pageCurrentLevel(trx, esc, locked.incident, timers, deliveries, { facts: locked.facts });
     });
-    await enqueueAfterCommit(timers, deliveries);
+    await enqueueAfterCommit(timers, deliveries, { deliverHere: true });
   }
 
   /**
@@ -467,6 +497,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     hashAckToken,
     principalsOf,
     enqueueAfterCommit,
+    drain,
   };
 }
 
