@@ -30,7 +30,6 @@
  * Everything (this process with its 1,000 client sockets, the API processes, the worker, PostgreSQL,
  * Redis and the baseline) shares the machine's cores: see the machine line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -59,7 +58,10 @@ import {
   round,
   run,
   sleep,
+  spawnChild,
+  startHubProcess,
   stats,
+  type ChildProc,
   type Stats,
 } from './lib/escalation-rig.js';
 
@@ -87,33 +89,6 @@ const PEERS = path.join(ROOT, 'bench', 'lib', 'fanout-peers.ts');
 const PEER_ARGS = ['--import', 'tsx', PEERS];
 const PROFILE_DIR = flag('profile') ? fs.mkdtempSync(path.join(os.tmpdir(), 'estf-fanout-prof-')) : null;
 
-interface Child {
-  child: ChildProcess;
-  out(): string;
-  stop(): Promise<void>;
-}
-
-function spawnChild(args: string[], env: Record<string, string> = {}): Child {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|REDIS_URL|PORT|HOST|PUBLIC_URL|LOG_LEVEL|NODE_ENV|ESTF_)/.test(k)));
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
-    await exited;
-  };
-  onCleanup(stop);
-  child.once('exit', (code) => {
-    if (code && code !== 0 && code !== 143) console.error(`${args.slice(-2).join(' ')} exited with ${code}:\n${err}`);
-  });
-  return { child, out: () => out, stop };
-}
-
 async function until<T>(what: string, fn: () => T | null | undefined | false, timeoutMs = 90_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -124,17 +99,8 @@ async function until<T>(what: string, fn: () => T | null | undefined | false, ti
   }
 }
 
-async function startEstf(command: 'serve' | 'work', env: Record<string, string>): Promise<Child & { url: string | null }> {
-  const profile = PROFILE_DIR && command === 'serve' ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-interval', '500'] : [];
-  const c = spawnChild([...profile, path.join(ROOT, 'bin/estf.js'), command], {
-    NODE_ENV: 'production',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    ESTF_DEMO: 'false',
-    PORT: '0',
-    REDIS_URL,
-    ...env,
-  });
-  await until(`estf ${command} ready`, () => c.out().includes('ESTF Hub is ready') || (c.child.exitCode !== null && Promise.reject(new Error(`estf ${command} exited`))));
+async function startEstf(command: 'serve' | 'work', env: Record<string, string>): Promise<ChildProc & { url: string | null }> {
+  const c = await startHubProcess(command, { PORT: '0', REDIS_URL, ...env }, command === 'serve' ? (PROFILE_DIR ?? undefined) : undefined);
   const url = /GraphQL: +(http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(c.out())?.[1] ?? null;
   return { ...c, url };
 }
@@ -353,14 +319,7 @@ async function hubPhase(): Promise<PhaseResult> {
   closeAll(streams);
   await probe.stop();
   await Promise.all([a.stop(), b.stop(), worker.stop()]);
-  return {
-    latency: stats(m.latencies),
-    missing: m.missing,
-    kbPerSubscriber: (after.reduce((x, y) => x + y, 0) - before.reduce((x, y) => x + y, 0)) / SUBSCRIBERS,
-    rssKb: { before, after },
-    cpuMsPerEvent: m.cpuMsPerEvent,
-    idle,
-  };
+  return phaseResult(m, before, after, idle);
 }
 
 async function baselinePhase(): Promise<PhaseResult> {
@@ -397,6 +356,11 @@ async function baselinePhase(): Promise<PhaseResult> {
   closeAll(streams);
   await probe.stop();
   await Promise.all(peers.map((p) => p.stop()));
+  return phaseResult(m, before, after, idle);
+}
+
+/** A phase's figures: latency, memory per subscriber (the RSS the subscribers added), CPU per event. */
+function phaseResult(m: { latencies: number[]; missing: number; cpuMsPerEvent: number }, before: number[], after: number[], idle: number): PhaseResult {
   return {
     latency: stats(m.latencies),
     missing: m.missing,

@@ -176,25 +176,21 @@ export async function startReceiver(): Promise<Receiver> {
 
 // ── The hub as a child process ──────────────────────────────────────────────────────────────────────
 
-export interface HubProcess {
+export interface ChildProc {
   child: ChildProcess;
+  out: () => string;
   stderr: () => string;
-  /** SIGTERM and wait; the CPU profile (--profile) is written on exit. */
+  /** SIGTERM and wait (SIGKILL after 15 s); a CPU profile (--cpu-prof) is written on exit. */
   stop(): Promise<void>;
 }
 
 /**
- * `node bin/estf.js <command>` with a production environment. With `profileDir`, node --cpu-prof writes
- * the process's CPU profile there when it exits.
+ * `node <args>` in the project folder, without this shell's hub settings (DATABASE_URL, ESTF_…) unless
+ * `env` gives them; stopped by the benchmark's cleanup. A non-zero exit is printed with the child's stderr.
  */
-export async function startHubProcess(command: 'start' | 'serve' | 'work', env: Record<string, string>, profileDir?: string): Promise<HubProcess> {
+export function spawnChild(args: string[], env: Record<string, string> = {}): ChildProc {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|REDIS_URL|PORT|HOST|PUBLIC_URL|LOG_LEVEL|NODE_ENV|ESTF_)/.test(k)));
-  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', '500'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/estf.js'), command], {
-    cwd: ROOT,
-    env: { ...base, NODE_ENV: 'production', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ESTF_DEMO: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -210,13 +206,33 @@ export async function startHubProcess(command: 'start' | 'serve' | 'work', env: 
     await exited;
   };
   onCleanup(stop);
+  child.once('exit', (code) => {
+    if (code && code !== 0 && code !== 143) console.error(`${args.slice(-2).join(' ')} exited with ${code}:\n${err.slice(-20_000)}`);
+  });
+  return { child, out: () => out, stderr: () => err, stop };
+}
+
+export type HubProcess = ChildProc;
+
+/**
+ * `node bin/estf.js <command>` with a production environment, once it says it is ready. With
+ * `profileDir`, node --cpu-prof writes the process's CPU profile there when it exits.
+ */
+export async function startHubProcess(command: 'start' | 'serve' | 'work', env: Record<string, string>, profileDir?: string): Promise<HubProcess> {
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', '500'] : [];
+  const c = spawnChild([...nodeArgs, path.join(ROOT, 'bin/estf.js'), command], {
+    NODE_ENV: 'production',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ESTF_DEMO: 'false',
+    ...env,
+  });
   const until = Date.now() + 90_000;
-  while (!out.includes('ESTF Hub is ready')) {
-    if (child.exitCode !== null) throw new Error(`estf ${command} exited with ${child.exitCode}:\n${err}`);
-    if (Date.now() > until) throw new Error(`estf ${command} not ready within 90 s:\n${err}`);
+  while (!c.out().includes('ESTF Hub is ready')) {
+    if (c.child.exitCode !== null) throw new Error(`estf ${command} exited with ${c.child.exitCode}:\n${c.stderr()}`);
+    if (Date.now() > until) throw new Error(`estf ${command} not ready within 90 s:\n${c.stderr()}`);
     await sleep(50);
   }
-  return { child, stderr: () => err, stop };
+  return c;
 }
 
 /** CPU time (user + system) a process has used so far, from /proc (Linux). */

@@ -48,6 +48,40 @@ export function systemPrincipal(name: string): SystemPrincipal {
   return { kind: 'system', name, requestId: null, clientAddress: null };
 }
 
+/** A user and their organization as read from the database: what a user principal is made of. */
+export interface UserOfOrganization {
+  userId: string;
+  email: string;
+  name: string;
+  roles: readonly string[];
+  organizationId: string;
+  organizationSlug: string;
+  organizationName: string;
+  organizationKind: string;
+}
+
+/** The principal of a user (the caller has checked that the user and the organization are active). */
+export function userPrincipal(
+  u: UserOfOrganization,
+  coordinatorSlugs: ReadonlySet<string>,
+  via: RequestMeta & { tokenPrefix: string | null },
+): UserPrincipal {
+  const kind = u.organizationKind as PartnerKind;
+  return {
+    kind: 'user',
+    userId: u.userId,
+    email: u.email,
+    name: u.name,
+    roles: new Set(u.roles.filter(isRole)),
+    organization: { id: u.organizationId, slug: u.organizationSlug, name: u.organizationName, kind },
+    isCoordinatorOrg: coordinatorSlugs.has(u.organizationSlug),
+    isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(kind),
+    tokenPrefix: via.tokenPrefix,
+    requestId: via.requestId,
+    clientAddress: via.clientAddress,
+  };
+}
+
 export function hasRole(p: Principal, role: Role): boolean {
   return p.kind === 'user' && p.roles.has(role);
 }

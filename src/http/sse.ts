@@ -84,41 +84,62 @@ export function createSseSubscriptions(yoga: Yoga) {
     const errors = validate(schema, document);
     if (errors.length > 0) return false;
 
-    const result = (await subscribe({
-      schema,
-      document,
-      operationName: params.operationName ?? undefined,
-      variableValues: params.variables ?? undefined,
-      contextValue: await contextFactory(),
-    })) as ExecutionResult | AsyncIterable<ExecutionResult>;
+    const key = groupKey(initial, params);
+    const running = groups.get(key);
+    if (running && (await running.ready) && groups.get(key) === running) {
+      // The same token (authenticated just now), document and variables as a running execution: its
+      // results are this stream's results, to the byte. Join it rather than subscribe again.
+      openStream(res, 200, initial.requestId);
+      join(running, res);
+      return true;
+    }
 
-    const status = Symbol.asyncIterator in result ? 200 : statusOf(result);
+    // Registered before subscribing, so that streams arriving meanwhile wait for this one and join it.
+    let started!: (ok: boolean) => void;
+    const group: Group = { members: new Set(), iterator: null, ready: new Promise((r) => (started = r)) };
+    groups.set(key, group);
+    // Did not start: the streams waiting for it subscribe on their own.
+    const forget = () => {
+      if (groups.get(key) === group) groups.delete(key);
+      started(false);
+    };
+    let result: ExecutionResult | AsyncIterable<ExecutionResult>;
+    try {
+      result = (await subscribe({
+        schema,
+        document,
+        operationName: params.operationName ?? undefined,
+        variableValues: params.variables ?? undefined,
+        contextValue: await contextFactory(),
+      })) as ExecutionResult | AsyncIterable<ExecutionResult>;
+    } catch (err) {
+      forget();
+      throw err;
+    }
+    if (!(Symbol.asyncIterator in result)) {
+      forget();
+      openStream(res, statusOf(result), initial.requestId);
+      res.end(`event: next\ndata: ${stringify(result)}\n\nevent: complete\ndata:\n\n`);
+      return true;
+    }
+    group.iterator = result[Symbol.asyncIterator]();
+    openStream(res, 200, initial.requestId);
+    join(group, res);
+    run(key, group);
+    started(true);
+    return true;
+  }
+
+  function openStream(res: ServerResponse, status: number, requestId: string): void {
     res.writeHead(status, {
       'content-type': 'text/event-stream',
       connection: 'keep-alive',
       'cache-control': 'no-cache',
       'content-encoding': 'none',
-      'x-request-id': initial.requestId,
+      'x-request-id': requestId,
     });
     // Some clients wait for a first byte before they report the stream open.
     res.write(':\n\n');
-    if (!(Symbol.asyncIterator in result)) {
-      res.end(`event: next\ndata: ${stringify(result)}\n\nevent: complete\ndata:\n\n`);
-      return true;
-    }
-
-    track(res);
-    const key = groupKey(initial, params);
-    const group = groups.get(key);
-    if (group) {
-      // The same token, document and variables: the results are the same bytes. Join the running
-      // execution instead of starting another (this one ends unused).
-      void (result as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]().return?.();
-      join(group, res);
-      return true;
-    }
-    run(key, (result as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator](), res);
-    return true;
   }
 
   /**
@@ -129,23 +150,26 @@ export function createSseSubscriptions(yoga: Yoga) {
    */
   interface Group {
     members: Set<ServerResponse>;
-    iterator: AsyncIterator<ExecutionResult>;
+    iterator: AsyncIterator<ExecutionResult> | null;
+    /** Whether the execution started (streams that arrive while it subscribes wait for this). */
+    ready: Promise<boolean>;
   }
   const groups = new Map<string, Group>();
 
   function join(group: Group, res: ServerResponse): void {
+    // A client that left while its stream waited for the group's start: nothing to join.
+    if (res.destroyed) return;
+    track(res);
     group.members.add(res);
     res.once('close', () => {
       untrack(res);
       group.members.delete(res);
-      if (group.members.size === 0) void group.iterator.return?.();
+      if (group.members.size === 0) void group.iterator?.return?.();
     });
   }
 
-  function run(key: string, iterator: AsyncIterator<ExecutionResult>, first: ServerResponse): void {
-    const group: Group = { members: new Set(), iterator };
-    groups.set(key, group);
-    join(group, first);
+  function run(key: string, group: Group): void {
+    const iterator = group.iterator!;
     void (async () => {
       try {
         for (;;) {
@@ -158,30 +182,20 @@ export function createSseSubscriptions(yoga: Yoga) {
           }
         }
         if (groups.get(key) === group) groups.delete(key);
+        // Ends the subscription too when the loop stopped because every member left.
+        void iterator.return?.();
         for (const res of group.members) res.end('event: complete\ndata:\n\n');
       } catch {
         // The stream failed after it started: end the responses; clients reconnect and catch up.
         if (groups.get(key) === group) groups.delete(key);
         for (const res of group.members) res.destroy();
-      } finally {
-        if (groups.get(key) === group) groups.delete(key);
       }
     })();
   }
 
-  return {
-    serve,
-    /** Cuts every open stream (shutdown): clients reconnect, to another API process. */
-    close(): void {
-      for (const res of open) res.destroy();
-      open.clear();
-      if (pinger) clearInterval(pinger);
-      pinger = null;
-    },
-  };
+  // Shutdown cuts these responses with every other live stream (src/http/live.ts).
+  return { serve };
 }
-
-export type SseSubscriptions = ReturnType<typeof createSseSubscriptions>;
 
 /** The HTTP status Yoga gives a result that ends before streaming (e.g. 401 for UNAUTHENTICATED). */
 function statusOf(result: ExecutionResult): number {

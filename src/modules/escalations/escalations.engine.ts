@@ -1,13 +1,13 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { canSeeIncident } from '../../access/incidents.js';
-import { isRole, LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
+import { canSeeIncident, type IncidentAccessFacts } from '../../access/incidents.js';
+import { userPrincipal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import type { Queues } from '../../infra/queues.js';
-import { loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
+import { accessFactsOf, loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import type { MessageContext } from '../notifications/messages.js';
@@ -46,8 +46,6 @@ export const ACK_LINK_LIFETIME_MS = 24 * 3_600_000;
 
 export type EscalationEngine = ReturnType<typeof createEscalationEngine>;
 
-/** What loadAccessFacts knows of one incident: TLP, reporter, affected counties, shares, recipients. */
-type IncidentFacts = NonNullable<ReturnType<Awaited<ReturnType<typeof loadAccessFacts>>['get']>>;
 
 const timerJobId = (escalationId: string, token: string) => `t-${escalationId}-${token}`;
 const deliveryJobId = (notificationId: string, attempt: number) => `d-${notificationId}-${attempt}`;
@@ -95,14 +93,10 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     return true;
   }
 
-  /** After a commit: failures to enqueue are left to the reconciler, never to chance. */
-  async function enqueueAfterCommit(timers: Array<{ id: string; token: string; at: Date }>, deliveries: NotificationRow[], opts: { deliverHere?: boolean } = {}): Promise<void> {
+  /** After a commit: due pages start here (deliverNow), the rest is enqueued; failures to enqueue are left to the reconciler. */
+  async function enqueueAfterCommit(timers: Array<{ id: string; token: string; at: Date }>, deliveries: NotificationRow[]): Promise<void> {
     const now = Date.now();
-    const queued = deliveries.filter((n) => {
-      if (n.status !== 'PENDING') return false;
-      const due = (n.next_attempt_at ?? new Date()).getTime() <= now;
-      return !(opts.deliverHere && due && deliverNow(n));
-    });
+    const queued = deliveries.filter((n) => n.status === 'PENDING' && !((n.next_attempt_at?.getTime() ?? now) <= now && deliverNow(n)));
     try {
       await Promise.all([
         ...timers.map((t) => scheduleTimer(t.id, t.token, t.at)),
@@ -134,19 +128,11 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   /** The principal of an active user of an active organization (null otherwise): recipients are checked as themselves. */
   function principalFromRow(r: RecipientUserRow): UserPrincipal | null {
     if (!r.active || !r.orgActive) return null;
-    return {
-      kind: 'user',
-      userId: r.id,
-      email: r.email,
-      name: r.name,
-      roles: new Set(r.roles.filter(isRole)),
-      organization: { id: r.orgId, slug: r.slug, name: r.orgName, kind: r.kind as PartnerKind },
-      isCoordinatorOrg: coordinatorSlugs.has(r.slug),
-      isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(r.kind as PartnerKind),
-      tokenPrefix: null,
-      requestId: null,
-      clientAddress: null,
-    };
+    return userPrincipal(
+      { userId: r.id, email: r.email, name: r.name, roles: r.roles, organizationId: r.orgId, organizationSlug: r.slug, organizationName: r.orgName, organizationKind: r.kind },
+      coordinatorSlugs,
+      { tokenPrefix: null, requestId: null, clientAddress: null },
+    );
   }
 
   async function principalsOf(h: Handle, userIds: readonly string[]): Promise<Map<string, UserPrincipal>> {
@@ -176,7 +162,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     loop: number,
     targets: readonly Target[],
     skip: ReadonlySet<string>,
-    known: { facts?: IncidentFacts; dutyRows?: readonly DutyRow[] } = {},
+    known: { facts?: IncidentAccessFacts; dutyRows?: readonly DutyRow[] } = {},
   ) {
     const now = new Date();
     // One read of the access facts serves both the targets (affected counties) and the visibility check.
@@ -273,7 +259,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       }
       return ids;
     });
-    await enqueueAfterCommit(timers, deliveries, { deliverHere: true });
+    await enqueueAfterCommit(timers, deliveries);
     if (created.length) logger.info({ incidentId, escalations: created.length }, 'incident routed');
     return created;
   }
@@ -326,7 +312,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       }
       await pageCurrentLevel(trx, esc, locked.incident, timers, deliveries, { facts: locked.facts });
     });
-    await enqueueAfterCommit(timers, deliveries, { deliverHere: true });
+    await enqueueAfterCommit(timers, deliveries);
   }
 
   /**
@@ -340,7 +326,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     incident: IncidentRow,
     timers: Array<{ id: string; token: string; at: Date }>,
     deliveries: NotificationRow[],
-    known: { facts?: IncidentFacts; dutyRows?: readonly DutyRow[] } = {},
+    known: { facts?: IncidentAccessFacts; dutyRows?: readonly DutyRow[] } = {},
   ): Promise<void> {
     const policy: EscalationPolicy = esc.policy;
     const level = policy.levels[esc.level];
@@ -385,17 +371,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         return;
       }
       const recipient = ctx.recipient ? principalFromRow(ctx.recipient) : null;
-      const facts: IncidentFacts | null = incident
-        ? {
-            tlp: incident.tlp as IncidentFacts['tlp'],
-            lawEnforcementSensitive: incident.law_enforcement_sensitive,
-            reportingOrganizationId: incident.reporting_organization_id,
-            reportingUserId: incident.reporting_user_id,
-            affectedCountyIds: ctx.affectedCountyIds,
-            sharedOrganizationIds: ctx.sharedOrganizationIds,
-            recipientUserIds: ctx.recipientUserIds,
-          }
-        : null;
+      const facts = incident ? accessFactsOf(incident, ctx.audience) : null;
       if (!incident || !facts || !recipient || !canSeeIncident(recipient, facts)) {
         await finish('SUPPRESSED', 'the recipient may not see this incident (checked at delivery)');
         return;

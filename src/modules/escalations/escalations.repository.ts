@@ -2,6 +2,8 @@ import { sql, type Selectable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
+import type { IncidentRow } from '../incidents/incidents.repository.js';
+import type { ContactMethodRow } from '../oncall/oncall.repository.js';
 
 export type RoutingRuleRow = Selectable<RoutingRulesTable>;
 export type EscalationRow = Selectable<EscalationsTable>;
@@ -175,29 +177,30 @@ export interface DeliveryContext {
   notification: Pick<NotificationRow, 'id' | 'kind' | 'level' | 'status' | 'attempts' | 'incident_id' | 'recipient_user_id' | 'contact_method_id'>;
   escalation: { id: string; state: string; rule_name: string };
   incident: IncidentFields | null;
-  affectedCountyIds: string[];
+  /** The incident's audience, for its access facts. */
+  audience: { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] };
   affectedCountyNames: string[];
-  sharedOrganizationIds: string[];
-  recipientUserIds: string[];
   method: { id: string; kind: string; target: string; secret: string | null; removed_at: Date | null; disabled_at: Date | null } | null;
   recipient: RecipientUserRow | null;
 }
 
-export interface IncidentFields {
-  id: string;
-  reference: string;
-  title: string;
-  summary: string;
-  category: string;
-  domain: string;
-  severity: string;
-  status: string;
-  tlp: string;
-  law_enforcement_sensitive: boolean;
-  exercise: boolean;
-  reporting_organization_id: string;
-  reporting_user_id: string;
-}
+/** What a message and the access check need of the incident. */
+export type IncidentFields = Pick<
+  IncidentRow,
+  | 'id'
+  | 'reference'
+  | 'title'
+  | 'summary'
+  | 'category'
+  | 'domain'
+  | 'severity'
+  | 'status'
+  | 'tlp'
+  | 'law_enforcement_sensitive'
+  | 'exercise'
+  | 'reporting_organization_id'
+  | 'reporting_user_id'
+>;
 
 /** A user with their organization: what a principal is built from. */
 export interface RecipientUserRow {
@@ -260,10 +263,8 @@ export async function loadDeliveryContext(trx: Handle, notificationId: string): 
     },
     escalation: { id: r.e_id, state: r.e_state, rule_name: r.e_rule_name },
     incident: r.incident as IncidentFields | null,
-    affectedCountyIds: r.county_ids,
+    audience: { affectedCountyIds: r.county_ids, sharedOrganizationIds: r.share_ids, recipientUserIds: r.recipient_ids },
     affectedCountyNames: r.county_names,
-    sharedOrganizationIds: r.share_ids,
-    recipientUserIds: r.recipient_ids,
     method: r.m_id
       ? { id: r.m_id, kind: r.m_kind, target: r.m_target, secret: r.m_secret, removed_at: r.m_removed_at, disabled_at: r.m_disabled_at }
       : null,
@@ -287,13 +288,39 @@ export async function recordAttemptAndSet(
     .execute();
 }
 
+const RECIPIENT_USER_COLUMNS = ['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'] as const;
+
 /** Users with their organizations (active or not: the caller decides). */
 export function findRecipientUsers(db: Handle, userIds: readonly string[]): Promise<RecipientUserRow[]> {
   if (userIds.length === 0) return Promise.resolve([]);
-  return db
+  return db.selectFrom('users as u').innerJoin('organizations as o', 'o.id', 'u.organization_id').select(RECIPIENT_USER_COLUMNS).where('u.id', 'in', [...userIds]).execute();
+}
+
+/** Active users with their organizations and their usable contact methods, in one statement. */
+export async function findActiveRecipientsWithMethods(db: Handle, userIds: readonly string[]): Promise<Array<RecipientUserRow & { methods: ContactMethodRow[] }>> {
+  if (userIds.length === 0) return [];
+  const rows = await db
     .selectFrom('users as u')
     .innerJoin('organizations as o', 'o.id', 'u.organization_id')
-    .select(['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'])
+    .select(RECIPIENT_USER_COLUMNS)
+    .select(
+      sql<Array<Record<string, string | null>>>`coalesce((
+        select json_agg(json_build_object('id', m.id, 'user_id', m.user_id, 'kind', m.kind, 'target', m.target, 'verified_at', m.verified_at,
+                                          'disabled_reason', m.disabled_reason, 'created_at', m.created_at) order by m.created_at)
+          from contact_methods m where m.user_id = u.id and m.removed_at is null and m.disabled_at is null), '[]'::json)`.as('methods'),
+    )
     .where('u.id', 'in', [...userIds])
+    .where('u.active', '=', true)
     .execute();
+  return rows.map((r) => ({
+    ...r,
+    // Usable methods only: never disabled, never removed.
+    methods: r.methods.map((m) => ({
+      ...m,
+      verified_at: m.verified_at ? new Date(m.verified_at) : null,
+      disabled_at: null,
+      removed_at: null,
+      created_at: new Date(m.created_at!),
+    })) as unknown as ContactMethodRow[],
+  }));
 }

@@ -1,9 +1,9 @@
 import type { Handle } from '../../infra/handle.js';
-import { findActiveUsersWithMethods, findSchedulesWithActiveOverrides, type ContactMethodRow } from '../oncall/oncall.repository.js';
+import { findSchedulesWithActiveOverrides, type ContactMethodRow } from '../oncall/oncall.repository.js';
 import { toOverride, toRotation } from '../oncall/oncall.service.js';
 import { onCallAt } from '../oncall/rotation.js';
 import type { Target } from './policy.js';
-import type { RecipientUserRow } from './escalations.repository.js';
+import { findActiveRecipientsWithMethods, type RecipientUserRow } from './escalations.repository.js';
 
 /**
  * From a policy's targets to people: targets → (organization, duty) → who is on call at an instant →
@@ -93,6 +93,6 @@ export async function recipientsFor(db: Handle, duties: readonly ResolvedDuty[],
     at,
   );
   const userIds = [...new Set([...onCall.values()].filter((u): u is string => u !== null))];
-  const users = await findActiveUsersWithMethods(db, userIds);
+  const users = await findActiveRecipientsWithMethods(db, userIds);
   return users.map(({ methods, ...user }) => ({ userId: user.id, methods, user }));
 }

@@ -3,8 +3,7 @@ import { canManageOrganizationMembers, canManagePartners } from '../../access/po
 import {
   hasRole,
   isRole,
-  LAW_ENFORCEMENT_KINDS,
-  type PartnerKind,
+  userPrincipal,
   type Principal,
   type RequestMeta,
   type Role,
@@ -67,20 +66,20 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     if (!owner.user_active || !owner.organization_active) return null;
     // Last use is recorded at most once a minute: most requests then write nothing.
     if (owner.last_used_at === null || now.getTime() - owner.last_used_at.getTime() > 60_000) void touchApiToken(db, owner.token_id, now).catch(() => {});
-    const kind = owner.organization_kind as PartnerKind;
-    return {
-      kind: 'user',
-      userId: owner.user_id,
-      email: owner.email,
-      name: owner.user_name,
-      roles: new Set(owner.roles.filter(isRole)),
-      organization: { id: owner.organization_id, slug: owner.organization_slug, name: owner.organization_name, kind },
-      isCoordinatorOrg: coordinatorSlugs.has(owner.organization_slug),
-      isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(kind),
-      tokenPrefix: owner.prefix,
-      requestId: meta.requestId,
-      clientAddress: meta.clientAddress,
-    };
+    return userPrincipal(
+      {
+        userId: owner.user_id,
+        email: owner.email,
+        name: owner.user_name,
+        roles: owner.roles,
+        organizationId: owner.organization_id,
+        organizationSlug: owner.organization_slug,
+        organizationName: owner.organization_name,
+        organizationKind: owner.organization_kind,
+      },
+      coordinatorSlugs,
+      { ...meta, tokenPrefix: owner.prefix },
+    );
   }
 
   function validateUserInput(input: CreateUserInput): { email: string; name: string; roles: Role[] } {

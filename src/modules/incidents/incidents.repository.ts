@@ -73,7 +73,7 @@ export function lockIncident(trx: Handle, id: string): Promise<IncidentRow | und
   return trx.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-type FactsOf = IncidentAccessFacts & { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] };
+export type FactsOf = IncidentAccessFacts & { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] };
 
 /**
  * An incident FOR SHARE (its status cannot change under the caller) with its access facts, in one
@@ -93,17 +93,20 @@ const FACT_ARRAYS = [
 
 function withFacts(row: IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[] }): { incident: IncidentRow; facts: FactsOf } {
   const { county_ids, share_ids, recipient_ids, ...incident } = row;
+  return { incident, facts: accessFactsOf(incident, { affectedCountyIds: county_ids, sharedOrganizationIds: share_ids, recipientUserIds: recipient_ids }) };
+}
+
+/** An incident's access facts: what its row says, and its audience (empty lists when not given). */
+export function accessFactsOf(
+  incident: Pick<IncidentRow, 'tlp' | 'law_enforcement_sensitive' | 'reporting_organization_id' | 'reporting_user_id'>,
+  audience: Pick<FactsOf, 'affectedCountyIds' | 'sharedOrganizationIds' | 'recipientUserIds'> = { affectedCountyIds: [], sharedOrganizationIds: [], recipientUserIds: [] },
+): FactsOf {
   return {
-    incident,
-    facts: {
-      tlp: incident.tlp as Tlp,
-      lawEnforcementSensitive: incident.law_enforcement_sensitive,
-      reportingOrganizationId: incident.reporting_organization_id,
-      reportingUserId: incident.reporting_user_id,
-      affectedCountyIds: county_ids,
-      sharedOrganizationIds: share_ids,
-      recipientUserIds: recipient_ids,
-    },
+    tlp: incident.tlp as Tlp,
+    lawEnforcementSensitive: incident.law_enforcement_sensitive,
+    reportingOrganizationId: incident.reporting_organization_id,
+    reportingUserId: incident.reporting_user_id,
+    ...audience,
   };
 }
 
@@ -158,17 +161,7 @@ export async function addRecipients(trx: Handle, incidentId: string, userIds: re
 export async function loadAccessFacts(db: Handle, incidents: readonly IncidentRow[]): Promise<Map<string, IncidentAccessFacts>> {
   const ids = incidents.map((i) => i.id);
   const facts = new Map<string, FactsOf>();
-  for (const i of incidents) {
-    facts.set(i.id, {
-      tlp: i.tlp as Tlp,
-      lawEnforcementSensitive: i.law_enforcement_sensitive,
-      reportingOrganizationId: i.reporting_organization_id,
-      reportingUserId: i.reporting_user_id,
-      affectedCountyIds: [],
-      sharedOrganizationIds: [],
-      recipientUserIds: [],
-    });
-  }
+  for (const i of incidents) facts.set(i.id, accessFactsOf(i));
   if (ids.length === 0) return facts;
   const rows = await db
     .selectFrom('incident_affected_counties')

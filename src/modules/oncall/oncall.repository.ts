@@ -224,38 +224,3 @@ export async function findSchedulesWithActiveOverrides(
     })) as unknown as OverrideRow[],
   }));
 }
-
-/** Active users with their organization and their usable contact methods, in one statement. */
-export async function findActiveUsersWithMethods(
-  db: Handle,
-  userIds: readonly string[],
-): Promise<
-  Array<{ id: string; email: string; name: string; roles: string[]; active: boolean; orgId: string; slug: string; orgName: string; kind: string; orgActive: boolean; methods: ContactMethodRow[] }>
-> {
-  if (userIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('users as u')
-    .innerJoin('organizations as o', 'o.id', 'u.organization_id')
-    .select(['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'])
-    .select(
-      sql<Array<Record<string, string | null>>>`coalesce((
-        select json_agg(json_build_object('id', m.id, 'user_id', m.user_id, 'kind', m.kind, 'target', m.target, 'verified_at', m.verified_at,
-                                          'disabled_at', m.disabled_at, 'disabled_reason', m.disabled_reason, 'removed_at', m.removed_at,
-                                          'created_at', m.created_at) order by m.created_at)
-          from contact_methods m where m.user_id = u.id and m.removed_at is null and m.disabled_at is null), '[]'::json)`.as('methods'),
-    )
-    .where('u.id', 'in', [...userIds])
-    .where('u.active', '=', true)
-    .execute();
-  const date = (v: string | null | undefined) => (v ? new Date(v) : null);
-  return rows.map((r) => ({
-    ...r,
-    methods: r.methods.map((m) => ({
-      ...m,
-      verified_at: date(m.verified_at),
-      disabled_at: null,
-      removed_at: null,
-      created_at: new Date(m.created_at!),
-    })) as unknown as ContactMethodRow[],
-  }));
-}
