@@ -81,7 +81,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     let webhookSecret: string | null = null;
     if (channels.includes('WEBHOOK')) {
       if (!input.webhookUrl) throw new InputError('webhookUrl', 'the WEBHOOK channel needs a URL');
-      const checked = checkWebhookTarget(input.webhookUrl, { allowPrivateTargets: config.webhooks.allowPrivateTargets });
+      const checked = checkWebhookTarget(input.webhookUrl, config.webhooks);
       if (!checked.ok) throw new InputError('webhookUrl', checked.reason);
       webhookUrl = checked.target;
       webhookSecret = generateWebhookSecret();
