@@ -412,3 +412,24 @@ describe('webhooks in a production hub (ESTF_ALLOW_PRIVATE_WEBHOOKS=false)', () 
     expect(errors.map((e) => e.error).join(' ')).not.toMatch(/ECONN|EHOST|ENET|:1\b/);
   });
 });
+
+describe('what the audit log keeps of an alert subscription’s webhook', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(async () => hub?.close());
+
+  it('the origin only, like contact methods: the path and query (which carry tokens) stay out', async () => {
+    const user = await makeUser(hub.deps, 'cisa', ['ANALYST']);
+    const res = await hub.gql(user.token, `mutation($input: CreateAlertSubscriptionInput!) { createAlertSubscription(input: $input) { subscription { id webhookUrl } } }`, {
+      input: { name: 'SIEM', channels: ['WEBHOOK'], webhookUrl: 'https://siem.cisa.example:8443/services/T000/B000/SECRETTOKEN?token=SECRET2', mode: 'IMMEDIATE' },
+    });
+    expect(res.errors).toBeUndefined();
+    const id = res.data.createAlertSubscription.subscription.id;
+    const entries = await hub.db.selectFrom('audit_log').select(['action', 'change']).where('object_id', '=', id).execute();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.change).toMatchObject({ webhookUrl: 'https://siem.cisa.example:8443/…' });
+    expect(JSON.stringify(entries[0]!.change)).not.toMatch(/SECRET|services/);
+  });
+});
