@@ -31,7 +31,9 @@ export interface Senders {
 export function createSenders(config: Config, logger: Logger, opts: { resolve?: HostResolver } = {}): Senders {
   const d = config.delivery;
   const guard = createWebhookGuard({ ...config.webhooks, resolve: opts.resolve });
-  const agents = { http: new PinnedHttpAgent({ keepAlive: true }), https: new PinnedHttpsAgent({ keepAlive: true }) };
+  // The options of node's global agents, which these replace.
+  const agentOptions = { keepAlive: true, scheduling: 'lifo', timeout: 5_000 } as const;
+  const agents = { http: new PinnedHttpAgent(agentOptions), https: new PinnedHttpsAgent(agentOptions) };
   const mailDir = path.join(config.dataDir, 'mail');
   const smsDir = path.join(config.dataDir, 'sms');
   const smtp: Transporter | null = d.smtpUrl ? nodemailer.createTransport(d.smtpUrl) : null;
