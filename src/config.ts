@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseWebhookAllowList, type WebhookAllowList } from './modules/notifications/webhook-guard.js';
 
 /**
  * The hub's configuration: the environment parsed once, at start, into one frozen object.
@@ -56,6 +57,14 @@ const envSchema = z.object({
   ESTF_OUTBOX_POLL_INTERVAL: durationMs.default(1_000),
   ESTF_SHUTDOWN_TIMEOUT: durationMs.default(10_000),
   ESTF_ALLOW_PRIVATE_WEBHOOKS: booleanFlag.optional(),
+  // Internal webhook receivers operators allow although private webhooks are off: host names and networks.
+  ESTF_WEBHOOK_ALLOW: z
+    .string()
+    .superRefine((v, ctx) => {
+      const parsed = parseWebhookAllowList(v);
+      if (!parsed.ok) for (const p of parsed.problems) ctx.addIssue({ code: 'custom', message: p });
+    })
+    .optional(),
   ESTF_CORRELATION_COUNTIES: z.coerce.number({ message: 'must be a whole number' }).int().min(2).max(58).default(3),
   ESTF_CORRELATION_WINDOW: durationMs.default(24 * 3_600_000),
   SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).optional(),
@@ -82,8 +91,12 @@ export interface Config {
   readonly benignDomains: readonly string[];
   readonly queuePrefix: string;
   readonly intervals: { readonly reconcileMs: number; readonly outboxPollMs: number; readonly shutdownTimeoutMs: number };
-  /** allowPrivateTargets: webhook contact methods may point at localhost or private addresses (ESTF_ALLOW_PRIVATE_WEBHOOKS; default off in production only). */
-  readonly webhooks: { readonly allowPrivateTargets: boolean };
+  /**
+   * allowPrivateTargets: webhooks (contact methods, alert subscriptions) may reach localhost or private
+   * addresses (ESTF_ALLOW_PRIVATE_WEBHOOKS; default off in production only). allow: the host names and
+   * networks allowed even when that is off (ESTF_WEBHOOK_ALLOW), for an internal receiver.
+   */
+  readonly webhooks: { readonly allowPrivateTargets: boolean; readonly allow: WebhookAllowList };
   /**
    * Delivery of notifications: SMTP (unset: .eml files under dataDir/mail), the SMS gateway webhook
    * (unset: text files under dataDir/sms), the webhook timeout, and retries with exponential backoff
@@ -149,7 +162,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       outboxPollMs: e.ESTF_OUTBOX_POLL_INTERVAL,
       shutdownTimeoutMs: e.ESTF_SHUTDOWN_TIMEOUT,
     }),
-    webhooks: Object.freeze({ allowPrivateTargets: e.ESTF_ALLOW_PRIVATE_WEBHOOKS ?? !production }),
+    webhooks: Object.freeze({ allowPrivateTargets: e.ESTF_ALLOW_PRIVATE_WEBHOOKS ?? !production, allow: webhookAllowList(e.ESTF_WEBHOOK_ALLOW) }),
     correlation: Object.freeze({ counties: e.ESTF_CORRELATION_COUNTIES, windowMs: e.ESTF_CORRELATION_WINDOW }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,
@@ -161,6 +174,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAttempts: e.ESTF_DELIVERY_MAX_ATTEMPTS,
     }),
   });
+}
+
+function webhookAllowList(spec: string | undefined): WebhookAllowList {
+  const parsed = parseWebhookAllowList(spec ?? '');
+  const list = parsed.ok ? parsed.list : { hosts: [], networks: [] };
+  return Object.freeze({ hosts: Object.freeze([...list.hosts]), networks: Object.freeze([...list.networks]) });
 }
 
 function describeValue(env: Record<string, string | undefined>, p: PropertyKey[]): string {

@@ -46,8 +46,11 @@ describe('webhook targets', () => {
 
   it('accepts public http(s) URLs, dropping any fragment', () => {
     expect(checkWebhookTarget('https://hooks.example.org/estf?team=soc#x', strict)).toEqual({ ok: true, target: 'https://hooks.example.org/estf?team=soc' });
-    expect(checkWebhookTarget('http://203.0.113.10:8080/hook', strict).ok).toBe(true);
-    expect(checkWebhookTarget('https://[2001:db8::1]/hook', strict).ok).toBe(true);
+    expect(checkWebhookTarget('http://8.8.8.8:8080/hook', strict).ok).toBe(true);
+    expect(checkWebhookTarget('https://[2606:4700::1111]/hook', strict).ok).toBe(true);
+    // Documentation ranges are not on the internet (the full address class: webhook-guard.test.ts).
+    expect(checkWebhookTarget('http://203.0.113.10:8080/hook', strict).ok).toBe(false);
+    expect(checkWebhookTarget('https://[2001:db8::1]/hook', strict).ok).toBe(false);
   });
 
   it.each(['ftp://hooks.example.org/', 'javascript:alert(1)', 'hooks.example.org/estf', 'not a url', 'https://user:pw@hooks.example.org/'])(

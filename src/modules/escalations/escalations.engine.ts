@@ -13,7 +13,6 @@ import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import type { MessageContext } from '../notifications/messages.js';
 import { smsOf, subjectOf, textOf, webhookPayloadOf } from '../notifications/messages.js';
 import type { Senders, SendOutcome } from '../notifications/senders.js';
-import { checkWebhookTarget } from '../oncall/contact-targets.js';
 import {
   cancelPendingPages,
   duePendingNotifications,
@@ -410,10 +409,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       } else if (method.kind === 'SMS') {
         result = await senders.sms(method.target, smsOf(message), n.id);
       } else {
-        const allowed = checkWebhookTarget(method.target, { allowPrivateTargets: config.webhooks.allowPrivateTargets });
-        result = allowed.ok
-          ? await senders.webhook(method.target, method.secret ?? '', n.id, webhookPayloadOf(message))
-          : { outcome: 'REFUSED', httpStatus: null, error: allowed.reason, latencyMs: 0 };
+        // The sender checks the address it connects to (a refused target comes back as REFUSED).
+        result = await senders.webhook(method.target, method.secret ?? '', n.id, webhookPayloadOf(message));
       }
       const now = new Date();
       const attempt = {

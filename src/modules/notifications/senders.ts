@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../infra/logger.js';
+import { createWebhookGuard, REFUSED_NOT_PUBLIC, REFUSED_REDIRECT, type HostResolver } from './webhook-guard.js';
 
 /**
  * The channels: e-mail over SMTP (or .eml files under dataDir/mail when SMTP_URL is unset, so a newcomer
@@ -25,8 +27,13 @@ export interface Senders {
   close(): void;
 }
 
-export function createSenders(config: Config, logger: Logger): Senders {
+/** `resolve`: how webhook host names are resolved before the address check (tests inject one; default dns.lookup). */
+export function createSenders(config: Config, logger: Logger, opts: { resolve?: HostResolver } = {}): Senders {
   const d = config.delivery;
+  const guard = createWebhookGuard({ ...config.webhooks, resolve: opts.resolve });
+  // The options of node's global agents, which these replace.
+  const agentOptions = { keepAlive: true, scheduling: 'lifo', timeout: 5_000 } as const;
+  const agents = { http: new PinnedHttpAgent(agentOptions), https: new PinnedHttpsAgent(agentOptions) };
   const mailDir = path.join(config.dataDir, 'mail');
   const smsDir = path.join(config.dataDir, 'sms');
   const smtp: Transporter | null = d.smtpUrl ? nodemailer.createTransport(d.smtpUrl) : null;
@@ -34,10 +41,12 @@ export function createSenders(config: Config, logger: Logger): Senders {
 
   /**
    * One POST, answered by its status line: node:http rather than fetch, whose per-request machinery cost
-   * a worker more CPU than the rest of a page's delivery. Redirects are not followed (one could lead the
-   * hub to an address it was never allowed to call); the timeout covers connecting and the answer.
+   * a worker more CPU than the rest of a page's delivery. A redirect is a refusal, never followed (one
+   * could lead the hub to an address it was never allowed to call); the timeout covers connecting and the
+   * answer. `pinned`: the address the guard checked, connected to instead of resolving the name again
+   * (the name still goes in the Host header and, for https, in SNI and the certificate check).
    */
-  function postJson(url: string, body: string, headers: Record<string, string>): Promise<SendOutcome> {
+  function postJson(url: string, body: string, headers: Record<string, string>, pinned: { address: string; family: 4 | 6 } | null = null): Promise<SendOutcome> {
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
@@ -49,18 +58,24 @@ export function createSenders(config: Config, logger: Logger): Senders {
         return;
       }
       let timedOut = false;
-      const request = (target.protocol === 'https:' ? https : http).request(
+      const secure = target.protocol === 'https:';
+      const options: https.RequestOptions & PinnedOptions = {
+        agent: secure ? agents.https : agents.http,
+        pinnedAddress: pinned?.address,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'ESTF-Hub', 'content-length': Buffer.byteLength(body), ...headers },
+        ...(pinned ? { lookup: pinnedLookup(pinned) } : {}),
+      };
+      const request = (secure ? https : http).request(
         target,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'ESTF-Hub', 'content-length': Buffer.byteLength(body), ...headers },
-        },
+        options,
         (res) => {
           clearTimeout(timer);
           // The answer's body is not read, only drained, so that the connection can be reused.
           res.resume();
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve({ outcome: 'DELIVERED', httpStatus: status, latencyMs: ms() });
+          else if (status >= 300 && status < 400) resolve({ outcome: 'REFUSED', httpStatus: status, error: REFUSED_REDIRECT, latencyMs: ms() });
           else if (status === 410) resolve({ outcome: 'GONE', httpStatus: 410, error: '410 Gone: the receiver asked never to be called again', latencyMs: ms() });
           else resolve({ outcome: 'HTTP_ERROR', httpStatus: status, error: `HTTP ${status}`, latencyMs: ms() });
         },
@@ -99,14 +114,34 @@ export function createSenders(config: Config, logger: Logger): Senders {
     },
 
     async webhook(url, secret, messageId, payload) {
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        return { outcome: 'REFUSED', httpStatus: null, error: 'not a valid URL', latencyMs: 0 };
+      }
+      if (target.protocol !== 'https:' && target.protocol !== 'http:') return { outcome: 'REFUSED', httpStatus: null, error: 'not an http(s) URL', latencyMs: 0 };
+      // Checked at every delivery, on what the name resolves to now: a URL saved while its name was public
+      // may point inside the network today. A refusal says nothing of the address, port or error.
+      const started = performance.now();
+      const decision = await guard.check(target);
+      if (!decision.ok) {
+        if (decision.error === REFUSED_NOT_PUBLIC) logger.warn({ host: target.hostname, messageId }, 'webhook target refused: not a public address');
+        return { outcome: decision.outcome, httpStatus: null, error: decision.error, latencyMs: Math.round(performance.now() - started) };
+      }
       const body = JSON.stringify(payload);
       const now = new Date();
       const signature = new Webhook(secret).sign(messageId, now, body);
-      return postJson(url, body, {
-        'webhook-id': messageId,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': signature,
-      });
+      return postJson(
+        url,
+        body,
+        {
+          'webhook-id': messageId,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
+        decision.pinned,
+      );
     },
 
     async sms(to, text, messageId) {
@@ -130,6 +165,33 @@ export function createSenders(config: Config, logger: Logger): Senders {
 
     close() {
       smtp?.close();
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
+}
+
+/** A lookup that answers every query with the one address already checked (node:net asks for a list when it races address families). */
+function pinnedLookup(pinned: { address: string; family: 4 | 6 }): LookupFunction {
+  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options?.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
+    else callback(null, pinned.address, pinned.family);
+  }) as unknown as LookupFunction;
+}
+
+/**
+ * Kept-alive connections are pooled per host, port and checked address: a delivery reuses a connection
+ * only when it was opened to the address this delivery's check allowed, never one opened to whatever
+ * the name resolved to before.
+ */
+type PinnedOptions = { pinnedAddress?: string };
+class PinnedHttpAgent extends http.Agent {
+  override getName(options?: http.ClientRequestArgs & PinnedOptions): string {
+    return `${super.getName(options)}:${options?.pinnedAddress ?? ''}`;
+  }
+}
+class PinnedHttpsAgent extends https.Agent {
+  override getName(options?: https.RequestOptions & PinnedOptions): string {
+    return `${super.getName(options)}:${options?.pinnedAddress ?? ''}`;
+  }
 }

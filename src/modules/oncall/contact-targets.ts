@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIP } from 'node:net';
+import { addressInNetwork, isLocalhostName, nonPublicAddress, type WebhookAllowList } from '../notifications/webhook-guard.js';
 
 /**
  * What a contact method points at, validated and normalised before it is stored: an e-mail address, a
@@ -39,11 +40,13 @@ export function checkSmsTarget(value: string): TargetCheck {
 
 /**
  * A webhook URL: http or https, no user name or password in it (credentials in a URL end up in logs),
- * and, unless `allowPrivateTargets`, not a literal private, loopback, link-local or otherwise non-public
- * address nor `localhost`. Host names are not resolved here: whoever delivers must check the address it
- * actually connects to, since DNS can point a public name at a private address (DNS rebinding).
+ * and, unless `allowPrivateTargets` or the operators' allow-list (ESTF_WEBHOOK_ALLOW) says otherwise, not
+ * a literal non-public address nor a `localhost` name. Host names are not resolved here: the delivery
+ * checks the addresses a name resolves to at each attempt (see notifications/webhook-guard.ts), since DNS
+ * can point a public name at a private address at any time (DNS rebinding). This check only gives an
+ * early answer for what is refused whatever DNS says.
  */
-export function checkWebhookTarget(value: string, opts: { allowPrivateTargets: boolean }): TargetCheck {
+export function checkWebhookTarget(value: string, opts: { allowPrivateTargets: boolean; allow?: WebhookAllowList }): TargetCheck {
   const raw = value.trim();
   if (raw.length > MAX_URL_LENGTH) return { ok: false, reason: `must be at most ${MAX_URL_LENGTH} characters` };
   let url: URL;
@@ -56,63 +59,33 @@ export function checkWebhookTarget(value: string, opts: { allowPrivateTargets: b
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'must not contain a user name or password' };
   if (url.hostname === '') return { ok: false, reason: 'must name a host' };
   url.hash = '';
-  if (!opts.allowPrivateTargets) {
+  if (!opts.allowPrivateTargets && !allowListed(url.hostname, opts.allow)) {
     const why = nonPublicHost(url.hostname);
-    if (why) return { ok: false, reason: `points at ${why}, which is refused (ESTF_ALLOW_PRIVATE_WEBHOOKS is off)` };
+    if (why) return { ok: false, reason: `points at ${why}, which is refused (ESTF_ALLOW_PRIVATE_WEBHOOKS is off and ESTF_WEBHOOK_ALLOW does not list it)` };
   }
   return { ok: true, target: url.toString() };
 }
 
-// Literal addresses that are not on the public internet. The WHATWG URL parser has already turned every
-// IPv4 spelling (0x7f.1, 2130706433, 127.1) into dotted decimal, so these checks see the real address.
-const nonPublic = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8], // "this network"
-  ['10.0.0.0', 8], // private
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8], // loopback
-  ['169.254.0.0', 16], // link-local (cloud metadata endpoints live here)
-  ['172.16.0.0', 12], // private
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.168.0.0', 16], // private
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-] as const) {
-  nonPublic.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  nonPublic.addSubnet(net, bits, 'ipv6');
+/** Whether the allow-list names this URL host, or lists a network holding its literal address. */
+function allowListed(hostname: string, allow: WebhookAllowList | undefined): boolean {
+  if (!allow) return false;
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  if (allow.hosts.includes(host.toLowerCase().replace(/\.+$/, ''))) return true;
+  if (isIP(host) === 0) return false;
+  return allow.networks.some((n) => addressInNetwork(host, n));
 }
 
-/** Why a URL host is not a public address, or null when it is a public address or a DNS name. */
+/**
+ * Why a URL host is not a public address, or null when it is a public address or a DNS name. The WHATWG
+ * URL parser has already turned every IPv4 spelling (0x7f.1, 2130706433, 127.1, %31%32%37.0.0.1) into
+ * dotted decimal and every IPv6 one into its compressed form, so these checks see the real address.
+ */
 export function nonPublicHost(hostname: string): string | null {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'localhost';
-  if (isIPv4(host)) return nonPublic.check(host, 'ipv4') ? `the non-public address ${host}` : null;
-  const v6 = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIPv6(v6)) {
-    const embedded = embeddedIPv4(v6);
-    if (embedded !== null) return nonPublic.check(embedded, 'ipv4') ? `the non-public address ${embedded} (as ${v6})` : null;
-    return nonPublic.check(v6, 'ipv6') ? `the non-public address ${v6}` : null;
-  }
-  return null;
-}
-
-/** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d) IPv6 address. */
-function embeddedIPv4(v6: string): string | null {
-  const m = /^(?:::ffff:|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(v6);
-  if (!m) return null;
-  if (m[1]) return m[1];
-  const hi = parseInt(m[2]!, 16);
-  const lo = parseInt(m[3]!, 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  if (isLocalhostName(hostname)) return 'localhost';
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname.replace(/\.+$/, '');
+  if (isIP(host) === 0) return null;
+  const why = nonPublicAddress(host);
+  return why === null ? null : `the non-public address ${host} (${why})`;
 }
 
 /**

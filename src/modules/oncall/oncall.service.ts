@@ -357,7 +357,7 @@ export function createOncallService(deps: { db: Db; config: Config }) {
       case 'SMS':
         return checkSmsTarget(target);
       case 'WEBHOOK':
-        return checkWebhookTarget(target, { allowPrivateTargets: config.webhooks.allowPrivateTargets });
+        return checkWebhookTarget(target, config.webhooks);
     }
   }
 

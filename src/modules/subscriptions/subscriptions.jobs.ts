@@ -11,7 +11,6 @@ import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { EXERCISE_BANNER, mayCarryContent } from '../notifications/messages.js';
 import type { Senders, SendOutcome } from '../notifications/senders.js';
-import { checkWebhookTarget } from '../oncall/contact-targets.js';
 import type { DomainEvent } from '../outbox/outbox.jobs.js';
 import { incidentMatches, indicatorMatches } from './filter.js';
 import type { AlertSubscriptionsTable } from './subscriptions.tables.js';
@@ -223,9 +222,9 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
       const subject = `${exercise ? EXERCISE_BANNER + ' ' : ''}[ESTF] ${label} "${s.name}": ${incidents.length} incident(s), ${indicators.length} indicator(s)`;
       let result: SendOutcome;
       if (d.channel === 'WEBHOOK') {
-        const allowed = s.webhook_url ? checkWebhookTarget(s.webhook_url, { allowPrivateTargets: config.webhooks.allowPrivateTargets }) : { ok: false as const, reason: 'no webhook URL' };
-        result = allowed.ok
-          ? await senders.webhook(s.webhook_url!, s.webhook_secret ?? '', d.id, {
+        // The sender checks the address it connects to (a refused target comes back as REFUSED).
+        result = s.webhook_url
+          ? await senders.webhook(s.webhook_url, s.webhook_secret ?? '', d.id, {
               type: d.kind === 'DIGEST' ? 'alert.digest' : 'alert.event',
               subscription: { id: s.id, name: s.name, mode: s.mode },
               subject,
@@ -233,7 +232,7 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
               incidents,
               indicators,
             })
-          : { outcome: 'REFUSED', httpStatus: null, error: allowed.reason, latencyMs: 0 };
+          : { outcome: 'REFUSED', httpStatus: null, error: 'no webhook URL', latencyMs: 0 };
       } else {
         const lines = [exercise ? EXERCISE_BANNER : null, `${label} of your ESTF Hub subscription "${s.name}".`, ''].filter((x): x is string => x !== null);
         for (const i of incidents) {

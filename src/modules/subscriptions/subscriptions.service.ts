@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { isUuid } from '../incidents/incidents.validation.js';
 import { CATEGORIES, DOMAINS, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
 import { INDICATOR_TYPES, type IndicatorType } from '../indicators/normalize.js';
-import { checkEmailTarget, checkWebhookTarget, generateWebhookSecret } from '../oncall/contact-targets.js';
+import { auditTarget, checkEmailTarget, checkWebhookTarget, generateWebhookSecret } from '../oncall/contact-targets.js';
 import { findOrganizationBySlug, findOrganizationsBySlugs } from '../partners/partners.repository.js';
 import { isSeverity, type AlertFilter } from './filter.js';
 import type { SubscriptionRow } from './subscriptions.jobs.js';
@@ -81,7 +81,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     let webhookSecret: string | null = null;
     if (channels.includes('WEBHOOK')) {
       if (!input.webhookUrl) throw new InputError('webhookUrl', 'the WEBHOOK channel needs a URL');
-      const checked = checkWebhookTarget(input.webhookUrl, { allowPrivateTargets: config.webhooks.allowPrivateTargets });
+      const checked = checkWebhookTarget(input.webhookUrl, config.webhooks);
       if (!checked.ok) throw new InputError('webhookUrl', checked.reason);
       webhookUrl = checked.target;
       webhookSecret = generateWebhookSecret();
@@ -114,7 +114,15 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordAudit(trx, principal, 'alert_subscription.created', { type: 'AlertSubscription', id: row.id }, { name, mode: input.mode, channels, filter, webhookUrl, email });
+      await recordAudit(trx, principal, 'alert_subscription.created', { type: 'AlertSubscription', id: row.id }, {
+        name,
+        mode: input.mode,
+        channels,
+        filter,
+        // The origin only, as for contact methods: a webhook's path and query often carry a token.
+        webhookUrl: webhookUrl === null ? null : auditTarget('WEBHOOK', webhookUrl),
+        email,
+      });
       return { row, webhookSecret };
     });
   }
