@@ -152,6 +152,8 @@ export type ApiToken = {
   createdAt: Scalars['DateTime']['output'];
   expiresAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
+  /** Who issued it when you did not: `operator (estf token issue)` for the hub operator's CLI (audited). Null: you did. */
+  issuedBy: Maybe<Scalars['String']['output']>;
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   name: Scalars['String']['output'];
   /** The first characters of the token, by which it is named. */
@@ -786,7 +788,7 @@ export type IndicatorReportInput = {
 /** The outcome of one item of reportIndicators. */
 export type IndicatorReportResult = {
   __typename?: 'IndicatorReportResult';
-  /** The value was new to the hub. */
+  /** The value was new to you: no report or sighting of it that you may see existed before (reports you may not see do not count). */
   created: Scalars['Boolean']['output'];
   error: Maybe<Scalars['String']['output']>;
   field: Maybe<Scalars['String']['output']>;
@@ -820,7 +822,7 @@ export type InvalidObservable = {
 };
 
 export type IssueApiTokenInput = {
-  /** Whose token; your own e-mail, or a user you manage. */
+  /** Whose token: your own e-mail. */
   email: Scalars['String']['input'];
   /** A lifetime such as `90d`, `12h`, `2w`; absent for a token that does not expire. */
   expiresIn?: InputMaybe<Scalars['String']['input']>;
@@ -876,7 +878,7 @@ export type Mutation = {
   escalateIncident: Array<Escalation>;
   /** Files an incident (ANALYST). */
   fileIncident: Incident;
-  /** Issues an API token; the token is returned here once and never again. */
+  /** Issues an API token for yourself; the token is returned here once and never again. Nobody mints a token for someone else (an admin may revoke). */
   issueApiToken: IssuedApiToken;
   /** Links your organization's report of the indicator to an incident you may see. */
   linkIndicatorToIncident: IndicatorReport;
@@ -1963,6 +1965,7 @@ export type ApiTokenResolvers<ContextType = GraphQLContext, ParentType extends R
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
