@@ -130,17 +130,23 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     });
   }
 
-  /** The page behind an acknowledgement link, for the confirmation page. Null when the link is unknown, used or expired. */
-  async function pageByAckToken(token: string) {
+  /**
+   * The page behind an acknowledgement link, for the confirmation page. Null when the link is unknown,
+   * used or expired, or when its recipient may no longer see the incident: the link carries the paged
+   * person's rights of now, not of the moment they were paged (a narrowed incident shows nothing).
+   */
+  async function pageByAckToken(token: string, h: Handle = db) {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-    const n = await db
+    const n = await h
       .selectFrom('notifications as n')
       .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
       .innerJoin('incidents as i', 'i.id', 'n.incident_id')
-      .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+      .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
       .where('n.ack_token_hash', '=', engine().hashAckToken(token))
       .executeTakeFirst();
     if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
+    const recipient = (await engine().principalsOf(h, [n.recipient_user_id])).get(n.recipient_user_id);
+    if (!recipient || !(await incidentVisible(h, recipient, n.incident_id))) return null;
     return n;
   }
 
@@ -149,6 +155,8 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     const page = await pageByAckToken(token);
     if (!page) return { ok: false, message: 'This acknowledgement link is unknown, already used or expired.' };
     return db.transaction().execute(async (trx) => {
+      // Checked again in the transaction (no incident lock: timers lock the escalation first, then the incident).
+      if (!(await pageByAckToken(token, trx))) return { ok: false, message: 'This acknowledgement link is unknown, already used or expired.' };
       const used = await trx
         .updateTable('notifications')
         .set({ ack_used_at: new Date() })
