@@ -155,6 +155,17 @@ export function canChangeTlp(p: Principal, f: IncidentAccessFacts, to: Tlp): boo
   return tlpNarrowness(to) > tlpNarrowness(f.tlp) && isTriageCoordinator(p);
 }
 
+/**
+ * Naming TLP:RED recipients adds people to the audience, so besides the right to set the label it takes
+ * the right to widen the incident as it is labelled now: on a RED incident the reporting user only (a
+ * recipient, even of the reporting organization, may not pass it on), on a narrower-bound AMBER one
+ * whoever may share it. Recipients already named add nobody.
+ */
+export function canNameRecipients(p: Principal, f: IncidentAccessFacts, userIds: readonly string[]): boolean {
+  const added = userIds.filter((id) => id !== f.reportingUserId && !f.recipientUserIds.includes(id));
+  return added.length === 0 || canWidenAudience(p, f);
+}
+
 /** Clearing LES only by the reporting organization or a law-enforcement organization; setting it also by coordinators. */
 export function canSetLawEnforcementSensitive(p: Principal, f: IncidentAccessFacts, value: boolean): boolean {
   if (!actsAsAnalyst(p)) return false;

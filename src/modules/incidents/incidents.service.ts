@@ -6,6 +6,7 @@ import {
   canComment,
   canEditIncident,
   canFileIncident,
+  canNameRecipients,
   canSeeIncident,
   canSetLawEnforcementSensitive,
   canTransitionTo,
@@ -708,6 +709,11 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
       let added: UserRow[] = [];
       if (tlp === 'RED') {
         const us = (await resolveUsers(trx, emails, 'recipients')).filter((u) => u.id !== row.reporting_user_id);
+        if (!canNameRecipients(p, facts, us.map((u) => u.id))) {
+          throw new ForbiddenError(
+            from === 'RED' ? 'Only the reporting user may add recipients to a TLP:RED incident.' : `Only those who may share this TLP:${from} incident may name new recipients.`,
+          );
+        }
         await addRecipients(trx, row.id, us.map((u) => u.id));
         added = us;
         if (facts.recipientUserIds.length === 0 && us.length === 0) {
