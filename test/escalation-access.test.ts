@@ -96,4 +96,102 @@ describe('paging and the access policy', () => {
       expect(states.every((s) => s.acknowledged_by === null)).toBe(true);
     });
   });
+
+  describe('law-enforcement-sensitive incidents', () => {
+    it('page the reporting organization and law enforcement that may see them, not only coordinators who may not', async () => {
+      const inc = await file(orange, { category: 'RANSOMWARE', severity: 'CRITICAL', tlp: 'AMBER', lawEnforcementSensitive: true, shareWith: ['fbi'] });
+      await hub.deps.engine.route(inc.id);
+      const pages = (await notificationsOf(inc.id)).filter((n) => n.kind === 'PAGE');
+      const statusOf = (u: TestUser) => pages.filter((n) => n.email === u.email).map((n) => n.status);
+      // The coordinators may not see LES: suppressed, as before.
+      expect(statusOf(sosDuty)).toEqual(['SUPPRESSED']);
+      // The reporting county's on-call official and the FBI (in the audience) are paged at the first level.
+      expect(statusOf(orangeDuty).length).toBeGreaterThan(0);
+      expect(statusOf(orangeDuty)).not.toContain('SUPPRESSED');
+      expect(statusOf(fbiDuty).length).toBeGreaterThan(0);
+      expect(statusOf(fbiDuty)).not.toContain('SUPPRESSED');
+      // Someone paged may acknowledge it: the escalation stops rather than looping over suppressed pages.
+      const esc = await hub.gql<any>(orangeDuty.token, `query($id: ID!) { incident(id: $id) { escalations { id rule } } }`, { id: inc.id });
+      const critical = esc.data.incident.escalations.find((e: any) => e.rule === 'critical');
+      const ack = await hub.gql<any>(orangeDuty.token, `mutation($id: ID!) { acknowledgeEscalation(id: $id) { state } }`, { id: critical.id });
+      expect(ack.errors).toBeUndefined();
+      expect(ack.data.acknowledgeEscalation.state).toBe('ACKNOWLEDGED');
+    });
+
+    it('routingPreflight names every rule × incident shape that pages nobody able to see it', async () => {
+      const rule = await hub.gql<any>(coordinator.token, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
+        input: { name: 'cisa-only', severityAtLeast: 'CRITICAL', categories: ['VENDOR_COMPROMISE'], levels: [{ ackTimeoutSeconds: 60, targets: [{ kind: 'DUTY', organization: 'cisa', duty: 'election-advisor' }] }] },
+      });
+      expect(rule.errors).toBeUndefined();
+      try {
+        const r = await hub.gql<any>(coordinator.token, `{ routingPreflight { rule level target organization duty problem shape } }`);
+        expect(r.errors).toBeUndefined();
+        const nobody = r.data.routingPreflight.filter((p: any) => p.problem === 'NOBODY_MAY_SEE');
+        // CISA is not in a county's AMBER audience: that rule pages nobody who may see an AMBER incident.
+        expect(nobody.filter((p: any) => p.rule === 'cisa-only').map((p: any) => p.shape).sort()).toEqual(['AMBER']);
+        // The seeded rules page someone able to see every shape, LES included (law enforcement, the reporting organization).
+        expect(nobody.filter((p: any) => p.rule !== 'cisa-only')).toEqual([]);
+      } finally {
+        await hub.gql(coordinator.token, `mutation { deleteRoutingRule(name: "cisa-only") }`);
+      }
+    });
+  });
+
+  describe('notify targets the label suppresses', () => {
+    const SUPPRESSED = 'suppressedRoutingTargets { rule level target organization duty reason shareable }';
+
+    it('are said in the filing answer, on the escalation and in routingPreflight', async () => {
+      const r = await hub.gql<any>(orange.token, `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id sharedWith { slug } ${SUPPRESSED} } }`, {
+        input: { title: 'Phish', summary: 's', category: 'PHISHING', severity: 'HIGH', tlp: 'AMBER' },
+      });
+      expect(r.errors).toBeUndefined();
+      const inc = r.data.fileIncident;
+      const cyber = inc.suppressedRoutingTargets.filter((t: any) => t.rule === 'cyber-high');
+      expect(cyber.map((t: any) => [t.level, t.organization, t.duty, t.shareable]).sort()).toEqual([
+        [null, 'cisa', 'election-advisor', true],
+        [null, 'ei-isac', 'soc', true],
+      ]);
+      expect(cyber[0].reason).toMatch(/AMBER/);
+
+      await hub.deps.engine.route(inc.id);
+      const esc = await hub.gql<any>(orange.token, `query($id: ID!) { incident(id: $id) { escalations { rule suppressedTargets { organization duty level } } } }`, { id: inc.id });
+      const e = esc.data.incident.escalations.find((x: any) => x.rule === 'cyber-high');
+      expect(e.suppressedTargets.map((t: any) => t.organization).sort()).toEqual(['cisa', 'ei-isac']);
+
+      const pre = await hub.gql<any>(coordinator.token, `{ routingPreflight { rule level organization duty problem shape } }`);
+      expect(pre.data.routingPreflight).toContainEqual({ rule: 'cyber-high', level: null, organization: 'cisa', duty: 'election-advisor', problem: 'SUPPRESSED_BY_LABEL', shape: 'AMBER' });
+      expect(pre.data.routingPreflight).toContainEqual({ rule: 'cyber-high', level: null, organization: 'ei-isac', duty: 'soc', problem: 'SUPPRESSED_BY_LABEL', shape: 'AMBER' });
+
+      // The filer shares with the rule's targets in one step afterwards.
+      const shared = await hub.gql<any>(orange.token, `mutation($id: ID!) { shareIncident(id: $id, routingTargets: true) { sharedWith { slug } ${SUPPRESSED} } }`, { id: inc.id });
+      expect(shared.errors).toBeUndefined();
+      expect(shared.data.shareIncident.sharedWith.map((o: any) => o.slug).sort()).toEqual(['cisa', 'ei-isac']);
+      expect(shared.data.shareIncident.suppressedRoutingTargets.filter((t: any) => t.rule === 'cyber-high')).toEqual([]);
+    });
+
+    it('can be shared with when filing, in one step: the notify targets are then informed', async () => {
+      const r = await hub.gql<any>(orange.token, `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id sharedWith { slug } ${SUPPRESSED} } }`, {
+        input: { title: 'Phish', summary: 's', category: 'PHISHING', severity: 'HIGH', tlp: 'AMBER', shareWithRoutingTargets: true },
+      });
+      expect(r.errors).toBeUndefined();
+      const inc = r.data.fileIncident;
+      expect(inc.sharedWith.map((o: any) => o.slug).sort()).toEqual(['cisa', 'ei-isac']);
+      expect(inc.suppressedRoutingTargets).toEqual([]);
+      await hub.deps.engine.route(inc.id);
+      const notes = (await notificationsOf(inc.id)).filter((n) => n.kind === 'NOTIFY');
+      for (const u of [cisaDuty, isacDuty]) {
+        const mine = notes.filter((n) => n.email === u.email);
+        expect(mine.length, u.email).toBeGreaterThan(0);
+        expect(mine.map((n) => n.status)).not.toContain('SUPPRESSED');
+      }
+    });
+
+    it('cannot be shared with in one step by someone who may not widen the audience', async () => {
+      const inc = await file(orange, { category: 'PHISHING', severity: 'HIGH', tlp: 'AMBER_STRICT' });
+      const r = await hub.gql<any>(fbiDuty.token, `mutation($id: ID!) { shareIncident(id: $id, routingTargets: true) { id } }`, { id: inc.id });
+      expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      const coordinatorShare = await hub.gql<any>(sosDuty.token, `mutation($id: ID!) { shareIncident(id: $id, routingTargets: true) { id } }`, { id: inc.id });
+      expect(coordinatorShare.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+  });
 });
