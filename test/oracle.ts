@@ -313,3 +313,92 @@ export function matchesFilter(i: OracleIncident, f: OracleFilter, words: readonl
   if (f.text !== undefined && !words.includes(f.text)) return false;
   return true;
 }
+
+// ── Who may change the audience (issue 10, item 3) ─────────────────────────────────────────────────
+// access-policy.md "Who may widen the audience", "Changing the TLP label" and the LES sentence, read plainly.
+
+/**
+ * Widening the audience of the incident as it is labelled now: AMBER by an analyst of any audience
+ * organization; AMBER_STRICT by an analyst of the reporting organization or a triage coordinator; RED by the
+ * reporting user only; CLEAR and GREEN by any analyst (interpretation: every partner sees them already).
+ */
+export function mayWidenAudience(u: OracleUser, i: OracleIncident): boolean {
+  if (!actsAsAnalyst(u)) return false;
+  if (i.tlp === 'CLEAR' || i.tlp === 'GREEN') return true;
+  if (i.tlp === 'AMBER') return audienceOrgs(i).includes(u.org);
+  if (i.tlp === 'AMBER_STRICT') return u.org === i.reportingOrg || isTriageCoordinator(u);
+  return u.email === i.reportingUser;
+}
+
+/** Every mutation that can change who sees an incident. */
+export type AudienceChange =
+  | { kind: 'share'; orgs: string[]; users: string[] }
+  | { kind: 'tlp'; to: Tlp; recipients: string[] }
+  | { kind: 'assign'; org: string; user: string }
+  | { kind: 'clearLes' }
+  | { kind: 'merge'; into: OracleIncident };
+
+/**
+ * Whether `u` may make the change, as the hub must answer it. Naming TLP:RED recipients is widening: a
+ * user not yet named joins the audience, so it takes the right to widen the incident as it is labelled
+ * now (the reporting user of a RED incident; whoever may share a non-RED one) on top of the right to
+ * change the label. Assigning and merging never reach past the policy: an assignee of an AMBER incident
+ * joins its audience (a coordinator may widen AMBER and AMBER_STRICT), of a RED one must already be named,
+ * of an LES one must be law enforcement or the reporting organization (interpretation).
+ */
+export function mayChangeAudience(u: OracleUser, i: OracleIncident, c: AudienceChange, userOrg: (email: string) => string): Outcome {
+  if (!canSee(u, i)) return 'NOT_FOUND';
+  switch (c.kind) {
+    case 'share':
+      return expectShare(u, i, { orgs: c.orgs, users: c.users });
+    case 'tlp': {
+      if (!actsAsAnalyst(u)) return 'FORBIDDEN';
+      if (c.to === i.tlp) {
+        if (c.recipients.length === 0) throw new Error('the test does not ask for an unchanged TLP');
+      } else if (isWider(c.to, i.tlp)) {
+        if (u.org !== i.reportingOrg) return 'FORBIDDEN';
+      } else if (u.org !== i.reportingOrg && !isTriageCoordinator(u)) return 'FORBIDDEN';
+      if (c.recipients.length > 0 && c.to !== 'RED') return 'BAD_USER_INPUT';
+      const added = c.recipients.filter((e) => e !== i.reportingUser && !i.recipients.includes(e));
+      if (added.length > 0 && !mayWidenAudience(u, i)) return 'FORBIDDEN';
+      return 'OK';
+    }
+    case 'assign': {
+      if (!isTriageCoordinator(u)) return 'FORBIDDEN';
+      if (userOrg(c.user) !== c.org) return 'BAD_USER_INPUT';
+      if (i.les && !isLawEnforcementOrg(c.org) && c.org !== i.reportingOrg) return 'BAD_USER_INPUT';
+      if (i.tlp === 'RED' && c.user !== i.reportingUser && !i.recipients.includes(c.user)) return 'BAD_USER_INPUT';
+      return 'OK';
+    }
+    case 'clearLes':
+      return expectSetLes(u, i, false);
+    case 'merge':
+      return expectMerge(u, i, c.into);
+  }
+}
+
+/** The incident after an allowed change: only what the change adds to the audience, nothing else. */
+export function applyAudienceChange(i: OracleIncident, c: AudienceChange): OracleIncident {
+  const next: OracleIncident = { ...i, sharedOrgs: [...i.sharedOrgs], recipients: [...i.recipients] };
+  switch (c.kind) {
+    case 'share':
+      for (const o of c.orgs) if (!next.sharedOrgs.includes(o)) next.sharedOrgs.push(o);
+      for (const e of c.users) if (e !== i.reportingUser && !next.recipients.includes(e)) next.recipients.push(e);
+      break;
+    case 'tlp':
+      next.tlp = c.to;
+      for (const e of c.recipients) if (e !== i.reportingUser && !next.recipients.includes(e)) next.recipients.push(e);
+      break;
+    case 'assign':
+      if ((i.tlp === 'AMBER' || i.tlp === 'AMBER_STRICT') && !next.sharedOrgs.includes(c.org)) next.sharedOrgs.push(c.org);
+      break;
+    case 'clearLes':
+      next.les = false;
+      break;
+    case 'merge':
+      next.status = 'MERGED';
+      next.mergedInto = c.into.id;
+      break;
+  }
+  return next;
+}

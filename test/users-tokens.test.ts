@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../src/access/principal.js';
 import { makeUser, type TestUser } from './factories.js';
 import { expectCode, startTestHub, type GqlResponse, type TestHub } from './harness.js';
 
@@ -148,7 +149,7 @@ describe('users and API tokens through GraphQL', () => {
 
   describe('issueApiToken and apiTokens', () => {
     it('returns the token once; listings show only its prefix', async () => {
-      const res = await hub.gql(laAdmin.token, ISSUE, { input: { email: laAnalyst.email, name: 'siem-integration', expiresIn: '90d' } });
+      const res = await hub.gql(laAnalyst.token, ISSUE, { input: { email: laAnalyst.email, name: 'siem-integration', expiresIn: '90d' } });
       expect(res.errors).toBeUndefined();
       const { token, apiToken } = res.data.issueApiToken;
       expect(token).toMatch(TOKEN_RE);
@@ -213,10 +214,8 @@ describe('users and API tokens through GraphQL', () => {
       expect((await hub.gql(colleague.token, VIEWER)).status).toBe(200);
     });
 
-    it("lets an ORG_ADMIN and a HUB_ADMIN manage the tokens of the users they manage", async () => {
+    it("lets an ORG_ADMIN and a HUB_ADMIN revoke the tokens of the users they manage", async () => {
       const member = await makeUser(hub.deps, 'county-los-angeles', ['ANALYST'], 'member');
-      const byOrgAdmin = await hub.gql(laAdmin.token, ISSUE, { input: { email: member.email } });
-      expect(byOrgAdmin.data.issueApiToken.token).toMatch(TOKEN_RE);
       const revoked = await hub.gql(hubAdmin.token, REVOKE, { prefix: member.token.slice(0, 13) });
       expect(revoked.errors).toBeUndefined();
       expectCode(await hub.gql(member.token, VIEWER), 'UNAUTHENTICATED');
@@ -225,6 +224,33 @@ describe('users and API tokens through GraphQL', () => {
       expect(again.data.revokeApiToken.revokedAt).toBe(revoked.data.revokeApiToken.revokedAt);
       const audited = await hub.db.selectFrom('audit_log').select('actor_email').where('action', '=', 'api_token.revoked').where('change', '@>', JSON.stringify({ prefix: member.token.slice(0, 13) }) as never).execute();
       expect(audited).toEqual([{ actor_email: hubAdmin.email }]);
+    });
+
+    it('never lets an admin mint a token for someone else (no role bypasses the policy): FORBIDDEN, nothing issued', async () => {
+      const member = await makeUser(hub.deps, 'county-los-angeles', ['ANALYST'], 'victim');
+      const before = await hub.db.selectFrom('api_tokens').select('id').execute();
+      // An ORG_ADMIN for a member of their organization, a HUB_ADMIN for anyone: both would read the member's TLP:RED incidents.
+      expect(errorOf(await hub.gql(laAdmin.token, ISSUE, { input: { email: member.email } }))).toEqual({ code: 'FORBIDDEN' });
+      expect(errorOf(await hub.gql(hubAdmin.token, ISSUE, { input: { email: member.email } }))).toEqual({ code: 'FORBIDDEN' });
+      expect(errorOf(await hub.gql(hubAdmin.token, ISSUE, { input: { email: orangeAdmin.email } }))).toEqual({ code: 'FORBIDDEN' });
+      expect(await hub.db.selectFrom('api_tokens').select('id').execute()).toHaveLength(before.length);
+      // Their own tokens they still issue.
+      expect((await hub.gql(hubAdmin.token, ISSUE, { input: { email: hubAdmin.email } })).data.issueApiToken.token).toMatch(TOKEN_RE);
+      expect((await hub.gql(laAdmin.token, ISSUE, { input: { email: laAdmin.email } })).data.issueApiToken.token).toMatch(TOKEN_RE);
+    });
+
+    it("shows the user a token the operator issued for them (estf token issue): issuedBy on their list, and an audit entry", async () => {
+      const member = await makeUser(hub.deps, 'county-los-angeles', ['ANALYST'], 'operated');
+      const own = await hub.gql(member.token, ISSUE, { input: { email: member.email, name: 'mine' } });
+      const list = await hub.gql(member.token, 'query($email: String!) { apiTokens(email: $email) { prefix name issuedBy } }', { email: member.email });
+      expect(list.errors).toBeUndefined();
+      const rows = list.data.apiTokens as Array<{ prefix: string; name: string; issuedBy: string | null }>;
+      // makeUser's token came from the operator's CLI; the one issued through GraphQL is the member's own.
+      expect(rows.find((t) => t.prefix === member.token.slice(0, 13))?.issuedBy).toBe('operator (estf token issue)');
+      expect(rows.find((t) => t.prefix === own.data.issueApiToken.token.slice(0, 13))?.issuedBy).toBeNull();
+      const audited = await hub.db.selectFrom('audit_log').select(['actor_email', 'change']).where('action', '=', 'api_token.issued').where('change', '@>', JSON.stringify({ prefix: member.token.slice(0, 13) }) as never).execute();
+      expect(audited).toHaveLength(1);
+      expect(audited[0]!.change).toMatchObject({ user: member.email, issuedBy: 'operator (estf token issue)' });
     });
 
     it('names the offending field of bad input', async () => {
@@ -242,7 +268,8 @@ describe('users and API tokens through GraphQL', () => {
       const res = await hub.gql(laAdmin.token, DEACTIVATE, { email: leaver.email });
       expect(res.data.deactivateUser).toEqual({ email: leaver.email, active: false });
       expectCode(await hub.gql(leaver.token, VIEWER), 'UNAUTHENTICATED');
-      expect(errorOf(await hub.gql(laAdmin.token, ISSUE, { input: { email: leaver.email } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'email' });
+      // Not even the operator's CLI issues a deactivated user a token.
+      await expect(hub.deps.services.identity.issueApiToken(systemPrincipal('cli'), { email: leaver.email })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'email' } });
       const users = await hub.gql(laAdmin.token, '{ users { email active } }');
       expect(users.data.users).toContainEqual({ email: leaver.email, active: false });
     });

@@ -2,7 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Database } from '../infra/db-types.js';
 import type { Tlp } from '../modules/incidents/taxonomy.js';
 import { tlpNarrowness } from '../modules/incidents/taxonomy.js';
-import { hasRole, type Principal, type UserPrincipal } from './principal.js';
+import { hasRole, LAW_ENFORCEMENT_KINDS, type PartnerKind, type Principal, type UserPrincipal } from './principal.js';
 
 /**
  * Who may see and change an incident (access-policy.md), in the two forms every path uses:
@@ -83,6 +83,44 @@ export function visibleIncidents(p: Principal, alias = 'incidents') {
   };
 }
 
+// ── Organizations as routing targets ──────────────────────────────────────────────────────────────
+
+/** An organization a routing rule names: whether its on-call people may see an incident is decided here. */
+export interface TargetOrganization {
+  id: string;
+  kind: PartnerKind;
+  isCoordinatorOrg: boolean;
+}
+
+/**
+ * Why the users of an organization may not see the incident (null: they may). The same two rules as
+ * canSeeIncident, for any user of the organization who is not a named recipient: a page to one of them
+ * is suppressed at delivery for exactly these reasons.
+ */
+export function whyOrganizationMayNotSee(o: TargetOrganization, f: IncidentAccessFacts): string | null {
+  if (f.lawEnforcementSensitive && !LAW_ENFORCEMENT_KINDS.has(o.kind) && f.reportingOrganizationId !== o.id) {
+    return 'law-enforcement sensitive: only law enforcement and the reporting organization may see it';
+  }
+  switch (f.tlp) {
+    case 'CLEAR':
+    case 'GREEN':
+      return null;
+    case 'AMBER':
+    case 'AMBER_STRICT':
+      return o.isCoordinatorOrg || f.reportingOrganizationId === o.id || f.affectedCountyIds.includes(o.id) || f.sharedOrganizationIds.includes(o.id)
+        ? null
+        : `not in the TLP:${f.tlp} audience (share the incident with it)`;
+    case 'RED':
+      return 'TLP:RED: only named recipients may see it';
+  }
+}
+
+/** Whether sharing the incident with the organization would let its users see it (the LES rule still holds). */
+export function sharingLetsOrganizationSee(o: TargetOrganization, f: IncidentAccessFacts): boolean {
+  if (f.tlp === 'RED') return false;
+  return whyOrganizationMayNotSee(o, { ...f, sharedOrganizationIds: [...f.sharedOrganizationIds, o.id] }) === null;
+}
+
 // ── What a principal may do to an incident they can see ─────────────────────────────────────────────
 
 /** ANALYST-level work (file, comment, share, edit own): analysts, and coordinators who triage. */
@@ -153,6 +191,17 @@ export function canChangeTlp(p: Principal, f: IncidentAccessFacts, to: Tlp): boo
   if (!actsAsAnalyst(p)) return false;
   if (isOfReportingOrganization(p, f)) return true;
   return tlpNarrowness(to) > tlpNarrowness(f.tlp) && isTriageCoordinator(p);
+}
+
+/**
+ * Naming TLP:RED recipients adds people to the audience, so besides the right to set the label it takes
+ * the right to widen the incident as it is labelled now: on a RED incident the reporting user only (a
+ * recipient, even of the reporting organization, may not pass it on), on a narrower-bound AMBER one
+ * whoever may share it. Recipients already named add nobody.
+ */
+export function canNameRecipients(p: Principal, f: IncidentAccessFacts, userIds: readonly string[]): boolean {
+  const added = userIds.filter((id) => id !== f.reportingUserId && !f.recipientUserIds.includes(id));
+  return added.length === 0 || canWidenAudience(p, f);
 }
 
 /** Clearing LES only by the reporting organization or a law-enforcement organization; setting it also by coordinators. */

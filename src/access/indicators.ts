@@ -88,6 +88,21 @@ export function visibleReports(p: Principal, alias = 'indicator_reports') {
   };
 }
 
+/**
+ * Cross-county correlation opens a TLP:AMBER statewide incident shared with the contributing counties and
+ * the coordinators: counting a report or sighting there tells that audience of it. So it counts only
+ * where its own label lets the hub widen it to an AMBER audience: CLEAR, GREEN or AMBER (AMBER_STRICT
+ * is widened only by its organization, RED only by its reporter), and never law-enforcement sensitive
+ * (no county may see LES). Everything else is left out of the count, the audience and the description.
+ */
+export const CORRELATION_COUNTED_TLPS: readonly Tlp[] = ['CLEAR', 'GREEN', 'AMBER'];
+
+/**
+ * The statewide incident's category comes from a linked incident only when every partner may see that
+ * incident (CLEAR or GREEN, not LES): an AMBER county incident's category is not the other counties' to read.
+ */
+export const CORRELATION_CATEGORY_TLPS: readonly Tlp[] = ['CLEAR', 'GREEN'];
+
 /** Query form of canSeeSighting over `sightings` aliased `alias`. */
 export function visibleSightings(p: Principal, alias = 'sightings') {
   return (): Expression<SqlBool> => {

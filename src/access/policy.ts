@@ -14,6 +14,15 @@ export function canManageOrganizationMembers(p: Principal, organizationId: strin
   return hasRole(p, 'ORG_ADMIN') && p.organization.id === organizationId;
 }
 
+/**
+ * Issuing an API token: the user themself, or the operator at the host's shell (audited, and shown on the
+ * user's token list). No admin mints a token for someone else: a token is the user's identity, and
+ * with it their TLP:RED incidents; an admin manages structure, not content. Revoking is management.
+ */
+export function canIssueTokenFor(p: Principal, userId: string): boolean {
+  return p.kind === 'system' || p.userId === userId;
+}
+
 /** Managing partners themselves (adding an OTHER organization): HUB_ADMIN only. */
 export function canManagePartners(p: Principal): boolean {
   return p.kind === 'system' || hasRole(p, 'HUB_ADMIN');

@@ -57,7 +57,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
   const token = program.command('token').description('manage API tokens');
   token
     .command('issue')
-    .description('issue an API token; prints the token, and only the token')
+    .description("issue an API token; prints the token, and only the token (audited; the user sees it on their token list as issued by the operator)")
     .requiredOption('--email <email>', 'whose token')
     .option('--expires <lifetime>', 'lifetime such as 90d, 12h or 2w (default: no expiry)')
     .option('--name <label>', 'a label, e.g. siem-integration')

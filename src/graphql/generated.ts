@@ -152,6 +152,8 @@ export type ApiToken = {
   createdAt: Scalars['DateTime']['output'];
   expiresAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
+  /** Who issued it when you did not: `operator (estf token issue)` for the hub operator's CLI (audited). Null: you did. */
+  issuedBy: Maybe<Scalars['String']['output']>;
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   name: Scalars['String']['output'];
   /** The first characters of the token, by which it is named. */
@@ -292,6 +294,8 @@ export type Escalation = {
   notifications: Array<Notification>;
   rule: Scalars['String']['output'];
   state: EscalationState;
+  /** Targets of this escalation's policy that may not see the incident now: never paged or informed. */
+  suppressedTargets: Array<SuppressedRoutingTarget>;
 };
 
 export type EscalationLevel = {
@@ -343,6 +347,8 @@ export type FileIncidentInput = {
   severity: Severity;
   /** Organization slugs to add to the audience. */
   shareWith?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Also share with the organizations the matching routing rules page or notify that could not see it otherwise (see suppressedRoutingTargets). Not for TLP:RED. */
+  shareWithRoutingTargets?: InputMaybe<Scalars['Boolean']['input']>;
   /** E-mails of named recipients (required for TLP:RED). */
   shareWithUsers?: InputMaybe<Array<Scalars['String']['input']>>;
   /** At most 20,000 characters. */
@@ -389,6 +395,8 @@ export type Incident = {
   sharedWith: Array<Organization>;
   status: IncidentStatus;
   summary: Scalars['String']['output'];
+  /** Targets of the routing rules matching the incident now that may not see it: their pages and notifications are suppressed. Share with them (shareIncident routingTargets: true) if they should know. */
+  suppressedRoutingTargets: Array<SuppressedRoutingTarget>;
   /** Everything that happened to the incident, oldest first. */
   timeline: IncidentTimelineConnection;
   title: Scalars['String']['output'];
@@ -786,7 +794,7 @@ export type IndicatorReportInput = {
 /** The outcome of one item of reportIndicators. */
 export type IndicatorReportResult = {
   __typename?: 'IndicatorReportResult';
-  /** The value was new to the hub. */
+  /** The value was new to you: no report or sighting of it that you may see existed before (reports you may not see do not count). */
   created: Scalars['Boolean']['output'];
   error: Maybe<Scalars['String']['output']>;
   field: Maybe<Scalars['String']['output']>;
@@ -820,7 +828,7 @@ export type InvalidObservable = {
 };
 
 export type IssueApiTokenInput = {
-  /** Whose token; your own e-mail, or a user you manage. */
+  /** Whose token: your own e-mail. */
   email: Scalars['String']['input'];
   /** A lifetime such as `90d`, `12h`, `2w`; absent for a token that does not expire. */
   expiresIn?: InputMaybe<Scalars['String']['input']>;
@@ -876,7 +884,7 @@ export type Mutation = {
   escalateIncident: Array<Escalation>;
   /** Files an incident (ANALYST). */
   fileIncident: Incident;
-  /** Issues an API token; the token is returned here once and never again. */
+  /** Issues an API token for yourself; the token is returned here once and never again. Nobody mints a token for someone else (an admin may revoke). */
   issueApiToken: IssuedApiToken;
   /** Links your organization's report of the indicator to an incident you may see. */
   linkIndicatorToIncident: IndicatorReport;
@@ -905,7 +913,7 @@ export type Mutation = {
    * organization, or a COORDINATOR.
    */
   setSchedule: Schedule;
-  /** Widens the audience: organizations (AMBER, AMBER_STRICT) or named users (RED). */
+  /** Widens the audience: organizations (AMBER, AMBER_STRICT) or named users (RED); `routingTargets: true` adds the organizations of its shareable suppressedRoutingTargets. */
   shareIncident: Incident;
   /** Moves an incident along its life cycle; TRIAGED and REJECTED by coordinators, the rest by the reporting organization or coordinators. */
   transitionIncident: Incident;
@@ -1062,6 +1070,7 @@ export type MutationSetScheduleArgs = {
 export type MutationShareIncidentArgs = {
   id: Scalars['ID']['input'];
   organizations?: InputMaybe<Array<Scalars['String']['input']>>;
+  routingTargets?: InputMaybe<Scalars['Boolean']['input']>;
   users?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
@@ -1209,11 +1218,15 @@ export type PreflightProblem = {
   organization: Scalars['String']['output'];
   problem: PreflightProblemKind;
   rule: Scalars['String']['output'];
+  /** For NOBODY_MAY_SEE and SUPPRESSED_BY_LABEL: the incident shape, filed by a county: GREEN (also CLEAR), AMBER (also AMBER_STRICT), GREEN LES or AMBER LES. */
+  shape: Maybe<Scalars['String']['output']>;
   target: Scalars['String']['output'];
   userEmail: Maybe<Scalars['String']['output']>;
 };
 
 export type PreflightProblemKind =
+  /** For an incident of this shape, every organization the rule pages may not see it: nobody able to act is paged. */
+  | 'NOBODY_MAY_SEE'
   /** The schedule names nobody (active) right now. */
   | 'NOBODY_ON_CALL'
   /** The on-call person has no usable contact method. */
@@ -1221,7 +1234,9 @@ export type PreflightProblemKind =
   /** The duty has no on-call schedule. */
   | 'NO_SCHEDULE'
   /** No organization has that duty. */
-  | 'NO_SUCH_DUTY';
+  | 'NO_SUCH_DUTY'
+  /** This notify target may not see an incident of this shape: it is never informed unless the incident is shared with it. */
+  | 'SUPPRESSED_BY_LABEL';
 
 export type Query = {
   __typename?: 'Query';
@@ -1266,7 +1281,7 @@ export type Query = {
   organization: Maybe<Organization>;
   /** The partner directory, optionally of one kind. */
   organizations: Array<Organization>;
-  /** Rule levels that would page nobody right now. */
+  /** Rule levels that would page nobody right now, and rule × incident shapes whose pages or notifications the label suppresses. */
   routingPreflight: Array<PreflightProblem>;
   /** Every routing rule, by position (readable by every partner). */
   routingRules: Array<RoutingRule>;
@@ -1577,6 +1592,23 @@ export type SubscriptionIndicatorAlertsArgs = {
   filter?: InputMaybe<IndicatorAlertFilter>;
 };
 
+/** A routing target that may not see the incident: its pages or notifications are suppressed. */
+export type SuppressedRoutingTarget = {
+  __typename?: 'SuppressedRoutingTarget';
+  duty: Scalars['String']['output'];
+  /** 1-based level; null for a notify target. */
+  level: Maybe<Scalars['Int']['output']>;
+  /** The organization's slug. */
+  organization: Scalars['String']['output'];
+  /** Why it may not see the incident. */
+  reason: Scalars['String']['output'];
+  rule: Scalars['String']['output'];
+  /** Sharing the incident with the organization would let it see it (shareIncident with routingTargets: true). */
+  shareable: Scalars['Boolean']['output'];
+  /** The target as the rule names it, e.g. cisa/election-advisor. */
+  target: Scalars['String']['output'];
+};
+
 export type TargetKind =
   /** A duty of each county the incident names as affected. */
   | 'AFFECTED_COUNTIES'
@@ -1822,6 +1854,7 @@ export type ResolversTypes = {
   Sighting: ResolverTypeWrapper<SightingModelModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SuppressedRoutingTarget: ResolverTypeWrapper<SuppressedRoutingTarget>;
   TargetKind: TargetKind;
   TimelineEntryKind: TimelineEntryKind;
   Tlp: Tlp;
@@ -1911,6 +1944,7 @@ export type ResolversParentTypes = {
   Sighting: SightingModelModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  SuppressedRoutingTarget: SuppressedRoutingTarget;
   UpdateIncidentInput: UpdateIncidentInput;
   User: UserModelModel;
   Viewer: UserPrincipalModel;
@@ -1963,6 +1997,7 @@ export type ApiTokenResolvers<ContextType = GraphQLContext, ParentType extends R
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2042,6 +2077,7 @@ export type EscalationResolvers<ContextType = GraphQLContext, ParentType extends
   notifications?: Resolver<Array<ResolversTypes['Notification']>, ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['EscalationState'], ParentType, ContextType>;
+  suppressedTargets?: Resolver<Array<ResolversTypes['SuppressedRoutingTarget']>, ParentType, ContextType>;
 };
 
 export type EscalationLevelResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EscalationLevel'] = ResolversParentTypes['EscalationLevel']> = {
@@ -2081,6 +2117,7 @@ export type IncidentResolvers<ContextType = GraphQLContext, ParentType extends R
   sharedWith?: Resolver<Array<ResolversTypes['Organization']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['IncidentStatus'], ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  suppressedRoutingTargets?: Resolver<Array<ResolversTypes['SuppressedRoutingTarget']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['IncidentTimelineConnection'], ParentType, ContextType, Partial<IncidentTimelineArgs>>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tlp?: Resolver<ResolversTypes['Tlp'], ParentType, ContextType>;
@@ -2329,6 +2366,7 @@ export type PreflightProblemResolvers<ContextType = GraphQLContext, ParentType e
   organization?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   problem?: Resolver<ResolversTypes['PreflightProblemKind'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shape?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   userEmail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -2414,6 +2452,16 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   indicatorAlerts?: SubscriptionResolver<ResolversTypes['IndicatorAlert'], "indicatorAlerts", ParentType, ContextType, Partial<SubscriptionIndicatorAlertsArgs>>;
 };
 
+export type SuppressedRoutingTargetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SuppressedRoutingTarget'] = ResolversParentTypes['SuppressedRoutingTarget']> = {
+  duty?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  organization?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shareable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2484,6 +2532,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ScheduleOverride?: ScheduleOverrideResolvers<ContextType>;
   Sighting?: SightingResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  SuppressedRoutingTarget?: SuppressedRoutingTargetResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

@@ -51,6 +51,8 @@ export interface ApiTokensTable {
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
   created_at: CreatedAt;
+  /** Who issued it when not its owner (the operator's CLI); null: the owner. */
+  issued_by: string | null;
 }
 
 export interface AuditLogTable {

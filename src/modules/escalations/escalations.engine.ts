@@ -32,7 +32,7 @@ import {
   type EscalationRow,
   type NotificationRow,
 } from './escalations.repository.js';
-import { nextPage, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
+import { levelTargetsFor, nextPage, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
 import { loadDutyRows, matchTargets, recipientsFor, type DutyRow, type IncidentTargetsContext } from './recipients.js';
 
 /**
@@ -218,13 +218,13 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       // Every duty any matching rule names, read once for all of them.
       const dutyRows = await loadDutyRows(
         trx,
-        rules.flatMap((r) => [...r.policy.levels.flatMap((l) => l.targets), ...r.policy.notify.map((n) => n.target)]),
+        rules.flatMap((r) => [...r.policy.levels.flatMap((l) => levelTargetsFor(l, incident)), ...r.policy.notify.map((n) => n.target)]),
       );
       const ids: string[] = [];
       const startedRules: string[] = [];
       for (const rule of rules) {
         const policy = rule.policy;
-        const levelTargets = policy.levels.flatMap((l) => l.targets);
+        const levelTargets = policy.levels.flatMap((l) => levelTargetsFor(l, incident));
         const targeted = matchTargets(dutyRows, levelTargets, ctx);
         const token = randomUUID();
         const now = new Date();
@@ -334,7 +334,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       return;
     }
     const skip = await usersPagedAt(trx, incident.id, esc.level, esc.loop);
-    const rows = await notificationRows(trx, esc, incident, 'PAGE', esc.level, esc.loop, level.targets, skip, known);
+    const rows = await notificationRows(trx, esc, incident, 'PAGE', esc.level, esc.loop, levelTargetsFor(level, incident), skip, known);
     deliveries.push(...(await insertNotifications(trx, rows)));
     const next = nextPage(policy, esc.level, esc.loop);
     if (next) {

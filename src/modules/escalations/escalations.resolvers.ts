@@ -109,6 +109,7 @@ const Escalation: EscalationResolvers = {
   acknowledgedAt: (e) => e.acknowledged_at,
   createdAt: (e) => e.created_at,
   notifications: (e, _a, ctx) => ctx.services.escalations.notificationsOf([e.id]),
+  suppressedTargets: (e, _a, ctx) => ctx.services.escalations.suppressedTargetsOfEscalation(e),
 };
 
 const Notification: NotificationResolvers = {
@@ -129,8 +130,10 @@ const DeliveryAttempt: DeliveryAttemptResolvers = {
   latencyMs: (a) => a.latency_ms,
 };
 
-const Incident: Pick<IncidentResolvers, 'escalations'> = {
+const Incident: Pick<IncidentResolvers, 'escalations' | 'suppressedRoutingTargets'> = {
   escalations: (i, _a, ctx) => ctx.services.escalations.escalationsOfIncident(viewer(ctx), i),
+  // The incident was checked visible by whoever handed it over; the answer names rules and organizations only.
+  suppressedRoutingTargets: (i, _a, ctx) => ctx.services.escalations.suppressedTargetsOf(i),
 };
 
 export const escalationsResolvers: Resolvers = { Query, Mutation, RoutingRule, RoutingTarget, Escalation, Notification, DeliveryAttempt, Incident };

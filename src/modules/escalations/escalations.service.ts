@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { actsAsAnalyst, canSeeIncident, isOfReportingOrganization, isTriageCoordinator } from '../../access/incidents.js';
+import { actsAsAnalyst, canSeeIncident, isOfReportingOrganization, isTriageCoordinator, whyOrganizationMayNotSee } from '../../access/incidents.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { isUuid } from '../incidents/incidents.validation.js';
-import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
+import { FINISHED_STATUSES, type IncidentStatus, type Tlp } from '../incidents/taxonomy.js';
 import { findOrganizationsBySlugs } from '../partners/partners.repository.js';
 import type { EscalationEngine } from './escalations.engine.js';
 import {
@@ -25,8 +25,9 @@ import {
   type NotificationRow,
   type RoutingRuleRow,
 } from './escalations.repository.js';
-import { checkMatch, checkPolicy, describeTarget, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
-import { onCallForDuties, resolveTargetDuties } from './recipients.js';
+import { checkMatch, checkPolicy, describeTarget, LAW_ENFORCEMENT_SENSITIVE_TARGETS, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
+import { loadDutyRows, matchTargets, onCallForDuties, resolveTargetDuties } from './recipients.js';
+import { matchingRules, suppressedTargets, targetOrganization, type SuppressedTarget } from './suppressed.js';
 
 export interface RoutingRuleInput extends RuleMatch {
   name: string;
@@ -43,14 +44,30 @@ export interface PreflightProblem {
   target: string;
   organization: string;
   duty: string;
-  problem: 'NO_SUCH_DUTY' | 'NO_SCHEDULE' | 'NOBODY_ON_CALL' | 'NO_CONTACT_METHOD';
+  problem: 'NO_SUCH_DUTY' | 'NO_SCHEDULE' | 'NOBODY_ON_CALL' | 'NO_CONTACT_METHOD' | 'NOBODY_MAY_SEE' | 'SUPPRESSED_BY_LABEL';
   userEmail: string | null;
+  /** For NOBODY_MAY_SEE and SUPPRESSED_BY_LABEL: the incident shape, e.g. `AMBER LES`. */
+  shape: string | null;
 }
+
+/**
+ * The incident shapes the preflight tries every rule on: a county files it (the usual filer), naming
+ * itself affected; CLEAR answers as GREEN and AMBER_STRICT as AMBER for organizations. TLP:RED reaches
+ * named recipients only, whoever the rule names: the filer chooses them, so it is not a rule's problem.
+ */
+const PREFLIGHT_SHAPES: ReadonlyArray<{ label: string; tlp: Tlp; les: boolean }> = [
+  { label: 'GREEN', tlp: 'GREEN', les: false },
+  { label: 'AMBER', tlp: 'AMBER', les: false },
+  { label: 'GREEN LES', tlp: 'GREEN', les: true },
+  { label: 'AMBER LES', tlp: 'AMBER', les: true },
+];
+const SOME_OTHER_ORGANIZATION = '00000000-0000-0000-0000-000000000000';
 
 export type EscalationsService = ReturnType<typeof createEscalationsService>;
 
 export function createEscalationsService(deps: { db: Db; config: Config; engine: EscalationEngine | null }) {
   const { db } = deps;
+  const coordinatorSlugs = new Set(deps.config.coordinatorOrgSlugs);
   const engine = () => {
     if (!deps.engine) throw new Error('the escalation engine is not available in this process');
     return deps.engine;
@@ -130,17 +147,23 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     });
   }
 
-  /** The page behind an acknowledgement link, for the confirmation page. Null when the link is unknown, used or expired. */
-  async function pageByAckToken(token: string) {
+  /**
+   * The page behind an acknowledgement link, for the confirmation page. Null when the link is unknown,
+   * used or expired, or when its recipient may no longer see the incident: the link carries the paged
+   * person's rights of now, not of the moment they were paged (a narrowed incident shows nothing).
+   */
+  async function pageByAckToken(token: string, h: Handle = db) {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-    const n = await db
+    const n = await h
       .selectFrom('notifications as n')
       .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
       .innerJoin('incidents as i', 'i.id', 'n.incident_id')
-      .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+      .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
       .where('n.ack_token_hash', '=', engine().hashAckToken(token))
       .executeTakeFirst();
     if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
+    const recipient = (await engine().principalsOf(h, [n.recipient_user_id])).get(n.recipient_user_id);
+    if (!recipient || !(await incidentVisible(h, recipient, n.incident_id))) return null;
     return n;
   }
 
@@ -149,6 +172,8 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     const page = await pageByAckToken(token);
     if (!page) return { ok: false, message: 'This acknowledgement link is unknown, already used or expired.' };
     return db.transaction().execute(async (trx) => {
+      // Checked again in the transaction (no incident lock: timers lock the escalation first, then the incident).
+      if (!(await pageByAckToken(token, trx))) return { ok: false, message: 'This acknowledgement link is unknown, already used or expired.' };
       const used = await trx
         .updateTable('notifications')
         .set({ ack_used_at: new Date() })
@@ -338,7 +363,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     const check = async (rule: RoutingRuleRow, level: number | null, target: Target) => {
       const duties = await resolveTargetDuties(db, [target], null);
       if (duties.length === 0) {
-        problems.push({ rule: rule.name, level, target: describeTarget(target), organization: target.kind === 'DUTY' ? target.organization : '*', duty: target.duty, problem: 'NO_SUCH_DUTY', userEmail: null });
+        problems.push({ rule: rule.name, level, target: describeTarget(target), organization: target.kind === 'DUTY' ? target.organization : '*', duty: target.duty, problem: 'NO_SUCH_DUTY', userEmail: null, shape: null });
         return;
       }
       const schedules = await db.selectFrom('schedules').select('duty_id').where('duty_id', 'in', duties.map((d) => d.dutyId)).execute();
@@ -349,7 +374,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
         ? await db.selectFrom('contact_methods').select('user_id').where('user_id', 'in', userIds).where('removed_at', 'is', null).where('disabled_at', 'is', null).execute()
         : [];
       for (const d of duties) {
-        const base = { rule: rule.name, level, target: describeTarget(target), organization: d.organizationSlug, duty: d.dutyName };
+        const base = { rule: rule.name, level, target: describeTarget(target), organization: d.organizationSlug, duty: d.dutyName, shape: null };
         if (!schedules.some((s) => s.duty_id === d.dutyId)) {
           problems.push({ ...base, problem: 'NO_SCHEDULE', userEmail: null });
           continue;
@@ -368,7 +393,76 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       for (const [i, l] of policy.levels.entries()) for (const t of l.targets) await check(rule, i + 1, t);
       for (const n of policy.notify) await check(rule, null, n.target);
     }
+    problems.push(...(await labelProblems(rules)));
     return problems;
+  }
+
+  /**
+   * Rule × incident shape: the shapes whose every page is suppressed (NOBODY_MAY_SEE: nobody paged may see
+   * the incident), and the notify targets that may not see a shape (SUPPRESSED_BY_LABEL), decided by the
+   * access policy for the organizations the targets name, as delivery decides it for their people.
+   */
+  async function labelProblems(rules: readonly RoutingRuleRow[]): Promise<PreflightProblem[]> {
+    const all = rules.flatMap((r) => [...r.policy.levels.flatMap((l) => l.targets), ...r.policy.notify.map((n) => n.target)]);
+    const rows = await loadDutyRows(db, [...all, ...LAW_ENFORCEMENT_SENSITIVE_TARGETS]);
+    const problems: PreflightProblem[] = [];
+    // Whether the organizations a target may name (any county for AFFECTED_COUNTIES, any filer for REPORTING_ORGANIZATION) may see the shape.
+    const verdicts = (t: Target, shape: (typeof PREFLIGHT_SHAPES)[number]) =>
+      matchTargets(rows, [t], null).map((d) => {
+        const row = rows.find((r) => r.dutyId === d.dutyId)!;
+        const org = targetOrganization(row, coordinatorSlugs);
+        const why = whyOrganizationMayNotSee(org, {
+          tlp: shape.tlp,
+          lawEnforcementSensitive: shape.les,
+          reportingOrganizationId: t.kind === 'REPORTING_ORGANIZATION' ? org.id : SOME_OTHER_ORGANIZATION,
+          reportingUserId: SOME_OTHER_ORGANIZATION,
+          affectedCountyIds: t.kind === 'AFFECTED_COUNTIES' ? [org.id] : [],
+          sharedOrganizationIds: [],
+          recipientUserIds: [],
+        });
+        return { duty: d, why };
+      });
+    for (const rule of rules) {
+      const policy = rule.policy;
+      for (const shape of PREFLIGHT_SHAPES) {
+        if (policy.levels.length > 0) {
+          const paged = policy.levels.flatMap((l) => (shape.les ? [...l.targets, ...LAW_ENFORCEMENT_SENSITIVE_TARGETS] : l.targets));
+          if (!paged.some((t) => verdicts(t, shape).some((v) => v.why === null))) {
+            problems.push({ rule: rule.name, level: null, target: 'every level', organization: '*', duty: '*', problem: 'NOBODY_MAY_SEE', userEmail: null, shape: shape.label });
+          }
+        }
+        for (const n of policy.notify) {
+          for (const v of verdicts(n.target, shape)) {
+            if (v.why === null) continue;
+            problems.push({
+              rule: rule.name,
+              level: null,
+              target: describeTarget(n.target),
+              organization: v.duty.organizationSlug,
+              duty: v.duty.dutyName,
+              problem: 'SUPPRESSED_BY_LABEL',
+              userEmail: null,
+              shape: shape.label,
+            });
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** The routing targets of the rules matching the incident now that may not see it (the incident was checked visible). */
+  async function suppressedTargetsOf(incident: IncidentRow): Promise<SuppressedTarget[]> {
+    const facts = (await loadAccessFacts(db, [incident])).get(incident.id)!;
+    return suppressedTargets(db, coordinatorSlugs, incident, facts, await matchingRules(db, incident));
+  }
+
+  /** The same for one escalation's policy snapshot. */
+  async function suppressedTargetsOfEscalation(esc: EscalationRow): Promise<SuppressedTarget[]> {
+    const incident = await findIncidentById(db, esc.incident_id);
+    if (!incident) return [];
+    const facts = (await loadAccessFacts(db, [incident])).get(incident.id)!;
+    return suppressedTargets(db, coordinatorSlugs, incident, facts, [{ name: esc.rule_name, policy: esc.policy }]);
   }
 
   return {
@@ -385,5 +479,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     updateRule,
     deleteRule,
     preflight,
+    suppressedTargetsOf,
+    suppressedTargetsOfEscalation,
   };
 }

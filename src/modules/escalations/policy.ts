@@ -33,6 +33,27 @@ export interface EscalationPolicy {
   notify: NotifyTarget[];
 }
 
+/**
+ * Paged at every level of every rule, besides the level's own targets, for a law-enforcement-sensitive
+ * incident: the only organizations the LES rule lets see it (access-policy.md) are law enforcement and
+ * the reporting organization, so coordinators' duties alone would page nobody able to act (every page
+ * suppressed, the escalation looping). Law enforcement is reached where the label lets it see the
+ * incident (shared with it, or CLEAR/GREEN); the reporting organization through its first-line duty.
+ */
+export const LAW_ENFORCEMENT_SENSITIVE_TARGETS: readonly Target[] = [
+  { kind: 'PARTNER_KIND', partnerKind: 'FBI', duty: 'election-crimes' },
+  { kind: 'PARTNER_KIND', partnerKind: 'CHP', duty: 'duty-officer' },
+  // The seeded first-line duty of each kind of partner: the reporting organization has one of them.
+  ...['rov-oncall', 'security-duty', 'csic-watch', 'election-advisor', 'election-crimes', 'duty-officer', 'soc'].map(
+    (duty): Target => ({ kind: 'REPORTING_ORGANIZATION', duty }),
+  ),
+];
+
+/** The targets a level pages for an incident: its own, and for an LES incident the LES targets too. */
+export function levelTargetsFor(level: PolicyLevel, incident: { law_enforcement_sensitive: boolean }): Target[] {
+  return incident.law_enforcement_sensitive ? [...level.targets, ...LAW_ENFORCEMENT_SENSITIVE_TARGETS] : level.targets;
+}
+
 export interface RuleMatch {
   severityAtLeast: Severity | null;
   domains: IncidentDomain[];

@@ -60,7 +60,7 @@ export function deactivateUserRow(db: Handle, id: string): Promise<UserRow> {
 
 export function insertApiToken(
   db: Handle,
-  t: { user_id: string; name: string; prefix: string; token_hash: Buffer; expires_at: Date | null },
+  t: { user_id: string; name: string; prefix: string; token_hash: Buffer; expires_at: Date | null; issued_by: string | null },
 ): Promise<ApiTokenRow> {
   return db.insertInto('api_tokens').values(t).returningAll().executeTakeFirstOrThrow();
 }

@@ -49,6 +49,7 @@ const ApiToken: ApiTokenResolvers = {
   lastUsedAt: (t) => t.last_used_at,
   revokedAt: (t) => t.revoked_at,
   createdAt: (t) => t.created_at,
+  issuedBy: (t) => t.issued_by,
 };
 
 export const identityResolvers: Resolvers = { Query: identityQuery, Mutation: identityMutation, Viewer, User, ApiToken };

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
+import { canIssueTokenFor, canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
 import {
   hasRole,
   isRole,
@@ -48,6 +48,9 @@ export interface IssueTokenInput {
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // Roles that widen what a person sees across the whole hub: only a HUB_ADMIN hands them out.
 const HUB_GRANTED_ROLES: ReadonlySet<Role> = new Set(['HUB_ADMIN', 'AUDITOR']);
+
+/** How a token minted at the host's shell is shown to its owner. */
+export const OPERATOR_ISSUER = 'operator (estf token issue)';
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
 
@@ -154,11 +157,15 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     return db.transaction().execute(async (trx) => {
       const user = await findUserByEmail(trx, input.email);
       if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', input.email);
-      if (!canManageTokensOf(principal, user)) throw new ForbiddenError('You may issue tokens only for yourself or for users you manage.');
+      if (!canIssueTokenFor(principal, user.id)) {
+        throw new ForbiddenError('You may issue tokens only for yourself: a token acts as its user. An admin may revoke them; ask the user to issue their own.');
+      }
       if (!user.active) throw new InputError('email', `${user.email} is deactivated`);
       const { token, prefix, hash } = generateToken();
-      const row = await insertApiToken(trx, { user_id: user.id, name: label, prefix, token_hash: hash, expires_at: expiresAt });
-      await recordAudit(trx, principal, 'api_token.issued', { type: 'ApiToken', id: row.id }, { user: user.email, prefix, name: label, expiresAt });
+      // The operator's CLI is the one way to mint a token for someone else: the user sees it on their list.
+      const issuedBy = principal.kind === 'system' ? OPERATOR_ISSUER : null;
+      const row = await insertApiToken(trx, { user_id: user.id, name: label, prefix, token_hash: hash, expires_at: expiresAt, issued_by: issuedBy });
+      await recordAudit(trx, principal, 'api_token.issued', { type: 'ApiToken', id: row.id }, { user: user.email, prefix, name: label, expiresAt, issuedBy });
       return { token, row };
     });
   }

@@ -53,7 +53,7 @@ const Mutation: Pick<
   mergeIncident: (_p, args, ctx) => ctx.services.incidents.merge(viewer(ctx), args.id, args.intoId),
   addIncidentComment: (_p, args, ctx) => ctx.services.incidents.comment(viewer(ctx), args.id, args.body),
   assignIncident: (_p, args, ctx) => ctx.services.incidents.assign(viewer(ctx), args.id, args.organization, args.user),
-  shareIncident: (_p, args, ctx) => ctx.services.incidents.share(viewer(ctx), args.id, args.organizations, args.users),
+  shareIncident: (_p, args, ctx) => ctx.services.incidents.share(viewer(ctx), args.id, args.organizations, args.users, args.routingTargets),
   setIncidentTlp: (_p, args, ctx) => ctx.services.incidents.setTlp(viewer(ctx), args.id, args.tlp, args.recipients),
   setIncidentLawEnforcementSensitive: (_p, args, ctx) => ctx.services.incidents.setLawEnforcementSensitive(viewer(ctx), args.id, args.value),
 };

@@ -6,6 +6,7 @@ import {
   canComment,
   canEditIncident,
   canFileIncident,
+  canNameRecipients,
   canSeeIncident,
   canSetLawEnforcementSensitive,
   canTransitionTo,
@@ -22,6 +23,7 @@ import type { Handle } from '../../infra/handle.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findUsersByEmails, type UserRow } from '../identity/identity.repository.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
+import { matchingRules, suppressedTargets } from '../escalations/suppressed.js';
 import { findOrganizationBySlug, findOrganizationsBySlugs, type OrganizationRow } from '../partners/partners.repository.js';
 import {
   addRecipients,
@@ -86,6 +88,8 @@ export interface FileIncidentInput {
   exercise?: boolean | null;
   shareWith?: readonly string[] | null;
   shareWithUsers?: readonly string[] | null;
+  /** Also share with the organizations of the matching routing rules' targets that could not see it otherwise. */
+  shareWithRoutingTargets?: boolean | null;
   externalReferences?: ReadonlyArray<{ source: string; identifier: string; url?: string | null }> | null;
 }
 
@@ -160,6 +164,7 @@ export type IncidentsService = ReturnType<typeof createIncidentsService>;
 
 export function createIncidentsService(deps: { db: Db; config: Config }) {
   const { db } = deps;
+  const coordinatorSlugs = new Set(deps.config.coordinatorOrgSlugs);
 
   // ── Helpers ───────────────────────────────────────────────────────────────────────────────────
 
@@ -230,6 +235,17 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
       await addOutboxEvent(trx, o.topic, { type: 'Incident', id: row.id }, { reference: row.reference, ...(o.payload ?? {}) });
     }
     return entry;
+  }
+
+  /**
+   * Organizations of the routing rules' targets (paged or notified) that may not see the incident and
+   * would by being shared with: what "share with the rule's targets" adds. Never for TLP:RED.
+   */
+  async function routingTargetShares(trx: Handle, row: IncidentRow, field: string): Promise<string[]> {
+    if (row.tlp === 'RED') throw new InputError(field, 'TLP:RED is shared with named users, not with the routing targets\' organizations');
+    const facts = (await loadAccessFacts(trx, [row])).get(row.id)!;
+    const targets = await suppressedTargets(trx, coordinatorSlugs, row, facts, await matchingRules(trx, row));
+    return [...new Set(targets.filter((t) => t.shareable).map((t) => t.organizationId))];
   }
 
   function requireUser(principal: Principal): UserPrincipal {
@@ -404,6 +420,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
       await replaceAffectedCounties(trx, row.id, counties.map((c) => c.id), { fresh: true });
       await addShares(trx, row.id, shareOrgs.map((o) => o.id));
       await addRecipients(trx, row.id, recipients.map((u) => u.id));
+      const routingShares = input.shareWithRoutingTargets ? await addShares(trx, row.id, await routingTargetShares(trx, row, 'shareWithRoutingTargets')) : [];
       await record(
         trx,
         p,
@@ -421,6 +438,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
             affectedCounties: counties.map((c) => c.slug),
             shareWith: shareOrgs.map((o) => o.slug),
             shareWithUsers: recipients.map((u) => u.email),
+            ...(input.shareWithRoutingTargets ? { sharedWithRoutingTargets: routingShares } : {}),
           },
         },
         [{ topic: 'incident.filed', payload: { severity: row.severity } }],
@@ -655,6 +673,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     id: string,
     organizations: readonly string[] | null | undefined,
     users: readonly string[] | null | undefined,
+    routingTargets?: boolean | null,
   ): Promise<IncidentRow> {
     return db.transaction().execute(async (trx) => {
       const { row, facts } = await lockVisible(trx, principal, id);
@@ -670,18 +689,21 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
       }
       const orgSlugs = uniqueList(organizations, 'organizations', LIMITS.shareTargets);
       const emails = uniqueList(users, 'users', LIMITS.shareTargets);
-      if (orgSlugs.length === 0 && emails.length === 0) throw new InputError('organizations', 'name at least one organization or user');
+      if (orgSlugs.length === 0 && emails.length === 0 && !routingTargets) throw new InputError('organizations', 'name at least one organization or user, or routingTargets');
       if (row.tlp === 'RED' && orgSlugs.length > 0) throw new InputError('organizations', 'TLP:RED is shared with named users, not organizations');
       if (row.tlp !== 'RED' && emails.length > 0) throw new InputError('users', `named users are for TLP:RED; share a TLP:${row.tlp} incident with organizations`);
       const orgs = await resolveOrganizations(trx, orgSlugs, 'organizations');
       const us = await resolveUsers(trx, emails, 'users');
-      const addedOrgs = await addShares(trx, row.id, orgs.map((o) => o.id));
+      const routingOrgIds = routingTargets ? await routingTargetShares(trx, row, 'routingTargets') : [];
+      const addedOrgs = await addShares(trx, row.id, [...new Set([...orgs.map((o) => o.id), ...routingOrgIds])]);
       const addedUsers = await addRecipients(trx, row.id, us.filter((u) => u.id !== row.reporting_user_id).map((u) => u.id));
       if (addedOrgs.length === 0 && addedUsers.length === 0) return row;
       const updated = await updateIncidentRow(trx, row.id, {});
+      const routingSlugs = routingOrgIds.length ? (await trx.selectFrom('organizations').select(['id', 'slug']).where('id', 'in', routingOrgIds).execute()) : [];
       const change = {
-        organizations: orgs.filter((o) => addedOrgs.includes(o.id)).map((o) => o.slug),
+        organizations: [...orgs.filter((o) => addedOrgs.includes(o.id)).map((o) => o.slug), ...routingSlugs.filter((o) => addedOrgs.includes(o.id) && !orgs.some((x) => x.id === o.id)).map((o) => o.slug)],
         users: us.filter((u) => addedUsers.includes(u.id)).map((u) => u.email),
+        ...(routingTargets ? { routingTargets: true } : {}),
       };
       await record(trx, p, updated, { kind: 'SHARED', change }, { action: 'incident.shared', change }, [
         { topic: 'incident.shared', payload: { organizationIds: addedOrgs, userIds: addedUsers } },
@@ -708,6 +730,11 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
       let added: UserRow[] = [];
       if (tlp === 'RED') {
         const us = (await resolveUsers(trx, emails, 'recipients')).filter((u) => u.id !== row.reporting_user_id);
+        if (!canNameRecipients(p, facts, us.map((u) => u.id))) {
+          throw new ForbiddenError(
+            from === 'RED' ? 'Only the reporting user may add recipients to a TLP:RED incident.' : `Only those who may share this TLP:${from} incident may name new recipients.`,
+          );
+        }
         await addRecipients(trx, row.id, us.map((u) => u.id));
         added = us;
         if (facts.recipientUserIds.length === 0 && us.length === 0) {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { CORRELATION_CATEGORY_TLPS, CORRELATION_COUNTED_TLPS } from '../../access/indicators.js';
 import { systemPrincipal, type Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Handle } from '../../infra/handle.js';
@@ -29,14 +30,15 @@ export async function seedCorrelationUser(db: Handle): Promise<void> {
     .execute();
 }
 
-/** Distinct counties that reported or sighted the indicator within the window. */
+/** Distinct counties that reported or sighted the indicator within the window, under a label the statewide audience may learn of. */
 export async function contributingCounties(trx: Handle, indicatorId: number, since: Date): Promise<string[]> {
   const { rows } = await sql<{ organization_id: string }>`
     select r.organization_id from indicator_reports r join organizations o on o.id = r.organization_id and o.kind = 'COUNTY'
      where r.indicator_id = ${indicatorId} and r.revoked_at is null and r.updated_at >= ${since}
+       and r.tlp = any(${CORRELATION_COUNTED_TLPS}::text[]) and not r.law_enforcement_sensitive
     union
     select s.organization_id from sightings s join organizations o on o.id = s.organization_id and o.kind = 'COUNTY'
-     where s.indicator_id = ${indicatorId} and s.seen_at >= ${since}`.execute(trx);
+     where s.indicator_id = ${indicatorId} and s.seen_at >= ${since} and s.tlp = any(${CORRELATION_COUNTED_TLPS}::text[])`.execute(trx);
   return rows.map((r) => r.organization_id).sort();
 }
 
@@ -82,13 +84,17 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
     .select(['u.id', 'u.organization_id'])
     .where('u.email', '=', CORRELATION_USER_EMAIL)
     .executeTakeFirstOrThrow();
-  // The category of the incidents this value was linked to, else OTHER.
+  // The category of the incidents this value was linked to, else OTHER; only links every partner may see.
   const linked = await trx
     .selectFrom('indicator_reports as r')
     .innerJoin('incidents as i', 'i.id', 'r.incident_id')
     .select(['i.category'])
     .where('r.indicator_id', '=', indicatorId)
     .where('r.revoked_at', 'is', null)
+    .where('r.tlp', 'in', CORRELATION_COUNTED_TLPS)
+    .where('r.law_enforcement_sensitive', '=', false)
+    .where('i.tlp', 'in', CORRELATION_CATEGORY_TLPS)
+    .where('i.law_enforcement_sensitive', '=', false)
     .groupBy('i.category')
     .orderBy(sql`count(*)`, 'desc')
     .limit(1)

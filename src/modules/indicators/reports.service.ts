@@ -189,10 +189,13 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
       const distinct = [...new Map(valid.map((v) => [`${v.type}\u0001${v.value}`, v])).values()].sort((a, b) =>
         a.type === b.type ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : a.type < b.type ? -1 : 1,
       );
+      // "New" means new to the caller: a value only others may see (RED, LES, another audience) must
+      // answer exactly like one nobody reported, or `created` reveals it.
       const before = await trx
         .selectFrom('indicators')
         .select(['type', 'value'])
         .where(sql<boolean>`(type, value) in (select * from unnest(${distinct.map((d) => d.type)}::text[], ${distinct.map((d) => d.value)}::text[]))`)
+        .where(visibleIndicators(p))
         .execute();
       const existed = new Set(before.map((b) => `${b.type}\u0001${b.value}`));
       await upsertIndicators(
