@@ -7,6 +7,8 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import {
   GraphQLError,
   Kind,
+  getArgumentValues,
+  type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
   type DocumentNode,
   type ExecutionResult,
@@ -40,7 +42,7 @@ export const GRAPHQL_LIMITS = { maxDepth: 12, maxAliases: 15, maxCost: 50_000, m
 export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Logger; services: Services }) {
   const { config, logger } = deps;
   const typeDefs = readFileSync(SCHEMA_PATH, 'utf8');
-  const schema = createSchema<ServerContext & GraphQLContext>({ typeDefs, resolvers: resolvers as never });
+  const schema = subscribeWithArguments(createSchema<ServerContext & GraphQLContext>({ typeDefs, resolvers: resolvers as never }));
   // Internal errors already logged with their request's logger; maskError logs only those that were not.
   const logged = new WeakSet<object>();
 
@@ -92,6 +94,27 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       logInternalErrors(logged),
     ],
   });
+}
+
+/**
+ * graphql-jit's compiled subscribe calls a subscription field's `subscribe` with the operation's variables
+ * as its arguments (graphql-jit#183, envelop#2008): `incidentEvents(filter: $f)` or an inline filter reached
+ * the resolver as `{ f: … }` or `{}`, and only a variable literally named `$filter` filtered anything. Each
+ * `subscribe` here computes its arguments itself from the field node and the variables, as graphql-js does,
+ * so that both execution paths (and both transports) see the same arguments. The events themselves are
+ * still executed by the compiled query.
+ */
+function subscribeWithArguments<S extends GraphQLSchema>(schema: S): S {
+  const fields = schema.getSubscriptionType()?.getFields() ?? {};
+  for (const field of Object.values(fields)) {
+    const subscribe = field.subscribe;
+    if (!subscribe) continue;
+    field.subscribe = (source, _args, context, info) => {
+      const node = info.fieldNodes[0];
+      return subscribe(source, node ? getArgumentValues(field, node, info.variableValues) : _args, context, info);
+    };
+  }
+  return schema;
 }
 
 /**
