@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino } from 'pino';
+import { GraphQLClient } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/http/app.js';
 import { GRAPHQL_LIMITS } from '../src/graphql/yoga.js';
@@ -132,14 +133,27 @@ describe('GraphQL hardening', () => {
       expect(await tokenCount()).toBe(before);
     });
 
-    it('refuses a GET without the CSRF header, and answers it with the header', async () => {
-      const query = encodeURIComponent('{ organization(slug: "sos") { slug } }');
-      const auth = { authorization: `Bearer ${analyst.token}`, accept: 'application/json' };
-      const refused = await fetch(`${hub.url}/graphql?query=${query}`, { headers: auth });
+    it('answers a GET query of a standard client (graphql-request) that authenticates with a bearer token', async () => {
+      // A bearer token cannot be attached to a cross-site request without a CORS preflight: no CSRF header needed.
+      const client = new GraphQLClient(`${hub.url}/graphql`, { method: 'GET', headers: { authorization: `Bearer ${analyst.token}` } });
+      expect(await client.request<{ organization: { slug: string } }>('query($s: String!) { organization(slug: $s) { slug } }', { s: 'sos' })).toEqual({
+        organization: { slug: 'sos' },
+      });
+      const post = new GraphQLClient(`${hub.url}/graphql`, { headers: { authorization: `Bearer ${analyst.token}` } });
+      expect(await post.request('{ organization(slug: "sos") { slug } }')).toEqual({ organization: { slug: 'sos' } });
+    });
+
+    it('refuses a GET without a bearer token and without the CSRF header, and answers it with the header', async () => {
+      const query = encodeURIComponent('{ __typename }');
+      const refused = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { accept: 'application/json' } });
       expect(refused.status).toBe(403);
-      const allowed = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { ...auth, 'x-graphql-yoga-csrf': '1' } });
+      expect(await refused.text()).toMatch(/CSRF/);
+      const allowed = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
       expect(allowed.status).toBe(200);
-      expect(await allowed.json()).toEqual({ data: { organization: { slug: 'sos' } } });
+      expect(await allowed.json()).toEqual({ data: { __typename: 'Query' } });
+      // A credential other than a bearer token (a cookie, Basic) is what a browser attaches cross-site: still refused.
+      const basic = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { accept: 'application/json', authorization: 'Basic YTpi' } });
+      expect(basic.status).toBe(403);
     });
 
     it('refuses a POST with a simple (form-like) content type, so a cross-site form cannot run a mutation', async () => {
@@ -248,6 +262,23 @@ describe('in production', () => {
     expectRejectedBeforeExecution(res, /organizationz/);
     expect(res.text).not.toMatch(/did you mean/i);
     expect(res.text).not.toContain('"organizations"');
+  });
+
+  it('suggests no enum value, argument, type or field name, whether in the document or in variables', async () => {
+    const cases: Array<{ query: string; variables?: Record<string, unknown> }> = [
+      { query: '{ incidents(filter: { severityAtLeast: HIHG }) { totalCount } }' },
+      { query: 'query($s: Severity) { incidents(filter: { severityAtLeast: $s }) { totalCount } }', variables: { s: 'HIHG' } },
+      { query: 'query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }', variables: { f: { severityAtLeast: 'HIHG', statuss: ['OPEN'] } } },
+      { query: '{ incidents(fist: 5) { totalCount } }' },
+      { query: 'query($s: Severty) { incidents { totalCount } }' },
+      { query: '{ incidents { totalCont } }' },
+    ];
+    for (const c of cases) {
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${u.token}` }, JSON.stringify(c));
+      expect(res.body.errors?.length, c.query).toBeGreaterThan(0);
+      expect(res.text, c.query).not.toMatch(/did you mean/i);
+      expect(res.text, c.query).not.toMatch(/\bHIGH\b|statuses|"first"|"totalCount"/);
+    }
   });
 
   it('still answers real queries', async () => {

@@ -76,7 +76,7 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       logger: logger.child({ requestId }),
     }),
     plugins: [
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      csrfPreventionUnlessBearer(),
       EnvelopArmorPlugin({
         maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true },
         maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
@@ -85,6 +85,7 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
         maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
         blockFieldSuggestion: { enabled: config.env === 'production' },
       }),
+      ...(config.env === 'production' ? [withoutSuggestions()] : []),
       ...(config.graphql.introspection ? [] : [disableIntrospection()]),
       // Compiles each operation once into a function (graphql-jit) instead of interpreting the document
       // for every result: a 50-incident page executes ~600 fields, and a live event is executed once per
@@ -140,6 +141,55 @@ function logInternalErrors(logged: WeakSet<object>): Plugin<ServerContext & Grap
     onSubscribe({ args }) {
       const onResult = logErrorsOf((args.contextValue as GraphQLContext).logger);
       return { onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+  };
+}
+
+/**
+ * graphql-armor blocks field suggestions only; graphql-js also suggests enum values ("Did you mean the enum
+ * value HIGH?"), arguments, types and input fields, at validation and when it coerces variables. In
+ * production none of them is sent: they map the schema for someone who may not introspect it.
+ */
+function withoutSuggestions(): Plugin {
+  const strip = (e: Error): Error => {
+    if (!(e instanceof GraphQLError)) return e;
+    const message = e.message.replace(/\s*Did you mean [^?]*\?/g, '');
+    if (message === e.message) return e;
+    return new GraphQLError(message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: e.extensions });
+  };
+  const onResult = ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
+    if (result.errors?.length) setResult({ ...result, errors: result.errors.map((e) => strip(e) as GraphQLError) });
+  };
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e) => strip(e) as GraphQLError));
+      };
+    },
+    onExecute() {
+      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+    onSubscribe() {
+      return { onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+  };
+}
+
+/**
+ * CSRF prevention (a GET, or a POST with a form-like content type, needs the `x-graphql-yoga-csrf` header)
+ * guards what a browser attaches to a cross-site request by itself: cookies, Basic credentials. A request
+ * that carries `Authorization: Bearer` cannot be forged that way (the header triggers a CORS preflight, and
+ * the page would have to know the token), so a GET with a bearer token is answered as standard clients
+ * (urql, graphql-request) send it. Form-like POSTs are refused all the same: no GraphQL client sends them.
+ */
+function csrfPreventionUnlessBearer(): Plugin {
+  const csrf = useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] });
+  const formLike = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i;
+  return {
+    onRequestParse(payload) {
+      const { headers } = payload.request;
+      if (/^Bearer\s/i.test(headers.get('authorization') ?? '') && !formLike.test(headers.get('content-type') ?? '')) return;
+      return csrf.onRequestParse?.(payload);
     },
   };
 }
