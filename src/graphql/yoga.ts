@@ -20,6 +20,7 @@ import type { Config } from '../config.js';
 import { UnauthenticatedError, isExpectedError } from '../errors.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { renderLocalGraphiQL } from '../http/graphiql.js';
 import type { GraphQLContext } from './context.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers.js';
@@ -50,6 +51,8 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: config.graphql.graphiql ? { title: 'ESTF Hub', headers: JSON.stringify({ Authorization: 'Bearer estf_…' }) } : false,
+    // From the hub itself (src/http/graphiql.ts): Yoga's default page loads GraphiQL from a CDN.
+    renderGraphiQL: (opts) => renderLocalGraphiQL(opts as Record<string, unknown>),
     landingPage: false,
     batching: false,
     logging: false,

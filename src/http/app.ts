@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createGraphQLHandler } from '../graphql/yoga.js';
 import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
+import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../graphql/services.js';
 
 type Env = {
@@ -67,6 +68,14 @@ export function createApp(deps: AppDeps) {
     const ready = Object.values(checks).every((v) => v === 'ok');
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });
+
+  if (deps.config.graphql.graphiql) {
+    app.get(`${GRAPHIQL_ASSETS_PATH}/:asset`, async (c) => {
+      const asset = await graphiqlAsset(c.req.param('asset'));
+      if (!asset) return c.json({ error: 'not found' }, 404);
+      return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
+    });
+  }
 
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', async (c) => {
     const auth = c.req.header('authorization');
