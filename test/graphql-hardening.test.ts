@@ -170,6 +170,30 @@ describe('GraphQL hardening', () => {
       expect(ok.body.data.issueApiToken.token).toMatch(/^estf_/);
     });
 
+    it('refuses a body over the limit on every path: JSON, and a subscription over SSE, with or without Content-Length', async () => {
+      const query = 'subscription($filter: IncidentEventFilter) { incidentEvents(filter: $filter) { cursor } }';
+      const big = JSON.stringify({ query, variables: { filter: { domains: [] }, padding: 'x'.repeat(GRAPHQL_LIMITS.maxRequestBodyBytes + 1_000_000) } });
+      const auth = { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` };
+      const chunked = () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            const bytes = new TextEncoder().encode(big);
+            for (let i = 0; i < bytes.length; i += 1 << 20) controller.enqueue(bytes.subarray(i, i + (1 << 20)));
+            controller.close();
+          },
+        });
+      for (const accept of ['application/json', 'text/event-stream']) {
+        for (const body of [big, chunked()]) {
+          const res = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { ...auth, accept }, body, duplex: 'half' } as RequestInit);
+          const label = `${accept}, ${typeof body === 'string' ? 'Content-Length' : 'chunked'}`;
+          expect(res.status, label).toBe(413);
+          expect(res.headers.get('content-type'), label).not.toMatch(/event-stream/);
+          expect(await res.text(), label).toMatch(/too large/i);
+        }
+      }
+      expect(hub.deps.services.alerts.liveStreams).toBe(0);
+    });
+
     it('refuses mutations over GET', async () => {
       const before = await tokenCount();
       const query = encodeURIComponent(`mutation { issueApiToken(input: { email: "${admin.email}" }) { token } }`);

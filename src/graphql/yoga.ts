@@ -37,8 +37,11 @@ export interface ServerContext {
   clientAddress: string | null;
 }
 
-/** Limits applied at validation, before anything executes (graphql-armor). */
-export const GRAPHQL_LIMITS = { maxDepth: 12, maxAliases: 15, maxCost: 50_000, maxTokens: 4_000, maxDirectives: 20 } as const;
+/**
+ * Limits applied before anything executes: the request body (on every path: JSON, SSE), then at validation
+ * (graphql-armor).
+ */
+export const GRAPHQL_LIMITS = { maxRequestBodyBytes: 25_000_000, maxDepth: 12, maxAliases: 15, maxCost: 50_000, maxTokens: 4_000, maxDirectives: 20 } as const;
 
 export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Logger; services: Services }) {
   const { config, logger } = deps;
@@ -55,6 +58,7 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
     renderGraphiQL: (opts) => renderLocalGraphiQL(opts as Record<string, unknown>),
     landingPage: false,
     batching: false,
+    maxRequestBodySize: GRAPHQL_LIMITS.maxRequestBodyBytes,
     logging: false,
     maskedErrors: {
       isDev: !config.graphql.maskErrors,

@@ -10,7 +10,7 @@ import { migrationsCurrent } from '../infra/migrate.js';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createGraphQLHandler } from '../graphql/yoga.js';
+import { createGraphQLHandler, GRAPHQL_LIMITS } from '../graphql/yoga.js';
 import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../graphql/services.js';
@@ -90,7 +90,11 @@ export function createApp(deps: AppDeps) {
     // Subscriptions over SSE by an authenticated caller are served by the lean path of src/http/sse.ts.
     const outgoing = c.env?.outgoing;
     if (principal && outgoing && c.req.method === 'POST' && c.req.header('accept')?.includes('text/event-stream')) {
-      const text = await c.req.text();
+      // Yoga limits the body of every other request; this path reads it itself, so it applies the same limit.
+      const text = await readBodyWithin(c.req.raw, GRAPHQL_LIMITS.maxRequestBodyBytes);
+      if (text === null) {
+        return c.json({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, 413, { connection: 'close' });
+      }
       let params: SubscriptionRequest | null = null;
       try {
         params = JSON.parse(text) as SubscriptionRequest;
@@ -162,6 +166,30 @@ async function readiness(deps: AppDeps): Promise<Record<string, string>> {
     })(),
   ]);
   return checks;
+}
+
+/**
+ * The request's body as text, or null as soon as it is longer than `limit` bytes (by its Content-Length or
+ * by what arrived): a chunked body is not buffered beyond the limit.
+ */
+async function readBodyWithin(request: Request, limit: number): Promise<string | null> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && !(/^\d+$/.test(declared) && Number(declared) <= limit)) return null;
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, length).toString('utf8');
 }
 
 function escapeHtml(s: string): string {
