@@ -118,7 +118,52 @@ describe('GraphQL hardening', () => {
     it('reject a query that is too costly although within the depth and alias limits', async () => {
       // Pages within pages: 100 incidents × 100 timeline entries each. A single page of 500 is fine.
       const res = await send(analyst.token, `{ incidents(first: 100) { edges { node { timeline(first: 100) { edges { node { id kind } } } } } } }`);
-      expectRejectedBeforeExecution(res, new RegExp(`cost limit of ${GRAPHQL_LIMITS.maxCost} exceeded`, 'i'));
+      expectRejectedBeforeExecution(res, new RegExp(`cost limit of ${GRAPHQL_LIMITS.maxCost.toLocaleString('en-US')} exceeded`, 'i'));
+      expect(res.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', maxCost: GRAPHQL_LIMITS.maxCost });
+    });
+
+    it('allow a dashboard: 50 incidents, each with its last 20 timeline entries and 20 comments', async () => {
+      const res = await send(
+        analyst.token,
+        `{ incidents(first: 50) { totalCount edges { cursor node { id reference title severity status tlp reportedAt updatedAt
+            reportingOrganization { slug name } affectedCounties { slug name }
+            timeline(first: 20) { totalCount edges { node { id kind at actor { email } body change } } }
+            comments(first: 20) { edges { node { id at actor { email name } body } } } } } pageInfo { hasNextPage endCursor } } }`,
+      );
+      expect(res.body.errors).toBeUndefined();
+    });
+
+    it('count pages given in variables at their value: 15 aliases of nested pages of $n = 500 are refused before execution', async () => {
+      const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: incidents(first: $n) { edges { node { id timeline(first: $n) { edges { node { id } } } comments(first: $n) { edges { node { id } } } } } }`);
+      const started = performance.now();
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` }, JSON.stringify({ query: `query($n: Int) { ${aliases.join('\n')} }`, variables: { n: 500 } }));
+      expectRejectedBeforeExecution(res, /cost limit of 10,000 exceeded/i);
+      expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
+      expect(res.body.errors[0].extensions.cost).toBeGreaterThan(1_000_000);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      // An unset variable counts as the default page (50), a small one as itself.
+      const one = 'query($n: Int) { incidents(first: $n) { edges { node { timeline(first: $n) { edges { node { id } } } } } } }';
+      expect((await hub.gql(analyst.token, one, { n: 20 })).errors).toBeUndefined();
+      expect((await hub.gql(analyst.token, one, { n: 200 })).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+    });
+
+    it('cap matchObservables values and reportIndicators items per request, all aliases together', async () => {
+      const values = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `v${i}-${tag}.example`);
+      const match = 'query($a: [String!]!, $b: [String!]!) { a: matchObservables(values: $a) { matches { value } } b: matchObservables(values: $b) { matches { value } } }';
+      const refused = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` }, JSON.stringify({ query: match, variables: { a: values(6_000, 'a'), b: values(6_000, 'b') } }));
+      expect(refused.body).not.toHaveProperty('data');
+      expect(refused.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'values' });
+      expect(refused.body.errors[0].message).toMatch(/at most 10,000 .* per request/);
+      expect((await hub.gql(analyst.token, match, { a: values(10, 'a'), b: values(10, 'b') })).errors).toBeUndefined();
+
+      const before = await hub.db.selectFrom('indicator_reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const report = 'mutation($a: [IndicatorReportInput!]!, $b: [IndicatorReportInput!]!, $c: [IndicatorReportInput!]!) { a: reportIndicators(input: $a) { ok } b: reportIndicators(input: $b) { ok } c: reportIndicators(input: $c) { ok } }';
+      const items = (tag: string) => values(4_000, tag).map((value) => ({ value, tlp: 'GREEN' }));
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` }, JSON.stringify({ query: report, variables: { a: items('a'), b: items('b'), c: items('c') } }));
+      expect(res.body).not.toHaveProperty('data');
+      expect(res.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input' });
+      const after = await hub.db.selectFrom('indicator_reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(after.n).toBe(before.n);
     });
   });
 

@@ -22,6 +22,7 @@ import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { renderLocalGraphiQL } from '../http/graphiql.js';
 import type { GraphQLContext } from './context.js';
+import { limitCost, MAX_COST } from './cost.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers.js';
 import type { Services } from './services.js';
@@ -41,7 +42,7 @@ export interface ServerContext {
  * Limits applied before anything executes: the request body (on every path: JSON, SSE), then at validation
  * (graphql-armor).
  */
-export const GRAPHQL_LIMITS = { maxRequestBodyBytes: 25_000_000, maxDepth: 12, maxAliases: 15, maxCost: 50_000, maxTokens: 4_000, maxDirectives: 20 } as const;
+export const GRAPHQL_LIMITS = { maxRequestBodyBytes: 25_000_000, maxDepth: 12, maxAliases: 15, maxCost: MAX_COST, maxTokens: 4_000, maxDirectives: 20 } as const;
 
 export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Logger; services: Services }) {
   const { config, logger } = deps;
@@ -87,7 +88,8 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       EnvelopArmorPlugin({
         maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true },
         maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
-        costLimit: { maxCost: GRAPHQL_LIMITS.maxCost, ignoreIntrospection: true },
+        // Cost is limitCost's (src/graphql/cost.ts): armor's never sees the variables' values.
+        costLimit: { enabled: false },
         maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
         maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
         blockFieldSuggestion: { enabled: config.env === 'production' },
@@ -99,6 +101,7 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       // subscriber. Compiled operations are cached by document, like Yoga's parse and validation caches.
       useGraphQlJit(),
       requireAuthentication(),
+      limitCost(),
       logInternalErrors(logged),
     ],
   });
