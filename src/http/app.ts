@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps) {
       // Yoga limits the body of every other request; this path reads it itself, so it applies the same limit.
       const text = await readBodyWithin(c.req.raw, GRAPHQL_LIMITS.maxRequestBodyBytes);
       if (text === null) {
-        return c.json({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, 413, { connection: 'close' });
+        return c.json({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, 413);
       }
       let params: SubscriptionRequest | null = null;
       try {
@@ -169,12 +169,13 @@ async function readiness(deps: AppDeps): Promise<Record<string, string>> {
 }
 
 /**
- * The request's body as text, or null as soon as it is longer than `limit` bytes (by its Content-Length or
- * by what arrived): a chunked body is not buffered beyond the limit.
+ * The request's body as text, or null when it is longer than `limit` bytes (by its Content-Length or by what
+ * arrived). Nothing is buffered beyond the limit: the rest is read and dropped, so that the client gets its 413
+ * rather than a cut connection, up to as much again; a longer body is refused without reading it.
  */
 async function readBodyWithin(request: Request, limit: number): Promise<string | null> {
   const declared = request.headers.get('content-length');
-  if (declared !== null && !(/^\d+$/.test(declared) && Number(declared) <= limit)) return null;
+  if (declared !== null && !(/^\d+$/.test(declared) && Number(declared) <= 2 * limit)) return null;
   if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -183,13 +184,13 @@ async function readBodyWithin(request: Request, limit: number): Promise<string |
     const { done, value } = await reader.read();
     if (done) break;
     length += value.byteLength;
-    if (length > limit) {
+    if (length <= limit) chunks.push(value);
+    else if (length > 2 * limit) {
       await reader.cancel().catch(() => {});
       return null;
-    }
-    chunks.push(value);
+    } else chunks.length = 0;
   }
-  return Buffer.concat(chunks, length).toString('utf8');
+  return length > limit ? null : Buffer.concat(chunks, length).toString('utf8');
 }
 
 function escapeHtml(s: string): string {
