@@ -87,14 +87,21 @@ export function createApp(deps: AppDeps) {
       rejectedToken = principal === null;
     }
     const context = { principal, rejectedToken, requestId: c.get('requestId'), clientAddress: c.get('clientAddress') };
-    // Subscriptions over SSE by an authenticated caller are served by the lean path of src/http/sse.ts.
-    const outgoing = c.env?.outgoing;
-    if (principal && outgoing && c.req.method === 'POST' && c.req.header('accept')?.includes('text/event-stream')) {
-      // Yoga limits the body of every other request; this path reads it itself, so it applies the same limit.
-      const text = await readBodyWithin(c.req.raw, GRAPHQL_LIMITS.maxRequestBodyBytes);
+    // One body limit for every path (JSON, SSE, the lean SSE path that reads the body itself), applied here
+    // rather than by Yoga: Yoga cuts the connection of a chunked body over its limit, under the client's
+    // next request on that socket; this answers 413 and reads the rest.
+    let request = c.req.raw;
+    let text: string | null = null;
+    if (c.req.method === 'POST') {
+      text = await readBodyWithin(c.req.raw, GRAPHQL_LIMITS.maxRequestBodyBytes);
       if (text === null) {
         return c.json({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, 413);
       }
+      request = new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text, signal: c.req.raw.signal });
+    }
+    // Subscriptions over SSE by an authenticated caller are served by the lean path of src/http/sse.ts.
+    const outgoing = c.env?.outgoing;
+    if (principal && outgoing && text !== null && c.req.header('accept')?.includes('text/event-stream')) {
       let params: SubscriptionRequest | null = null;
       try {
         params = JSON.parse(text) as SubscriptionRequest;
@@ -102,10 +109,9 @@ export function createApp(deps: AppDeps) {
         params = null;
       }
       if (params && typeof params === 'object' && (await sse.serve(outgoing, { ...context, request: c.req.raw }, params))) return RESPONSE_ALREADY_SENT;
-      // Anything else (a query over SSE, a bad body) is Yoga's, with the body already read.
-      return yoga.fetch(new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text }), context);
+      // Anything else (a query over SSE, a bad body) is Yoga's.
     }
-    return yoga.fetch(c.req.raw, context);
+    return yoga.fetch(request, context);
   });
 
   // Acknowledgement links from notifications: GET shows what would be acknowledged, POST does it. The
