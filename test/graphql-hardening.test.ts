@@ -145,6 +145,10 @@ describe('GraphQL hardening', () => {
       const one = 'query($n: Int) { incidents(first: $n) { edges { node { timeline(first: $n) { edges { node { id } } } } } } }';
       expect((await hub.gql(analyst.token, one, { n: 20 })).errors).toBeUndefined();
       expect((await hub.gql(analyst.token, one, { n: 200 })).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+      // Fragments, named or inline, cost what they select.
+      const fragments = 'query($n: Int) { incidents(first: $n) { ...page } } fragment page on IncidentConnection { edges { node { ... on Incident { timeline(first: $n) { edges { node { id } } } } } } }';
+      expect((await hub.gql(analyst.token, fragments, { n: 20 })).errors).toBeUndefined();
+      expect((await hub.gql(analyst.token, fragments, { n: 200 })).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
     });
 
     it('cap matchObservables values and reportIndicators items per request, all aliases together', async () => {
