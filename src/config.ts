@@ -35,8 +35,12 @@ const urlWithProtocols = (protocols: string[]) =>
 
 const envSchema = z.object({
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
-  // Connections per process; unset: 10 for the API, 20 for the workers, 25 for both (see src/hub.ts).
+  // The workers' pool (paging, deliveries, timers); unset: 20 with the workers, 5 for the API alone (see src/hub.ts).
   DATABASE_POOL_SIZE: z.coerce.number({ message: 'must be a whole number' }).int().min(2, 'must be at least 2').max(500).optional(),
+  // The API's own pool (GraphQL requests): a heavy reader waits for it without holding a page back.
+  DATABASE_API_POOL_SIZE: z.coerce.number({ message: 'must be a whole number' }).int().min(2, 'must be at least 2').max(500).default(10),
+  // Statements of the API's pool are cancelled after this long; 0 turns the limit off.
+  DATABASE_API_STATEMENT_TIMEOUT: durationMs.default(15_000),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535, 'must be a port number (0-65535)').default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -80,7 +84,17 @@ export type Environment = 'development' | 'production' | 'test';
 
 export interface Config {
   readonly env: Environment;
-  readonly database: { readonly url: string | undefined; readonly embedded: boolean; readonly poolSize: number | null };
+  /**
+   * poolSize: the workers' pool (null: the default of the command); apiPoolSize and apiStatementTimeoutMs: the
+   * API's own pool, separate so that GraphQL readers never hold paging back (0: no statement timeout).
+   */
+  readonly database: {
+    readonly url: string | undefined;
+    readonly embedded: boolean;
+    readonly poolSize: number | null;
+    readonly apiPoolSize: number;
+    readonly apiStatementTimeoutMs: number;
+  };
   readonly redis: { readonly url: string; readonly isDefault: boolean };
   readonly http: { readonly port: number; readonly host: string; readonly publicUrl: string };
   readonly dataDir: string;
@@ -139,7 +153,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return Object.freeze({
     env: e.NODE_ENV,
-    database: Object.freeze({ url: e.DATABASE_URL, embedded, poolSize: e.DATABASE_POOL_SIZE ?? null }),
+    database: Object.freeze({
+      url: e.DATABASE_URL,
+      embedded,
+      poolSize: e.DATABASE_POOL_SIZE ?? null,
+      apiPoolSize: e.DATABASE_API_POOL_SIZE,
+      apiStatementTimeoutMs: e.DATABASE_API_STATEMENT_TIMEOUT,
+    }),
     redis: Object.freeze({ url: e.REDIS_URL ?? DEFAULT_REDIS_URL, isDefault: e.REDIS_URL === undefined }),
     http: Object.freeze({
       port: e.PORT,

@@ -4,7 +4,9 @@ import type { Config } from './config.js';
 import { createDeps, hubInstanceId, openDatabase, prepareDatabase, type DatabaseHandle, type HubDeps } from './deps.js';
 import { createApp } from './http/app.js';
 import { attachLiveTransport } from './http/live.js';
+import { createDb, type Db } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
+import { createServices } from './graphql/services.js';
 import { ensureRedis, warnUnlessNoEviction, type RedisHandle } from './infra/redis.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
 
@@ -14,7 +16,10 @@ export interface HubOptions {
 }
 
 export interface RunningHub {
+  /** The workers' dependencies (with the API alone: what the API shares with them, e.g. the escalation engine). */
   deps: HubDeps;
+  /** The API's own pool (null without the API). */
+  apiDb: Db | null;
   /** The port the API listens on (null without the API). */
   port: number | null;
   stop(): Promise<void>;
@@ -29,8 +34,10 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
   };
   try {
     // Each worker job holds one connection while it runs (a delivery holds it while it sends): events 10,
-    // timers 10 and deliveries 5 at once would queue behind a pool of 10 shared with the API.
-    const poolSize = config.database.poolSize ?? (opts.api && opts.workers ? 25 : opts.workers ? 20 : 10);
+    // timers 10 and deliveries 5 at once. The API has a pool of its own (below), so that GraphQL readers
+    // that take all of theirs never delay a page; without the workers this pool serves migrations and
+    // the escalation engine (pages started by the API).
+    const poolSize = config.database.poolSize ?? (opts.workers ? 20 : 5);
     const database: DatabaseHandle = await openDatabase(config, logger, { poolSize });
     cleanups.push(() => database.close());
     await prepareDatabase(database.db, config, logger);
@@ -50,8 +57,19 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
 
     let server: Server | null = null;
     let port: number | null = null;
+    let apiDb: Db | null = null;
     if (opts.api) {
-      const app = createApp(deps);
+      // GraphQL requests run on their own pool, with a statement timeout; the escalation engine they call
+      // (and its first page attempts) stays on the workers' pool.
+      const db = createDb(database.url, {
+        max: config.database.apiPoolSize,
+        applicationName: 'estf-hub-api',
+        statementTimeoutMs: config.database.apiStatementTimeoutMs,
+      });
+      apiDb = db;
+      cleanups.push(() => db.destroy());
+      const apiDeps: HubDeps = { ...deps, db, services: createServices({ db, config, engine: deps.engine, instanceId: deps.instanceId }) };
+      const app = createApp(apiDeps);
       server = await new Promise<Server>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolve(s as Server)) as Server;
         s.once('error', reject);
@@ -59,12 +77,12 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
       port = (server.address() as { port: number }).port;
       cleanups.push(() => closeServer(server!));
       // Live streams (WebSocket beside SSE) end first, so that the server can close under them.
-      const live = attachLiveTransport(server, deps);
+      const live = attachLiveTransport(server, apiDeps);
       cleanups.push(() => live.close());
     }
 
     logger.info({ ms: Math.round(performance.now() - started), api: opts.api, workers: opts.workers, port }, 'hub ready');
-    return { deps, port, stop: stopAll };
+    return { deps, apiDb, port, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -139,6 +139,22 @@ describe('token authentication over HTTP', () => {
     expect(await res.text()).toContain('ESTF Hub');
   });
 
+  it('serves GraphiQL from the hub alone: the page names no other host, and every asset it names answers', async () => {
+    const res = await fetch(`${hub.url}/graphql`, { headers: { accept: 'text/html' } });
+    const html = await res.text();
+    // On a closed network a CDN does not answer: the page stays blank.
+    const hosts = [...html.matchAll(/(?:https?:)?\/\/([A-Za-z0-9.-]+(?::\d+)?)/g)].map((m) => m[1]);
+    expect(hosts.filter((h) => h !== new URL(hub.url).host)).toEqual([]);
+    const assets = [...new Set([...html.matchAll(/(?:src|href)="([^"]+)"|'(\/graphiql\/[^']+)'/g)].map((m) => m[1] ?? m[2]!))];
+    expect(assets).toEqual(expect.arrayContaining(['/graphiql/graphiql.js', '/graphiql/graphiql.css', '/graphiql/graphql.worker.js']));
+    for (const asset of assets) {
+      const a = await fetch(new URL(asset, hub.url));
+      expect(a.status, asset).toBe(200);
+      expect((await a.text()).length, asset).toBeGreaterThan(1000);
+    }
+    expect((await fetch(`${hub.url}/graphiql/nothing.js`)).status).toBe(404);
+  });
+
   it('records when a token was last used', async () => {
     const u = await makeUser(hub.deps, 'county-yolo', ['ANALYST'], 'lastused');
     const before = await hub.db.selectFrom('api_tokens').select('last_used_at').where('user_id', '=', u.id).executeTakeFirstOrThrow();

@@ -67,7 +67,7 @@ describe('loadConfig', () => {
     expect(c.http).toEqual({ port: 4000, host: '127.0.0.1', publicUrl: 'http://127.0.0.1:4000' });
     expect(c.redis).toEqual({ url: DEFAULT_REDIS_URL, isDefault: true });
     expect(DEFAULT_REDIS_URL).toBe('redis://127.0.0.1:6379');
-    expect(c.database).toEqual({ url: undefined, embedded: true, poolSize: null });
+    expect(c.database).toEqual({ url: undefined, embedded: true, poolSize: null, apiPoolSize: 10, apiStatementTimeoutMs: 15_000 });
     expect(c.dataDir).toBe(path.resolve('./.data'));
     expect(c.logLevel).toBe('info');
     expect(c.coordinatorOrgSlugs).toEqual(['sos', 'cal-oes']);
@@ -89,8 +89,11 @@ describe('loadConfig', () => {
       ESTF_RECONCILE_INTERVAL: '5s',
       ESTF_OUTBOX_POLL_INTERVAL: '250ms',
       ESTF_SHUTDOWN_TIMEOUT: '1m',
+      DATABASE_POOL_SIZE: '30',
+      DATABASE_API_POOL_SIZE: '12',
+      DATABASE_API_STATEMENT_TIMEOUT: '5s',
     });
-    expect(c.database).toEqual({ url: 'postgresql://u:p@db:5432/estf', embedded: false, poolSize: null });
+    expect(c.database).toEqual({ url: 'postgresql://u:p@db:5432/estf', embedded: false, poolSize: 30, apiPoolSize: 12, apiStatementTimeoutMs: 5_000 });
     expect(c.redis).toEqual({ url: 'rediss://cache:6380/2', isDefault: false });
     // A wildcard bind address is not something a browser can open: the public URL says localhost.
     expect(c.http).toEqual({ port: 8080, host: '0.0.0.0', publicUrl: 'http://localhost:8080' });

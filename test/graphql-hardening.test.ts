@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino } from 'pino';
+import { GraphQLClient } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/http/app.js';
 import { GRAPHQL_LIMITS } from '../src/graphql/yoga.js';
@@ -117,7 +118,56 @@ describe('GraphQL hardening', () => {
     it('reject a query that is too costly although within the depth and alias limits', async () => {
       // Pages within pages: 100 incidents × 100 timeline entries each. A single page of 500 is fine.
       const res = await send(analyst.token, `{ incidents(first: 100) { edges { node { timeline(first: 100) { edges { node { id kind } } } } } } }`);
-      expectRejectedBeforeExecution(res, new RegExp(`cost limit of ${GRAPHQL_LIMITS.maxCost} exceeded`, 'i'));
+      expectRejectedBeforeExecution(res, new RegExp(`cost limit of ${GRAPHQL_LIMITS.maxCost.toLocaleString('en-US')} exceeded`, 'i'));
+      expect(res.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', maxCost: GRAPHQL_LIMITS.maxCost });
+    });
+
+    it('allow a dashboard: 50 incidents, each with its last 20 timeline entries and 20 comments', async () => {
+      const res = await send(
+        analyst.token,
+        `{ incidents(first: 50) { totalCount edges { cursor node { id reference title severity status tlp reportedAt updatedAt
+            reportingOrganization { slug name } affectedCounties { slug name }
+            timeline(first: 20) { totalCount edges { node { id kind at actor { email } body change } } }
+            comments(first: 20) { edges { node { id at actor { email name } body } } } } } pageInfo { hasNextPage endCursor } } }`,
+      );
+      expect(res.body.errors).toBeUndefined();
+    });
+
+    it('count pages given in variables at their value: 15 aliases of nested pages of $n = 500 are refused before execution', async () => {
+      const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: incidents(first: $n) { edges { node { id timeline(first: $n) { edges { node { id } } } comments(first: $n) { edges { node { id } } } } } }`);
+      const started = performance.now();
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` }, JSON.stringify({ query: `query($n: Int) { ${aliases.join('\n')} }`, variables: { n: 500 } }));
+      expectRejectedBeforeExecution(res, /cost limit of 10,000 exceeded/i);
+      expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
+      expect(res.body.errors[0].extensions.cost).toBeGreaterThan(1_000_000);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      // An unset variable counts as the default page (50), a small one as itself.
+      const one = 'query($n: Int) { incidents(first: $n) { edges { node { timeline(first: $n) { edges { node { id } } } } } } }';
+      expect((await hub.gql(analyst.token, one, { n: 20 })).errors).toBeUndefined();
+      expect((await hub.gql(analyst.token, one, { n: 200 })).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+      // Fragments, named or inline, cost what they select.
+      const fragments = 'query($n: Int) { incidents(first: $n) { ...page } } fragment page on IncidentConnection { edges { node { ... on Incident { timeline(first: $n) { edges { node { id } } } } } } }';
+      expect((await hub.gql(analyst.token, fragments, { n: 20 })).errors).toBeUndefined();
+      expect((await hub.gql(analyst.token, fragments, { n: 200 })).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+    });
+
+    it('cap matchObservables values and reportIndicators items per request, all aliases together', async () => {
+      const values = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `v${i}-${tag}.example`);
+      const match = 'query($a: [String!]!, $b: [String!]!) { a: matchObservables(values: $a) { matches { value } } b: matchObservables(values: $b) { matches { value } } }';
+      const refused = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` }, JSON.stringify({ query: match, variables: { a: values(6_000, 'a'), b: values(6_000, 'b') } }));
+      expect(refused.body).not.toHaveProperty('data');
+      expect(refused.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'values' });
+      expect(refused.body.errors[0].message).toMatch(/at most 10,000 .* per request/);
+      expect((await hub.gql(analyst.token, match, { a: values(10, 'a'), b: values(10, 'b') })).errors).toBeUndefined();
+
+      const before = await hub.db.selectFrom('indicator_reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const report = 'mutation($a: [IndicatorReportInput!]!, $b: [IndicatorReportInput!]!, $c: [IndicatorReportInput!]!) { a: reportIndicators(input: $a) { ok } b: reportIndicators(input: $b) { ok } c: reportIndicators(input: $c) { ok } }';
+      const items = (tag: string) => values(4_000, tag).map((value) => ({ value, tlp: 'GREEN' }));
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` }, JSON.stringify({ query: report, variables: { a: items('a'), b: items('b'), c: items('c') } }));
+      expect(res.body).not.toHaveProperty('data');
+      expect(res.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input' });
+      const after = await hub.db.selectFrom('indicator_reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(after.n).toBe(before.n);
     });
   });
 
@@ -132,14 +182,27 @@ describe('GraphQL hardening', () => {
       expect(await tokenCount()).toBe(before);
     });
 
-    it('refuses a GET without the CSRF header, and answers it with the header', async () => {
-      const query = encodeURIComponent('{ organization(slug: "sos") { slug } }');
-      const auth = { authorization: `Bearer ${analyst.token}`, accept: 'application/json' };
-      const refused = await fetch(`${hub.url}/graphql?query=${query}`, { headers: auth });
+    it('answers a GET query of a standard client (graphql-request) that authenticates with a bearer token', async () => {
+      // A bearer token cannot be attached to a cross-site request without a CORS preflight: no CSRF header needed.
+      const client = new GraphQLClient(`${hub.url}/graphql`, { method: 'GET', headers: { authorization: `Bearer ${analyst.token}` } });
+      expect(await client.request<{ organization: { slug: string } }>('query($s: String!) { organization(slug: $s) { slug } }', { s: 'sos' })).toEqual({
+        organization: { slug: 'sos' },
+      });
+      const post = new GraphQLClient(`${hub.url}/graphql`, { headers: { authorization: `Bearer ${analyst.token}` } });
+      expect(await post.request('{ organization(slug: "sos") { slug } }')).toEqual({ organization: { slug: 'sos' } });
+    });
+
+    it('refuses a GET without a bearer token and without the CSRF header, and answers it with the header', async () => {
+      const query = encodeURIComponent('{ __typename }');
+      const refused = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { accept: 'application/json' } });
       expect(refused.status).toBe(403);
-      const allowed = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { ...auth, 'x-graphql-yoga-csrf': '1' } });
+      expect(await refused.text()).toMatch(/CSRF/);
+      const allowed = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
       expect(allowed.status).toBe(200);
-      expect(await allowed.json()).toEqual({ data: { organization: { slug: 'sos' } } });
+      expect(await allowed.json()).toEqual({ data: { __typename: 'Query' } });
+      // A credential other than a bearer token (a cookie, Basic) is what a browser attaches cross-site: still refused.
+      const basic = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { accept: 'application/json', authorization: 'Basic YTpi' } });
+      expect(basic.status).toBe(403);
     });
 
     it('refuses a POST with a simple (form-like) content type, so a cross-site form cannot run a mutation', async () => {
@@ -154,6 +217,32 @@ describe('GraphQL hardening', () => {
       const ok = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` }, body);
       expect(ok.status).toBe(200);
       expect(ok.body.data.issueApiToken.token).toMatch(/^estf_/);
+    });
+
+    it('refuses a body over the limit on every path: JSON, and a subscription over SSE, with or without Content-Length', async () => {
+      const query = 'subscription($filter: IncidentEventFilter) { incidentEvents(filter: $filter) { cursor } }';
+      const big = JSON.stringify({ query, variables: { filter: { domains: [] }, padding: 'x'.repeat(GRAPHQL_LIMITS.maxRequestBodyBytes + 1_000_000) } });
+      const auth = { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` };
+      const chunked = () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            const bytes = new TextEncoder().encode(big);
+            for (let i = 0; i < bytes.length; i += 1 << 20) controller.enqueue(bytes.subarray(i, i + (1 << 20)));
+            controller.close();
+          },
+        });
+      for (const accept of ['application/json', 'text/event-stream']) {
+        for (const body of [big, chunked()]) {
+          const label = `${accept}, ${typeof body === 'string' ? 'Content-Length' : 'chunked'}`;
+          const res = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { ...auth, accept }, body, duplex: 'half' } as RequestInit).catch((e) => {
+            throw new Error(`${label}: ${String(e.cause ?? e)}`);
+          });
+          expect(res.status, label).toBe(413);
+          expect(res.headers.get('content-type'), label).not.toMatch(/event-stream/);
+          expect(await res.text(), label).toMatch(/too large/i);
+        }
+      }
+      expect(hub.deps.services.alerts.liveStreams).toBe(0);
     });
 
     it('refuses mutations over GET', async () => {
@@ -248,6 +337,23 @@ describe('in production', () => {
     expectRejectedBeforeExecution(res, /organizationz/);
     expect(res.text).not.toMatch(/did you mean/i);
     expect(res.text).not.toContain('"organizations"');
+  });
+
+  it('suggests no enum value, argument, type or field name, whether in the document or in variables', async () => {
+    const cases: Array<{ query: string; variables?: Record<string, unknown> }> = [
+      { query: '{ incidents(filter: { severityAtLeast: HIHG }) { totalCount } }' },
+      { query: 'query($s: Severity) { incidents(filter: { severityAtLeast: $s }) { totalCount } }', variables: { s: 'HIHG' } },
+      { query: 'query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }', variables: { f: { severityAtLeast: 'HIHG', statuss: ['OPEN'] } } },
+      { query: '{ incidents(fist: 5) { totalCount } }' },
+      { query: 'query($s: Severty) { incidents { totalCount } }' },
+      { query: '{ incidents { totalCont } }' },
+    ];
+    for (const c of cases) {
+      const res = await rawPost(hub.url, { 'content-type': 'application/json', authorization: `Bearer ${u.token}` }, JSON.stringify(c));
+      expect(res.body.errors?.length, c.query).toBeGreaterThan(0);
+      expect(res.text, c.query).not.toMatch(/did you mean/i);
+      expect(res.text, c.query).not.toMatch(/\bHIGH\b|statuses|"first"|"totalCount"/);
+    }
   });
 
   it('still answers real queries', async () => {

@@ -7,6 +7,8 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import {
   GraphQLError,
   Kind,
+  getArgumentValues,
+  type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
   type DocumentNode,
   type ExecutionResult,
@@ -18,7 +20,9 @@ import type { Config } from '../config.js';
 import { UnauthenticatedError, isExpectedError } from '../errors.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { renderLocalGraphiQL } from '../http/graphiql.js';
 import type { GraphQLContext } from './context.js';
+import { limitCost, MAX_COST } from './cost.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers.js';
 import type { Services } from './services.js';
@@ -34,13 +38,16 @@ export interface ServerContext {
   clientAddress: string | null;
 }
 
-/** Limits applied at validation, before anything executes (graphql-armor). */
-export const GRAPHQL_LIMITS = { maxDepth: 12, maxAliases: 15, maxCost: 50_000, maxTokens: 4_000, maxDirectives: 20 } as const;
+/**
+ * Limits applied before anything executes: the request body (on every path: JSON, SSE), then at validation
+ * (graphql-armor).
+ */
+export const GRAPHQL_LIMITS = { maxRequestBodyBytes: 25_000_000, maxDepth: 12, maxAliases: 15, maxCost: MAX_COST, maxTokens: 4_000, maxDirectives: 20 } as const;
 
 export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Logger; services: Services }) {
   const { config, logger } = deps;
   const typeDefs = readFileSync(SCHEMA_PATH, 'utf8');
-  const schema = createSchema<ServerContext & GraphQLContext>({ typeDefs, resolvers: resolvers as never });
+  const schema = subscribeWithArguments(createSchema<ServerContext & GraphQLContext>({ typeDefs, resolvers: resolvers as never }));
   // Internal errors already logged with their request's logger; maskError logs only those that were not.
   const logged = new WeakSet<object>();
 
@@ -48,8 +55,11 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: config.graphql.graphiql ? { title: 'ESTF Hub', headers: JSON.stringify({ Authorization: 'Bearer estf_…' }) } : false,
+    // From the hub itself (src/http/graphiql.ts): Yoga's default page loads GraphiQL from a CDN.
+    renderGraphiQL: (opts) => renderLocalGraphiQL(opts as Record<string, unknown>),
     landingPage: false,
     batching: false,
+    maxRequestBodySize: GRAPHQL_LIMITS.maxRequestBodyBytes,
     logging: false,
     maskedErrors: {
       isDev: !config.graphql.maskErrors,
@@ -74,24 +84,48 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       logger: logger.child({ requestId }),
     }),
     plugins: [
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      csrfPreventionUnlessBearer(),
       EnvelopArmorPlugin({
         maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true },
         maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
-        costLimit: { maxCost: GRAPHQL_LIMITS.maxCost, ignoreIntrospection: true },
+        // Cost is limitCost's (src/graphql/cost.ts): armor's never sees the variables' values.
+        costLimit: { enabled: false },
         maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
         maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
         blockFieldSuggestion: { enabled: config.env === 'production' },
       }),
+      ...(config.env === 'production' ? [withoutSuggestions()] : []),
       ...(config.graphql.introspection ? [] : [disableIntrospection()]),
       // Compiles each operation once into a function (graphql-jit) instead of interpreting the document
       // for every result: a 50-incident page executes ~600 fields, and a live event is executed once per
       // subscriber. Compiled operations are cached by document, like Yoga's parse and validation caches.
       useGraphQlJit(),
       requireAuthentication(),
+      limitCost(),
       logInternalErrors(logged),
     ],
   });
+}
+
+/**
+ * graphql-jit's compiled subscribe calls a subscription field's `subscribe` with the operation's variables
+ * as its arguments (graphql-jit#183, envelop#2008): `incidentEvents(filter: $f)` or an inline filter reached
+ * the resolver as `{ f: … }` or `{}`, and only a variable literally named `$filter` filtered anything. Each
+ * `subscribe` here computes its arguments itself from the field node and the variables, as graphql-js does,
+ * so that both execution paths (and both transports) see the same arguments. The events themselves are
+ * still executed by the compiled query.
+ */
+function subscribeWithArguments<S extends GraphQLSchema>(schema: S): S {
+  const fields = schema.getSubscriptionType()?.getFields() ?? {};
+  for (const field of Object.values(fields)) {
+    const subscribe = field.subscribe;
+    if (!subscribe) continue;
+    field.subscribe = (source, _args, context, info) => {
+      const node = info.fieldNodes[0];
+      return subscribe(source, node ? getArgumentValues(field, node, info.variableValues) : _args, context, info);
+    };
+  }
+  return schema;
 }
 
 /**
@@ -117,6 +151,55 @@ function logInternalErrors(logged: WeakSet<object>): Plugin<ServerContext & Grap
     onSubscribe({ args }) {
       const onResult = logErrorsOf((args.contextValue as GraphQLContext).logger);
       return { onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+  };
+}
+
+/**
+ * graphql-armor blocks field suggestions only; graphql-js also suggests enum values ("Did you mean the enum
+ * value HIGH?"), arguments, types and input fields, at validation and when it coerces variables. In
+ * production none of them is sent: they map the schema for someone who may not introspect it.
+ */
+function withoutSuggestions(): Plugin {
+  const strip = (e: Error): Error => {
+    if (!(e instanceof GraphQLError)) return e;
+    const message = e.message.replace(/\s*Did you mean [^?]*\?/g, '');
+    if (message === e.message) return e;
+    return new GraphQLError(message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: e.extensions });
+  };
+  const onResult = ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
+    if (result.errors?.length) setResult({ ...result, errors: result.errors.map((e) => strip(e) as GraphQLError) });
+  };
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e) => strip(e) as GraphQLError));
+      };
+    },
+    onExecute() {
+      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+    onSubscribe() {
+      return { onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult) };
+    },
+  };
+}
+
+/**
+ * CSRF prevention (a GET, or a POST with a form-like content type, needs the `x-graphql-yoga-csrf` header)
+ * guards what a browser attaches to a cross-site request by itself: cookies, Basic credentials. A request
+ * that carries `Authorization: Bearer` cannot be forged that way (the header triggers a CORS preflight, and
+ * the page would have to know the token), so a GET with a bearer token is answered as standard clients
+ * (urql, graphql-request) send it. Form-like POSTs are refused all the same: no GraphQL client sends them.
+ */
+function csrfPreventionUnlessBearer(): Plugin {
+  const csrf = useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] });
+  const formLike = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i;
+  return {
+    onRequestParse(payload) {
+      const { headers } = payload.request;
+      if (/^Bearer\s/i.test(headers.get('authorization') ?? '') && !formLike.test(headers.get('content-type') ?? '')) return;
+      return csrf.onRequestParse?.(payload);
     },
   };
 }

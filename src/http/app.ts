@@ -10,8 +10,9 @@ import { migrationsCurrent } from '../infra/migrate.js';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createGraphQLHandler } from '../graphql/yoga.js';
+import { createGraphQLHandler, GRAPHQL_LIMITS } from '../graphql/yoga.js';
 import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
+import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../graphql/services.js';
 
 type Env = {
@@ -68,6 +69,14 @@ export function createApp(deps: AppDeps) {
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });
 
+  if (deps.config.graphql.graphiql) {
+    app.get(`${GRAPHIQL_ASSETS_PATH}/:asset`, async (c) => {
+      const asset = await graphiqlAsset(c.req.param('asset'));
+      if (!asset) return c.json({ error: 'not found' }, 404);
+      return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
+    });
+  }
+
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', async (c) => {
     const auth = c.req.header('authorization');
     let principal: UserPrincipal | null = null;
@@ -78,10 +87,21 @@ export function createApp(deps: AppDeps) {
       rejectedToken = principal === null;
     }
     const context = { principal, rejectedToken, requestId: c.get('requestId'), clientAddress: c.get('clientAddress') };
+    // One body limit for every path (JSON, SSE, the lean SSE path that reads the body itself), applied here
+    // rather than by Yoga: Yoga cuts the connection of a chunked body over its limit, under the client's
+    // next request on that socket; this answers 413 and reads the rest.
+    let request = c.req.raw;
+    let text: string | null = null;
+    if (c.req.method === 'POST') {
+      text = await readBodyWithin(c.req.raw, GRAPHQL_LIMITS.maxRequestBodyBytes);
+      if (text === null) {
+        return c.json({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, 413);
+      }
+      request = new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text, signal: c.req.raw.signal });
+    }
     // Subscriptions over SSE by an authenticated caller are served by the lean path of src/http/sse.ts.
     const outgoing = c.env?.outgoing;
-    if (principal && outgoing && c.req.method === 'POST' && c.req.header('accept')?.includes('text/event-stream')) {
-      const text = await c.req.text();
+    if (principal && outgoing && text !== null && c.req.header('accept')?.includes('text/event-stream')) {
       let params: SubscriptionRequest | null = null;
       try {
         params = JSON.parse(text) as SubscriptionRequest;
@@ -89,10 +109,9 @@ export function createApp(deps: AppDeps) {
         params = null;
       }
       if (params && typeof params === 'object' && (await sse.serve(outgoing, { ...context, request: c.req.raw }, params))) return RESPONSE_ALREADY_SENT;
-      // Anything else (a query over SSE, a bad body) is Yoga's, with the body already read.
-      return yoga.fetch(new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text }), context);
+      // Anything else (a query over SSE, a bad body) is Yoga's.
     }
-    return yoga.fetch(c.req.raw, context);
+    return yoga.fetch(request, context);
   });
 
   // Acknowledgement links from notifications: GET shows what would be acknowledged, POST does it. The
@@ -153,6 +172,31 @@ async function readiness(deps: AppDeps): Promise<Record<string, string>> {
     })(),
   ]);
   return checks;
+}
+
+/**
+ * The request's body as text, or null when it is longer than `limit` bytes (by its Content-Length or by what
+ * arrived). Nothing is buffered beyond the limit: the rest is read and dropped, so that the client gets its 413
+ * rather than a cut connection, up to as much again; a longer body is refused without reading it.
+ */
+async function readBodyWithin(request: Request, limit: number): Promise<string | null> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && !(/^\d+$/.test(declared) && Number(declared) <= 2 * limit)) return null;
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length <= limit) chunks.push(value);
+    else if (length > 2 * limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    } else chunks.length = 0;
+  }
+  return length > limit ? null : Buffer.concat(chunks, length).toString('utf8');
 }
 
 function escapeHtml(s: string): string {

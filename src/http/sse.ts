@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { createGraphQLHandler, ServerContext } from '../graphql/yoga.js';
@@ -31,9 +32,13 @@ const PING_EVERY_MS = 12_000;
 /** Bytes a stream's reader may fall behind before the stream is cut. */
 const MAX_BUFFERED = 1024 * 1024;
 
-/** Streams that may share one execution: same token, operation and variables. */
+/**
+ * Streams that may share one execution: same token, operation and variables. A digest, so that the map of
+ * running executions does not hold each stream's document and variables for the stream's life.
+ */
 function groupKey(initial: ServerContext & { request: Request }, params: SubscriptionRequest): string {
-  return JSON.stringify([initial.request.headers.get('authorization'), params.query, params.operationName ?? null, params.variables ?? null]);
+  const key = JSON.stringify([initial.request.headers.get('authorization'), params.query, params.operationName ?? null, params.variables ?? null]);
+  return createHash('sha256').update(key).digest('base64');
 }
 
 export function createSseSubscriptions(yoga: Yoga) {

@@ -399,7 +399,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         level: n.level,
         notificationId: n.id,
         escalationId: esc.id,
-        incidentUrl: `${config.http.publicUrl}/graphql?incident=${incident.reference}`,
+        incidentUrl: `${config.http.publicUrl}/graphql`,
         ackUrl: n.kind === 'PAGE' ? `${config.http.publicUrl}/ack/${await ackTokenOf(n.id, trx)}` : null,
       };
 

@@ -27,7 +27,10 @@ export interface MessageContext {
   level: number;
   notificationId: string;
   escalationId: string;
-  /** Link into the hub's GraphQL/GraphiQL for the incident. */
+  /**
+   * The hub's GraphQL API, where the incident is looked up by its reference. Not a link to the incident:
+   * until the console exists no page shows one (GraphiQL ignores any `?incident=`).
+   */
   incidentUrl: string;
   /** Acknowledgement link (pages only). */
   ackUrl: string | null;
@@ -67,7 +70,7 @@ export function textOf(m: MessageContext): string {
   );
   if (mayCarryContent(i)) lines.push('', `Title:     ${i.title}`, '', i.summary);
   else lines.push('', 'Details are in the hub: this label does not allow them to leave it.');
-  lines.push('', `Open:      ${m.incidentUrl}`);
+  lines.push('', `Look up:   incident(reference: "${i.reference}")`, `in the hub's GraphQL API at ${m.incidentUrl}`);
   if (m.ackUrl) lines.push(`Acknowledge: ${m.ackUrl}`);
   return lines.join('\n');
 }

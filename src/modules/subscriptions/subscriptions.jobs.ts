@@ -184,7 +184,8 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
       lawEnforcementSensitive: i.law_enforcement_sensitive,
       exercise: i.exercise,
       affectedCounties: counties,
-      url: `${config.http.publicUrl}/graphql?incident=${i.reference}`,
+      // The API, where the incident is looked up by its reference: no page shows an incident yet.
+      url: `${config.http.publicUrl}/graphql`,
     };
     // What leaves the hub (access-policy.md): title and summary only for CLEAR and GREEN.
     if (mayCarryContent({ tlp: i.tlp, lawEnforcementSensitive: i.law_enforcement_sensitive })) {
@@ -238,7 +239,7 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
         for (const i of incidents) {
           lines.push(`${i.reference}  ${i.severity}  ${i.category}  ${(i.affectedCounties as string[]).join(', ') || 'statewide'}  TLP:${i.tlp}  ${i.status}`);
           if (i.title) lines.push(`    ${i.title}`);
-          lines.push(`    ${i.url}`);
+          lines.push(`    look up incident(reference: "${i.reference}") at ${i.url}`);
         }
         if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));
         result = await senders.email(s.email ?? '', subject, lines.join('\n'), d.id);

@@ -1,0 +1,157 @@
+import {
+  GraphQLError,
+  Kind,
+  getArgumentValues,
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  isCompositeType,
+  typeFromAST,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { PAGE_DEFAULT, PAGE_MAX } from '../modules/incidents/incidents.service.js';
+import { MAX_BATCH } from '../modules/indicators/reports.service.js';
+
+/**
+ * The cost of an operation, computed with its variables' values before anything executes.
+ *
+ * A validation rule cannot do it: validation is cached per document and never sees the variables, so
+ * `incidents(first: $n)` cost as if `$n` were 1, and sixteen aliases of `incidents(first: $n) { timeline(first:
+ * $n) comments(first: $n) }` with n = 500 ran 4–9 k SQL statements and drained the pool. Here:
+ *
+ * - a field of an object type costs 1 (it may be a query) plus the cost of its selection; a scalar costs 0;
+ * - a field with a `first` argument (a page) multiplies the cost of its selection by `first` (its value,
+ *   literal or from a variable; 50 when absent; values beyond 500 count as 500, and the resolver refuses them);
+ * - aliases add up: the cost is the request's, not a field's.
+ *
+ * A 50-incident dashboard with each incident's last 20 timeline entries and comments costs about 6,300; a page
+ * of 500 incidents with their usual fields about 2,500; 100 incidents × 100 timeline entries about 20,000.
+ *
+ * Inputs that are lists of work (matchObservables' values, reportIndicators' items) are capped per request,
+ * across aliases, at their per-call maximum: ten aliases of 10,000 values are 100,000 look-ups.
+ */
+
+export const MAX_COST = 10_000;
+
+/** Root fields whose list argument is work per item: at most MAX_BATCH items in a request, all aliases together. */
+const BATCH_ARGUMENTS: Record<string, { argument: string; what: string }> = {
+  'Query.matchObservables': { argument: 'values', what: 'values to match' },
+  'Mutation.reportIndicators': { argument: 'input', what: 'indicator reports' },
+};
+
+export class QueryTooCostlyError extends GraphQLError {
+  constructor(cost: number) {
+    super(
+      `Query cost limit of ${MAX_COST.toLocaleString('en-US')} exceeded: this operation costs ${cost.toLocaleString('en-US')} with its variables. ` +
+        'Ask for smaller pages (first), fewer nested pages or fewer aliases, and page with after.',
+      { extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost: MAX_COST } },
+    );
+  }
+}
+
+export interface OperationCost {
+  cost: number;
+  /** Items of each batch argument, summed over the request (key: `Type.field`). */
+  batches: Record<string, number>;
+}
+
+/** The operation's cost with these variables; null when the variables do not coerce (execution refuses them). */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+): OperationCost | null {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation) return null;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors) return null;
+  const variables = coerced.coerced;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return null;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const batches: Record<string, number> = {};
+
+  const argumentsOf = (field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]) => {
+    try {
+      return getArgumentValues(field, node, variables);
+    } catch {
+      return {};
+    }
+  };
+
+  const costOf = (type: GraphQLCompositeType, selectionSet: SelectionSetNode, visiting: Set<string>): number => {
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const on = selection.typeCondition ? typeFromAST(schema, selection.typeCondition) : type;
+        if (on && isCompositeType(on)) total += costOf(on, selection.selectionSet, visiting);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        // Validation refuses fragment cycles; the guard only keeps a bad document from recursing forever.
+        if (!fragment || visiting.has(fragment.name.value)) continue;
+        const on = typeFromAST(schema, fragment.typeCondition);
+        if (on && isCompositeType(on)) total += costOf(on, fragment.selectionSet, new Set(visiting).add(fragment.name.value));
+        continue;
+      }
+      const name = selection.name.value;
+      if (name.startsWith('__') || !('getFields' in type)) continue;
+      const field = type.getFields()[name];
+      if (!field) continue;
+      const batch = BATCH_ARGUMENTS[`${type.name}.${name}`];
+      const args = field.args.length > 0 ? argumentsOf(field, selection) : {};
+      if (batch) {
+        const items = args[batch.argument];
+        if (Array.isArray(items)) batches[`${type.name}.${name}`] = (batches[`${type.name}.${name}`] ?? 0) + items.length;
+      }
+      const named = getNamedType(field.type);
+      if (!selection.selectionSet || !isCompositeType(named)) continue;
+      let multiplier = 1;
+      if (field.args.some((a) => a.name === 'first')) {
+        const first = args.first;
+        multiplier = typeof first === 'number' && Number.isFinite(first) ? Math.min(Math.max(Math.trunc(first), 0), PAGE_MAX) : PAGE_DEFAULT;
+      }
+      total += 1 + multiplier * costOf(named, selection.selectionSet, visiting);
+    }
+    return total;
+  };
+
+  return { cost: costOf(root, operation.selectionSet, new Set()), batches };
+}
+
+/** Refuses, before execution, an operation over the cost limit or over a per-request batch limit. */
+export function limitCost(): Plugin {
+  const check = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }): GraphQLError | null => {
+    const measured = operationCost(args.schema, args.document, args.operationName, args.variableValues);
+    if (!measured) return null;
+    if (measured.cost > MAX_COST) return new QueryTooCostlyError(measured.cost);
+    for (const [key, items] of Object.entries(measured.batches)) {
+      if (items <= MAX_BATCH) continue;
+      const { argument, what } = BATCH_ARGUMENTS[key]!;
+      return new GraphQLError(
+        `${argument}: at most ${MAX_BATCH.toLocaleString('en-US')} ${what} per request, all aliases together (got ${items.toLocaleString('en-US')})`,
+        { extensions: { code: 'BAD_USER_INPUT', field: argument } },
+      );
+    }
+    return null;
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = check(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = check(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
