@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
-import type { Queues } from '../../infra/queues.js';
+import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { accessFactsOf, loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
@@ -210,7 +210,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     const created = await db.transaction().execute(async (trx) => {
       await lockIncidentPaging(trx, incidentId);
       const locked = await lockIncidentWithFacts(trx, incidentId);
-      if (!locked || FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
+      if (!locked) throw new UnknownJobObjectError('incident', incidentId);
+      if (FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
       const { incident, facts } = locked;
       const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
         ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
@@ -301,7 +302,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     await db.transaction().execute(async (trx) => {
       const esc = await lockEscalation(trx, escalationId);
       // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
-      if (!esc || esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
+      if (!esc) throw new UnknownJobObjectError('escalation', escalationId);
+      if (esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
       // After the row lock: whoever else takes the paging lock (routing, other timers of the incident)
       // never waits for this escalation's row while holding it, so the order cannot deadlock.
       await lockIncidentPaging(trx, esc.incident_id);
@@ -362,7 +364,12 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     let retryAt: { attempts: number; at: Date } | null = null;
     await db.transaction().execute(async (trx) => {
       const ctx = await loadDeliveryContext(trx, notificationId);
-      if (!ctx || ctx.notification.status !== 'PENDING') return;
+      if (!ctx) {
+        // Absent because another worker holds the row (skip locked), or because there is no such row.
+        if (!(await trx.selectFrom('notifications').select('id').where('id', '=', notificationId).executeTakeFirst())) throw new UnknownJobObjectError('notification', notificationId);
+        return;
+      }
+      if (ctx.notification.status !== 'PENDING') return;
       const { notification: n, escalation: esc, incident, method } = ctx;
       const finish = (status: string, reason: string | null) =>
         trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', n.id).execute();
