@@ -138,6 +138,10 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
       .innerJoin('incidents as i', 'i.id', 'n.incident_id')
       .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+      // Who acknowledged, for the page of a link whose escalation someone else already acknowledged.
+      .leftJoin('users as ack', 'ack.id', 'e.acknowledged_by')
+      .leftJoin('organizations as ack_org', 'ack_org.id', 'ack.organization_id')
+      .select(['e.acknowledged_at', 'ack.name as acknowledgedByName', 'ack_org.name as acknowledgedByOrganization'])
       .where('n.ack_token_hash', '=', engine().hashAckToken(token))
       .executeTakeFirst();
     if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
