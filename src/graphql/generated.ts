@@ -841,11 +841,20 @@ export type LinkIndicatorInput = {
   value: Scalars['String']['input'];
 };
 
+/** Which rule matched an observable to an indicator. */
 export type MatchKind =
   /** An address inside a reported network. */
   | 'CIDR'
+  /** An e-mail address whose domain is, or is below, a reported domain. */
+  | 'EMAIL_DOMAIN'
   /** The same type and canonical value. */
-  | 'EXACT';
+  | 'EXACT'
+  /** An address or host name written with a port (45.33.17.9:443, [2001:db8::1]:443, evil.example:443) that is reported. */
+  | 'HOST_PORT'
+  /** A host below a reported domain, up to its registrable domain (public suffix list): login.evil.example matches evil.example; other.co.uk never matches co.uk. */
+  | 'SUBDOMAIN'
+  /** A URL whose host is a reported domain or address. */
+  | 'URL_HOST';
 
 export type MatchResult = {
   __typename?: 'MatchResult';
@@ -1132,7 +1141,7 @@ export type ObservableMatch = {
   indicator: Indicator;
   input: Scalars['String']['output'];
   type: IndicatorType;
-  /** The canonical form of the input. */
+  /** The canonical form of the input (for an address or host with a port, the address or host). */
   value: Scalars['String']['output'];
   via: MatchKind;
 };
@@ -1253,7 +1262,11 @@ export type Query = {
    */
   indicatorAlerts: IndicatorAlertConnection;
   indicators: IndicatorConnection;
-  /** Looks up to 10,000 raw values (types detected): exact matches and addresses inside reported networks. */
+  /**
+   * Looks up to 10,000 raw values (types detected): exact matches, addresses inside reported networks, URLs by
+   * host, host names by their parent domains up to the registrable domain, e-mail addresses by domain, and
+   * addresses or host names with a port (log shapes: `45.33.17.9:443`). Each match says which rule (`via`).
+   */
   matchObservables: MatchResult;
   /** Open escalations that are paging you. */
   myPages: Array<Escalation>;
