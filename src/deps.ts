@@ -92,7 +92,7 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
   const queues = createQueues(redis, hubQueuePrefix(config.queuePrefix, database.instanceId));
   const senders = createSenders(config, logger);
   const engine = createEscalationEngine({ db: database.db, queues, config, logger, senders });
-  const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId });
+  const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId, senders });
   const subscriptionJobs = createSubscriptionJobs({ db: database.db, queues, config, logger, senders, engine });
   return {
     config,

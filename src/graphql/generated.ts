@@ -213,6 +213,7 @@ export type ContactMethod = {
   /** The e-mail address, webhook URL or E.164 number. */
   target: Scalars['String']['output'];
   user: User;
+  /** When a test page (sendTestPage) last reached the person through this method; null until one does. */
   verifiedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -903,6 +904,13 @@ export type Mutation = {
   /** Revokes a token by its prefix (e.g. `estf_AbCd1234`). */
   revokeApiToken: ApiToken;
   revokeIndicatorReport: IndicatorReport;
+  /**
+   * Sends a test message through a contact method (its user, their organization's ORG_ADMIN or a hub
+   * admin). Delivered: verifiedAt is set (and a method disabled by a 410 is enabled again). Failed:
+   * verifiedAt is cleared (a 410 disables it). The routing preflight counts only methods that reached
+   * someone in the last 90 days.
+   */
+  sendTestPage: TestPageResult;
   setIncidentLawEnforcementSensitive: Incident;
   /**
    * Changes the TLP label: wider only by the reporting organization, narrower also by coordinators.
@@ -1046,6 +1054,11 @@ export type MutationRevokeApiTokenArgs = {
 
 
 export type MutationRevokeIndicatorReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSendTestPageArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1230,7 +1243,12 @@ export type PreflightProblemKind =
   /** The duty has no on-call schedule. */
   | 'NO_SCHEDULE'
   /** No organization has that duty. */
-  | 'NO_SUCH_DUTY';
+  | 'NO_SUCH_DUTY'
+  /**
+   * The on-call person's methods exist but none is known to work: each failed its last delivery, or none
+   * has delivered a page or a test page (sendTestPage) in the last 90 days.
+   */
+  | 'NO_WORKING_CONTACT_METHOD';
 
 export type Query = {
   __typename?: 'Query';
@@ -1600,6 +1618,16 @@ export type TargetKind =
   /** A duty of the organization that reported the incident. */
   | 'REPORTING_ORGANIZATION';
 
+/** What a test page did. */
+export type TestPageResult = {
+  __typename?: 'TestPageResult';
+  contactMethod: ContactMethod;
+  /** True when the receiver accepted the test message. */
+  delivered: Scalars['Boolean']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  outcome: DeliveryOutcome;
+};
+
 export type TimelineEntryKind =
   | 'ASSIGNED'
   | 'COMMENT'
@@ -1836,6 +1864,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TargetKind: TargetKind;
+  TestPageResult: ResolverTypeWrapper<Omit<TestPageResult, 'contactMethod'> & { contactMethod: ResolversTypes['ContactMethod'] }>;
   TimelineEntryKind: TimelineEntryKind;
   Tlp: Tlp;
   UpdateIncidentInput: UpdateIncidentInput;
@@ -1924,6 +1953,7 @@ export type ResolversParentTypes = {
   Sighting: SightingModelModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  TestPageResult: Omit<TestPageResult, 'contactMethod'> & { contactMethod: ResolversParentTypes['ContactMethod'] };
   UpdateIncidentInput: UpdateIncidentInput;
   User: UserModelModel;
   Viewer: UserPrincipalModel;
@@ -2273,6 +2303,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   resumeAlertSubscription?: Resolver<ResolversTypes['AlertSubscription'], ParentType, ContextType, RequireFields<MutationResumeAlertSubscriptionArgs, 'id'>>;
   revokeApiToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'prefix'>>;
   revokeIndicatorReport?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationRevokeIndicatorReportArgs, 'id'>>;
+  sendTestPage?: Resolver<ResolversTypes['TestPageResult'], ParentType, ContextType, RequireFields<MutationSendTestPageArgs, 'id'>>;
   setIncidentLawEnforcementSensitive?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentLawEnforcementSensitiveArgs, 'id' | 'value'>>;
   setIncidentTlp?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentTlpArgs, 'id' | 'tlp'>>;
   setSchedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType, RequireFields<MutationSetScheduleArgs, 'input'>>;
@@ -2427,6 +2458,13 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   indicatorAlerts?: SubscriptionResolver<ResolversTypes['IndicatorAlert'], "indicatorAlerts", ParentType, ContextType, Partial<SubscriptionIndicatorAlertsArgs>>;
 };
 
+export type TestPageResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TestPageResult'] = ResolversParentTypes['TestPageResult']> = {
+  contactMethod?: Resolver<ResolversTypes['ContactMethod'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['DeliveryOutcome'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2497,6 +2535,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ScheduleOverride?: ScheduleOverrideResolvers<ContextType>;
   Sighting?: SightingResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TestPageResult?: TestPageResultResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

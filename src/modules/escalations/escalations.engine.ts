@@ -35,6 +35,7 @@ import {
 } from './escalations.repository.js';
 import { nextPage, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
 import { loadDutyRows, matchTargets, recipientsFor, type DutyRow, type IncidentTargetsContext } from './recipients.js';
+import { createUnreachablePages } from './unreachable.js';
 
 /**
  * The escalation flow of architecture.md. PostgreSQL holds every decision (escalation state, timer
@@ -362,6 +363,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
    */
   async function deliver(notificationId: string): Promise<void> {
     let retryAt: { attempts: number; at: Date } | null = null;
+    // Set when a page ends FAILED: the unreachable-person check runs after the commit (unreachable.ts).
+    let failedPage = false;
     await db.transaction().execute(async (trx) => {
       const ctx = await loadDeliveryContext(trx, notificationId);
       if (!ctx) {
@@ -385,6 +388,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       }
       if (!method || method.removed_at || method.disabled_at) {
         await finish('FAILED', 'the contact method was removed or disabled');
+        failedPage = n.kind === 'PAGE';
         return;
       }
       const message: MessageContext = {
@@ -439,8 +443,10 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
           await trx.updateTable('contact_methods').set({ disabled_at: now, disabled_reason: result.error }).where('id', '=', method.id).execute();
         }
         await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null });
+        failedPage = n.kind === 'PAGE';
       } else if (attempts >= config.delivery.maxAttempts) {
         await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: `gave up after ${attempts} attempts: ${result.error}`, next_attempt_at: null });
+        failedPage = n.kind === 'PAGE';
       } else {
         const at = new Date(now.getTime() + backoffMs(attempts));
         await recordAttemptAndSet(trx, attempt, { attempts, next_attempt_at: at, status_reason: result.error });
@@ -449,7 +455,12 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     });
     const retry = retryAt as { attempts: number; at: Date } | null;
     if (retry) await scheduleDelivery(notificationId, retry.attempts, retry.at).catch(() => {});
+    if (failedPage) {
+      await unreachable.onPageFailed(notificationId).catch((err) => logger.error({ notificationId, err: (err as Error).message }, 'checking for an unreachable person failed'));
+    }
   }
+
+  const unreachable = createUnreachablePages({ db, logger, lockIncidentPaging, notificationRows, enqueueAfterCommit });
 
   // ── The reconciler ──────────────────────────────────────────────────────────────────────────────────
 

@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
+import { usersWithWorkingContactMethod } from '../oncall/oncall.repository.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
@@ -43,7 +44,7 @@ export interface PreflightProblem {
   target: string;
   organization: string;
   duty: string;
-  problem: 'NO_SUCH_DUTY' | 'NO_SCHEDULE' | 'NOBODY_ON_CALL' | 'NO_CONTACT_METHOD';
+  problem: 'NO_SUCH_DUTY' | 'NO_SCHEDULE' | 'NOBODY_ON_CALL' | 'NO_CONTACT_METHOD' | 'NO_WORKING_CONTACT_METHOD';
   userEmail: string | null;
 }
 
@@ -352,6 +353,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       const methods = userIds.length
         ? await db.selectFrom('contact_methods').select('user_id').where('user_id', 'in', userIds).where('removed_at', 'is', null).where('disabled_at', 'is', null).execute()
         : [];
+      const working = await usersWithWorkingContactMethod(db, userIds, at);
       for (const d of duties) {
         const base = { rule: rule.name, level, target: describeTarget(target), organization: d.organizationSlug, duty: d.dutyName };
         if (!schedules.some((s) => s.duty_id === d.dutyId)) {
@@ -365,6 +367,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
           continue;
         }
         if (!methods.some((m) => m.user_id === uid)) problems.push({ ...base, problem: 'NO_CONTACT_METHOD', userEmail: user.email });
+        else if (!working.has(uid)) problems.push({ ...base, problem: 'NO_WORKING_CONTACT_METHOD', userEmail: user.email });
       }
     };
     for (const rule of rules) {
