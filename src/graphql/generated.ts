@@ -5,6 +5,7 @@ import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyMode
 import type { UserPrincipal as UserPrincipalModel } from '../access/principal.js';
 import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel } from '../modules/oncall/oncall.service.js';
 import type { OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/oncall.repository.js';
+import type { IncidentCorrelationModel as IncidentCorrelationModelModel } from '../modules/indicators/correlation.js';
 import type { IncidentEventModel as IncidentEventModelModel } from '../modules/alerts/incident-events.js';
 import type { IncidentEventPage as IncidentEventPageModel, IndicatorAlertPage as IndicatorAlertPageModel } from '../modules/alerts/alerts.service.js';
 import type { IndicatorAlertModel as IndicatorAlertModelModel } from '../modules/alerts/indicator-alerts.js';
@@ -362,6 +363,8 @@ export type Incident = {
   category: IncidentCategory;
   /** Only the comments of the timeline. */
   comments: IncidentTimelineConnection;
+  /** Set on a statewide incident the hub opened from cross-county correlation; null otherwise. */
+  correlation: Maybe<IncidentCorrelation>;
   createdAt: Scalars['DateTime']['output'];
   detectedAt: Maybe<Scalars['DateTime']['output']>;
   domain: IncidentDomain;
@@ -450,6 +453,22 @@ export type IncidentConnection = {
   pageInfo: PageInfo;
   /** Visible incidents matching the filter. */
   totalCount: Scalars['Int']['output'];
+};
+
+/**
+ * How a statewide incident came to be: the hub opened it because several counties reported or sighted one
+ * indicator within the correlation window. What it links to is filtered by your rights when you read it.
+ */
+export type IncidentCorrelation = {
+  __typename?: 'IncidentCorrelation';
+  /** The contributing counties you may know of: every one for coordinators, only your own for a county. */
+  counties: Array<Organization>;
+  /** How many counties reported or sighted it. */
+  countyCount: Scalars['Int']['output'];
+  /** County incidents linked to the indicator through reports you may see, and that you may see. */
+  countyIncidents: Array<Incident>;
+  /** The indicator; null when none of its reports or sightings is visible to you. */
+  indicator: Maybe<Indicator>;
 };
 
 export type IncidentDomain =
@@ -1799,6 +1818,7 @@ export type ResolversTypes = {
   IncidentAssignee: ResolverTypeWrapper<IncidentAssigneeModelModel>;
   IncidentCategory: IncidentCategory;
   IncidentConnection: ResolverTypeWrapper<IncidentConnectionModelModel>;
+  IncidentCorrelation: ResolverTypeWrapper<IncidentCorrelationModelModel>;
   IncidentDomain: IncidentDomain;
   IncidentEdge: ResolverTypeWrapper<Omit<IncidentEdge, 'node'> & { node: ResolversTypes['Incident'] }>;
   IncidentEvent: ResolverTypeWrapper<IncidentEventModelModel>;
@@ -1904,6 +1924,7 @@ export type ResolversParentTypes = {
   Incident: IncidentModelModel;
   IncidentAssignee: IncidentAssigneeModelModel;
   IncidentConnection: IncidentConnectionModelModel;
+  IncidentCorrelation: IncidentCorrelationModelModel;
   IncidentEdge: Omit<IncidentEdge, 'node'> & { node: ResolversParentTypes['Incident'] };
   IncidentEvent: IncidentEventModelModel;
   IncidentEventConnection: IncidentEventPageModel;
@@ -2104,6 +2125,7 @@ export type IncidentResolvers<ContextType = GraphQLContext, ParentType extends R
   assignee?: Resolver<Maybe<ResolversTypes['IncidentAssignee']>, ParentType, ContextType>;
   category?: Resolver<ResolversTypes['IncidentCategory'], ParentType, ContextType>;
   comments?: Resolver<ResolversTypes['IncidentTimelineConnection'], ParentType, ContextType, Partial<IncidentCommentsArgs>>;
+  correlation?: Resolver<Maybe<ResolversTypes['IncidentCorrelation']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   detectedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['IncidentDomain'], ParentType, ContextType>;
@@ -2140,6 +2162,13 @@ export type IncidentConnectionResolvers<ContextType = GraphQLContext, ParentType
   edges?: Resolver<Array<ResolversTypes['IncidentEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IncidentCorrelationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentCorrelation'] = ResolversParentTypes['IncidentCorrelation']> = {
+  counties?: Resolver<Array<ResolversTypes['Organization']>, ParentType, ContextType>;
+  countyCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  countyIncidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
+  indicator?: Resolver<Maybe<ResolversTypes['Indicator']>, ParentType, ContextType>;
 };
 
 export type IncidentEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentEdge'] = ResolversParentTypes['IncidentEdge']> = {
@@ -2501,6 +2530,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Incident?: IncidentResolvers<ContextType>;
   IncidentAssignee?: IncidentAssigneeResolvers<ContextType>;
   IncidentConnection?: IncidentConnectionResolvers<ContextType>;
+  IncidentCorrelation?: IncidentCorrelationResolvers<ContextType>;
   IncidentEdge?: IncidentEdgeResolvers<ContextType>;
   IncidentEvent?: IncidentEventResolvers<ContextType>;
   IncidentEventConnection?: IncidentEventConnectionResolvers<ContextType>;

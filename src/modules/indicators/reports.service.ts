@@ -13,7 +13,7 @@ import { isUuid } from '../incidents/incidents.validation.js';
 import { TLPS, type Tlp } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findOrganizationsBySlugs } from '../partners/partners.repository.js';
-import { correlateIndicator, recordCorrelations, type CorrelationOutcome } from './correlation.js';
+import { correlateIndicator, correlationOfIncident, recordCorrelations, type CorrelationOutcome } from './correlation.js';
 import { upsertIndicators, upsertReports, type IndicatorReportRow, type IndicatorRow } from './indicators.repository.js';
 import { normalize, observableOf, type IndicatorType, type MatchVia } from './normalize.js';
 import { createWarningLists } from './warning-lists.js';
@@ -374,14 +374,19 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
       if (filter.linkedIncident) {
         // Filtering by an incident you may not see matches nothing, exactly like an unknown id.
         const inc = linkedVisible ? filter.linkedIncident : '00000000-0000-0000-0000-000000000000';
-        q = q.where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('indicator_reports as fr3')
-              .select(sql`1`.as('one'))
-              .whereRef('fr3.indicator_id', '=', 'indicators.id')
-              .where('fr3.incident_id', '=', isUuid(inc) ? inc : '00000000-0000-0000-0000-000000000000')
-              .where(visibleReports(principal, 'fr3')),
-          ),
+        const incidentId = isUuid(inc) ? inc : '00000000-0000-0000-0000-000000000000';
+        q = q.where(({ or, exists, selectFrom }) =>
+          or([
+            exists(
+              selectFrom('indicator_reports as fr3')
+                .select(sql`1`.as('one'))
+                .whereRef('fr3.indicator_id', '=', 'indicators.id')
+                .where('fr3.incident_id', '=', incidentId)
+                .where(visibleReports(principal, 'fr3')),
+            ),
+            // The indicator a statewide incident was correlated from (itself visible: the outer filter).
+            exists(selectFrom('indicator_correlations as fc').select(sql`1`.as('one')).whereRef('fc.indicator_id', '=', 'indicators.id').where('fc.incident_id', '=', incidentId)),
+          ]),
         );
       }
       return q;
@@ -486,7 +491,14 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
     return { matches, invalid };
   }
 
+  /** An indicator by id, or null when the principal may not see it. */
+  async function visibleIndicatorById(principal: Principal, id: number): Promise<IndicatorRow | null> {
+    return (await db.selectFrom('indicators').selectAll().where('id', '=', id).where(visibleIndicators(principal)).executeTakeFirst()) ?? null;
+  }
+
   return {
+    correlationOf: (incident: { id: string; reporting_organization_id: string }) => correlationOfIncident(db, incident),
+    visibleIndicatorById,
     reportIndicators,
     reportSighting,
     linkToIncident,
