@@ -42,6 +42,7 @@ const config: CodegenConfig = {
           IndicatorReportResult: './models.js#IndicatorReportResultModel',
           IndicatorConnection: './models.js#IndicatorConnectionModel',
           ObservableMatch: './models.js#ObservableMatchModel',
+          IncidentCorrelation: '../modules/indicators/correlation.js#IncidentCorrelationModel',
           AlertSubscription: './models.js#AlertSubscriptionModel',
           AlertFilter: './models.js#AlertFilterModel',
           AlertDelivery: './models.js#AlertDeliveryModel',

@@ -6,7 +6,7 @@ import { createDb, type Db } from './infra/db.js';
 import { openEmbeddedPostgres } from './infra/embedded-postgres.js';
 import type { Logger } from './infra/logger.js';
 import { migrate } from './infra/migrate.js';
-import { createQueues, type Queues } from './infra/queues.js';
+import { createQueues, hubQueuePrefix, type Queues } from './infra/queues.js';
 import { createRedis, createWorkerRedis } from './infra/redis.js';
 import { createServices, type Services } from './graphql/services.js';
 import { seedDemoUsers } from './modules/identity/demo.seed.js';
@@ -89,10 +89,10 @@ export function hubInstanceId(db: Db): Promise<string> {
 export function createDeps(config: Config, logger: Logger, database: { url: string; db: Db; instanceId: string }, redisUrl: string): HubDeps {
   const redis = createRedis(redisUrl, logger);
   const workerRedis = createWorkerRedis(redisUrl, logger);
-  const queues = createQueues(redis, config.queuePrefix);
+  const queues = createQueues(redis, hubQueuePrefix(config.queuePrefix, database.instanceId));
   const senders = createSenders(config, logger);
   const engine = createEscalationEngine({ db: database.db, queues, config, logger, senders });
-  const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId });
+  const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId, senders });
   const subscriptionJobs = createSubscriptionJobs({ db: database.db, queues, config, logger, senders, engine });
   return {
     config,

@@ -282,7 +282,7 @@ describe.concurrent('escalation faults', () => {
       return v?.notifications.length === 1 && v.notifications[0]!.status === 'DELIVERED';
     });
     const esc = (await escalationOf(hub, incident.id))!.esc;
-    const timerKey = `${hub.config.queuePrefix}:timers:t-${esc.id}-${esc.timer_token}`;
+    const timerKey = `${hub.deps.queues.prefix}:timers:t-${esc.id}-${esc.timer_token}`;
     expect(await own.redis.exists(timerKey)).toBe(1);
     expect(esc.next_fire_at!.getTime()).toBeGreaterThan(Date.now() + 500);
 
@@ -359,7 +359,7 @@ describe.concurrent('escalation faults', () => {
     );
     const failures: string[] = [];
     const redis = new Redis(hub.config.redis.url, { maxRetriesPerRequest: null });
-    const timerEvents = new QueueEvents(QUEUE_NAMES.timers, { connection: redis, prefix: hub.config.queuePrefix });
+    const timerEvents = new QueueEvents(QUEUE_NAMES.timers, { connection: redis, prefix: hub.deps.queues.prefix });
     cleanups.push(async () => {
       await timerEvents.close();
       redis.disconnect();

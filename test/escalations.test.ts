@@ -138,6 +138,11 @@ describe('escalation', () => {
     expect(ack.status).toBe(200);
     const again = await fetch(local, { method: 'POST' });
     expect(again.status).toBe(410);
+    // The other person paged at level 2 opens their link: no button any more, and who acknowledged, when.
+    const otherPage = await fetch(level2[1].acknowledgeUrl.replace(/^https?:\/\/[^/]+/, hub.url));
+    const otherHtml = await otherPage.text();
+    expect(otherHtml).not.toMatch(/<form|<button/);
+    expect(otherHtml).toMatch(/Acknowledged by (lead of sos|center of cal-oes) \(.+\) at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
     const countAtAck = receiver.requests.length;
     await new Promise((r) => setTimeout(r, 2_500));
     expect(receiver.requests.length).toBe(countAtAck);

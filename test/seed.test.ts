@@ -107,7 +107,7 @@ describe('the demo users (ESTF_DEMO)', () => {
   });
   afterAll(async () => hub?.close());
 
-  it('are seeded once for every partner, plus coordinators, an admin and an auditor', async () => {
+  it('are seeded once for every partner (an ORG_ADMIN in each but the SOS), plus coordinators, a hub admin and an auditor', async () => {
     const config = testConfig({ DATABASE_URL: hub.dbUrl, ESTF_DEMO: 'true' });
     await prepareDatabase(hub.db, config, createLogger('silent'));
     await prepareDatabase(hub.db, config, createLogger('silent'));
@@ -120,7 +120,7 @@ describe('the demo users (ESTF_DEMO)', () => {
       .select(['u.email', 'u.roles', 'o.slug'])
       .where('u.email', 'like', '%.example')
       .execute();
-    expect(users).toHaveLength(65 * 2 + 4);
+    expect(users).toHaveLength(65 * 2 + 64 + 4);
     const byEmail = new Map(users.map((u) => [u.email, u]));
     expect(byEmail.get('analyst@county-los-angeles.example')).toEqual({ email: 'analyst@county-los-angeles.example', roles: ['ANALYST'], slug: 'county-los-angeles' });
     expect(byEmail.get('oncall@fbi.example')?.roles).toEqual(['ANALYST']);
@@ -128,10 +128,12 @@ describe('the demo users (ESTF_DEMO)', () => {
     expect(byEmail.get('coordinator@cal-oes.example')).toMatchObject({ slug: 'cal-oes', roles: expect.arrayContaining(['COORDINATOR']) });
     expect(byEmail.get('admin@sos.example')).toMatchObject({ slug: 'sos', roles: ['HUB_ADMIN'] });
     expect(byEmail.get('auditor@sos.example')).toMatchObject({ slug: 'sos', roles: ['AUDITOR'] });
+    expect(byEmail.get('admin@ei-isac.example')).toMatchObject({ slug: 'ei-isac', roles: ['ORG_ADMIN'] });
+    expect(byEmail.get('admin@county-fresno.example')).toMatchObject({ slug: 'county-fresno', roles: ['ORG_ADMIN'] });
 
     // Seeding is audited once, not once per run.
     const seeded = await hub.db.selectFrom('audit_log').select('change').where('action', '=', 'demo.users_seeded').execute();
-    expect(seeded).toEqual([{ change: { created: 134 } }]);
+    expect(seeded).toEqual([{ change: { created: 198 } }]);
   });
 
   it('are not seeded when ESTF_DEMO is off', async () => {

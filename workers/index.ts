@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { HubDeps } from '../src/deps.js';
-import { QUEUE_NAMES } from '../src/infra/queues.js';
+import { QUEUE_NAMES, UnknownJobObjectError } from '../src/infra/queues.js';
 import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
 import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
 import { livePrefix, publishLiveEvents } from '../src/modules/alerts/live-bus.js';
@@ -30,6 +30,13 @@ export function eventHandlers(deps: HubDeps): EventHandlers {
   return handlers;
 }
 
+/** A job naming an object this database lacks is an error, not a warning: work of some hub is not being done. */
+function logFailedJob(log: HubDeps['logger'], job: Job | undefined, err: Error, message: string): void {
+  const fields = { jobId: job?.id, topic: job?.name, attemptsMade: job?.attemptsMade, err: err.message };
+  if (err instanceof UnknownJobObjectError) log.error(fields, 'job names an object unknown to this hub');
+  else log.warn(fields, message);
+}
+
 export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const { config, db, logger, queues } = deps;
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -41,8 +48,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId });
   await relay.start();
 
-  const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log });
-  events.on('failed', (job, err) => log.warn({ jobId: job?.id, topic: job?.name, err: err.message }, 'event handler failed'));
+  const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log, db });
+  events.on('failed', (job, err) => logFailedJob(log, job, err, 'event handler failed'));
 
   // The reconciler: re-enqueues whatever PostgreSQL says is overdue, so a lost Redis or a killed
   // worker delays work by at most one interval and never loses it.
@@ -67,7 +74,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     prefix: queues.prefix,
     concurrency: 10,
   });
-  timers.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'escalation timer failed; the reconciler will retry'));
+  timers.on('failed', (job, err) => logFailedJob(log, job, err, 'escalation timer failed; the reconciler will retry'));
   // Each delivery holds a database connection while it sends: keep concurrency below the pool size.
   const delivery = new Worker(
     QUEUE_NAMES.delivery,
@@ -75,7 +82,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
       job.name === 'alert' ? deps.subscriptionJobs.deliver(job.data.alertDeliveryId!) : deps.engine.deliver(job.data.notificationId!),
     { connection, prefix: queues.prefix, concurrency: 5 },
   );
-  delivery.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'delivery failed; the reconciler will retry'));
+  delivery.on('failed', (job, err) => logFailedJob(log, job, err, 'delivery failed; the reconciler will retry'));
   // Without a listener BullMQ writes its errors (Redis down, a job's keys lost to FLUSHALL) to the console.
   for (const w of [events, maintenance, timers, delivery]) w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
 

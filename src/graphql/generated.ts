@@ -5,6 +5,7 @@ import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyMode
 import type { UserPrincipal as UserPrincipalModel } from '../access/principal.js';
 import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel } from '../modules/oncall/oncall.service.js';
 import type { OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/oncall.repository.js';
+import type { IncidentCorrelationModel as IncidentCorrelationModelModel } from '../modules/indicators/correlation.js';
 import type { IncidentEventModel as IncidentEventModelModel } from '../modules/alerts/incident-events.js';
 import type { IncidentEventPage as IncidentEventPageModel, IndicatorAlertPage as IndicatorAlertPageModel } from '../modules/alerts/alerts.service.js';
 import type { IndicatorAlertModel as IndicatorAlertModelModel } from '../modules/alerts/indicator-alerts.js';
@@ -215,6 +216,7 @@ export type ContactMethod = {
   /** The e-mail address, webhook URL or E.164 number. */
   target: Scalars['String']['output'];
   user: User;
+  /** When a test page (sendTestPage) last reached the person through this method; null until one does. */
   verifiedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -367,6 +369,8 @@ export type Incident = {
   category: IncidentCategory;
   /** Only the comments of the timeline. */
   comments: IncidentTimelineConnection;
+  /** Set on a statewide incident the hub opened from cross-county correlation; null otherwise. */
+  correlation: Maybe<IncidentCorrelation>;
   createdAt: Scalars['DateTime']['output'];
   detectedAt: Maybe<Scalars['DateTime']['output']>;
   domain: IncidentDomain;
@@ -457,6 +461,22 @@ export type IncidentConnection = {
   pageInfo: PageInfo;
   /** Visible incidents matching the filter. */
   totalCount: Scalars['Int']['output'];
+};
+
+/**
+ * How a statewide incident came to be: the hub opened it because several counties reported or sighted one
+ * indicator within the correlation window. What it links to is filtered by your rights when you read it.
+ */
+export type IncidentCorrelation = {
+  __typename?: 'IncidentCorrelation';
+  /** The contributing counties you may know of: every one for coordinators, only your own for a county. */
+  counties: Array<Organization>;
+  /** How many counties reported or sighted it. */
+  countyCount: Scalars['Int']['output'];
+  /** County incidents linked to the indicator through reports you may see, and that you may see. */
+  countyIncidents: Array<Incident>;
+  /** The indicator; null when none of its reports or sightings is visible to you. */
+  indicator: Maybe<Indicator>;
 };
 
 export type IncidentDomain =
@@ -849,11 +869,20 @@ export type LinkIndicatorInput = {
   value: Scalars['String']['input'];
 };
 
+/** Which rule matched an observable to an indicator. */
 export type MatchKind =
   /** An address inside a reported network. */
   | 'CIDR'
+  /** An e-mail address whose domain is, or is below, a reported domain. */
+  | 'EMAIL_DOMAIN'
   /** The same type and canonical value. */
-  | 'EXACT';
+  | 'EXACT'
+  /** An address or host name written with a port (45.33.17.9:443, [2001:db8::1]:443, evil.example:443) that is reported. */
+  | 'HOST_PORT'
+  /** A host below a reported domain, up to its registrable domain (public suffix list): login.evil.example matches evil.example; other.co.uk never matches co.uk. */
+  | 'SUBDOMAIN'
+  /** A URL whose host is a reported domain or address. */
+  | 'URL_HOST';
 
 export type MatchResult = {
   __typename?: 'MatchResult';
@@ -902,6 +931,13 @@ export type Mutation = {
   /** Revokes a token by its prefix (e.g. `estf_AbCd1234`). */
   revokeApiToken: ApiToken;
   revokeIndicatorReport: IndicatorReport;
+  /**
+   * Sends a test message through a contact method (its user, their organization's ORG_ADMIN or a hub
+   * admin). Delivered: verifiedAt is set (and a method disabled by a 410 is enabled again). Failed:
+   * verifiedAt is cleared (a 410 disables it). The routing preflight counts only methods that reached
+   * someone in the last 90 days.
+   */
+  sendTestPage: TestPageResult;
   setIncidentLawEnforcementSensitive: Incident;
   /**
    * Changes the TLP label: wider only by the reporting organization, narrower also by coordinators.
@@ -1049,6 +1085,11 @@ export type MutationRevokeIndicatorReportArgs = {
 };
 
 
+export type MutationSendTestPageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationSetIncidentLawEnforcementSensitiveArgs = {
   id: Scalars['ID']['input'];
   value: Scalars['Boolean']['input'];
@@ -1141,7 +1182,7 @@ export type ObservableMatch = {
   indicator: Indicator;
   input: Scalars['String']['output'];
   type: IndicatorType;
-  /** The canonical form of the input. */
+  /** The canonical form of the input (for an address or host with a port, the address or host). */
   value: Scalars['String']['output'];
   via: MatchKind;
 };
@@ -1235,6 +1276,11 @@ export type PreflightProblemKind =
   | 'NO_SCHEDULE'
   /** No organization has that duty. */
   | 'NO_SUCH_DUTY'
+  /**
+   * The on-call person's methods exist but none is known to work: each failed its last delivery, or none
+   * has delivered a page or a test page (sendTestPage) in the last 90 days.
+   */
+  | 'NO_WORKING_CONTACT_METHOD'
   /** This notify target may not see an incident of this shape: it is never informed unless the incident is shared with it. */
   | 'SUPPRESSED_BY_LABEL';
 
@@ -1268,7 +1314,11 @@ export type Query = {
    */
   indicatorAlerts: IndicatorAlertConnection;
   indicators: IndicatorConnection;
-  /** Looks up to 10,000 raw values (types detected): exact matches and addresses inside reported networks. */
+  /**
+   * Looks up to 10,000 raw values (types detected): exact matches, addresses inside reported networks, URLs by
+   * host, host names by their parent domains up to the registrable domain, e-mail addresses by domain, and
+   * addresses or host names with a port (log shapes: `45.33.17.9:443`). Each match says which rule (`via`).
+   */
   matchObservables: MatchResult;
   /** Open escalations that are paging you. */
   myPages: Array<Escalation>;
@@ -1619,6 +1669,16 @@ export type TargetKind =
   /** A duty of the organization that reported the incident. */
   | 'REPORTING_ORGANIZATION';
 
+/** What a test page did. */
+export type TestPageResult = {
+  __typename?: 'TestPageResult';
+  contactMethod: ContactMethod;
+  /** True when the receiver accepted the test message. */
+  delivered: Scalars['Boolean']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  outcome: DeliveryOutcome;
+};
+
 export type TimelineEntryKind =
   | 'ASSIGNED'
   | 'COMMENT'
@@ -1790,6 +1850,7 @@ export type ResolversTypes = {
   IncidentAssignee: ResolverTypeWrapper<IncidentAssigneeModelModel>;
   IncidentCategory: IncidentCategory;
   IncidentConnection: ResolverTypeWrapper<IncidentConnectionModelModel>;
+  IncidentCorrelation: ResolverTypeWrapper<IncidentCorrelationModelModel>;
   IncidentDomain: IncidentDomain;
   IncidentEdge: ResolverTypeWrapper<Omit<IncidentEdge, 'node'> & { node: ResolversTypes['Incident'] }>;
   IncidentEvent: ResolverTypeWrapper<IncidentEventModelModel>;
@@ -1856,6 +1917,7 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SuppressedRoutingTarget: ResolverTypeWrapper<SuppressedRoutingTarget>;
   TargetKind: TargetKind;
+  TestPageResult: ResolverTypeWrapper<Omit<TestPageResult, 'contactMethod'> & { contactMethod: ResolversTypes['ContactMethod'] }>;
   TimelineEntryKind: TimelineEntryKind;
   Tlp: Tlp;
   UpdateIncidentInput: UpdateIncidentInput;
@@ -1895,6 +1957,7 @@ export type ResolversParentTypes = {
   Incident: IncidentModelModel;
   IncidentAssignee: IncidentAssigneeModelModel;
   IncidentConnection: IncidentConnectionModelModel;
+  IncidentCorrelation: IncidentCorrelationModelModel;
   IncidentEdge: Omit<IncidentEdge, 'node'> & { node: ResolversParentTypes['Incident'] };
   IncidentEvent: IncidentEventModelModel;
   IncidentEventConnection: IncidentEventPageModel;
@@ -1945,6 +2008,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   SuppressedRoutingTarget: SuppressedRoutingTarget;
+  TestPageResult: Omit<TestPageResult, 'contactMethod'> & { contactMethod: ResolversParentTypes['ContactMethod'] };
   UpdateIncidentInput: UpdateIncidentInput;
   User: UserModelModel;
   Viewer: UserPrincipalModel;
@@ -2097,6 +2161,7 @@ export type IncidentResolvers<ContextType = GraphQLContext, ParentType extends R
   assignee?: Resolver<Maybe<ResolversTypes['IncidentAssignee']>, ParentType, ContextType>;
   category?: Resolver<ResolversTypes['IncidentCategory'], ParentType, ContextType>;
   comments?: Resolver<ResolversTypes['IncidentTimelineConnection'], ParentType, ContextType, Partial<IncidentCommentsArgs>>;
+  correlation?: Resolver<Maybe<ResolversTypes['IncidentCorrelation']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   detectedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['IncidentDomain'], ParentType, ContextType>;
@@ -2134,6 +2199,13 @@ export type IncidentConnectionResolvers<ContextType = GraphQLContext, ParentType
   edges?: Resolver<Array<ResolversTypes['IncidentEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IncidentCorrelationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentCorrelation'] = ResolversParentTypes['IncidentCorrelation']> = {
+  counties?: Resolver<Array<ResolversTypes['Organization']>, ParentType, ContextType>;
+  countyCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  countyIncidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
+  indicator?: Resolver<Maybe<ResolversTypes['Indicator']>, ParentType, ContextType>;
 };
 
 export type IncidentEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IncidentEdge'] = ResolversParentTypes['IncidentEdge']> = {
@@ -2297,6 +2369,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   resumeAlertSubscription?: Resolver<ResolversTypes['AlertSubscription'], ParentType, ContextType, RequireFields<MutationResumeAlertSubscriptionArgs, 'id'>>;
   revokeApiToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'prefix'>>;
   revokeIndicatorReport?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationRevokeIndicatorReportArgs, 'id'>>;
+  sendTestPage?: Resolver<ResolversTypes['TestPageResult'], ParentType, ContextType, RequireFields<MutationSendTestPageArgs, 'id'>>;
   setIncidentLawEnforcementSensitive?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentLawEnforcementSensitiveArgs, 'id' | 'value'>>;
   setIncidentTlp?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentTlpArgs, 'id' | 'tlp'>>;
   setSchedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType, RequireFields<MutationSetScheduleArgs, 'input'>>;
@@ -2462,6 +2535,13 @@ export type SuppressedRoutingTargetResolvers<ContextType = GraphQLContext, Paren
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type TestPageResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TestPageResult'] = ResolversParentTypes['TestPageResult']> = {
+  contactMethod?: Resolver<ResolversTypes['ContactMethod'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['DeliveryOutcome'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2498,6 +2578,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Incident?: IncidentResolvers<ContextType>;
   IncidentAssignee?: IncidentAssigneeResolvers<ContextType>;
   IncidentConnection?: IncidentConnectionResolvers<ContextType>;
+  IncidentCorrelation?: IncidentCorrelationResolvers<ContextType>;
   IncidentEdge?: IncidentEdgeResolvers<ContextType>;
   IncidentEvent?: IncidentEventResolvers<ContextType>;
   IncidentEventConnection?: IncidentEventConnectionResolvers<ContextType>;
@@ -2533,6 +2614,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Sighting?: SightingResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SuppressedRoutingTarget?: SuppressedRoutingTargetResolvers<ContextType>;
+  TestPageResult?: TestPageResultResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

@@ -9,11 +9,13 @@ import { createAuditQueryService } from '../modules/audit/audit.query.js';
 import { createIndicatorReportsService } from '../modules/indicators/reports.service.js';
 import { createSubscriptionsService } from '../modules/subscriptions/subscriptions.service.js';
 import { createOncallService } from '../modules/oncall/oncall.service.js';
+import { createTestPageService } from '../modules/oncall/test-page.js';
+import type { Senders } from '../modules/notifications/senders.js';
 import { createAlertsService } from '../modules/alerts/alerts.service.js';
 import { livePrefix } from '../modules/alerts/live-bus.js';
 
 /** Every domain service, built once per process from the shared dependencies. */
-export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null; instanceId?: string }) {
+export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null; instanceId?: string; senders?: Senders | null }) {
   const incidents = createIncidentsService(deps);
   const indicatorReports = createIndicatorReportsService(deps);
   return {
@@ -22,6 +24,7 @@ export function createServices(deps: { db: Db; config: Config; engine?: Escalati
     incidents,
     escalations: createEscalationsService({ db: deps.db, config: deps.config, engine: deps.engine ?? null }),
     oncall: createOncallService(deps),
+    testPages: createTestPageService({ db: deps.db, config: deps.config, senders: deps.senders ?? null }),
     alerts: createAlertsService({ db: deps.db, config: deps.config, authenticate: createIdentityService(deps).authenticate, livePrefix: livePrefix(deps.config.queuePrefix, deps.instanceId ?? '') }),
     indicatorReports,
     subscriptions: createSubscriptionsService(deps),

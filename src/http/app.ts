@@ -122,13 +122,15 @@ export function createApp(deps: AppDeps) {
     c.header('referrer-policy', 'no-referrer');
     if (!page) return c.html(ackPage('Link not valid', '<p>This acknowledgement link is unknown, already used or expired.</p>'), 404);
     const banner = page.exercise ? '<p><strong>EXERCISE EXERCISE EXERCISE</strong></p>' : '';
-    const state = page.state === 'ACTIVE' || page.state === 'EXHAUSTED' ? '' : `<p>This escalation is already ${escapeHtml(page.state.toLowerCase())}.</p>`;
+    const open = page.state === 'ACTIVE' || page.state === 'EXHAUSTED';
+    // A closed escalation offers no button: pressing it could only fail, and the page says who took it.
+    const action = open ? '<form method="post"><button type="submit">Acknowledge: I am on it</button></form>' : ackClosedState(page);
     return c.html(
       ackPage(
-        `Acknowledge ${page.reference}`,
+        open ? `Acknowledge ${page.reference}` : `${page.reference}: ${page.state.toLowerCase()}`,
         `${banner}<p><strong>${escapeHtml(page.reference)}</strong> · ${escapeHtml(page.severity)} · ${escapeHtml(page.category)} · TLP:${escapeHtml(page.tlp)}</p>
-         <p>Rule <code>${escapeHtml(page.rule_name)}</code>.</p>${state}
-         <form method="post"><button type="submit">Acknowledge: I am on it</button></form>`,
+         <p>Rule <code>${escapeHtml(page.rule_name)}</code>.</p>
+         ${action}`,
       ),
     );
   });
@@ -197,6 +199,16 @@ async function readBodyWithin(request: Request, limit: number): Promise<string |
     } else chunks.length = 0;
   }
   return length > limit ? null : Buffer.concat(chunks, length).toString('utf8');
+}
+
+/** What an acknowledgement page says instead of its button once the escalation is acknowledged or over. */
+function ackClosedState(page: { state: string; acknowledged_at: Date | null; acknowledgedByName: string | null; acknowledgedByOrganization: string | null }): string {
+  if (page.state === 'ACKNOWLEDGED' && page.acknowledgedByName) {
+    const who = `${page.acknowledgedByName}${page.acknowledgedByOrganization ? ` (${page.acknowledgedByOrganization})` : ''}`;
+    const when = page.acknowledged_at ? ` at ${page.acknowledged_at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+    return `<p>Already acknowledged. Acknowledged by ${escapeHtml(who)}${escapeHtml(when)}; paging has stopped, nothing more to do here.</p>`;
+  }
+  return `<p>This escalation is already ${escapeHtml(page.state.toLowerCase())}; nothing more to do here.</p>`;
 }
 
 function escapeHtml(s: string): string {

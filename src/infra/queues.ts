@@ -5,6 +5,28 @@ import { Queue, type ConnectionOptions } from 'bullmq';
  * keys of a queue live in one slot. Jobs carry ids only.
  */
 
+/**
+ * One hub's queue prefix: the configured prefix (its `{…}` hash tag first, so a queue stays in one
+ * Redis Cluster slot) and the hub database's instance id. Two hubs on one Redis with the same setting (a
+ * second checkout, a staging hub next to production) would otherwise take each other's jobs, find no such
+ * incident and drop them. Live-event channels use the same prefix (src/modules/alerts/live-bus.ts).
+ */
+export function hubQueuePrefix(configuredPrefix: string, instanceId: string): string {
+  return `${configuredPrefix}:${instanceId}`;
+}
+
+/**
+ * A job names an object this hub's database does not have. Never a reason to complete the job quietly:
+ * it is another hub's job (a shared Redis and queue prefix) or a bug, and either way someone must hear of
+ * it. Thrown, the job is retried and then failed, and the worker logs it as an error.
+ */
+export class UnknownJobObjectError extends Error {
+  override name = 'UnknownJobObjectError';
+  constructor(kind: string, id: string) {
+    super(`job names an unknown ${kind} ${id} (not in this hub's database: another hub sharing this Redis and queue prefix?)`);
+  }
+}
+
 export const QUEUE_NAMES = {
   /** Domain events relayed from the outbox; jobId = the outbox row id. */
   events: 'events',

@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
-import type { Queues } from '../../infra/queues.js';
+import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { accessFactsOf, loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
@@ -34,6 +34,7 @@ import {
 } from './escalations.repository.js';
 import { levelTargetsFor, nextPage, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
 import { loadDutyRows, matchTargets, recipientsFor, type DutyRow, type IncidentTargetsContext } from './recipients.js';
+import { createUnreachablePages } from './unreachable.js';
 
 /**
  * The escalation flow of architecture.md. PostgreSQL holds every decision (escalation state, timer
@@ -209,7 +210,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     const created = await db.transaction().execute(async (trx) => {
       await lockIncidentPaging(trx, incidentId);
       const locked = await lockIncidentWithFacts(trx, incidentId);
-      if (!locked || FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
+      if (!locked) throw new UnknownJobObjectError('incident', incidentId);
+      if (FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
       const { incident, facts } = locked;
       const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
         ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
@@ -300,7 +302,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     await db.transaction().execute(async (trx) => {
       const esc = await lockEscalation(trx, escalationId);
       // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
-      if (!esc || esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
+      if (!esc) throw new UnknownJobObjectError('escalation', escalationId);
+      if (esc.state !== 'ACTIVE' || esc.timer_token !== token) return;
       // After the row lock: whoever else takes the paging lock (routing, other timers of the incident)
       // never waits for this escalation's row while holding it, so the order cannot deadlock.
       await lockIncidentPaging(trx, esc.incident_id);
@@ -359,9 +362,16 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
    */
   async function deliver(notificationId: string): Promise<void> {
     let retryAt: { attempts: number; at: Date } | null = null;
+    // Set when a page ends FAILED: the unreachable-person check runs after the commit (unreachable.ts).
+    let failedPage = false;
     await db.transaction().execute(async (trx) => {
       const ctx = await loadDeliveryContext(trx, notificationId);
-      if (!ctx || ctx.notification.status !== 'PENDING') return;
+      if (!ctx) {
+        // Absent because another worker holds the row (skip locked), or because there is no such row.
+        if (!(await trx.selectFrom('notifications').select('id').where('id', '=', notificationId).executeTakeFirst())) throw new UnknownJobObjectError('notification', notificationId);
+        return;
+      }
+      if (ctx.notification.status !== 'PENDING') return;
       const { notification: n, escalation: esc, incident, method } = ctx;
       const finish = (status: string, reason: string | null) =>
         trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', n.id).execute();
@@ -377,6 +387,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
       }
       if (!method || method.removed_at || method.disabled_at) {
         await finish('FAILED', 'the contact method was removed or disabled');
+        failedPage = n.kind === 'PAGE';
         return;
       }
       const message: MessageContext = {
@@ -429,8 +440,10 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
           await trx.updateTable('contact_methods').set({ disabled_at: now, disabled_reason: result.error }).where('id', '=', method.id).execute();
         }
         await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null });
+        failedPage = n.kind === 'PAGE';
       } else if (attempts >= config.delivery.maxAttempts) {
         await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: `gave up after ${attempts} attempts: ${result.error}`, next_attempt_at: null });
+        failedPage = n.kind === 'PAGE';
       } else {
         const at = new Date(now.getTime() + backoffMs(attempts));
         await recordAttemptAndSet(trx, attempt, { attempts, next_attempt_at: at, status_reason: result.error });
@@ -439,7 +452,12 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     });
     const retry = retryAt as { attempts: number; at: Date } | null;
     if (retry) await scheduleDelivery(notificationId, retry.attempts, retry.at).catch(() => {});
+    if (failedPage) {
+      await unreachable.onPageFailed(notificationId).catch((err) => logger.error({ notificationId, err: (err as Error).message }, 'checking for an unreachable person failed'));
+    }
   }
+
+  const unreachable = createUnreachablePages({ db, logger, lockIncidentPaging, notificationRows, enqueueAfterCommit });
 
   // ── The reconciler ──────────────────────────────────────────────────────────────────────────────────
 

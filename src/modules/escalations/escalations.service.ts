@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
+import { usersWithWorkingContactMethod } from '../oncall/oncall.repository.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
@@ -44,7 +45,7 @@ export interface PreflightProblem {
   target: string;
   organization: string;
   duty: string;
-  problem: 'NO_SUCH_DUTY' | 'NO_SCHEDULE' | 'NOBODY_ON_CALL' | 'NO_CONTACT_METHOD' | 'NOBODY_MAY_SEE' | 'SUPPRESSED_BY_LABEL';
+  problem: 'NO_SUCH_DUTY' | 'NO_SCHEDULE' | 'NOBODY_ON_CALL' | 'NO_CONTACT_METHOD' | 'NO_WORKING_CONTACT_METHOD' | 'NOBODY_MAY_SEE' | 'SUPPRESSED_BY_LABEL';
   userEmail: string | null;
   /** For NOBODY_MAY_SEE and SUPPRESSED_BY_LABEL: the incident shape, e.g. `AMBER LES`. */
   shape: string | null;
@@ -159,6 +160,10 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
       .innerJoin('incidents as i', 'i.id', 'n.incident_id')
       .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+      // Who acknowledged, for the page of a link whose escalation someone else already acknowledged.
+      .leftJoin('users as ack', 'ack.id', 'e.acknowledged_by')
+      .leftJoin('organizations as ack_org', 'ack_org.id', 'ack.organization_id')
+      .select(['e.acknowledged_at', 'ack.name as acknowledgedByName', 'ack_org.name as acknowledgedByOrganization'])
       .where('n.ack_token_hash', '=', engine().hashAckToken(token))
       .executeTakeFirst();
     if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
@@ -373,6 +378,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       const methods = userIds.length
         ? await db.selectFrom('contact_methods').select('user_id').where('user_id', 'in', userIds).where('removed_at', 'is', null).where('disabled_at', 'is', null).execute()
         : [];
+      const working = await usersWithWorkingContactMethod(db, userIds, at);
       for (const d of duties) {
         const base = { rule: rule.name, level, target: describeTarget(target), organization: d.organizationSlug, duty: d.dutyName, shape: null };
         if (!schedules.some((s) => s.duty_id === d.dutyId)) {
@@ -386,6 +392,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
           continue;
         }
         if (!methods.some((m) => m.user_id === uid)) problems.push({ ...base, problem: 'NO_CONTACT_METHOD', userEmail: user.email });
+        else if (!working.has(uid)) problems.push({ ...base, problem: 'NO_WORKING_CONTACT_METHOD', userEmail: user.email });
       }
     };
     for (const rule of rules) {

@@ -5,8 +5,9 @@ import { listOrganizations } from '../partners/partners.repository.js';
 import { insertUserIfAbsent } from './identity.repository.js';
 
 /**
- * Demo users (ESTF_DEMO): analyst@<slug>.example and oncall@<slug>.example for every partner, plus the
- * coordinators, a hub admin and an auditor. Idempotent.
+ * Demo users (ESTF_DEMO): analyst@<slug>.example and oncall@<slug>.example for every partner,
+ * admin@<slug>.example (ORG_ADMIN) for every partner but the SOS, plus the coordinators, a hub admin
+ * (admin@sos.example) and an auditor. Idempotent.
  */
 export async function seedDemoUsers(db: Db): Promise<{ created: number }> {
   return db.transaction().execute(async (trx) => {
@@ -16,6 +17,9 @@ export async function seedDemoUsers(db: Db): Promise<{ created: number }> {
     for (const o of orgs) {
       wanted.push({ organization_id: o.id, email: `analyst@${o.slug}.example`, name: `${o.name} analyst`, roles: ['ANALYST'] });
       wanted.push({ organization_id: o.id, email: `oncall@${o.slug}.example`, name: `${o.name} on-call`, roles: ['ANALYST'] });
+      // An ORG_ADMIN per organization (users, tokens, contact methods, organization alert subscriptions);
+      // at the SOS, admin@sos.example is the hub admin below.
+      if (o.slug !== 'sos') wanted.push({ organization_id: o.id, email: `admin@${o.slug}.example`, name: `${o.name} administrator`, roles: ['ORG_ADMIN'] });
     }
     const extra: Array<[string, string, string, string[]]> = [
       ['sos', 'coordinator@sos.example', 'SOS coordinator', ['COORDINATOR', 'ANALYST']],

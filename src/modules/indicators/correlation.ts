@@ -131,7 +131,8 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
     kind: 'FILED',
     actorUserId: null,
     actorOrganizationId: null,
-    change: { status: 'REPORTED', severity: 'HIGH', tlp: 'AMBER', correlation: { indicatorId, counties: counties.length } },
+    // The indicator by type and value, as the title already names it: an internal id means nothing to a reader.
+    change: { status: 'REPORTED', severity: 'HIGH', tlp: 'AMBER', correlation: { indicator: { type: indicator.type, value: indicator.value }, counties: counties.length } },
   });
   await recordAudit(trx, hub, 'incident.correlated', { type: 'Incident', id: row.id }, { indicatorId, counties: counties.length, category });
   await addOutboxEvent(trx, 'incident.filed', { type: 'Incident', id: row.id }, { reference: row.reference, severity: 'HIGH', correlation: true });
@@ -149,4 +150,19 @@ export async function recordCorrelations(trx: Handle, outcomes: readonly Correla
     if (!c.changed) continue;
     await addOutboxEvent(trx, 'indicator.correlated', { type: 'Indicator', id: String(c.indicatorId) }, { incidentId: c.incidentId, opened: c.opened, counties: c.counties });
   }
+}
+
+/** A statewide incident's correlation as the GraphQL IncidentCorrelation resolvers receive it. */
+export interface IncidentCorrelationModel {
+  incidentId: string;
+  reportingOrganizationId: string;
+  indicatorId: number;
+  countyIds: readonly string[];
+}
+
+/** The correlation that opened this incident, or null for an incident filed by someone. */
+export async function correlationOfIncident(db: Handle, incident: { id: string; reporting_organization_id: string }): Promise<IncidentCorrelationModel | null> {
+  const c = await db.selectFrom('indicator_correlations').select(['indicator_id', 'county_ids']).where('incident_id', '=', incident.id).executeTakeFirst();
+  if (!c) return null;
+  return { incidentId: incident.id, reportingOrganizationId: incident.reporting_organization_id, indicatorId: Number(c.indicator_id), countyIds: c.county_ids };
 }

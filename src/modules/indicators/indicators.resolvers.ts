@@ -1,4 +1,6 @@
 import type {
+  IncidentCorrelationResolvers,
+  IncidentResolvers,
   IndicatorConnectionResolvers,
   IndicatorReportResolvers,
   IndicatorReportResultResolvers,
@@ -87,4 +89,37 @@ const IndicatorConnection: IndicatorConnectionResolvers = {
 
 const ObservableMatch: ObservableMatchResolvers = {};
 
-export const indicatorsResolvers: Resolvers = { Query, Mutation, Indicator, IndicatorReport, Sighting, IndicatorReportResult, IndicatorConnection, ObservableMatch };
+const Incident: Pick<IncidentResolvers, 'correlation'> = {
+  correlation: (i, _a, ctx) => ctx.services.indicatorReports.correlationOf(i),
+};
+
+// Every link is filtered by the reader's rights at read time: a statewide incident never reveals an
+// indicator, a county or a county incident the reader may not otherwise know of.
+const IncidentCorrelation: IncidentCorrelationResolvers = {
+  indicator: (c, _a, ctx) => ctx.services.indicatorReports.visibleIndicatorById(viewer(ctx), c.indicatorId),
+  countyCount: (c) => c.countyIds.length,
+  // The same rule as Incident.sharedWith: coordinators and the reporter see the list, a county itself.
+  counties: (c, _a, ctx) => {
+    const p = viewer(ctx);
+    const ids = p.isCoordinatorOrg || p.organization.id === c.reportingOrganizationId ? c.countyIds : c.countyIds.filter((id) => id === p.organization.id);
+    return Promise.all(ids.map((id) => organization(ctx, id)));
+  },
+  countyIncidents: async (c, _a, ctx) => {
+    const ids = (await ctx.services.indicatorReports.linkedIncidentIds(viewer(ctx), c.indicatorId)).filter((id) => id !== c.incidentId);
+    const visible = await ctx.services.incidents.visibleAmong(viewer(ctx), ids);
+    return ids.flatMap((id) => visible.get(id) ?? []);
+  },
+};
+
+export const indicatorsResolvers: Resolvers = {
+  Query,
+  Mutation,
+  Indicator,
+  IndicatorReport,
+  Sighting,
+  IndicatorReportResult,
+  IndicatorConnection,
+  ObservableMatch,
+  Incident: Incident as IncidentResolvers,
+  IncidentCorrelation,
+};

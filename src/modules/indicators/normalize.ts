@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { getDomain } from 'tldts';
 
 /**
  * Indicator types and their canonical forms: one indicator per (type, canonical value), however a
@@ -595,4 +596,90 @@ function normalizeSocial(s: string, raw: string): NormalizeResult {
   if (handle.startsWith('@')) handle = handle.slice(1);
   if (!HANDLE.test(handle)) return invalid(raw, 'SOCIAL_ACCOUNT', 'a handle is 1-100 letters, digits, "_", ".", "-" or "@"');
   return ok('SOCIAL_ACCOUNT', `${platform.name}:${platform.caseSensitive ? handle : handle.toLowerCase()}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Matching: what else an observable is checked against
+
+/**
+ * How an observable matched an indicator. EXACT: the same type and canonical value. URL_HOST: a URL's host
+ * is a reported domain or address. SUBDOMAIN: a host is below a reported domain, no higher than its
+ * registrable domain. EMAIL_DOMAIN: an e-mail address's domain is, or is below, a reported domain.
+ * HOST_PORT: an address or name written with a port (proxy and firewall logs) is reported. CIDR: an
+ * address is inside a reported network (the SQL adds it for every address probe).
+ */
+export type MatchVia = 'EXACT' | 'URL_HOST' | 'SUBDOMAIN' | 'EMAIL_DOMAIN' | 'HOST_PORT' | 'CIDR';
+
+export interface MatchProbe {
+  type: IndicatorType;
+  value: string;
+  via: Exclude<MatchVia, 'CIDR'>;
+}
+
+export type Observable = { ok: true; type: IndicatorType; value: string; probes: MatchProbe[] } | { ok: false; reason: string };
+
+// Parents of a host tried, nearest first: a host of many labels must not make a lookup of many probes.
+const MAX_PARENT_PROBES = 8;
+const HOST_WITH_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s/@:[\]]+)):(\d{1,5})$/;
+
+/**
+ * The domains above a host that still belong to the same owner: its parents up to and including its
+ * registrable domain (public suffix list, ICANN and private sections, from the `tldts` package, which
+ * ships the list and does no I/O). Above that is a public suffix (co.uk, github.io): everyone's, so a
+ * report of it says nothing about the host. Nearest first, at most MAX_PARENT_PROBES.
+ */
+export function parentDomains(host: string): string[] {
+  const registrable = getDomain(host, { allowPrivateDomains: true, validateHostname: false });
+  if (!registrable || registrable === host || !host.endsWith(`.${registrable}`)) return [];
+  const parents: string[] = [];
+  let at = host.indexOf('.');
+  while (at !== -1 && parents.length < MAX_PARENT_PROBES) {
+    const parent = host.slice(at + 1);
+    parents.push(parent);
+    if (parent === registrable) break;
+    at = host.indexOf('.', at + 1);
+  }
+  // Capped before reaching it: the registrable domain is the one most often reported, keep it.
+  if (parents[parents.length - 1] !== registrable) parents[parents.length - 1] = registrable;
+  return parents;
+}
+
+/** Probes for a host (a domain name or an address) seen inside another value. */
+function hostProbes(host: string, via: 'URL_HOST' | 'EMAIL_DOMAIN' | 'HOST_PORT', parentsVia: 'SUBDOMAIN' | 'EMAIL_DOMAIN'): MatchProbe[] {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const n = normalize(detectRefanged(bare), bare);
+  if (!n.ok) return [];
+  if (n.type === 'IPV4' || n.type === 'IPV6') return [{ type: n.type, value: n.value, via }];
+  if (n.type !== 'DOMAIN') return [];
+  return [{ type: 'DOMAIN', value: n.value, via }, ...parentDomains(n.value).map((value) => ({ type: 'DOMAIN' as const, value, via: parentsVia }))];
+}
+
+/**
+ * An observable from a log line and everything it is matched against: its canonical value exactly, and
+ * the host of a URL, the domain of an e-mail address, the parents of a domain name up to its registrable
+ * domain, and an address or name written with a port (`45.33.17.9:443`, `[2001:db8::1]:443`,
+ * `evil.example:443`), which is not an indicator to report but is what proxy logs hold.
+ *
+ * @example
+ * observableOf('https://login.evil.example.co.uk/x').probes
+ * // → URL exact, DOMAIN login.evil.example.co.uk (URL_HOST), DOMAIN evil.example.co.uk… (SUBDOMAIN)
+ */
+export function observableOf(raw: string): Observable {
+  const n = normalize(detectType(raw), raw);
+  if (!n.ok) {
+    const m = HOST_WITH_PORT.exec(refang(raw.trim()));
+    if (!m || Number(m[3]) > 65_535) return n;
+    const probes = hostProbes(m[1] ?? m[2]!, 'HOST_PORT', 'SUBDOMAIN');
+    if (probes.length === 0) return n;
+    return { ok: true, type: probes[0]!.type, value: probes[0]!.value, probes };
+  }
+  const probes: MatchProbe[] = [{ type: n.type, value: n.value, via: 'EXACT' }];
+  if (n.type === 'URL') {
+    probes.push(...hostProbes(new URL(n.value).hostname, 'URL_HOST', 'SUBDOMAIN'));
+  } else if (n.type === 'EMAIL') {
+    probes.push(...hostProbes(n.value.slice(n.value.lastIndexOf('@') + 1), 'EMAIL_DOMAIN', 'EMAIL_DOMAIN'));
+  } else if (n.type === 'DOMAIN') {
+    probes.push(...parentDomains(n.value).map((value) => ({ type: 'DOMAIN' as const, value, via: 'SUBDOMAIN' as const })));
+  }
+  return { ...n, probes };
 }

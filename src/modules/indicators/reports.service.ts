@@ -13,9 +13,9 @@ import { isUuid } from '../incidents/incidents.validation.js';
 import { TLPS, type Tlp } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findOrganizationsBySlugs } from '../partners/partners.repository.js';
-import { correlateIndicator, recordCorrelations, type CorrelationOutcome } from './correlation.js';
+import { correlateIndicator, correlationOfIncident, recordCorrelations, type CorrelationOutcome } from './correlation.js';
 import { upsertIndicators, upsertReports, type IndicatorReportRow, type IndicatorRow } from './indicators.repository.js';
-import { detectType, normalize, type IndicatorType } from './normalize.js';
+import { normalize, observableOf, type IndicatorType, type MatchVia } from './normalize.js';
 import { createWarningLists } from './warning-lists.js';
 
 /**
@@ -63,7 +63,7 @@ export interface ObservableMatch {
   type: IndicatorType;
   value: string;
   indicator: IndicatorRow;
-  via: 'EXACT' | 'CIDR';
+  via: MatchVia;
 }
 
 export type IndicatorReportsService = ReturnType<typeof createIndicatorReportsService>;
@@ -377,14 +377,19 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
       if (filter.linkedIncident) {
         // Filtering by an incident you may not see matches nothing, exactly like an unknown id.
         const inc = linkedVisible ? filter.linkedIncident : '00000000-0000-0000-0000-000000000000';
-        q = q.where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('indicator_reports as fr3')
-              .select(sql`1`.as('one'))
-              .whereRef('fr3.indicator_id', '=', 'indicators.id')
-              .where('fr3.incident_id', '=', isUuid(inc) ? inc : '00000000-0000-0000-0000-000000000000')
-              .where(visibleReports(principal, 'fr3')),
-          ),
+        const incidentId = isUuid(inc) ? inc : '00000000-0000-0000-0000-000000000000';
+        q = q.where(({ or, exists, selectFrom }) =>
+          or([
+            exists(
+              selectFrom('indicator_reports as fr3')
+                .select(sql`1`.as('one'))
+                .whereRef('fr3.indicator_id', '=', 'indicators.id')
+                .where('fr3.incident_id', '=', incidentId)
+                .where(visibleReports(principal, 'fr3')),
+            ),
+            // The indicator a statewide incident was correlated from (itself visible: the outer filter).
+            exists(selectFrom('indicator_correlations as fc').select(sql`1`.as('one')).whereRef('fc.indicator_id', '=', 'indicators.id').where('fc.incident_id', '=', incidentId)),
+          ]),
         );
       }
       return q;
@@ -452,32 +457,51 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
    */
   async function match(principal: Principal, values: readonly string[], includeExpired: boolean) {
     if (values.length > MAX_BATCH) throw new InputError('values', `at most ${MAX_BATCH.toLocaleString('en-US')} values per call (got ${values.length})`);
+    // One row per probe: an observable is looked up as itself and as the hosts and domains it names.
     const idx: number[] = [];
     const types: string[] = [];
     const canon: string[] = [];
+    const vias: string[] = [];
+    const observed = new Map<number, { type: IndicatorType; value: string }>();
     const invalid: Array<{ index: number; input: string; reason: string }> = [];
     values.forEach((raw, i) => {
-      const t = detectType(raw);
-      const n = normalize(t, raw);
-      if (!n.ok) invalid.push({ index: i, input: raw, reason: n.reason });
-      else {
+      const o = observableOf(raw);
+      if (!o.ok) {
+        invalid.push({ index: i, input: raw, reason: o.reason });
+        return;
+      }
+      observed.set(i, { type: o.type, value: o.value });
+      for (const p of o.probes) {
         idx.push(i);
-        types.push(n.type);
-        canon.push(n.value);
+        types.push(p.type);
+        canon.push(p.value);
+        vias.push(p.via);
       }
     });
     if (idx.length === 0) return { matches: [] as ObservableMatch[], invalid };
-    const rows = await matchQuery(db, principal, idx, types, canon, includeExpired);
+    const rows = await matchQuery(db, principal, idx, types, canon, includeExpired, vias);
     const indicators = new Map((await db.selectFrom('indicators').selectAll().where('id', 'in', [...new Set(rows.map((r) => r.indicator_id))].concat([-1])).execute()).map((r) => [r.id, r]));
-    const at = new Map(idx.map((v, k) => [v, k]));
-    const matches = rows.map((r) => {
-      const k = at.get(r.i)!;
-      return { index: r.i, input: values[r.i]!, type: types[k] as IndicatorType, value: canon[k]!, indicator: indicators.get(r.indicator_id)!, via: r.via };
-    });
+    // An indicator found through two probes of one observable is one match.
+    const seen = new Set<string>();
+    const matches: ObservableMatch[] = [];
+    for (const r of rows) {
+      const key = `${r.i}/${r.indicator_id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const o = observed.get(r.i)!;
+      matches.push({ index: r.i, input: values[r.i]!, type: o.type, value: o.value, indicator: indicators.get(r.indicator_id)!, via: r.via });
+    }
     return { matches, invalid };
   }
 
+  /** An indicator by id, or null when the principal may not see it. */
+  async function visibleIndicatorById(principal: Principal, id: number): Promise<IndicatorRow | null> {
+    return (await db.selectFrom('indicators').selectAll().where('id', '=', id).where(visibleIndicators(principal)).executeTakeFirst()) ?? null;
+  }
+
   return {
+    correlationOf: (incident: { id: string; reporting_organization_id: string }) => correlationOfIncident(db, incident),
+    visibleIndicatorById,
     reportIndicators,
     reportSighting,
     linkToIncident,
@@ -495,7 +519,8 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
 }
 
 /**
- * The matching SQL: exact (type, value) probes and GiST containment for addresses, filtered by visibility.
+ * The matching SQL: exact (type, value) probes (each saying which rule it stands for, see observableOf) and
+ * GiST containment for addresses, filtered by visibility.
  * Both arms probe an index once per observable (LATERAL): the containment arm must not be planned as a join
  * filter over every reported network (the planner guesses 1% of the observables are addresses and would
  * compare each address with each network: seconds at 10,000 observables and thousands of networks).
@@ -507,14 +532,15 @@ export async function matchQuery(
   types: readonly string[],
   values: readonly string[],
   includeExpired: boolean,
-): Promise<Array<{ i: number; indicator_id: number; via: 'EXACT' | 'CIDR' }>> {
+  vias: readonly string[] = idx.map(() => 'EXACT'),
+): Promise<Array<{ i: number; indicator_id: number; via: MatchVia }>> {
   const usable = sql`exists (select 1 from indicator_reports mr where mr.indicator_id = ind.id
       and (${includeExpired} or mr.valid_until is null or mr.valid_until > now())
       and ${visibleReports(principal, 'mr')()})
     or exists (select 1 from sightings ms where ms.indicator_id = ind.id and ${visibleSightings(principal, 'ms')()})`;
-  const { rows } = await sql<{ i: number; indicator_id: number; via: 'EXACT' | 'CIDR' }>`
-    with obs as (select * from unnest(${[...idx]}::int[], ${[...types]}::text[], ${[...values]}::text[]) as o(i, type, value))
-    select o.i, ind.id as indicator_id, 'EXACT' as via
+  const { rows } = await sql<{ i: number; indicator_id: number; via: MatchVia }>`
+    with obs as (select * from unnest(${[...idx]}::int[], ${[...types]}::text[], ${[...values]}::text[], ${[...vias]}::text[]) as o(i, type, value, via))
+    select o.i, ind.id as indicator_id, o.via
       from obs o cross join lateral (select id from indicators where type = o.type and value = o.value limit 1) ind
      where ${usable}
     union all

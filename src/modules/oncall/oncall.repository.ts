@@ -224,3 +224,27 @@ export async function findSchedulesWithActiveOverrides(
     })) as unknown as OverrideRow[],
   }));
 }
+
+/** How recently a method must have reached someone (a delivered page or test page) to count as working. */
+export const WORKING_CONTACT_METHOD_WINDOW_MS = 90 * 86_400_000;
+
+/**
+ * The users among `userIds` with at least one working contact method: not removed or disabled, its last
+ * delivery attempt succeeded (or a test page succeeded since), and it reached someone within the window.
+ * A method nobody ever tested or paged through is not known to work.
+ */
+export async function usersWithWorkingContactMethod(db: Handle, userIds: readonly string[], at = new Date()): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const since = new Date(at.getTime() - WORKING_CONTACT_METHOD_WINDOW_MS);
+  const { rows } = await sql<{ user_id: string }>`
+    select distinct m.user_id
+      from contact_methods m
+      left join lateral (select a.outcome, a.at from notifications n join delivery_attempts a on a.notification_id = n.id
+                          where n.contact_method_id = m.id order by a.at desc limit 1) last on true
+      left join lateral (select max(n.delivered_at) as at from notifications n
+                          where n.contact_method_id = m.id and n.status = 'DELIVERED') delivered on true
+     where m.user_id = any(${[...userIds]}::uuid[]) and m.removed_at is null and m.disabled_at is null
+       and (last.outcome is null or last.outcome = 'DELIVERED' or m.verified_at > last.at)
+       and greatest(m.verified_at, delivered.at) >= ${since}`.execute(db);
+  return new Set(rows.map((r) => r.user_id));
+}

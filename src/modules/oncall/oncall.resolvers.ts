@@ -26,13 +26,14 @@ const oncallQuery: Pick<QueryResolvers, 'onCall' | 'schedule' | 'contactMethods'
 
 const oncallMutation: Pick<
   MutationResolvers,
-  'setSchedule' | 'addScheduleOverride' | 'removeScheduleOverride' | 'addContactMethod' | 'removeContactMethod'
+  'setSchedule' | 'addScheduleOverride' | 'removeScheduleOverride' | 'addContactMethod' | 'removeContactMethod' | 'sendTestPage'
 > = {
   setSchedule: (_p, { input }, ctx) => ctx.services.oncall.setSchedule(viewer(ctx), input),
   addScheduleOverride: (_p, { input }, ctx) => ctx.services.oncall.addScheduleOverride(viewer(ctx), input),
   removeScheduleOverride: (_p, args, ctx) => ctx.services.oncall.removeScheduleOverride(viewer(ctx), args.id),
   addContactMethod: (_p, { input }, ctx) => ctx.services.oncall.addContactMethod(viewer(ctx), input),
   removeContactMethod: (_p, args, ctx) => ctx.services.oncall.removeContactMethod(viewer(ctx), args.id),
+  sendTestPage: (_p, args, ctx) => ctx.services.testPages.sendTestPage(viewer(ctx), args.id),
 };
 
 const OnCallAnswer: OnCallAnswerResolvers = {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
-import { QUEUE_NAMES, type Queues } from '../../infra/queues.js';
+import { QUEUE_NAMES, UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { claimUnpublished, markPublished, type OutboxRow } from './outbox.repository.js';
 
 /** A domain event as a handler receives it: ids only, handlers read the rest from PostgreSQL. */
@@ -121,11 +121,19 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
   };
 }
 
-/** The events worker: dispatches each relayed event to the handlers of its topic. */
-export function createEventsWorker(deps: { connection: ConnectionOptions; queues: Queues; handlers: EventHandlers; logger: Logger; concurrency?: number }) {
+/**
+ * The events worker: dispatches each relayed event to the handlers of its topic. With `db`, an event whose
+ * outbox row this database does not have (another hub's job) fails instead of running handlers that would
+ * find nothing, or the wrong thing, under its ids.
+ */
+export function createEventsWorker(deps: { connection: ConnectionOptions; queues: Queues; handlers: EventHandlers; logger: Logger; concurrency?: number; db?: Db }) {
   return new Worker(
     QUEUE_NAMES.events,
     async (job: Job<DomainEvent>) => {
+      if (deps.db) {
+        const row = await deps.db.selectFrom('outbox').select('id').where('id', '=', job.data.outboxId).where('aggregate_id', '=', job.data.aggregateId).executeTakeFirst();
+        if (!row) throw new UnknownJobObjectError(`outbox event ${job.data.outboxId} of`, job.data.aggregateId);
+      }
       const handlers = deps.handlers[job.data.topic] ?? [];
       for (const h of handlers) await h(job.data);
     },

@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
-import type { Queues } from '../../infra/queues.js';
+import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
 import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
@@ -200,7 +200,12 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
     let retry: { attempts: number; at: Date } | null = null;
     await db.transaction().execute(async (trx) => {
       const d = await trx.selectFrom('alert_deliveries').selectAll().where('id', '=', deliveryId).forUpdate().skipLocked().executeTakeFirst();
-      if (!d || d.status !== 'PENDING') return;
+      if (!d) {
+        // Absent because another worker holds the row (skip locked), or because there is no such row.
+        if (!(await trx.selectFrom('alert_deliveries').select('id').where('id', '=', deliveryId).executeTakeFirst())) throw new UnknownJobObjectError('alert delivery', deliveryId);
+        return;
+      }
+      if (d.status !== 'PENDING') return;
       const finish = (status: string, reason: string) =>
         trx.updateTable('alert_deliveries').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', d.id).execute();
       const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', d.subscription_id).executeTakeFirst();

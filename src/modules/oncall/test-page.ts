@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { canManageContactMethods } from '../../access/policy.js';
+import type { Principal } from '../../access/principal.js';
+import type { Config } from '../../config.js';
+import { InputError, NotFoundError } from '../../errors.js';
+import type { Db } from '../../infra/db.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { findUserById } from '../identity/identity.repository.js';
+import type { Senders, SendOutcome } from '../notifications/senders.js';
+import { checkWebhookTarget } from './contact-targets.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * "Send a test page": proves a contact method reaches its person before an incident depends on it. A
+ * delivered test sets verifiedAt (and gives a method disabled by a 410 back to paging: its receiver is
+ * evidently fixed); a failed one clears verifiedAt, and a 410 disables the method as a page would. The
+ * routing preflight counts only methods that have reached someone recently (escalations.service.ts).
+ */
+export function createTestPageService(deps: { db: Db; config: Config; senders: Senders | null }) {
+  const { db, config } = deps;
+
+  async function sendTestPage(principal: Principal, id: string) {
+    if (!UUID_RE.test(id)) throw new NotFoundError('Contact method', id);
+    const method = await db.selectFrom('contact_methods').selectAll().where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+    const owner = method ? await findUserById(db, method.user_id) : undefined;
+    // Contact methods are invisible to everyone else: the same NOT_FOUND as for an unknown id.
+    if (!method || !owner || !canManageContactMethods(principal, owner)) throw new NotFoundError('Contact method', id);
+    if (!owner.active) throw new InputError('id', `${owner.email} is deactivated`);
+    if (!deps.senders) throw new Error('no senders configured in this process');
+    const messageId = `test-${randomUUID()}`;
+    const subject = '[ESTF] Test page: no action needed';
+    const text = `This is a test page from ESTF Hub for ${owner.email}. Pages about incidents will reach you here. No action needed.`;
+    let result: SendOutcome;
+    if (method.kind === 'EMAIL') result = await deps.senders.email(method.target, subject, text, messageId);
+    else if (method.kind === 'SMS') result = await deps.senders.sms(method.target, `ESTF Hub test page for ${owner.email}: no action needed.`, messageId);
+    else {
+      const allowed = checkWebhookTarget(method.target, { allowPrivateTargets: config.webhooks.allowPrivateTargets });
+      result = allowed.ok
+        ? await deps.senders.webhook(method.target, method.secret ?? '', messageId, { type: 'contact_method.test', subject, text, user: owner.email })
+        : { outcome: 'REFUSED', httpStatus: null, error: allowed.reason, latencyMs: 0 };
+    }
+    const now = new Date();
+    const error = result.outcome === 'DELIVERED' ? null : result.error.slice(0, 500);
+    const patch =
+      result.outcome === 'DELIVERED'
+        ? { verified_at: now, disabled_at: null, disabled_reason: null }
+        : result.outcome === 'GONE'
+          ? { verified_at: null, disabled_at: now, disabled_reason: error }
+          : { verified_at: null };
+    return db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('contact_methods')
+        .set(patch)
+        .where('id', '=', id)
+        .where('removed_at', 'is', null)
+        .returning(['id', 'user_id', 'kind', 'target', 'verified_at', 'disabled_at', 'disabled_reason', 'removed_at', 'created_at'])
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('Contact method', id);
+      await recordAudit(trx, principal, 'contact_method.tested', { type: 'ContactMethod', id }, { user: owner.email, kind: method.kind, outcome: result.outcome });
+      return { contactMethod: row, delivered: result.outcome === 'DELIVERED', outcome: result.outcome, error };
+    });
+  }
+
+  return { sendTestPage };
+}
