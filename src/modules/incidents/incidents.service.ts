@@ -64,6 +64,7 @@ import {
   allowedTransitions,
   CATEGORY_DOMAIN,
   LIMITS,
+  SEVERITIES,
   tlpNarrowness,
   type IncidentCategory,
   type IncidentDomain,
@@ -149,6 +150,24 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
     // fall through
   }
   throw new InputError('after', 'is not a cursor this list returned');
+}
+
+/** A row id or sequence number in a cursor: what a bigint column holds and JSON carries exactly. */
+export const isCursorId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * An instant in a cursor, exactly as orderKeyOf wrote it: anything else (a date PostgreSQL would refuse,
+ * or roll over, like February 30) would reach the database as a forged value.
+ */
+const isCursorInstant = (v: unknown): boolean =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && new Date(v).toISOString() === v;
+
+function isOrderKey(v: unknown, field: IncidentOrderField): v is OrderKey {
+  if (!Array.isArray(v) || v.length !== (field === 'SEVERITY' ? 3 : 2)) return false;
+  const id = v[v.length - 1];
+  if (typeof id !== 'string' || !isUuid(id)) return false;
+  if (field !== 'SEVERITY') return isCursorInstant(v[0]);
+  return Number.isInteger(v[0]) && v[0] >= 1 && v[0] <= SEVERITIES.length && isCursorInstant(v[1]);
 }
 
 const notFound = (id: string) => new NotFoundError('Incident', id);
@@ -288,10 +307,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     if (f.reportingOrganization) {
       filter.reportingOrganizationId = (await organizationDirectory(db).bySlug(f.reportingOrganization))?.id ?? '00000000-0000-0000-0000-000000000000';
     }
-    const keyLength = args.order.field === 'SEVERITY' ? 3 : 2;
-    const after = args.after
-      ? decodeCursor<OrderKey>(args.after, (v): v is OrderKey => Array.isArray(v) && v.length === keyLength && isUuid(String(v[keyLength - 1])))
-      : null;
+    const after = args.after ? decodeCursor<OrderKey>(args.after, (v): v is OrderKey => isOrderKey(v, args.order.field)) : null;
     const visible = visibleIncidents(principal);
     const rows = await listIncidents(db, visible, filter, args.order, after, args.first + 1);
     const nodes = rows.slice(0, args.first).map((r) => r.incident);
@@ -317,7 +333,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     opts: { commentsOnly: boolean; first: number; after: string | null },
   ): Promise<Page<TimelineRow>> {
     const kinds = opts.commentsOnly ? ['COMMENT'] : undefined;
-    const afterId = opts.after ? decodeCursor<number>(opts.after, (v): v is number => Number.isInteger(v)) : null;
+    const afterId = opts.after ? decodeCursor<number>(opts.after, isCursorId) : null;
     const collected: TimelineRow[] = [];
     let cursor = afterId;
     let more = true;
