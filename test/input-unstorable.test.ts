@@ -1,22 +1,8 @@
-import { readFileSync } from 'node:fs';
-import {
-  buildSchema,
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-  isAbstractType,
-  isScalarType,
-  type GraphQLField,
-  type GraphQLInputType,
-  type GraphQLObjectType,
-} from 'graphql';
+import { isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMA_PATH } from '../src/graphql/yoga.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type GqlResponse, type TestHub } from './harness.js';
+import { casesOf, fieldName, literalDocument, schema, setAt, variablesDocument } from './support/schema-cases.js';
 
 /**
  * A class test: every string argument and input field of every query and mutation of the schema, as it is
@@ -24,101 +10,7 @@ import { startTestHub, type GqlResponse, type TestHub } from './harness.js';
  * `after` with forged cursors. Each must be BAD_USER_INPUT naming the field, never an internal error.
  */
 
-const schema = buildSchema(readFileSync(SCHEMA_PATH, 'utf8'));
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** A value of the type with every optional field present, so that each string leaf has a path. */
-function sample(type: GraphQLInputType, seen: string[] = []): Json {
-  if (isNonNullType(type)) return sample(type.ofType, seen);
-  if (isListType(type)) return [sample(type.ofType, seen)];
-  if (isEnumType(type)) return type.getValues()[0]!.name;
-  if (isInputObjectType(type)) {
-    if (seen.includes(type.name)) return null;
-    const out: Record<string, Json> = {};
-    for (const f of Object.values(type.getFields())) out[f.name] = sample(f.type, [...seen, type.name]);
-    return out;
-  }
-  switch (type.name) {
-    case 'Int':
-    case 'Float':
-      return 1;
-    case 'Boolean':
-      return false;
-    case 'DateTime':
-      return '2026-11-03T21:00:00Z';
-    case 'JSON':
-      return {};
-    default:
-      return 'x';
-  }
-}
-
-type Path = Array<string | number>;
-
-function stringPaths(type: GraphQLInputType, value: Json, path: Path): Path[] {
-  if (isNonNullType(type)) return stringPaths(type.ofType, value, path);
-  if (isListType(type)) return Array.isArray(value) ? value.flatMap((v, i) => stringPaths(type.ofType, v, [...path, i])) : [];
-  if (isInputObjectType(type)) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-    return Object.values(type.getFields()).flatMap((f) => stringPaths(f.type, value[f.name]!, [...path, f.name]));
-  }
-  if (isScalarType(type) && (type.name === 'String' || type.name === 'ID')) return [path];
-  return [];
-}
-
-function setAt(root: Record<string, Json>, path: Path, v: string): Record<string, Json> {
-  const copy = structuredClone(root);
-  let node: any = copy;
-  for (const p of path.slice(0, -1)) node = node[p];
-  node[path[path.length - 1]!] = v;
-  return copy;
-}
-
-/** The field name the hub reports: `filter.text`, `externalReferences[0].source` (fields of `input` by their own name). */
-function fieldName(path: Path): string {
-  const s = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-  return s.startsWith('input.') ? s.slice('input.'.length) : s;
-}
-
-function literal(type: GraphQLInputType, value: Json): string {
-  if (value === null) return 'null';
-  if (isNonNullType(type)) return literal(type.ofType, value);
-  if (isListType(type)) return `[${(value as Json[]).map((v) => literal(type.ofType, v)).join(', ')}]`;
-  if (isEnumType(type)) return String(value);
-  if (isInputObjectType(type)) {
-    const fields = type.getFields();
-    return `{ ${Object.entries(value as Record<string, Json>).map(([k, v]) => `${k}: ${literal(fields[k]!.type, v)}`).join(', ')} }`;
-  }
-  return JSON.stringify(value);
-}
-
-function selectionOf(field: GraphQLField<unknown, unknown>): string {
-  const t = getNamedType(field.type);
-  return isObjectType(t) || isAbstractType(t) ? ' { __typename }' : '';
-}
-
-interface Case {
-  name: string;
-  operation: 'query' | 'mutation';
-  field: GraphQLField<unknown, unknown>;
-  args: Record<string, Json>;
-  path: Path;
-}
-
-function casesOf(root: GraphQLObjectType, operation: 'query' | 'mutation'): Case[] {
-  const out: Case[] = [];
-  for (const field of Object.values(root.getFields())) {
-    const args: Record<string, Json> = {};
-    for (const a of field.args) args[a.name] = sample(a.type);
-    for (const a of field.args) {
-      for (const path of stringPaths(a.type, args[a.name]!, [a.name])) out.push({ name: `${field.name}(${fieldName(path)})`, operation, field, args, path });
-    }
-  }
-  return out;
-}
-
-const CASES = [...casesOf(schema.getQueryType()!, 'query'), ...casesOf(schema.getMutationType()!, 'mutation')];
+const CASES = [...casesOf(schema.getQueryType()!, 'query', isText), ...casesOf(schema.getMutationType()!, 'mutation', isText)];
 
 const BAD_STRINGS: Array<[string, string]> = [
   ['NUL', 'county\u0000orange'],
@@ -134,6 +26,10 @@ function expectInputError(res: GqlResponse<unknown>, field: string): void {
   expect(errors.find((e) => e.extensions?.code === 'BAD_USER_INPUT' && e.extensions?.field === field), JSON.stringify(errors)).toBeDefined();
   // Nothing of the database, nor a stack, in what the client sees.
   expect(JSON.stringify(errors)).not.toMatch(/invalid byte sequence|stack|at async/i);
+}
+
+function isText(name: string): boolean {
+  return name === 'String' || name === 'ID';
 }
 
 describe('strings no column can store', () => {
@@ -152,22 +48,14 @@ describe('strings no column can store', () => {
 
   it('in variables: every string argument and input field answers BAD_USER_INPUT naming it', async () => {
     for (const c of CASES) {
-      const defs = c.field.args.map((a) => `$${a.name}: ${a.type.toString()}`).join(', ');
-      const uses = c.field.args.map((a) => `${a.name}: $${a.name}`).join(', ');
-      const doc = `${c.operation}${defs ? `(${defs})` : ''} { ${c.field.name}${uses ? `(${uses})` : ''}${selectionOf(c.field)} }`;
-      for (const [label, bad] of BAD_STRINGS) {
-        const res = await hub.gql(admin.token, doc, setAt(c.args, c.path, bad));
-        expectInputError(res, fieldName(c.path));
-        void label;
-      }
+      const doc = variablesDocument(c);
+      for (const [, bad] of BAD_STRINGS) expectInputError(await hub.gql(admin.token, doc, setAt(c.args, c.path, bad)), fieldName(c.path));
     }
   });
 
   it('in literals: a NUL in every string argument and input field answers BAD_USER_INPUT naming it', async () => {
     for (const c of CASES) {
-      const values = setAt(c.args, c.path, 'a\u0000b');
-      const uses = c.field.args.map((a) => `${a.name}: ${literal(a.type, values[a.name]!)}`).join(', ');
-      const res = await hub.gql(admin.token, `${c.operation} { ${c.field.name}(${uses})${selectionOf(c.field)} }`);
+      const res = await hub.gql(admin.token, literalDocument(c, setAt(c.args, c.path, 'a\u0000b')));
       expectInputError(res, fieldName(c.path));
     }
   });

@@ -19,7 +19,7 @@ import { UnauthenticatedError, isExpectedError } from '../errors.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { GraphQLContext } from './context.js';
-import { refuseUnstorableText } from './input-text.js';
+import { checkInputValues } from './input-check.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers.js';
 import type { Services } from './services.js';
@@ -90,7 +90,7 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       // subscriber. Compiled operations are cached by document, like Yoga's parse and validation caches.
       useGraphQlJit(),
       requireAuthentication(),
-      refuseUnstorableText(),
+      checkInputValues(),
       logInternalErrors(logged),
     ],
   });

@@ -29,7 +29,7 @@ import {
   type ApiTokenRow,
   type UserRow,
 } from './identity.repository.js';
-import { generateToken, hashToken, looksLikeToken, parseLifetime } from './tokens.js';
+import { generateToken, hashToken, looksLikeToken, MAX_TOKEN_LIFETIME_DAYS, parseLifetime } from './tokens.js';
 
 export interface CreateUserInput {
   email: string;
@@ -147,6 +147,7 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     if (input.expiresIn) {
       const ms = parseLifetime(input.expiresIn);
       if (ms === null) throw new InputError('expiresIn', `"${input.expiresIn}" is not a lifetime such as 90d, 12h, 2w or 30m`);
+      if (ms > MAX_TOKEN_LIFETIME_DAYS * 86_400_000) throw new InputError('expiresIn', `must be at most ${MAX_TOKEN_LIFETIME_DAYS}d (two years); rotate tokens instead`);
       expiresAt = new Date(Date.now() + ms);
     }
     const label = (input.name ?? '').trim();

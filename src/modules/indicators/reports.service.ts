@@ -1,3 +1,4 @@
+import { MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { sql } from 'kysely';
 import { actsAsAnalyst, canSeeIncident, isTriageCoordinator } from '../../access/incidents.js';
 import { visibleIndicators, visibleReports, visibleSightings } from '../../access/indicators.js';
@@ -142,6 +143,15 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
       const validFrom = x.validFrom ?? now;
       if (x.validUntil && x.validUntil <= validFrom) {
         fail(i, 'validUntil', 'must be after validFrom');
+        continue;
+      }
+      // An indicator valid for decades is a typo (9999) that would keep it matching forever.
+      if (x.validUntil && tooFarAhead(x.validUntil, MAX_AHEAD.validUntilDays)) {
+        fail(i, 'validUntil', `must be at most ${Math.floor(MAX_AHEAD.validUntilDays / 366)} years ahead`);
+        continue;
+      }
+      if (tooFarAhead(validFrom, MAX_AHEAD.validUntilDays)) {
+        fail(i, 'validFrom', `must be at most ${Math.floor(MAX_AHEAD.validUntilDays / 366)} years ahead`);
         continue;
       }
       const description = x.description?.trim() || null;

@@ -68,10 +68,11 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     }
     const filter: AlertFilter = {
       severityAtLeast: f.severityAtLeast ?? null,
-      domains: [...(f.domains ?? [])],
-      categories: [...(f.categories ?? [])],
-      affectedCountyIds: counties.map((c) => c.id),
-      indicatorTypes: [...(f.indicatorTypes ?? [])],
+      // Repeated entries mean nothing more than one: stored once (incidents' slug lists do the same).
+      domains: [...new Set(f.domains ?? [])],
+      categories: [...new Set(f.categories ?? [])],
+      affectedCountyIds: [...new Set(counties.map((c) => c.id))],
+      indicatorTypes: [...new Set(f.indicatorTypes ?? [])],
       includeIndicators: f.includeIndicators ?? false,
       exercise: f.exercise ?? null,
     };
