@@ -1,3 +1,4 @@
+import { multiLineText } from '../../text.js';
 import { randomUUID } from 'node:crypto';
 import { actsAsAnalyst, canSeeIncident, isOfReportingOrganization, isTriageCoordinator } from '../../access/incidents.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
@@ -183,7 +184,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       if (FINISHED_STATUSES.has(incident.status as IncidentStatus)) throw new InputError('id', `the incident is ${incident.status}: nothing to escalate`);
       const open = escalations.filter((e) => e.state === 'ACTIVE');
       if (open.length === 0) throw new InputError('id', 'no escalation of this incident is paging (acknowledged, exhausted or none matched)');
-      const text = note?.trim() ? note.trim().slice(0, 20_000) : null;
+      const text = note && multiLineText(note) ? multiLineText(note).slice(0, 20_000) : null;
       const out: EscalationRow[] = [];
       for (const e of open) {
         const token = randomUUID();
@@ -271,7 +272,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
         .insertInto('routing_rules')
         .values({
           name,
-          description: input.description?.trim() ?? '',
+          description: input.description == null ? '' : multiLineText(input.description),
           enabled: input.enabled ?? true,
           position: input.position ?? 100,
           severity_at_least: input.severityAtLeast,
@@ -299,7 +300,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       const row = await trx
         .updateTable('routing_rules')
         .set({
-          description: input.description?.trim() ?? rule.description,
+          description: input.description == null ? rule.description : multiLineText(input.description),
           enabled: input.enabled ?? rule.enabled,
           position: input.position ?? rule.position,
           severity_at_least: input.severityAtLeast,

@@ -1,3 +1,4 @@
+import { singleLineText } from '../../text.js';
 import type { Config } from '../../config.js';
 import { canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
 import {
@@ -85,7 +86,7 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
   function validateUserInput(input: CreateUserInput): { email: string; name: string; roles: Role[] } {
     const email = input.email.trim().toLowerCase();
     if (!EMAIL_RE.test(email) || email.length > 254) throw new InputError('email', `"${input.email}" is not an e-mail address`);
-    const name = input.name.trim();
+    const name = singleLineText(input.name);
     if (name.length === 0 || name.length > 200) throw new InputError('name', 'must be 1 to 200 characters');
     if (input.roles.length === 0) throw new InputError('roles', 'at least one role is required');
     const roles: Role[] = [];
@@ -150,7 +151,7 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       if (ms > MAX_TOKEN_LIFETIME_DAYS * 86_400_000) throw new InputError('expiresIn', `must be at most ${MAX_TOKEN_LIFETIME_DAYS}d (two years); rotate tokens instead`);
       expiresAt = new Date(Date.now() + ms);
     }
-    const label = (input.name ?? '').trim();
+    const label = singleLineText(input.name ?? '');
     if (label.length > 100) throw new InputError('name', 'must be at most 100 characters');
     return db.transaction().execute(async (trx) => {
       const user = await findUserByEmail(trx, input.email);

@@ -1,3 +1,4 @@
+import { multiLineText } from '../../text.js';
 import { MAX_AHEAD, parseInstant, tooFarAhead } from '../../dates.js';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -544,7 +545,7 @@ function checkItem(item: RawItem, defaultConfidence: number): ValidItem | string
   let description: string | null = null;
   if (item.description !== undefined && item.description !== null) {
     if (typeof item.description !== 'string') return 'description must be text';
-    description = item.description.trim() || null;
+    description = multiLineText(item.description) || null;
     if (description !== null && description.length > MAX_DESCRIPTION_LENGTH) {
       return `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`;
     }

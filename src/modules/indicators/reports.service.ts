@@ -1,3 +1,4 @@
+import { multiLineText } from '../../text.js';
 import { MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { sql } from 'kysely';
 import { actsAsAnalyst, canSeeIncident, isTriageCoordinator } from '../../access/incidents.js';
@@ -154,7 +155,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
         fail(i, 'validFrom', `must be at most ${Math.floor(MAX_AHEAD.validUntilDays / 366)} years ahead`);
         continue;
       }
-      const description = x.description?.trim() || null;
+      const description = (x.description && multiLineText(x.description)) || null;
       if (description && description.length > 4_000) {
         fail(i, 'description', 'must be at most 4,000 characters');
         continue;

@@ -1,3 +1,4 @@
+import { singleLineText } from '../../text.js';
 import { canManageOrganizationMembers } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
@@ -45,7 +46,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
 
   async function create(principal: Principal, input: CreateAlertSubscriptionInput): Promise<{ row: SubscriptionRow; webhookSecret: string | null }> {
     if (principal.kind !== 'user') throw new ForbiddenError('Subscriptions belong to users or organizations.');
-    const name = input.name.trim();
+    const name = singleLineText(input.name);
     if (name.length === 0 || name.length > 100) throw new InputError('name', 'must be 1 to 100 characters');
     let organizationId = principal.organization.id;
     let ownerUserId: string | null = principal.userId;
