@@ -1,3 +1,4 @@
+import { quoteLine } from '../../text.js';
 import { sql } from 'kysely';
 import { canSeeIncident } from '../../access/incidents.js';
 import { LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
@@ -9,7 +10,7 @@ import type { Queues } from '../../infra/queues.js';
 import { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
 import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
-import { EXERCISE_BANNER, mayCarryContent } from '../notifications/messages.js';
+import { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/messages.js';
 import type { Senders, SendOutcome } from '../notifications/senders.js';
 import { checkWebhookTarget } from '../oncall/contact-targets.js';
 import type { DomainEvent } from '../outbox/outbox.jobs.js';
@@ -238,7 +239,8 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
         const lines = [exercise ? EXERCISE_BANNER : null, `${label} of your ESTF Hub subscription "${s.name}".`, ''].filter((x): x is string => x !== null);
         for (const i of incidents) {
           lines.push(`${i.reference}  ${i.severity}  ${i.category}  ${(i.affectedCounties as string[]).join(', ') || 'statewide'}  TLP:${i.tlp}  ${i.status}`);
-          if (i.title) lines.push(`    ${i.title}`);
+          // The filer's words, quoted on one line: they cannot pass for a line of the digest's own.
+          if (i.title) lines.push(`    ${quoteLine(String(i.title), MESSAGE_TEXT_LIMITS.title)}`);
           lines.push(`    ${i.url}`);
         }
         if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));
