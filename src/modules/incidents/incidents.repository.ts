@@ -68,6 +68,25 @@ export function findIncidentByReference(db: Handle, reference: string): Promise<
   return db.selectFrom('incidents').select(INCIDENT_SELECTION).where('reference', '=', reference.trim().toUpperCase()).executeTakeFirst();
 }
 
+/**
+ * The incident by id or reference with its access facts, only if `visible` holds for it: one statement,
+ * whether it exists and is hidden or does not exist at all, so that neither answers sooner than the other.
+ */
+export async function findVisibleIncident(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  key: { id: string } | { reference: string },
+): Promise<{ incident: IncidentRow; facts: FactsOf } | undefined> {
+  const row = await db
+    .selectFrom('incidents')
+    .select(INCIDENT_SELECTION)
+    .select(FACT_ARRAYS)
+    .where('id' in key ? 'incidents.id' : 'incidents.reference', '=', 'id' in key ? key.id : key.reference.trim().toUpperCase())
+    .where(perRow(visible))
+    .executeTakeFirst();
+  return row ? withFacts(row) : undefined;
+}
+
 /** Locks the incident row for the rest of the transaction: concurrent changes to one incident queue up. */
 export function lockIncident(trx: Handle, id: string): Promise<IncidentRow | undefined> {
   return trx.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', '=', id).forUpdate().executeTakeFirst();

@@ -28,9 +28,8 @@ import {
   addShares,
   countIncidents,
   countTimeline,
-  findIncidentById,
-  findIncidentByReference,
   findIncidentsByIds,
+  findVisibleIncident,
   insertIncident,
   insertTimelineEntry,
   listDuplicates,
@@ -258,11 +257,15 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────────────────
 
-  /** A visible incident or null (absent and invisible look the same). Reads of RED/LES incidents are audited. */
-  async function readOne(principal: Principal, row: IncidentRow | undefined): Promise<IncidentRow | null> {
-    if (!row) return null;
-    const facts = await factsOf(db, row);
-    if (!canSeeIncident(principal, facts)) return null;
+  /**
+   * A visible incident or null (absent and invisible look the same, and take the same work: one statement
+   * that returns the row only when visible, not a fetch then a check). Reads of RED/LES incidents are audited.
+   */
+  async function readOne(principal: Principal, key: { id: string } | { reference: string }): Promise<IncidentRow | null> {
+    const found = await findVisibleIncident(db, visibleIncidents(principal), key);
+    // The in-memory rule agrees with the query form (test/access-matrix.test.ts); checked again at no cost.
+    if (!found || !canSeeIncident(principal, found.facts)) return null;
+    const row = found.incident;
     if (isSensitive(row)) {
       await db.transaction().execute((trx) =>
         recordAudit(trx, principal, 'incident.read', { type: 'Incident', id: row.id }, { reference: row.reference }),
@@ -273,11 +276,11 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
 
   async function get(principal: Principal, id: string): Promise<IncidentRow | null> {
     if (!isUuid(id)) return null;
-    return readOne(principal, await findIncidentById(db, id));
+    return readOne(principal, { id });
   }
 
   async function getByReference(principal: Principal, reference: string): Promise<IncidentRow | null> {
-    return readOne(principal, await findIncidentByReference(db, reference));
+    return readOne(principal, { reference });
   }
 
   /** Visible incidents among `ids`, without auditing (links between objects, loaders). */
