@@ -71,7 +71,7 @@ const IndicatorReport: IndicatorReportResolvers = {
 };
 
 const Sighting: SightingResolvers = {
-  id: (s) => String(s.id),
+  id: (s) => s.public_id,
   organization: (s, _a, ctx) => organization(ctx, s.organization_id),
   seenAt: (s) => s.seen_at,
   tlp: (s) => s.tlp as Tlp,

@@ -286,7 +286,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
         .returningAll()
         .executeTakeFirstOrThrow();
       const correlations = await correlateAll(trx, p, [ind.id]);
-      await recordAudit(trx, p, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sighting: sighting.id, count, tlp: input.tlp, correlations: correlations.map((c) => c.incidentId) });
+      await recordAudit(trx, p, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sighting: sighting.public_id, count, tlp: input.tlp, correlations: correlations.map((c) => c.incidentId) });
       await addOutboxEvent(trx, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sightingId: sighting.id });
       await recordCorrelations(trx, correlations);
       return sighting;
