@@ -1,4 +1,3 @@
-import { multiLineText } from '../../text.js';
 import { randomUUID } from 'node:crypto';
 import { actsAsAnalyst, canSeeIncident, isOfReportingOrganization, isTriageCoordinator } from '../../access/incidents.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
@@ -6,6 +5,7 @@ import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
+import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';

@@ -1,4 +1,3 @@
-import { singleLineText } from '../../text.js';
 import type { Config } from '../../config.js';
 import { canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../../access/principal.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
+import { singleLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findOrganizationBySlug, findOrganizationsByIds } from '../partners/partners.repository.js';

@@ -1,5 +1,5 @@
-import { multiLineText, singleLineText } from '../../text.js';
 import { InputError } from '../../errors.js';
+import { multiLineText, singleLineText } from '../../text.js';
 import type { ExternalReference } from './incidents.tables.js';
 import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type IncidentCategory } from './taxonomy.js';
 

@@ -1,9 +1,9 @@
-import { multiLineText } from '../../text.js';
-import { MAX_AHEAD, parseInstant, tooFarAhead } from '../../dates.js';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { MAX_AHEAD, parseInstant, tooFarAhead } from '../../dates.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
+import { multiLineText } from '../../text.js';
 import {
   databaseNow,
   insertNewValues,

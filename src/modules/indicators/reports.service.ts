@@ -1,13 +1,13 @@
-import { multiLineText } from '../../text.js';
-import { MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { sql } from 'kysely';
 import { actsAsAnalyst, canSeeIncident, isTriageCoordinator } from '../../access/incidents.js';
 import { visibleIndicators, visibleReports, visibleSightings } from '../../access/indicators.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
+import { MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
+import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findUsersByEmails } from '../identity/identity.repository.js';
 import { findIncidentById, loadAccessFacts } from '../incidents/incidents.repository.js';

@@ -1,3 +1,5 @@
+import { capText, multiLineText, quoteBlock, quoteLine, singleLineText } from '../../text.js';
+
 /**
  * What a notification says. E-mail, SMS and webhook payloads leave the hub's control, so for AMBER,
  * AMBER_STRICT and RED incidents, and for any law-enforcement-sensitive one, they carry only the
@@ -8,8 +10,6 @@
  * pass for a line of the hub's own (a forged "Acknowledge:" link, a fake severity): the title on one line in
  * quotes, the summary behind `> ` on every line, both cut to a length, bidi controls removed.
  */
-
-import { capText, multiLineText, quoteBlock, quoteLine, singleLineText } from '../../text.js';
 
 /** How much of the filer's text a message carries; the rest is in the hub. */
 export const MESSAGE_TEXT_LIMITS = { title: 200, summaryChars: 2_000, summaryLines: 40 } as const;

@@ -1,4 +1,3 @@
-import { quoteLine } from '../../text.js';
 import { sql } from 'kysely';
 import { canSeeIncident } from '../../access/incidents.js';
 import { LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
@@ -7,6 +6,7 @@ import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import type { Queues } from '../../infra/queues.js';
+import { quoteLine } from '../../text.js';
 import { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
 import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';

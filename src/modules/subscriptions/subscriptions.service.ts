@@ -1,9 +1,9 @@
-import { singleLineText } from '../../text.js';
 import { canManageOrganizationMembers } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
+import { singleLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { isUuid } from '../incidents/incidents.validation.js';
 import { CATEGORIES, DOMAINS, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
