@@ -70,6 +70,24 @@ describe('strings no column can store', () => {
     expectInputError(res, 'filter.text');
   });
 
+  it('subscriptions too: every string argument and input field of every subscription, over Server-Sent Events', async () => {
+    const cases = casesOf(schema.getSubscriptionType()!, 'subscription', isText);
+    expect(cases.length).toBeGreaterThanOrEqual(5);
+    for (const c of cases) {
+      const res = await fetch(`${hub.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${admin.token}` },
+        body: JSON.stringify({ query: variablesDocument(c), variables: setAt(c.args, c.path, 'x\u0000') }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      const text = await res.text();
+      const data = text.split('\n').find((l) => l.startsWith('data: {'));
+      expect(data, `${c.name}: ${text}`).toBeDefined();
+      const body = JSON.parse(data!.slice('data: '.length)) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+      expect(body.errors?.[0]?.extensions, `${c.name}: ${text}`).toMatchObject({ code: 'BAD_USER_INPUT', field: fieldName(c.path) });
+    }
+  });
+
   it('a well-formed surrogate pair (an emoji) is accepted', async () => {
     const res = await hub.gql(admin.token, `query($t: String) { incidents(filter: { text: $t }) { totalCount } }`, { t: 'ballot 🗳️' });
     expect(res.errors).toBeUndefined();

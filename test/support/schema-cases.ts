@@ -97,13 +97,13 @@ export function selectionOf(field: GraphQLField<unknown, unknown>): string {
 
 export interface Case {
   name: string;
-  operation: 'query' | 'mutation';
+  operation: 'query' | 'mutation' | 'subscription';
   field: GraphQLField<unknown, unknown>;
   args: Record<string, Json>;
   path: Path;
 }
 
-export function casesOf(root: GraphQLObjectType, operation: 'query' | 'mutation', pick: (scalar: string) => boolean): Case[] {
+export function casesOf(root: GraphQLObjectType, operation: Case['operation'], pick: (scalar: string) => boolean): Case[] {
   const out: Case[] = [];
   for (const field of Object.values(root.getFields())) {
     const args: Record<string, Json> = {};
