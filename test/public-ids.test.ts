@@ -34,6 +34,31 @@ describe('comment and sighting ids', () => {
     expect(read.data.incident.comments.edges.map((e: any) => e.node.id)).toEqual([id1, id2]);
   });
 
+  it('timeline cursors name entries by their UUIDs, and page through the timeline', async () => {
+    const page = (after: string | null) =>
+      hub.gql(analyst.token, `query($id: ID!, $after: String) { incident(id: $id) { timeline(first: 1, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } }`, { id: incidentId, after });
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res = await page(after);
+      expect(res.errors).toBeUndefined();
+      const t = res.data.incident.timeline;
+      for (const e of t.edges) {
+        expect(JSON.parse(Buffer.from(e.cursor, 'base64url').toString('utf8'))).toBe(e.node.id);
+        seen.push(e.node.id);
+      }
+      if (!t.pageInfo.hasNextPage) break;
+      after = t.pageInfo.endCursor;
+    }
+    const all = await hub.gql(analyst.token, `query($id: ID!) { incident(id: $id) { timeline { totalCount edges { node { id } } } } }`, { id: incidentId });
+    expect(seen).toEqual(all.data.incident.timeline.edges.map((e: any) => e.node.id));
+    expect(seen.length).toBe(all.data.incident.timeline.totalCount);
+    // The cursor of another incident's entry (or of none) lists nothing of this one.
+    const other = await hub.gql(analyst.token, `mutation { fileIncident(input: { title: "o", summary: "s", category: PHISHING, severity: LOW, tlp: GREEN }) { timeline { edges { cursor } } } }`);
+    const foreign = other.data.fileIncident.timeline.edges[0].cursor;
+    expect((await page(foreign)).data.incident.timeline.edges).toEqual([]);
+  });
+
   it('a sighting has a UUID id, the same when listed, and the audit log names it by it', async () => {
     const s = await hub.gql(analyst.token, `mutation { reportSighting(input: { value: "sighted.example-evil.net", tlp: GREEN }) { id } }`);
     const id = s.data.reportSighting.id;

@@ -240,11 +240,18 @@ export function insertTimelineEntry(
 export function listTimeline(
   db: Handle,
   incidentId: string,
-  opts: { kinds?: readonly string[]; afterId: number | null; limit: number },
+  opts: { kinds?: readonly string[]; afterId: number | string | null; limit: number },
 ): Promise<TimelineRow[]> {
   let q = db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId);
   if (opts.kinds?.length) q = q.where('kind', 'in', [...opts.kinds]);
-  if (opts.afterId !== null) q = q.where('id', '>', opts.afterId);
+  if (typeof opts.afterId === 'number') q = q.where('id', '>', opts.afterId);
+  // A cursor names an entry by its public id (a UUID): one of another incident, or none, lists nothing.
+  if (typeof opts.afterId === 'string') {
+    const after = opts.afterId;
+    q = q.where('id', '>', (eb) =>
+      eb.selectFrom('incident_timeline as a').select('a.id').where('a.public_id', '=', after).where('a.incident_id', '=', incidentId),
+    );
+  }
   return q.orderBy('id').limit(opts.limit).execute();
 }
 

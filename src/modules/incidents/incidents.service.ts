@@ -336,9 +336,10 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     opts: { commentsOnly: boolean; first: number; after: string | null },
   ): Promise<Page<TimelineRow>> {
     const kinds = opts.commentsOnly ? ['COMMENT'] : undefined;
-    const afterId = opts.after ? decodeCursor<number>(opts.after, isCursorId) : null;
+    // Cursors name entries by their UUIDs, like their ids: a number would tell how many entries the hub holds.
+    const afterId = opts.after ? decodeCursor<string>(opts.after, (v): v is string => typeof v === 'string' && isUuid(v)) : null;
     const collected: TimelineRow[] = [];
-    let cursor = afterId;
+    let cursor: number | string | null = afterId;
     let more = true;
     // Few entries are ever hidden (merge links), so one extra page is almost always enough.
     while (collected.length <= opts.first && more) {
@@ -353,7 +354,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     const nodes = collected.slice(0, opts.first);
     return {
       nodes,
-      cursors: nodes.map((n) => encodeCursor(n.id)),
+      cursors: nodes.map((n) => encodeCursor(n.public_id)),
       hasNextPage: collected.length > opts.first,
       totalCount: async () => {
         const all = await countTimeline(db, incident.id, kinds);
