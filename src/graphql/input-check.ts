@@ -21,11 +21,10 @@ import { InputError } from '../errors.js';
 /**
  * Checks every string an operation carries, in literals and variables, before anything executes.
  *
- * Refuses every operation whose arguments carry a string that no column can
- * store: a NUL character (PostgreSQL text refuses it) or an unpaired UTF-16 surrogate (not Unicode at all;
- * JSON can carry one as `"\ud800"`, GraphQL literals cannot). One check for every argument and input field
- * of the schema, present and future, instead of one per field: without it each such string reached the
- * database and came back as an internal error.
+ * Refuses a string that no column can store: a NUL character (PostgreSQL text refuses it) or an unpaired
+ * UTF-16 surrogate (not Unicode at all; JSON can carry one as `"\ud800"`, GraphQL literals cannot). One
+ * check for every argument and input field of the schema, present and future, instead of one per field:
+ * without it each such string reached the database and came back as an internal error.
  *
  * A DateTime is checked here too (src/dates.ts), so that its error names the field like every other
  * input error; the scalar checks the same again for anything that reaches it another way.
@@ -143,11 +142,9 @@ export function invalidInputIn(
       const problem = stringProblem(value, type);
       if (problem) refuse(path, problem);
     } else if (Array.isArray(value)) {
-      // A single value given for a list is coerced to a list of one (GraphQL input coercion).
-      const t = type && getNullableType(type);
-      const inner = t && isListType(t) ? (t.ofType as GraphQLInputType) : type;
-      value.forEach((v, i) => walkValue(v, inner, `${path}[${i}]`));
+      value.forEach((v, i) => walkValue(v, itemType(type), `${path}[${i}]`));
     } else if (typeof value === 'object' && value !== null) {
+      // itemType: an object given for a list of objects is coerced to a list of one (GraphQL input coercion).
       for (const [k, v] of Object.entries(value)) walkValue(v, fieldType(itemType(type), k), `${path}.${k}`);
     }
   };
