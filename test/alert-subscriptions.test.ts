@@ -73,6 +73,8 @@ describe('saved alert subscriptions', () => {
     expect(run1.created).toBe(1);
     const mail1 = await until(async () => smtp.messages.find((m) => m.raw.includes(first.reference)));
     expect(mail1.to).toEqual([fresnoCoord.email]);
+    // The filer's title quoted on its own line: it cannot pass for a line of the digest's.
+    expect(mail1.raw).toContain('    "Before the hour"');
 
     const second = (await hub.gql(county.token, FILE, { input: { title: 'After the hour', summary: 's', category: 'PHISHING', severity: 'MODERATE', tlp: 'GREEN' } })).data.fileIncident;
     await new Promise((r) => setTimeout(r, 2_300));

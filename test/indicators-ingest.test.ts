@@ -347,6 +347,16 @@ describe('invalid lines', () => {
     expect(reports[1]).toMatchObject({ confidence: 50, valid_until: new Date('2030-01-31T20:00:00Z') });
   });
 
+  it('refuses a valid_until off the calendar, out of bounds or years ahead, instead of rolling it over', async () => {
+    const bad = ['2030-02-30', '2030-13-01', '0000-01-01', '1000-01-01', '9999-12-31', '2030-01-31T24:00:00Z', '2030-01-31T23:60:00Z', '2030-01-31 12:00+25:00', '2099-01-01'];
+    const csv = ['value,valid_until', ...bad.map((v, i) => `until-${i}.example-evil.net,${v}`), 'until-ok.example-evil.net,2030-01-31 12:00'].join('\n');
+    const r = await importText(csv, 'csv');
+    expect(r.invalidSamples.map((s) => s.line)).toEqual(bad.map((_, i) => i + 2));
+    for (const s of r.invalidSamples) expect(s.reason).toMatch(/^valid_until /);
+    const [ok] = await reportRows(['until-ok.example-evil.net']);
+    expect(ok).toMatchObject({ valid_until: new Date('2030-01-31T12:00:00Z') });
+  });
+
   it('reports a line too long to hold and goes on', async () => {
     const r = await importText(`long-1.example-evil.net\n${'a'.repeat((1 << 20) + 10)}\nlong-2.example-evil.net\n`, 'txt');
     expect(r).toMatchObject({ lines: 3, valid: 2, invalid: 1 });

@@ -96,5 +96,9 @@ describe('estf oncall and the demo on-call data', () => {
     const badAt = await estf(['sos', 'security-duty', '--at', 'tomorrow']);
     expect(badAt.code).toBe(1);
     expect(badAt.stderr).toContain('--at');
+    // Checked like every DateTime (src/dates.ts): no rolling February 30 over to March.
+    const noSuchDay = await estf(['sos', 'security-duty', '--at', '2026-02-30T12:00:00Z']);
+    expect(noSuchDay.code).toBe(1);
+    expect(noSuchDay.stderr).toContain('has no day 30');
   });
 });

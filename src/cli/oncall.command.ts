@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { systemPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
+import { parseInstant as parseRfc3339 } from '../dates.js';
 import { InputError } from '../errors.js';
 import type { Db } from '../infra/db.js';
 import { createOncallService } from '../modules/oncall/oncall.service.js';
@@ -47,9 +48,7 @@ export function registerOncallCommand(program: Command, withDatabase: WithDataba
 }
 
 function parseInstant(value: string): Date {
-  const d = new Date(value);
-  if (!/(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(d.getTime())) {
-    throw new InputError('--at', `"${value}" is not an ISO 8601 instant with a zone (e.g. 2026-11-03T21:00:00-08:00)`);
-  }
-  return d;
+  const parsed = parseRfc3339(value);
+  if (!parsed.ok) throw new InputError('--at', `"${value}" ${parsed.reason}`);
+  return parsed.value;
 }

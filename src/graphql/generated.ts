@@ -21,7 +21,7 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An ISO 8601 date-time with a zone; returned in UTC. */
+  /** An RFC 3339 date-time with seconds and a zone (e.g. 2026-11-03T21:00:00-08:00), in the years 2000 to 2099; returned in UTC. */
   DateTime: { input: Date; output: Date; }
   /** Arbitrary JSON. */
   JSON: { input: unknown; output: unknown; }

@@ -23,6 +23,7 @@ import type { Logger } from '../infra/logger.js';
 import { renderLocalGraphiQL } from '../http/graphiql.js';
 import type { GraphQLContext } from './context.js';
 import { limitCost, MAX_COST } from './cost.js';
+import { checkInputValues } from './input-check.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers.js';
 import type { Services } from './services.js';
@@ -101,6 +102,7 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       // subscriber. Compiled operations are cached by document, like Yoga's parse and validation caches.
       useGraphQlJit(),
       requireAuthentication(),
+      checkInputValues(),
       limitCost(),
       logInternalErrors(logged),
     ],

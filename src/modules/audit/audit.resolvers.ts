@@ -1,10 +1,10 @@
 import type { AuditEntryConnectionResolvers, AuditEntryResolvers, QueryResolvers, Resolvers } from '../../graphql/generated.js';
 import { viewer } from '../../graphql/viewer.js';
-import { decodeCursor, encodeCursor, pageSize } from '../incidents/incidents.service.js';
+import { decodeCursor, encodeCursor, isCursorId, pageSize } from '../incidents/incidents.service.js';
 
 const Query: Pick<QueryResolvers, 'auditLog'> = {
   auditLog: (_p, args, ctx) => {
-    const before = args.after ? decodeCursor<number>(args.after, (v): v is number => Number.isInteger(v)) : null;
+    const before = args.after ? decodeCursor<number>(args.after, isCursorId) : null;
     return ctx.services.audit.list(viewer(ctx), args.filter ?? {}, pageSize(args.first), before);
   },
 };

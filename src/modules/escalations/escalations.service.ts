@@ -6,6 +6,7 @@ import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import { usersWithWorkingContactMethod } from '../oncall/oncall.repository.js';
+import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
@@ -213,7 +214,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       if (FINISHED_STATUSES.has(incident.status as IncidentStatus)) throw new InputError('id', `the incident is ${incident.status}: nothing to escalate`);
       const open = escalations.filter((e) => e.state === 'ACTIVE');
       if (open.length === 0) throw new InputError('id', 'no escalation of this incident is paging (acknowledged, exhausted or none matched)');
-      const text = note?.trim() ? note.trim().slice(0, 20_000) : null;
+      const text = note && multiLineText(note) ? multiLineText(note).slice(0, 20_000) : null;
       const out: EscalationRow[] = [];
       for (const e of open) {
         const token = randomUUID();
@@ -301,7 +302,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
         .insertInto('routing_rules')
         .values({
           name,
-          description: input.description?.trim() ?? '',
+          description: input.description == null ? '' : multiLineText(input.description),
           enabled: input.enabled ?? true,
           position: input.position ?? 100,
           severity_at_least: input.severityAtLeast,
@@ -329,7 +330,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       const row = await trx
         .updateTable('routing_rules')
         .set({
-          description: input.description?.trim() ?? rule.description,
+          description: input.description == null ? rule.description : multiLineText(input.description),
           enabled: input.enabled ?? rule.enabled,
           position: input.position ?? rule.position,
           severity_at_least: input.severityAtLeast,

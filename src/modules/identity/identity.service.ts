@@ -11,6 +11,7 @@ import {
 } from '../../access/principal.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
+import { singleLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import { findOrganizationBySlug, findOrganizationsByIds } from '../partners/partners.repository.js';
@@ -29,7 +30,7 @@ import {
   type ApiTokenRow,
   type UserRow,
 } from './identity.repository.js';
-import { generateToken, hashToken, looksLikeToken, parseLifetime } from './tokens.js';
+import { generateToken, hashToken, looksLikeToken, MAX_TOKEN_LIFETIME_DAYS, parseLifetime } from './tokens.js';
 
 export interface CreateUserInput {
   email: string;
@@ -88,7 +89,7 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
   function validateUserInput(input: CreateUserInput): { email: string; name: string; roles: Role[] } {
     const email = input.email.trim().toLowerCase();
     if (!EMAIL_RE.test(email) || email.length > 254) throw new InputError('email', `"${input.email}" is not an e-mail address`);
-    const name = input.name.trim();
+    const name = singleLineText(input.name);
     if (name.length === 0 || name.length > 200) throw new InputError('name', 'must be 1 to 200 characters');
     if (input.roles.length === 0) throw new InputError('roles', 'at least one role is required');
     const roles: Role[] = [];
@@ -150,9 +151,10 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     if (input.expiresIn) {
       const ms = parseLifetime(input.expiresIn);
       if (ms === null) throw new InputError('expiresIn', `"${input.expiresIn}" is not a lifetime such as 90d, 12h, 2w or 30m`);
+      if (ms > MAX_TOKEN_LIFETIME_DAYS * 86_400_000) throw new InputError('expiresIn', `must be at most ${MAX_TOKEN_LIFETIME_DAYS}d (two years); rotate tokens instead`);
       expiresAt = new Date(Date.now() + ms);
     }
-    const label = (input.name ?? '').trim();
+    const label = singleLineText(input.name ?? '');
     if (label.length > 100) throw new InputError('name', 'must be at most 100 characters');
     return db.transaction().execute(async (trx) => {
       const user = await findUserByEmail(trx, input.email);

@@ -21,6 +21,9 @@ export function looksLikeToken(value: string): boolean {
 }
 
 /** Parses a lifetime such as 90d, 12h, 30m or 2w into milliseconds; null for an invalid one. */
+/** The longest lifetime a token may be given: 99999w (the year 3943) was accepted as a lifetime. */
+export const MAX_TOKEN_LIFETIME_DAYS = 730;
+
 export function parseLifetime(value: string): number | null {
   const m = /^(\d{1,5})(m|h|d|w)$/.exec(value.trim());
   if (!m) return null;

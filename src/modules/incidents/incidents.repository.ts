@@ -68,6 +68,25 @@ export function findIncidentByReference(db: Handle, reference: string): Promise<
   return db.selectFrom('incidents').select(INCIDENT_SELECTION).where('reference', '=', reference.trim().toUpperCase()).executeTakeFirst();
 }
 
+/**
+ * The incident by id or reference with its access facts, only if `visible` holds for it: one statement,
+ * whether it exists and is hidden or does not exist at all, so that neither answers sooner than the other.
+ */
+export async function findVisibleIncident(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  key: { id: string } | { reference: string },
+): Promise<{ incident: IncidentRow; facts: FactsOf } | undefined> {
+  const row = await db
+    .selectFrom('incidents')
+    .select(INCIDENT_SELECTION)
+    .select(FACT_ARRAYS)
+    .where('id' in key ? 'incidents.id' : 'incidents.reference', '=', 'id' in key ? key.id : key.reference.trim().toUpperCase())
+    .where(perRow(visible))
+    .executeTakeFirst();
+  return row ? withFacts(row) : undefined;
+}
+
 /** Locks the incident row for the rest of the transaction: concurrent changes to one incident queue up. */
 export function lockIncident(trx: Handle, id: string): Promise<IncidentRow | undefined> {
   return trx.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', '=', id).forUpdate().executeTakeFirst();
@@ -221,11 +240,18 @@ export function insertTimelineEntry(
 export function listTimeline(
   db: Handle,
   incidentId: string,
-  opts: { kinds?: readonly string[]; afterId: number | null; limit: number },
+  opts: { kinds?: readonly string[]; afterId: number | string | null; limit: number },
 ): Promise<TimelineRow[]> {
   let q = db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId);
   if (opts.kinds?.length) q = q.where('kind', 'in', [...opts.kinds]);
-  if (opts.afterId !== null) q = q.where('id', '>', opts.afterId);
+  if (typeof opts.afterId === 'number') q = q.where('id', '>', opts.afterId);
+  // A cursor names an entry by its public id (a UUID): one of another incident, or none, lists nothing.
+  if (typeof opts.afterId === 'string') {
+    const after = opts.afterId;
+    q = q.where('id', '>', (eb) =>
+      eb.selectFrom('incident_timeline as a').select('a.id').where('a.public_id', '=', after).where('a.incident_id', '=', incidentId),
+    );
+  }
   return q.orderBy('id').limit(opts.limit).execute();
 }
 

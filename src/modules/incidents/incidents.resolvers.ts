@@ -136,7 +136,7 @@ const IncidentTimelineConnection: IncidentTimelineConnectionResolvers = {
 };
 
 const IncidentTimelineEntry: IncidentTimelineEntryResolvers = {
-  id: (e) => String(e.id),
+  id: (e) => e.public_id,
   kind: (e) => e.kind as TimelineEntryKind,
   actor: (e, _a, ctx) => (e.actor_user_id ? user(ctx, e.actor_user_id) : null),
   actorOrganization: (e, _a, ctx) => (e.actor_organization_id ? organization(ctx, e.actor_organization_id) : null),

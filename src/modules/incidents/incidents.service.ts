@@ -30,9 +30,8 @@ import {
   addShares,
   countIncidents,
   countTimeline,
-  findIncidentById,
-  findIncidentByReference,
   findIncidentsByIds,
+  findVisibleIncident,
   insertIncident,
   insertTimelineEntry,
   listDuplicates,
@@ -66,6 +65,7 @@ import {
   allowedTransitions,
   CATEGORY_DOMAIN,
   LIMITS,
+  SEVERITIES,
   tlpNarrowness,
   type IncidentCategory,
   type IncidentDomain,
@@ -153,6 +153,24 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
     // fall through
   }
   throw new InputError('after', 'is not a cursor this list returned');
+}
+
+/** A row id or sequence number in a cursor: what a bigint column holds and JSON carries exactly. */
+export const isCursorId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * An instant in a cursor, exactly as orderKeyOf wrote it: anything else (a date PostgreSQL would refuse,
+ * or roll over, like February 30) would reach the database as a forged value.
+ */
+const isCursorInstant = (v: unknown): boolean =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && new Date(v).toISOString() === v;
+
+function isOrderKey(v: unknown, field: IncidentOrderField): v is OrderKey {
+  if (!Array.isArray(v) || v.length !== (field === 'SEVERITY' ? 3 : 2)) return false;
+  const id = v[v.length - 1];
+  if (typeof id !== 'string' || !isUuid(id)) return false;
+  if (field !== 'SEVERITY') return isCursorInstant(v[0]);
+  return Number.isInteger(v[0]) && v[0] >= 1 && v[0] <= SEVERITIES.length && isCursorInstant(v[1]);
 }
 
 const notFound = (id: string) => new NotFoundError('Incident', id);
@@ -255,11 +273,15 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────────────────
 
-  /** A visible incident or null (absent and invisible look the same). Reads of RED/LES incidents are audited. */
-  async function readOne(principal: Principal, row: IncidentRow | undefined): Promise<IncidentRow | null> {
-    if (!row) return null;
-    const facts = await factsOf(db, row);
-    if (!canSeeIncident(principal, facts)) return null;
+  /**
+   * A visible incident or null (absent and invisible look the same, and take the same work: one statement
+   * that returns the row only when visible, not a fetch then a check). Reads of RED/LES incidents are audited.
+   */
+  async function readOne(principal: Principal, key: { id: string } | { reference: string }): Promise<IncidentRow | null> {
+    const found = await findVisibleIncident(db, visibleIncidents(principal), key);
+    // The in-memory rule agrees with the query form (test/access-matrix.test.ts); checked again at no cost.
+    if (!found || !canSeeIncident(principal, found.facts)) return null;
+    const row = found.incident;
     if (isSensitive(row)) {
       await db.transaction().execute((trx) =>
         recordAudit(trx, principal, 'incident.read', { type: 'Incident', id: row.id }, { reference: row.reference }),
@@ -270,11 +292,11 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
 
   async function get(principal: Principal, id: string): Promise<IncidentRow | null> {
     if (!isUuid(id)) return null;
-    return readOne(principal, await findIncidentById(db, id));
+    return readOne(principal, { id });
   }
 
   async function getByReference(principal: Principal, reference: string): Promise<IncidentRow | null> {
-    return readOne(principal, await findIncidentByReference(db, reference));
+    return readOne(principal, { reference });
   }
 
   /** Visible incidents among `ids`, without auditing (links between objects, loaders). */
@@ -304,10 +326,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     if (f.reportingOrganization) {
       filter.reportingOrganizationId = (await organizationDirectory(db).bySlug(f.reportingOrganization))?.id ?? '00000000-0000-0000-0000-000000000000';
     }
-    const keyLength = args.order.field === 'SEVERITY' ? 3 : 2;
-    const after = args.after
-      ? decodeCursor<OrderKey>(args.after, (v): v is OrderKey => Array.isArray(v) && v.length === keyLength && isUuid(String(v[keyLength - 1])))
-      : null;
+    const after = args.after ? decodeCursor<OrderKey>(args.after, (v): v is OrderKey => isOrderKey(v, args.order.field)) : null;
     const visible = visibleIncidents(principal);
     const rows = await listIncidents(db, visible, filter, args.order, after, args.first + 1);
     const nodes = rows.slice(0, args.first).map((r) => r.incident);
@@ -333,9 +352,10 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     opts: { commentsOnly: boolean; first: number; after: string | null },
   ): Promise<Page<TimelineRow>> {
     const kinds = opts.commentsOnly ? ['COMMENT'] : undefined;
-    const afterId = opts.after ? decodeCursor<number>(opts.after, (v): v is number => Number.isInteger(v)) : null;
+    // Cursors name entries by their UUIDs, like their ids: a number would tell how many entries the hub holds.
+    const afterId = opts.after ? decodeCursor<string>(opts.after, (v): v is string => typeof v === 'string' && isUuid(v)) : null;
     const collected: TimelineRow[] = [];
-    let cursor = afterId;
+    let cursor: number | string | null = afterId;
     let more = true;
     // Few entries are ever hidden (merge links), so one extra page is almost always enough.
     while (collected.length <= opts.first && more) {
@@ -350,7 +370,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
     const nodes = collected.slice(0, opts.first);
     return {
       nodes,
-      cursors: nodes.map((n) => encodeCursor(n.id)),
+      cursors: nodes.map((n) => encodeCursor(n.public_id)),
       hasNextPage: collected.length > opts.first,
       totalCount: async () => {
         const all = await countTimeline(db, incident.id, kinds);

@@ -37,7 +37,9 @@ export interface ExternalReference {
 }
 
 export interface IncidentTimelineTable {
+  /** The key and the timeline's order; never shown (public_id is). */
   id: Generated<number>;
+  public_id: Generated<string>;
   incident_id: string;
   at: Generated<Date>;
   kind: string;

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import { multiLineText, singleLineText } from '../../text.js';
 import type { ExternalReference } from './incidents.tables.js';
 import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type IncidentCategory } from './taxonomy.js';
 
@@ -8,14 +9,14 @@ import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type Inci
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export function checkTitle(value: string, field = 'title'): string {
-  const t = value.trim();
+  const t = singleLineText(value);
   if (t.length === 0) throw new InputError(field, 'must not be empty');
   if (t.length > LIMITS.title) throw new InputError(field, `must be at most ${LIMITS.title} characters (got ${t.length})`);
   return t;
 }
 
 export function checkLongText(value: string, field: string, max: number, allowEmpty = false): string {
-  const t = value.trim();
+  const t = multiLineText(value);
   if (!allowEmpty && t.length === 0) throw new InputError(field, 'must not be empty');
   if (t.length > max) throw new InputError(field, `must be at most ${max.toLocaleString('en-US')} characters (got ${t.length.toLocaleString('en-US')})`);
   return t;
@@ -48,8 +49,8 @@ export function checkExternalReferences(
 ): ExternalReference[] {
   if (refs.length > LIMITS.externalReferences) throw new InputError(field, `at most ${LIMITS.externalReferences} references`);
   return refs.map((r, i) => {
-    const source = r.source.trim();
-    const identifier = r.identifier.trim();
+    const source = singleLineText(r.source);
+    const identifier = singleLineText(r.identifier);
     if (source.length === 0 || source.length > 50) throw new InputError(`${field}[${i}].source`, 'must be 1 to 50 characters');
     if (identifier.length === 0 || identifier.length > 200) throw new InputError(`${field}[${i}].identifier`, 'must be 1 to 200 characters');
     let url: string | null = null;

@@ -16,7 +16,7 @@ import type {
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
 import { NotFoundError } from '../../errors.js';
-import { decodeCursor, encodeCursor, pageSize } from '../incidents/incidents.service.js';
+import { decodeCursor, encodeCursor, isCursorId, pageSize } from '../incidents/incidents.service.js';
 
 async function organization(ctx: GraphQLContext, id: string) {
   const o = await ctx.loaders.organizationById.load(id);
@@ -27,7 +27,7 @@ async function organization(ctx: GraphQLContext, id: string) {
 const Query: Pick<QueryResolvers, 'indicator' | 'indicators' | 'matchObservables'> = {
   indicator: (_p, args, ctx) => ctx.services.indicatorReports.indicator(viewer(ctx), args.type, args.value),
   indicators: (_p, args, ctx) => {
-    const after = args.after ? decodeCursor<number>(args.after, (v): v is number => Number.isSafeInteger(v)) : null;
+    const after = args.after ? decodeCursor<number>(args.after, isCursorId) : null;
     return ctx.services.indicatorReports.list(viewer(ctx), args.filter ?? {}, pageSize(args.first), after);
   },
   matchObservables: (_p, args, ctx) => ctx.services.indicatorReports.match(viewer(ctx), args.values, args.includeExpired ?? false),
@@ -73,7 +73,7 @@ const IndicatorReport: IndicatorReportResolvers = {
 };
 
 const Sighting: SightingResolvers = {
-  id: (s) => String(s.id),
+  id: (s) => s.public_id,
   organization: (s, _a, ctx) => organization(ctx, s.organization_id),
   seenAt: (s) => s.seen_at,
   tlp: (s) => s.tlp as Tlp,

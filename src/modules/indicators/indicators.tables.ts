@@ -35,7 +35,9 @@ export interface IndicatorReportsTable {
 }
 
 export interface SightingsTable {
+  /** The key; never shown (public_id is). */
   id: Generated<number>;
+  public_id: Generated<string>;
   indicator_id: number;
   organization_id: string;
   reported_by: string | null;

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { MAX_AHEAD, parseInstant, tooFarAhead } from '../../dates.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
+import { multiLineText } from '../../text.js';
 import {
   databaseNow,
   insertNewValues,
@@ -492,6 +494,13 @@ interface ValidItem {
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** A feed's looser date-time (a space for T, no seconds, no zone meaning UTC, +0800) written as RFC 3339. */
+function asRfc3339(text: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text)!;
+  const zone = !m[4] ? 'Z' : /^z$/i.test(m[4]) ? 'Z' : m[4].includes(':') ? m[4] : `${m[4].slice(0, 3)}:${m[4].slice(3)}`;
+  return `${m[1]}T${m[2]}${m[3] ?? ':00'}${zone}`;
+}
+
 function fieldText(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return v.trim() === '' ? null : v.trim();
@@ -523,18 +532,20 @@ function checkItem(item: RawItem, defaultConfidence: number): ValidItem | string
   const untilText = fieldText(item.validUntil);
   if (untilText !== null) {
     // A date alone means through that day (UTC); a time without a zone is UTC.
-    let t: number;
-    if (ISO_DATE.test(untilText)) t = Date.parse(`${untilText}T00:00:00Z`) + 86_400_000;
-    else if (ISO_DATE_TIME.test(untilText)) t = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(untilText) ? untilText : `${untilText}Z`);
-    else t = NaN;
-    if (Number.isNaN(t)) return `valid_until must be an ISO 8601 date or date-time, got ${JSON.stringify(untilText)}`;
-    validUntil = new Date(t);
+    // Both are written out as RFC 3339 and checked like every DateTime (calendar, bounds: src/dates.ts).
+    let parsed: ReturnType<typeof parseInstant> | null = null;
+    if (ISO_DATE.test(untilText)) parsed = parseInstant(`${untilText}T00:00:00Z`);
+    else if (ISO_DATE_TIME.test(untilText)) parsed = parseInstant(asRfc3339(untilText));
+    if (!parsed) return `valid_until must be an ISO 8601 date or date-time, got ${JSON.stringify(untilText)}`;
+    if (!parsed.ok) return `valid_until ${JSON.stringify(untilText)} ${parsed.reason}`;
+    validUntil = ISO_DATE.test(untilText) ? new Date(parsed.value.getTime() + 86_400_000) : parsed.value;
+    if (tooFarAhead(validUntil, MAX_AHEAD.validUntilDays)) return `valid_until must be at most ${Math.floor(MAX_AHEAD.validUntilDays / 366)} years ahead`;
   }
 
   let description: string | null = null;
   if (item.description !== undefined && item.description !== null) {
     if (typeof item.description !== 'string') return 'description must be text';
-    description = item.description.trim() || null;
+    description = multiLineText(item.description) || null;
     if (description !== null && description.length > MAX_DESCRIPTION_LENGTH) {
       return `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`;
     }

@@ -3,9 +3,11 @@ import { actsAsAnalyst, canSeeIncident, isTriageCoordinator } from '../../access
 import { visibleIndicators, visibleReports, visibleSightings } from '../../access/indicators.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
+import { MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
+import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findUsersByEmails } from '../identity/identity.repository.js';
 import { findIncidentById, loadAccessFacts } from '../incidents/incidents.repository.js';
@@ -144,7 +146,16 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
         fail(i, 'validUntil', 'must be after validFrom');
         continue;
       }
-      const description = x.description?.trim() || null;
+      // An indicator valid for decades is a typo (9999) that would keep it matching forever.
+      if (x.validUntil && tooFarAhead(x.validUntil, MAX_AHEAD.validUntilDays)) {
+        fail(i, 'validUntil', `must be at most ${Math.floor(MAX_AHEAD.validUntilDays / 366)} years ahead`);
+        continue;
+      }
+      if (tooFarAhead(validFrom, MAX_AHEAD.validUntilDays)) {
+        fail(i, 'validFrom', `must be at most ${Math.floor(MAX_AHEAD.validUntilDays / 366)} years ahead`);
+        continue;
+      }
+      const description = (x.description && multiLineText(x.description)) || null;
       if (description && description.length > 4_000) {
         fail(i, 'description', 'must be at most 4,000 characters');
         continue;
@@ -278,7 +289,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
         .returningAll()
         .executeTakeFirstOrThrow();
       const correlations = await correlateAll(trx, p, [ind.id]);
-      await recordAudit(trx, p, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sighting: sighting.id, count, tlp: input.tlp, correlations: correlations.map((c) => c.incidentId) });
+      await recordAudit(trx, p, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sighting: sighting.public_id, count, tlp: input.tlp, correlations: correlations.map((c) => c.incidentId) });
       await addOutboxEvent(trx, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sightingId: sighting.id });
       await recordCorrelations(trx, correlations);
       return sighting;

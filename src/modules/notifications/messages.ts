@@ -1,9 +1,18 @@
+import { capText, multiLineText, quoteBlock, quoteLine, singleLineText } from '../../text.js';
+
 /**
  * What a notification says. E-mail, SMS and webhook payloads leave the hub's control, so for AMBER,
  * AMBER_STRICT and RED incidents, and for any law-enforcement-sensitive one, they carry only the
  * reference, severity, category, affected counties, TLP label, exercise flag and a link into the hub
  * (access-policy.md, "What leaves the hub"). CLEAR and GREEN may also carry title and summary.
+ *
+ * Title and summary are the filer's words inside the hub's message: they are rendered so that they cannot
+ * pass for a line of the hub's own (a forged "Acknowledge:" link, a fake severity): the title on one line in
+ * quotes, the summary behind `> ` on every line, both cut to a length, bidi controls removed.
  */
+
+/** How much of the filer's text a message carries; the rest is in the hub. */
+export const MESSAGE_TEXT_LIMITS = { title: 200, summaryChars: 2_000, summaryLines: 40 } as const;
 
 export interface MessageIncident {
   id: string;
@@ -68,7 +77,15 @@ export function textOf(m: MessageContext): string {
     `Counties:  ${countiesLabel(i.affectedCounties)}`,
     `TLP:       ${i.tlp}${i.lawEnforcementSensitive ? ' (law-enforcement sensitive)' : ''}`,
   );
-  if (mayCarryContent(i)) lines.push('', `Title:     ${i.title}`, '', i.summary);
+  if (mayCarryContent(i)) {
+    lines.push(
+      '',
+      `Title:     ${quoteLine(i.title, MESSAGE_TEXT_LIMITS.title)}`,
+      '',
+      'Summary, as filed:',
+      quoteBlock(i.summary, MESSAGE_TEXT_LIMITS.summaryChars, MESSAGE_TEXT_LIMITS.summaryLines),
+    );
+  }
   else lines.push('', 'Details are in the hub: this label does not allow them to leave it.');
   lines.push('', `Look up:   incident(reference: "${i.reference}")`, `in the hub's GraphQL API at ${m.incidentUrl}`);
   if (m.ackUrl) lines.push(`Acknowledge: ${m.ackUrl}`);
@@ -99,8 +116,9 @@ export function webhookPayloadOf(m: MessageContext): Record<string, unknown> {
     url: m.incidentUrl,
   };
   if (mayCarryContent(i)) {
-    incident.title = i.title;
-    incident.summary = i.summary;
+    // JSON keeps them apart from the hub's own fields; normalized for receivers that display them.
+    incident.title = capText(singleLineText(i.title), MESSAGE_TEXT_LIMITS.title);
+    incident.summary = multiLineText(i.summary);
   }
   return {
     type: m.kind === 'PAGE' ? 'incident.paged' : 'incident.notified',

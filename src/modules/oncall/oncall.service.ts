@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { checkCalendarDate, MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { canManageContactMethods, canManageOnCallSchedule, canManageOrganizationMembers, canReadOnCallSchedules } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
@@ -221,6 +222,8 @@ export function createOncallService(deps: { db: Db; config: Config }) {
     if (!handoffTime) throw new InputError('handoffTime', `"${input.handoffTime}" is not a time of day HH:MM (24-hour, e.g. 09:00)`);
     const startDate = input.startDate == null || input.startDate.trim() === '' ? localDate(new Date(), timeZone) : input.startDate.trim();
     if (!isCalendarDate(startDate)) throw new InputError('startDate', `"${input.startDate}" is not a date YYYY-MM-DD`);
+    const outOfBounds = checkCalendarDate(startDate);
+    if (outOfBounds) throw new InputError('startDate', `"${input.startDate}" ${outOfBounds}`);
     if (input.participants.length === 0) throw new InputError('participants', 'at least one participant is required');
     if (input.participants.length > MAX_PARTICIPANTS) throw new InputError('participants', `at most ${MAX_PARTICIPANTS} participants`);
     return { timeZone, handoffTime, startDate, emails: input.participants.map((e) => e.trim().toLowerCase()) };
@@ -276,6 +279,8 @@ export function createOncallService(deps: { db: Db; config: Config }) {
     if (input.to.getTime() <= input.from.getTime()) throw new InputError('to', 'must be after from');
     // An override wholly in the past changes nothing that will ever be paged: almost surely a typo.
     if (input.to.getTime() <= Date.now()) throw new InputError('to', 'is in the past: the override would already be over');
+    // Overrides cover a holiday or an absence; one running for years is a typo (9999) that would silence the rotation.
+    if (tooFarAhead(input.to, MAX_AHEAD.overrideDays)) throw new InputError('to', `must be at most ${MAX_AHEAD.overrideDays} days ahead`);
     return db.transaction().execute(async (trx) => {
       const { org, duty } = await dutyForInput(trx, input.organization, input.duty);
       if (!canManageOnCallSchedule(principal, org.id)) {

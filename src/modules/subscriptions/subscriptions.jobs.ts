@@ -6,10 +6,11 @@ import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
+import { quoteLine } from '../../text.js';
 import { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
 import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
-import { EXERCISE_BANNER, mayCarryContent } from '../notifications/messages.js';
+import { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/messages.js';
 import type { Senders, SendOutcome } from '../notifications/senders.js';
 import type { DomainEvent } from '../outbox/outbox.jobs.js';
 import { incidentMatches, indicatorMatches } from './filter.js';
@@ -243,7 +244,8 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
         const lines = [exercise ? EXERCISE_BANNER : null, `${label} of your ESTF Hub subscription "${s.name}".`, ''].filter((x): x is string => x !== null);
         for (const i of incidents) {
           lines.push(`${i.reference}  ${i.severity}  ${i.category}  ${(i.affectedCounties as string[]).join(', ') || 'statewide'}  TLP:${i.tlp}  ${i.status}`);
-          if (i.title) lines.push(`    ${i.title}`);
+          // The filer's words, quoted on one line: they cannot pass for a line of the digest's own.
+          if (i.title) lines.push(`    ${quoteLine(String(i.title), MESSAGE_TEXT_LIMITS.title)}`);
           lines.push(`    look up incident(reference: "${i.reference}") at ${i.url}`);
         }
         if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));

@@ -3,6 +3,7 @@ import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
+import { singleLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { isUuid } from '../incidents/incidents.validation.js';
 import { CATEGORIES, DOMAINS, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
@@ -45,7 +46,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
 
   async function create(principal: Principal, input: CreateAlertSubscriptionInput): Promise<{ row: SubscriptionRow; webhookSecret: string | null }> {
     if (principal.kind !== 'user') throw new ForbiddenError('Subscriptions belong to users or organizations.');
-    const name = input.name.trim();
+    const name = singleLineText(input.name);
     if (name.length === 0 || name.length > 100) throw new InputError('name', 'must be 1 to 100 characters');
     let organizationId = principal.organization.id;
     let ownerUserId: string | null = principal.userId;
@@ -68,10 +69,11 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     }
     const filter: AlertFilter = {
       severityAtLeast: f.severityAtLeast ?? null,
-      domains: [...(f.domains ?? [])],
-      categories: [...(f.categories ?? [])],
-      affectedCountyIds: counties.map((c) => c.id),
-      indicatorTypes: [...(f.indicatorTypes ?? [])],
+      // Repeated entries mean nothing more than one: stored once (incidents' slug lists do the same).
+      domains: [...new Set(f.domains ?? [])],
+      categories: [...new Set(f.categories ?? [])],
+      affectedCountyIds: [...new Set(counties.map((c) => c.id))],
+      indicatorTypes: [...new Set(f.indicatorTypes ?? [])],
       includeIndicators: f.includeIndicators ?? false,
       exercise: f.exercise ?? null,
     };
