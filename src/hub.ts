@@ -68,7 +68,7 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
       });
       apiDb = db;
       cleanups.push(() => db.destroy());
-      const apiDeps: HubDeps = { ...deps, db, services: createServices({ db, config, engine: deps.engine, instanceId: deps.instanceId }) };
+      const apiDeps: HubDeps = { ...deps, db, services: createServices({ db, config, engine: deps.engine, instanceId: deps.instanceId, senders: deps.senders }) };
       const app = createApp(apiDeps);
       server = await new Promise<Server>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolve(s as Server)) as Server;
