@@ -33,7 +33,7 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
     const poolSize = config.database.poolSize ?? (opts.api && opts.workers ? 25 : opts.workers ? 20 : 10);
     const database: DatabaseHandle = await openDatabase(config, logger, { poolSize });
     cleanups.push(() => database.close());
-    await prepareDatabase(database.db, config, logger);
+    await prepareDatabase(database.db, config, logger, database.adminUrl);
 
     const redisHandle: RedisHandle = await ensureRedis(config.redis.url, config.redis.isDefault, config.dataDir, logger);
     cleanups.push(() => redisHandle.stop());

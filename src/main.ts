@@ -5,7 +5,8 @@ import type { RunningHub } from './hub.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { migrate, migrationStatus } from './infra/migrate.js';
 import { RedisUnavailableError } from './infra/redis.js';
-import type { Db } from './infra/db.js';
+import { createDb, type Db } from './infra/db.js';
+import { currentRole, grantAppRole } from './infra/app-role.js';
 import { registerCommands } from './cli/commands.js';
 import { registerOncallCommand } from './cli/oncall.command.js';
 import { registerIndicatorsCommand } from './cli/indicators.command.js';
@@ -39,7 +40,7 @@ export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>
   const logger = commandLogger(config);
   const database = await openDatabase(config, logger, { poolSize: 2 });
   try {
-    await prepareDatabase(database.db, config, logger);
+    await prepareDatabase(database.db, config, logger, database.adminUrl);
     return await fn(database.db, config);
   } finally {
     await database.close();
@@ -108,6 +109,8 @@ program
     const config = loadConfigOrExit();
     const logger = commandLogger(config);
     const database = await openDatabase(config, logger, { poolSize: 2 });
+    // Schema changes run as the admin role when there is one; the application's role is granted its rights after.
+    const admin = database.adminUrl ? createDb(database.adminUrl, { max: 2, applicationName: 'estf-hub-admin' }) : null;
     try {
       if (direction === 'status') {
         for (const m of await migrationStatus(database.db)) {
@@ -115,11 +118,16 @@ program
         }
         return;
       }
-      const result = await migrate(database.db, direction === 'up' ? 'latest' : 'down');
+      const result = await migrate(admin ?? database.db, direction === 'up' ? 'latest' : 'down');
+      if (admin) {
+        const app = await currentRole(database.db);
+        if (app.name !== (await currentRole(admin)).name) await grantAppRole(admin, app.name);
+      }
       const done = result.results ?? [];
       if (done.length === 0) process.stdout.write('nothing to do\n');
       for (const r of done) process.stdout.write(`${r.direction === 'Up' ? 'applied' : 'rolled back'} ${r.migrationName}\n`);
     } finally {
+      await admin?.destroy();
       await database.close();
     }
   });

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -37,6 +39,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ESTF_RECONCILE_INTERVAL: '1s',
     ESTF_OUTBOX_POLL_INTERVAL: '200ms',
     PORT: '0',
+    // Each hub its own checkpoint directory: checkpoints of one test database are not another's.
+    ESTF_AUDIT_CHECKPOINT_DIR: path.join(os.tmpdir(), `estf-test-audit-${process.pid}-${randomBytes(4).toString('hex')}`),
     ...env,
   });
 }

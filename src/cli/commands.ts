@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
 import { createServices } from '../graphql/services.js';
 import { verifyAuditChain } from '../modules/audit/audit.repository.js';
+import { readCheckpoints, writeCheckpoint } from '../modules/audit/audit.checkpoints.js';
+import { useAuditKey } from '../modules/audit/audit.key.js';
 
 type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
 
@@ -98,16 +100,41 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
   const audit = program.command('audit').description('the tamper-evident audit log');
   audit
     .command('verify')
-    .description('walk the hash chain; prints "ok <n> entries" or the first broken entry')
+    .description('walk the keyed hash chain and check it against the signed checkpoints; prints "ok <n> entries" or the first broken entry')
     .action(() =>
-      withDatabase(async (db) => {
-        const r = await verifyAuditChain(db);
-        if (r.ok) {
+      withDatabase(async (db, config) => {
+        const key = useAuditKey(config);
+        const { checkpoints, problems } = await readCheckpoints(config, key);
+        for (const p of problems) process.stderr.write(`estf: ${p}\n`);
+        const r = await verifyAuditChain(db, { key, checkpoints });
+        if (r.ok && problems.length === 0) {
           out(`ok ${r.entries} entries`);
+          // Without a checkpoint, entries removed from the end leave a chain that verifies.
+          if (checkpoints.length === 0) process.stderr.write(`estf: no audit checkpoint in ${config.audit.checkpointDir}: removal of the newest entries cannot be detected (run estf audit checkpoint, or the workers)\n`);
+        } else if (r.ok) {
+          out(`broken: ${problems.length} forged or damaged checkpoint line(s) (${r.entries} entries verified)`);
+          process.exitCode = 1;
         } else {
           out(`broken at entry ${r.brokenSeq}: ${r.reason} (${r.entries} entries verified before it)`);
           process.exitCode = 1;
         }
+      }),
+    );
+  audit
+    .command('checkpoint')
+    .description("append a signed checkpoint of the chain's head (seq and hash) to the checkpoint directory")
+    .action(() =>
+      withDatabase(async (db, config) => {
+        const key = useAuditKey(config);
+        // Signing a chain that was already rewritten would vouch for the rewrite.
+        const r = await verifyAuditChain(db, { key, checkpoints: (await readCheckpoints(config, key)).checkpoints });
+        if (!r.ok) {
+          out(`not written: broken at entry ${r.brokenSeq}: ${r.reason}`);
+          process.exitCode = 1;
+          return;
+        }
+        const c = await writeCheckpoint(db, config, key, { seq: r.entries, head: r.head });
+        out(`checkpoint ${c.seq} entries, head ${c.head || '-'}`);
       }),
     );
 }

@@ -11,9 +11,11 @@ import { createSubscriptionsService } from '../modules/subscriptions/subscriptio
 import { createOncallService } from '../modules/oncall/oncall.service.js';
 import { createAlertsService } from '../modules/alerts/alerts.service.js';
 import { livePrefix } from '../modules/alerts/live-bus.js';
+import { useAuditKey } from '../modules/audit/audit.key.js';
 
 /** Every domain service, built once per process from the shared dependencies. */
 export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null; instanceId?: string }) {
+  useAuditKey(deps.config);
   const incidents = createIncidentsService(deps);
   const indicatorReports = createIndicatorReportsService(deps);
   return {
