@@ -111,7 +111,7 @@ describe('rewrites re-hashed with the unkeyed function', () => {
   });
 
   it('`estf audit verify` exits 1 on it; `estf audit checkpoint` refuses to sign it', async () => {
-    const env = { DATABASE_URL: hub.dbUrl, ESTF_AUDIT_CHECKPOINT_DIR: hub.config.audit.checkpointDir };
+    const env = { DATABASE_URL: hub.dbUrl };
     const [verified, signed] = await Promise.all([runEstf(['audit', 'verify'], env), runEstf(['audit', 'checkpoint'], env)]);
     expect(verified.code).toBe(1);
     expect(verified.stdout).toMatch(/^broken at entry \d+: the chain differs from the checkpoint of /);

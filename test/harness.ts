@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -12,7 +11,7 @@ import { createApp } from '../src/http/app.js';
 import { attachLiveTransport, type LiveTransport } from '../src/http/live.js';
 import { createDb, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
-import { databaseUrl, REDIS_URL, withAdmin } from './db-admin.js';
+import { databaseUrl, REDIS_URL, testCheckpointDir, withAdmin } from './db-admin.js';
 
 /**
  * A test file's own hub: a fresh database copied from the migrated template, a fresh Redis key prefix,
@@ -27,6 +26,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 
 export async function dropTestDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`drop database if exists "${name}" with (force)`));
+  await rm(testCheckpointDir(databaseUrl(name)), { recursive: true, force: true });
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -39,8 +39,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ESTF_RECONCILE_INTERVAL: '1s',
     ESTF_OUTBOX_POLL_INTERVAL: '200ms',
     PORT: '0',
-    // Each hub its own checkpoint directory: checkpoints of one test database are not another's.
-    ESTF_AUDIT_CHECKPOINT_DIR: path.join(os.tmpdir(), `estf-test-audit-${process.pid}-${randomBytes(4).toString('hex')}`),
+    ESTF_AUDIT_CHECKPOINT_DIR: testCheckpointDir(env.DATABASE_URL),
     ...env,
   });
 }
