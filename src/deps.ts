@@ -4,9 +4,9 @@ import { hubSecret } from './modules/escalations/escalations.repository.js';
 import type { Config } from './config.js';
 import { currentRole, grantAppRole } from './infra/app-role.js';
 import { createDb, type Db } from './infra/db.js';
-import { openEmbeddedPostgres } from './infra/embedded-postgres.js';
 import type { Logger } from './infra/logger.js';
 import { migrate } from './infra/migrate.js';
+import { markPrepared } from './infra/prepared.js';
 import { createQueues, type Queues } from './infra/queues.js';
 import { createRedis, createWorkerRedis } from './infra/redis.js';
 import { createServices, type Services } from './graphql/services.js';
@@ -24,29 +24,8 @@ import { useAuditKey } from './modules/audit/audit.key.js';
  * All wiring in one place: a process builds its dependencies here, from the config, and nowhere else.
  */
 
-export interface DatabaseHandle {
-  url: string;
-  /** Where migrations run when the application's role may not change the schema (see prepareDatabase). */
-  adminUrl: string | null;
-  db: Db;
-  /** Closes the pool, then stops the embedded server if this process started it. */
-  close(): Promise<void>;
-}
-
-export async function openDatabase(config: Config, logger: Logger, opts: { poolSize?: number } = {}): Promise<DatabaseHandle> {
-  const embedded = config.database.embedded ? await openEmbeddedPostgres(config.dataDir, logger) : null;
-  const url = embedded?.url ?? config.database.url!;
-  const db = createDb(url, { max: opts.poolSize ?? 10 });
-  return {
-    url,
-    adminUrl: embedded?.adminUrl ?? config.database.adminUrl ?? null,
-    db,
-    close: async () => {
-      await db.destroy();
-      await embedded?.stop();
-    },
-  };
-}
+// Opening the database lives apart (src/infra/database.ts) so that a command need not load this module.
+export { openDatabase, type DatabaseHandle } from './infra/database.js';
 
 /**
  * Migrations, the partner directory and (ESTF_DEMO) demo users: what every process needs before work.
@@ -67,6 +46,7 @@ export async function prepareDatabase(db: Db, config: Config, logger: Logger, ad
     if (created > 0) logger.info({ created }, 'demo users seeded');
     await seedDemoOnCall(db, logger);
   }
+  await markPrepared(db, config);
 }
 
 async function migrateAsAdmin(db: Db, adminUrl: string) {

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { systemPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
-import { createServices } from '../graphql/services.js';
 import { verifyAuditChain } from '../modules/audit/audit.repository.js';
 import { readCheckpoints, writeCheckpoint } from '../modules/audit/audit.checkpoints.js';
 import { useAuditKey } from '../modules/audit/audit.key.js';
@@ -10,6 +9,8 @@ import { useAuditKey } from '../modules/audit/audit.key.js';
 type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
+// Loaded by the command that needs it: a command starts by loading only what it uses.
+const identityService = async (db: Db, config: Config) => (await import('../modules/identity/identity.service.js')).createIdentityService({ db, config });
 const fmt = (d: Date | null) => (d ? d.toISOString().replace('.000Z', 'Z') : '-');
 
 /** The operator's commands. They act as the system principal: whoever runs them owns the host. */
@@ -26,8 +27,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--roles <roles>', 'comma-separated roles: VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN')
     .action((o: { email: string; name: string; org: string; roles: string }) =>
       withDatabase(async (db, config) => {
-        const svc = createServices({ db, config });
-        const u = await svc.identity.createUser(cli, { email: o.email, name: o.name, organization: o.org, roles: o.roles.split(',') });
+        const u = await (await identityService(db, config)).createUser(cli, { email: o.email, name: o.name, organization: o.org, roles: o.roles.split(',') });
         out(`added ${u.email} (${u.roles.join(', ')}) to ${o.org}`);
       }),
     );
@@ -37,9 +37,9 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .option('--org <slug>', 'only this organization')
     .action((o: { org?: string }) =>
       withDatabase(async (db, config) => {
-        const svc = createServices({ db, config });
-        const list = await svc.identity.listOrganizationUsers(cli, o.org ?? null);
-        const orgs = new Map((await svc.identity.userOrganizations(list)).map((x) => [x.id, x.slug]));
+        const identity = await identityService(db, config);
+        const list = await identity.listOrganizationUsers(cli, o.org ?? null);
+        const orgs = new Map((await identity.userOrganizations(list)).map((x) => [x.id, x.slug]));
         for (const u of list) {
           out([u.email.padEnd(44), (orgs.get(u.organization_id) ?? '').padEnd(26), u.roles.join(',').padEnd(24), u.active ? 'active' : 'deactivated'].join(' '));
         }
@@ -51,7 +51,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--email <email>', "the user's e-mail address")
     .action((o: { email: string }) =>
       withDatabase(async (db, config) => {
-        const u = await createServices({ db, config }).identity.deactivateUser(cli, o.email);
+        const u = await (await identityService(db, config)).deactivateUser(cli, o.email);
         out(`deactivated ${u.email}`);
       }),
     );
@@ -65,7 +65,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .option('--name <label>', 'a label, e.g. siem-integration')
     .action((o: { email: string; expires?: string; name?: string }) =>
       withDatabase(async (db, config) => {
-        const { token: t } = await createServices({ db, config }).identity.issueApiToken(cli, {
+        const { token: t } = await (await identityService(db, config)).issueApiToken(cli, {
           email: o.email,
           name: o.name ?? null,
           expiresIn: o.expires ?? null,
@@ -79,7 +79,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--email <email>', 'whose tokens')
     .action((o: { email: string }) =>
       withDatabase(async (db, config) => {
-        const list = await createServices({ db, config }).identity.listApiTokens(cli, o.email);
+        const list = await (await identityService(db, config)).listApiTokens(cli, o.email);
         out(['prefix'.padEnd(14), 'name'.padEnd(20), 'created'.padEnd(21), 'expires'.padEnd(21), 'last used'.padEnd(21), 'revoked'].join(' '));
         for (const t of list) {
           out([t.prefix.padEnd(14), (t.name || '-').padEnd(20), fmt(t.created_at).padEnd(21), fmt(t.expires_at).padEnd(21), fmt(t.last_used_at).padEnd(21), fmt(t.revoked_at)].join(' '));
@@ -92,7 +92,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .argument('<prefix>', 'the token prefix, e.g. estf_AbCd1234')
     .action((prefix: string) =>
       withDatabase(async (db, config) => {
-        const t = await createServices({ db, config }).identity.revokeApiToken(cli, prefix);
+        const t = await (await identityService(db, config)).revokeApiToken(cli, prefix);
         out(`revoked ${t.prefix}`);
       }),
     );
