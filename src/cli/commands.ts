@@ -56,6 +56,28 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
       }),
     );
 
+  users
+    .command('reactivate')
+    .description('reactivate a deactivated user: their tokens that are neither revoked nor expired work again')
+    .requiredOption('--email <email>', "the user's e-mail address")
+    .action((o: { email: string }) =>
+      withDatabase(async (db, config) => {
+        const u = await (await identityService(db, config)).reactivateUser(cli, o.email);
+        out(`reactivated ${u.email}`);
+      }),
+    );
+  users
+    .command('roles')
+    .description("replace a user's roles")
+    .requiredOption('--email <email>', "the user's e-mail address")
+    .requiredOption('--roles <roles>', 'comma-separated roles: VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN')
+    .action((o: { email: string; roles: string }) =>
+      withDatabase(async (db, config) => {
+        const u = await (await identityService(db, config)).setUserRoles(cli, o.email, o.roles.split(','));
+        out(`${u.email}: ${u.roles.join(', ')}`);
+      }),
+    );
+
   const token = program.command('token').description('manage API tokens');
   token
     .command('issue')
