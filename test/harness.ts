@@ -11,6 +11,7 @@ import { createApp } from '../src/http/app.js';
 import { attachLiveTransport, type LiveTransport } from '../src/http/live.js';
 import { createDb, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
+import { useAuditKey } from '../src/modules/audit/audit.key.js';
 import { databaseUrl, REDIS_URL, testCheckpointDir, withAdmin } from './db-admin.js';
 
 /**
@@ -30,7 +31,7 @@ export async function dropTestDatabase(name: string): Promise<void> {
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
+  const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     REDIS_URL,
@@ -42,6 +43,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ESTF_AUDIT_CHECKPOINT_DIR: testCheckpointDir(env.DATABASE_URL),
     ...env,
   });
+  // What a process does at start (deps.ts, the CLI): tests that build a service alone append audit entries too.
+  useAuditKey(config);
+  return config;
 }
 
 export interface TestHub {
