@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { grantAppRole } from '../src/infra/app-role.js';
 import { createDb, type Db } from '../src/infra/db.js';
 import { entryHash } from '../src/modules/audit/audit.chain.js';
-import { readCheckpoints, writeCheckpoint } from '../src/modules/audit/audit.checkpoints.js';
+import { chainHead, CHECKPOINT_FILE, readCheckpoints, writeCheckpoint } from '../src/modules/audit/audit.checkpoints.js';
 import { useAuditKey } from '../src/modules/audit/audit.key.js';
 import { rowToChained, verifyAuditChain } from '../src/modules/audit/audit.repository.js';
 import { recordAudit } from '../src/modules/audit/audit.service.js';
+import { startWorkers } from '../workers/index.js';
 import { databaseUrl } from './db-admin.js';
 import { runEstf } from './estf-process.js';
 import { createTestDatabase, dropTestDatabase, startTestHub, type TestHub } from './harness.js';
@@ -62,6 +65,41 @@ describe('the keyed audit chain and its checkpoints', () => {
     expect(r).toMatchObject({ ok: false, brokenSeq: n - 4, entries: n - 5 });
     expect(!r.ok && r.reason).toMatch(new RegExp(`recorded ${n} entries: entries ${n - 4} to ${n} were removed`));
   });
+});
+
+describe('checkpoints written by the workers', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub({ ESTF_AUDIT_CHECKPOINT_INTERVAL: '1s' }, { http: false });
+  });
+  afterAll(async () => hub?.close());
+
+  it('at start and then as the log grows; a line not signed with the key is reported', async () => {
+    const key = useAuditKey(hub.config);
+    await hub.db.transaction().execute((trx) => recordAudit(trx, systemPrincipal('test'), 'test.event', { type: 'Test', id: 'a' }));
+    const workers = await startWorkers(hub.deps);
+    try {
+      await workers.checkpointed();
+      const first = (await readCheckpoints(hub.config, key)).checkpoints;
+      expect(first.map((c) => c.seq)).toEqual([(await chainHead(hub.db)).seq]);
+      await hub.db.transaction().execute((trx) => recordAudit(trx, systemPrincipal('test'), 'test.event', { type: 'Test', id: 'b' }));
+      const grown = (await chainHead(hub.db)).seq;
+      await vi.waitFor(async () => expect((await readCheckpoints(hub.config, key)).checkpoints.map((c) => c.seq)).toContain(grown), { timeout: 10_000, interval: 200 });
+    } finally {
+      await workers.close();
+    }
+    // Idle: no new line while the head stays where it is.
+    const lines = (await readCheckpoints(hub.config, key)).checkpoints.length;
+    expect(lines).toBe(2);
+
+    // Someone who can write the directory but has no key: the forged line is reported.
+    const file = path.join(hub.config.audit.checkpointDir, CHECKPOINT_FILE);
+    await fs.appendFile(file, `${JSON.stringify({ seq: 1, head: 'f'.repeat(64), at: new Date().toISOString(), mac: 'a'.repeat(64) })}\n`);
+    const read = await readCheckpoints(hub.config, key);
+    expect(read.checkpoints).toHaveLength(2);
+    expect(read.problems).toEqual([`${file} line 3 is not signed with this hub's audit key`]);
+  }, 30_000);
 });
 
 describe('rewrites re-hashed with the unkeyed function', () => {

@@ -17,6 +17,7 @@ import { useAuditKey } from '../src/modules/audit/audit.key.js';
 
 export interface RunningWorkers {
   workerId: string;
+  checkpointed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,9 +119,12 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     signed = { seq: r.entries, head: r.head };
     await writeCheckpoint(db, config, auditKey, signed);
   };
-  await checkpoint().catch((err: Error) => log.warn({ err: err.message }, 'audit checkpoint failed'));
+  // Not awaited: the first verification walks the whole log, and paging must not wait for it.
+  let checkpointing = checkpoint().catch((err: Error) => log.warn({ err: err.message }, 'audit checkpoint failed'));
   const checkpoints = setInterval(
-    () => void checkpoint().catch((err: Error) => log.warn({ err: err.message }, 'audit checkpoint failed')),
+    () => {
+      checkpointing = checkpointing.then(() => checkpoint()).catch((err: Error) => log.warn({ err: err.message }, 'audit checkpoint failed'));
+    },
     config.audit.checkpointIntervalMs,
   );
 
@@ -131,10 +135,13 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   return {
     workerId,
+    /** Settles when the audit checkpoints started so far are written (tests). */
+    checkpointed: () => checkpointing,
     async close() {
       clearInterval(beat);
       clearInterval(watchdog);
       clearInterval(checkpoints);
+      await checkpointing;
       await relay.stop();
       await Promise.all([events.close(), maintenance.close(), timers.close(), delivery.close()]);
       // Pages whose first attempt started in this process (escalations.engine.ts deliverNow).
