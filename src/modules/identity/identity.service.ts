@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
+import { canChangeHubWideRoles, canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
 import {
   hasRole,
   isRole,
@@ -161,11 +161,9 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       if (roles.includes('COORDINATOR') && !coordinatorSlugs.has(org.slug)) {
         throw new InputError('roles', `COORDINATOR is only for coordinator organizations (${[...coordinatorSlugs].join(', ')})`);
       }
-      // Hub-wide roles are granted, and taken away, by a HUB_ADMIN only: an ORG_ADMIN of the hub's own
-      // organization must not be able to demote its HUB_ADMIN either.
       const before = user.roles as Role[];
       const changedHubRoles = [...HUB_GRANTED_ROLES].filter((r) => before.includes(r) !== roles.includes(r));
-      if (changedHubRoles.length > 0 && !canManagePartners(principal)) {
+      if (changedHubRoles.length > 0 && !canChangeHubWideRoles(principal)) {
         throw new ForbiddenError(`Only a HUB_ADMIN may grant or remove ${changedHubRoles.join(' and ')}.`);
       }
       if (before.length === roles.length && before.every((r) => roles.includes(r))) return user;
