@@ -133,7 +133,8 @@ export async function verifyAuditChain(
   let prevHash = opts.start?.seq ? opts.start.head : GENESIS_HASH;
   let expectedSeq = (opts.start?.seq ?? 0) + 1;
   let count = expectedSeq - 1;
-  let keyed = false;
+  // After a verified head, every entry was appended by this version of the hub: keyed.
+  let keyed = opts.start !== undefined;
   for (;;) {
     const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize).execute();
     for (const r of rows) {
