@@ -81,8 +81,11 @@ async function bundledEntry() {
       // Another command renamed its own build into place first: use that one.
       fs.rmSync(temp, { recursive: true, force: true });
     }
-    // Bundles of sources since changed are never used again.
-    for (const old of fs.readdirSync(cacheDir)) if (old !== path.basename(dir) && !old.endsWith('.tmp')) fs.rmSync(path.join(cacheDir, old), { recursive: true, force: true });
+    // Bundles of sources since changed are never used again, once no command can still be loading from them.
+    for (const old of fs.readdirSync(cacheDir)) {
+      const p = path.join(cacheDir, old);
+      if (old !== path.basename(dir) && Date.now() - fs.statSync(p).mtimeMs > 3_600_000) fs.rmSync(p, { recursive: true, force: true });
+    }
     return fs.existsSync(entry) ? entry : null;
   } catch {
     return null;
