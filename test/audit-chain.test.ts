@@ -67,6 +67,31 @@ describe('the keyed audit chain and its checkpoints', () => {
   });
 });
 
+describe('entries written before the keyed chain', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub({}, { http: false });
+  });
+  afterAll(async () => hub?.close());
+
+  it('still verify (scheme 1), and the keyed entries chain onto them', async () => {
+    // What the previous version of the hub wrote: plain SHA-256, no key.
+    let prev = '0'.repeat(64);
+    for (let seq = 1; seq <= 3; seq++) {
+      const content = { seq, at: new Date(Date.UTC(2026, 10, seq)), actorUserId: null, actorEmail: 'system:cli', actorOrganizationId: null, actorOrganizationSlug: null, tokenPrefix: null, action: 'legacy.event', objectType: 'Test', objectId: String(seq), change: { seq }, requestId: null, clientAddress: null };
+      const hash = entryHash(prev, content);
+      await sql`insert into audit_log (seq, at, actor_email, action, object_type, object_id, change, prev_hash, hash, scheme)
+                values (${seq}, ${content.at}, 'system:cli', 'legacy.event', 'Test', ${String(seq)}, ${JSON.stringify(content.change)}::jsonb, ${prev}, ${hash}, 1)`.execute(hub.db);
+      prev = hash;
+    }
+    for (let i = 0; i < 3; i++) await hub.db.transaction().execute((trx) => recordAudit(trx, systemPrincipal('test'), 'test.event', { type: 'Test', id: String(i) }));
+    const rows = await hub.db.selectFrom('audit_log').select(['seq', 'scheme']).orderBy('seq').execute();
+    expect(rows.map((r) => r.scheme)).toEqual([1, 1, 1, 2, 2, 2]);
+    expect(await verifyAuditChain(hub.db, { key: useAuditKey(hub.config) })).toMatchObject({ ok: true, entries: 6 });
+  });
+});
+
 describe('checkpoints written by the workers', () => {
   let hub: TestHub;
 
