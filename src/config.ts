@@ -35,6 +35,8 @@ const urlWithProtocols = (protocols: string[]) =>
 
 const envSchema = z.object({
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
+  // A role allowed to change the schema, for migrations; DATABASE_URL's role then only needs data rights.
+  DATABASE_ADMIN_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
   // The workers' pool (paging, deliveries, timers); unset: 20 with the workers, 5 for the API alone (see src/hub.ts).
   DATABASE_POOL_SIZE: z.coerce.number({ message: 'must be a whole number' }).int().min(2, 'must be at least 2').max(500).optional(),
   // The API's own pool (GraphQL requests): a heavy reader waits for it without holding a page back.
@@ -78,6 +80,10 @@ const envSchema = z.object({
   ESTF_WEBHOOK_TIMEOUT: durationMs.default(10_000),
   ESTF_DELIVERY_BACKOFF: durationMs.default(10_000),
   ESTF_DELIVERY_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(50).default(9),
+  // The audit chain's HMAC key; unset: generated once into $ESTF_DATA_DIR/audit.key (mode 0600).
+  ESTF_AUDIT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+  ESTF_AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
+  ESTF_AUDIT_CHECKPOINT_INTERVAL: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(300_000),
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -85,11 +91,13 @@ export type Environment = 'development' | 'production' | 'test';
 export interface Config {
   readonly env: Environment;
   /**
+   * adminUrl: where migrations run (DATABASE_ADMIN_URL; unset: DATABASE_URL, or the embedded server's admin role).
    * poolSize: the workers' pool (null: the default of the command); apiPoolSize and apiStatementTimeoutMs: the
    * API's own pool, separate so that GraphQL readers never hold paging back (0: no statement timeout).
    */
   readonly database: {
     readonly url: string | undefined;
+    readonly adminUrl: string | undefined;
     readonly embedded: boolean;
     readonly poolSize: number | null;
     readonly apiPoolSize: number;
@@ -118,6 +126,11 @@ export interface Config {
    */
   /** Cross-county correlation: this many distinct counties within the window open a statewide incident. */
   readonly correlation: { readonly counties: number; readonly windowMs: number };
+  /**
+   * The audit chain: its HMAC key (ESTF_AUDIT_KEY, else the file keyFile, created on first use), and the
+   * directory outside the database where signed checkpoints of the chain's head are appended.
+   */
+  readonly audit: { readonly key: string | undefined; readonly keyFile: string; readonly checkpointDir: string; readonly checkpointIntervalMs: number };
   readonly delivery: {
     readonly smtpUrl: string | undefined;
     readonly mailFrom: string;
@@ -155,6 +168,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     env: e.NODE_ENV,
     database: Object.freeze({
       url: e.DATABASE_URL,
+      adminUrl: e.DATABASE_ADMIN_URL,
       embedded,
       poolSize: e.DATABASE_POOL_SIZE ?? null,
       apiPoolSize: e.DATABASE_API_POOL_SIZE,
@@ -184,6 +198,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     }),
     webhooks: Object.freeze({ allowPrivateTargets: e.ESTF_ALLOW_PRIVATE_WEBHOOKS ?? !production, allow: webhookAllowList(e.ESTF_WEBHOOK_ALLOW) }),
     correlation: Object.freeze({ counties: e.ESTF_CORRELATION_COUNTIES, windowMs: e.ESTF_CORRELATION_WINDOW }),
+    audit: Object.freeze({
+      key: e.ESTF_AUDIT_KEY,
+      keyFile: path.join(dataDir, 'audit.key'),
+      checkpointDir: path.resolve(e.ESTF_AUDIT_CHECKPOINT_DIR ?? path.join(dataDir, 'audit-checkpoints')),
+      checkpointIntervalMs: e.ESTF_AUDIT_CHECKPOINT_INTERVAL,
+    }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,
       mailFrom: e.ESTF_MAIL_FROM,
@@ -207,6 +227,7 @@ function describeValue(env: Record<string, string | undefined>, p: PropertyKey[]
   const value = env[key];
   if (value === undefined) return '';
   // Never echo credentials from connection URLs back into logs.
+  if (key === 'ESTF_AUDIT_KEY') return '';
   const shown = /URL$/.test(key) ? value.replace(/\/\/[^@/]*@/, '//***@') : value;
   return ` (got "${shown}")`;
 }

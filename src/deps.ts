@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { hubSecret } from './modules/escalations/escalations.repository.js';
 import type { Config } from './config.js';
+import { currentRole, grantAppRole } from './infra/app-role.js';
 import { createDb, type Db } from './infra/db.js';
-import { openEmbeddedPostgres } from './infra/embedded-postgres.js';
 import type { Logger } from './infra/logger.js';
 import { migrate } from './infra/migrate.js';
+import { markPrepared } from './infra/prepared.js';
 import { createQueues, hubQueuePrefix, type Queues } from './infra/queues.js';
 import { createRedis, createWorkerRedis } from './infra/redis.js';
 import { createServices, type Services } from './graphql/services.js';
@@ -17,35 +18,24 @@ import { seedRoutingRules } from './modules/escalations/escalations.seed.js';
 import { seedCorrelationUser } from './modules/indicators/correlation.js';
 import { createSenders, type Senders } from './modules/notifications/senders.js';
 import { createSubscriptionJobs, type SubscriptionJobs } from './modules/subscriptions/subscriptions.jobs.js';
+import { useAuditKey } from './modules/audit/audit.key.js';
 
 /**
  * All wiring in one place: a process builds its dependencies here, from the config, and nowhere else.
  */
 
-export interface DatabaseHandle {
-  url: string;
-  db: Db;
-  /** Closes the pool, then stops the embedded server if this process started it. */
-  close(): Promise<void>;
-}
+// Opening the database lives apart (src/infra/database.ts) so that a command need not load this module.
+export { openDatabase, type DatabaseHandle } from './infra/database.js';
 
-export async function openDatabase(config: Config, logger: Logger, opts: { poolSize?: number } = {}): Promise<DatabaseHandle> {
-  const embedded = config.database.embedded ? await openEmbeddedPostgres(config.dataDir, logger) : null;
-  const url = embedded?.url ?? config.database.url!;
-  const db = createDb(url, { max: opts.poolSize ?? 10 });
-  return {
-    url,
-    db,
-    close: async () => {
-      await db.destroy();
-      await embedded?.stop();
-    },
-  };
-}
-
-/** Migrations, the partner directory and (ESTF_DEMO) demo users: what every process needs before work. */
-export async function prepareDatabase(db: Db, config: Config, logger: Logger): Promise<void> {
-  const result = await migrate(db, 'latest');
+/**
+ * Migrations, the partner directory and (ESTF_DEMO) demo users: what every process needs before work.
+ * With an admin URL (the embedded server's admin role, or DATABASE_ADMIN_URL), migrations run as that
+ * role, which then grants the application's role what it needs (src/infra/app-role.ts).
+ */
+export async function prepareDatabase(db: Db, config: Config, logger: Logger, adminUrl: string | null = null): Promise<void> {
+  // The seeds below append audit entries: the chain's key must be loaded first.
+  useAuditKey(config);
+  const result = adminUrl === null ? await migrate(db, 'latest') : await migrateAsAdmin(db, adminUrl);
   const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   await seedPartners(db);
@@ -55,6 +45,19 @@ export async function prepareDatabase(db: Db, config: Config, logger: Logger): P
     const { created } = await seedDemoUsers(db);
     if (created > 0) logger.info({ created }, 'demo users seeded');
     await seedDemoOnCall(db, logger);
+  }
+  await markPrepared(db, config);
+}
+
+async function migrateAsAdmin(db: Db, adminUrl: string) {
+  const admin = createDb(adminUrl, { max: 1, applicationName: 'estf-hub-admin' });
+  try {
+    const result = await migrate(admin, 'latest');
+    const app = await currentRole(db);
+    if (app.name !== (await currentRole(admin)).name) await grantAppRole(admin, app.name);
+    return result;
+  } finally {
+    await admin.destroy();
   }
 }
 
@@ -87,6 +90,7 @@ export function hubInstanceId(db: Db): Promise<string> {
 }
 
 export function createDeps(config: Config, logger: Logger, database: { url: string; db: Db; instanceId: string }, redisUrl: string): HubDeps {
+  useAuditKey(config);
   const redis = createRedis(redisUrl, logger);
   const workerRedis = createWorkerRedis(redisUrl, logger);
   const queues = createQueues(redis, hubQueuePrefix(config.queuePrefix, database.instanceId));

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createDeps, hubInstanceId, openDatabase, prepareDatabase, type DatabaseHandle, type HubDeps } from './deps.js';
 import { createApp } from './http/app.js';
 import { attachLiveTransport } from './http/live.js';
+import { currentRole } from './infra/app-role.js';
 import { createDb, type Db } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
 import { createServices } from './graphql/services.js';
@@ -40,7 +41,8 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
     const poolSize = config.database.poolSize ?? (opts.workers ? 20 : 5);
     const database: DatabaseHandle = await openDatabase(config, logger, { poolSize });
     cleanups.push(() => database.close());
-    await prepareDatabase(database.db, config, logger);
+    await prepareDatabase(database.db, config, logger, database.adminUrl);
+    await warnAboutAuditProtection(config, logger, database);
 
     const redisHandle: RedisHandle = await ensureRedis(config.redis.url, config.redis.isDefault, config.dataDir, logger);
     cleanups.push(() => redisHandle.stop());
@@ -86,6 +88,15 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/** What would let the audit log be rewritten unnoticed, said at start (README: the audit log). */
+async function warnAboutAuditProtection(config: Config, logger: Logger, database: DatabaseHandle): Promise<void> {
+  const role = await currentRole(database.db);
+  if (role.superuser) logger.warn({ role: role.name }, 'the hub connects as a superuser: it could lift the audit log append-only rule (set DATABASE_ADMIN_URL and give DATABASE_URL a least-privilege role)');
+  if (config.env === 'production' && config.audit.key === undefined) {
+    logger.warn({ keyFile: config.audit.keyFile }, 'ESTF_AUDIT_KEY is unset: the audit key is this host\'s key file, and every hub process must use the same key');
   }
 }
 

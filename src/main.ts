@@ -1,11 +1,13 @@
 import { Argument, Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase, prepareDatabase } from './deps.js';
 import type { RunningHub } from './hub.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { migrate, migrationStatus } from './infra/migrate.js';
-import { RedisUnavailableError } from './infra/redis.js';
-import type { Db } from './infra/db.js';
+import { createDb, type Db } from './infra/db.js';
+import { currentRole, grantAppRole } from './infra/app-role.js';
+import { openDatabase } from './infra/database.js';
+import { isPrepared } from './infra/prepared.js';
+import { useAuditKey } from './modules/audit/audit.key.js';
 import { registerCommands } from './cli/commands.js';
 import { registerOncallCommand } from './cli/oncall.command.js';
 import { registerIndicatorsCommand } from './cli/indicators.command.js';
@@ -33,13 +35,21 @@ function commandLogger(config: Config): Logger {
   return createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
 }
 
-/** Runs `fn` with a migrated database: the embedded one the hub started, or one started for this command. */
+/**
+ * Runs `fn` with a migrated database: the embedded one the hub started, or one started for this command.
+ * The wiring (deps.ts: migrations, seeds) is loaded only for a database not prepared yet: an operator
+ * issuing tokens for every partner waits for the token, not for the whole hub to load each time.
+ */
 export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfigOrExit();
   const logger = commandLogger(config);
   const database = await openDatabase(config, logger, { poolSize: 2 });
   try {
-    await prepareDatabase(database.db, config, logger);
+    if (!(await isPrepared(database.db, config))) {
+      const { prepareDatabase } = await import('./deps.js');
+      await prepareDatabase(database.db, config, logger, database.adminUrl);
+    }
+    useAuditKey(config);
     return await fn(database.db, config);
   } finally {
     await database.close();
@@ -51,6 +61,7 @@ async function runHub(api: boolean, workers: boolean): Promise<void> {
   const logger = createLogger(config.logLevel);
   // Loaded here, not at the top: the HTTP server, GraphQL and BullMQ are not needed by `estf token issue`.
   const { readyBanner, startHub } = await import('./hub.js');
+  const { RedisUnavailableError } = await import('./infra/redis.js');
   let hub: RunningHub;
   try {
     hub = await startHub(config, logger, { api, workers });
@@ -108,6 +119,8 @@ program
     const config = loadConfigOrExit();
     const logger = commandLogger(config);
     const database = await openDatabase(config, logger, { poolSize: 2 });
+    // Schema changes run as the admin role when there is one; the application's role is granted its rights after.
+    const admin = database.adminUrl ? createDb(database.adminUrl, { max: 2, applicationName: 'estf-hub-admin' }) : null;
     try {
       if (direction === 'status') {
         for (const m of await migrationStatus(database.db)) {
@@ -115,11 +128,16 @@ program
         }
         return;
       }
-      const result = await migrate(database.db, direction === 'up' ? 'latest' : 'down');
+      const result = await migrate(admin ?? database.db, direction === 'up' ? 'latest' : 'down');
+      if (admin) {
+        const app = await currentRole(database.db);
+        if (app.name !== (await currentRole(admin)).name) await grantAppRole(admin, app.name);
+      }
       const done = result.results ?? [];
       if (done.length === 0) process.stdout.write('nothing to do\n');
       for (const r of done) process.stdout.write(`${r.direction === 'Up' ? 'applied' : 'rolled back'} ${r.migrationName}\n`);
     } finally {
+      await admin?.destroy();
       await database.close();
     }
   });

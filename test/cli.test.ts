@@ -120,6 +120,25 @@ describe('estf users, token and audit commands', () => {
     expect(await viewerEmail(token)).toBe('UNAUTHENTICATED');
   }, CLI_TIMEOUT);
 
+  it('reactivates a user and changes their roles', async () => {
+    await hub.deps.services.identity.createUser(systemPrincipal('test'), { email: `roles-${email}`, name: 'Roles', organization: 'county-orange', roles: ['ANALYST'] });
+    const { token } = await hub.deps.services.identity.issueApiToken(systemPrincipal('test'), { email: `roles-${email}` });
+    expectOk(await runEstf(['users', 'deactivate', '--email', `roles-${email}`], env));
+    expect(await viewerEmail(token)).toBe('UNAUTHENTICATED');
+    const [reactivated, roles, bad] = await Promise.all([
+      runEstf(['users', 'reactivate', '--email', `roles-${email}`], env),
+      runEstf(['users', 'roles', '--email', `roles-${email}`, '--roles', 'VIEWER,ORG_ADMIN'], env),
+      runEstf(['users', 'roles', '--email', `roles-${email}`, '--roles', 'WIZARD'], env),
+    ]);
+    expectOk(reactivated);
+    expect(reactivated.stdout).toBe(`reactivated roles-${email}\n`);
+    expect(await viewerEmail(token)).toBe(`roles-${email}`);
+    expectOk(roles);
+    expect(roles.stdout).toBe(`roles-${email}: VIEWER, ORG_ADMIN\n`);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^estf: roles: "WIZARD" is not a role/);
+  }, CLI_TIMEOUT);
+
   it('`audit verify` finds a rewritten entry and exits 1', async () => {
     // The table refuses updates; an attacker with the database owner's rights can lift that, not hide it.
     await sql`alter table audit_log disable trigger audit_log_no_update`.execute(hub.db);

@@ -75,14 +75,19 @@ describe('the embedded PostgreSQL', () => {
     // First start: initialises the data directory and creates the hub's database.
     const first = await start();
     expect(first.owned).toBe(true);
-    expect(first.url).toMatch(/^postgres:\/\/estf:[^@]+@127\.0\.0\.1:\d+\/estf$/);
+    // The hub connects as its application role; the admin role (a superuser) is for migrations only.
+    expect(first.url).toMatch(/^postgres:\/\/estf_app:[^@]+@127\.0\.0\.1:\d+\/estf$/);
+    expect(first.adminUrl).toMatch(/^postgres:\/\/estf:[^@]+@127\.0\.0\.1:\d+\/estf$/);
+    expect(await query(first.url, 'select rolsuper, rolcreaterole, rolcreatedb from pg_roles where rolname = current_user')).toEqual([
+      { rolsuper: false, rolcreaterole: false, rolcreatedb: false },
+    ]);
     expect(existsSync(path.join(pgDir(), 'PG_VERSION'))).toBe(true);
     const creds = await fs.stat(path.join(dataDir, 'postgres-credentials.json'));
     expect(creds.mode & 0o777).toBe(0o600);
     const [row] = await query<{ version: string }>(first.url, 'select version()');
     expect(row?.version).toMatch(/^PostgreSQL \d+/);
-    await query(first.url, 'create table kept (note text)');
-    await query(first.url, "insert into kept values ('before restart')");
+    await query(first.adminUrl, 'create table kept (note text)');
+    await query(first.adminUrl, "insert into kept values ('before restart')");
     // Password authentication is on: a wrong password is refused.
     await expect(query(first.url.replace(/:[^:@]+@/, ':wrong@'), 'select 1')).rejects.toThrow(/password authentication failed/);
 
@@ -90,7 +95,8 @@ describe('the embedded PostgreSQL', () => {
     const second = await start();
     expect(second.owned).toBe(false);
     expect(second.url).toBe(first.url);
-    expect(await query(second.url, 'select note from kept')).toEqual([{ note: 'before restart' }]);
+    expect(second.adminUrl).toBe(first.adminUrl);
+    expect(await query(second.adminUrl, 'select note from kept')).toEqual([{ note: 'before restart' }]);
     await second.stop();
     expect(await answers(first.url)).toBe(true);
 
@@ -99,11 +105,18 @@ describe('the embedded PostgreSQL', () => {
     expect(await answers(first.url)).toBe(false);
     expect(existsSync(path.join(pgDir(), 'postmaster.pid'))).toBe(false);
 
-    // Start again on the same data.
+    // Start again on the same data, with credentials written before the application role existed:
+    // the role gets a new password, stored beside the admin's.
+    const credsFile = path.join(dataDir, 'postgres-credentials.json');
+    const { user, password } = JSON.parse(await fs.readFile(credsFile, 'utf8')) as { user: string; password: string };
+    await fs.writeFile(credsFile, JSON.stringify({ user, password }), { mode: 0o600 });
     const third = await start();
     expect(third.owned).toBe(true);
-    expect(await query(third.url, 'select note from kept')).toEqual([{ note: 'before restart' }]);
-    await query(third.url, "insert into kept values ('before the crash')");
+    expect(third.url).not.toBe(first.url);
+    expect(await answers(third.url)).toBe(true);
+    expect(JSON.parse(await fs.readFile(credsFile, 'utf8'))).toMatchObject({ user, password, appUser: 'estf_app' });
+    expect(await query(third.adminUrl, 'select note from kept')).toEqual([{ note: 'before restart' }]);
+    await query(third.adminUrl, "insert into kept values ('before the crash')");
 
     // kill -9 of the postmaster leaves a stale postmaster.pid behind.
     const pid = await postmasterPid();
@@ -117,7 +130,7 @@ describe('the embedded PostgreSQL', () => {
     const fourth = await start();
     expect(fourth.owned).toBe(true);
     expect(await postmasterPid()).not.toBe(pid);
-    expect((await query<{ note: string }>(fourth.url, 'select note from kept order by note')).map((r) => r.note)).toEqual(['before restart', 'before the crash']);
+    expect((await query<{ note: string }>(fourth.adminUrl, 'select note from kept order by note')).map((r) => r.note)).toEqual(['before restart', 'before the crash']);
     await within(15_000, 'stop', fourth.stop());
     expect(await answers(fourth.url)).toBe(false);
   });

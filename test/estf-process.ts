@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testCheckpointDir } from './db-admin.js';
 
 /**
  * Runs the real `estf` command (bin/estf.js) in a child process, as an operator would. The child gets a
@@ -16,7 +17,8 @@ const HUB_VARIABLE = /^(DATABASE_URL|TEST_DATABASE_URL|REDIS_URL|PORT|HOST|PUBLI
 
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !HUB_VARIABLE.test(k)));
-  return { ...base, NODE_ENV: 'test', ...env };
+  // Checkpoints of the test database's audit chain, not the ones under ./.data.
+  return { ...base, NODE_ENV: 'test', ESTF_AUDIT_CHECKPOINT_DIR: testCheckpointDir(env.DATABASE_URL), ...env };
 }
 
 export interface EstfResult {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -10,7 +11,8 @@ import { createApp } from '../src/http/app.js';
 import { attachLiveTransport, type LiveTransport } from '../src/http/live.js';
 import { createDb, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
-import { databaseUrl, REDIS_URL, withAdmin } from './db-admin.js';
+import { useAuditKey } from '../src/modules/audit/audit.key.js';
+import { databaseUrl, REDIS_URL, testCheckpointDir, withAdmin } from './db-admin.js';
 
 /**
  * A test file's own hub: a fresh database copied from the migrated template, a fresh Redis key prefix,
@@ -25,10 +27,11 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 
 export async function dropTestDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`drop database if exists "${name}" with (force)`));
+  await rm(testCheckpointDir(databaseUrl(name)), { recursive: true, force: true });
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
+  const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     REDIS_URL,
@@ -37,8 +40,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ESTF_RECONCILE_INTERVAL: '1s',
     ESTF_OUTBOX_POLL_INTERVAL: '200ms',
     PORT: '0',
+    ESTF_AUDIT_CHECKPOINT_DIR: testCheckpointDir(env.DATABASE_URL),
     ...env,
   });
+  // What a process does at start (deps.ts, the CLI): tests that build a service alone append audit entries too.
+  useAuditKey(config);
+  return config;
 }
 
 export interface TestHub {

@@ -98,7 +98,7 @@ describe('migrations', () => {
     const { n } = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(n).toBe(65);
     await expect(sql`insert into organizations (slug, name, kind) values ('Not A Slug', 'x', 'OTHER')`.execute(db)).rejects.toThrow(/check constraint/);
-    await sql`insert into audit_log (seq, at, action, object_type, prev_hash, hash) values (1, now(), 'test', 'Test', '0', '1')`.execute(db);
+    await sql`insert into audit_log (seq, at, action, object_type, prev_hash, hash, scheme) values (1, now(), 'test', 'Test', '0', '1', 2)`.execute(db);
     await expect(sql`update audit_log set action = 'rewritten'`.execute(db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from audit_log`.execute(db)).rejects.toThrow(/append-only/);
   });

@@ -6,6 +6,9 @@ import { QUEUE_NAMES, UnknownJobObjectError } from '../src/infra/queues.js';
 import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
 import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
 import { livePrefix, publishLiveEvents } from '../src/modules/alerts/live-bus.js';
+import { chainHead, writeCheckpoint } from '../src/modules/audit/audit.checkpoints.js';
+import { verifyAuditChain } from '../src/modules/audit/audit.repository.js';
+import { useAuditKey } from '../src/modules/audit/audit.key.js';
 
 /**
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
@@ -14,6 +17,7 @@ import { livePrefix, publishLiveEvents } from '../src/modules/alerts/live-bus.js
 
 export interface RunningWorkers {
   workerId: string;
+  checkpointed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,6 +111,30 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
       .catch(() => {});
   }, config.intervals.reconcileMs);
 
+  // Signed checkpoints of the audit chain's head, outside the database (audit.checkpoints.ts): one at
+  // start, then one per interval while the log grows. Only a chain that verifies is signed: the first
+  // time in full, then from the last signed head on.
+  const auditKey = useAuditKey(config);
+  let signed: { seq: number; head: string } | undefined;
+  const checkpoint = async () => {
+    if (signed && (await chainHead(db)).head === signed.head) return;
+    const r = await verifyAuditChain(db, { key: auditKey, start: signed });
+    if (!r.ok) {
+      log.error({ brokenSeq: r.brokenSeq, reason: r.reason }, 'the audit chain does not verify: no checkpoint written (run estf audit verify)');
+      return;
+    }
+    signed = { seq: r.entries, head: r.head };
+    await writeCheckpoint(db, config, auditKey, signed);
+  };
+  // Not awaited: the first verification walks the whole log, and paging must not wait for it.
+  let checkpointing = checkpoint().catch((err: Error) => log.warn({ err: err.message }, 'audit checkpoint failed'));
+  const checkpoints = setInterval(
+    () => {
+      checkpointing = checkpointing.then(() => checkpoint()).catch((err: Error) => log.warn({ err: err.message }, 'audit checkpoint failed'));
+    },
+    config.audit.checkpointIntervalMs,
+  );
+
   const startedAt = new Date();
   await recordHeartbeat(db, { workerId, startedAt });
   const beat = setInterval(() => void recordHeartbeat(db, { workerId, startedAt }).catch(() => {}), 10_000);
@@ -114,9 +142,13 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   return {
     workerId,
+    /** Settles when the audit checkpoints started so far are written (tests). */
+    checkpointed: () => checkpointing,
     async close() {
       clearInterval(beat);
       clearInterval(watchdog);
+      clearInterval(checkpoints);
+      await checkpointing;
       await relay.stop();
       await Promise.all([events.close(), maintenance.close(), timers.close(), delivery.close()]);
       // Pages whose first attempt started in this process (escalations.engine.ts deliverNow).

@@ -28,6 +28,14 @@ export function canManagePartners(p: Principal): boolean {
   return p.kind === 'system' || hasRole(p, 'HUB_ADMIN');
 }
 
+/**
+ * Granting or removing the hub-wide roles (HUB_ADMIN, AUDITOR: they widen what a person sees across the
+ * hub): HUB_ADMIN only, even for an ORG_ADMIN of the user's own organization.
+ */
+export function canChangeHubWideRoles(p: Principal): boolean {
+  return canManagePartners(p);
+}
+
 /** Reading the audit log: AUDITORs (content still filtered per object by the content policy). */
 export function canReadAuditLog(p: Principal): boolean {
   return p.kind === 'system' || hasRole(p, 'AUDITOR');

@@ -2,12 +2,15 @@ import type { Command } from 'commander';
 import { systemPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
-import { createServices } from '../graphql/services.js';
 import { verifyAuditChain } from '../modules/audit/audit.repository.js';
+import { readCheckpoints, writeCheckpoint } from '../modules/audit/audit.checkpoints.js';
+import { useAuditKey } from '../modules/audit/audit.key.js';
 
 type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
+// Loaded by the command that needs it: a command starts by loading only what it uses.
+const identityService = async (db: Db, config: Config) => (await import('../modules/identity/identity.service.js')).createIdentityService({ db, config });
 const fmt = (d: Date | null) => (d ? d.toISOString().replace('.000Z', 'Z') : '-');
 
 /** The operator's commands. They act as the system principal: whoever runs them owns the host. */
@@ -24,8 +27,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--roles <roles>', 'comma-separated roles: VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN')
     .action((o: { email: string; name: string; org: string; roles: string }) =>
       withDatabase(async (db, config) => {
-        const svc = createServices({ db, config });
-        const u = await svc.identity.createUser(cli, { email: o.email, name: o.name, organization: o.org, roles: o.roles.split(',') });
+        const u = await (await identityService(db, config)).createUser(cli, { email: o.email, name: o.name, organization: o.org, roles: o.roles.split(',') });
         out(`added ${u.email} (${u.roles.join(', ')}) to ${o.org}`);
       }),
     );
@@ -35,9 +37,9 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .option('--org <slug>', 'only this organization')
     .action((o: { org?: string }) =>
       withDatabase(async (db, config) => {
-        const svc = createServices({ db, config });
-        const list = await svc.identity.listOrganizationUsers(cli, o.org ?? null);
-        const orgs = new Map((await svc.identity.userOrganizations(list)).map((x) => [x.id, x.slug]));
+        const identity = await identityService(db, config);
+        const list = await identity.listOrganizationUsers(cli, o.org ?? null);
+        const orgs = new Map((await identity.userOrganizations(list)).map((x) => [x.id, x.slug]));
         for (const u of list) {
           out([u.email.padEnd(44), (orgs.get(u.organization_id) ?? '').padEnd(26), u.roles.join(',').padEnd(24), u.active ? 'active' : 'deactivated'].join(' '));
         }
@@ -49,8 +51,30 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--email <email>', "the user's e-mail address")
     .action((o: { email: string }) =>
       withDatabase(async (db, config) => {
-        const u = await createServices({ db, config }).identity.deactivateUser(cli, o.email);
+        const u = await (await identityService(db, config)).deactivateUser(cli, o.email);
         out(`deactivated ${u.email}`);
+      }),
+    );
+
+  users
+    .command('reactivate')
+    .description('reactivate a deactivated user: their tokens that are neither revoked nor expired work again')
+    .requiredOption('--email <email>', "the user's e-mail address")
+    .action((o: { email: string }) =>
+      withDatabase(async (db, config) => {
+        const u = await (await identityService(db, config)).reactivateUser(cli, o.email);
+        out(`reactivated ${u.email}`);
+      }),
+    );
+  users
+    .command('roles')
+    .description("replace a user's roles")
+    .requiredOption('--email <email>', "the user's e-mail address")
+    .requiredOption('--roles <roles>', 'comma-separated roles: VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN')
+    .action((o: { email: string; roles: string }) =>
+      withDatabase(async (db, config) => {
+        const u = await (await identityService(db, config)).setUserRoles(cli, o.email, o.roles.split(','));
+        out(`${u.email}: ${u.roles.join(', ')}`);
       }),
     );
 
@@ -63,7 +87,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .option('--name <label>', 'a label, e.g. siem-integration')
     .action((o: { email: string; expires?: string; name?: string }) =>
       withDatabase(async (db, config) => {
-        const { token: t } = await createServices({ db, config }).identity.issueApiToken(cli, {
+        const { token: t } = await (await identityService(db, config)).issueApiToken(cli, {
           email: o.email,
           name: o.name ?? null,
           expiresIn: o.expires ?? null,
@@ -77,7 +101,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--email <email>', 'whose tokens')
     .action((o: { email: string }) =>
       withDatabase(async (db, config) => {
-        const list = await createServices({ db, config }).identity.listApiTokens(cli, o.email);
+        const list = await (await identityService(db, config)).listApiTokens(cli, o.email);
         out(['prefix'.padEnd(14), 'name'.padEnd(20), 'created'.padEnd(21), 'expires'.padEnd(21), 'last used'.padEnd(21), 'revoked'].join(' '));
         for (const t of list) {
           out([t.prefix.padEnd(14), (t.name || '-').padEnd(20), fmt(t.created_at).padEnd(21), fmt(t.expires_at).padEnd(21), fmt(t.last_used_at).padEnd(21), fmt(t.revoked_at)].join(' '));
@@ -90,7 +114,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .argument('<prefix>', 'the token prefix, e.g. estf_AbCd1234')
     .action((prefix: string) =>
       withDatabase(async (db, config) => {
-        const t = await createServices({ db, config }).identity.revokeApiToken(cli, prefix);
+        const t = await (await identityService(db, config)).revokeApiToken(cli, prefix);
         out(`revoked ${t.prefix}`);
       }),
     );
@@ -98,16 +122,41 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
   const audit = program.command('audit').description('the tamper-evident audit log');
   audit
     .command('verify')
-    .description('walk the hash chain; prints "ok <n> entries" or the first broken entry')
+    .description('walk the keyed hash chain and check it against the signed checkpoints; prints "ok <n> entries" or the first broken entry')
     .action(() =>
-      withDatabase(async (db) => {
-        const r = await verifyAuditChain(db);
-        if (r.ok) {
+      withDatabase(async (db, config) => {
+        const key = useAuditKey(config);
+        const { checkpoints, problems } = await readCheckpoints(config, key);
+        for (const p of problems) process.stderr.write(`estf: ${p}\n`);
+        const r = await verifyAuditChain(db, { key, checkpoints });
+        if (r.ok && problems.length === 0) {
           out(`ok ${r.entries} entries`);
+          // Without a checkpoint, entries removed from the end leave a chain that verifies.
+          if (checkpoints.length === 0) process.stderr.write(`estf: no audit checkpoint in ${config.audit.checkpointDir}: removal of the newest entries cannot be detected (run estf audit checkpoint, or the workers)\n`);
+        } else if (r.ok) {
+          out(`broken: ${problems.length} forged or damaged checkpoint line(s) (${r.entries} entries verified)`);
+          process.exitCode = 1;
         } else {
           out(`broken at entry ${r.brokenSeq}: ${r.reason} (${r.entries} entries verified before it)`);
           process.exitCode = 1;
         }
+      }),
+    );
+  audit
+    .command('checkpoint')
+    .description("append a signed checkpoint of the chain's head (seq and hash) to the checkpoint directory")
+    .action(() =>
+      withDatabase(async (db, config) => {
+        const key = useAuditKey(config);
+        // Signing a chain that was already rewritten would vouch for the rewrite.
+        const r = await verifyAuditChain(db, { key, checkpoints: (await readCheckpoints(config, key)).checkpoints });
+        if (!r.ok) {
+          out(`not written: broken at entry ${r.brokenSeq}: ${r.reason}`);
+          process.exitCode = 1;
+          return;
+        }
+        const c = await writeCheckpoint(db, config, key, { seq: r.entries, head: r.head });
+        out(`checkpoint ${c.seq} entries, head ${c.head || '-'}`);
       }),
     );
 }

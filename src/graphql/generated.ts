@@ -920,6 +920,8 @@ export type Mutation = {
   /** Marks an incident as a duplicate of another (coordinators); both link to each other. */
   mergeIncident: Incident;
   pauseAlertSubscription: AlertSubscription;
+  /** Reactivates a deactivated user: their tokens that are neither revoked nor expired work again (ORG_ADMIN of their organization, or HUB_ADMIN). */
+  reactivateUser: User;
   /** Removes a contact method: pages stop using it at once. */
   removeContactMethod: ContactMethod;
   /** Removes an override; the rotation (or an earlier override) applies again. */
@@ -949,10 +951,14 @@ export type Mutation = {
    * organization, or a COORDINATOR.
    */
   setSchedule: Schedule;
+  /** Replaces a user's roles (ORG_ADMIN of their organization, or HUB_ADMIN; granting or removing HUB_ADMIN or AUDITOR: HUB_ADMIN only). */
+  setUserRoles: User;
   /** Widens the audience: organizations (AMBER, AMBER_STRICT) or named users (RED); `routingTargets: true` adds the organizations of its shareable suppressedRoutingTargets. */
   shareIncident: Incident;
   /** Moves an incident along its life cycle; TRIAGED and REJECTED by coordinators, the rest by the reporting organization or coordinators. */
   transitionIncident: Incident;
+  /** Changes a subscription (its owner, or an ORG_ADMIN of its organization); absent fields stay as they are. */
+  updateAlertSubscription: UpdatedAlertSubscription;
   /** Edits an incident: its reporting organization's analysts; coordinators may change severity. CONFLICT when expectedVersion is stale. */
   updateIncident: Incident;
   /** Replaces a rule (coordinators). Running escalations keep the policy they started with. */
@@ -1050,6 +1056,11 @@ export type MutationPauseAlertSubscriptionArgs = {
 };
 
 
+export type MutationReactivateUserArgs = {
+  email: Scalars['String']['input'];
+};
+
+
 export type MutationRemoveContactMethodArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1108,6 +1119,12 @@ export type MutationSetScheduleArgs = {
 };
 
 
+export type MutationSetUserRolesArgs = {
+  email: Scalars['String']['input'];
+  roles: Array<Role>;
+};
+
+
 export type MutationShareIncidentArgs = {
   id: Scalars['ID']['input'];
   organizations?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -1120,6 +1137,12 @@ export type MutationTransitionIncidentArgs = {
   id: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
   to: IncidentStatus;
+};
+
+
+export type MutationUpdateAlertSubscriptionArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateAlertSubscriptionInput;
 };
 
 
@@ -1708,6 +1731,16 @@ export type Tlp =
   /** Named recipients only: the reporting user and the users it was shared with. */
   | 'RED';
 
+export type UpdateAlertSubscriptionInput = {
+  channels?: InputMaybe<Array<AlertChannel>>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the whole filter. */
+  filter?: InputMaybe<AlertFilterInput>;
+  mode?: InputMaybe<AlertMode>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  webhookUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Fields to change; absent fields stay as they are. */
 export type UpdateIncidentInput = {
   affectedAssets?: InputMaybe<Array<AffectedAsset>>;
@@ -1719,6 +1752,13 @@ export type UpdateIncidentInput = {
   severity?: InputMaybe<Severity>;
   summary?: InputMaybe<Scalars['String']['input']>;
   title?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdatedAlertSubscription = {
+  __typename?: 'UpdatedAlertSubscription';
+  subscription: AlertSubscription;
+  /** A new webhook signing secret when this change added the WEBHOOK channel: shown once. */
+  webhookSecret: Maybe<Scalars['String']['output']>;
 };
 
 export type User = {
@@ -1920,7 +1960,9 @@ export type ResolversTypes = {
   TestPageResult: ResolverTypeWrapper<Omit<TestPageResult, 'contactMethod'> & { contactMethod: ResolversTypes['ContactMethod'] }>;
   TimelineEntryKind: TimelineEntryKind;
   Tlp: Tlp;
+  UpdateAlertSubscriptionInput: UpdateAlertSubscriptionInput;
   UpdateIncidentInput: UpdateIncidentInput;
+  UpdatedAlertSubscription: ResolverTypeWrapper<Omit<UpdatedAlertSubscription, 'subscription'> & { subscription: ResolversTypes['AlertSubscription'] }>;
   User: ResolverTypeWrapper<UserModelModel>;
   Viewer: ResolverTypeWrapper<UserPrincipalModel>;
 };
@@ -2009,7 +2051,9 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   SuppressedRoutingTarget: SuppressedRoutingTarget;
   TestPageResult: Omit<TestPageResult, 'contactMethod'> & { contactMethod: ResolversParentTypes['ContactMethod'] };
+  UpdateAlertSubscriptionInput: UpdateAlertSubscriptionInput;
   UpdateIncidentInput: UpdateIncidentInput;
+  UpdatedAlertSubscription: Omit<UpdatedAlertSubscription, 'subscription'> & { subscription: ResolversParentTypes['AlertSubscription'] };
   User: UserModelModel;
   Viewer: UserPrincipalModel;
 };
@@ -2362,6 +2406,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   linkIndicatorToIncident?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationLinkIndicatorToIncidentArgs, 'input'>>;
   mergeIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationMergeIncidentArgs, 'id' | 'intoId'>>;
   pauseAlertSubscription?: Resolver<ResolversTypes['AlertSubscription'], ParentType, ContextType, RequireFields<MutationPauseAlertSubscriptionArgs, 'id'>>;
+  reactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationReactivateUserArgs, 'email'>>;
   removeContactMethod?: Resolver<ResolversTypes['ContactMethod'], ParentType, ContextType, RequireFields<MutationRemoveContactMethodArgs, 'id'>>;
   removeScheduleOverride?: Resolver<ResolversTypes['ScheduleOverride'], ParentType, ContextType, RequireFields<MutationRemoveScheduleOverrideArgs, 'id'>>;
   reportIndicators?: Resolver<Array<ResolversTypes['IndicatorReportResult']>, ParentType, ContextType, RequireFields<MutationReportIndicatorsArgs, 'input'>>;
@@ -2373,8 +2418,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   setIncidentLawEnforcementSensitive?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentLawEnforcementSensitiveArgs, 'id' | 'value'>>;
   setIncidentTlp?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentTlpArgs, 'id' | 'tlp'>>;
   setSchedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType, RequireFields<MutationSetScheduleArgs, 'input'>>;
+  setUserRoles?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRolesArgs, 'email' | 'roles'>>;
   shareIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationShareIncidentArgs, 'id'>>;
   transitionIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationTransitionIncidentArgs, 'id' | 'to'>>;
+  updateAlertSubscription?: Resolver<ResolversTypes['UpdatedAlertSubscription'], ParentType, ContextType, RequireFields<MutationUpdateAlertSubscriptionArgs, 'id' | 'input'>>;
   updateIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationUpdateIncidentArgs, 'expectedVersion' | 'id' | 'input'>>;
   updateRoutingRule?: Resolver<ResolversTypes['RoutingRule'], ParentType, ContextType, RequireFields<MutationUpdateRoutingRuleArgs, 'expectedVersion' | 'input'>>;
 };
@@ -2542,6 +2589,11 @@ export type TestPageResultResolvers<ContextType = GraphQLContext, ParentType ext
   outcome?: Resolver<ResolversTypes['DeliveryOutcome'], ParentType, ContextType>;
 };
 
+export type UpdatedAlertSubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UpdatedAlertSubscription'] = ResolversParentTypes['UpdatedAlertSubscription']> = {
+  subscription?: Resolver<ResolversTypes['AlertSubscription'], ParentType, ContextType>;
+  webhookSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2615,6 +2667,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Subscription?: SubscriptionResolvers<ContextType>;
   SuppressedRoutingTarget?: SuppressedRoutingTargetResolvers<ContextType>;
   TestPageResult?: TestPageResultResolvers<ContextType>;
+  UpdatedAlertSubscription?: UpdatedAlertSubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

@@ -13,9 +13,11 @@ import { createTestPageService } from '../modules/oncall/test-page.js';
 import type { Senders } from '../modules/notifications/senders.js';
 import { createAlertsService } from '../modules/alerts/alerts.service.js';
 import { livePrefix } from '../modules/alerts/live-bus.js';
+import { useAuditKey } from '../modules/audit/audit.key.js';
 
 /** Every domain service, built once per process from the shared dependencies. */
 export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null; instanceId?: string; senders?: Senders | null }) {
+  useAuditKey(deps.config);
   const incidents = createIncidentsService(deps);
   const indicatorReports = createIndicatorReportsService(deps);
   return {

@@ -71,6 +71,8 @@ export interface AuditLogTable {
   client_address: string | null;
   prev_hash: string;
   hash: string;
+  /** 1: plain SHA-256 chain (entries written before the keyed chain); 2: HMAC-SHA256 with the audit key. */
+  scheme: number;
 }
 
 export interface OutboxTable {

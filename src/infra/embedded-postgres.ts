@@ -19,10 +19,20 @@ import type { Logger } from './logger.js';
 interface Credentials {
   user: string;
   password: string;
+  /**
+   * The application's role: not a superuser and owner of nothing, so that the audit log's append-only
+   * rule holds against the hub itself (src/infra/app-role.ts). `user` is the admin role, for migrations.
+   * Absent in credentials written before it existed: created on the next start.
+   */
+  appUser?: string;
+  appPassword?: string;
 }
 
 export interface EmbeddedDatabase {
+  /** The application's (least-privilege) role. */
   url: string;
+  /** The admin (superuser) role: migrations only. */
+  adminUrl: string;
   /** true when this process started the server (and so must stop it). */
   owned: boolean;
   stop(): Promise<void>;
@@ -39,9 +49,9 @@ export async function openEmbeddedPostgres(dataDir: string, logger: Logger): Pro
   if (running !== null) {
     const creds = readCredentials(credsFile);
     if (creds) {
-      const url = connectionUrl(creds, running, DATABASE_NAME);
+      const app = await ensureAppRole(creds, credsFile, running);
       logger.debug({ port: running }, 'using the embedded PostgreSQL started by another estf process');
-      return { url, owned: false, stop: async () => {} };
+      return { url: connectionUrl(app, running, DATABASE_NAME), adminUrl: connectionUrl(creds, running, DATABASE_NAME), owned: false, stop: async () => {} };
     }
   }
 
@@ -90,9 +100,11 @@ export async function openEmbeddedPostgres(dataDir: string, logger: Logger): Pro
   }
   forgetServerOnExit(server, logger);
   await ensureDatabase(creds, port);
+  const app = await ensureAppRole(creds, credsFile, port);
   logger.info({ port, dir: pgDir }, 'embedded PostgreSQL started');
   return {
-    url: connectionUrl(creds, port, DATABASE_NAME),
+    url: connectionUrl(app, port, DATABASE_NAME),
+    adminUrl: connectionUrl(creds, port, DATABASE_NAME),
     owned: true,
     stop: async () => {
       await server.stop();
@@ -215,6 +227,34 @@ async function ensureDatabase(creds: Credentials, port: number): Promise<void> {
   try {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [DATABASE_NAME]);
     if (!rowCount) await client.query(`create database ${DATABASE_NAME}`);
+  } finally {
+    await client.end();
+  }
+}
+
+const APP_ROLE = 'estf_app';
+const APP_ROLE_LOCK_KEY = 7_364_003;
+
+/** The application's login role, created (and its password stored beside the admin's) on first use. */
+async function ensureAppRole(creds: Credentials, credsFile: string, port: number): Promise<Credentials> {
+  if (creds.appUser !== undefined && creds.appPassword !== undefined) return { user: creds.appUser, password: creds.appPassword };
+  const client = new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: 'postgres' });
+  await client.connect();
+  try {
+    // Processes starting together: one creates the role and writes its password, the others read it.
+    await client.query('select pg_advisory_lock($1)', [APP_ROLE_LOCK_KEY]);
+    const again = readCredentials(credsFile);
+    if (again?.appUser !== undefined && again.appPassword !== undefined) return { user: again.appUser, password: again.appPassword };
+    const app = { user: APP_ROLE, password: randomBytes(24).toString('base64url') };
+    const { rowCount } = await client.query('select 1 from pg_roles where rolname = $1', [app.user]);
+    await client.query(
+      `${rowCount ? 'alter' : 'create'} role ${client.escapeIdentifier(app.user)} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password ${client.escapeLiteral(app.password)}`,
+    );
+    // Written aside and renamed: a process reading the file never sees half of it.
+    const temp = `${credsFile}.${process.pid}`;
+    await fs.writeFile(temp, JSON.stringify({ ...creds, appUser: app.user, appPassword: app.password }), { mode: 0o600 });
+    await fs.rename(temp, credsFile);
+    return app;
   } finally {
     await client.end();
   }

@@ -22,6 +22,12 @@ export interface MigrationStatus {
  */
 class TypeScriptMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
+    // A command started from the bundle (bin/estf.js) has no TypeScript loader until it needs one.
+    const registerTypeScript = (globalThis as Record<symbol, (() => Promise<void>) | undefined>)[Symbol.for('estf.registerTypeScript')];
+    if (registerTypeScript) {
+      await registerTypeScript();
+      delete (globalThis as Record<symbol, unknown>)[Symbol.for('estf.registerTypeScript')];
+    }
     const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
     const migrations: Record<string, Migration> = {};
     for (const file of files) {

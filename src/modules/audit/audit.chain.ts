@@ -1,9 +1,16 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
  * The audit log's hash chain: each entry's hash covers its own content and the previous entry's hash,
  * so rewriting or removing any entry breaks every hash after it.
+ *
+ * Scheme 1 (entries written before the keyed chain) is plain SHA-256: whoever can write the table can
+ * recompute it, so it only shows accidents. Scheme 2 is HMAC-SHA256 with the audit key, which is kept
+ * outside PostgreSQL (audit.key.ts): a rewrite re-hashed without the key does not verify. Removing the
+ * newest entries leaves a valid chain; the signed checkpoints (audit.checkpoints.ts) catch that.
  */
+
+export const CURRENT_SCHEME = 2;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -23,8 +30,18 @@ export interface ChainedContent {
   clientAddress: string | null;
 }
 
+/** Scheme 1: kept only to verify the entries written with it. */
 export function entryHash(prevHash: string, e: ChainedContent): string {
-  const body = canonicalJson([
+  return createHash('sha256').update(prevHash).update('\n').update(entryBody(e)).digest('hex');
+}
+
+/** Scheme 2: the chain keyed with the audit key. */
+export function entryMac(key: Buffer, prevHash: string, e: ChainedContent): string {
+  return createHmac('sha256', key).update('estf-audit-v2\n').update(prevHash).update('\n').update(entryBody(e)).digest('hex');
+}
+
+function entryBody(e: ChainedContent): string {
+  return canonicalJson([
     e.seq,
     e.at.toISOString(),
     e.actorUserId,
@@ -39,7 +56,6 @@ export function entryHash(prevHash: string, e: ChainedContent): string {
     e.requestId,
     e.clientAddress,
   ]);
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
 /** JSON with object keys sorted: jsonb reorders keys, so the hash must not depend on their order. */

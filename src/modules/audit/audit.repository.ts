@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditLogTable, Database } from '../../infra/db-types.js';
-import { entryHash, GENESIS_HASH, type ChainedContent } from './audit.chain.js';
+import { CURRENT_SCHEME, entryHash, entryMac, GENESIS_HASH, type ChainedContent } from './audit.chain.js';
+import type { Checkpoint } from './audit.checkpoints.js';
+import { auditKey } from './audit.key.js';
 
 export type AuditRow = Selectable<AuditLogTable>;
 type Handle = Kysely<Database>;
@@ -33,7 +35,7 @@ export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promi
   // Normalise through JSON so the stored jsonb and the hashed value are the same data.
   const change = entry.change === undefined || entry.change === null ? null : JSON.parse(JSON.stringify(entry.change));
   const content: ChainedContent = { ...entry, change, seq, at };
-  const hash = entryHash(prevHash, content);
+  const hash = entryMac(auditKey(), prevHash, content);
   return trx
     .insertInto('audit_log')
     .values({
@@ -52,6 +54,7 @@ export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promi
       client_address: entry.clientAddress,
       prev_hash: prevHash,
       hash,
+      scheme: CURRENT_SCHEME,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -109,24 +112,58 @@ export async function countAuditEntries(db: Handle, filter: AuditFilter): Promis
   return Number(r.n);
 }
 
-export type VerifyResult = { ok: true; entries: number } | { ok: false; entries: number; brokenSeq: number; reason: string };
+export type VerifyResult =
+  | { ok: true; entries: number; checkpoints: number; head: string }
+  | { ok: false; entries: number; brokenSeq: number; reason: string };
 
-/** Walks the whole chain in seq order, in pages, in constant memory. */
-export async function verifyAuditChain(db: Handle, pageSize = 5_000): Promise<VerifyResult> {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  let count = 0;
+/**
+ * Walks the whole chain in seq order, in pages, in constant memory: scheme-1 entries by their SHA-256,
+ * keyed entries by their HMAC (key: the process's audit key), and the head hash each checkpoint
+ * recorded at its seq. A checkpoint beyond the last entry means entries were removed from the end.
+ */
+export async function verifyAuditChain(
+  db: Handle,
+  // start: a head already verified (entries up to start.seq are taken as read), for incremental checks.
+  opts: { key?: Buffer; checkpoints?: readonly Checkpoint[]; pageSize?: number; start?: { seq: number; head: string } } = {},
+): Promise<VerifyResult> {
+  const key = opts.key ?? auditKey();
+  const pageSize = opts.pageSize ?? 5_000;
+  const anchors = new Map<number, Checkpoint>();
+  for (const c of opts.checkpoints ?? []) if (c.seq > 0) anchors.set(c.seq, c);
+  let prevHash = opts.start?.seq ? opts.start.head : GENESIS_HASH;
+  let expectedSeq = (opts.start?.seq ?? 0) + 1;
+  let count = expectedSeq - 1;
+  // After a verified head, every entry was appended by this version of the hub: keyed.
+  let keyed = opts.start !== undefined;
   for (;;) {
     const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize).execute();
     for (const r of rows) {
       if (r.seq !== expectedSeq) return { ok: false, entries: count, brokenSeq: expectedSeq, reason: `entry ${expectedSeq} is missing` };
       if (r.prev_hash !== prevHash) return { ok: false, entries: count, brokenSeq: r.seq, reason: 'prev_hash does not match the previous entry' };
-      const h = entryHash(prevHash, rowToChained(r));
+      // Downgrading a keyed entry to the unkeyed scheme would let it be re-hashed without the key.
+      if (r.scheme === 1 && keyed) return { ok: false, entries: count, brokenSeq: r.seq, reason: 'an unkeyed (scheme 1) entry follows keyed ones' };
+      if (r.scheme !== 1 && r.scheme !== 2) return { ok: false, entries: count, brokenSeq: r.seq, reason: `unknown scheme ${r.scheme}` };
+      keyed ||= r.scheme === 2;
+      const h = r.scheme === 1 ? entryHash(prevHash, rowToChained(r)) : entryMac(key, prevHash, rowToChained(r));
       if (h !== r.hash) return { ok: false, entries: count, brokenSeq: r.seq, reason: 'content does not match its hash' };
+      const anchor = anchors.get(r.seq);
+      if (anchor && anchor.head !== r.hash) {
+        return { ok: false, entries: count, brokenSeq: r.seq, reason: `the chain differs from the checkpoint of ${anchor.at} at this entry` };
+      }
       prevHash = r.hash;
       expectedSeq++;
       count++;
     }
-    if (rows.length < pageSize) return { ok: true, entries: count };
+    if (rows.length < pageSize) break;
   }
+  const newest = [...anchors.values()].reduce<Checkpoint | null>((a, c) => (a === null || c.seq > a.seq ? c : a), null);
+  if (newest && newest.seq > count) {
+    return {
+      ok: false,
+      entries: count,
+      brokenSeq: count + 1,
+      reason: `the checkpoint of ${newest.at} recorded ${newest.seq} entries: entries ${count + 1} to ${newest.seq} were removed`,
+    };
+  }
+  return { ok: true, entries: count, checkpoints: anchors.size, head: count === 0 ? '' : prevHash };
 }

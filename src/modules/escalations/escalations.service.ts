@@ -278,10 +278,38 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
 
   const listRules = (_principal: Principal) => listRoutingRules(db);
 
+  /**
+   * Every target names an organization and a duty that exist: a duty nobody has would page nobody, and
+   * the rule would look fine until the incident it was meant for. Field names as in checkPolicy.
+   */
   async function validateTargetsExist(policy: EscalationPolicy): Promise<void> {
-    const slugs = [...new Set([...policy.levels.flatMap((l) => l.targets), ...policy.notify.map((n) => n.target)].flatMap((t) => (t.kind === 'DUTY' ? [t.organization] : [])))];
+    const targets = [
+      ...policy.levels.flatMap((l, i) => l.targets.map((t, j) => ({ t, field: `policy.levels[${i}].targets[${j}]` }))),
+      ...policy.notify.map((n, i) => ({ t: n.target, field: `policy.notify[${i}].target` })),
+    ];
+    const slugs = [...new Set(targets.flatMap(({ t }) => (t.kind === 'DUTY' ? [t.organization] : [])))];
     const orgs = await findOrganizationsBySlugs(db, slugs);
-    for (const s of slugs) if (!orgs.some((o) => o.slug === s)) throw new InputError('policy', `no organization with slug "${s}"`);
+    const names = [...new Set(targets.map(({ t }) => t.duty))];
+    const duties = names.length
+      ? await db
+          .selectFrom('duties as d')
+          .innerJoin('organizations as o', 'o.id', 'd.organization_id')
+          .select(['d.name as duty', 'o.slug as slug', 'o.kind as kind'])
+          .where('d.name', 'in', names)
+          .execute()
+      : [];
+    for (const { t, field } of targets) {
+      if (t.kind === 'DUTY') {
+        if (!orgs.some((o) => o.slug === t.organization)) throw new InputError(`${field}.organization`, `no organization with slug "${t.organization}"`);
+        if (!duties.some((d) => d.slug === t.organization && d.duty === t.duty)) throw new InputError(`${field}.duty`, `${t.organization} has no duty "${t.duty}"`);
+      } else if (t.kind === 'PARTNER_KIND') {
+        if (!duties.some((d) => d.kind === t.partnerKind && d.duty === t.duty)) throw new InputError(`${field}.duty`, `no ${t.partnerKind} organization has a duty "${t.duty}"`);
+      } else if (t.kind === 'AFFECTED_COUNTIES') {
+        if (!duties.some((d) => d.kind === 'COUNTY' && d.duty === t.duty)) throw new InputError(`${field}.duty`, `no county has a duty "${t.duty}"`);
+      } else if (!duties.some((d) => d.duty === t.duty)) {
+        throw new InputError(`${field}.duty`, `no organization has a duty "${t.duty}"`);
+      }
+    }
   }
 
   function requireCoordinator(principal: Principal): UserPrincipal {

@@ -49,6 +49,14 @@ export async function insertUserIfAbsent(
     .executeTakeFirst();
 }
 
+export function reactivateUserRow(db: Handle, id: string): Promise<UserRow> {
+  return db.updateTable('users').set({ active: true, deactivated_at: null }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export function setUserRolesRow(db: Handle, id: string, roles: readonly string[]): Promise<UserRow> {
+  return db.updateTable('users').set({ roles: [...roles] }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
 export function deactivateUserRow(db: Handle, id: string): Promise<UserRow> {
   return db
     .updateTable('users')

@@ -10,9 +10,11 @@ const identityQuery: Pick<QueryResolvers, 'viewer' | 'users' | 'apiTokens'> = {
   apiTokens: (_p, args, ctx) => ctx.services.identity.listApiTokens(viewer(ctx), args.email),
 };
 
-const identityMutation: Pick<MutationResolvers, 'createUser' | 'deactivateUser' | 'issueApiToken' | 'revokeApiToken'> = {
+const identityMutation: Pick<MutationResolvers, 'createUser' | 'deactivateUser' | 'reactivateUser' | 'setUserRoles' | 'issueApiToken' | 'revokeApiToken'> = {
   createUser: (_p, { input }, ctx) => ctx.services.identity.createUser(viewer(ctx), input),
   deactivateUser: (_p, args, ctx) => ctx.services.identity.deactivateUser(viewer(ctx), args.email),
+  reactivateUser: (_p, args, ctx) => ctx.services.identity.reactivateUser(viewer(ctx), args.email),
+  setUserRoles: (_p, args, ctx) => ctx.services.identity.setUserRoles(viewer(ctx), args.email, args.roles),
   issueApiToken: async (_p, { input }, ctx) => {
     const { token, row } = await ctx.services.identity.issueApiToken(viewer(ctx), input);
     return { token, apiToken: row };

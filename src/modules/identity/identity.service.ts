@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { canIssueTokenFor, canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
+import { canChangeHubWideRoles, canIssueTokenFor, canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
 import {
   hasRole,
   isRole,
@@ -25,7 +25,9 @@ import {
   insertUser,
   listApiTokensOf,
   listUsers,
+  reactivateUserRow,
   revokeApiTokenRow,
+  setUserRolesRow,
   touchApiToken,
   type ApiTokenRow,
   type UserRow,
@@ -91,14 +93,18 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     if (!EMAIL_RE.test(email) || email.length > 254) throw new InputError('email', `"${input.email}" is not an e-mail address`);
     const name = singleLineText(input.name);
     if (name.length === 0 || name.length > 200) throw new InputError('name', 'must be 1 to 200 characters');
-    if (input.roles.length === 0) throw new InputError('roles', 'at least one role is required');
+    return { email, name, roles: validateRoles(input.roles) };
+  }
+
+  function validateRoles(input: readonly string[]): Role[] {
+    if (input.length === 0) throw new InputError('roles', 'at least one role is required');
     const roles: Role[] = [];
-    for (const r of input.roles) {
+    for (const r of input) {
       const role = r.trim().toUpperCase();
       if (!isRole(role)) throw new InputError('roles', `"${r}" is not a role (VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN)`);
       if (!roles.includes(role)) roles.push(role);
     }
-    return { email, name, roles };
+    return roles;
   }
 
   async function createUser(principal: Principal, input: CreateUserInput): Promise<UserRow> {
@@ -131,6 +137,44 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       await recordAudit(trx, principal, 'user.deactivated', { type: 'User', id: user.id }, { email: user.email });
       // Live streams of this user end before any event committed after this one (src/modules/alerts).
       await addOutboxEvent(trx, 'access.user_deactivated', { type: 'Access', id: user.id }, { userId: user.id });
+      return updated;
+    });
+  }
+
+  /** Undoes deactivateUser: the user's tokens that are neither revoked nor expired work again. */
+  async function reactivateUser(principal: Principal, email: string): Promise<UserRow> {
+    return db.transaction().execute(async (trx) => {
+      const user = await findUserByEmail(trx, email);
+      if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', email);
+      if (!canManageOrganizationMembers(principal, user.organization_id)) throw new ForbiddenError('Only an ORG_ADMIN of that organization or a HUB_ADMIN may reactivate its users.');
+      if (user.active) return user;
+      const updated = await reactivateUserRow(trx, user.id);
+      await recordAudit(trx, principal, 'user.reactivated', { type: 'User', id: user.id }, { email: user.email });
+      return updated;
+    });
+  }
+
+  /** Replaces a user's roles, under the same rules as granting them at creation. */
+  async function setUserRoles(principal: Principal, email: string, input: readonly string[]): Promise<UserRow> {
+    const roles = validateRoles(input);
+    return db.transaction().execute(async (trx) => {
+      const user = await findUserByEmail(trx, email);
+      if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', email);
+      if (!canManageOrganizationMembers(principal, user.organization_id)) throw new ForbiddenError("Only an ORG_ADMIN of that organization or a HUB_ADMIN may change its users' roles.");
+      const org = (await findOrganizationsByIds(trx, [user.organization_id]))[0]!;
+      if (roles.includes('COORDINATOR') && !coordinatorSlugs.has(org.slug)) {
+        throw new InputError('roles', `COORDINATOR is only for coordinator organizations (${[...coordinatorSlugs].join(', ')})`);
+      }
+      const before = user.roles as Role[];
+      const changedHubRoles = [...HUB_GRANTED_ROLES].filter((r) => before.includes(r) !== roles.includes(r));
+      if (changedHubRoles.length > 0 && !canChangeHubWideRoles(principal)) {
+        throw new ForbiddenError(`Only a HUB_ADMIN may grant or remove ${changedHubRoles.join(' and ')}.`);
+      }
+      if (before.length === roles.length && before.every((r) => roles.includes(r))) return user;
+      const updated = await setUserRolesRow(trx, user.id, roles);
+      await recordAudit(trx, principal, 'user.roles_changed', { type: 'User', id: user.id }, { email: user.email, before, after: roles });
+      // Live streams run with the roles they were opened with: end them, the client reconnects with the new ones.
+      await addOutboxEvent(trx, 'access.user_roles_changed', { type: 'Access', id: user.id }, { userId: user.id });
       return updated;
     });
   }
@@ -208,5 +252,5 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     return findOrganizationsByIds(db, [...new Set(users.map((u) => u.organization_id))]);
   }
 
-  return { authenticate, createUser, deactivateUser, issueApiToken, revokeApiToken, listApiTokens, listOrganizationUsers, userOrganizations };
+  return { authenticate, createUser, deactivateUser, reactivateUser, setUserRoles, issueApiToken, revokeApiToken, listApiTokens, listOrganizationUsers, userOrganizations };
 }

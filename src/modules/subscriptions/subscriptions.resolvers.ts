@@ -19,9 +19,13 @@ const Query: Pick<QueryResolvers, 'alertSubscriptions'> = {
   alertSubscriptions: (_p, args, ctx) => ctx.services.subscriptions.list(viewer(ctx), args.organization ?? null),
 };
 
-const Mutation: Pick<MutationResolvers, 'createAlertSubscription' | 'pauseAlertSubscription' | 'resumeAlertSubscription' | 'deleteAlertSubscription'> = {
+const Mutation: Pick<MutationResolvers, 'createAlertSubscription' | 'updateAlertSubscription' | 'pauseAlertSubscription' | 'resumeAlertSubscription' | 'deleteAlertSubscription'> = {
   createAlertSubscription: async (_p, args, ctx) => {
     const { row, webhookSecret } = await ctx.services.subscriptions.create(viewer(ctx), args.input);
+    return { subscription: row, webhookSecret };
+  },
+  updateAlertSubscription: async (_p, args, ctx) => {
+    const { row, webhookSecret } = await ctx.services.subscriptions.update(viewer(ctx), args.id, args.input);
     return { subscription: row, webhookSecret };
   },
   pauseAlertSubscription: (_p, args, ctx) => ctx.services.subscriptions.pause(viewer(ctx), args.id),

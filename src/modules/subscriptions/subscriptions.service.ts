@@ -32,6 +32,16 @@ export interface CreateAlertSubscriptionInput {
   mode: 'IMMEDIATE' | 'HOURLY_DIGEST' | 'DAILY_DIGEST';
 }
 
+/** Absent (or null) fields stay as they are; a filter replaces the whole filter. */
+export interface UpdateAlertSubscriptionInput {
+  name?: string | null;
+  filter?: CreateAlertSubscriptionInput['filter'];
+  channels?: readonly ('WEBHOOK' | 'EMAIL')[] | null;
+  webhookUrl?: string | null;
+  email?: string | null;
+  mode?: CreateAlertSubscriptionInput['mode'] | null;
+}
+
 export type SubscriptionsService = ReturnType<typeof createSubscriptionsService>;
 
 export function createSubscriptionsService(deps: { db: Db; config: Config }) {
@@ -42,6 +52,42 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     if (p.kind !== 'user') return true;
     if (s.owner_user_id) return s.owner_user_id === p.userId || canManageOrganizationMembers(p, s.organization_id);
     return canManageOrganizationMembers(p, s.organization_id);
+  }
+
+  async function validateFilter(f: NonNullable<CreateAlertSubscriptionInput['filter']>): Promise<AlertFilter> {
+    if (f.severityAtLeast && !isSeverity(f.severityAtLeast)) throw new InputError('filter.severityAtLeast', `"${f.severityAtLeast}" is not a severity`);
+    for (const d of f.domains ?? []) if (!DOMAINS.includes(d)) throw new InputError('filter.domains', `"${d}" is not a domain`);
+    for (const c of f.categories ?? []) if (!CATEGORIES.includes(c)) throw new InputError('filter.categories', `"${c}" is not a category`);
+    for (const t of f.indicatorTypes ?? []) if (!INDICATOR_TYPES.includes(t)) throw new InputError('filter.indicatorTypes', `"${t}" is not an indicator type`);
+    const counties = await findOrganizationsBySlugs(db, f.affectedCounties ?? []);
+    for (const slug of f.affectedCounties ?? []) {
+      const o = counties.find((c) => c.slug === slug);
+      if (!o || o.kind !== 'COUNTY') throw new InputError('filter.affectedCounties', `"${slug}" is not a county`);
+    }
+    return {
+      severityAtLeast: f.severityAtLeast ?? null,
+      // Repeated entries mean nothing more than one: stored once (incidents' slug lists do the same).
+      domains: [...new Set(f.domains ?? [])],
+      categories: [...new Set(f.categories ?? [])],
+      affectedCountyIds: [...new Set(counties.map((c) => c.id))],
+      indicatorTypes: [...new Set(f.indicatorTypes ?? [])],
+      includeIndicators: f.includeIndicators ?? false,
+      exercise: f.exercise ?? null,
+    };
+  }
+
+  function validateWebhookUrl(url: string | null | undefined): string {
+    if (!url) throw new InputError('webhookUrl', 'the WEBHOOK channel needs a URL');
+    const checked = checkWebhookTarget(url, config.webhooks);
+    if (!checked.ok) throw new InputError('webhookUrl', checked.reason);
+    return checked.target;
+  }
+
+  function validateEmail(target: string | null | undefined): string {
+    if (!target) throw new InputError('email', 'the EMAIL channel of an organization subscription needs an address');
+    const checked = checkEmailTarget(target);
+    if (!checked.ok) throw new InputError('email', checked.reason);
+    return checked.target;
   }
 
   async function create(principal: Principal, input: CreateAlertSubscriptionInput): Promise<{ row: SubscriptionRow; webhookSecret: string | null }> {
@@ -57,45 +103,17 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
       organizationId = org.id;
       ownerUserId = null;
     }
-    const f = input.filter ?? {};
-    if (f.severityAtLeast && !isSeverity(f.severityAtLeast)) throw new InputError('filter.severityAtLeast', `"${f.severityAtLeast}" is not a severity`);
-    for (const d of f.domains ?? []) if (!DOMAINS.includes(d)) throw new InputError('filter.domains', `"${d}" is not a domain`);
-    for (const c of f.categories ?? []) if (!CATEGORIES.includes(c)) throw new InputError('filter.categories', `"${c}" is not a category`);
-    for (const t of f.indicatorTypes ?? []) if (!INDICATOR_TYPES.includes(t)) throw new InputError('filter.indicatorTypes', `"${t}" is not an indicator type`);
-    const counties = await findOrganizationsBySlugs(db, f.affectedCounties ?? []);
-    for (const slug of f.affectedCounties ?? []) {
-      const o = counties.find((c) => c.slug === slug);
-      if (!o || o.kind !== 'COUNTY') throw new InputError('filter.affectedCounties', `"${slug}" is not a county`);
-    }
-    const filter: AlertFilter = {
-      severityAtLeast: f.severityAtLeast ?? null,
-      // Repeated entries mean nothing more than one: stored once (incidents' slug lists do the same).
-      domains: [...new Set(f.domains ?? [])],
-      categories: [...new Set(f.categories ?? [])],
-      affectedCountyIds: [...new Set(counties.map((c) => c.id))],
-      indicatorTypes: [...new Set(f.indicatorTypes ?? [])],
-      includeIndicators: f.includeIndicators ?? false,
-      exercise: f.exercise ?? null,
-    };
+    const filter = await validateFilter(input.filter ?? {});
     const channels = [...new Set(input.channels)];
     if (channels.length === 0) throw new InputError('channels', 'at least one channel (WEBHOOK, EMAIL)');
     let webhookUrl: string | null = null;
     let webhookSecret: string | null = null;
     if (channels.includes('WEBHOOK')) {
-      if (!input.webhookUrl) throw new InputError('webhookUrl', 'the WEBHOOK channel needs a URL');
-      const checked = checkWebhookTarget(input.webhookUrl, config.webhooks);
-      if (!checked.ok) throw new InputError('webhookUrl', checked.reason);
-      webhookUrl = checked.target;
+      webhookUrl = validateWebhookUrl(input.webhookUrl);
       webhookSecret = generateWebhookSecret();
     }
     let email: string | null = null;
-    if (channels.includes('EMAIL')) {
-      const target = input.email ?? (ownerUserId ? principal.email : null);
-      if (!target) throw new InputError('email', 'the EMAIL channel of an organization subscription needs an address');
-      const checked = checkEmailTarget(target);
-      if (!checked.ok) throw new InputError('email', checked.reason);
-      email = checked.target;
-    }
+    if (channels.includes('EMAIL')) email = validateEmail(input.email ?? (ownerUserId ? principal.email : null));
     return db.transaction().execute(async (trx) => {
       // A new subscription starts at the present: its first digest covers what happens from now on.
       const head = await trx.selectFrom('outbox').select((eb) => eb.fn.max<number>('id').as('max')).executeTakeFirst();
@@ -159,6 +177,68 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     });
   }
 
+  /**
+   * Changes a subscription in place; absent fields stay. A channel added needs its target (a webhook
+   * gets a new signing secret, returned once); a channel removed forgets its target. Who may change it:
+   * as for pausing (mayManage); a subscription one may not manage is NOT_FOUND.
+   */
+  async function update(principal: Principal, id: string, input: UpdateAlertSubscriptionInput): Promise<{ row: SubscriptionRow; webhookSecret: string | null }> {
+    if (!isUuid(id)) throw new NotFoundError('Alert subscription', id);
+    const name = input.name === undefined || input.name === null ? null : singleLineText(input.name);
+    if (name !== null && (name.length === 0 || name.length > 100)) throw new InputError('name', 'must be 1 to 100 characters');
+    const filter = input.filter ? await validateFilter(input.filter) : null;
+    if (input.channels && input.channels.length === 0) throw new InputError('channels', 'at least one channel (WEBHOOK, EMAIL)');
+    return db.transaction().execute(async (trx) => {
+      const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+      if (!s || !mayManage(principal, s)) throw new NotFoundError('Alert subscription', id);
+      const channels = input.channels ? [...new Set(input.channels)] : (s.channels as Array<'WEBHOOK' | 'EMAIL'>);
+      let webhookUrl: string | null = null;
+      let webhookSecret: string | null = null;
+      let newSecret: string | null = null;
+      if (channels.includes('WEBHOOK')) {
+        webhookUrl = input.webhookUrl ? validateWebhookUrl(input.webhookUrl) : s.webhook_url ?? validateWebhookUrl(null);
+        webhookSecret = s.webhook_secret;
+        if (!webhookSecret) webhookSecret = newSecret = generateWebhookSecret();
+      }
+      let email: string | null = null;
+      if (channels.includes('EMAIL')) {
+        const owner = s.owner_user_id ? await trx.selectFrom('users').select('email').where('id', '=', s.owner_user_id).executeTakeFirst() : undefined;
+        email = input.email ? validateEmail(input.email) : s.email ? s.email : validateEmail(owner?.email ?? null);
+      }
+      const mode = input.mode ?? (s.mode as CreateAlertSubscriptionInput['mode']);
+      // A new mode starts at the present, as a new subscription does: no first digest of everything since creation.
+      const head = mode !== s.mode ? await trx.selectFrom('outbox').select((eb) => eb.fn.max<number>('id').as('max')).executeTakeFirst() : undefined;
+      const row = await trx
+        .updateTable('alert_subscriptions')
+        .set({
+          name: name ?? s.name,
+          filter: filter ? JSON.stringify(filter) : JSON.stringify(s.filter),
+          channels,
+          webhook_url: webhookUrl,
+          webhook_secret: webhookSecret,
+          email,
+          mode,
+          ...(head ? { digest_after_outbox_id: Number(head.max ?? 0) } : {}),
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      // The entry names what changed; of a webhook, only its origin (its path and query may carry secrets).
+      const origin = (u: string | null) => (u ? new URL(u).origin : null);
+      const change: Record<string, unknown> = {};
+      if (row.name !== s.name) change.name = { before: s.name, after: row.name };
+      if (filter) change.filter = filter;
+      if (channels.join() !== (s.channels as string[]).join()) change.channels = { before: s.channels, after: channels };
+      if (webhookUrl !== s.webhook_url) change.webhookUrl = { before: origin(s.webhook_url), after: origin(webhookUrl) };
+      if (email !== s.email) change.email = { before: s.email, after: email };
+      if (mode !== s.mode) change.mode = { before: s.mode, after: mode };
+      if (newSecret) change.webhookSecret = 'generated';
+      await recordAudit(trx, principal, 'alert_subscription.updated', { type: 'AlertSubscription', id }, { name: row.name, ...change });
+      return { row, webhookSecret: newSecret };
+    });
+  }
+
   function deliveries(subscriptionId: string, limit = 50) {
     return db.selectFrom('alert_deliveries').selectAll().where('subscription_id', '=', subscriptionId).orderBy('created_at', 'desc').limit(limit).execute();
   }
@@ -170,6 +250,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
 
   return {
     create,
+    update,
     list,
     pause: (p: Principal, id: string) => change(p, id, 'paused'),
     resume: (p: Principal, id: string) => change(p, id, 'resumed'),
