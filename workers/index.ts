@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { HubDeps } from '../src/deps.js';
@@ -6,6 +6,25 @@ import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
 import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
 import { livePrefix, publishLiveEvents } from '../src/modules/alerts/live-bus.js';
+import { createLogThrottle } from '../src/infra/logger.js';
+
+/** At most `n` of the calls run at once; the others wait their turn. */
+function semaphore(n: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    // A finishing call hands its slot straight to the next in line.
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
 
 /**
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
@@ -44,6 +63,15 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log });
   events.on('failed', (job, err) => log.warn({ jobId: job?.id, topic: job?.name, err: err.message }, 'event handler failed'));
 
+  // The outbox row of an event is marked relayed once its job is in Redis: a job that failed for good
+  // (its attempts spent during a database outage, or stalled twice by workers killed under it) is the
+  // only trace of the event left. The reconciler puts such jobs back to work instead of losing them.
+  const retryFailedEvents = async () => {
+    const failed = await queues.events.getFailed(0, 499);
+    for (const job of failed) await job.retry('failed').catch(() => {});
+    if (failed.length > 0) log.warn({ jobs: failed.length }, 'reconciler retried failed event jobs');
+  };
+
   // The reconciler: re-enqueues whatever PostgreSQL says is overdue, so a lost Redis or a killed
   // worker delays work by at most one interval and never loses it.
   const maintenance = new Worker(
@@ -53,6 +81,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
       if (job.name === 'digest-daily') await deps.subscriptionJobs.runDigests('DAILY_DIGEST');
       if (job.name === 'reconcile') {
         const relayed = await relay.relayOnce();
+        await retryFailedEvents();
         // Two intervals ahead: a timer lost from Redis is back before it is due.
         const { timers: t, deliveries: d } = await deps.engine.reconcile(2 * config.intervals.reconcileMs);
         await deps.subscriptionJobs.reconcile(2 * config.intervals.reconcileMs);
@@ -68,16 +97,34 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     concurrency: 10,
   });
   timers.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'escalation timer failed; the reconciler will retry'));
-  // Each delivery holds a database connection while it sends: keep concurrency below the pool size.
+  // A page's attempt holds a database connection only to claim it and to record it, never while it
+  // sends (escalations.engine.ts deliver): many sends may be in flight, each endpoint keeping to its
+  // share. An alert delivery still holds its transaction while it sends: a few at a time.
+  const alertSlots = semaphore(4);
   const delivery = new Worker(
     QUEUE_NAMES.delivery,
-    async (job: Job<{ notificationId?: string; alertDeliveryId?: string }>) =>
-      job.name === 'alert' ? deps.subscriptionJobs.deliver(job.data.alertDeliveryId!) : deps.engine.deliver(job.data.notificationId!),
-    { connection, prefix: queues.prefix, concurrency: 5 },
+    async (job: Job<{ notificationId?: string; alertDeliveryId?: string; attempt?: number; dueMs?: number }>, token?: string) => {
+      if (job.name === 'alert') return alertSlots(() => deps.subscriptionJobs.deliver(job.data.alertDeliveryId!));
+      const { notificationId, attempt, dueMs } = job.data;
+      const outcome = await deps.engine.deliver(notificationId!, attempt === undefined || dueMs === undefined ? null : { attempt, dueMs });
+      if (outcome === 'busy' && token) {
+        // Its endpoint has its share of sends in flight here: the same job, a moment later.
+        await job.moveToDelayed(Date.now() + 250 + Math.floor(Math.random() * 250), token);
+        throw new DelayedError();
+      }
+    },
+    { connection, prefix: queues.prefix, concurrency: 50 },
   );
   delivery.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'delivery failed; the reconciler will retry'));
   // Without a listener BullMQ writes its errors (Redis down, a job's keys lost to FLUSHALL) to the console.
-  for (const w of [events, maintenance, timers, delivery]) w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
+  // Every connection reports every reconnect attempt: one line per queue every 10 s is enough.
+  const throttle = createLogThrottle(10_000);
+  for (const w of [events, maintenance, timers, delivery]) {
+    w.on('error', (err) => {
+      const suppressed = throttle(`${w.name}:${err.message}`);
+      if (suppressed !== null) log.warn({ queue: w.name, err: err.message, suppressed }, 'worker error');
+    });
+  }
 
   // The job scheduler lives in Redis: a Redis that lost its data (FLUSHALL, a restart without
   // persistence) lost the reconciler too, and with it what would rebuild everything else. Every worker
@@ -85,8 +132,14 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const scheduleReconciler = async () => {
     await queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
     // Digests of saved alert subscriptions: on the hour, and daily at 07:00 Pacific.
-    await queues.maintenance.upsertJobScheduler('digest-hourly', { pattern: '0 * * * *' }, { name: 'digest-hourly' });
-    await queues.maintenance.upsertJobScheduler('digest-daily', { pattern: '0 7 * * *', tz: 'America/Los_Angeles' }, { name: 'digest-daily' });
+    // Periods may be set shorter (ESTF_HOURLY_DIGEST_INTERVAL, ESTF_DAILY_DIGEST_INTERVAL).
+    const { hourlyEveryMs, dailyEveryMs } = config.digests;
+    await queues.maintenance.upsertJobScheduler('digest-hourly', hourlyEveryMs ? { every: hourlyEveryMs } : { pattern: '0 * * * *' }, { name: 'digest-hourly' });
+    await queues.maintenance.upsertJobScheduler(
+      'digest-daily',
+      dailyEveryMs ? { every: dailyEveryMs } : { pattern: '0 7 * * *', tz: 'America/Los_Angeles' },
+      { name: 'digest-daily' },
+    );
   };
   await scheduleReconciler();
   const watchdog = setInterval(() => {
@@ -102,7 +155,20 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   const startedAt = new Date();
   await recordHeartbeat(db, { workerId, startedAt });
-  const beat = setInterval(() => void recordHeartbeat(db, { workerId, startedAt }).catch(() => {}), 10_000);
+  // The heartbeat says this worker can work: it is written only while PostgreSQL and Redis both answer
+  // (a worker cut off from either says so in its log and keeps trying; it stops only when told to).
+  let cannotWork: string | null = null;
+  const beat = setInterval(() => {
+    Promise.all([deps.redis.ping(), recordHeartbeat(db, { workerId, startedAt })])
+      .then(() => {
+        if (cannotWork) log.info('worker can work again');
+        cannotWork = null;
+      })
+      .catch((err: Error) => {
+        if (cannotWork === null) log.error({ err: err.message }, 'worker cannot work: PostgreSQL or Redis out of reach; retrying');
+        cannotWork = err.message;
+      });
+  }, config.intervals.heartbeatMs);
   log.info('workers started');
 
   return {

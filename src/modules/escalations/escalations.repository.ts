@@ -174,7 +174,7 @@ export function touchEscalation(trx: Handle, id: string, patch: Partial<Record<k
 
 /** Everything one delivery attempt needs, read with one statement (see loadDeliveryContext). */
 export interface DeliveryContext {
-  notification: Pick<NotificationRow, 'id' | 'kind' | 'level' | 'status' | 'attempts' | 'incident_id' | 'recipient_user_id' | 'contact_method_id'>;
+  notification: Pick<NotificationRow, 'id' | 'kind' | 'level' | 'status' | 'attempts' | 'next_attempt_at' | 'incident_id' | 'recipient_user_id' | 'contact_method_id'>;
   escalation: { id: string; state: string; rule_name: string };
   incident: IncidentFields | null;
   /** The incident's audience, for its access facts. */
@@ -224,7 +224,7 @@ export interface RecipientUserRow {
  */
 export async function loadDeliveryContext(trx: Handle, notificationId: string): Promise<DeliveryContext | null> {
   const { rows } = await sql<Record<string, any>>`
-    select n.id, n.kind, n.level, n.status, n.attempts, n.incident_id, n.recipient_user_id, n.contact_method_id,
+    select n.id, n.kind, n.level, n.status, n.attempts, n.next_attempt_at, n.incident_id, n.recipient_user_id, n.contact_method_id,
            e.id as e_id, e.state as e_state, e.rule_name as e_rule_name,
            case when i.id is null then null else json_build_object(
              'id', i.id, 'reference', i.reference, 'title', i.title, 'summary', i.summary, 'category', i.category,
@@ -257,6 +257,7 @@ export async function loadDeliveryContext(trx: Handle, notificationId: string): 
       level: r.level,
       status: r.status,
       attempts: r.attempts,
+      next_attempt_at: r.next_attempt_at,
       incident_id: r.incident_id,
       recipient_user_id: r.recipient_user_id,
       contact_method_id: r.contact_method_id,
