@@ -1,6 +1,4 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
-import os from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { HubDeps } from '../src/deps.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
@@ -51,7 +49,8 @@ export function eventHandlers(deps: HubDeps): EventHandlers {
 
 export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const { config, db, logger, queues } = deps;
-  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // The engine's identity: the claims of its deliveries carry it (a stopped heartbeat releases them).
+  const workerId = deps.engine.ownerId;
   const log = logger.child({ workerId });
   const connection = deps.workerRedis;
 
@@ -155,17 +154,17 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   const startedAt = new Date();
   await recordHeartbeat(db, { workerId, startedAt });
-  // The heartbeat says this worker can work: it is written only while PostgreSQL and Redis both answer
-  // (a worker cut off from either says so in its log and keeps trying; it stops only when told to).
+  // A worker cut off from PostgreSQL says so (once, and again when it is back) and keeps trying: it stops
+  // only when told to. Redis being out of reach is said by the workers' own (throttled) error lines.
   let cannotWork: string | null = null;
   const beat = setInterval(() => {
-    Promise.all([deps.redis.ping(), recordHeartbeat(db, { workerId, startedAt })])
+    recordHeartbeat(db, { workerId, startedAt })
       .then(() => {
-        if (cannotWork) log.info('worker can work again');
+        if (cannotWork) log.info('worker can work again: PostgreSQL answers');
         cannotWork = null;
       })
       .catch((err: Error) => {
-        if (cannotWork === null) log.error({ err: err.message }, 'worker cannot work: PostgreSQL or Redis out of reach; retrying');
+        if (cannotWork === null) log.error({ err: err.message }, 'worker cannot work: PostgreSQL out of reach; retrying');
         cannotWork = err.message;
       });
   }, config.intervals.heartbeatMs);

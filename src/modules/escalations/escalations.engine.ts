@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { sql } from 'kysely';
 import { canSeeIncident, type IncidentAccessFacts } from '../../access/incidents.js';
 import { userPrincipal, type UserPrincipal } from '../../access/principal.js';
@@ -24,6 +25,7 @@ import {
   listRoutingRules,
   loadDeliveryContext,
   recordAttempt,
+  releaseDeadClaims,
   recordAttemptAndSet,
   findRecipientUsers,
   type RecipientUserRow,
@@ -68,6 +70,8 @@ const MAX_SENDS_PER_ENDPOINT = 4;
 
 export function createEscalationEngine(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders }) {
   const { db, queues, config, logger, senders } = deps;
+  /** This process's identity: its claims carry it, and a worker's heartbeat is written under it. */
+  const ownerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let ackKey: string | null = null;
   /**
    * The acknowledgement-link key, read through the caller's handle: fire and deliver already hold a
@@ -462,7 +466,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         ackUrl: n.kind === 'PAGE' ? `${config.http.publicUrl}/ack/${await ackTokenOf(n.id, trx)}` : null,
       };
       const leaseUntil = new Date(Date.now() + leaseMs());
-      await trx.updateTable('notifications').set({ next_attempt_at: leaseUntil }).where('id', '=', n.id).execute();
+      await trx.updateTable('notifications').set({ next_attempt_at: leaseUntil, claimed_by: ownerId }).where('id', '=', n.id).execute();
       return { n: { id: n.id, attempts: n.attempts, kind: n.kind, incident_id: n.incident_id }, method, message, endpoint, leaseUntil };
     });
   }
@@ -535,7 +539,11 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         // attempt is on record all the same, and a page that went out is delivered.
         await recordAttempt(trx, attempt);
         if (row?.status === 'PENDING' && result.outcome === 'DELIVERED') {
-          await trx.updateTable('notifications').set({ status: 'DELIVERED', attempts: row.attempts + 1, delivered_at: now, next_attempt_at: null, status_reason: null }).where('id', '=', c.n.id).execute();
+          await trx
+            .updateTable('notifications')
+            .set({ status: 'DELIVERED', attempts: row.attempts + 1, delivered_at: now, next_attempt_at: null, status_reason: null, claimed_by: null })
+            .where('id', '=', c.n.id)
+            .execute();
         }
         return null;
       }
@@ -565,6 +573,9 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
    * existing job a no-op, so running this often is harmless; after Redis lost everything it rebuilds it.
    */
   async function reconcile(horizonMs: number): Promise<{ timers: number; deliveries: number }> {
+    // A worker killed mid-send stops beating: its claims are due now, not when their lease runs out.
+    const released = await releaseDeadClaims(db, 3 * config.intervals.heartbeatMs);
+    if (released > 0) logger.warn({ released }, 'released the attempts of a worker whose heartbeat stopped');
     const before = new Date(Date.now() + horizonMs);
     const timers = await dueTimers(db, before, 5_000);
     const deliveries = await duePendingNotifications(db, before, 5_000);
@@ -592,6 +603,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   }
 
   return {
+    ownerId,
     route,
     stopForIncident,
     onIncidentEvent,

@@ -145,6 +145,25 @@ export function dueTimers(db: Handle, before: Date, limit: number) {
     .execute();
 }
 
+/**
+ * Claims of workers whose heartbeat stopped (killed mid-send): due now, so that the reconciler enqueues
+ * them at once rather than when their lease runs out. Returns how many were released.
+ */
+export async function releaseDeadClaims(db: Handle, deadAfterMs: number): Promise<number> {
+  const rows = await db
+    .updateTable('notifications')
+    .set({ next_attempt_at: sql`now()`, claimed_by: null })
+    .where('status', '=', 'PENDING')
+    .where('claimed_by', 'is not', null)
+    .where('next_attempt_at', '>', sql<Date>`now()`)
+    .where('claimed_by', 'in', (eb) =>
+      eb.selectFrom('worker_heartbeats').select('worker_id').where('last_beat_at', '<', sql<Date>`now() - make_interval(secs => ${deadAfterMs / 1000})`),
+    )
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
 export function duePendingNotifications(db: Handle, before: Date, limit: number) {
   return db
     .selectFrom('notifications')
@@ -284,7 +303,7 @@ export async function recordAttemptAndSet(
   await trx
     .with('attempt', (db) => db.insertInto('delivery_attempts').values(a))
     .updateTable('notifications')
-    .set(patch)
+    .set({ ...patch, claimed_by: null })
     .where('id', '=', a.notification_id)
     .execute();
 }
