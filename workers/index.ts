@@ -103,11 +103,14 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const delivery = new Worker(
     QUEUE_NAMES.delivery,
     async (job: Job<{ notificationId?: string; alertDeliveryId?: string; attempt?: number; dueMs?: number }>, token?: string) => {
-      if (job.name === 'alert') return alertSlots(() => deps.subscriptionJobs.deliver(job.data.alertDeliveryId!));
       const { notificationId, attempt, dueMs } = job.data;
-      const outcome = await deps.engine.deliver(notificationId!, attempt === undefined || dueMs === undefined ? null : { attempt, dueMs });
+      const outcome =
+        job.name === 'alert'
+          ? await alertSlots(() => deps.subscriptionJobs.deliver(job.data.alertDeliveryId!))
+          : await deps.engine.deliver(notificationId!, attempt === undefined || dueMs === undefined ? null : { attempt, dueMs });
+      // Busy: an endpoint with its share of sends in flight, or an alert waiting for an earlier one.
       if (outcome === 'busy' && token) {
-        // Its endpoint has its share of sends in flight here: the same job, a moment later.
+        // The same job, a moment later.
         await job.moveToDelayed(Date.now() + 250 + Math.floor(Math.random() * 250), token);
         throw new DelayedError();
       }
