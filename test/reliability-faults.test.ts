@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { Worker } from 'bullmq';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
@@ -11,6 +13,7 @@ import { createDeps, hubInstanceId, prepareDatabase } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import { createDb } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
+import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { startWorkers } from '../workers/index.js';
 import { spawnEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
@@ -399,6 +402,64 @@ describe.concurrent('paging under faults', () => {
     expect(acked.errors).toBeUndefined();
     expect(acked.data.acknowledgeEscalation.state).toBe('ACKNOWLEDGED');
     expect(ackMs).toBeLessThan(1_000);
+  });
+
+  it('an event job that failed for good (attempts spent in an outage, or stalled twice) is retried by the reconciler: the incident is paged', { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const cleanups = cleanupsOf(onTestFinished);
+    const hub = await startTestHub({ ESTF_RECONCILE_INTERVAL: '300ms' });
+    cleanups.push(() => hub.close());
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.close());
+    const s = await scenario(hub, [`${receiver.url}/duty`]);
+    // Filed while no worker ran; its outbox row counts as relayed, and its only trace is a job that failed.
+    const incident = await fileIncident(hub, s, 'Ransomware: event job failed');
+    const row = await hub.db.selectFrom('outbox').selectAll().where('aggregate_id', '=', incident.id).where('topic', '=', 'incident.filed').executeTakeFirstOrThrow();
+    await hub.db.updateTable('outbox').set({ published_at: new Date() }).execute();
+    const data = { outboxId: row.id, topic: row.topic, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id, payload: row.payload };
+    await hub.deps.queues.events.add(row.topic, data, { jobId: `outbox-${hub.deps.instanceId}-${row.id}`, attempts: 1 });
+    const failing = new Worker(QUEUE_NAMES.events, async () => {
+      throw new Error('connection terminated unexpectedly');
+    }, { connection: hub.deps.workerRedis, prefix: hub.config.queuePrefix });
+    await until('the event job failed', async () => (await hub.deps.queues.events.getFailedCount()) === 1);
+    await failing.close();
+
+    const workers = await startWorkers(hub.deps);
+    cleanups.push(() => workers.close());
+    await until('the incident paged', async () => receiver.delivered().size === 1, 10_000);
+  });
+
+  it('a timer job held by a worker that died (active in Redis, never finished): the reconciler pages within intervals, not at the stalled-job check', { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const cleanups = cleanupsOf(onTestFinished);
+    const hub = await startTestHub({ ESTF_RECONCILE_INTERVAL: '300ms' });
+    cleanups.push(() => hub.close());
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.close());
+    const s = await scenario(hub, [`${receiver.url}/duty`]);
+    const incident = await fileIncident(hub, s, 'Ransomware: timer held by a dead worker');
+    await hub.db.updateTable('outbox').set({ published_at: new Date() }).execute();
+    // The router committed the escalation; its timer job was taken by a worker that then died mid-job.
+    const token = crypto.randomUUID();
+    const esc = await sql<{ id: string }>`
+      insert into escalations (incident_id, rule_id, rule_name, policy, state, level, loop, timer_token, next_fire_at)
+      select ${incident.id}, id, name, policy, 'ACTIVE', 0, 0, ${token}, now() - interval '1 second'
+      from routing_rules where name = 'reliability' returning id`.execute(hub.db);
+    const escalationId = esc.rows[0]!.id;
+    await hub.deps.queues.timers.add('fire', { escalationId, token }, { jobId: `t-${escalationId}-${token}` });
+    let taken = false;
+    const dead = new Worker(QUEUE_NAMES.timers, async () => {
+      taken = true;
+      await new Promise(() => {});
+    }, { connection: hub.deps.workerRedis.duplicate(), prefix: hub.config.queuePrefix });
+    cleanups.push(() => dead.close(true));
+    await until('the timer job taken by the dying worker', async () => taken);
+    expect(await (await hub.deps.queues.timers.getJob(`t-${escalationId}-${token}`))!.getState()).toBe('active');
+
+    const startedAt = Date.now();
+    const workers = await startWorkers(hub.deps);
+    cleanups.push(() => workers.close());
+    await until('level 1 paged', async () => receiver.delivered().size === 1, 10_000);
+    // BullMQ's stalled-job check would take 30 s and more.
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
   });
 
   it('/healthz/workers reflects live workers from their heartbeats', { timeout: 60_000 }, async ({ onTestFinished }) => {
