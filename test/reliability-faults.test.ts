@@ -1,11 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import os from 'node:os';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
@@ -31,6 +33,16 @@ const sys = systemPrincipal('test');
 const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id reference } }`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -460,6 +472,39 @@ describe.concurrent('paging under faults', () => {
     await until('level 1 paged', async () => receiver.delivered().size === 1, 10_000);
     // BullMQ's stalled-job check would take 30 s and more.
     expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+
+  it('a Redis outage is logged a few lines per 10 s, not a line per reconnect attempt', { timeout: 90_000 }, async ({ onTestFinished }) => {
+    const cleanups = cleanupsOf(onTestFinished);
+    const port = await freePort();
+    const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', os.tmpdir()], { stdio: 'ignore' });
+    children.add(redisServer);
+    cleanups.push(() => stopChild(redisServer, 'SIGKILL'));
+    const url = `redis://127.0.0.1:${port}`;
+    await until('redis-server up', async () => {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        probe.disconnect();
+      }
+    });
+    const hub = await startTestHub({ REDIS_URL: url }, { http: false });
+    cleanups.push(() => hub.close());
+    const worker = await startWorkerProcess(hub, { REDIS_URL: url, ESTF_RECONCILE_INTERVAL: '300ms' });
+    cleanups.push(() => stopChild(worker, 'SIGKILL'));
+
+    await stopChild(redisServer, 'SIGKILL');
+    const before = worker.output().split('\n').length;
+    await sleep(4_000);
+    const lines = worker.output().split('\n').slice(before - 1).filter((l) => l.trim() !== '');
+    // A line per queue and connection at most (about a dozen), not ~28 a second (110 here before).
+    expect(lines.length).toBeGreaterThan(0);
+    if (lines.length > 15) console.log(lines.join('\n'));
+    expect(lines.length).toBeLessThanOrEqual(15);
+    expect(worker.exitCode).toBeNull();
   });
 
   it('/healthz/workers reflects live workers from their heartbeats', { timeout: 60_000 }, async ({ onTestFinished }) => {

@@ -123,7 +123,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const throttle = createLogThrottle(10_000);
   for (const w of [events, maintenance, timers, delivery]) {
     w.on('error', (err) => {
-      const suppressed = throttle(`${w.name}:${err.message}`);
+      const suppressed = throttle(w.name);
       if (suppressed !== null) log.warn({ queue: w.name, err: err.message, suppressed }, 'worker error');
     });
   }
