@@ -110,8 +110,10 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
           : await deps.engine.deliver(notificationId!, attempt === undefined || dueMs === undefined ? null : { attempt, dueMs });
       // Busy: an endpoint with its share of sends in flight, or an alert waiting for an earlier one.
       if (outcome === 'busy' && token) {
-        // The same job, a moment later.
-        await job.moveToDelayed(Date.now() + 250 + Math.floor(Math.random() * 250), token);
+        // The same job, a moment later: an alert's turn comes soon; a busy endpoint frees a slot when a
+        // send ends (up to the webhook timeout), so its pages look again every second or two.
+        const wait = job.name === 'alert' ? 250 + Math.random() * 250 : 1_000 + Math.random() * 1_000;
+        await job.moveToDelayed(Date.now() + Math.floor(wait), token);
         throw new DelayedError();
       }
     },
