@@ -4,7 +4,7 @@ import { hubSecret } from './modules/escalations/escalations.repository.js';
 import type { Config } from './config.js';
 import { currentRole, grantAppRole } from './infra/app-role.js';
 import { createDb, type Db } from './infra/db.js';
-import type { Logger } from './infra/logger.js';
+import { createLogThrottle, type Logger } from './infra/logger.js';
 import { migrate } from './infra/migrate.js';
 import { markPrepared } from './infra/prepared.js';
 import { createQueues, hubQueuePrefix, type Queues } from './infra/queues.js';
@@ -94,6 +94,15 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
   const redis = createRedis(redisUrl, logger);
   const workerRedis = createWorkerRedis(redisUrl, logger);
   const queues = createQueues(redis, hubQueuePrefix(config.queuePrefix, database.instanceId));
+  // Without a listener BullMQ writes every error of a queue (each reconnect attempt while Redis is down)
+  // to the console: one line per queue every 10 s is enough.
+  const throttle = createLogThrottle(10_000);
+  for (const q of [queues.events, queues.maintenance, queues.timers, queues.delivery]) {
+    q.on('error', (err) => {
+      const suppressed = throttle(q.name);
+      if (suppressed !== null) logger.warn({ queue: q.name, err: err.message, suppressed }, 'queue error');
+    });
+  }
   const senders = createSenders(config, logger);
   const engine = createEscalationEngine({ db: database.db, queues, config, logger, senders });
   const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId, senders });

@@ -46,6 +46,18 @@ export class RateLimitedError extends GraphQLError {
   }
 }
 
+/** Seconds a client is asked to wait (Retry-After) when the hub's database is out of reach. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** The database is out of reach for a moment (an outage, a restart): HTTP 503 with Retry-After. */
+export class ServiceUnavailableError extends GraphQLError {
+  constructor(message = 'The hub cannot reach its database right now; retry shortly.') {
+    super(message, {
+      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } } },
+    });
+  }
+}
+
 export function isExpectedError(err: unknown): err is GraphQLError {
   return (
     err instanceof UnauthenticatedError ||
@@ -53,6 +65,7 @@ export function isExpectedError(err: unknown): err is GraphQLError {
     err instanceof NotFoundError ||
     err instanceof InputError ||
     err instanceof ConflictError ||
-    err instanceof RateLimitedError
+    err instanceof RateLimitedError ||
+    err instanceof ServiceUnavailableError
   );
 }

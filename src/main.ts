@@ -11,6 +11,7 @@ import { useAuditKey } from './modules/audit/audit.key.js';
 import { registerCommands } from './cli/commands.js';
 import { registerOncallCommand } from './cli/oncall.command.js';
 import { registerIndicatorsCommand } from './cli/indicators.command.js';
+import { registerDigestsCommand } from './cli/digests.command.js';
 
 /**
  * The `estf` command. Entry point only: parses arguments and configuration, then wires and runs.
@@ -145,6 +146,7 @@ program
 registerCommands(program, withDatabase);
 registerOncallCommand(program, withDatabase);
 registerIndicatorsCommand(program, withDatabase);
+registerDigestsCommand(program, withDatabase);
 
 try {
   await program.parseAsync(process.argv);

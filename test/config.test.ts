@@ -72,7 +72,8 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('info');
     expect(c.coordinatorOrgSlugs).toEqual(['sos', 'cal-oes']);
     expect(c.queuePrefix).toBe('{estf}');
-    expect(c.intervals).toEqual({ reconcileMs: 30_000, outboxPollMs: 1_000, shutdownTimeoutMs: 10_000 });
+    expect(c.intervals).toEqual({ reconcileMs: 30_000, outboxPollMs: 1_000, shutdownTimeoutMs: 10_000, heartbeatMs: 10_000 });
+    expect(c.digests).toEqual({ hourlyEveryMs: null, dailyEveryMs: null });
     expect(c.graphql).toEqual({ graphiql: true, introspection: true, maskErrors: false });
   });
 
@@ -101,7 +102,7 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('debug');
     expect(c.coordinatorOrgSlugs).toEqual(['sos', 'cal-oes', 'cisa']);
     expect(c.queuePrefix).toBe('{estf-a}');
-    expect(c.intervals).toEqual({ reconcileMs: 5_000, outboxPollMs: 250, shutdownTimeoutMs: 60_000 });
+    expect(c.intervals).toEqual({ reconcileMs: 5_000, outboxPollMs: 250, shutdownTimeoutMs: 60_000, heartbeatMs: 10_000 });
   });
 
   it('takes PUBLIC_URL as given, without a trailing slash', () => {

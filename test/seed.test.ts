@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../src/access/principal.js';
 import { prepareDatabase } from '../src/deps.js';
 import { createLogger } from '../src/infra/logger.js';
 import { seedDemoUsers } from '../src/modules/identity/demo.seed.js';
@@ -134,6 +135,20 @@ describe('the demo users (ESTF_DEMO)', () => {
     // Seeding is audited once, not once per run.
     const seeded = await hub.db.selectFrom('audit_log').select('change').where('action', '=', 'demo.users_seeded').execute();
     expect(seeded).toEqual([{ change: { created: 198 } }]);
+  });
+
+  it('the demo on-call address is created once: a user who removed it does not get it back at the next start', async () => {
+    const config = testConfig({ DATABASE_URL: hub.dbUrl, ESTF_DEMO: 'true' });
+    await prepareDatabase(hub.db, config, createLogger('silent'));
+    const user = await hub.db.selectFrom('users').select('id').where('email', '=', 'oncall@county-fresno.example').executeTakeFirstOrThrow();
+    const methods = () => hub.db.selectFrom('contact_methods').select(['id', 'target']).where('user_id', '=', user.id).where('removed_at', 'is', null).execute();
+    const [seeded] = await methods();
+    expect(seeded?.target).toBe('oncall@county-fresno.example');
+    await hub.deps.services.oncall.removeContactMethod(systemPrincipal('test'), seeded!.id);
+    expect(await methods()).toEqual([]);
+    await prepareDatabase(hub.db, config, createLogger('silent'));
+    await prepareDatabase(hub.db, config, createLogger('silent'));
+    expect(await methods()).toEqual([]);
   });
 
   it('are not seeded when ESTF_DEMO is off', async () => {

@@ -1,6 +1,4 @@
-import { Worker, type Job } from 'bullmq';
-import os from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { HubDeps } from '../src/deps.js';
 import { QUEUE_NAMES, UnknownJobObjectError } from '../src/infra/queues.js';
 import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
@@ -9,6 +7,25 @@ import { livePrefix, publishLiveEvents } from '../src/modules/alerts/live-bus.js
 import { chainHead, writeCheckpoint } from '../src/modules/audit/audit.checkpoints.js';
 import { verifyAuditChain } from '../src/modules/audit/audit.repository.js';
 import { useAuditKey } from '../src/modules/audit/audit.key.js';
+import { createLogThrottle } from '../src/infra/logger.js';
+
+/** At most `n` of the calls run at once; the others wait their turn. */
+function semaphore(n: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    // A finishing call hands its slot straight to the next in line.
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
 
 /**
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
@@ -43,7 +60,8 @@ function logFailedJob(log: HubDeps['logger'], job: Job | undefined, err: Error, 
 
 export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const { config, db, logger, queues } = deps;
-  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // The engine's identity: the claims of its deliveries carry it (a stopped heartbeat releases them).
+  const workerId = deps.engine.ownerId;
   const log = logger.child({ workerId });
   const connection = deps.workerRedis;
 
@@ -55,6 +73,15 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log, db });
   events.on('failed', (job, err) => logFailedJob(log, job, err, 'event handler failed'));
 
+  // The outbox row of an event is marked relayed once its job is in Redis: a job that failed for good
+  // (its attempts spent during a database outage, or stalled twice by workers killed under it) is the
+  // only trace of the event left. The reconciler puts such jobs back to work instead of losing them.
+  const retryFailedEvents = async () => {
+    const failed = await queues.events.getFailed(0, 499);
+    for (const job of failed) await job.retry('failed').catch(() => {});
+    if (failed.length > 0) log.warn({ jobs: failed.length }, 'reconciler retried failed event jobs');
+  };
+
   // The reconciler: re-enqueues whatever PostgreSQL says is overdue, so a lost Redis or a killed
   // worker delays work by at most one interval and never loses it.
   const maintenance = new Worker(
@@ -64,6 +91,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
       if (job.name === 'digest-daily') await deps.subscriptionJobs.runDigests('DAILY_DIGEST');
       if (job.name === 'reconcile') {
         const relayed = await relay.relayOnce();
+        await retryFailedEvents();
         // Two intervals ahead: a timer lost from Redis is back before it is due.
         const { timers: t, deliveries: d } = await deps.engine.reconcile(2 * config.intervals.reconcileMs);
         await deps.subscriptionJobs.reconcile(2 * config.intervals.reconcileMs);
@@ -79,16 +107,39 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     concurrency: 10,
   });
   timers.on('failed', (job, err) => logFailedJob(log, job, err, 'escalation timer failed; the reconciler will retry'));
-  // Each delivery holds a database connection while it sends: keep concurrency below the pool size.
+  // A page's attempt holds a database connection only to claim it and to record it, never while it
+  // sends (escalations.engine.ts deliver): many sends may be in flight, each endpoint keeping to its
+  // share. An alert delivery still holds its transaction while it sends: a few at a time.
+  const alertSlots = semaphore(4);
   const delivery = new Worker(
     QUEUE_NAMES.delivery,
-    async (job: Job<{ notificationId?: string; alertDeliveryId?: string }>) =>
-      job.name === 'alert' ? deps.subscriptionJobs.deliver(job.data.alertDeliveryId!) : deps.engine.deliver(job.data.notificationId!),
-    { connection, prefix: queues.prefix, concurrency: 5 },
+    async (job: Job<{ notificationId?: string; alertDeliveryId?: string; attempt?: number; dueMs?: number }>, token?: string) => {
+      const { notificationId, attempt, dueMs } = job.data;
+      const outcome =
+        job.name === 'alert'
+          ? await alertSlots(() => deps.subscriptionJobs.deliver(job.data.alertDeliveryId!))
+          : await deps.engine.deliver(notificationId!, attempt === undefined || dueMs === undefined ? null : { attempt, dueMs });
+      // Busy: an endpoint with its share of sends in flight, or an alert waiting for an earlier one.
+      if (outcome === 'busy' && token) {
+        // The same job, a moment later: an alert's turn comes soon; a busy endpoint frees a slot when a
+        // send ends (up to the webhook timeout), so its pages look again every second or two.
+        const wait = job.name === 'alert' ? 250 + Math.random() * 250 : 1_000 + Math.random() * 1_000;
+        await job.moveToDelayed(Date.now() + Math.floor(wait), token);
+        throw new DelayedError();
+      }
+    },
+    { connection, prefix: queues.prefix, concurrency: 50 },
   );
   delivery.on('failed', (job, err) => logFailedJob(log, job, err, 'delivery failed; the reconciler will retry'));
   // Without a listener BullMQ writes its errors (Redis down, a job's keys lost to FLUSHALL) to the console.
-  for (const w of [events, maintenance, timers, delivery]) w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
+  // Every connection reports every reconnect attempt: one line per queue every 10 s is enough.
+  const throttle = createLogThrottle(10_000);
+  for (const w of [events, maintenance, timers, delivery]) {
+    w.on('error', (err) => {
+      const suppressed = throttle(w.name);
+      if (suppressed !== null) log.warn({ queue: w.name, err: err.message, suppressed }, 'worker error');
+    });
+  }
 
   // The job scheduler lives in Redis: a Redis that lost its data (FLUSHALL, a restart without
   // persistence) lost the reconciler too, and with it what would rebuild everything else. Every worker
@@ -96,8 +147,14 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const scheduleReconciler = async () => {
     await queues.maintenance.upsertJobScheduler('reconcile', { every: config.intervals.reconcileMs }, { name: 'reconcile' });
     // Digests of saved alert subscriptions: on the hour, and daily at 07:00 Pacific.
-    await queues.maintenance.upsertJobScheduler('digest-hourly', { pattern: '0 * * * *' }, { name: 'digest-hourly' });
-    await queues.maintenance.upsertJobScheduler('digest-daily', { pattern: '0 7 * * *', tz: 'America/Los_Angeles' }, { name: 'digest-daily' });
+    // Periods may be set shorter (ESTF_HOURLY_DIGEST_INTERVAL, ESTF_DAILY_DIGEST_INTERVAL).
+    const { hourlyEveryMs, dailyEveryMs } = config.digests;
+    await queues.maintenance.upsertJobScheduler('digest-hourly', hourlyEveryMs ? { every: hourlyEveryMs } : { pattern: '0 * * * *' }, { name: 'digest-hourly' });
+    await queues.maintenance.upsertJobScheduler(
+      'digest-daily',
+      dailyEveryMs ? { every: dailyEveryMs } : { pattern: '0 7 * * *', tz: 'America/Los_Angeles' },
+      { name: 'digest-daily' },
+    );
   };
   await scheduleReconciler();
   const watchdog = setInterval(() => {
@@ -137,7 +194,20 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   const startedAt = new Date();
   await recordHeartbeat(db, { workerId, startedAt });
-  const beat = setInterval(() => void recordHeartbeat(db, { workerId, startedAt }).catch(() => {}), 10_000);
+  // A worker cut off from PostgreSQL says so (once, and again when it is back) and keeps trying: it stops
+  // only when told to. Redis being out of reach is said by the workers' own (throttled) error lines.
+  let cannotWork: string | null = null;
+  const beat = setInterval(() => {
+    recordHeartbeat(db, { workerId, startedAt })
+      .then(() => {
+        if (cannotWork) log.info('worker can work again: PostgreSQL answers');
+        cannotWork = null;
+      })
+      .catch((err: Error) => {
+        if (cannotWork === null) log.error({ err: err.message }, 'worker cannot work: PostgreSQL out of reach; retrying');
+        cannotWork = err.message;
+      });
+  }, config.intervals.heartbeatMs);
   log.info('workers started');
 
   return {

@@ -17,8 +17,8 @@ import {
 import { createSchema, createYoga, handleStreamOrSingleExecutionResult, maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import type { UserPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
-import { UnauthenticatedError, isExpectedError } from '../errors.js';
-import type { Db } from '../infra/db.js';
+import { ServiceUnavailableError, UnauthenticatedError, isExpectedError } from '../errors.js';
+import { isDatabaseUnavailable, type Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { renderLocalGraphiQL } from '../http/graphiql.js';
 import type { GraphQLContext } from './context.js';
@@ -67,6 +67,8 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       maskError(error, message, isDev) {
         // Errors of an operation were logged with its request id by logInternalErrors; this catches the rest.
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+        // An outage is not a bug: the client gets a code and a 503 that says when to come back.
+        if (isDatabaseUnavailable(original)) return new ServiceUnavailableError();
         if (
           !isExpectedError(original) &&
           !(error instanceof GraphQLError && error.originalError === undefined) &&

@@ -4,7 +4,9 @@ import { Hono } from 'hono';
 import type { Config } from '../config.js';
 import type { UserPrincipal } from '../access/principal.js';
 import type { Db } from '../infra/db.js';
-import { pingDb } from '../infra/db.js';
+import { isDatabaseUnavailable, pingDb } from '../infra/db.js';
+import { ServiceUnavailableError, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
+import { listHeartbeats } from '../modules/system/heartbeats.repository.js';
 import type { Logger } from '../infra/logger.js';
 import { migrationsCurrent } from '../infra/migrate.js';
 import type { Redis } from 'ioredis';
@@ -62,6 +64,23 @@ export function createApp(deps: AppDeps) {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  // Live workers, from their heartbeats: an API that answers while no worker pages anyone is not healthy
+  // paging. Separate from /readyz, which decides whether this API process takes requests.
+  app.get('/healthz/workers', async (c) => {
+    const staleAfterMs = 3 * deps.config.intervals.heartbeatMs;
+    try {
+      const beats = await listHeartbeats(deps.db);
+      const now = Date.now();
+      const workers = beats.map((b) => ({ id: b.worker_id, lastBeatAt: b.last_beat_at.toISOString(), live: now - b.last_beat_at.getTime() <= staleAfterMs }));
+      const live = workers.filter((w) => w.live).length;
+      return c.json({ status: live > 0 ? 'ok' : 'no live worker', live, workers }, live > 0 ? 200 : 503);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      c.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      return c.json({ status: 'unknown: PostgreSQL unreachable', live: null, workers: [] }, 503);
+    }
+  });
 
   app.get('/readyz', async (c) => {
     const checks = await readiness(deps);
@@ -142,6 +161,14 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {
+    // The database out of reach (authenticating a token needs it): a GraphQL error with a code, and a
+    // 503 that says when to come back, not an internal error.
+    if (isDatabaseUnavailable(err)) {
+      c.get('logger')?.warn({ err: (err as Error).message }, 'database unavailable');
+      c.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      const e = new ServiceUnavailableError();
+      return c.json({ errors: [{ message: e.message, extensions: { code: e.extensions.code } }] }, 503);
+    }
     c.get('logger')?.error({ err }, 'unhandled error');
     return c.json({ error: 'internal error', requestId: c.get('requestId') }, 500);
   });

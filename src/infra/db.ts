@@ -17,11 +17,29 @@ export function createDb(connectionString: string, opts: { max?: number; applica
     // A dead server should fail a request, not hang it.
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A client losing its connection (server restart, outage) must not crash the process. The pool's
+  // 'error' event covers idle clients only: a checked-out client (a transaction in progress) emits on
+  // itself, and an 'error' event without a listener kills the process. The query in progress fails
+  // with the error all the same, so nothing is hidden: its caller sees it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 export async function pingDb(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
+}
+
+/**
+ * Whether an error means the database is out of reach (down, restarting, refusing connections), as
+ * opposed to an error of the statement: the API answers these with 503 and Retry-After.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, crash, starting up).
+  if (/^08/.test(code) || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Connection ended unexpectedly/i.test(message);
 }

@@ -1,11 +1,12 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { sql } from 'kysely';
 import { canSeeIncident, type IncidentAccessFacts } from '../../access/incidents.js';
 import { userPrincipal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
-import type { Logger } from '../../infra/logger.js';
+import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { accessFactsOf, loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
@@ -22,6 +23,8 @@ import {
   insertNotifications,
   listRoutingRules,
   loadDeliveryContext,
+  recordAttempt,
+  releaseDeadClaims,
   recordAttemptAndSet,
   findRecipientUsers,
   type RecipientUserRow,
@@ -48,10 +51,27 @@ export type EscalationEngine = ReturnType<typeof createEscalationEngine>;
 
 
 const timerJobId = (escalationId: string, token: string) => `t-${escalationId}-${token}`;
-const deliveryJobId = (notificationId: string, attempt: number) => `d-${notificationId}-${attempt}`;
+/**
+ * A delivery job is named after the state of its row it acts on: the attempt number and the due time
+ * (next_attempt_at). Any other state (an attempt made since, a retry rescheduled, a send in flight whose
+ * lease moved the due time) makes the job a no-op, and the job for the row's real state has another id:
+ * a stale or duplicate job can never burn the id of the one that must run.
+ */
+const deliveryJobId = (notificationId: string, attempt: number, dueMs: number) => `d-${notificationId}-${attempt}-${dueMs}`;
+
+/** What a delivery job expects of its row (absent for jobs enqueued before job ids carried it). */
+export interface DeliveryExpectation {
+  attempt: number;
+  dueMs: number;
+}
+
+/** A send in flight per endpoint and process at most this many: a hanging endpoint keeps to its share. */
+const MAX_SENDS_PER_ENDPOINT = 4;
 
 export function createEscalationEngine(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders }) {
   const { db, queues, config, logger, senders } = deps;
+  /** This process's identity: its claims carry it, and a worker's heartbeat is written under it. */
+  const ownerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let ackKey: string | null = null;
   /**
    * The acknowledgement-link key, read through the caller's handle: fire and deliver already hold a
@@ -66,11 +86,12 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     await queues.timers.add('fire', { escalationId, token }, { jobId: timerJobId(escalationId, token), delay: Math.max(0, dueAt.getTime() - Date.now()) });
   }
 
-  async function scheduleDelivery(notificationId: string, attempt: number, dueAt: Date): Promise<void> {
+  async function scheduleDelivery(notificationId: string, attempt: number, dueAt: Date, suffix = ''): Promise<void> {
     await queues.delivery.add(
       'deliver',
-      { notificationId },
-      { jobId: deliveryJobId(notificationId, attempt), delay: Math.max(0, dueAt.getTime() - Date.now()) },
+      { notificationId, attempt, dueMs: dueAt.getTime() },
+      // Removed once done: the id is the row's state, so no later job needs the completed one to exist.
+      { jobId: deliveryJobId(notificationId, attempt, dueAt.getTime()) + suffix, delay: Math.max(0, dueAt.getTime() - Date.now()), removeOnComplete: true },
     );
   }
 
@@ -83,11 +104,15 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   const direct = new Set<Promise<void>>();
 
   function deliverNow(n: NotificationRow): boolean {
-    if (direct.size >= MAX_DIRECT_DELIVERIES) return false;
-    const p = deliver(n.id)
-      // Nothing is lost on failure (or if this process dies): the row stays PENDING, and the reconciler
-      // enqueues it (as it enqueues every pending notification that is due), or a retry was scheduled.
+    if (direct.size >= MAX_DIRECT_DELIVERIES || !n.next_attempt_at) return false;
+    const due = n.next_attempt_at;
+    const p = deliver(n.id, { attempt: n.attempts, dueMs: due.getTime() })
+      // Its endpoint is busy with other sends here: the queue takes it (a worker defers it until a slot frees).
+      .then((r) => (r === 'busy' ? scheduleDelivery(n.id, n.attempts, due) : undefined))
+      // Nothing is lost on failure (or if this process dies): the row stays PENDING (its lease runs out if
+      // the send had started), and the reconciler enqueues it, as it enqueues every pending notification.
       .catch((err) => logger.warn({ notificationId: n.id, err: (err as Error).message }, 'direct delivery failed; the reconciler will retry'))
+      .then(() => undefined)
       .finally(() => direct.delete(p));
     direct.add(p);
     return true;
@@ -100,7 +125,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     try {
       await Promise.all([
         ...timers.map((t) => scheduleTimer(t.id, t.token, t.at)),
-        ...queued.map((n) => scheduleDelivery(n.id, n.attempts, n.next_attempt_at ?? new Date())),
+        ...queued.map((n) => scheduleDelivery(n.id, n.attempts, n.next_attempt_at!)),
       ]);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'enqueue after commit failed; the reconciler will enqueue it');
@@ -356,40 +381,78 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     return config.delivery.backoffBaseMs * 2 ** Math.max(0, attempts - 1);
   }
 
+  /** Sends in flight in this process, by endpoint (a webhook's origin, the SMS gateway, the SMTP server). */
+  const sending = new Map<string, number>();
+  /** The endpoint of a notification, learned on first load: a busy endpoint defers a job without a query. */
+  const endpointOfNotification = new Map<string, string>();
+  const throttle = createLogThrottle(10_000);
   /**
-   * One delivery attempt. The escalation row is held FOR SHARE while sending, and acknowledging takes it
-   * FOR UPDATE: an acknowledgement waits for sends in flight, and once it commits no page starts.
+   * How long a claimed attempt owns its row: the longest a send may take, and a margin. A process that
+   * dies mid-send leaves a row whose due time is the lease's end; the reconciler then enqueues it again.
    */
-  async function deliver(notificationId: string): Promise<void> {
-    let retryAt: { attempts: number; at: Date } | null = null;
-    // Set when a page ends FAILED: the unreachable-person check runs after the commit (unreachable.ts).
-    let failedPage = false;
-    await db.transaction().execute(async (trx) => {
+  const leaseMs = () => config.delivery.webhookTimeoutMs + 1_000;
+
+  function endpointOf(method: { kind: string; target: string }): string {
+    if (method.kind === 'WEBHOOK') {
+      try {
+        return new URL(method.target).origin;
+      } catch {
+        return 'webhook:invalid';
+      }
+    }
+    if (method.kind === 'SMS') return config.delivery.smsGatewayUrl ? 'sms-gateway' : 'sms-files';
+    return config.delivery.smtpUrl ? 'smtp' : 'mail-files';
+  }
+
+  const endpointBusy = (endpoint: string) => (sending.get(endpoint) ?? 0) >= MAX_SENDS_PER_ENDPOINT;
+
+  type Claimed = {
+    n: { id: string; attempts: number; kind: string; incident_id: string };
+    method: { id: string; kind: string; target: string; secret: string | null };
+    message: MessageContext;
+    endpoint: string;
+    leaseUntil: Date;
+  };
+
+  /**
+   * Claims the attempt the job expects, in a short transaction: the row must be PENDING, at that attempt
+   * and due time, and due. The claim moves the due time to the end of a lease, so that no other job
+   * takes the row while the send is in flight; no connection is held during the send itself.
+   */
+  async function claim(notificationId: string, expected: DeliveryExpectation | null): Promise<Claimed | 'busy' | 'skipped' | 'failedPage' | { earlyMs: number }> {
+    const known = endpointOfNotification.get(notificationId);
+    if (known && endpointBusy(known)) return 'busy';
+    return db.transaction().execute(async (trx) => {
       const ctx = await loadDeliveryContext(trx, notificationId);
       if (!ctx) {
         // Absent because another worker holds the row (skip locked), or because there is no such row.
         if (!(await trx.selectFrom('notifications').select('id').where('id', '=', notificationId).executeTakeFirst())) throw new UnknownJobObjectError('notification', notificationId);
-        return;
+        return 'skipped';
       }
-      if (ctx.notification.status !== 'PENDING') return;
+      if (ctx.notification.status !== 'PENDING') return 'skipped';
       const { notification: n, escalation: esc, incident, method } = ctx;
-      const finish = (status: string, reason: string | null) =>
-        trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', n.id).execute();
-      if (n.kind === 'PAGE' && esc.state !== 'ACTIVE' && esc.state !== 'EXHAUSTED') {
-        await finish('CANCELLED', `escalation ${esc.state.toLowerCase()}`);
-        return;
-      }
+      const due = n.next_attempt_at?.getTime() ?? null;
+      // A job for another attempt or another due time (stale, or a duplicate of one that already ran).
+      if (expected && (n.attempts !== expected.attempt || due !== expected.dueMs)) return 'skipped';
+      if (due === null) return 'skipped';
+      if (due > Date.now()) return expected ? { earlyMs: due - Date.now() } : 'skipped';
+      const finish = async (status: string, reason: string | null) => {
+        await trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', n.id).execute();
+        return 'skipped' as const;
+      };
+      if (n.kind === 'PAGE' && esc.state !== 'ACTIVE' && esc.state !== 'EXHAUSTED') return finish('CANCELLED', `escalation ${esc.state.toLowerCase()}`);
       const recipient = ctx.recipient ? principalFromRow(ctx.recipient) : null;
       const facts = incident ? accessFactsOf(incident, ctx.audience) : null;
-      if (!incident || !facts || !recipient || !canSeeIncident(recipient, facts)) {
-        await finish('SUPPRESSED', 'the recipient may not see this incident (checked at delivery)');
-        return;
-      }
+      if (!incident || !facts || !recipient || !canSeeIncident(recipient, facts)) return finish('SUPPRESSED', 'the recipient may not see this incident (checked at delivery)');
       if (!method || method.removed_at || method.disabled_at) {
         await finish('FAILED', 'the contact method was removed or disabled');
-        failedPage = n.kind === 'PAGE';
-        return;
+        // The unreachable-person check runs after the commit (unreachable.ts).
+        return n.kind === 'PAGE' ? 'failedPage' : 'skipped';
       }
+      const endpoint = endpointOf(method);
+      if (endpointOfNotification.size > 50_000) endpointOfNotification.clear();
+      endpointOfNotification.set(n.id, endpoint);
+      if (endpointBusy(endpoint)) return 'busy';
       const message: MessageContext = {
         kind: n.kind as 'PAGE' | 'NOTIFY',
         incident: {
@@ -413,51 +476,114 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
         incidentUrl: `${config.http.publicUrl}/graphql`,
         ackUrl: n.kind === 'PAGE' ? `${config.http.publicUrl}/ack/${await ackTokenOf(n.id, trx)}` : null,
       };
+      const leaseUntil = new Date(Date.now() + leaseMs());
+      await trx.updateTable('notifications').set({ next_attempt_at: leaseUntil, claimed_by: ownerId }).where('id', '=', n.id).execute();
+      return { n: { id: n.id, attempts: n.attempts, kind: n.kind, incident_id: n.incident_id }, method, message, endpoint, leaseUntil };
+    });
+  }
 
-      let result: SendOutcome;
-      if (method.kind === 'EMAIL') {
-        result = await senders.email(method.target, subjectOf(message), textOf(message), n.id);
-      } else if (method.kind === 'SMS') {
-        result = await senders.sms(method.target, smsOf(message), n.id);
-      } else {
-        // The sender checks the address it connects to (a refused target comes back as REFUSED).
-        result = await senders.webhook(method.target, method.secret ?? '', n.id, webhookPayloadOf(message));
-      }
-      const now = new Date();
+  async function send(c: Claimed): Promise<SendOutcome> {
+    const { method, message, n } = c;
+    if (method.kind === 'EMAIL') return senders.email(method.target, subjectOf(message), textOf(message), n.id);
+    if (method.kind === 'SMS') return senders.sms(method.target, smsOf(message), n.id);
+    // The sender checks the address it connects to (a refused target comes back as REFUSED).
+    return senders.webhook(method.target, method.secret ?? '', n.id, webhookPayloadOf(message));
+  }
+
+  /**
+   * One delivery attempt: claim (a short transaction), send (no transaction, no connection held), record
+   * (a short transaction). An acknowledgement waits only for claims in progress, never for a send, and
+   * once it commits no attempt is claimed; a send claimed before it still goes out (same webhook-id).
+   * Returns 'busy' when the endpoint has its share of sends in flight here (the caller defers the job).
+   */
+  async function deliver(notificationId: string, expected: DeliveryExpectation | null = null): Promise<'done' | 'busy' | 'skipped'> {
+    let claimed = await claim(notificationId, expected);
+    // A job a little early (another process's clock, a delay rounded down): wait for the due time once.
+    if (typeof claimed === 'object' && 'earlyMs' in claimed) {
+      const wait = claimed.earlyMs;
+      if (wait > 5_000) return 'skipped';
+      await new Promise((r) => setTimeout(r, wait));
+      claimed = await claim(notificationId, expected);
+      if (typeof claimed === 'object' && 'earlyMs' in claimed) return 'skipped';
+    }
+    if (claimed === 'failedPage') {
+      await pageFailed(notificationId);
+      return 'done';
+    }
+    if (claimed === 'busy' || claimed === 'skipped') return claimed;
+    const c = claimed;
+    sending.set(c.endpoint, (sending.get(c.endpoint) ?? 0) + 1);
+    let result: SendOutcome;
+    try {
+      result = await send(c);
+    } finally {
+      const left = (sending.get(c.endpoint) ?? 1) - 1;
+      if (left > 0) sending.set(c.endpoint, left);
+      else sending.delete(c.endpoint);
+    }
+    const recorded = await record(c, result);
+    if (recorded === 'failedPage') await pageFailed(notificationId);
+    else if (recorded) await scheduleDelivery(notificationId, recorded.attempts, recorded.at).catch(() => {});
+    return 'done';
+  }
+
+  /** Records an attempt; moves the row on only if the claim still owns it (its lease did not run out). */
+  async function record(c: Claimed, result: SendOutcome): Promise<{ attempts: number; at: Date } | 'failedPage' | null> {
+    const now = new Date();
+    const attempts = c.n.attempts + 1;
+    const log = { notificationId: c.n.id, incidentId: c.n.incident_id, channel: c.method.kind, endpoint: c.endpoint, attempt: attempts };
+    if (result.outcome !== 'DELIVERED') {
+      // One line per failed attempt, at most one per endpoint every 10 s (a receiver down fails every page).
+      const suppressed = throttle(c.endpoint);
+      if (suppressed !== null) logger.warn({ ...log, outcome: result.outcome, error: result.error, suppressed }, 'delivery attempt failed');
+    }
+    return db.transaction().execute(async (trx) => {
       const attempt = {
-        notification_id: n.id,
+        notification_id: c.n.id,
         at: now,
         outcome: result.outcome,
         http_status: result.httpStatus,
         error: 'error' in result ? result.error.slice(0, 500) : null,
         latency_ms: result.latencyMs,
       };
-      const attempts = n.attempts + 1;
+      const row = await trx.selectFrom('notifications').select(['status', 'attempts', 'next_attempt_at']).where('id', '=', c.n.id).forUpdate().executeTakeFirst();
+      const owned = row?.status === 'PENDING' && row.attempts === c.n.attempts && row.next_attempt_at?.getTime() === c.leaseUntil.getTime();
+      if (!owned) {
+        // The lease ran out (another attempt may be in flight) or the page was cancelled meanwhile: the
+        // attempt is on record all the same, and a page that went out is delivered.
+        await recordAttempt(trx, attempt);
+        if (row?.status === 'PENDING' && result.outcome === 'DELIVERED') {
+          await trx
+            .updateTable('notifications')
+            .set({ status: 'DELIVERED', attempts: row.attempts + 1, delivered_at: now, next_attempt_at: null, status_reason: null, claimed_by: null })
+            .where('id', '=', c.n.id)
+            .execute();
+        }
+        return null;
+      }
       if (result.outcome === 'DELIVERED') {
         await recordAttemptAndSet(trx, attempt, { status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null });
-      } else if (result.outcome === 'GONE' || result.outcome === 'REFUSED') {
-        if (result.outcome === 'GONE') {
-          await trx.updateTable('contact_methods').set({ disabled_at: now, disabled_reason: result.error }).where('id', '=', method.id).execute();
-        }
-        await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null });
-        failedPage = n.kind === 'PAGE';
-      } else if (attempts >= config.delivery.maxAttempts) {
-        await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: `gave up after ${attempts} attempts: ${result.error}`, next_attempt_at: null });
-        failedPage = n.kind === 'PAGE';
-      } else {
-        const at = new Date(now.getTime() + backoffMs(attempts));
-        await recordAttemptAndSet(trx, attempt, { attempts, next_attempt_at: at, status_reason: result.error });
-        retryAt = { attempts, at };
+        return null;
       }
+      if (result.outcome === 'GONE' || result.outcome === 'REFUSED' || attempts >= config.delivery.maxAttempts) {
+        if (result.outcome === 'GONE') {
+          await trx.updateTable('contact_methods').set({ disabled_at: now, disabled_reason: result.error }).where('id', '=', c.method.id).execute();
+        }
+        const reason = result.outcome === 'GONE' || result.outcome === 'REFUSED' ? result.error : `gave up after ${attempts} attempts: ${result.error}`;
+        await recordAttemptAndSet(trx, attempt, { status: 'FAILED', attempts, status_reason: reason, next_attempt_at: null });
+        logger.error({ ...log, kind: c.n.kind, reason }, 'page abandoned: no further attempt will be made');
+        return c.n.kind === 'PAGE' ? 'failedPage' : null;
+      }
+      const at = new Date(now.getTime() + backoffMs(attempts));
+      await recordAttemptAndSet(trx, attempt, { attempts, next_attempt_at: at, status_reason: result.error });
+      return { attempts, at };
     });
-    const retry = retryAt as { attempts: number; at: Date } | null;
-    if (retry) await scheduleDelivery(notificationId, retry.attempts, retry.at).catch(() => {});
-    if (failedPage) {
-      await unreachable.onPageFailed(notificationId).catch((err) => logger.error({ notificationId, err: (err as Error).message }, 'checking for an unreachable person failed'));
-    }
   }
 
   const unreachable = createUnreachablePages({ db, logger, lockIncidentPaging, notificationRows, enqueueAfterCommit });
+  /** When every page of a person at a level has failed, the next level and the coordinator hear of it. */
+  const pageFailed = (notificationId: string) =>
+    unreachable.onPageFailed(notificationId).catch((err) => logger.error({ notificationId, err: (err as Error).message }, 'checking for an unreachable person failed'));
 
   // ── The reconciler ──────────────────────────────────────────────────────────────────────────────────
 
@@ -466,17 +592,37 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
    * existing job a no-op, so running this often is harmless; after Redis lost everything it rebuilds it.
    */
   async function reconcile(horizonMs: number): Promise<{ timers: number; deliveries: number }> {
+    // A worker killed mid-send stops beating: its claims are due now, not when their lease runs out.
+    const released = await releaseDeadClaims(db, 3 * config.intervals.heartbeatMs);
+    if (released > 0) logger.warn({ released }, 'released the attempts of a worker whose heartbeat stopped');
     const before = new Date(Date.now() + horizonMs);
     const timers = await dueTimers(db, before, 5_000);
     const deliveries = await duePendingNotifications(db, before, 5_000);
+    // Overdue by more than an interval while its job is active: the job is held by a worker that died
+    // (BullMQ would only notice at its stalled-job check, 30 s or more later) or is stuck. A second job
+    // under another id does the work now; the row's state lets only one of them act.
+    const stuckBefore = Date.now() - config.intervals.reconcileMs;
+    const round = `-r${Math.floor(Date.now() / config.intervals.reconcileMs)}`;
+    const stuck = async (queue: Queues['timers'], id: string) => (await (await queue.getJob(id))?.getState()) === 'active';
     await Promise.all([
-      ...timers.map((t) => scheduleTimer(t.id, t.timer_token!, t.next_fire_at!)),
-      ...deliveries.map((d) => scheduleDelivery(d.id, d.attempts, d.next_attempt_at!)),
+      ...timers.map(async (t) => {
+        await scheduleTimer(t.id, t.timer_token!, t.next_fire_at!);
+        if (t.next_fire_at!.getTime() < stuckBefore && (await stuck(queues.timers, timerJobId(t.id, t.timer_token!)))) {
+          await queues.timers.add('fire', { escalationId: t.id, token: t.timer_token }, { jobId: timerJobId(t.id, t.timer_token!) + round, removeOnComplete: true });
+        }
+      }),
+      ...deliveries.map(async (d) => {
+        await scheduleDelivery(d.id, d.attempts, d.next_attempt_at!);
+        if (d.next_attempt_at!.getTime() < stuckBefore && (await stuck(queues.delivery, deliveryJobId(d.id, d.attempts, d.next_attempt_at!.getTime())))) {
+          await scheduleDelivery(d.id, d.attempts, d.next_attempt_at!, round);
+        }
+      }),
     ]);
     return { timers: timers.length, deliveries: deliveries.length };
   }
 
   return {
+    ownerId,
     route,
     stopForIncident,
     onIncidentEvent,

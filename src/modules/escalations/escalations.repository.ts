@@ -145,6 +145,25 @@ export function dueTimers(db: Handle, before: Date, limit: number) {
     .execute();
 }
 
+/**
+ * Claims of workers whose heartbeat stopped (killed mid-send): due now, so that the reconciler enqueues
+ * them at once rather than when their lease runs out. Returns how many were released.
+ */
+export async function releaseDeadClaims(db: Handle, deadAfterMs: number): Promise<number> {
+  const rows = await db
+    .updateTable('notifications')
+    .set({ next_attempt_at: sql`now()`, claimed_by: null })
+    .where('status', '=', 'PENDING')
+    .where('claimed_by', 'is not', null)
+    .where('next_attempt_at', '>', sql<Date>`now()`)
+    .where('claimed_by', 'in', (eb) =>
+      eb.selectFrom('worker_heartbeats').select('worker_id').where('last_beat_at', '<', sql<Date>`now() - make_interval(secs => ${deadAfterMs / 1000})`),
+    )
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
 export function duePendingNotifications(db: Handle, before: Date, limit: number) {
   return db
     .selectFrom('notifications')
@@ -174,7 +193,7 @@ export function touchEscalation(trx: Handle, id: string, patch: Partial<Record<k
 
 /** Everything one delivery attempt needs, read with one statement (see loadDeliveryContext). */
 export interface DeliveryContext {
-  notification: Pick<NotificationRow, 'id' | 'kind' | 'level' | 'status' | 'attempts' | 'incident_id' | 'recipient_user_id' | 'contact_method_id'>;
+  notification: Pick<NotificationRow, 'id' | 'kind' | 'level' | 'status' | 'attempts' | 'next_attempt_at' | 'incident_id' | 'recipient_user_id' | 'contact_method_id'>;
   escalation: { id: string; state: string; rule_name: string };
   incident: IncidentFields | null;
   /** The incident's audience, for its access facts. */
@@ -224,7 +243,7 @@ export interface RecipientUserRow {
  */
 export async function loadDeliveryContext(trx: Handle, notificationId: string): Promise<DeliveryContext | null> {
   const { rows } = await sql<Record<string, any>>`
-    select n.id, n.kind, n.level, n.status, n.attempts, n.incident_id, n.recipient_user_id, n.contact_method_id,
+    select n.id, n.kind, n.level, n.status, n.attempts, n.next_attempt_at, n.incident_id, n.recipient_user_id, n.contact_method_id,
            e.id as e_id, e.state as e_state, e.rule_name as e_rule_name,
            case when i.id is null then null else json_build_object(
              'id', i.id, 'reference', i.reference, 'title', i.title, 'summary', i.summary, 'category', i.category,
@@ -257,6 +276,7 @@ export async function loadDeliveryContext(trx: Handle, notificationId: string): 
       level: r.level,
       status: r.status,
       attempts: r.attempts,
+      next_attempt_at: r.next_attempt_at,
       incident_id: r.incident_id,
       recipient_user_id: r.recipient_user_id,
       contact_method_id: r.contact_method_id,
@@ -283,7 +303,7 @@ export async function recordAttemptAndSet(
   await trx
     .with('attempt', (db) => db.insertInto('delivery_attempts').values(a))
     .updateTable('notifications')
-    .set(patch)
+    .set({ ...patch, claimed_by: null })
     .where('id', '=', a.notification_id)
     .execute();
 }

@@ -53,6 +53,8 @@ export interface NotificationsTable {
   status_reason: string | null;
   attempts: Generated<number>;
   next_attempt_at: Timestamp | null;
+  /** The worker whose attempt is in flight (its heartbeat id), while its lease runs. */
+  claimed_by: Generated<string | null>;
   ack_token_hash: Buffer | null;
   ack_expires_at: Timestamp | null;
   ack_used_at: Timestamp | null;

@@ -10,8 +10,8 @@ import { DEFAULT_TIME_ZONE, localDate } from './rotation.js';
 /**
  * Demo on-call (ESTF_DEMO): `oncall@<slug>.example` is on call for every duty of its organization, on a
  * one-person daily rotation, and is reached by e-mail at that address. Runs after seedDemoUsers.
- * Idempotent: a duty that already has a schedule, or a user who already has the address, is left alone,
- * so whatever someone changed since stays changed.
+ * Idempotent: a duty that already has a schedule, or a user who has (or ever had) a contact method, is
+ * left alone, so whatever someone changed since (a removed address included) stays changed.
  */
 export async function seedDemoOnCall(db: Db, logger?: Logger): Promise<{ schedules: number; contactMethods: number }> {
   const result = await db.transaction().execute(async (trx) => {
@@ -42,8 +42,27 @@ export async function seedDemoOnCall(db: Db, logger?: Logger): Promise<{ schedul
       if (created) schedules++;
     }
     let contactMethods = 0;
-    for (const user of oncallByOrg.values()) {
-      if (!user.active) continue;
+    // Once per user: a user who has ever had a contact method (removed since included) chose theirs, and
+    // a demo address put back on every start would page someone who asked not to be reached that way.
+    const activeUsers = [...oncallByOrg.values()].filter((u) => u.active);
+    const hadMethods = new Set(
+      activeUsers.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom('contact_methods')
+              .select('user_id')
+              .distinct()
+              .where(
+                'user_id',
+                'in',
+                activeUsers.map((u) => u.id),
+              )
+              .execute()
+          ).map((r) => r.user_id),
+    );
+    for (const user of activeUsers) {
+      if (hadMethods.has(user.id)) continue;
       // A demo address needs no verification round-trip: it is the user's own login e-mail.
       const row = await insertContactMethod(trx, { user_id: user.id, kind: 'EMAIL', target: user.email, secret: null, verified_at: new Date() });
       if (row) contactMethods++;

@@ -2,7 +2,7 @@ import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../../infra/db.js';
-import type { Logger } from '../../infra/logger.js';
+import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { QUEUE_NAMES, UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { claimUnpublished, markPublished, type OutboxRow } from './outbox.repository.js';
 
@@ -38,6 +38,7 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
   let running: Promise<number> | null = null;
   let again = false;
   let stopped = false;
+  const throttle = createLogThrottle(10_000);
 
   async function relayOnce(): Promise<number> {
     let total = 0;
@@ -78,7 +79,9 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
     }
     running = relayOnce()
       .catch((err) => {
-        logger.warn({ err }, 'outbox relay failed; will retry');
+        // Once per 10 s at most: during an outage every poll fails the same way.
+        const suppressed = throttle('relay');
+        if (suppressed !== null) logger.warn({ err: (err as Error).message, suppressed }, 'outbox relay failed; will retry');
         return 0;
       })
       .finally(() => {
@@ -90,18 +93,60 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
       });
   }
 
+  /**
+   * LISTEN on a connection of its own. A lost connection (an outage, a restart of PostgreSQL) is
+   * replaced, retrying until it is back: the poll covers the gap, but without LISTEN every event waits
+   * for the next poll. Once listening again, a relay catches up with what committed meanwhile.
+   */
+  let relisten: NodeJS.Timeout | null = null;
+  let failures = 0;
+  function listenAgain(): void {
+    if (stopped || relisten) return;
+    const delay = Math.min(250 * 2 ** failures, 5_000);
+    relisten = setTimeout(() => {
+      relisten = null;
+      listen().then(
+        () => {
+          if (failures > 0) logger.info('outbox listener connected again');
+          failures = 0;
+          wake();
+        },
+        (err: Error) => {
+          if (failures++ === 0 || failures % 20 === 0) logger.warn({ err: err.message, failures }, 'outbox listener cannot connect; polling until it can');
+          listenAgain();
+        },
+      );
+    }, delay);
+  }
+
   async function listen(): Promise<void> {
     const client = new pg.Client({ connectionString: deps.databaseUrl, application_name: 'estf-outbox-relay' });
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (listener === client) {
+        listener = null;
+        if (!stopped) logger.warn({ err: err?.message ?? 'connection ended' }, 'outbox listener lost its connection; polling until it is back');
+      }
+      client.end().catch(() => {});
+      listenAgain();
+    };
     client.on('notification', () => wake());
-    client.on('error', (err) => {
-      logger.warn({ err: err.message }, 'outbox listener lost its connection; polling until it is back');
-      listener = null;
-      setTimeout(() => {
-        if (!stopped) listen().catch(() => {});
-      }, 1_000);
-    });
-    await client.connect();
-    await client.query('listen estf_outbox');
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    try {
+      await client.connect();
+      await client.query('listen estf_outbox');
+    } catch (err) {
+      lost = true;
+      client.end().catch(() => {});
+      throw err;
+    }
+    if (stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
     listener = client;
   }
 
@@ -115,6 +160,7 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (relisten) clearTimeout(relisten);
       await running;
       await listener?.end().catch(() => {});
     },

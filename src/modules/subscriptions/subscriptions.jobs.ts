@@ -16,6 +16,7 @@ import type { DomainEvent } from '../outbox/outbox.jobs.js';
 import { incidentMatches, indicatorMatches } from './filter.js';
 import type { AlertSubscriptionsTable } from './subscriptions.tables.js';
 import type { Selectable } from 'kysely';
+import type { EventLogRow } from '../alerts/alerts.repository.js';
 
 /**
  * Saved alert subscriptions at work: immediate alerts from the event log, hourly and daily digests, and
@@ -28,6 +29,12 @@ export type DigestMode = 'HOURLY_DIGEST' | 'DAILY_DIGEST';
 
 const NIL = '00000000-0000-0000-0000-000000000000';
 const deliveryJobId = (id: string, attempt: number) => `a-${id}-${attempt}`;
+/** Event-log rows read per page when a digest or an alert collects its range. */
+const COLLECT_PAGE = 5_000;
+/** Indicator reports and sightings checked per digest; beyond this, the digest says how many it left out. */
+const MAX_INDICATOR_ITEMS = 10_000;
+/** A digest of more events than this says that it is large (log line and message). */
+const LARGE_DIGEST_EVENTS = 20_000;
 /** Events younger than this are left to the next digest: a transaction may still be committing below them. */
 const DIGEST_SETTLE_MS = 2_000;
 
@@ -62,7 +69,14 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
 
   async function enqueue(ids: Array<{ id: string; attempts: number; at: Date }>) {
     await Promise.all(
-      ids.map((d) => queues.delivery.add('alert', { alertDeliveryId: d.id }, { jobId: deliveryJobId(d.id, d.attempts), delay: Math.max(0, d.at.getTime() - Date.now()) })),
+      ids.map((d) =>
+        queues.delivery.add(
+          'alert',
+          { alertDeliveryId: d.id },
+          // Removed once done: a deferred delivery (see deliver) is enqueued again under the same id.
+          { jobId: deliveryJobId(d.id, d.attempts), delay: Math.max(0, d.at.getTime() - Date.now()), removeOnComplete: true },
+        ),
+      ),
     ).catch((err) => logger.warn({ err: (err as Error).message }, 'alert enqueue failed; the reconciler will enqueue it'));
   }
 
@@ -71,17 +85,31 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
 
   /** What of the outbox range a subscriber may see and wants: incidents (by id) and indicators (by id). */
   async function collect(h: Handle, s: SubscriptionRow, recipient: UserPrincipal, from: number, to: number, alertsByRange: AlertsByRange = new Map()) {
-    const rows = await h
-      .selectFrom('outbox')
-      .select(['id', 'topic', 'aggregate_type', 'aggregate_id', 'payload', 'created_at'])
-      .where('id', '>', from)
-      .where('id', '<=', to)
-      .where((eb) => eb.or([eb('topic', 'like', 'incident.%'), eb('topic', 'like', 'indicator.%')]))
-      .orderBy('id')
-      .limit(20_000)
-      .execute();
-    const incidentIds = [...new Set(rows.filter((r) => r.topic.startsWith('incident.')).map((r) => r.aggregate_id))];
-    const incidents = await findIncidentsByIds(h, incidentIds);
+    // The whole range, page by page in cursor order, however long the period: a digest reads every event
+    // of its period (it moves its cursor to the end of it), not just the first page.
+    const incidentOrder = new Map<string, number>();
+    const indicatorRows: EventLogRow[] = [];
+    let events = 0;
+    for (let after = from; ; ) {
+      const rows = await h
+        .selectFrom('outbox')
+        .select(['id', 'topic', 'aggregate_type', 'aggregate_id', 'payload', 'created_at'])
+        .where('id', '>', after)
+        .where('id', '<=', to)
+        .where((eb) => eb.or([eb('topic', 'like', 'incident.%'), eb('topic', 'like', 'indicator.%')]))
+        .orderBy('id')
+        .limit(COLLECT_PAGE)
+        .execute();
+      events += rows.length;
+      for (const r of rows) {
+        if (r.topic.startsWith('incident.')) {
+          if (!incidentOrder.has(r.aggregate_id)) incidentOrder.set(r.aggregate_id, Number(r.id));
+        } else if (r.topic === 'indicator.reported' || r.topic === 'indicator.sighted') indicatorRows.push(r as EventLogRow);
+      }
+      if (rows.length < COLLECT_PAGE) break;
+      after = Number(rows[rows.length - 1]!.id);
+    }
+    const incidents = (await findIncidentsByIds(h, [...incidentOrder.keys()])).sort((a, b) => incidentOrder.get(a.id)! - incidentOrder.get(b.id)!);
     const facts = await loadAccessFacts(h, incidents);
     const visibleIncidents = incidents.filter((i) => {
       const f = facts.get(i.id)!;
@@ -91,12 +119,15 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
     // same way, so that both tell a recipient about the same reports and sightings: the report or sighting
     // itself must be visible, not merely the indicator. Correlations reach subscriptions as their incident.
     let indicators: Array<{ id: number; type: string; value: string }> = [];
+    let indicatorsLeftOut = 0;
     if (s.filter.includeIndicators || s.filter.indicatorTypes.length) {
       const key = `${from}:${to}`;
       let alerts = alertsByRange.get(key);
+      const items = alertItemsOf(indicatorRows);
+      // Said in the digest, not dropped silently: a message stays readable, the rest is in the hub.
+      indicatorsLeftOut = Math.max(0, items.length - MAX_INDICATOR_ITEMS);
       if (!alerts) {
-        const items = alertItemsOf(rows.filter((r) => r.topic === 'indicator.reported' || r.topic === 'indicator.sighted')).slice(0, 10_000);
-        alerts = indicatorAlertsOf(h, items);
+        alerts = indicatorAlertsOf(h, items.slice(0, MAX_INDICATOR_ITEMS));
         alertsByRange.set(key, alerts);
       }
       const found = new Map<number, { id: number; type: string; value: string }>();
@@ -106,7 +137,7 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
       }
       indicators = [...found.values()].sort((a, b) => a.id - b.id);
     }
-    return { incidents: visibleIncidents, facts, indicators };
+    return { incidents: visibleIncidents, facts, indicators, events, indicatorsLeftOut };
   }
 
   /** Immediate alerts for one relayed event: one delivery per matching subscription and channel. */
@@ -151,6 +182,7 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
         if (to <= from) continue;
         const recipient = await recipientOf(trx, s);
         const found = recipient ? await collect(trx, s, recipient, from, to) : null;
+        if (found && found.events > LARGE_DIGEST_EVENTS) logger.warn({ subscriptionId: s.id, mode, events: found.events, from, to }, 'a large digest: every event of its period is read');
         await trx.updateTable('alert_subscriptions').set({ digest_after_outbox_id: to, last_digest_at: now }).where('id', '=', s.id).execute();
         if (!found || (found.incidents.length === 0 && found.indicators.length === 0)) {
           empty++;
@@ -197,8 +229,9 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
   }
 
   /** One attempt to deliver an alert or digest, built from what the subscriber may see now. */
-  async function deliver(deliveryId: string): Promise<void> {
+  async function deliver(deliveryId: string): Promise<'done' | 'busy'> {
     let retry: { attempts: number; at: Date } | null = null;
+    let deferred = false;
     await db.transaction().execute(async (trx) => {
       const d = await trx.selectFrom('alert_deliveries').selectAll().where('id', '=', deliveryId).forUpdate().skipLocked().executeTakeFirst();
       if (!d) {
@@ -207,6 +240,26 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
         return;
       }
       if (d.status !== 'PENDING') return;
+      // Immediate alerts of one subscription go out in cursor order: while an earlier one of the same
+      // channel has not had its first attempt (queued, or in flight), this one waits its turn. One that
+      // already failed does not hold the others back through its retries.
+      if (d.kind === 'EVENT') {
+        const earlier = await trx
+          .selectFrom('alert_deliveries')
+          .select('id')
+          .where('subscription_id', '=', d.subscription_id)
+          .where('channel', '=', d.channel)
+          .where('kind', '=', 'EVENT')
+          .where('status', '=', 'PENDING')
+          .where('attempts', '=', 0)
+          .where('outbox_to', '<', d.outbox_to)
+          .limit(1)
+          .executeTakeFirst();
+        if (earlier) {
+          deferred = true;
+          return;
+        }
+      }
       const finish = (status: string, reason: string) =>
         trx.updateTable('alert_deliveries').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', d.id).execute();
       const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', d.subscription_id).executeTakeFirst();
@@ -227,6 +280,9 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
       const exercise = found.incidents.some((i) => i.exercise);
       const label = d.kind === 'DIGEST' ? (s.mode === 'DAILY_DIGEST' ? 'Daily digest' : 'Hourly digest') : 'Alert';
       const subject = `${exercise ? EXERCISE_BANNER + ' ' : ''}[ESTF] ${label} "${s.name}": ${incidents.length} incident(s), ${indicators.length} indicator(s)`;
+      // What happened, for an immediate alert: the event's kind (incident.filed, indicator.sighted, …).
+      const event =
+        d.kind === 'EVENT' ? await trx.selectFrom('outbox').select(['id', 'topic']).where('id', '=', d.outbox_to).executeTakeFirst() : undefined;
       let result: SendOutcome;
       if (d.channel === 'WEBHOOK') {
         // The sender checks the address it connects to (a refused target comes back as REFUSED).
@@ -236,6 +292,10 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
               subscription: { id: s.id, name: s.name, mode: s.mode },
               subject,
               cursor: String(d.outbox_to),
+              ...(event ? { event: { cursor: String(event.id), kind: event.topic } } : {}),
+              // How many events of the log the range held, and indicator reports beyond what a message carries.
+              events: found.events,
+              ...(found.indicatorsLeftOut > 0 ? { indicatorsLeftOut: found.indicatorsLeftOut } : {}),
               incidents,
               indicators,
             })
@@ -249,6 +309,9 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
           lines.push(`    look up incident(reference: "${i.reference}") at ${i.url}`);
         }
         if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));
+        const leftOut = Math.max(0, indicators.length - 500) + found.indicatorsLeftOut;
+        if (leftOut > 0) lines.push(`  … and ${leftOut} more indicator report(s) and sighting(s): see the hub.`);
+        if (found.events > LARGE_DIGEST_EVENTS) lines.push('', `A large period: ${found.events} events in the hub's event log.`);
         result = await senders.email(s.email ?? '', subject, lines.join('\n'), d.id);
       }
       const now = new Date();
@@ -270,6 +333,7 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
     });
     const r = retry as { attempts: number; at: Date } | null;
     if (r) await enqueue([{ id: deliveryId, attempts: r.attempts, at: r.at }]);
+    return deferred ? 'busy' : 'done';
   }
 
   /** For the reconciler: pending alert deliveries due soon. */
