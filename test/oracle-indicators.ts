@@ -199,13 +199,15 @@ export function matchesReportedBy(u: OracleUser, ind: OracleIndicator, slug: str
 }
 
 /**
- * linkedIncident: a visible report linked to that incident, and (interpretation, from "filters" and "links
- * between objects" of the side paths) the incident visible to the viewer: a filter must not answer what
+ * linkedIncident: a visible report linked to that incident, or (as `linkedIncidents` shows it) the visible
+ * indicator's statewide correlation incident; and (interpretation, from "filters" and "links between
+ * objects" of the side paths) the incident visible to the viewer: a filter must not answer what
  * `IndicatorReport.incident` hides.
  */
 export function matchesLinkedIncident(u: OracleUser, ind: OracleIndicator, incidentId: string, incidents: Incidents): boolean {
   const inc = incidents.get(incidentId);
   if (!inc || !canSeeIncident(u, inc)) return false;
+  if (ind.correlationIncidentId === incidentId && canSeeIndicator(u, ind)) return true;
   return visibleReports(u, ind).some((r) => r.incidentId === incidentId);
 }
 
