@@ -78,6 +78,7 @@ export function operationCost(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const batches: Record<string, number> = {};
+  const fragmentCosts = new Map<string, { cost: number; items: Record<string, number> }>();
 
   const argumentsOf = (field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]) => {
     try {
@@ -99,8 +100,23 @@ export function operationCost(
         const fragment = fragments.get(selection.name.value);
         // Validation refuses fragment cycles; the guard only keeps a bad document from recursing forever.
         if (!fragment || visiting.has(fragment.name.value)) continue;
-        const on = typeFromAST(schema, fragment.typeCondition);
-        if (on && isCompositeType(on)) total += costOf(on, fragment.selectionSet, new Set(visiting).add(fragment.name.value));
+        // Each fragment is walked once and its cost (and batch items) added at every spread: walking it at
+        // every spread is exponential (30 fragments each spreading the next twice are 2^30 walks, minutes of
+        // a blocked event loop for a few hundred tokens).
+        let known = fragmentCosts.get(fragment.name.value);
+        if (!known) {
+          const on = typeFromAST(schema, fragment.typeCondition);
+          const before = { ...batches };
+          const cost = on && isCompositeType(on) ? costOf(on, fragment.selectionSet, new Set(visiting).add(fragment.name.value)) : 0;
+          const items: Record<string, number> = {};
+          for (const [key, n] of Object.entries(batches)) if (n !== (before[key] ?? 0)) items[key] = n - (before[key] ?? 0);
+          known = { cost, items };
+          fragmentCosts.set(fragment.name.value, known);
+          total += cost;
+          continue;
+        }
+        total += known.cost;
+        for (const [key, n] of Object.entries(known.items)) batches[key] = (batches[key] ?? 0) + n;
         continue;
       }
       const name = selection.name.value;
