@@ -38,6 +38,23 @@ describe('attack: cost of fragments', () => {
     expect(small!.cost).toBe(8 * (1 + 10 * (1 + 1 * (1 + 1))));
   });
 
+  it('counts a page under a list that is not a page once per item the list may hold', () => {
+    // Each linked incident's timeline is one SQL statement: 48 indicators × 50 linked incidents (a statewide
+    // phishing domain) are 2,400 statements, which cost as if each indicator had one linked incident.
+    const perItem = parse(`{ indicators(first: 48) { edges { node { linkedIncidents { timeline(first: 100) { edges { node { id } } } } } } } }`);
+    expect(operationCost(schema, perItem, null, {})!.cost).toBeGreaterThan(10_000);
+    const viaMatches = parse(`query($v: [String!]!) { matchObservables(values: $v) { matches { indicator { linkedIncidents { comments(first: 20) { edges { node { id } } } } } } } }`);
+    expect(operationCost(schema, viaMatches, null, { v: ['evil.example'] })!.cost).toBeGreaterThan(10_000);
+    const subscriptions = parse(`{ alertSubscriptions { deliveries(first: 100) { attempts { at } } } }`);
+    expect(operationCost(schema, subscriptions, null, {})!.cost).toBe(1 + 50 * (1 + 100 * 1));
+    // Lists without a page below them cost what they did: their items come in one statement per list.
+    const plain = parse(`{ indicators(first: 100) { edges { node { reports { organization { slug } incident { id } } linkedIncidents { id } sightings { organization { slug } } } } } }`);
+    expect(operationCost(schema, plain, null, {})!.cost).toBe(1 + 100 * (1 + 1 * (1 + (1 + 2) + 1 + (1 + 1))));
+    // The edges of a page are that page's items, already counted by its first.
+    const page = parse(`{ incidents(first: 20) { edges { node { timeline(first: 20) { edges { node { id } } } } } } }`);
+    expect(operationCost(schema, page, null, {})!.cost).toBe(1 + 20 * (1 + (1 + (1 + 20 * (1 + 1)))));
+  });
+
   it('counts batch items of a fragment at each of its spreads', () => {
     const doc = parse(`query { ...A ...A }\nfragment A on Query { matchObservables(values: ["a", "b", "c"]) { value } }`);
     expect(operationCost(schema, doc, null, {})!.batches['Query.matchObservables']).toBe(6);
