@@ -6,6 +6,8 @@ import {
   getOperationAST,
   getVariableValues,
   isCompositeType,
+  isListType,
+  getNullableType,
   typeFromAST,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -28,6 +30,10 @@ import { MAX_BATCH } from '../modules/indicators/reports.service.js';
  * - a field of an object type costs 1 (it may be a query) plus the cost of its selection; a scalar costs 0;
  * - a field with a `first` argument (a page) multiplies the cost of its selection by `first` (its value,
  *   literal or from a variable; 50 when absent; values beyond 500 count as 500, and the resolver refuses them);
+ * - a list that is not a page, with a page somewhere below it, multiplies like a page of 50: that page is a
+ *   statement per item of the list (48 indicators × 50 linked incidents × a timeline page each otherwise cost
+ *   as if every indicator had one linked incident);
+ * - a fragment costs what it selects at each of its spreads (each fragment is walked once, not per spread);
  * - aliases add up: the cost is the request's, not a field's.
  *
  * A 50-incident dashboard with each incident's last 20 timeline entries and comments costs about 6,300; a page
@@ -55,6 +61,11 @@ export class QueryTooCostlyError extends GraphQLError {
   }
 }
 
+interface Walk {
+  cost: number;
+  paged: boolean;
+}
+
 export interface OperationCost {
   cost: number;
   /** Items of each batch argument, summed over the request (key: `Type.field`). */
@@ -78,6 +89,7 @@ export function operationCost(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const batches: Record<string, number> = {};
+  const fragmentCosts = new Map<string, Walk & { items: Record<string, number> }>();
 
   const argumentsOf = (field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]) => {
     try {
@@ -87,20 +99,43 @@ export function operationCost(
     }
   };
 
-  const costOf = (type: GraphQLCompositeType, selectionSet: SelectionSetNode, visiting: Set<string>): number => {
+  /** The cost of a selection, and whether it holds a page (a statement per parent item). */
+  const costOf = (type: GraphQLCompositeType, selectionSet: SelectionSetNode, visiting: Set<string>): Walk => {
     let total = 0;
+    let paged = false;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? typeFromAST(schema, selection.typeCondition) : type;
-        if (on && isCompositeType(on)) total += costOf(on, selection.selectionSet, visiting);
+        if (on && isCompositeType(on)) {
+          const inner = costOf(on, selection.selectionSet, visiting);
+          total += inner.cost;
+          paged ||= inner.paged;
+        }
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         // Validation refuses fragment cycles; the guard only keeps a bad document from recursing forever.
         if (!fragment || visiting.has(fragment.name.value)) continue;
-        const on = typeFromAST(schema, fragment.typeCondition);
-        if (on && isCompositeType(on)) total += costOf(on, fragment.selectionSet, new Set(visiting).add(fragment.name.value));
+        // Each fragment is walked once and its cost (and batch items) added at every spread: walking it at
+        // every spread is exponential (30 fragments each spreading the next twice are 2^30 walks, minutes of
+        // a blocked event loop for a few hundred tokens).
+        let known = fragmentCosts.get(fragment.name.value);
+        if (!known) {
+          const on = typeFromAST(schema, fragment.typeCondition);
+          const before = { ...batches };
+          const inner = on && isCompositeType(on) ? costOf(on, fragment.selectionSet, new Set(visiting).add(fragment.name.value)) : { cost: 0, paged: false };
+          const items: Record<string, number> = {};
+          for (const [key, n] of Object.entries(batches)) if (n !== (before[key] ?? 0)) items[key] = n - (before[key] ?? 0);
+          known = { ...inner, items };
+          fragmentCosts.set(fragment.name.value, known);
+          total += inner.cost;
+          paged ||= inner.paged;
+          continue;
+        }
+        total += known.cost;
+        paged ||= known.paged;
+        for (const [key, n] of Object.entries(known.items)) batches[key] = (batches[key] ?? 0) + n;
         continue;
       }
       const name = selection.name.value;
@@ -115,17 +150,25 @@ export function operationCost(
       }
       const named = getNamedType(field.type);
       if (!selection.selectionSet || !isCompositeType(named)) continue;
+      const inner = costOf(named, selection.selectionSet, visiting);
       let multiplier = 1;
       if (field.args.some((a) => a.name === 'first')) {
         const first = args.first;
         multiplier = typeof first === 'number' && Number.isFinite(first) ? Math.min(Math.max(Math.trunc(first), 0), PAGE_MAX) : PAGE_DEFAULT;
+        paged = true;
+      } else if (inner.paged && isListType(getNullableType(field.type)) && !type.name.endsWith('Connection')) {
+        // A list that is not a page (linkedIncidents, matches, alertSubscriptions…) with a page below it: that
+        // page is a statement per item, so it counts as if the list held a default page of items. (The edges
+        // of a connection are its page's items, already counted by first.)
+        multiplier = PAGE_DEFAULT;
       }
-      total += 1 + multiplier * costOf(named, selection.selectionSet, visiting);
+      paged ||= inner.paged;
+      total += 1 + multiplier * inner.cost;
     }
-    return total;
+    return { cost: total, paged };
   };
 
-  return { cost: costOf(root, operation.selectionSet, new Set()), batches };
+  return { cost: costOf(root, operation.selectionSet, new Set()).cost, batches };
 }
 
 /** Refuses, before execution, an operation over the cost limit or over a per-request batch limit. */
