@@ -2,8 +2,8 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Database } from '../infra/db-types.js';
 import type { Tlp } from '../modules/incidents/taxonomy.js';
 import { tlpNarrowness } from '../modules/incidents/taxonomy.js';
-import { hasRole, LAW_ENFORCEMENT_KINDS, type PartnerKind, type Principal, type UserPrincipal } from './principal.js';
-import { isInLabelAudience, labelAllows, labelDenial, labelFilter, viewerOf, type Labelled } from './tlp.js';
+import { hasRole, LAW_ENFORCEMENT_KINDS, type Principal, type TargetOrganization, type UserPrincipal } from './principal.js';
+import { isInLabelAudience, labelAllows, labelDenial, labelFilter, viewerOf, type Labelled, type Viewer } from './tlp.js';
 
 /**
  * Who may see and change an incident (access-policy.md), in the two forms every path uses:
@@ -70,11 +70,16 @@ export function visibleIncidents(p: Principal, alias = 'incidents') {
 
 // ── Organizations as routing targets ──────────────────────────────────────────────────────────────
 
-/** An organization a routing rule names: whether its on-call people may see an incident is decided here. */
-export interface TargetOrganization {
-  id: string;
-  kind: PartnerKind;
-  isCoordinatorOrg: boolean;
+export type { TargetOrganization };
+
+/** Any user of the organization who is not a named recipient. */
+function organizationViewer(o: TargetOrganization): Viewer {
+  return { organizationId: o.id, isCoordinatorOrg: o.isCoordinatorOrg, isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(o.kind), userId: null };
+}
+
+/** The LES rule alone for an organization (assigning an incident to it): law enforcement, or the reporting organization. */
+export function lawEnforcementRuleAdmits(o: TargetOrganization, f: IncidentAccessFacts): boolean {
+  return labelDenial(organizationViewer(o), incidentLabel(f)) !== 'LAW_ENFORCEMENT';
 }
 
 /**
@@ -83,8 +88,7 @@ export interface TargetOrganization {
  * is suppressed at delivery for exactly these reasons.
  */
 export function whyOrganizationMayNotSee(o: TargetOrganization, f: IncidentAccessFacts): string | null {
-  const viewer = { organizationId: o.id, isCoordinatorOrg: o.isCoordinatorOrg, isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(o.kind), userId: null };
-  switch (labelDenial(viewer, incidentLabel(f))) {
+  switch (labelDenial(organizationViewer(o), incidentLabel(f))) {
     case null:
       return null;
     case 'LAW_ENFORCEMENT':

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { canSeeIncident } from '../../access/incidents.js';
-import { LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
+import { organizationPrincipal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
@@ -26,7 +26,6 @@ import type { Selectable } from 'kysely';
 export type SubscriptionRow = Selectable<AlertSubscriptionsTable>;
 export type DigestMode = 'HOURLY_DIGEST' | 'DAILY_DIGEST';
 
-const NIL = '00000000-0000-0000-0000-000000000000';
 const deliveryJobId = (id: string, attempt: number) => `a-${id}-${attempt}`;
 /** Events younger than this are left to the next digest: a transaction may still be committing below them. */
 const DIGEST_SETTLE_MS = 2_000;
@@ -35,25 +34,14 @@ export type SubscriptionJobs = ReturnType<typeof createSubscriptionJobs>;
 
 export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders; engine: EscalationEngine }) {
   const { db, queues, config, logger, senders } = deps;
+  const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
 
   /** Whose rights a subscription has: its user's, or (organization subscriptions) the organization's, never RED. */
   async function recipientOf(h: Handle, s: SubscriptionRow): Promise<UserPrincipal | null> {
     if (s.owner_user_id) return (await deps.engine.principalsOf(h, [s.owner_user_id])).get(s.owner_user_id) ?? null;
     const org = await h.selectFrom('organizations').selectAll().where('id', '=', s.organization_id).where('active', '=', true).executeTakeFirst();
     if (!org) return null;
-    return {
-      kind: 'user',
-      userId: NIL,
-      email: `organization:${org.slug}`,
-      name: org.name,
-      roles: new Set(['VIEWER']),
-      organization: { id: org.id, slug: org.slug, name: org.name, kind: org.kind as PartnerKind },
-      isCoordinatorOrg: config.coordinatorOrgSlugs.includes(org.slug),
-      isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(org.kind as PartnerKind),
-      tokenPrefix: null,
-      requestId: null,
-      clientAddress: null,
-    };
+    return organizationPrincipal(org, coordinatorSlugs);
   }
 
   function activeSubscriptions(h: Handle, mode: string) {
