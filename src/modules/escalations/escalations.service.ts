@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { actsAsAnalyst, canSeeIncident, isOfReportingOrganization, isTriageCoordinator, whyOrganizationMayNotSee } from '../../access/incidents.js';
+import { canAcknowledge, canEscalate } from '../../access/escalations.js';
+import { canSeeIncident, isTriageCoordinator, whyOrganizationMayNotSee } from '../../access/incidents.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
@@ -86,7 +87,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
 
   /** A paged user, or an analyst of an organization the policy targets (who must also see the incident). */
   async function mayAcknowledge(h: Handle, p: UserPrincipal, esc: EscalationRow): Promise<boolean> {
-    if (actsAsAnalyst(p) && esc.targeted_organization_ids.includes(p.organization.id)) return true;
+    if (canAcknowledge(p, { targetedOrganizationIds: esc.targeted_organization_ids, pagedPrincipal: false })) return true;
     const paged = await h
       .selectFrom('notifications')
       .select('id')
@@ -94,7 +95,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       .where('kind', '=', 'PAGE')
       .where('recipient_user_id', '=', p.userId)
       .executeTakeFirst();
-    return paged !== undefined;
+    return canAcknowledge(p, { targetedOrganizationIds: esc.targeted_organization_ids, pagedPrincipal: paged !== undefined });
   }
 
   /**
@@ -206,10 +207,11 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       const facts = (await loadAccessFacts(trx, [incident])).get(incident.id)!;
       const escalations = await trx.selectFrom('escalations').selectAll().where('incident_id', '=', incident.id).forUpdate().execute();
       const p: UserPrincipal = principal;
-      const coordinator: boolean = isTriageCoordinator(principal);
-      const analyst: boolean = actsAsAnalyst(principal);
-      const mayEscalate =
-        coordinator || (analyst && (isOfReportingOrganization(p, facts) || escalations.some((e) => e.targeted_organization_ids.includes(p.organization.id))));
+      const mayEscalate = canEscalate(
+        principal,
+        facts,
+        escalations.map((e) => ({ targetedOrganizationIds: e.targeted_organization_ids })),
+      );
       if (!mayEscalate) throw new ForbiddenError('Only coordinators, the reporting organization or a targeted organization may escalate.');
       if (FINISHED_STATUSES.has(incident.status as IncidentStatus)) throw new InputError('id', `the incident is ${incident.status}: nothing to escalate`);
       const open = escalations.filter((e) => e.state === 'ACTIVE');
