@@ -1,6 +1,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Tlp } from '../modules/incidents/taxonomy.js';
-import type { Principal } from './principal.js';
+import { canSeeIncident, type IncidentAccessFacts } from './incidents.js';
+import { hasRole, type Principal } from './principal.js';
 import { labelAllows, labelFilter, type Labelled } from './tlp.js';
 
 /**
@@ -84,6 +85,54 @@ export function visibleReports(p: Principal, alias = 'indicator_reports') {
     });
     return sql<SqlBool>`(${col('revoked_at')} is null and ${label})`;
   };
+}
+
+/**
+ * Importing indicators from a file for an organization: an ANALYST of that organization (access-policy.md,
+ * Principals: analysts report indicators). The operator at the shell may import for any organization.
+ */
+export function canImportIndicatorsFor(p: Principal, organizationId: string): boolean {
+  return p.kind === 'system' || (hasRole(p, 'ANALYST') && p.organization.id === organizationId);
+}
+
+// ── Alerts ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** What the policy needs to know about an indicator alert (alerts/indicator-alerts.ts builds it). */
+export interface IndicatorAlertAccessFacts {
+  kind: 'REPORTED' | 'SIGHTED' | 'CORRELATED';
+  report: { facts: ReportAccessFacts } | null;
+  sighting: { facts: SightingAccessFacts } | null;
+  incident: { facts: IncidentAccessFacts } | null;
+  context: { reports: readonly { facts: ReportAccessFacts }[]; sightings: readonly SightingAccessFacts[] };
+}
+
+/** The in-memory check, at delivery: the report, the sighting, or (CORRELATED) the incident and the indicator. */
+export function canSeeIndicatorAlert(p: Principal, a: IndicatorAlertAccessFacts): boolean {
+  switch (a.kind) {
+    case 'REPORTED':
+      return a.report !== null && canSeeReport(p, a.report.facts);
+    case 'SIGHTED':
+      return a.sighting !== null && canSeeSighting(p, a.sighting.facts);
+    case 'CORRELATED':
+      return (
+        a.incident !== null &&
+        canSeeIncident(p, a.incident.facts) &&
+        canSeeIndicator(p, { reports: a.context.reports.map((r) => r.facts), sightings: a.context.sightings })
+      );
+  }
+}
+
+// ── Cross-county correlation ───────────────────────────────────────────────────────────────────────
+
+/**
+ * Which counties of a statewide correlation incident a principal is told of: coordinators and the
+ * reporting organization see the list; a county sees only itself (how many others saw the value, not
+ * which). The same rule for Incident.sharedWith of a correlation incident and IncidentCorrelation.counties.
+ */
+export function visibleCorrelationCounties(p: Principal, reportingOrganizationId: string, countyIds: readonly string[]): readonly string[] {
+  if (p.kind !== 'user') return [];
+  if (p.isCoordinatorOrg || p.organization.id === reportingOrganizationId) return countyIds;
+  return countyIds.filter((id) => id === p.organization.id);
 }
 
 /**

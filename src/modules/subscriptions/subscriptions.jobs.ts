@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { canSeeIncident } from '../../access/incidents.js';
+import { canSeeIndicatorAlert } from '../../access/indicators.js';
 import { organizationPrincipal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
@@ -7,7 +8,7 @@ import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { quoteLine } from '../../text.js';
-import { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
+import { alertItemsOf, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
 import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/messages.js';
