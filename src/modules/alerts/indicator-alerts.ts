@@ -1,9 +1,7 @@
 import { expressionBuilder } from 'kysely';
 import { canSeeIncident, visibleIncidents, type IncidentAccessFacts } from '../../access/incidents.js';
 import {
-  canSeeIndicator,
   canSeeReport,
-  canSeeSighting,
   visibleIndicators,
   visibleReports,
   visibleSightings,

@@ -2,7 +2,6 @@ import type { Config } from '../../config.js';
 import { canListEveryUser, canManageTokensOf, canSeeMembersOf } from '../../access/organizations.js';
 import { canIssueTokenFor, canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
 import {
-  hasRole,
   isRole,
   userPrincipal,
   type Principal,

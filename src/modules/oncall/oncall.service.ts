@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import { checkCalendarDate, MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { canSeeMembersOf } from '../../access/organizations.js';
-import { canManageContactMethods, canManageOnCallSchedule, canManageOrganizationMembers, canReadOnCallSchedules } from '../../access/policy.js';
+import { canManageContactMethods, canManageOnCallSchedule, canReadOnCallSchedules } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
