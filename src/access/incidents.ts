@@ -2,7 +2,8 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Database } from '../infra/db-types.js';
 import type { Tlp } from '../modules/incidents/taxonomy.js';
 import { tlpNarrowness } from '../modules/incidents/taxonomy.js';
-import { hasRole, LAW_ENFORCEMENT_KINDS, type PartnerKind, type Principal, type UserPrincipal } from './principal.js';
+import { hasRole, LAW_ENFORCEMENT_KINDS, type Principal, type TargetOrganization, type UserPrincipal } from './principal.js';
+import { isInLabelAudience, labelAllows, labelDenial, labelFilter, viewerOf, type Labelled, type Viewer } from './tlp.js';
 
 /**
  * Who may see and change an incident (access-policy.md), in the two forms every path uses:
@@ -23,73 +24,62 @@ export interface IncidentAccessFacts {
   recipientUserIds: readonly string[];
 }
 
+/** The incident's label facts for the one TLP rule (tlp.ts). */
+export function incidentLabel(f: IncidentAccessFacts): Labelled {
+  return {
+    tlp: f.tlp,
+    lawEnforcementSensitive: f.lawEnforcementSensitive,
+    organizationId: f.reportingOrganizationId,
+    inAudience: (org) => f.affectedCountyIds.includes(org) || f.sharedOrganizationIds.includes(org),
+    isRecipient: (userId) => f.reportingUserId === userId || f.recipientUserIds.includes(userId),
+  };
+}
+
 /** The audience of a non-RED incident: reporting org, coordinators, affected counties, shared orgs. */
 export function isInAudience(p: UserPrincipal, f: IncidentAccessFacts): boolean {
-  const org = p.organization.id;
-  return (
-    p.isCoordinatorOrg ||
-    f.reportingOrganizationId === org ||
-    f.affectedCountyIds.includes(org) ||
-    f.sharedOrganizationIds.includes(org)
-  );
+  return isInLabelAudience(viewerOf(p)!, incidentLabel(f));
 }
 
 export function isNamedRecipient(p: UserPrincipal, f: IncidentAccessFacts): boolean {
-  return f.reportingUserId === p.userId || f.recipientUserIds.includes(p.userId);
+  return incidentLabel(f).isRecipient(p.userId);
 }
 
 /** The in-memory form: the TLP rule and the LES rule must both hold. */
 export function canSeeIncident(p: Principal, f: IncidentAccessFacts): boolean {
-  // The system principal manages structure; it is shown no content.
-  if (p.kind !== 'user') return false;
-  const lesOk = !f.lawEnforcementSensitive || p.isLawEnforcementOrg || f.reportingOrganizationId === p.organization.id;
-  if (!lesOk) return false;
-  switch (f.tlp) {
-    case 'CLEAR':
-    case 'GREEN':
-      return true;
-    case 'AMBER':
-    case 'AMBER_STRICT':
-      return isInAudience(p, f);
-    case 'RED':
-      return isNamedRecipient(p, f);
-  }
+  return labelAllows(p, incidentLabel(f));
 }
 
 /**
  * The query form: a WHERE condition on the `incidents` table (aliased `incidents` or given as `alias`)
- * that holds exactly for the incidents `canSeeIncident` allows. Built per principal, so constant parts
- * (coordinator, law enforcement) fold away in JavaScript rather than in SQL.
+ * that holds exactly for the incidents `canSeeIncident` allows.
  */
 export function visibleIncidents(p: Principal, alias = 'incidents') {
-  return (eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => {
-    if (p.kind !== 'user') return sql<SqlBool>`false`;
+  return (_eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => {
     const col = (c: string) => sql.ref(`${alias}.${c}`);
-    const org = p.organization.id;
-    const reportedByOrg = sql<SqlBool>`${col('reporting_organization_id')} = ${org}::uuid`;
-    const les = p.isLawEnforcementOrg ? sql<SqlBool>`true` : sql<SqlBool>`(not ${col('law_enforcement_sensitive')} or ${reportedByOrg})`;
-    const audience = p.isCoordinatorOrg
-      ? sql<SqlBool>`true`
-      : sql<SqlBool>`(${reportedByOrg}
-          or exists (select 1 from incident_affected_counties iac where iac.incident_id = ${col('id')} and iac.organization_id = ${org}::uuid)
-          or exists (select 1 from incident_shares ish where ish.incident_id = ${col('id')} and ish.organization_id = ${org}::uuid))`;
-    const recipient = sql<SqlBool>`(${col('reporting_user_id')} = ${p.userId}::uuid
-          or exists (select 1 from incident_recipients ir where ir.incident_id = ${col('id')} and ir.user_id = ${p.userId}::uuid))`;
-    void eb;
-    return sql<SqlBool>`(${les} and (
-      ${col('tlp')} in ('CLEAR', 'GREEN')
-      or (${col('tlp')} in ('AMBER', 'AMBER_STRICT') and ${audience})
-      or (${col('tlp')} = 'RED' and ${recipient})))`;
+    return labelFilter(p, {
+      col,
+      ownerColumn: 'reporting_organization_id',
+      hasLawEnforcementFlag: true,
+      audience: (org) => sql<SqlBool>`exists (select 1 from incident_affected_counties iac where iac.incident_id = ${col('id')} and iac.organization_id = ${org}::uuid)
+          or exists (select 1 from incident_shares ish where ish.incident_id = ${col('id')} and ish.organization_id = ${org}::uuid)`,
+      recipient: (userId) => sql<SqlBool>`(${col('reporting_user_id')} = ${userId}::uuid
+          or exists (select 1 from incident_recipients ir where ir.incident_id = ${col('id')} and ir.user_id = ${userId}::uuid))`,
+    });
   };
 }
 
 // ── Organizations as routing targets ──────────────────────────────────────────────────────────────
 
-/** An organization a routing rule names: whether its on-call people may see an incident is decided here. */
-export interface TargetOrganization {
-  id: string;
-  kind: PartnerKind;
-  isCoordinatorOrg: boolean;
+export type { TargetOrganization };
+
+/** Any user of the organization who is not a named recipient. */
+function organizationViewer(o: TargetOrganization): Viewer {
+  return { organizationId: o.id, isCoordinatorOrg: o.isCoordinatorOrg, isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(o.kind), userId: null };
+}
+
+/** The LES rule alone for an organization (assigning an incident to it): law enforcement, or the reporting organization. */
+export function lawEnforcementRuleAdmits(o: TargetOrganization, f: IncidentAccessFacts): boolean {
+  return labelDenial(organizationViewer(o), incidentLabel(f)) !== 'LAW_ENFORCEMENT';
 }
 
 /**
@@ -98,19 +88,14 @@ export interface TargetOrganization {
  * is suppressed at delivery for exactly these reasons.
  */
 export function whyOrganizationMayNotSee(o: TargetOrganization, f: IncidentAccessFacts): string | null {
-  if (f.lawEnforcementSensitive && !LAW_ENFORCEMENT_KINDS.has(o.kind) && f.reportingOrganizationId !== o.id) {
-    return 'law-enforcement sensitive: only law enforcement and the reporting organization may see it';
-  }
-  switch (f.tlp) {
-    case 'CLEAR':
-    case 'GREEN':
+  switch (labelDenial(organizationViewer(o), incidentLabel(f))) {
+    case null:
       return null;
-    case 'AMBER':
-    case 'AMBER_STRICT':
-      return o.isCoordinatorOrg || f.reportingOrganizationId === o.id || f.affectedCountyIds.includes(o.id) || f.sharedOrganizationIds.includes(o.id)
-        ? null
-        : `not in the TLP:${f.tlp} audience (share the incident with it)`;
-    case 'RED':
+    case 'LAW_ENFORCEMENT':
+      return 'law-enforcement sensitive: only law enforcement and the reporting organization may see it';
+    case 'AUDIENCE':
+      return `not in the TLP:${f.tlp} audience (share the incident with it)`;
+    case 'RECIPIENT':
       return 'TLP:RED: only named recipients may see it';
   }
 }

@@ -1,6 +1,8 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Tlp } from '../modules/incidents/taxonomy.js';
-import type { Principal, UserPrincipal } from './principal.js';
+import { canSeeIncident, type IncidentAccessFacts } from './incidents.js';
+import { hasRole, type Principal } from './principal.js';
+import { labelAllows, labelFilter, type Labelled } from './tlp.js';
 
 /**
  * Who may see indicator reports and sightings (access-policy.md, "Indicators and sightings"), in the
@@ -27,33 +29,34 @@ export interface SightingAccessFacts {
   reportedBy: string | null;
 }
 
+/** A report's label facts for the one TLP rule (tlp.ts): audience and recipients as an incident's. */
+export function reportLabel(f: ReportAccessFacts): Labelled {
+  return {
+    tlp: f.tlp,
+    lawEnforcementSensitive: f.lawEnforcementSensitive,
+    organizationId: f.organizationId,
+    inAudience: (org) => f.sharedOrganizationIds.includes(org),
+    isRecipient: (userId) => f.reportedBy === userId || f.recipientUserIds.includes(userId),
+  };
+}
+
+/** A sighting's label facts: its own TLP only, no shares, RED for the user who reported it. */
+export function sightingLabel(f: SightingAccessFacts): Labelled {
+  return {
+    tlp: f.tlp,
+    lawEnforcementSensitive: false,
+    organizationId: f.organizationId,
+    inAudience: () => false,
+    isRecipient: (userId) => f.reportedBy === userId,
+  };
+}
+
 export function canSeeReport(p: Principal, f: ReportAccessFacts): boolean {
-  if (p.kind !== 'user' || f.revoked) return false;
-  if (f.lawEnforcementSensitive && !p.isLawEnforcementOrg && f.organizationId !== p.organization.id) return false;
-  switch (f.tlp) {
-    case 'CLEAR':
-    case 'GREEN':
-      return true;
-    case 'AMBER':
-    case 'AMBER_STRICT':
-      return p.isCoordinatorOrg || f.organizationId === p.organization.id || f.sharedOrganizationIds.includes(p.organization.id);
-    case 'RED':
-      return f.reportedBy === p.userId || f.recipientUserIds.includes(p.userId);
-  }
+  return !f.revoked && labelAllows(p, reportLabel(f));
 }
 
 export function canSeeSighting(p: Principal, f: SightingAccessFacts): boolean {
-  if (p.kind !== 'user') return false;
-  switch (f.tlp) {
-    case 'CLEAR':
-    case 'GREEN':
-      return true;
-    case 'AMBER':
-    case 'AMBER_STRICT':
-      return p.isCoordinatorOrg || f.organizationId === p.organization.id;
-    case 'RED':
-      return f.reportedBy === p.userId;
-  }
+  return labelAllows(p, sightingLabel(f));
 }
 
 /** What the policy needs to know about an indicator: the access facts of all its reports and sightings. */
@@ -72,20 +75,64 @@ export function visibleReports(p: Principal, alias = 'indicator_reports') {
   return (): Expression<SqlBool> => {
     if (p.kind !== 'user') return sql<SqlBool>`false`;
     const col = (c: string) => sql.ref(`${alias}.${c}`);
-    const u: UserPrincipal = p;
-    const org = u.organization.id;
-    const own = sql<SqlBool>`${col('organization_id')} = ${org}::uuid`;
-    const les = u.isLawEnforcementOrg ? sql<SqlBool>`true` : sql<SqlBool>`(not ${col('law_enforcement_sensitive')} or ${own})`;
-    const audience = u.isCoordinatorOrg
-      ? sql<SqlBool>`true`
-      : sql<SqlBool>`(${own} or exists (select 1 from indicator_report_shares irs where irs.report_id = ${col('id')} and irs.organization_id = ${org}::uuid))`;
-    const recipient = sql<SqlBool>`(${col('reported_by')} = ${u.userId}::uuid
-      or exists (select 1 from indicator_report_recipients irr where irr.report_id = ${col('id')} and irr.user_id = ${u.userId}::uuid))`;
-    return sql<SqlBool>`(${col('revoked_at')} is null and ${les} and (
-      ${col('tlp')} in ('CLEAR', 'GREEN')
-      or (${col('tlp')} in ('AMBER', 'AMBER_STRICT') and ${audience})
-      or (${col('tlp')} = 'RED' and ${recipient})))`;
+    const label = labelFilter(p, {
+      col,
+      ownerColumn: 'organization_id',
+      hasLawEnforcementFlag: true,
+      audience: (org) => sql<SqlBool>`exists (select 1 from indicator_report_shares irs where irs.report_id = ${col('id')} and irs.organization_id = ${org}::uuid)`,
+      recipient: (userId) => sql<SqlBool>`(${col('reported_by')} = ${userId}::uuid
+      or exists (select 1 from indicator_report_recipients irr where irr.report_id = ${col('id')} and irr.user_id = ${userId}::uuid))`,
+    });
+    return sql<SqlBool>`(${col('revoked_at')} is null and ${label})`;
   };
+}
+
+/**
+ * Importing indicators from a file for an organization: an ANALYST of that organization (access-policy.md,
+ * Principals: analysts report indicators). The operator at the shell may import for any organization.
+ */
+export function canImportIndicatorsFor(p: Principal, organizationId: string): boolean {
+  return p.kind === 'system' || (hasRole(p, 'ANALYST') && p.organization.id === organizationId);
+}
+
+// ── Alerts ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** What the policy needs to know about an indicator alert (alerts/indicator-alerts.ts builds it). */
+export interface IndicatorAlertAccessFacts {
+  kind: 'REPORTED' | 'SIGHTED' | 'CORRELATED';
+  report: { facts: ReportAccessFacts } | null;
+  sighting: { facts: SightingAccessFacts } | null;
+  incident: { facts: IncidentAccessFacts } | null;
+  context: { reports: readonly { facts: ReportAccessFacts }[]; sightings: readonly SightingAccessFacts[] };
+}
+
+/** The in-memory check, at delivery: the report, the sighting, or (CORRELATED) the incident and the indicator. */
+export function canSeeIndicatorAlert(p: Principal, a: IndicatorAlertAccessFacts): boolean {
+  switch (a.kind) {
+    case 'REPORTED':
+      return a.report !== null && canSeeReport(p, a.report.facts);
+    case 'SIGHTED':
+      return a.sighting !== null && canSeeSighting(p, a.sighting.facts);
+    case 'CORRELATED':
+      return (
+        a.incident !== null &&
+        canSeeIncident(p, a.incident.facts) &&
+        canSeeIndicator(p, { reports: a.context.reports.map((r) => r.facts), sightings: a.context.sightings })
+      );
+  }
+}
+
+// ── Cross-county correlation ───────────────────────────────────────────────────────────────────────
+
+/**
+ * Which counties of a statewide correlation incident a principal is told of: coordinators and the
+ * reporting organization see the list; a county sees only itself (how many others saw the value, not
+ * which). The same rule for Incident.sharedWith of a correlation incident and IncidentCorrelation.counties.
+ */
+export function visibleCorrelationCounties(p: Principal, reportingOrganizationId: string, countyIds: readonly string[]): readonly string[] {
+  if (p.kind !== 'user') return [];
+  if (p.isCoordinatorOrg || p.organization.id === reportingOrganizationId) return countyIds;
+  return countyIds.filter((id) => id === p.organization.id);
 }
 
 /**
@@ -106,12 +153,14 @@ export const CORRELATION_CATEGORY_TLPS: readonly Tlp[] = ['CLEAR', 'GREEN'];
 /** Query form of canSeeSighting over `sightings` aliased `alias`. */
 export function visibleSightings(p: Principal, alias = 'sightings') {
   return (): Expression<SqlBool> => {
-    if (p.kind !== 'user') return sql<SqlBool>`false`;
     const col = (c: string) => sql.ref(`${alias}.${c}`);
-    const audience = p.isCoordinatorOrg ? sql<SqlBool>`true` : sql<SqlBool>`${col('organization_id')} = ${p.organization.id}::uuid`;
-    return sql<SqlBool>`(${col('tlp')} in ('CLEAR', 'GREEN')
-      or (${col('tlp')} in ('AMBER', 'AMBER_STRICT') and ${audience})
-      or (${col('tlp')} = 'RED' and ${col('reported_by')} = ${p.userId}::uuid))`;
+    return labelFilter(p, {
+      col,
+      ownerColumn: 'organization_id',
+      hasLawEnforcementFlag: false,
+      audience: () => null,
+      recipient: (userId) => sql<SqlBool>`${col('reported_by')} = ${userId}::uuid`,
+    });
   };
 }
 

@@ -82,6 +82,61 @@ export function userPrincipal(
   };
 }
 
+/** An organization as read from the database: what an organization principal or routing target is made of. */
+export interface OrganizationOfRow {
+  id: string;
+  slug: string;
+  name: string;
+  kind: string;
+}
+
+/** No user: an organization principal is no named recipient of anything. */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The principal of an organization as a whole (an organization's alert subscription): the rights every
+ * VIEWER of it has, and no TLP:RED, since it is no named recipient.
+ */
+export function organizationPrincipal(o: OrganizationOfRow, coordinatorSlugs: ReadonlySet<string>): UserPrincipal {
+  const kind = o.kind as PartnerKind;
+  return {
+    kind: 'user',
+    userId: NO_USER,
+    email: `organization:${o.slug}`,
+    name: o.name,
+    roles: new Set(['VIEWER']),
+    organization: { id: o.id, slug: o.slug, name: o.name, kind },
+    isCoordinatorOrg: coordinatorSlugs.has(o.slug),
+    isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(kind),
+    tokenPrefix: null,
+    requestId: null,
+    clientAddress: null,
+  };
+}
+
+/** An organization a routing rule names, as the policy sees it (whether its on-call people may see an incident). */
+export interface TargetOrganization {
+  id: string;
+  kind: PartnerKind;
+  isCoordinatorOrg: boolean;
+}
+
+export function targetOrganization(o: { id: string; slug: string; kind: string }, coordinatorSlugs: ReadonlySet<string>): TargetOrganization {
+  return { id: o.id, kind: o.kind as PartnerKind, isCoordinatorOrg: coordinatorSlugs.has(o.slug) };
+}
+
+/**
+ * The principal of a page or alert recipient, checked as themselves at delivery: null unless the user and
+ * their organization are active (a deactivated user stops receiving at once).
+ */
+export function recipientPrincipal(
+  u: UserOfOrganization & { active: boolean; organizationActive: boolean },
+  coordinatorSlugs: ReadonlySet<string>,
+): UserPrincipal | null {
+  if (!u.active || !u.organizationActive) return null;
+  return userPrincipal(u, coordinatorSlugs, { tokenPrefix: null, requestId: null, clientAddress: null });
+}
+
 export function hasRole(p: Principal, role: Role): boolean {
   return p.kind === 'user' && p.roles.has(role);
 }

@@ -1,4 +1,5 @@
 import { canSeeIncident, visibleIncidents } from '../../access/incidents.js';
+import { canSeeIndicatorAlert } from '../../access/indicators.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { InputError, UnauthenticatedError } from '../../errors.js';
@@ -17,7 +18,6 @@ import {
 } from './incident-events.js';
 import {
   alertCursor,
-  canSeeIndicatorAlert,
   compileIndicatorAlertFilter,
   indicatorAlertSource,
   indicatorAlertsOf,

@@ -1,9 +1,7 @@
 import { expressionBuilder } from 'kysely';
 import { canSeeIncident, visibleIncidents, type IncidentAccessFacts } from '../../access/incidents.js';
 import {
-  canSeeIndicator,
   canSeeReport,
-  canSeeSighting,
   visibleIndicators,
   visibleReports,
   visibleSightings,
@@ -227,22 +225,6 @@ export function indicatorAlertSource(db: Handle): LiveSource<IndicatorAlertModel
 }
 
 // ── Who may see an alert ────────────────────────────────────────────────────────────────────────────
-
-/** The in-memory check, at delivery: the report, the sighting, or (CORRELATED) the incident and the indicator. */
-export function canSeeIndicatorAlert(p: Principal, a: IndicatorAlertModel): boolean {
-  switch (a.kind) {
-    case 'REPORTED':
-      return a.report !== null && canSeeReport(p, a.report.facts);
-    case 'SIGHTED':
-      return a.sighting !== null && canSeeSighting(p, a.sighting.facts);
-    case 'CORRELATED':
-      return (
-        a.incident !== null &&
-        canSeeIncident(p, a.incident.facts) &&
-        canSeeIndicator(p, { reports: a.context.reports.map((r) => r.facts), sightings: a.context.sightings })
-      );
-  }
-}
 
 /** The query forms of the same checks, for the catch-up (alerts.repository.ts). */
 export function indicatorAlertVisibility(p: Principal): IndicatorAlertVisibility {

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { sql } from 'kysely';
 import { canSeeIncident, type IncidentAccessFacts } from '../../access/incidents.js';
-import { userPrincipal, type UserPrincipal } from '../../access/principal.js';
+import { recipientPrincipal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
@@ -152,11 +152,9 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
 
   /** The principal of an active user of an active organization (null otherwise): recipients are checked as themselves. */
   function principalFromRow(r: RecipientUserRow): UserPrincipal | null {
-    if (!r.active || !r.orgActive) return null;
-    return userPrincipal(
-      { userId: r.id, email: r.email, name: r.name, roles: r.roles, organizationId: r.orgId, organizationSlug: r.slug, organizationName: r.orgName, organizationKind: r.kind },
+    return recipientPrincipal(
+      { userId: r.id, email: r.email, name: r.name, roles: r.roles, organizationId: r.orgId, organizationSlug: r.slug, organizationName: r.orgName, organizationKind: r.kind, active: r.active, organizationActive: r.orgActive },
       coordinatorSlugs,
-      { tokenPrefix: null, requestId: null, clientAddress: null },
     );
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { actsAsAnalyst, canSeeIncident, isOfReportingOrganization, isTriageCoordinator, whyOrganizationMayNotSee } from '../../access/incidents.js';
+import { canAcknowledge, canEscalate } from '../../access/escalations.js';
+import { canSeeIncident, isTriageCoordinator, visibleIncidents, whyOrganizationMayNotSee } from '../../access/incidents.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
@@ -9,7 +10,7 @@ import { usersWithWorkingContactMethod } from '../oncall/oncall.repository.js';
 import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
-import { findIncidentById, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
+import { findIncidentById, findVisibleIncident, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { isUuid } from '../incidents/incidents.validation.js';
 import { FINISHED_STATUSES, type IncidentStatus, type Tlp } from '../incidents/taxonomy.js';
 import { findOrganizationsBySlugs } from '../partners/partners.repository.js';
@@ -78,15 +79,14 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
   const notFound = (id: string) => new NotFoundError('Escalation', id);
 
   async function incidentVisible(h: Handle, principal: Principal, incidentId: string): Promise<IncidentRow | null> {
-    const incident = await findIncidentById(h, incidentId);
-    if (!incident) return null;
-    const facts = (await loadAccessFacts(h, [incident])).get(incident.id)!;
-    return canSeeIncident(principal, facts) ? incident : null;
+    // One statement, as every read of one incident (incidents.service readOne); the in-memory rule again at no cost.
+    const found = await findVisibleIncident(h, visibleIncidents(principal), { id: incidentId });
+    return found && canSeeIncident(principal, found.facts) ? found.incident : null;
   }
 
   /** A paged user, or an analyst of an organization the policy targets (who must also see the incident). */
   async function mayAcknowledge(h: Handle, p: UserPrincipal, esc: EscalationRow): Promise<boolean> {
-    if (actsAsAnalyst(p) && esc.targeted_organization_ids.includes(p.organization.id)) return true;
+    if (canAcknowledge(p, { targetedOrganizationIds: esc.targeted_organization_ids, pagedPrincipal: false })) return true;
     const paged = await h
       .selectFrom('notifications')
       .select('id')
@@ -94,7 +94,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       .where('kind', '=', 'PAGE')
       .where('recipient_user_id', '=', p.userId)
       .executeTakeFirst();
-    return paged !== undefined;
+    return canAcknowledge(p, { targetedOrganizationIds: esc.targeted_organization_ids, pagedPrincipal: paged !== undefined });
   }
 
   /**
@@ -206,10 +206,11 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       const facts = (await loadAccessFacts(trx, [incident])).get(incident.id)!;
       const escalations = await trx.selectFrom('escalations').selectAll().where('incident_id', '=', incident.id).forUpdate().execute();
       const p: UserPrincipal = principal;
-      const coordinator: boolean = isTriageCoordinator(principal);
-      const analyst: boolean = actsAsAnalyst(principal);
-      const mayEscalate =
-        coordinator || (analyst && (isOfReportingOrganization(p, facts) || escalations.some((e) => e.targeted_organization_ids.includes(p.organization.id))));
+      const mayEscalate = canEscalate(
+        principal,
+        facts,
+        escalations.map((e) => ({ targetedOrganizationIds: e.targeted_organization_ids })),
+      );
       if (!mayEscalate) throw new ForbiddenError('Only coordinators, the reporting organization or a targeted organization may escalate.');
       if (FINISHED_STATUSES.has(incident.status as IncidentStatus)) throw new InputError('id', `the incident is ${incident.status}: nothing to escalate`);
       const open = escalations.filter((e) => e.state === 'ACTIVE');

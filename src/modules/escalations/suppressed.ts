@@ -4,7 +4,7 @@ import {
   type IncidentAccessFacts,
   type TargetOrganization,
 } from '../../access/incidents.js';
-import type { PartnerKind } from '../../access/principal.js';
+import { targetOrganization as organizationTarget } from '../../access/principal.js';
 import type { Handle } from '../../infra/handle.js';
 import type { IncidentRow } from '../incidents/incidents.repository.js';
 import { listRoutingRules } from './escalations.repository.js';
@@ -44,7 +44,7 @@ export async function matchingRules(h: Handle, incident: IncidentRow): Promise<R
 }
 
 export function targetOrganization(d: DutyRow, coordinatorSlugs: ReadonlySet<string>): TargetOrganization {
-  return { id: d.organizationId, kind: d.kind as PartnerKind, isCoordinatorOrg: coordinatorSlugs.has(d.organizationSlug) };
+  return organizationTarget({ id: d.organizationId, slug: d.organizationSlug, kind: d.kind }, coordinatorSlugs);
 }
 
 /** Every (rule, level or notify, organization, duty) that the rules would reach and that may not see the incident. */

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
+import { canListEveryUser, canManageTokensOf, canSeeMembersOf } from '../../access/organizations.js';
 import { canChangeHubWideRoles, canIssueTokenFor, canManageOrganizationMembers, canManagePartners } from '../../access/policy.js';
 import {
-  hasRole,
   isRole,
   userPrincipal,
   type Principal,
@@ -179,17 +179,6 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     });
   }
 
-  /** Members of an organization are visible to its own users and to those who manage it. */
-  function canSeeMembersOf(principal: Principal, organizationId: string): boolean {
-    if (principal.kind === 'system') return true;
-    return principal.organization.id === organizationId || canManageOrganizationMembers(principal, organizationId);
-  }
-
-  function canManageTokensOf(principal: Principal, user: UserRow): boolean {
-    if (principal.kind === 'user' && principal.userId === user.id) return true;
-    return canManageOrganizationMembers(principal, user.organization_id);
-  }
-
   async function issueApiToken(principal: Principal, input: IssueTokenInput): Promise<{ token: string; row: ApiTokenRow }> {
     let expiresAt: Date | null = null;
     if (input.expiresIn) {
@@ -244,7 +233,8 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       if (!canSeeMembersOf(principal, org.id)) throw new ForbiddenError('You may list only the users of your own organization.');
       return listUsers(db, { organizationId: org.id });
     }
-    if (principal.kind === 'system' || hasRole(principal, 'HUB_ADMIN')) return listUsers(db, {});
+    // The operator is a HUB_ADMIN here (canListEveryUser); the kind test only narrows the type.
+    if (principal.kind === 'system' || canListEveryUser(principal)) return listUsers(db, {});
     return listUsers(db, { organizationId: principal.organization.id });
   }
 

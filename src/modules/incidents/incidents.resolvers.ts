@@ -1,3 +1,4 @@
+import { visibleCorrelationCounties } from '../../access/indicators.js';
 import type {
   AffectedAsset,
   IncidentCategory,
@@ -95,9 +96,8 @@ const Incident: IncidentResolvers = {
     let ids = f.sharedOrganizationIds;
     // A statewide correlation tells each county how many others saw the value, not which: only
     // coordinators and the reporter see the list.
-    if (!p.isCoordinatorOrg && p.organization.id !== i.reporting_organization_id && (await ctx.services.incidents.isCorrelation(i.id))) {
-      ids = ids.filter((id) => id === p.organization.id);
-    }
+    const told = visibleCorrelationCounties(p, i.reporting_organization_id, ids);
+    if (told.length !== ids.length && (await ctx.services.incidents.isCorrelation(i.id))) ids = told;
     return Promise.all(ids.map((id) => organization(ctx, id)));
   },
   recipients: async (i, _a, ctx) => {

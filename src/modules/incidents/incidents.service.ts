@@ -12,10 +12,11 @@ import {
   canTransitionTo,
   canWidenAudience,
   isTriageCoordinator,
+  lawEnforcementRuleAdmits,
   visibleIncidents,
   type IncidentAccessFacts,
 } from '../../access/incidents.js';
-import type { Principal, UserPrincipal } from '../../access/principal.js';
+import { targetOrganization, type Principal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
@@ -666,7 +667,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
         user = (await resolveUsers(trx, [userEmail], 'user'))[0]!;
         if (user.organization_id !== org.id) throw new InputError('user', `${user.email} is not a member of ${org.slug}`);
       }
-      if (row.law_enforcement_sensitive && org.kind !== 'FBI' && org.kind !== 'CHP' && org.id !== row.reporting_organization_id) {
+      if (!lawEnforcementRuleAdmits(targetOrganization(org, coordinatorSlugs), facts)) {
         throw new InputError('organization', `${org.slug} may not see this law-enforcement-sensitive incident`);
       }
       let sharedNow = false;

@@ -1,3 +1,4 @@
+import { visibleCorrelationCounties } from '../../access/indicators.js';
 import type {
   IncidentCorrelationResolvers,
   IncidentResolvers,
@@ -100,8 +101,7 @@ const IncidentCorrelation: IncidentCorrelationResolvers = {
   countyCount: (c) => c.countyIds.length,
   // The same rule as Incident.sharedWith: coordinators and the reporter see the list, a county itself.
   counties: (c, _a, ctx) => {
-    const p = viewer(ctx);
-    const ids = p.isCoordinatorOrg || p.organization.id === c.reportingOrganizationId ? c.countyIds : c.countyIds.filter((id) => id === p.organization.id);
+    const ids = visibleCorrelationCounties(viewer(ctx), c.reportingOrganizationId, c.countyIds);
     return Promise.all(ids.map((id) => organization(ctx, id)));
   },
   countyIncidents: async (c, _a, ctx) => {

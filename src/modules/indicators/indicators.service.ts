@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { hasRole, type Principal } from '../../access/principal.js';
+import { canImportIndicatorsFor } from '../../access/indicators.js';
+import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ForbiddenError, InputError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
@@ -49,9 +50,7 @@ export function createIndicatorsService(deps: { db: Db; config: Config }) {
     }
     const org = await findOrganizationBySlug(db, input.organization);
     if (!org) throw new InputError('organization', `no organization with slug "${input.organization}"`);
-    // Reporting indicators is an ANALYST's right for their own organization (access-policy.md, Principals).
-    // Kept here until src/access/ grows the indicator policy.
-    if (principal.kind === 'user' && !(hasRole(principal, 'ANALYST') && principal.organization.id === org.id)) {
+    if (!canImportIndicatorsFor(principal, org.id)) {
       throw new ForbiddenError('Only an ANALYST of that organization may report its indicators.');
     }
     const reportedBy = principal.kind === 'user' ? principal.userId : null;

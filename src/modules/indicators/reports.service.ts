@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { actsAsAnalyst, canSeeIncident, isTriageCoordinator } from '../../access/incidents.js';
+import { actsAsAnalyst, canSeeIncident, isTriageCoordinator, visibleIncidents } from '../../access/incidents.js';
 import { visibleIndicators, visibleReports, visibleSightings } from '../../access/indicators.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
@@ -10,7 +10,7 @@ import type { Handle } from '../../infra/handle.js';
 import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findUsersByEmails } from '../identity/identity.repository.js';
-import { findIncidentById, loadAccessFacts } from '../incidents/incidents.repository.js';
+import { findVisibleIncident } from '../incidents/incidents.repository.js';
 import { isUuid } from '../incidents/incidents.validation.js';
 import { TLPS, type Tlp } from '../incidents/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
@@ -81,9 +81,8 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
 
   async function incidentVisibleTo(h: Handle, p: Principal, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const i = await findIncidentById(h, id);
-    if (!i) return false;
-    return canSeeIncident(p, (await loadAccessFacts(h, [i])).get(i.id)!);
+    const found = await findVisibleIncident(h, visibleIncidents(p), { id });
+    return found !== undefined && canSeeIncident(p, found.facts);
   }
 
   async function correlateAll(trx: Handle, p: Principal, indicatorIds: readonly number[]): Promise<CorrelationOutcome[]> {

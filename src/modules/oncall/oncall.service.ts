@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import { checkCalendarDate, MAX_AHEAD, tooFarAhead } from '../../dates.js';
-import { canManageContactMethods, canManageOnCallSchedule, canManageOrganizationMembers, canReadOnCallSchedules } from '../../access/policy.js';
+import { canSeeMembersOf } from '../../access/organizations.js';
+import { canManageContactMethods, canManageOnCallSchedule, canReadOnCallSchedules } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
@@ -340,9 +341,7 @@ export function createOncallService(deps: { db: Db; config: Config }) {
    */
   async function ownerForContactMethods(trx: Handle, principal: Principal, email: string): Promise<UserRow> {
     const user = await findUserByEmail(trx, email);
-    const visible =
-      user !== undefined &&
-      (principal.kind === 'system' || principal.organization.id === user.organization_id || canManageOrganizationMembers(principal, user.organization_id));
+    const visible = user !== undefined && canSeeMembersOf(principal, user.organization_id);
     if (!user || !visible) throw new NotFoundError('User', email);
     if (!canManageContactMethods(principal, user)) {
       throw new ForbiddenError("Contact methods are visible only to their user, their organization's ORG_ADMIN and hub admins.");

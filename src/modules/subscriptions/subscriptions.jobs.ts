@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { canSeeIncident } from '../../access/incidents.js';
-import { LAW_ENFORCEMENT_KINDS, type PartnerKind, type UserPrincipal } from '../../access/principal.js';
+import { canSeeIndicatorAlert } from '../../access/indicators.js';
+import { organizationPrincipal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { quoteLine } from '../../text.js';
-import { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
+import { alertItemsOf, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
 import type { EscalationEngine } from '../escalations/escalations.engine.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/messages.js';
@@ -27,7 +28,6 @@ import type { EventLogRow } from '../alerts/alerts.repository.js';
 export type SubscriptionRow = Selectable<AlertSubscriptionsTable>;
 export type DigestMode = 'HOURLY_DIGEST' | 'DAILY_DIGEST';
 
-const NIL = '00000000-0000-0000-0000-000000000000';
 const deliveryJobId = (id: string, attempt: number) => `a-${id}-${attempt}`;
 /** Event-log rows read per page when a digest or an alert collects its range. */
 const COLLECT_PAGE = 5_000;
@@ -42,25 +42,14 @@ export type SubscriptionJobs = ReturnType<typeof createSubscriptionJobs>;
 
 export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders; engine: EscalationEngine }) {
   const { db, queues, config, logger, senders } = deps;
+  const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
 
   /** Whose rights a subscription has: its user's, or (organization subscriptions) the organization's, never RED. */
   async function recipientOf(h: Handle, s: SubscriptionRow): Promise<UserPrincipal | null> {
     if (s.owner_user_id) return (await deps.engine.principalsOf(h, [s.owner_user_id])).get(s.owner_user_id) ?? null;
     const org = await h.selectFrom('organizations').selectAll().where('id', '=', s.organization_id).where('active', '=', true).executeTakeFirst();
     if (!org) return null;
-    return {
-      kind: 'user',
-      userId: NIL,
-      email: `organization:${org.slug}`,
-      name: org.name,
-      roles: new Set(['VIEWER']),
-      organization: { id: org.id, slug: org.slug, name: org.name, kind: org.kind as PartnerKind },
-      isCoordinatorOrg: config.coordinatorOrgSlugs.includes(org.slug),
-      isLawEnforcementOrg: LAW_ENFORCEMENT_KINDS.has(org.kind as PartnerKind),
-      tokenPrefix: null,
-      requestId: null,
-      clientAddress: null,
-    };
+    return organizationPrincipal(org, coordinatorSlugs);
   }
 
   function activeSubscriptions(h: Handle, mode: string) {

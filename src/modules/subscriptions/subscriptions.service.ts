@@ -1,4 +1,4 @@
-import { canManageOrganizationMembers } from '../../access/policy.js';
+import { canListSubscriptionsOf, canManageSubscription, canSubscribeFor } from '../../access/subscriptions.js';
 import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
@@ -48,11 +48,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
   const { db, config } = deps;
 
   /** The owner may manage a user subscription; an organization's ORG_ADMIN (or a HUB_ADMIN) its subscriptions. */
-  function mayManage(p: Principal, s: SubscriptionRow): boolean {
-    if (p.kind !== 'user') return true;
-    if (s.owner_user_id) return s.owner_user_id === p.userId || canManageOrganizationMembers(p, s.organization_id);
-    return canManageOrganizationMembers(p, s.organization_id);
-  }
+  const mayManage = (p: Principal, s: SubscriptionRow): boolean => canManageSubscription(p, s);
 
   async function validateFilter(f: NonNullable<CreateAlertSubscriptionInput['filter']>): Promise<AlertFilter> {
     if (f.severityAtLeast && !isSeverity(f.severityAtLeast)) throw new InputError('filter.severityAtLeast', `"${f.severityAtLeast}" is not a severity`);
@@ -99,7 +95,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     if (input.organization) {
       const org = await findOrganizationBySlug(db, input.organization);
       if (!org) throw new InputError('organization', `no organization with slug "${input.organization}"`);
-      if (!canManageOrganizationMembers(principal, org.id)) throw new ForbiddenError(`Only an ORG_ADMIN of ${org.slug} may subscribe for it.`);
+      if (!canSubscribeFor(principal, org.id)) throw new ForbiddenError(`Only an ORG_ADMIN of ${org.slug} may subscribe for it.`);
       organizationId = org.id;
       ownerUserId = null;
     }
@@ -153,7 +149,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     if (organizationSlug) {
       const org = await findOrganizationBySlug(db, organizationSlug);
       if (!org) throw new NotFoundError('Organization', organizationSlug);
-      if (!canManageOrganizationMembers(principal, org.id)) throw new ForbiddenError(`Only an ORG_ADMIN of ${org.slug} may list its subscriptions.`);
+      if (!canListSubscriptionsOf(principal, org.id)) throw new ForbiddenError(`Only an ORG_ADMIN of ${org.slug} may list its subscriptions.`);
       q = q.where('organization_id', '=', org.id).where('owner_user_id', 'is', null);
     } else {
       q = q.where('owner_user_id', '=', principal.userId);
