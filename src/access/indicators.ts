@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Tlp } from '../modules/incidents/taxonomy.js';
+import type { Tlp } from '../domain/taxonomy.js';
 import type { Principal, UserPrincipal } from './principal.js';
 
 /**
