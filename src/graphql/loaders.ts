@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../infra/db.js';
-import { organizationDirectory } from '../modules/partners/index.js';
-import { listDutiesOf, type DutyRow, type OrganizationRow } from '../modules/partners/index.js';
+import { listDutiesOf, organizationDirectory, type DutyRow, type OrganizationRow } from '../modules/partners/index.js';
 import { findUsersByIds, type UserRow } from '../modules/identity/index.js';
 import type { IncidentAccessFacts } from '../access/incidents.js';
 import { loadAccessFacts, type IncidentRow } from '../modules/incidents/index.js';

@@ -24,12 +24,13 @@ import {
   listReportsOfIndicators,
   listSightingAccessFacts,
   loadReportAccessFacts,
+  INDICATOR_TYPES,
   sightingAccessFacts,
   type IndicatorReportRow,
   type IndicatorRow,
+  type IndicatorType,
   type SightingRow,
 } from '../indicators/index.js';
-import { INDICATOR_TYPES, type IndicatorType } from '../indicators/index.js';
 import { findOrganizationBySlug } from '../partners/index.js';
 import { findEventLogRows, type AlertPosition, type EventLogRow, type IndicatorAlertQuery, type IndicatorAlertVisibility } from './alerts.repository.js';
 import type { LiveEnvelope, LiveSource } from './live-bus.js';

@@ -1,4 +1,3 @@
-import { organizationDirectory } from '../partners/index.js';
 import {
   canAssign,
   canChangeSeverity,
@@ -23,7 +22,7 @@ import type { Handle } from '../../infra/handle.js';
 import { recordAudit } from '../audit/index.js';
 import { findUsersByEmails, type UserRow } from '../identity/index.js';
 import { addOutboxEvent } from '../outbox/index.js';
-import { findOrganizationBySlug, findOrganizationsBySlugs, type OrganizationRow } from '../partners/index.js';
+import { findOrganizationBySlug, findOrganizationsBySlugs, organizationDirectory, type OrganizationRow } from '../partners/index.js';
 import {
   addRecipients,
   addShares,
