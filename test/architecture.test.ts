@@ -52,7 +52,8 @@ describe('module boundaries', () => {
   it('every module has a front door (index.ts)', () => {
     const modules = [...new Set(edges.flatMap((e) => [moduleOf(e.from), moduleOf(e.to)]).filter((m): m is string => m !== null))].sort();
     const doors = new Set(edges.flatMap((e) => [e.from, e.to]).filter((f) => /^src\/modules\/[^/]+\/index\.ts$/.test(f)));
-    expect(modules.filter((m) => !doors.has(`src/modules/${m}/index.ts`))).toEqual([]);
+    const missing = modules.filter((m) => !doors.has(`src/modules/${m}/index.ts`));
+    expect(missing, `modules without index.ts:\n${missing.join('\n')}`).toEqual([]);
   });
 
   it('nothing imports another module\'s repository or internals, and src/access imports no module', () => {
@@ -60,12 +61,14 @@ describe('module boundaries', () => {
       .map((e) => ({ e, why: forbidden(e) }))
       .filter((x) => x.why !== null && !PENDING.has(show(x.e)))
       .map((x) => `${show(x.e)}: ${x.why}`);
-    expect([...new Set(found)]).toEqual([]);
+    const unique = [...new Set(found)];
+    expect(unique, `${unique.length} forbidden imports:\n${unique.join('\n')}`).toEqual([]);
   });
 
   it('the allow-list holds only imports that still exist and are still forbidden', () => {
     const present = new Set(edges.filter((e) => forbidden(e) !== null).map(show));
-    expect([...PENDING].filter((p) => !present.has(p))).toEqual([]);
+    const stale = [...PENDING].filter((p) => !present.has(p));
+    expect(stale, `allow-listed imports that are gone or now allowed (remove them):\n${stale.join('\n')}`).toEqual([]);
   });
 
   it('modules import each other without a cycle', () => {
@@ -73,13 +76,14 @@ describe('module boundaries', () => {
       .map((e) => [moduleOf(e.from), moduleOf(e.to)] as const)
       .filter((p): p is readonly [string, string] => p[0] !== null && p[1] !== null && p[0] !== p[1])
       .map(([a, b]) => [a, b] as [string, string]);
-    expect(cycles([], between)).toEqual([]);
+    const found = cycles([], between);
+    expect(found, `module cycles:\n${found.map((c) => c.join(' ⇄ ')).join('\n')}`).toEqual([]);
   });
 
   it('src/infra and src/modules form no import circle (type-only imports included)', () => {
     const layered = (f: string) => f.startsWith('src/infra/') || f.startsWith('src/modules/');
     const inner = edges.filter((e) => layered(e.from) && layered(e.to)).map((e) => [e.from, e.to] as [string, string]);
     const mixed = cycles([], inner).filter((c) => c.some((f) => f.startsWith('src/infra/')) && c.some((f) => f.startsWith('src/modules/')));
-    expect(mixed).toEqual([]);
+    expect(mixed, `circles between src/infra and src/modules:\n${mixed.map((c) => c.join(' ⇄ ')).join('\n')}`).toEqual([]);
   });
 });
