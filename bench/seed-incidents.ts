@@ -33,7 +33,7 @@ import {
   type IncidentStatus,
   type Severity,
   type Tlp,
-} from '../src/modules/incidents/taxonomy.js';
+} from '../src/domain/taxonomy.js';
 
 export interface SeedOptions {
   count: number;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { parseWebhookAllowList, type WebhookAllowList } from './modules/notifications/webhook-guard.js';
+import { parseWebhookAllowList, type WebhookAllowList } from './modules/notifications/index.js';
 
 /**
  * The hub's configuration: the environment parsed once, at start, into one frozen object.

@@ -4,6 +4,7 @@ import type { UserPrincipal } from '../src/access/principal.js';
 import type { Db } from '../src/infra/db.js';
 import { createIdentityService } from '../src/modules/identity/identity.service.js';
 import { createIncidentsService } from '../src/modules/incidents/incidents.service.js';
+import { suppressedRoutingTargets } from '../src/modules/escalations/index.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 
@@ -45,7 +46,7 @@ describe('reading an incident: hidden and unknown take the same path', () => {
   }
 
   it('by reference and by id: one statement for a hidden incident, an unknown one and a visible one', async () => {
-    const incidents = createIncidentsService({ db: counting, config: hub.config });
+    const incidents = createIncidentsService({ db: counting, config: hub.config, suppressedRoutingTargets });
     const [owner, outsider] = await Promise.all([principalOf(orange), principalOf(fresno)]);
 
     expect(await incidents.getByReference(outsider, reference)).toBeNull();

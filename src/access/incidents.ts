@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../infra/db-types.js';
-import type { Tlp } from '../modules/incidents/taxonomy.js';
-import { tlpNarrowness } from '../modules/incidents/taxonomy.js';
+import type { Tlp } from '../domain/taxonomy.js';
+import { tlpNarrowness } from '../domain/taxonomy.js';
 import { hasRole, LAW_ENFORCEMENT_KINDS, type Principal, type TargetOrganization, type UserPrincipal } from './principal.js';
 import { isInLabelAudience, labelAllows, labelDenial, labelFilter, viewerOf, type Labelled, type Viewer } from './tlp.js';
 

@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Tlp } from '../modules/incidents/taxonomy.js';
+import type { Tlp } from '../domain/taxonomy.js';
 import { canSeeIncident, type IncidentAccessFacts } from './incidents.js';
 import { hasRole, type Principal } from './principal.js';
 import { labelAllows, labelFilter, type Labelled } from './tlp.js';

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { Tlp } from '../modules/incidents/taxonomy.js';
+import type { Tlp } from '../domain/taxonomy.js';
 import type { Principal } from './principal.js';
 
 /**

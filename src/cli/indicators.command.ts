@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
 import { formatFromFileName, IMPORT_FORMATS, IngestError, type ImportFormat } from '../modules/indicators/ingest.js';
 import { createIndicatorsService, type ImportIndicatorsResult } from '../modules/indicators/indicators.service.js';
-import { TLPS } from '../modules/incidents/taxonomy.js';
+import { TLPS } from '../domain/taxonomy.js';
 import { ProgressBar } from './progress-bar.js';
 
 type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;

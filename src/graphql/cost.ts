@@ -17,8 +17,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { PAGE_DEFAULT, PAGE_MAX } from '../modules/incidents/incidents.service.js';
-import { MAX_BATCH } from '../modules/indicators/reports.service.js';
+import { PAGE_DEFAULT, PAGE_MAX } from './pagination.js';
+import { MAX_BATCH } from '../modules/indicators/index.js';
 
 /**
  * The cost of an operation, computed with its variables' values before anything executes.

@@ -3,12 +3,9 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { OrganizationModel as OrganizationModelModel, DutyModel as DutyModelModel, UserModel as UserModelModel, ApiTokenModel as ApiTokenModelModel, IncidentModel as IncidentModelModel, IncidentConnectionModel as IncidentConnectionModelModel, TimelineEntryModel as TimelineEntryModelModel, TimelineConnectionModel as TimelineConnectionModelModel, IncidentAssigneeModel as IncidentAssigneeModelModel, AuditEntryModel as AuditEntryModelModel, RoutingRuleModel as RoutingRuleModelModel, EscalationModel as EscalationModelModel, NotificationModel as NotificationModelModel, DeliveryAttemptModel as DeliveryAttemptModelModel, RoutingTargetModel as RoutingTargetModelModel, IndicatorModel as IndicatorModelModel, IndicatorReportModel as IndicatorReportModelModel, SightingModel as SightingModelModel, IndicatorReportResultModel as IndicatorReportResultModelModel, IndicatorConnectionModel as IndicatorConnectionModelModel, ObservableMatchModel as ObservableMatchModelModel, AlertSubscriptionModel as AlertSubscriptionModelModel, AlertFilterModel as AlertFilterModelModel, AlertDeliveryModel as AlertDeliveryModelModel, AuditEntryConnectionModel as AuditEntryConnectionModelModel } from './models.js';
 import type { UserPrincipal as UserPrincipalModel } from '../access/principal.js';
-import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel } from '../modules/oncall/oncall.service.js';
-import type { OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/oncall.repository.js';
-import type { IncidentCorrelationModel as IncidentCorrelationModelModel } from '../modules/indicators/correlation.js';
-import type { IncidentEventModel as IncidentEventModelModel } from '../modules/alerts/incident-events.js';
-import type { IncidentEventPage as IncidentEventPageModel, IndicatorAlertPage as IndicatorAlertPageModel } from '../modules/alerts/alerts.service.js';
-import type { IndicatorAlertModel as IndicatorAlertModelModel } from '../modules/alerts/indicator-alerts.js';
+import type { ScheduleModel as ScheduleModelModel, OnCallModel as OnCallModelModel, OverrideRow as OverrideRowModel, ContactMethodRow as ContactMethodRowModel } from '../modules/oncall/index.js';
+import type { IncidentCorrelationModel as IncidentCorrelationModelModel } from '../modules/indicators/index.js';
+import type { IncidentEventModel as IncidentEventModelModel, IncidentEventPage as IncidentEventPageModel, IndicatorAlertModel as IndicatorAlertModelModel, IndicatorAlertPage as IndicatorAlertPageModel } from '../modules/alerts/index.js';
 import type { GraphQLContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;

@@ -1,10 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../infra/db.js';
-import { organizationDirectory } from '../modules/partners/directory.js';
-import { listDutiesOf, type DutyRow, type OrganizationRow } from '../modules/partners/partners.repository.js';
-import { findUsersByIds, type UserRow } from '../modules/identity/identity.repository.js';
+import { listDutiesOf, organizationDirectory, type DutyRow, type OrganizationRow } from '../modules/partners/index.js';
+import { findUsersByIds, type UserRow } from '../modules/identity/index.js';
 import type { IncidentAccessFacts } from '../access/incidents.js';
-import { loadAccessFacts, type IncidentRow } from '../modules/incidents/incidents.repository.js';
+import { loadAccessFacts, type IncidentRow } from '../modules/incidents/index.js';
 
 /**
  * Per-request batch loaders: a list of 65 organizations asks for their duties in one query, not 65.

@@ -5,6 +5,7 @@ import { createEscalationsService } from '../modules/escalations/escalations.ser
 import { createIdentityService } from '../modules/identity/identity.service.js';
 import { createPartnersService } from '../modules/partners/partners.service.js';
 import { createIncidentsService } from '../modules/incidents/incidents.service.js';
+import { suppressedRoutingTargets } from '../modules/escalations/index.js';
 import { createAuditQueryService } from '../modules/audit/audit.query.js';
 import { createIndicatorReportsService } from '../modules/indicators/reports.service.js';
 import { createSubscriptionsService } from '../modules/subscriptions/subscriptions.service.js';
@@ -18,7 +19,7 @@ import { useAuditKey } from '../modules/audit/audit.key.js';
 /** Every domain service, built once per process from the shared dependencies. */
 export function createServices(deps: { db: Db; config: Config; engine?: EscalationEngine | null; instanceId?: string; senders?: Senders | null }) {
   useAuditKey(deps.config);
-  const incidents = createIncidentsService(deps);
+  const incidents = createIncidentsService({ ...deps, suppressedRoutingTargets });
   const indicatorReports = createIndicatorReportsService(deps);
   return {
     identity: createIdentityService(deps),

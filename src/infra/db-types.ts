@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { CreatedAt, Timestamp } from './column-types.js';
 import type { EscalationsTables } from '../modules/escalations/escalations.tables.js';
 import type { SubscriptionsTables } from '../modules/subscriptions/subscriptions.tables.js';
 import type { IncidentsTables } from '../modules/incidents/incidents.tables.js';
@@ -10,8 +11,7 @@ import type { OncallTables } from '../modules/oncall/oncall.tables.js';
  * adds its interface here. Each module owns the tables it writes.
  */
 
-export type Timestamp = ColumnType<Date, Date | string, Date | string>;
-export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+export type { CreatedAt, Timestamp } from './column-types.js';
 
 export interface OrganizationsTable {
   id: Generated<string>;

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import { applyFilter, perRow, type IncidentListFilter } from '../incidents/incidents.repository.js';
+import { applyFilter, perRow, type IncidentListFilter } from '../incidents/index.js';
 
 /**
  * The outbox read as the hub's event log: its id is the cursor (addOutboxEvent makes ids visible in

@@ -14,7 +14,7 @@ import type {
 } from '../../graphql/generated.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
-import { pageSize } from '../incidents/incidents.service.js';
+import { pageSize } from '../../graphql/pagination.js';
 import type { IncidentEventModel } from './incident-events.js';
 import { alertCursor, type IndicatorAlertModel } from './indicator-alerts.js';
 import type { StreamItem } from './live-stream.js';

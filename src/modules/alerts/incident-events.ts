@@ -1,9 +1,9 @@
 import type { IncidentAccessFacts } from '../../access/incidents.js';
 import type { Handle } from '../../infra/handle.js';
-import { findIncidentsByIds, loadAccessFacts, type IncidentListFilter, type IncidentRow } from '../incidents/incidents.repository.js';
-import { isUuid } from '../incidents/incidents.validation.js';
-import { severityRank, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type Tlp } from '../incidents/taxonomy.js';
-import { findOrganizationBySlug } from '../partners/partners.repository.js';
+import { findIncidentsByIds, loadAccessFacts, type IncidentListFilter, type IncidentRow } from '../incidents/index.js';
+import { isUuid } from '../../domain/ids.js';
+import { severityRank, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type Tlp } from '../../domain/taxonomy.js';
+import { findOrganizationBySlug } from '../partners/index.js';
 import { findEventLogRows, type EventLogRow, type IncidentEventQuery } from './alerts.repository.js';
 import type { LiveEnvelope, LiveSource } from './live-bus.js';
 

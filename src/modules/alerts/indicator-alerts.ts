@@ -12,9 +12,9 @@ import type { Principal } from '../../access/principal.js';
 import { InputError } from '../../errors.js';
 import type { Database } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
-import { isUuid } from '../incidents/incidents.validation.js';
-import { TLPS, type Tlp } from '../incidents/taxonomy.js';
+import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/index.js';
+import { isUuid } from '../../domain/ids.js';
+import { TLPS, type Tlp } from '../../domain/taxonomy.js';
 import {
   findCorrelationsOf,
   findIndicatorsByIds,
@@ -22,13 +22,14 @@ import {
   listReportsOfIndicators,
   listSightingAccessFacts,
   loadReportAccessFacts,
+  INDICATOR_TYPES,
   sightingAccessFacts,
   type IndicatorReportRow,
   type IndicatorRow,
+  type IndicatorType,
   type SightingRow,
-} from '../indicators/indicators.repository.js';
-import { INDICATOR_TYPES, type IndicatorType } from '../indicators/normalize.js';
-import { findOrganizationBySlug } from '../partners/partners.repository.js';
+} from '../indicators/index.js';
+import { findOrganizationBySlug } from '../partners/index.js';
 import { findEventLogRows, type AlertPosition, type EventLogRow, type IndicatorAlertQuery, type IndicatorAlertVisibility } from './alerts.repository.js';
 import type { LiveEnvelope, LiveSource } from './live-bus.js';
 

@@ -1,6 +1,6 @@
 import type { AuditEntryConnectionResolvers, AuditEntryResolvers, QueryResolvers, Resolvers } from '../../graphql/generated.js';
 import { viewer } from '../../graphql/viewer.js';
-import { decodeCursor, encodeCursor, isCursorId, pageSize } from '../incidents/incidents.service.js';
+import { decodeCursor, encodeCursor, isCursorId, pageSize } from '../../graphql/pagination.js';
 
 const Query: Pick<QueryResolvers, 'auditLog'> = {
   auditLog: (_p, args, ctx) => {

@@ -9,7 +9,7 @@ import type { Handle } from '../../infra/handle.js';
 import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { accessFactsOf, loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
-import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
+import { FINISHED_STATUSES, type IncidentStatus } from '../../domain/taxonomy.js';
 import { addOutboxEvent } from '../outbox/outbox.repository.js';
 import type { MessageContext } from '../notifications/messages.js';
 import { smsOf, subjectOf, textOf, webhookPayloadOf } from '../notifications/messages.js';

@@ -2,8 +2,8 @@ import { sql, type Selectable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
-import type { IncidentRow } from '../incidents/incidents.repository.js';
-import type { ContactMethodRow } from '../oncall/oncall.repository.js';
+import type { IncidentRow } from '../incidents/index.js';
+import type { ContactMethodRow } from '../oncall/index.js';
 
 export type RoutingRuleRow = Selectable<RoutingRulesTable>;
 export type EscalationRow = Selectable<EscalationsTable>;

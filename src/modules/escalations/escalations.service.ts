@@ -6,14 +6,14 @@ import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
-import { usersWithWorkingContactMethod } from '../oncall/oncall.repository.js';
+import { usersWithWorkingContactMethod } from '../oncall/index.js';
 import { multiLineText } from '../../text.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { addOutboxEvent } from '../outbox/outbox.repository.js';
-import { findIncidentById, findVisibleIncident, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
-import { isUuid } from '../incidents/incidents.validation.js';
-import { FINISHED_STATUSES, type IncidentStatus, type Tlp } from '../incidents/taxonomy.js';
-import { findOrganizationsBySlugs } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { addOutboxEvent } from '../outbox/index.js';
+import { findIncidentById, findVisibleIncident, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/index.js';
+import { isUuid } from '../../domain/ids.js';
+import { FINISHED_STATUSES, type IncidentStatus, type Tlp } from '../../domain/taxonomy.js';
+import { findOrganizationsBySlugs } from '../partners/index.js';
 import type { EscalationEngine } from './escalations.engine.js';
 import {
   cancelPendingPages,

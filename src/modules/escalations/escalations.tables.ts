@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { CreatedAt, Timestamp } from '../../infra/db-types.js';
+import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
 import type { EscalationPolicy } from './policy.js';
 
 type Json<T> = ColumnType<T, string, string>;

@@ -1,6 +1,6 @@
 import { PARTNER_KINDS, type PartnerKind } from '../../access/principal.js';
 import { InputError } from '../../errors.js';
-import { CATEGORIES, DOMAINS, SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
+import { CATEGORIES, DOMAINS, SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../../domain/taxonomy.js';
 
 /**
  * Routing rules and escalation policies (domain.md, "Default routing matrix"). A rule matches an

@@ -1,7 +1,5 @@
 import type { Handle } from '../../infra/handle.js';
-import { findSchedulesWithActiveOverrides, type ContactMethodRow } from '../oncall/oncall.repository.js';
-import { toOverride, toRotation } from '../oncall/oncall.service.js';
-import { onCallAt } from '../oncall/rotation.js';
+import { findSchedulesWithActiveOverrides, onCallAt, toOverride, toRotation, type ContactMethodRow } from '../oncall/index.js';
 import type { Target } from './policy.js';
 import { findActiveRecipientsWithMethods, type RecipientUserRow } from './escalations.repository.js';
 

@@ -6,7 +6,7 @@ import {
 } from '../../access/incidents.js';
 import { targetOrganization as organizationTarget } from '../../access/principal.js';
 import type { Handle } from '../../infra/handle.js';
-import type { IncidentRow } from '../incidents/incidents.repository.js';
+import type { IncidentRow } from '../incidents/index.js';
 import { listRoutingRules } from './escalations.repository.js';
 import { describeTarget, levelTargetsFor, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
 import { loadDutyRows, matchTargets, type DutyRow } from './recipients.js';
@@ -45,6 +45,16 @@ export async function matchingRules(h: Handle, incident: IncidentRow): Promise<R
 
 export function targetOrganization(d: DutyRow, coordinatorSlugs: ReadonlySet<string>): TargetOrganization {
   return organizationTarget({ id: d.organizationId, slug: d.organizationSlug, kind: d.kind }, coordinatorSlugs);
+}
+
+/** What the enabled rules matching the incident now would reach and that may not see it (the incidents module's SuppressedRoutingTargets). */
+export async function suppressedRoutingTargets(
+  h: Handle,
+  coordinatorSlugs: ReadonlySet<string>,
+  incident: IncidentRow,
+  facts: IncidentAccessFacts,
+): Promise<SuppressedTarget[]> {
+  return suppressedTargets(h, coordinatorSlugs, incident, facts, await matchingRules(h, incident));
 }
 
 /** Every (rule, level or notify, organization, duty) that the rules would reach and that may not see the incident. */

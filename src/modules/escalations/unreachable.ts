@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
-import { findIncidentById, insertTimelineEntry, type IncidentRow } from '../incidents/incidents.repository.js';
+import { findIncidentById, insertTimelineEntry, type IncidentRow } from '../incidents/index.js';
 import { insertNotifications, lockEscalation, touchEscalation, type EscalationRow, type NotificationRow } from './escalations.repository.js';
 import type { Target } from './policy.js';
 

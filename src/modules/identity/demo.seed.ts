@@ -1,7 +1,7 @@
 import { systemPrincipal } from '../../access/principal.js';
 import type { Db } from '../../infra/db.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { listOrganizations } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { listOrganizations } from '../partners/index.js';
 import { insertUserIfAbsent } from './identity.repository.js';
 
 /**

@@ -12,9 +12,9 @@ import {
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { singleLineText } from '../../text.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { addOutboxEvent } from '../outbox/outbox.repository.js';
-import { findOrganizationBySlug, findOrganizationsByIds } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { addOutboxEvent } from '../outbox/index.js';
+import { findOrganizationBySlug, findOrganizationsByIds } from '../partners/index.js';
 import {
   deactivateUserRow,
   findApiTokenByPrefix,

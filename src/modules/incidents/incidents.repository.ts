@@ -3,8 +3,8 @@ import type { IncidentAccessFacts } from '../../access/incidents.js';
 import type { Database } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
 import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
-import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, Tlp } from './taxonomy.js';
-import { severityRank } from './taxonomy.js';
+import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, Tlp } from '../../domain/taxonomy.js';
+import { severityRank } from '../../domain/taxonomy.js';
 
 /** An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use. */
 export type IncidentRow = Omit<Selectable<IncidentsTable>, 'search'>;

@@ -19,7 +19,7 @@ import type {
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
 import { NotFoundError } from '../../errors.js';
-import { pageSize } from './incidents.service.js';
+import { pageEdges, pageInfoOf, pageSize } from '../../graphql/pagination.js';
 
 const Query: Pick<QueryResolvers, 'incident' | 'incidentByReference' | 'incidents'> = {
   incident: (_p, args, ctx) => ctx.services.incidents.get(viewer(ctx), args.id),
@@ -125,14 +125,14 @@ const IncidentAssignee: IncidentAssigneeResolvers = {
 
 const IncidentConnection: IncidentConnectionResolvers = {
   totalCount: (c) => c.totalCount(),
-  edges: (c) => c.nodes.map((node, i) => ({ node, cursor: c.cursors[i]! })),
-  pageInfo: (c) => ({ hasNextPage: c.hasNextPage, endCursor: c.cursors[c.cursors.length - 1] ?? null }),
+  edges: (c) => pageEdges(c),
+  pageInfo: (c) => pageInfoOf(c),
 };
 
 const IncidentTimelineConnection: IncidentTimelineConnectionResolvers = {
   totalCount: (c) => c.totalCount(),
-  edges: (c) => c.nodes.map((node, i) => ({ node, cursor: c.cursors[i]! })),
-  pageInfo: (c) => ({ hasNextPage: c.hasNextPage, endCursor: c.cursors[c.cursors.length - 1] ?? null }),
+  edges: (c) => pageEdges(c),
+  pageInfo: (c) => pageInfoOf(c),
 };
 
 const IncidentTimelineEntry: IncidentTimelineEntryResolvers = {

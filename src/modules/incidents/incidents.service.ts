@@ -1,4 +1,3 @@
-import { organizationDirectory } from '../partners/directory.js';
 import {
   canAssign,
   canChangeSeverity,
@@ -21,11 +20,10 @@ import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findUsersByEmails, type UserRow } from '../identity/identity.repository.js';
-import { addOutboxEvent } from '../outbox/outbox.repository.js';
-import { matchingRules, suppressedTargets } from '../escalations/suppressed.js';
-import { findOrganizationBySlug, findOrganizationsBySlugs, type OrganizationRow } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findUsersByEmails, type UserRow } from '../identity/index.js';
+import { addOutboxEvent } from '../outbox/index.js';
+import { findOrganizationBySlug, findOrganizationsBySlugs, organizationDirectory, type OrganizationRow } from '../partners/index.js';
 import {
   addRecipients,
   addShares,
@@ -52,6 +50,7 @@ import {
   type TimelineRow,
 } from './incidents.repository.js';
 import type { ExternalReference } from './incidents.tables.js';
+import { decodeCursor, encodeCursor, type Page } from '../../graphql/pagination.js';
 import {
   checkAssets,
   checkCategory,
@@ -73,7 +72,7 @@ import {
   type IncidentStatus,
   type Severity,
   type Tlp,
-} from './taxonomy.js';
+} from '../../domain/taxonomy.js';
 
 export interface FileIncidentInput {
   title: string;
@@ -126,39 +125,6 @@ export interface IncidentListArgs {
   order: { field: IncidentOrderField; direction: Direction };
 }
 
-export interface Page<T> {
-  nodes: T[];
-  cursors: string[];
-  hasNextPage: boolean;
-  totalCount: () => Promise<number>;
-}
-
-export const PAGE_DEFAULT = 50;
-export const PAGE_MAX = 500;
-
-export function pageSize(first: number | null | undefined): number {
-  if (first === null || first === undefined) return PAGE_DEFAULT;
-  if (!Number.isInteger(first) || first < 0 || first > PAGE_MAX) throw new InputError('first', `must be between 0 and ${PAGE_MAX}`);
-  return first;
-}
-
-export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): T {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (check(v)) return v;
-  } catch {
-    // fall through
-  }
-  throw new InputError('after', 'is not a cursor this list returned');
-}
-
-/** A row id or sequence number in a cursor: what a bigint column holds and JSON carries exactly. */
-export const isCursorId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-
 /**
  * An instant in a cursor, exactly as orderKeyOf wrote it: anything else (a date PostgreSQL would refuse,
  * or roll over, like February 30) would reach the database as a forged value.
@@ -181,7 +147,19 @@ const isSensitive = (i: IncidentRow) => i.tlp === 'RED' || i.law_enforcement_sen
 
 export type IncidentsService = ReturnType<typeof createIncidentsService>;
 
-export function createIncidentsService(deps: { db: Db; config: Config }) {
+/**
+ * The routing rules' targets (paged or notified) that may not see an incident now: answered by the
+ * escalations module (which reads incidents), handed in by the composition so that incidents does not
+ * import escalations back (issue 13: no cycle between modules).
+ */
+export type SuppressedRoutingTargets = (
+  h: Handle,
+  coordinatorSlugs: ReadonlySet<string>,
+  incident: IncidentRow,
+  facts: IncidentAccessFacts,
+) => Promise<ReadonlyArray<{ organizationId: string; shareable: boolean }>>;
+
+export function createIncidentsService(deps: { db: Db; config: Config; suppressedRoutingTargets: SuppressedRoutingTargets }) {
   const { db } = deps;
   const coordinatorSlugs = new Set(deps.config.coordinatorOrgSlugs);
 
@@ -263,7 +241,7 @@ export function createIncidentsService(deps: { db: Db; config: Config }) {
   async function routingTargetShares(trx: Handle, row: IncidentRow, field: string): Promise<string[]> {
     if (row.tlp === 'RED') throw new InputError(field, 'TLP:RED is shared with named users, not with the routing targets\' organizations');
     const facts = (await loadAccessFacts(trx, [row])).get(row.id)!;
-    const targets = await suppressedTargets(trx, coordinatorSlugs, row, facts, await matchingRules(trx, row));
+    const targets = await deps.suppressedRoutingTargets(trx, coordinatorSlugs, row, facts);
     return [...new Set(targets.filter((t) => t.shareable).map((t) => t.organizationId))];
   }
 

@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import { multiLineText, singleLineText } from '../../text.js';
 import type { ExternalReference } from './incidents.tables.js';
-import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type IncidentCategory } from './taxonomy.js';
+import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type IncidentCategory } from '../../domain/taxonomy.js';
 
 /** Input checks shared by filing and editing; each error names the field. */
 
@@ -74,5 +74,5 @@ export function uniqueList(values: readonly string[] | null | undefined, field: 
   return list;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (v: string): boolean => UUID_RE.test(v);
+// Moved to the domain leaf (every module checks ids); re-exported for this module's own files.
+export { isUuid } from '../../domain/ids.js';

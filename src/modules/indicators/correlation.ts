@@ -3,10 +3,10 @@ import { CORRELATION_CATEGORY_TLPS, CORRELATION_COUNTED_TLPS } from '../../acces
 import { systemPrincipal, type Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Handle } from '../../infra/handle.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { addShares, insertIncident, insertTimelineEntry, nextIncidentReference, updateIncidentRow } from '../incidents/incidents.repository.js';
-import { CATEGORY_DOMAIN, type IncidentCategory } from '../incidents/taxonomy.js';
-import { addOutboxEvent } from '../outbox/outbox.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { addShares, insertIncident, insertTimelineEntry, nextIncidentReference, updateIncidentRow } from '../incidents/index.js';
+import { CATEGORY_DOMAIN, type IncidentCategory } from '../../domain/taxonomy.js';
+import { addOutboxEvent } from '../outbox/index.js';
 
 /**
  * Cross-county correlation: when reports or sightings of one indicator come from enough distinct counties

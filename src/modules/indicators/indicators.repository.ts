@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
-import type { Tlp } from '../incidents/taxonomy.js';
+import type { Tlp } from '../../domain/taxonomy.js';
 import type { IndicatorReportsTable, IndicatorsTable, SightingsTable } from './indicators.tables.js';
 
 export type IndicatorRow = Selectable<IndicatorsTable>;

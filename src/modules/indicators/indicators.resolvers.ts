@@ -17,7 +17,7 @@ import type {
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
 import { NotFoundError } from '../../errors.js';
-import { decodeCursor, encodeCursor, isCursorId, pageSize } from '../incidents/incidents.service.js';
+import { decodeCursor, encodeCursor, isCursorId, pageSize } from '../../graphql/pagination.js';
 
 async function organization(ctx: GraphQLContext, id: string) {
   const o = await ctx.loaders.organizationById.load(id);

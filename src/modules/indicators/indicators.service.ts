@@ -4,9 +4,9 @@ import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ForbiddenError, InputError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { TLPS, type Tlp } from '../incidents/taxonomy.js';
-import { findOrganizationBySlug } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { TLPS, type Tlp } from '../../domain/taxonomy.js';
+import { findOrganizationBySlug } from '../partners/index.js';
 import { DEFAULT_CONFIDENCE, IngestError, ingestIndicators, type ImportFormat, type IngestProgress, type IngestResult } from './ingest.js';
 import { createWarningLists } from './warning-lists.js';
 

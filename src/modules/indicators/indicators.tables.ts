@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { CreatedAt, Timestamp } from '../../infra/db-types.js';
+import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
 
 /** The indicator tables (migrations/2026-11-25T1200_indicators.ts). */
 

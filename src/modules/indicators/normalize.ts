@@ -1,5 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { getDomain } from 'tldts';
+// The indicator types are domain vocabulary (subscription filters name them too): a leaf, re-exported here.
+import { INDICATOR_TYPES, type IndicatorType } from '../../domain/indicator-types.js';
 
 /**
  * Indicator types and their canonical forms: one indicator per (type, canonical value), however a
@@ -13,20 +15,7 @@ import { getDomain } from 'tldts';
  * // → { ok: false, reason: '"010.1.1.1" is not a valid IPv4 address: …leading zero…' }
  */
 
-export const INDICATOR_TYPES = [
-  'IPV4',
-  'IPV6',
-  'CIDR',
-  'DOMAIN',
-  'URL',
-  'EMAIL',
-  'MD5',
-  'SHA1',
-  'SHA256',
-  'PHONE',
-  'SOCIAL_ACCOUNT',
-] as const;
-export type IndicatorType = (typeof INDICATOR_TYPES)[number];
+export { INDICATOR_TYPES, type IndicatorType };
 
 export type NormalizeResult = { ok: true; type: IndicatorType; value: string } | { ok: false; reason: string };
 

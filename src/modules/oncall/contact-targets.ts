@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { addressInNetwork, isLocalhostName, nonPublicAddress, type WebhookAllowList } from '../notifications/webhook-guard.js';
+import { addressInNetwork, isLocalhostName, nonPublicAddress, type WebhookAllowList } from '../notifications/index.js';
 
 /**
  * What a contact method points at, validated and normalised before it is stored: an e-mail address, a

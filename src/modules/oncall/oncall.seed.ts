@@ -1,9 +1,9 @@
 import { systemPrincipal } from '../../access/principal.js';
 import type { Db } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findUsersByEmails } from '../identity/identity.repository.js';
-import { listDutiesOf, listOrganizations } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findUsersByEmails } from '../identity/index.js';
+import { listDutiesOf, listOrganizations } from '../partners/index.js';
 import { insertContactMethod, insertScheduleIfAbsent } from './oncall.repository.js';
 import { DEFAULT_TIME_ZONE, localDate } from './rotation.js';
 

@@ -6,9 +6,9 @@ import type { Principal } from '../../access/principal.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findUserByEmail, findUserById, findUsersByEmails, findUsersByIds, type UserRow } from '../identity/identity.repository.js';
-import { findOrganizationBySlug, type DutyRow, type OrganizationRow } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findUserByEmail, findUserById, findUsersByEmails, findUsersByIds, type UserRow } from '../identity/index.js';
+import { findOrganizationBySlug, type DutyRow, type OrganizationRow } from '../partners/index.js';
 import {
   auditTarget,
   checkEmailTarget,

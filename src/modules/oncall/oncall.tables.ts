@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { CreatedAt, Timestamp } from '../../infra/db-types.js';
+import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
 
 /** Tables of on-call schedules and contact methods (migrations/2026-11-25T1100_oncall.ts). */
 

@@ -4,9 +4,9 @@ import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findUserById } from '../identity/identity.repository.js';
-import type { Senders, SendOutcome } from '../notifications/senders.js';
+import { recordAudit } from '../audit/index.js';
+import { findUserById } from '../identity/index.js';
+import type { Senders, SendOutcome } from '../notifications/index.js';
 import { checkWebhookTarget } from './contact-targets.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

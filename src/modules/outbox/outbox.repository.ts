@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { OutboxTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import { takeLogAppendLock } from '../audit/audit.repository.js';
+import { takeLogAppendLock } from '../audit/index.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
 

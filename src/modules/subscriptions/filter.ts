@@ -1,5 +1,5 @@
-import { SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
-import type { IndicatorType } from '../indicators/normalize.js';
+import { SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../../domain/taxonomy.js';
+import type { IndicatorType } from '../../domain/indicator-types.js';
 
 /** What a saved subscription wants: incidents matching these conditions, and (optionally) indicator alerts. */
 export interface AlertFilter {

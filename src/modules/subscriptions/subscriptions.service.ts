@@ -4,12 +4,12 @@ import type { Config } from '../../config.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { singleLineText } from '../../text.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { isUuid } from '../incidents/incidents.validation.js';
-import { CATEGORIES, DOMAINS, type IncidentCategory, type IncidentDomain, type Severity } from '../incidents/taxonomy.js';
-import { INDICATOR_TYPES, type IndicatorType } from '../indicators/normalize.js';
-import { auditTarget, checkEmailTarget, checkWebhookTarget, generateWebhookSecret } from '../oncall/contact-targets.js';
-import { findOrganizationBySlug, findOrganizationsBySlugs } from '../partners/partners.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { isUuid } from '../../domain/ids.js';
+import { CATEGORIES, DOMAINS, type IncidentCategory, type IncidentDomain, type Severity } from '../../domain/taxonomy.js';
+import { INDICATOR_TYPES, type IndicatorType } from '../indicators/index.js';
+import { auditTarget, checkEmailTarget, checkWebhookTarget, generateWebhookSecret } from '../oncall/index.js';
+import { findOrganizationBySlug, findOrganizationsBySlugs } from '../partners/index.js';
 import { isSeverity, type AlertFilter } from './filter.js';
 import type { SubscriptionRow } from './subscriptions.jobs.js';
 

@@ -1,0 +1,6 @@
+/** The alerts module's front door: the service (event log, indicator alerts, live) and its page types. */
+
+export { createAlertsService, type AlertsService, type IncidentEventPage, type IndicatorAlertPage } from './alerts.service.js';
+export type { EventLogRow } from './alerts.repository.js';
+export type { IncidentEventModel } from './incident-events.js';
+export { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from './indicator-alerts.js';

@@ -1,0 +1,27 @@
+/**
+ * The indicators module's front door: indicator reports, imports, correlation, and the reads the
+ * alerts module makes for its indicator alerts. indicators.repository.ts is private to the module.
+ */
+
+export { createIndicatorsService, type ImportIndicatorsInput, type ImportIndicatorsResult, type IndicatorsService } from './indicators.service.js';
+export {
+  createIndicatorReportsService,
+  MAX_BATCH,
+  type IndicatorReportsService,
+  type ObservableMatch,
+  type ReportResult,
+} from './reports.service.js';
+export { seedCorrelationUser, type IncidentCorrelationModel } from './correlation.js';
+export { INDICATOR_TYPES, type IndicatorType } from './normalize.js';
+export type { SightingsTable } from './indicators.tables.js';
+export type { IndicatorReportRow, IndicatorRow, SightingRow } from './indicators.repository.js';
+// Reads the alerts module makes to build indicator alerts (and decide who may see them).
+export {
+  findCorrelationsOf,
+  findIndicatorsByIds,
+  findSightingsByIds,
+  listReportsOfIndicators,
+  listSightingAccessFacts,
+  loadReportAccessFacts,
+  sightingAccessFacts,
+} from './indicators.repository.js';
