@@ -132,6 +132,30 @@ export function recordAttempt(
   return trx.insertInto('delivery_attempts').values(a).execute();
 }
 
+export async function notificationExists(trx: Handle, id: string): Promise<boolean> {
+  return (await trx.selectFrom('notifications').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+/** Ends a pending notification without a send (cancelled, suppressed, or its contact method gone). */
+export async function finishNotification(trx: Handle, id: string, status: string, reason: string | null): Promise<void> {
+  await trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', id).execute();
+}
+
+/** A claimed attempt: due at the lease's end, held by `ownerId` (released early if its heartbeat stops). */
+export async function leaseNotification(trx: Handle, id: string, until: Date, ownerId: string): Promise<void> {
+  await trx.updateTable('notifications').set({ next_attempt_at: until, claimed_by: ownerId }).where('id', '=', id).execute();
+}
+
+/** What recording an attempt checks of the row, locked. */
+export function lockNotificationState(trx: Handle, id: string) {
+  return trx.selectFrom('notifications').select(['status', 'attempts', 'next_attempt_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** A contact method whose address answered 410 Gone. */
+export async function disableContactMethod(trx: Handle, id: string, reason: string, at: Date): Promise<void> {
+  await trx.updateTable('contact_methods').set({ disabled_at: at, disabled_reason: reason }).where('id', '=', id).execute();
+}
+
 /** Escalations whose timer is due by `before` (the reconciler's view of what Redis should hold). */
 export function dueTimers(db: Handle, before: Date, limit: number) {
   return db
