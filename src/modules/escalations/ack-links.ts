@@ -21,6 +21,27 @@ export function ackTokenFor(key: string, notificationId: string): string {
   return createHmac('sha256', key).update(`ack:${notificationId}`).digest('base64url');
 }
 
+/**
+ * The page behind a link, for the confirmation page: null when the token is malformed or unknown, or
+ * the link is used or expired. Whether its recipient may still see the incident is the caller's check.
+ */
+export async function findPageByAckToken(h: Handle, token: string) {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+  const n = await h
+    .selectFrom('notifications as n')
+    .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
+    .innerJoin('incidents as i', 'i.id', 'n.incident_id')
+    .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+    // Who acknowledged, for the page of a link whose escalation someone else already acknowledged.
+    .leftJoin('users as ack', 'ack.id', 'e.acknowledged_by')
+    .leftJoin('organizations as ack_org', 'ack_org.id', 'ack.organization_id')
+    .select(['e.acknowledged_at', 'ack.name as acknowledgedByName', 'ack_org.name as acknowledgedByOrganization'])
+    .where('n.ack_token_hash', '=', hashAckToken(token))
+    .executeTakeFirst();
+  if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
+  return n;
+}
+
 export function createAckLinks(deps: { db: Handle }) {
   let ackKey: string | null = null;
   /**
@@ -40,5 +61,5 @@ export function createAckLinks(deps: { db: Handle }) {
     return { ack_token_hash: hashAckToken(await ackTokenOf(notificationId, h)), ack_expires_at: new Date(now.getTime() + ACK_LINK_LIFETIME_MS) };
   }
 
-  return { ackTokenOf, ackColumnsOf, hashAckToken };
+  return { ackTokenOf, ackColumnsOf };
 }

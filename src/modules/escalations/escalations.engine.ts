@@ -9,7 +9,7 @@ import type { NotificationRow } from './escalations.repository.js';
 import { pageDeliveryKind } from './page-delivery.js';
 import * as paging from './paging.js';
 import * as routing from './routing.js';
-import { createUnreachablePages } from './unreachable.js';
+import { onPageFailed } from './unreachable.js';
 
 /**
  * The escalation flow of architecture.md, bound once: routing (routing.ts: incident → escalations),
@@ -25,16 +25,10 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   const { db, queues, config, logger, delivery } = deps;
   const ackLinks = createAckLinks({ db });
   const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
-  const pages = delivery.register(pageDeliveryKind({ config, logger, ackLinks, coordinatorSlugs, onPageFailed: (id) => unreachable.onPageFailed(id) }));
+  // When every page of a person at a level has failed, the next level and the coordinator hear of it (unreachable.ts).
+  const pages = delivery.register(pageDeliveryKind({ config, logger, ackLinks, coordinatorSlugs, onPageFailed: (id) => onPageFailed(ctx, id) }));
   const ctx: paging.EngineContext = { db, queues, config, logger, ackLinks, coordinatorSlugs, pages };
   const enqueueAfterCommit = (timers: paging.TimerToArm[], deliveries: NotificationRow[]) => paging.enqueueAfterCommit(ctx, timers, deliveries);
-  const unreachable = createUnreachablePages({
-    db,
-    logger,
-    lockIncidentPaging: paging.lockIncidentPaging,
-    notificationRows: (...args) => paging.notificationRows(ctx, ...args),
-    enqueueAfterCommit,
-  });
 
   return {
     /** This process's identity: its claims carry it, and a worker's heartbeat is written under it. */
@@ -47,7 +41,6 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     reconcile: (horizonMs: number) => paging.reconcile(ctx, horizonMs),
     scheduleTimer: (escalationId: string, token: string, dueAt: Date) => paging.scheduleTimer(ctx, escalationId, token, dueAt),
     ackTokenOf: ackLinks.ackTokenOf,
-    hashAckToken: ackLinks.hashAckToken,
     principalsOf: (h: Handle, userIds: readonly string[]) => paging.principalsOf(ctx, h, userIds),
     enqueueAfterCommit,
     drain: delivery.drain,
