@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Handle } from '../../infra/handle.js';
-import { hubSecret } from './escalations.repository.js';
+import { findPageByAckTokenHash, hubSecret } from './escalations.repository.js';
 
 /**
  * Acknowledgement links: each page carries a link whose token is derived from a hub key, so that any
@@ -27,17 +27,7 @@ export function ackTokenFor(key: string, notificationId: string): string {
  */
 export async function findPageByAckToken(h: Handle, token: string) {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-  const n = await h
-    .selectFrom('notifications as n')
-    .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
-    .innerJoin('incidents as i', 'i.id', 'n.incident_id')
-    .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
-    // Who acknowledged, for the page of a link whose escalation someone else already acknowledged.
-    .leftJoin('users as ack', 'ack.id', 'e.acknowledged_by')
-    .leftJoin('organizations as ack_org', 'ack_org.id', 'ack.organization_id')
-    .select(['e.acknowledged_at', 'ack.name as acknowledgedByName', 'ack_org.name as acknowledgedByOrganization'])
-    .where('n.ack_token_hash', '=', hashAckToken(token))
-    .executeTakeFirst();
+  const n = await findPageByAckTokenHash(h, hashAckToken(token));
   if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
   return n;
 }

@@ -368,3 +368,31 @@ export async function findActiveRecipientsWithMethods(db: Handle, userIds: reado
     })) as unknown as ContactMethodRow[],
   }));
 }
+
+/** The open (paging or exhausted) escalations of an incident, locked. */
+export function lockOpenEscalationsOf(trx: Handle, incidentId: string) {
+  return trx.selectFrom('escalations').select('id').where('incident_id', '=', incidentId).where('state', 'in', ['ACTIVE', 'EXHAUSTED']).forUpdate().execute();
+}
+
+/** The page whose acknowledgement link hashes to `hash`, with what its confirmation page shows. */
+export function findPageByAckTokenHash(h: Handle, hash: Buffer) {
+  return h
+    .selectFrom('notifications as n')
+    .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
+    .innerJoin('incidents as i', 'i.id', 'n.incident_id')
+    .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+    // Who acknowledged, for the page of a link whose escalation someone else already acknowledged.
+    .leftJoin('users as ack', 'ack.id', 'e.acknowledged_by')
+    .leftJoin('organizations as ack_org', 'ack_org.id', 'ack.organization_id')
+    .select(['e.acknowledged_at', 'ack.name as acknowledgedByName', 'ack_org.name as acknowledgedByOrganization'])
+    .where('n.ack_token_hash', '=', hash)
+    .executeTakeFirst();
+}
+
+/**
+ * Serialises the paging of one incident across its escalations (and processes): "who was already
+ * paged at this level" must see the other rules' pages, so each person is paged once per level.
+ */
+export async function lockIncidentPaging(trx: Handle, incidentId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
+}

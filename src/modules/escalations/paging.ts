@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { canSeeIncident, type IncidentAccessFacts } from '../../access/incidents.js';
 import { userPrincipal, type UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
@@ -16,6 +15,7 @@ import {
   findRecipientUsers,
   insertNotifications,
   lockEscalation,
+  lockIncidentPaging,
   touchEscalation,
   usersPagedAt,
   type EscalationRow,
@@ -84,14 +84,6 @@ export async function enqueueAfterCommit(ctx: EngineContext, timers: TimerToArm[
   } catch (err) {
     ctx.logger.warn({ err: (err as Error).message }, 'enqueue after commit failed; the reconciler will enqueue it');
   }
-}
-
-/**
- * Serialises the paging of one incident across its escalations (and processes): "who was already
- * paged at this level" must see the other rules' pages, so each person is paged once per level.
- */
-export async function lockIncidentPaging(trx: Handle, incidentId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
 }
 
 /** Notification rows for people, one per contact method, suppressed for whoever may not see the incident. */

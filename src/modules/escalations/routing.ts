@@ -8,11 +8,13 @@ import {
   insertEscalationIfAbsent,
   insertNotifications,
   listRoutingRules,
+  lockIncidentPaging,
+  lockOpenEscalationsOf,
   touchEscalation,
   usersNotified,
   type NotificationRow,
 } from './escalations.repository.js';
-import { enqueueAfterCommit, lockIncidentPaging, notificationRows, pageCurrentLevel, type EngineContext, type TimerToArm } from './paging.js';
+import { enqueueAfterCommit, notificationRows, pageCurrentLevel, type EngineContext, type TimerToArm } from './paging.js';
 import { levelTargetsFor, ruleMatches, type RuleMatch } from './policy.js';
 import { loadDutyRows, matchTargets, type IncidentTargetsContext } from './recipients.js';
 
@@ -90,14 +92,7 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
 /** An incident that is resolved, closed, rejected or merged stops paging. */
 export async function stopForIncident(ctx: EngineContext, incidentId: string, reason: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const open = await trx
-      .selectFrom('escalations')
-      .select('id')
-      .where('incident_id', '=', incidentId)
-      .where('state', 'in', ['ACTIVE', 'EXHAUSTED'])
-      .forUpdate()
-      .execute();
-    for (const e of open) {
+    for (const e of await lockOpenEscalationsOf(trx, incidentId)) {
       await touchEscalation(trx, e.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
       await cancelPendingPages(trx, e.id, reason);
     }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import { findIncidentById, insertTimelineEntry } from '../incidents/incidents.repository.js';
-import { insertNotifications, lockEscalation, touchEscalation, type NotificationRow } from './escalations.repository.js';
-import { enqueueAfterCommit, lockIncidentPaging, notificationRows, type EngineContext } from './paging.js';
+import { insertNotifications, lockEscalation, lockIncidentPaging, touchEscalation, type NotificationRow } from './escalations.repository.js';
+import { enqueueAfterCommit, notificationRows, type EngineContext } from './paging.js';
 import type { Target } from './policy.js';
 
 /**
