@@ -8,7 +8,7 @@ import type { Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/incidents.repository.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../incidents/taxonomy.js';
-import type { KindDelivery } from '../notifications/pipeline.js';
+import { heldJobReplacer, type KindDelivery } from '../notifications/pipeline.js';
 import type { AckLinks } from './ack-links.js';
 import {
   dueTimers,
@@ -203,17 +203,15 @@ export async function reconcile(ctx: EngineContext, horizonMs: number): Promise<
   const before = new Date(Date.now() + horizonMs);
   const deliveries = await ctx.pages.reconcile(horizonMs);
   const timers = await dueTimers(db, before, 5_000);
-  // Overdue by more than an interval while its job is active: the job is held by a worker that died
-  // (BullMQ would only notice at its stalled-job check, 30 s or more later) or is stuck. A second job
-  // under another id does the work now; the token lets only one of them act.
-  const stuckBefore = Date.now() - config.intervals.reconcileMs;
-  const round = `-r${Math.floor(Date.now() / config.intervals.reconcileMs)}`;
+  const replaceIfHeld = heldJobReplacer(config);
   await Promise.all(
     timers.map(async (t) => {
+      const id = timerJobId(t.id, t.timer_token!);
       await scheduleTimer(ctx, t.id, t.timer_token!, t.next_fire_at!);
-      if (t.next_fire_at!.getTime() < stuckBefore && (await (await queues.timers.getJob(timerJobId(t.id, t.timer_token!)))?.getState()) === 'active') {
-        await queues.timers.add('fire', { escalationId: t.id, token: t.timer_token }, { jobId: timerJobId(t.id, t.timer_token!) + round, removeOnComplete: true });
-      }
+      // The token lets only one of the two jobs act.
+      await replaceIfHeld(queues.timers, id, t.next_fire_at!, (suffix) =>
+        queues.timers.add('fire', { escalationId: t.id, token: t.timer_token }, { jobId: id + suffix, removeOnComplete: true }),
+      );
     }),
   );
   return { timers: timers.length, deliveries };

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
@@ -134,6 +135,19 @@ function semaphore(n: number) {
       if (next) next();
       else running--;
     }
+  };
+}
+
+/**
+ * For one reconciler round: a row overdue by more than an interval whose job is active is held by a
+ * worker that died (BullMQ would only notice at its stalled-job check, 30 s or more later) or is stuck.
+ * `replace` adds a second job under another id (the id + the round's suffix), which does the work now.
+ */
+export function heldJobReplacer(config: Config) {
+  const stuckBefore = Date.now() - config.intervals.reconcileMs;
+  const round = `-r${Math.floor(Date.now() / config.intervals.reconcileMs)}`;
+  return async (queue: Queue, jobId: string, dueAt: Date, replace: (suffix: string) => Promise<unknown>): Promise<void> => {
+    if (dueAt.getTime() < stuckBefore && (await (await queue.getJob(jobId))?.getState()) === 'active') await replace(round);
   };
 }
 
@@ -347,17 +361,13 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         if (released > 0) logger.warn({ released }, 'released the attempts of a worker whose heartbeat stopped');
       }
       const due = await kind.store.due(db, new Date(Date.now() + horizonMs), 5_000);
-      // Overdue by more than an interval while its job is active: the job is held by a worker that died
-      // (BullMQ would only notice at its stalled-job check, 30 s or more later) or is stuck. A second job
-      // under another id does the work now; the row's state lets only one of them act.
-      const stuckBefore = Date.now() - config.intervals.reconcileMs;
-      const round = `-r${Math.floor(Date.now() / config.intervals.reconcileMs)}`;
+      const replaceIfHeld = heldJobReplacer(config);
       await Promise.all(
         due.map(async (d) => {
-          await schedule(d.id, d.attempts, d.next_attempt_at!);
-          if (d.next_attempt_at!.getTime() < stuckBefore && (await stuck(jobId(d.id, d.attempts, d.next_attempt_at!.getTime())))) {
-            await schedule(d.id, d.attempts, d.next_attempt_at!, round);
-          }
+          const at = d.next_attempt_at!;
+          await schedule(d.id, d.attempts, at);
+          // The row's state lets only one of the two jobs act.
+          await replaceIfHeld(queues.delivery, jobId(d.id, d.attempts, at.getTime()), at, (suffix) => schedule(d.id, d.attempts, at, suffix));
         }),
       );
       return due.length;
@@ -365,10 +375,6 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
 
     kinds.push({ kind, deliver });
     return { deliver, enqueue, reconcile };
-  }
-
-  async function stuck(jobId: string): Promise<boolean> {
-    return (await (await queues.delivery.getJob(jobId))?.getState()) === 'active';
   }
 
   /** A delivery job, routed to its kind by the id field its data carries. */
