@@ -13,6 +13,7 @@ import { createServices, type Services } from './graphql/services.js';
 import { seedDemoUsers } from './modules/identity/demo.seed.js';
 import { seedDemoOnCall } from './modules/oncall/oncall.seed.js';
 import { seedPartners } from './modules/partners/partners.seed.js';
+import { createDeliveryPipeline, type DeliveryPipeline } from './modules/notifications/pipeline.js';
 import { createEscalationEngine, type EscalationEngine } from './modules/escalations/escalations.engine.js';
 import { seedRoutingRules } from './modules/escalations/escalations.seed.js';
 import { seedCorrelationUser } from './modules/indicators/correlation.js';
@@ -76,6 +77,8 @@ export interface HubDeps {
   senders: Senders;
   engine: EscalationEngine;
   subscriptionJobs: SubscriptionJobs;
+  /** The delivery pipeline: every page and alert is sent through it (its worker runs delivery jobs). */
+  delivery: DeliveryPipeline;
   services: Services;
   close(): Promise<void>;
 }
@@ -104,9 +107,11 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
     });
   }
   const senders = createSenders(config, logger);
-  const engine = createEscalationEngine({ db: database.db, queues, config, logger, senders });
+  // One delivery pipeline for every kind of message: pages (the engine's) and alerts (subscriptions').
+  const delivery = createDeliveryPipeline({ db: database.db, queues, config, logger, senders });
+  const engine = createEscalationEngine({ db: database.db, queues, config, logger, delivery });
   const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId, senders });
-  const subscriptionJobs = createSubscriptionJobs({ db: database.db, queues, config, logger, senders, engine });
+  const subscriptionJobs = createSubscriptionJobs({ db: database.db, config, logger, delivery, engine });
   return {
     config,
     logger,
@@ -117,6 +122,7 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
     workerRedis,
     queues,
     senders,
+    delivery,
     engine,
     subscriptionJobs,
     services,

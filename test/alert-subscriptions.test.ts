@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
 import { until } from './support/until.js';
@@ -114,5 +115,25 @@ describe('saved alert subscriptions', () => {
     const d = await hub.db.selectFrom('alert_deliveries').select(['status', 'status_reason']).where('status', '=', 'SUPPRESSED').execute();
     expect(d.length).toBeGreaterThanOrEqual(1);
     await r2.close();
+  });
+
+  it('an alert in flight holds no row lock and no transaction: it is claimed under a lease, like a page', async () => {
+    const hanging = await startWebhookReceiver();
+    hanging.respond = () => 'hang';
+    const created = await hub.gql(county.token, CREATE, { input: { name: 'hangs', channels: ['WEBHOOK'], webhookUrl: hanging.url, mode: 'IMMEDIATE' } });
+    const id = created.data.createAlertSubscription.subscription.id;
+    await hub.gql(county.token, FILE, { input: { title: 'Sent to a hanging receiver', summary: 's', category: 'MALWARE', severity: 'HIGH', tlp: 'GREEN' } });
+    await hanging.waitFor(1, 8_000);
+    // While the send hangs, its row can be locked at once (a send inside a transaction holds it) and
+    // is due only at the end of its lease; no connection of the hub sits idle in a transaction.
+    const rows = await hub.db.transaction().execute((trx) => trx.selectFrom('alert_deliveries').selectAll().where('subscription_id', '=', id).forUpdate().noWait().execute());
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'PENDING', attempts: 0 });
+    expect(rows[0]!.next_attempt_at!.getTime()).toBeGreaterThan(Date.now());
+    await new Promise((r) => setTimeout(r, 1_000));
+    const idle = await sql<{ query: string }>`select query from pg_stat_activity where datname = current_database() and state = 'idle in transaction' and state_change < now() - interval '500 milliseconds'`.execute(hub.db);
+    expect(idle.rows).toEqual([]);
+    await hub.gql(county.token, `mutation($id: ID!) { deleteAlertSubscription(id: $id) }`, { id });
+    await hanging.close();
   });
 });

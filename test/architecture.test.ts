@@ -18,18 +18,6 @@ const show = (e: ImportEdge) => `${e.from} -> ${e.to}`;
  * arch-* merges. Each entry is `importer -> imported`.
  */
 const PENDING = new Set<string>([
-  // redirected after arch-delivery merges (notifications pipeline, engine split, subscriptions repository)
-  'src/modules/escalations/escalations.engine.ts -> src/modules/incidents/incidents.repository.ts',
-  'src/modules/escalations/escalations.engine.ts -> src/modules/outbox/outbox.repository.ts',
-  'src/modules/escalations/escalations.engine.ts -> src/modules/notifications/messages.ts',
-  'src/modules/escalations/escalations.engine.ts -> src/modules/notifications/senders.ts',
-  'src/modules/subscriptions/subscriptions.jobs.ts -> src/modules/alerts/indicator-alerts.ts',
-  'src/modules/subscriptions/subscriptions.jobs.ts -> src/modules/alerts/alerts.repository.ts',
-  'src/modules/subscriptions/subscriptions.jobs.ts -> src/modules/escalations/escalations.engine.ts',
-  'src/modules/subscriptions/subscriptions.jobs.ts -> src/modules/incidents/incidents.repository.ts',
-  'src/modules/subscriptions/subscriptions.jobs.ts -> src/modules/notifications/messages.ts',
-  'src/modules/subscriptions/subscriptions.jobs.ts -> src/modules/notifications/senders.ts',
-  'src/modules/subscriptions/subscriptions.jobs.ts -> src/modules/outbox/outbox.jobs.ts',
   // redirected after arch-root merges (composition root, worker runtime, live transport out of alerts)
   'src/modules/alerts/alerts.service.ts -> src/modules/indicators/reports.service.ts',
   'src/deps.ts -> src/modules/escalations/escalations.repository.ts',

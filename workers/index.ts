@@ -9,24 +9,6 @@ import { verifyAuditChain } from '../src/modules/audit/audit.repository.js';
 import { useAuditKey } from '../src/modules/audit/audit.key.js';
 import { createLogThrottle } from '../src/infra/logger.js';
 
-/** At most `n` of the calls run at once; the others wait their turn. */
-function semaphore(n: number) {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    // A finishing call hands its slot straight to the next in line.
-    if (running >= n) await new Promise<void>((r) => waiting.push(r));
-    else running++;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
-}
-
 /**
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
  * the reconciler. Only wiring: the logic lives in src/modules. Any number of these may run at once.
@@ -107,23 +89,18 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     concurrency: 10,
   });
   timers.on('failed', (job, err) => logFailedJob(log, job, err, 'escalation timer failed; the reconciler will retry'));
-  // A page's attempt holds a database connection only to claim it and to record it, never while it
-  // sends (escalations.engine.ts deliver): many sends may be in flight, each endpoint keeping to its
-  // share. An alert delivery still holds its transaction while it sends: a few at a time.
-  const alertSlots = semaphore(4);
+  // Every delivery (page or alert) holds a database connection only to claim its attempt and to record
+  // it, never while it sends (src/modules/notifications/pipeline.ts): many sends may be in flight, each
+  // endpoint keeping to its share.
   const delivery = new Worker(
     QUEUE_NAMES.delivery,
-    async (job: Job<{ notificationId?: string; alertDeliveryId?: string; attempt?: number; dueMs?: number }>, token?: string) => {
-      const { notificationId, attempt, dueMs } = job.data;
-      const outcome =
-        job.name === 'alert'
-          ? await alertSlots(() => deps.subscriptionJobs.deliver(job.data.alertDeliveryId!))
-          : await deps.engine.deliver(notificationId!, attempt === undefined || dueMs === undefined ? null : { attempt, dueMs });
-      // Busy: an endpoint with its share of sends in flight, or an alert waiting for an earlier one.
-      if (outcome === 'busy' && token) {
+    async (job: Job<Record<string, unknown>>, token?: string) => {
+      const outcome = await deps.delivery.runJob(job.data);
+      // Busy: an endpoint with its share of sends in flight; waiting: an alert behind an earlier one.
+      if ((outcome === 'busy' || outcome === 'waiting') && token) {
         // The same job, a moment later: an alert's turn comes soon; a busy endpoint frees a slot when a
-        // send ends (up to the webhook timeout), so its pages look again every second or two.
-        const wait = job.name === 'alert' ? 250 + Math.random() * 250 : 1_000 + Math.random() * 1_000;
+        // send ends (up to the webhook timeout), so its sends look again every second or two.
+        const wait = outcome === 'waiting' ? 250 + Math.random() * 250 : 1_000 + Math.random() * 1_000;
         await job.moveToDelayed(Date.now() + Math.floor(wait), token);
         throw new DelayedError();
       }

@@ -3,4 +3,4 @@
 export { createAlertsService, type AlertsService, type IncidentEventPage, type IndicatorAlertPage } from './alerts.service.js';
 export type { EventLogRow } from './alerts.repository.js';
 export type { IncidentEventModel } from './incident-events.js';
-export { alertItemsOf, canSeeIndicatorAlert, indicatorAlertsOf, type IndicatorAlertModel } from './indicator-alerts.js';
+export { alertItemsOf, indicatorAlertsOf, type IndicatorAlertModel } from './indicator-alerts.js';

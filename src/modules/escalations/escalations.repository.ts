@@ -132,6 +132,30 @@ export function recordAttempt(
   return trx.insertInto('delivery_attempts').values(a).execute();
 }
 
+export async function notificationExists(trx: Handle, id: string): Promise<boolean> {
+  return (await trx.selectFrom('notifications').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+/** Ends a pending notification without a send (cancelled, suppressed, or its contact method gone). */
+export async function finishNotification(trx: Handle, id: string, status: string, reason: string | null): Promise<void> {
+  await trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', id).execute();
+}
+
+/** A claimed attempt: due at the lease's end, held by `ownerId` (released early if its heartbeat stops). */
+export async function leaseNotification(trx: Handle, id: string, until: Date, ownerId: string): Promise<void> {
+  await trx.updateTable('notifications').set({ next_attempt_at: until, claimed_by: ownerId }).where('id', '=', id).execute();
+}
+
+/** What recording an attempt checks of the row, locked. */
+export function lockNotificationState(trx: Handle, id: string) {
+  return trx.selectFrom('notifications').select(['status', 'attempts', 'next_attempt_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** A contact method whose address answered 410 Gone. */
+export async function disableContactMethod(trx: Handle, id: string, reason: string, at: Date): Promise<void> {
+  await trx.updateTable('contact_methods').set({ disabled_at: at, disabled_reason: reason }).where('id', '=', id).execute();
+}
+
 /** Escalations whose timer is due by `before` (the reconciler's view of what Redis should hold). */
 export function dueTimers(db: Handle, before: Date, limit: number) {
   return db
@@ -343,4 +367,32 @@ export async function findActiveRecipientsWithMethods(db: Handle, userIds: reado
       created_at: new Date(m.created_at!),
     })) as unknown as ContactMethodRow[],
   }));
+}
+
+/** The open (paging or exhausted) escalations of an incident, locked. */
+export function lockOpenEscalationsOf(trx: Handle, incidentId: string) {
+  return trx.selectFrom('escalations').select('id').where('incident_id', '=', incidentId).where('state', 'in', ['ACTIVE', 'EXHAUSTED']).forUpdate().execute();
+}
+
+/** The page whose acknowledgement link hashes to `hash`, with what its confirmation page shows. */
+export function findPageByAckTokenHash(h: Handle, hash: Buffer) {
+  return h
+    .selectFrom('notifications as n')
+    .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
+    .innerJoin('incidents as i', 'i.id', 'n.incident_id')
+    .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
+    // Who acknowledged, for the page of a link whose escalation someone else already acknowledged.
+    .leftJoin('users as ack', 'ack.id', 'e.acknowledged_by')
+    .leftJoin('organizations as ack_org', 'ack_org.id', 'ack.organization_id')
+    .select(['e.acknowledged_at', 'ack.name as acknowledgedByName', 'ack_org.name as acknowledgedByOrganization'])
+    .where('n.ack_token_hash', '=', hash)
+    .executeTakeFirst();
+}
+
+/**
+ * Serialises the paging of one incident across its escalations (and processes): "who was already
+ * paged at this level" must see the other rules' pages, so each person is paged once per level.
+ */
+export async function lockIncidentPaging(trx: Handle, incidentId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
 }

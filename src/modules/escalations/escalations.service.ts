@@ -14,6 +14,7 @@ import { findIncidentById, findVisibleIncident, insertTimelineEntry, loadAccessF
 import { isUuid } from '../../domain/ids.js';
 import { FINISHED_STATUSES, type IncidentStatus, type Tlp } from '../../domain/taxonomy.js';
 import { findOrganizationsBySlugs } from '../partners/index.js';
+import { findPageByAckToken } from './ack-links.js';
 import type { EscalationEngine } from './escalations.engine.js';
 import {
   cancelPendingPages,
@@ -155,19 +156,8 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
    * person's rights of now, not of the moment they were paged (a narrowed incident shows nothing).
    */
   async function pageByAckToken(token: string, h: Handle = db) {
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-    const n = await h
-      .selectFrom('notifications as n')
-      .innerJoin('escalations as e', 'e.id', 'n.escalation_id')
-      .innerJoin('incidents as i', 'i.id', 'n.incident_id')
-      .select(['n.id', 'n.ack_used_at', 'n.ack_expires_at', 'n.recipient_user_id', 'n.incident_id', 'e.id as escalationId', 'e.state', 'e.rule_name', 'i.reference', 'i.severity', 'i.category', 'i.tlp', 'i.exercise'])
-      // Who acknowledged, for the page of a link whose escalation someone else already acknowledged.
-      .leftJoin('users as ack', 'ack.id', 'e.acknowledged_by')
-      .leftJoin('organizations as ack_org', 'ack_org.id', 'ack.organization_id')
-      .select(['e.acknowledged_at', 'ack.name as acknowledgedByName', 'ack_org.name as acknowledgedByOrganization'])
-      .where('n.ack_token_hash', '=', engine().hashAckToken(token))
-      .executeTakeFirst();
-    if (!n || n.ack_used_at || !n.ack_expires_at || n.ack_expires_at < new Date()) return null;
+    const n = await findPageByAckToken(h, token);
+    if (!n) return null;
     const recipient = (await engine().principalsOf(h, [n.recipient_user_id])).get(n.recipient_user_id);
     if (!recipient || !(await incidentVisible(h, recipient, n.incident_id))) return null;
     return n;

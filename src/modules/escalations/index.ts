@@ -4,6 +4,7 @@
  */
 
 export { createEscalationsService, type EscalationsService } from './escalations.service.js';
+export type { EscalationEngine } from './escalations.engine.js';
 export { seedRoutingRules } from './escalations.seed.js';
 export { suppressedRoutingTargets, type SuppressedTarget } from './suppressed.js';
 export type { EscalationPolicy, Target } from './policy.js';

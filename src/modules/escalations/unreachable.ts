@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
-import type { Logger } from '../../infra/logger.js';
-import { findIncidentById, insertTimelineEntry, type IncidentRow } from '../incidents/index.js';
-import { insertNotifications, lockEscalation, touchEscalation, type EscalationRow, type NotificationRow } from './escalations.repository.js';
+import { findIncidentById, insertTimelineEntry } from '../incidents/index.js';
+import { insertNotifications, lockEscalation, lockIncidentPaging, touchEscalation, type NotificationRow } from './escalations.repository.js';
+import { enqueueAfterCommit, notificationRows, type EngineContext } from './paging.js';
 import type { Target } from './policy.js';
 
 /**
@@ -29,102 +28,81 @@ const COORDINATOR_DUTIES: ReadonlyArray<Target & { kind: 'DUTY' }> = [
 /** A notice about an unreachable person: a NOTIFY at level -2 (ordinary notify targets use -1). */
 export const UNREACHABLE_NOTICE_LEVEL = -2;
 
-type NotificationRowsFn = (
-  h: Handle,
-  escalation: EscalationRow,
-  incident: IncidentRow,
-  kind: 'PAGE' | 'NOTIFY',
-  level: number,
-  loop: number,
-  targets: readonly Target[],
-  skip: ReadonlySet<string>,
-) => Promise<Parameters<typeof insertNotifications>[1]>;
+/** Called by the page kind of the delivery pipeline after a page ended FAILED (page-delivery.ts). */
+export async function onPageFailed(ctx: EngineContext, notificationId: string): Promise<void> {
+  const { db, logger } = ctx;
+  const timers: Array<{ id: string; token: string; at: Date }> = [];
+  const deliveries: NotificationRow[] = [];
+  const outcome = await db.transaction().execute(async (trx) => {
+    const n = await trx
+      .selectFrom('notifications')
+      .select(['id', 'kind', 'status', 'escalation_id', 'level', 'loop', 'recipient_user_id'])
+      .where('id', '=', notificationId)
+      .executeTakeFirst();
+    if (!n || n.kind !== 'PAGE' || n.status !== 'FAILED') return null;
+    // The same lock order as a timer firing: the escalation row, then the incident's paging lock.
+    const esc = await lockEscalation(trx, n.escalation_id);
+    if (!esc || (esc.state !== 'ACTIVE' && esc.state !== 'EXHAUSTED')) return null;
+    await lockIncidentPaging(trx, esc.incident_id);
+    const pages = await trx
+      .selectFrom('notifications')
+      .select(['status', 'channel'])
+      .where('escalation_id', '=', esc.id)
+      .where('kind', '=', 'PAGE')
+      .where('level', '=', n.level)
+      .where('loop', '=', n.loop)
+      .where('recipient_user_id', '=', n.recipient_user_id)
+      .execute();
+    // Another method of theirs may still get through (pending) or already did.
+    if (pages.some((p) => p.status !== 'FAILED')) return null;
+    const key = { escalationId: esc.id, unreachableUserId: n.recipient_user_id, level: n.level + 1, loop: n.loop };
+    const done = await trx
+      .selectFrom('incident_timeline')
+      .select('id')
+      .where('incident_id', '=', esc.incident_id)
+      .where('kind', '=', 'ESCALATED')
+      .where(sql<boolean>`change @> ${JSON.stringify(key)}::jsonb`)
+      .executeTakeFirst();
+    if (done) return null;
+    const incident = await findIncidentById(trx, esc.incident_id);
+    const person = await trx.selectFrom('users').select(['email']).where('id', '=', n.recipient_user_id).executeTakeFirst();
+    if (!incident || !person) return null;
+    const channels = [...new Set(pages.map((p) => p.channel))].sort();
 
-export function createUnreachablePages(deps: {
-  db: Db;
-  logger: Logger;
-  lockIncidentPaging: (trx: Handle, incidentId: string) => Promise<void>;
-  notificationRows: NotificationRowsFn;
-  enqueueAfterCommit: (timers: Array<{ id: string; token: string; at: Date }>, deliveries: NotificationRow[]) => Promise<void>;
-}) {
-  const { db, logger } = deps;
+    // The next level now, unless the escalation already moved past this level (its timer fired) or has none.
+    const escalateNow = esc.state === 'ACTIVE' && esc.timer_token !== null && (esc.last_paged_level ?? -1) === n.level;
+    if (escalateNow) {
+      const token = randomUUID();
+      const now = new Date();
+      await touchEscalation(trx, esc.id, { timer_token: token, next_fire_at: now });
+      timers.push({ id: esc.id, token, at: now });
+    }
 
-  async function onPageFailed(notificationId: string): Promise<void> {
-    const timers: Array<{ id: string; token: string; at: Date }> = [];
-    const deliveries: NotificationRow[] = [];
-    const outcome = await db.transaction().execute(async (trx) => {
-      const n = await trx
-        .selectFrom('notifications')
-        .select(['id', 'kind', 'status', 'escalation_id', 'level', 'loop', 'recipient_user_id'])
-        .where('id', '=', notificationId)
-        .executeTakeFirst();
-      if (!n || n.kind !== 'PAGE' || n.status !== 'FAILED') return null;
-      // The same lock order as a timer firing: the escalation row, then the incident's paging lock.
-      const esc = await lockEscalation(trx, n.escalation_id);
-      if (!esc || (esc.state !== 'ACTIVE' && esc.state !== 'EXHAUSTED')) return null;
-      await deps.lockIncidentPaging(trx, esc.incident_id);
-      const pages = await trx
-        .selectFrom('notifications')
-        .select(['status', 'channel'])
-        .where('escalation_id', '=', esc.id)
-        .where('kind', '=', 'PAGE')
-        .where('level', '=', n.level)
-        .where('loop', '=', n.loop)
-        .where('recipient_user_id', '=', n.recipient_user_id)
-        .execute();
-      // Another method of theirs may still get through (pending) or already did.
-      if (pages.some((p) => p.status !== 'FAILED')) return null;
-      const key = { escalationId: esc.id, unreachableUserId: n.recipient_user_id, level: n.level + 1, loop: n.loop };
-      const done = await trx
-        .selectFrom('incident_timeline')
-        .select('id')
-        .where('incident_id', '=', esc.incident_id)
-        .where('kind', '=', 'ESCALATED')
-        .where(sql<boolean>`change @> ${JSON.stringify(key)}::jsonb`)
-        .executeTakeFirst();
-      if (done) return null;
-      const incident = await findIncidentById(trx, esc.incident_id);
-      const person = await trx.selectFrom('users').select(['email']).where('id', '=', n.recipient_user_id).executeTakeFirst();
-      if (!incident || !person) return null;
-      const channels = [...new Set(pages.map((p) => p.channel))].sort();
-
-      // The next level now, unless the escalation already moved past this level (its timer fired) or has none.
-      const escalateNow = esc.state === 'ACTIVE' && esc.timer_token !== null && (esc.last_paged_level ?? -1) === n.level;
-      if (escalateNow) {
-        const token = randomUUID();
-        const now = new Date();
-        await touchEscalation(trx, esc.id, { timer_token: token, next_fire_at: now });
-        timers.push({ id: esc.id, token, at: now });
-      }
-
-      const why = `${person.email} could not be reached at level ${n.level + 1} of ${esc.rule_name}: every contact method (${channels.join(', ')}) failed or is disabled`;
-      let notified: string | null = null;
-      for (const target of COORDINATOR_DUTIES) {
-        const loop = await nextNoticeLoop(trx, esc.id);
-        const rows = (await deps.notificationRows(trx, esc, incident, 'NOTIFY', UNREACHABLE_NOTICE_LEVEL, loop, [target], new Set([n.recipient_user_id]))).map((r) =>
-          r.status === 'PENDING' ? { ...r, status_reason: why } : r,
-        );
-        if (!rows.some((r) => r.status === 'PENDING')) continue;
-        deliveries.push(...(await insertNotifications(trx, rows)));
-        notified = `${target.organization}/${target.duty}`;
-        break;
-      }
-      await insertTimelineEntry(trx, {
-        incidentId: esc.incident_id,
-        kind: 'ESCALATED',
-        actorUserId: null,
-        actorOrganizationId: null,
-        body: `${why}. ${escalateNow ? 'The next level is paged now.' : 'There is no further level to page.'} ${notified ? `The coordinator on call (${notified}) was told.` : 'No coordinator on call could be told.'}`,
-        change: { escalations: [esc.rule_name], ...key, unreachable: person.email, channels, nextLevelPagedNow: escalateNow, coordinatorTold: notified },
-      });
-      return { why, escalateNow, notified, incidentId: esc.incident_id };
+    const why = `${person.email} could not be reached at level ${n.level + 1} of ${esc.rule_name}: every contact method (${channels.join(', ')}) failed or is disabled`;
+    let notified: string | null = null;
+    for (const target of COORDINATOR_DUTIES) {
+      const loop = await nextNoticeLoop(trx, esc.id);
+      const rows = (await notificationRows(ctx, trx, esc, incident, 'NOTIFY', UNREACHABLE_NOTICE_LEVEL, loop, [target], new Set([n.recipient_user_id]))).map((r) =>
+        r.status === 'PENDING' ? { ...r, status_reason: why } : r,
+      );
+      if (!rows.some((r) => r.status === 'PENDING')) continue;
+      deliveries.push(...(await insertNotifications(trx, rows)));
+      notified = `${target.organization}/${target.duty}`;
+      break;
+    }
+    await insertTimelineEntry(trx, {
+      incidentId: esc.incident_id,
+      kind: 'ESCALATED',
+      actorUserId: null,
+      actorOrganizationId: null,
+      body: `${why}. ${escalateNow ? 'The next level is paged now.' : 'There is no further level to page.'} ${notified ? `The coordinator on call (${notified}) was told.` : 'No coordinator on call could be told.'}`,
+      change: { escalations: [esc.rule_name], ...key, unreachable: person.email, channels, nextLevelPagedNow: escalateNow, coordinatorTold: notified },
     });
-    if (!outcome) return;
-    logger.warn({ incidentId: outcome.incidentId, nextLevelPagedNow: outcome.escalateNow, coordinatorTold: outcome.notified }, outcome.why);
-    await deps.enqueueAfterCommit(timers, deliveries);
-  }
-
-  return { onPageFailed };
+    return { why, escalateNow, notified, incidentId: esc.incident_id };
+  });
+  if (!outcome) return;
+  logger.warn({ incidentId: outcome.incidentId, nextLevelPagedNow: outcome.escalateNow, coordinatorTold: outcome.notified }, outcome.why);
+  await enqueueAfterCommit(ctx, timers, deliveries);
 }
 
 /** Notices about several unreachable people of one escalation each need their own (level, loop) slot. */

@@ -192,3 +192,37 @@ export function createWebhookGuard(opts: { allowPrivateTargets: boolean; allow: 
     },
   };
 }
+
+// ── At save time: what is refused whatever DNS says ──────────────────────────────────────────────────
+
+/**
+ * Why a webhook URL host is refused at save time (oncall/contact-targets.ts), or null: `localhost`, or a
+ * literal non-public address, unless private targets are allowed or the allow-list names it. A DNS name
+ * passes here: what it resolves to is checked at each delivery (createWebhookGuard).
+ */
+export function refusedWebhookHost(hostname: string, opts: { allowPrivateTargets: boolean; allow?: WebhookAllowList }): string | null {
+  if (opts.allowPrivateTargets || allowListed(hostname, opts.allow)) return null;
+  return nonPublicHost(hostname);
+}
+
+/** Whether the allow-list names this URL host, or lists a network holding its literal address. */
+function allowListed(hostname: string, allow: WebhookAllowList | undefined): boolean {
+  if (!allow) return false;
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  if (allow.hosts.includes(host.toLowerCase().replace(/\.+$/, ''))) return true;
+  if (isIP(host) === 0) return false;
+  return allow.networks.some((n) => addressInNetwork(host, n));
+}
+
+/**
+ * Why a URL host is not a public address, or null when it is a public address or a DNS name. The WHATWG
+ * URL parser has already turned every IPv4 spelling (0x7f.1, 2130706433, 127.1, %31%32%37.0.0.1) into
+ * dotted decimal and every IPv6 one into its compressed form, so these checks see the real address.
+ */
+export function nonPublicHost(hostname: string): string | null {
+  if (isLocalhostName(hostname)) return 'localhost';
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname.replace(/\.+$/, '');
+  if (isIP(host) === 0) return null;
+  const why = nonPublicAddress(host);
+  return why === null ? null : `the non-public address ${host} (${why})`;
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import { addressInNetwork, isLocalhostName, nonPublicAddress, type WebhookAllowList } from '../notifications/index.js';
+import { refusedWebhookHost, type WebhookAllowList } from '../notifications/index.js';
+
+export { nonPublicHost } from '../notifications/index.js';
 
 /**
  * What a contact method points at, validated and normalised before it is stored: an e-mail address, a
@@ -59,33 +60,9 @@ export function checkWebhookTarget(value: string, opts: { allowPrivateTargets: b
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'must not contain a user name or password' };
   if (url.hostname === '') return { ok: false, reason: 'must name a host' };
   url.hash = '';
-  if (!opts.allowPrivateTargets && !allowListed(url.hostname, opts.allow)) {
-    const why = nonPublicHost(url.hostname);
-    if (why) return { ok: false, reason: `points at ${why}, which is refused (ESTF_ALLOW_PRIVATE_WEBHOOKS is off and ESTF_WEBHOOK_ALLOW does not list it)` };
-  }
+  const why = refusedWebhookHost(url.hostname, opts);
+  if (why) return { ok: false, reason: `points at ${why}, which is refused (ESTF_ALLOW_PRIVATE_WEBHOOKS is off and ESTF_WEBHOOK_ALLOW does not list it)` };
   return { ok: true, target: url.toString() };
-}
-
-/** Whether the allow-list names this URL host, or lists a network holding its literal address. */
-function allowListed(hostname: string, allow: WebhookAllowList | undefined): boolean {
-  if (!allow) return false;
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  if (allow.hosts.includes(host.toLowerCase().replace(/\.+$/, ''))) return true;
-  if (isIP(host) === 0) return false;
-  return allow.networks.some((n) => addressInNetwork(host, n));
-}
-
-/**
- * Why a URL host is not a public address, or null when it is a public address or a DNS name. The WHATWG
- * URL parser has already turned every IPv4 spelling (0x7f.1, 2130706433, 127.1, %31%32%37.0.0.1) into
- * dotted decimal and every IPv6 one into its compressed form, so these checks see the real address.
- */
-export function nonPublicHost(hostname: string): string | null {
-  if (isLocalhostName(hostname)) return 'localhost';
-  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname.replace(/\.+$/, '');
-  if (isIP(host) === 0) return null;
-  const why = nonPublicAddress(host);
-  return why === null ? null : `the non-public address ${host} (${why})`;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { canSeeIncident } from '../../access/incidents.js';
 import { canSeeIndicatorAlert } from '../../access/indicators.js';
 import { organizationPrincipal, type UserPrincipal } from '../../access/principal.js';
@@ -6,18 +5,40 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
-import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { quoteLine } from '../../text.js';
-import { alertItemsOf, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/indicator-alerts.js';
-import type { EscalationEngine } from '../escalations/escalations.engine.js';
-import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/incidents.repository.js';
-import { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/messages.js';
-import type { Senders, SendOutcome } from '../notifications/senders.js';
-import type { DomainEvent } from '../outbox/outbox.jobs.js';
+import { alertItemsOf, indicatorAlertsOf, type IndicatorAlertModel } from '../alerts/index.js';
+import type { EscalationEngine } from '../escalations/index.js';
+import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/index.js';
+import type { Outgoing } from '../notifications/index.js';
+import { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/index.js';
+import type { DeliveryKind, DeliveryPipeline, DeliveryStore } from '../notifications/index.js';
+import type { DomainEvent } from '../outbox/index.js';
 import { incidentMatches, indicatorMatches } from './filter.js';
-import type { AlertSubscriptionsTable } from './subscriptions.tables.js';
-import type { Selectable } from 'kysely';
-import type { EventLogRow } from '../alerts/alerts.repository.js';
+import type { EventLogRow } from '../alerts/index.js';
+import {
+  activeSubscriptions,
+  deliveryExists,
+  duePendingDeliveries,
+  earlierAlertWaiting,
+  findActiveOrganization,
+  findOutboxTopic,
+  findSubscription,
+  finishDelivery,
+  insertDeliveryIfAbsent,
+  leaseDelivery,
+  lockDelivery,
+  lockDeliveryState,
+  markDigested,
+  organizationNames,
+  outboxPage,
+  pauseSubscription,
+  recordDeliveryAttempt,
+  recordDeliveryAttemptAndSet,
+  setDeliveryItems,
+  settledOutboxHead,
+  type AlertDeliveryRow,
+  type SubscriptionRow,
+} from './subscriptions.repository.js';
 
 /**
  * Saved alert subscriptions at work: immediate alerts from the event log, hourly and daily digests, and
@@ -25,10 +46,9 @@ import type { EventLogRow } from '../alerts/alerts.repository.js';
  * alert about an incident since narrowed, or for a deactivated user, is not sent.
  */
 
-export type SubscriptionRow = Selectable<AlertSubscriptionsTable>;
+export type { SubscriptionRow } from './subscriptions.repository.js';
 export type DigestMode = 'HOURLY_DIGEST' | 'DAILY_DIGEST';
 
-const deliveryJobId = (id: string, attempt: number) => `a-${id}-${attempt}`;
 /** Event-log rows read per page when a digest or an alert collects its range. */
 const COLLECT_PAGE = 5_000;
 /** Indicator reports and sightings checked per digest; beyond this, the digest says how many it left out. */
@@ -40,33 +60,32 @@ const DIGEST_SETTLE_MS = 2_000;
 
 export type SubscriptionJobs = ReturnType<typeof createSubscriptionJobs>;
 
-export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: Config; logger: Logger; senders: Senders; engine: EscalationEngine }) {
-  const { db, queues, config, logger, senders } = deps;
+/** Where alert deliveries and their attempts are stored. */
+const alertDeliveryStore: DeliveryStore = {
+  exists: deliveryExists,
+  finish: finishDelivery,
+  lease: (trx, id, until) => leaseDelivery(trx, id, until),
+  lockState: lockDeliveryState,
+  recordAttempt: recordDeliveryAttempt,
+  recordAttemptAndSet: recordDeliveryAttemptAndSet,
+  due: duePendingDeliveries,
+};
+
+export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: Logger; delivery: DeliveryPipeline; engine: EscalationEngine }) {
+  const { db, config, logger } = deps;
   const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
 
   /** Whose rights a subscription has: its user's, or (organization subscriptions) the organization's, never RED. */
   async function recipientOf(h: Handle, s: SubscriptionRow): Promise<UserPrincipal | null> {
     if (s.owner_user_id) return (await deps.engine.principalsOf(h, [s.owner_user_id])).get(s.owner_user_id) ?? null;
-    const org = await h.selectFrom('organizations').selectAll().where('id', '=', s.organization_id).where('active', '=', true).executeTakeFirst();
+    const org = await findActiveOrganization(h, s.organization_id);
     if (!org) return null;
     return organizationPrincipal(org, coordinatorSlugs);
   }
 
-  function activeSubscriptions(h: Handle, mode: string) {
-    return h.selectFrom('alert_subscriptions').selectAll().where('mode', '=', mode).where('deleted_at', 'is', null).where('paused_at', 'is', null).execute();
-  }
-
-  async function enqueue(ids: Array<{ id: string; attempts: number; at: Date }>) {
-    await Promise.all(
-      ids.map((d) =>
-        queues.delivery.add(
-          'alert',
-          { alertDeliveryId: d.id },
-          // Removed once done: a deferred delivery (see deliver) is enqueued again under the same id.
-          { jobId: deliveryJobId(d.id, d.attempts), delay: Math.max(0, d.at.getTime() - Date.now()), removeOnComplete: true },
-        ),
-      ),
-    ).catch((err) => logger.warn({ err: (err as Error).message }, 'alert enqueue failed; the reconciler will enqueue it'));
+  /** After the commit that created them: deliveries are enqueued; failures to enqueue are left to the reconciler. */
+  async function enqueue(rows: Array<{ id: string; attempts: number; next_attempt_at: Date | null }>) {
+    await alerts.enqueue(rows).catch((err) => logger.warn({ err: (err as Error).message }, 'alert enqueue failed; the reconciler will enqueue it'));
   }
 
   /** Indicator alerts of outbox ranges, shared by the subscriptions of one run: they do not depend on the recipient. */
@@ -80,15 +99,7 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
     const indicatorRows: EventLogRow[] = [];
     let events = 0;
     for (let after = from; ; ) {
-      const rows = await h
-        .selectFrom('outbox')
-        .select(['id', 'topic', 'aggregate_type', 'aggregate_id', 'payload', 'created_at'])
-        .where('id', '>', after)
-        .where('id', '<=', to)
-        .where((eb) => eb.or([eb('topic', 'like', 'incident.%'), eb('topic', 'like', 'indicator.%')]))
-        .orderBy('id')
-        .limit(COLLECT_PAGE)
-        .execute();
+      const rows = await outboxPage(h, after, to, COLLECT_PAGE);
       events += rows.length;
       for (const r of rows) {
         if (r.topic.startsWith('incident.')) {
@@ -132,7 +143,7 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
   /** Immediate alerts for one relayed event: one delivery per matching subscription and channel. */
   async function onEvent(e: DomainEvent): Promise<void> {
     if (!e.topic.startsWith('incident.') && !e.topic.startsWith('indicator.')) return;
-    const created: Array<{ id: string; attempts: number; at: Date }> = [];
+    const created: Array<{ id: string; attempts: number; next_attempt_at: Date | null }> = [];
     await db.transaction().execute(async (trx) => {
       const alertsByRange: AlertsByRange = new Map();
       for (const s of await activeSubscriptions(trx, 'IMMEDIATE')) {
@@ -141,13 +152,16 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
         const { incidents, indicators } = await collect(trx, s, recipient, e.outboxId - 1, e.outboxId, alertsByRange);
         if (incidents.length === 0 && indicators.length === 0) continue;
         for (const channel of s.channels) {
-          const row = await trx
-            .insertInto('alert_deliveries')
-            .values({ subscription_id: s.id, kind: 'EVENT', channel, outbox_from: e.outboxId - 1, outbox_to: e.outboxId, status: 'PENDING', next_attempt_at: new Date(), items: incidents.length + indicators.length })
-            .onConflict((oc) => oc.columns(['subscription_id', 'kind', 'channel', 'outbox_to']).doNothing())
-            .returning(['id', 'attempts', 'next_attempt_at'])
-            .executeTakeFirst();
-          if (row) created.push({ id: row.id, attempts: row.attempts, at: row.next_attempt_at ?? new Date() });
+          const row = await insertDeliveryIfAbsent(trx, {
+            subscription_id: s.id,
+            kind: 'EVENT',
+            channel,
+            outbox_from: e.outboxId - 1,
+            outbox_to: e.outboxId,
+            next_attempt_at: new Date(),
+            items: incidents.length + indicators.length,
+          });
+          if (row) created.push(row);
         }
       }
     });
@@ -158,34 +172,32 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
   async function runDigests(mode: DigestMode, now = new Date()): Promise<{ created: number; empty: number }> {
     let createdCount = 0;
     let empty = 0;
-    const created: Array<{ id: string; attempts: number; at: Date }> = [];
+    const created: Array<{ id: string; attempts: number; next_attempt_at: Date | null }> = [];
     await db.transaction().execute(async (trx) => {
-      const settled = await trx
-        .selectFrom('outbox')
-        .select((eb) => eb.fn.max<number>('id').as('max'))
-        .where('created_at', '<=', new Date(now.getTime() - DIGEST_SETTLE_MS))
-        .executeTakeFirst();
-      const to = Number(settled?.max ?? 0);
+      const to = await settledOutboxHead(trx, new Date(now.getTime() - DIGEST_SETTLE_MS));
       for (const s of await activeSubscriptions(trx, mode)) {
         const from = Number(s.digest_after_outbox_id);
         if (to <= from) continue;
         const recipient = await recipientOf(trx, s);
         const found = recipient ? await collect(trx, s, recipient, from, to) : null;
         if (found && found.events > LARGE_DIGEST_EVENTS) logger.warn({ subscriptionId: s.id, mode, events: found.events, from, to }, 'a large digest: every event of its period is read');
-        await trx.updateTable('alert_subscriptions').set({ digest_after_outbox_id: to, last_digest_at: now }).where('id', '=', s.id).execute();
+        await markDigested(trx, s.id, to, now);
         if (!found || (found.incidents.length === 0 && found.indicators.length === 0)) {
           empty++;
           continue;
         }
         for (const channel of s.channels) {
-          const row = await trx
-            .insertInto('alert_deliveries')
-            .values({ subscription_id: s.id, kind: 'DIGEST', channel, outbox_from: from, outbox_to: to, status: 'PENDING', next_attempt_at: now, items: found.incidents.length + found.indicators.length })
-            .onConflict((oc) => oc.columns(['subscription_id', 'kind', 'channel', 'outbox_to']).doNothing())
-            .returning(['id', 'attempts', 'next_attempt_at'])
-            .executeTakeFirst();
+          const row = await insertDeliveryIfAbsent(trx, {
+            subscription_id: s.id,
+            kind: 'DIGEST',
+            channel,
+            outbox_from: from,
+            outbox_to: to,
+            next_attempt_at: now,
+            items: found.incidents.length + found.indicators.length,
+          });
           if (row) {
-            created.push({ id: row.id, attempts: row.attempts, at: row.next_attempt_at ?? now });
+            created.push(row);
             createdCount++;
           }
         }
@@ -217,128 +229,88 @@ export function createSubscriptionJobs(deps: { db: Db; queues: Queues; config: C
     return base;
   }
 
-  /** One attempt to deliver an alert or digest, built from what the subscriber may see now. */
-  async function deliver(deliveryId: string): Promise<'done' | 'busy'> {
-    let retry: { attempts: number; at: Date } | null = null;
-    let deferred = false;
-    await db.transaction().execute(async (trx) => {
-      const d = await trx.selectFrom('alert_deliveries').selectAll().where('id', '=', deliveryId).forUpdate().skipLocked().executeTakeFirst();
-      if (!d) {
-        // Absent because another worker holds the row (skip locked), or because there is no such row.
-        if (!(await trx.selectFrom('alert_deliveries').select('id').where('id', '=', deliveryId).executeTakeFirst())) throw new UnknownJobObjectError('alert delivery', deliveryId);
-        return;
+  /**
+   * Alerts and digests as a kind of the delivery pipeline (notifications/pipeline.ts): each attempt is
+   * built from what the subscriber may see at that moment; GONE pauses the subscription.
+   */
+  const alertKind: DeliveryKind<AlertDeliveryRow, { subscriptionId: string; items: number }> = {
+    jobName: 'alert',
+    idField: 'alertDeliveryId',
+    jobPrefix: 'a',
+    objectName: 'alert delivery',
+    label: 'alert delivery',
+    directStarts: 0,
+    // A claim reads the delivery's whole range of the log (a digest: its period): a few at a time.
+    claimSlots: 4,
+    store: alertDeliveryStore,
+    load: async (trx, id) => (await lockDelivery(trx, id)) ?? null,
+    build: buildAlert,
+    onGone: (trx, c, _reason, at) => pauseSubscription(trx, c.subscriptionId, at),
+    onDelivered: (trx, id, c) => setDeliveryItems(trx, id, c.items),
+    givenUpReason: (_attempts, error) => error,
+  };
+  const alerts = deps.delivery.register(alertKind);
+
+  /** The message of an alert or digest, from what the subscriber may see now; or its end. */
+  async function buildAlert(trx: Handle, d: AlertDeliveryRow) {
+    // Immediate alerts of one subscription go out in cursor order: while an earlier one of the same
+    // channel has not had its first attempt (queued, or in flight), this one waits its turn. One that
+    // already failed does not hold the others back through its retries.
+    if (d.kind === 'EVENT' && (await earlierAlertWaiting(trx, d))) return 'waiting' as const;
+    const s = await findSubscription(trx, d.subscription_id);
+    if (!s || s.deleted_at || s.paused_at) return { finish: 'CANCELLED' as const, reason: 'the subscription was paused or deleted' };
+    const recipient = await recipientOf(trx, s);
+    if (!recipient) return { finish: 'SUPPRESSED' as const, reason: 'the subscriber is deactivated' };
+    const found = await collect(trx, s, recipient, d.outbox_from, d.outbox_to);
+    if (found.incidents.length === 0 && found.indicators.length === 0) return { finish: 'SUPPRESSED' as const, reason: 'nothing the subscriber may see any more' };
+    const countyIds = [...new Set(found.incidents.flatMap((i) => found.facts.get(i.id)!.affectedCountyIds))];
+    const names = new Map((await organizationNames(trx, countyIds)).map((o) => [o.id, o.name.replace(/ County Elections$/, '')]));
+    const incidents = found.incidents.map((i) => incidentView(i, found.facts.get(i.id)!.affectedCountyIds.map((c) => names.get(c) ?? c)));
+    const indicators = found.indicators.map((i) => ({ type: i.type, value: i.value }));
+    const exercise = found.incidents.some((i) => i.exercise);
+    const label = d.kind === 'DIGEST' ? (s.mode === 'DAILY_DIGEST' ? 'Daily digest' : 'Hourly digest') : 'Alert';
+    const subject = `${exercise ? EXERCISE_BANNER + ' ' : ''}[ESTF] ${label} "${s.name}": ${incidents.length} incident(s), ${indicators.length} indicator(s)`;
+    // What happened, for an immediate alert: the event's kind (incident.filed, indicator.sighted, …).
+    const event = d.kind === 'EVENT' ? await findOutboxTopic(trx, d.outbox_to) : undefined;
+    let outgoing: Outgoing;
+    if (d.channel === 'WEBHOOK') {
+      outgoing = {
+        channel: 'WEBHOOK',
+        url: s.webhook_url,
+        secret: s.webhook_secret ?? '',
+        payload: {
+          type: d.kind === 'DIGEST' ? 'alert.digest' : 'alert.event',
+          subscription: { id: s.id, name: s.name, mode: s.mode },
+          subject,
+          cursor: String(d.outbox_to),
+          ...(event ? { event: { cursor: String(event.id), kind: event.topic } } : {}),
+          // How many events of the log the range held, and indicator reports beyond what a message carries.
+          events: found.events,
+          ...(found.indicatorsLeftOut > 0 ? { indicatorsLeftOut: found.indicatorsLeftOut } : {}),
+          incidents,
+          indicators,
+        },
+      };
+    } else {
+      const lines = [exercise ? EXERCISE_BANNER : null, `${label} of your ESTF Hub subscription "${s.name}".`, ''].filter((x): x is string => x !== null);
+      for (const i of incidents) {
+        lines.push(`${i.reference}  ${i.severity}  ${i.category}  ${(i.affectedCounties as string[]).join(', ') || 'statewide'}  TLP:${i.tlp}  ${i.status}`);
+        // The filer's words, quoted on one line: they cannot pass for a line of the digest's own.
+        if (i.title) lines.push(`    ${quoteLine(String(i.title), MESSAGE_TEXT_LIMITS.title)}`);
+        lines.push(`    look up incident(reference: "${i.reference}") at ${i.url}`);
       }
-      if (d.status !== 'PENDING') return;
-      // Immediate alerts of one subscription go out in cursor order: while an earlier one of the same
-      // channel has not had its first attempt (queued, or in flight), this one waits its turn. One that
-      // already failed does not hold the others back through its retries.
-      if (d.kind === 'EVENT') {
-        const earlier = await trx
-          .selectFrom('alert_deliveries')
-          .select('id')
-          .where('subscription_id', '=', d.subscription_id)
-          .where('channel', '=', d.channel)
-          .where('kind', '=', 'EVENT')
-          .where('status', '=', 'PENDING')
-          .where('attempts', '=', 0)
-          .where('outbox_to', '<', d.outbox_to)
-          .limit(1)
-          .executeTakeFirst();
-        if (earlier) {
-          deferred = true;
-          return;
-        }
-      }
-      const finish = (status: string, reason: string) =>
-        trx.updateTable('alert_deliveries').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', d.id).execute();
-      const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', d.subscription_id).executeTakeFirst();
-      if (!s || s.deleted_at || s.paused_at) return void (await finish('CANCELLED', 'the subscription was paused or deleted'));
-      const recipient = await recipientOf(trx, s);
-      if (!recipient) return void (await finish('SUPPRESSED', 'the subscriber is deactivated'));
-      const found = await collect(trx, s, recipient, d.outbox_from, d.outbox_to);
-      if (found.incidents.length === 0 && found.indicators.length === 0) return void (await finish('SUPPRESSED', 'nothing the subscriber may see any more'));
-      const countyIds = [...new Set(found.incidents.flatMap((i) => found.facts.get(i.id)!.affectedCountyIds))];
-      const names = new Map(
-        (countyIds.length ? await trx.selectFrom('organizations').select(['id', 'name']).where('id', 'in', countyIds).execute() : []).map((o) => [
-          o.id,
-          o.name.replace(/ County Elections$/, ''),
-        ]),
-      );
-      const incidents = found.incidents.map((i) => incidentView(i, found.facts.get(i.id)!.affectedCountyIds.map((c) => names.get(c) ?? c)));
-      const indicators = found.indicators.map((i) => ({ type: i.type, value: i.value }));
-      const exercise = found.incidents.some((i) => i.exercise);
-      const label = d.kind === 'DIGEST' ? (s.mode === 'DAILY_DIGEST' ? 'Daily digest' : 'Hourly digest') : 'Alert';
-      const subject = `${exercise ? EXERCISE_BANNER + ' ' : ''}[ESTF] ${label} "${s.name}": ${incidents.length} incident(s), ${indicators.length} indicator(s)`;
-      // What happened, for an immediate alert: the event's kind (incident.filed, indicator.sighted, …).
-      const event =
-        d.kind === 'EVENT' ? await trx.selectFrom('outbox').select(['id', 'topic']).where('id', '=', d.outbox_to).executeTakeFirst() : undefined;
-      let result: SendOutcome;
-      if (d.channel === 'WEBHOOK') {
-        // The sender checks the address it connects to (a refused target comes back as REFUSED).
-        result = s.webhook_url
-          ? await senders.webhook(s.webhook_url, s.webhook_secret ?? '', d.id, {
-              type: d.kind === 'DIGEST' ? 'alert.digest' : 'alert.event',
-              subscription: { id: s.id, name: s.name, mode: s.mode },
-              subject,
-              cursor: String(d.outbox_to),
-              ...(event ? { event: { cursor: String(event.id), kind: event.topic } } : {}),
-              // How many events of the log the range held, and indicator reports beyond what a message carries.
-              events: found.events,
-              ...(found.indicatorsLeftOut > 0 ? { indicatorsLeftOut: found.indicatorsLeftOut } : {}),
-              incidents,
-              indicators,
-            })
-          : { outcome: 'REFUSED', httpStatus: null, error: 'no webhook URL', latencyMs: 0 };
-      } else {
-        const lines = [exercise ? EXERCISE_BANNER : null, `${label} of your ESTF Hub subscription "${s.name}".`, ''].filter((x): x is string => x !== null);
-        for (const i of incidents) {
-          lines.push(`${i.reference}  ${i.severity}  ${i.category}  ${(i.affectedCounties as string[]).join(', ') || 'statewide'}  TLP:${i.tlp}  ${i.status}`);
-          // The filer's words, quoted on one line: they cannot pass for a line of the digest's own.
-          if (i.title) lines.push(`    ${quoteLine(String(i.title), MESSAGE_TEXT_LIMITS.title)}`);
-          lines.push(`    look up incident(reference: "${i.reference}") at ${i.url}`);
-        }
-        if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));
-        const leftOut = Math.max(0, indicators.length - 500) + found.indicatorsLeftOut;
-        if (leftOut > 0) lines.push(`  … and ${leftOut} more indicator report(s) and sighting(s): see the hub.`);
-        if (found.events > LARGE_DIGEST_EVENTS) lines.push('', `A large period: ${found.events} events in the hub's event log.`);
-        result = await senders.email(s.email ?? '', subject, lines.join('\n'), d.id);
-      }
-      const now = new Date();
-      await trx
-        .insertInto('alert_delivery_attempts')
-        .values({ delivery_id: d.id, at: now, outcome: result.outcome, http_status: result.httpStatus, error: 'error' in result ? result.error.slice(0, 500) : null, latency_ms: result.latencyMs })
-        .execute();
-      const attempts = d.attempts + 1;
-      if (result.outcome === 'DELIVERED') {
-        await trx.updateTable('alert_deliveries').set({ status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null, items: incidents.length + indicators.length }).where('id', '=', d.id).execute();
-      } else if (result.outcome === 'GONE' || result.outcome === 'REFUSED' || attempts >= config.delivery.maxAttempts) {
-        if (result.outcome === 'GONE') await trx.updateTable('alert_subscriptions').set({ paused_at: now, updated_at: now }).where('id', '=', s.id).execute();
-        await trx.updateTable('alert_deliveries').set({ status: 'FAILED', attempts, status_reason: result.error, next_attempt_at: null }).where('id', '=', d.id).execute();
-      } else {
-        const at = new Date(now.getTime() + config.delivery.backoffBaseMs * 2 ** (attempts - 1));
-        await trx.updateTable('alert_deliveries').set({ attempts, next_attempt_at: at, status_reason: result.error }).where('id', '=', d.id).execute();
-        retry = { attempts, at };
-      }
-    });
-    const r = retry as { attempts: number; at: Date } | null;
-    if (r) await enqueue([{ id: deliveryId, attempts: r.attempts, at: r.at }]);
-    return deferred ? 'busy' : 'done';
+      if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));
+      const leftOut = Math.max(0, indicators.length - 500) + found.indicatorsLeftOut;
+      if (leftOut > 0) lines.push(`  … and ${leftOut} more indicator report(s) and sighting(s): see the hub.`);
+      if (found.events > LARGE_DIGEST_EVENTS) lines.push('', `A large period: ${found.events} events in the hub's event log.`);
+      outgoing = { channel: 'EMAIL', to: s.email ?? '', subject, text: lines.join('\n') };
+    }
+    return { outgoing, context: { subscriptionId: s.id, items: incidents.length + indicators.length }, log: { alertDeliveryId: d.id, subscriptionId: s.id } };
   }
 
   /** For the reconciler: pending alert deliveries due soon. */
-  async function reconcile(horizonMs: number): Promise<number> {
-    const due = await db
-      .selectFrom('alert_deliveries')
-      .select(['id', 'attempts', 'next_attempt_at'])
-      .where('status', '=', 'PENDING')
-      .where('next_attempt_at', '<=', new Date(Date.now() + horizonMs))
-      .limit(5_000)
-      .execute();
-    await enqueue(due.map((d) => ({ id: d.id, attempts: d.attempts, at: d.next_attempt_at! })));
-    return due.length;
-  }
+  const reconcile = (horizonMs: number): Promise<number> => alerts.reconcile(horizonMs);
 
-  return { onEvent, runDigests, deliver, reconcile, recipientOf };
+  return { onEvent, runDigests, deliver: alerts.deliver, reconcile, recipientOf };
 }
 
-export { sql };

@@ -11,7 +11,18 @@ import { INDICATOR_TYPES, type IndicatorType } from '../indicators/index.js';
 import { auditTarget, checkEmailTarget, checkWebhookTarget, generateWebhookSecret } from '../oncall/index.js';
 import { findOrganizationBySlug, findOrganizationsBySlugs } from '../partners/index.js';
 import { isSeverity, type AlertFilter } from './filter.js';
-import type { SubscriptionRow } from './subscriptions.jobs.js';
+import {
+  cancelPendingDeliveries,
+  findUserEmail,
+  insertSubscription,
+  listDeliveries,
+  listDeliveryAttempts,
+  listSubscriptions,
+  lockLiveSubscription,
+  outboxHead,
+  updateSubscription,
+  type SubscriptionRow,
+} from './subscriptions.repository.js';
 
 export interface CreateAlertSubscriptionInput {
   name: string;
@@ -112,10 +123,8 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     if (channels.includes('EMAIL')) email = validateEmail(input.email ?? (ownerUserId ? principal.email : null));
     return db.transaction().execute(async (trx) => {
       // A new subscription starts at the present: its first digest covers what happens from now on.
-      const head = await trx.selectFrom('outbox').select((eb) => eb.fn.max<number>('id').as('max')).executeTakeFirst();
-      const row = await trx
-        .insertInto('alert_subscriptions')
-        .values({
+      const head = await outboxHead(trx);
+      const row = await insertSubscription(trx, {
           owner_user_id: ownerUserId,
           organization_id: organizationId,
           created_by: principal.userId,
@@ -126,10 +135,8 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
           webhook_secret: webhookSecret,
           email,
           mode: input.mode,
-          digest_after_outbox_id: Number(head?.max ?? 0),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+          digest_after_outbox_id: head,
+        });
       await recordAudit(trx, principal, 'alert_subscription.created', { type: 'AlertSubscription', id: row.id }, {
         name,
         mode: input.mode,
@@ -145,29 +152,24 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
 
   async function list(principal: Principal, organizationSlug?: string | null): Promise<SubscriptionRow[]> {
     if (principal.kind !== 'user') return [];
-    let q = db.selectFrom('alert_subscriptions').selectAll().where('deleted_at', 'is', null).orderBy('created_at');
     if (organizationSlug) {
       const org = await findOrganizationBySlug(db, organizationSlug);
       if (!org) throw new NotFoundError('Organization', organizationSlug);
       if (!canListSubscriptionsOf(principal, org.id)) throw new ForbiddenError(`Only an ORG_ADMIN of ${org.slug} may list its subscriptions.`);
-      q = q.where('organization_id', '=', org.id).where('owner_user_id', 'is', null);
-    } else {
-      q = q.where('owner_user_id', '=', principal.userId);
+      return listSubscriptions(db, { organizationId: org.id });
     }
-    return q.execute();
+    return listSubscriptions(db, { ownerUserId: principal.userId });
   }
 
   async function change(principal: Principal, id: string, action: 'paused' | 'resumed' | 'deleted'): Promise<SubscriptionRow> {
     if (!isUuid(id)) throw new NotFoundError('Alert subscription', id);
     return db.transaction().execute(async (trx) => {
-      const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+      const s = await lockLiveSubscription(trx, id);
       if (!s || !mayManage(principal, s)) throw new NotFoundError('Alert subscription', id);
       const now = new Date();
       const patch = action === 'paused' ? { paused_at: now } : action === 'resumed' ? { paused_at: null } : { deleted_at: now, webhook_secret: null };
-      const row = await trx.updateTable('alert_subscriptions').set({ ...patch, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      if (action !== 'resumed') {
-        await trx.updateTable('alert_deliveries').set({ status: 'CANCELLED', status_reason: `subscription ${action}`, next_attempt_at: null }).where('subscription_id', '=', id).where('status', '=', 'PENDING').execute();
-      }
+      const row = await updateSubscription(trx, id, { ...patch, updated_at: now });
+      if (action !== 'resumed') await cancelPendingDeliveries(trx, id, `subscription ${action}`);
       await recordAudit(trx, principal, `alert_subscription.${action}`, { type: 'AlertSubscription', id }, { name: s.name });
       return row;
     });
@@ -185,7 +187,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     const filter = input.filter ? await validateFilter(input.filter) : null;
     if (input.channels && input.channels.length === 0) throw new InputError('channels', 'at least one channel (WEBHOOK, EMAIL)');
     return db.transaction().execute(async (trx) => {
-      const s = await trx.selectFrom('alert_subscriptions').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+      const s = await lockLiveSubscription(trx, id);
       if (!s || !mayManage(principal, s)) throw new NotFoundError('Alert subscription', id);
       const channels = input.channels ? [...new Set(input.channels)] : (s.channels as Array<'WEBHOOK' | 'EMAIL'>);
       let webhookUrl: string | null = null;
@@ -198,15 +200,13 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
       }
       let email: string | null = null;
       if (channels.includes('EMAIL')) {
-        const owner = s.owner_user_id ? await trx.selectFrom('users').select('email').where('id', '=', s.owner_user_id).executeTakeFirst() : undefined;
+        const owner = s.owner_user_id ? await findUserEmail(trx, s.owner_user_id) : undefined;
         email = input.email ? validateEmail(input.email) : s.email ? s.email : validateEmail(owner?.email ?? null);
       }
       const mode = input.mode ?? (s.mode as CreateAlertSubscriptionInput['mode']);
       // A new mode starts at the present, as a new subscription does: no first digest of everything since creation.
-      const head = mode !== s.mode ? await trx.selectFrom('outbox').select((eb) => eb.fn.max<number>('id').as('max')).executeTakeFirst() : undefined;
-      const row = await trx
-        .updateTable('alert_subscriptions')
-        .set({
+      const head = mode !== s.mode ? await outboxHead(trx) : undefined;
+      const row = await updateSubscription(trx, id, {
           name: name ?? s.name,
           filter: filter ? JSON.stringify(filter) : JSON.stringify(s.filter),
           channels,
@@ -214,12 +214,9 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
           webhook_secret: webhookSecret,
           email,
           mode,
-          ...(head ? { digest_after_outbox_id: Number(head.max ?? 0) } : {}),
+          ...(head !== undefined ? { digest_after_outbox_id: head } : {}),
           updated_at: new Date(),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+        });
       // The entry names what changed; of a webhook, only its origin (its path and query may carry secrets).
       const origin = (u: string | null) => (u ? new URL(u).origin : null);
       const change: Record<string, unknown> = {};
@@ -236,12 +233,11 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
   }
 
   function deliveries(subscriptionId: string, limit = 50) {
-    return db.selectFrom('alert_deliveries').selectAll().where('subscription_id', '=', subscriptionId).orderBy('created_at', 'desc').limit(limit).execute();
+    return listDeliveries(db, subscriptionId, limit);
   }
 
   function attempts(deliveryIds: readonly string[]) {
-    if (deliveryIds.length === 0) return Promise.resolve([]);
-    return db.selectFrom('alert_delivery_attempts').selectAll().where('delivery_id', 'in', [...deliveryIds]).orderBy('id').execute();
+    return listDeliveryAttempts(db, deliveryIds);
   }
 
   return {

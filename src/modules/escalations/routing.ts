@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { UnknownJobObjectError } from '../../infra/queues.js';
+import { lockIncidentWithFacts } from '../incidents/index.js';
+import { FINISHED_STATUSES, type IncidentStatus } from '../../domain/taxonomy.js';
+import { addOutboxEvent } from '../outbox/index.js';
+import {
+  cancelPendingPages,
+  insertEscalationIfAbsent,
+  insertNotifications,
+  listRoutingRules,
+  lockIncidentPaging,
+  lockOpenEscalationsOf,
+  touchEscalation,
+  usersNotified,
+  type NotificationRow,
+} from './escalations.repository.js';
+import { enqueueAfterCommit, notificationRows, pageCurrentLevel, type EngineContext, type TimerToArm } from './paging.js';
+import { levelTargetsFor, ruleMatches, type RuleMatch } from './policy.js';
+import { loadDutyRows, matchTargets, type IncidentTargetsContext } from './recipients.js';
+
+/**
+ * Routing: an incident → its escalations. The enabled routing rules an incident matches each start an
+ * escalation (paging its first level at once, and telling its notify targets); a finished incident
+ * stops paging.
+ */
+
+/**
+ * Matches an incident against the enabled rules and starts an escalation for each rule that has none
+ * yet for it (so raising severity starts the rules that now match, and routing twice is harmless).
+ */
+export async function route(ctx: EngineContext, incidentId: string): Promise<string[]> {
+  const timers: TimerToArm[] = [];
+  const deliveries: NotificationRow[] = [];
+  const created = await ctx.db.transaction().execute(async (trx) => {
+    await lockIncidentPaging(trx, incidentId);
+    const locked = await lockIncidentWithFacts(trx, incidentId);
+    if (!locked) throw new UnknownJobObjectError('incident', incidentId);
+    if (FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
+    const { incident, facts } = locked;
+    const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
+      ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
+    );
+    const targetsCtx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
+    // Every duty any matching rule names, read once for all of them.
+    const dutyRows = await loadDutyRows(
+      trx,
+      rules.flatMap((r) => [...r.policy.levels.flatMap((l) => levelTargetsFor(l, incident)), ...r.policy.notify.map((n) => n.target)]),
+    );
+    const ids: string[] = [];
+    const startedRules: string[] = [];
+    for (const rule of rules) {
+      const policy = rule.policy;
+      const levelTargets = policy.levels.flatMap((l) => levelTargetsFor(l, incident));
+      const targeted = matchTargets(dutyRows, levelTargets, targetsCtx);
+      const token = randomUUID();
+      const now = new Date();
+      const esc = await insertEscalationIfAbsent(trx, {
+        incident_id: incident.id,
+        rule_id: rule.id,
+        rule_name: rule.name,
+        policy,
+        timer_token: token,
+        next_fire_at: now,
+        targeted_organization_ids: [...new Set(targeted.map((d) => d.organizationId))],
+      });
+      if (!esc) continue;
+      ids.push(esc.id);
+      startedRules.push(rule.name);
+      // The first level is due now: it is paged in this transaction, as its timer would page it a moment
+      // later (same row lock, same token rule, same unique notifications), without a commit and a queue
+      // hop in between. If this transaction fails, nothing of it exists and routing runs again.
+      if (policy.levels.length > 0) await pageCurrentLevel(ctx, trx, esc, incident, timers, deliveries, { facts, dutyRows });
+      else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
+      const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category as never)).map((n) => n.target);
+      if (notifyTargets.length > 0) {
+        const skip = await usersNotified(trx, incident.id);
+        const rows = await notificationRows(ctx, trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip, { facts, dutyRows });
+        deliveries.push(...(await insertNotifications(trx, rows)));
+      }
+    }
+    // The event log (live subscribers, events(after:)): paging started for this incident.
+    if (startedRules.length > 0) {
+      await addOutboxEvent(trx, 'incident.escalated', { type: 'Incident', id: incident.id }, { reference: incident.reference, rules: startedRules, manual: false });
+    }
+    return ids;
+  });
+  await enqueueAfterCommit(ctx, timers, deliveries);
+  if (created.length) ctx.logger.info({ incidentId, escalations: created.length }, 'incident routed');
+  return created;
+}
+
+/** An incident that is resolved, closed, rejected or merged stops paging. */
+export async function stopForIncident(ctx: EngineContext, incidentId: string, reason: string): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    for (const e of await lockOpenEscalationsOf(trx, incidentId)) {
+      await touchEscalation(trx, e.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
+      await cancelPendingPages(trx, e.id, reason);
+    }
+  });
+}
+
+/** The incident events that route (filed, severity or status changed) or stop paging (finished). */
+export async function onIncidentEvent(ctx: EngineContext, topic: string, incidentId: string, payload: Record<string, unknown>): Promise<void> {
+  if (topic === 'incident.status_changed' && FINISHED_STATUSES.has(payload.to as IncidentStatus)) {
+    await stopForIncident(ctx, incidentId, `incident ${String(payload.to)}`);
+    return;
+  }
+  if (topic === 'incident.filed' || topic === 'incident.severity_changed' || topic === 'incident.status_changed') {
+    // A reopened incident (RESOLVED → INVESTIGATING) routes again: rules whose escalation is over do not.
+    await route(ctx, incidentId);
+  }
+}
