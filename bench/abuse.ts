@@ -19,7 +19,7 @@
  * 4. Quiet: --count CRITICAL incidents at --rate per second, each timed from its request sent to its page's
  *    body received. Under attack: the same, while every attacker loops, one request at a time, over the request
  *    types of ATTACKS below (its own starting point, so the mix is even from the first second); attackers start
- *    a second before the filings and stop (in-flight requests aborted) once the last page arrived.
+ *    a second before the filings and stop once the last page arrived (requests in flight are waited for).
  * 5. Per request type: how many were sent, their answer codes (OK, or errors[0].extensions.code), and the median
  *    time the API took to answer (to refuse, for the refused ones), measured here from sending to the full body.
  */
@@ -177,6 +177,9 @@ run(async () => {
   await sql`insert into incident_timeline (incident_id, at, kind, actor_user_id, actor_organization_id, body)
     select i.id, i.reported_at + g * interval '1 hour', 'COMMENT', i.reporting_user_id, i.reporting_organization_id, 'comment ' || g || ' on ' || i.reference
     from incidents i, generate_series(1, 12) g`.execute(db);
+  // The seed numbers references after incident_reference_counters; the hub takes them from a sequence
+  // (migration 2026-11-25T1900), which must continue after the seeded ones or every filing collides.
+  await sql`select setval('incident_reference_seq', (select greatest(1, max(last_number)) from incident_reference_counters))`.execute(db);
   await sql`vacuum (analyze) incidents, incident_timeline`.execute(db);
   log(`seeded ${seeded.incidents.toLocaleString('en-US')} incidents with 12 comments each in ${fmt(seeded.ms / 1000)} s`);
 
@@ -243,6 +246,7 @@ run(async () => {
 
   // ── Filing CRITICAL incidents at a steady rate ────────────────────────────────────────────────────
   const sentAt = new Map<string, number>();
+  const answeredAt = new Map<string, number>();
   const receivedAt = new Map<string, number>();
   receiver.onPage = (body, at) => {
     const ref = body?.incident?.reference as string | undefined;
@@ -261,7 +265,8 @@ run(async () => {
             query: FILE,
             variables: { input: { title: `${label} ${i}: ballot tabulation network intrusion`, summary: 'Intrusion on the tabulation network', category: 'MALWARE', severity: 'CRITICAL', tlp: 'GREEN', affectedCounties: ['county-los-angeles'] } },
           }).catch((err: Error) => ({ status: 0, errors: [{ message: err.message }] }) as Answer);
-          answerMs.push(epochMs() - t);
+          const answered = epochMs();
+          answerMs.push(answered - t);
           if (r.errors || !r.data) {
             failures++;
             if (failures <= 3) console.error('fileIncident:', JSON.stringify(r).slice(0, 300));
@@ -269,6 +274,7 @@ run(async () => {
           }
           const ref = r.data.fileIncident.reference as string;
           sentAt.set(ref, t);
+          answeredAt.set(ref, answered);
           refs.push(ref);
         })(),
       );
@@ -279,6 +285,8 @@ run(async () => {
     return { refs, answerMs };
   }
   const latencies = (refs: string[]) => refs.filter((r) => receivedAt.has(r)).map((r) => receivedAt.get(r)! - sentAt.get(r)!);
+  // What the workers add (relay, routing, delivery: their own pool), apart from what the API took to file.
+  const afterAnswer = (refs: string[]) => refs.filter((r) => receivedAt.has(r)).map((r) => receivedAt.get(r)! - answeredAt.get(r)!);
   const hubCpu = () => hubs.map((h) => processCpuMs(h.child.pid!));
 
   log(`\nwarm-up: ${WARMUP} incidents, and each request type once`);
@@ -296,29 +304,29 @@ run(async () => {
   const quiet = stats(latencies(quietRun.refs));
   log(`  filed → webhook      ${describeStats(quiet)}`);
   log(`  filed → API answer   ${describeStats(stats(quietRun.answerMs))}`);
+  log(`  API answer → webhook ${describeStats(stats(afterAnswer(quietRun.refs)))}`);
 
   // ── Under attack ──────────────────────────────────────────────────────────────────────────────────
   log(`\nunder attack: ${ATTACKERS} attackers (${SAME_TOKEN ? 'one token' : 'a token each'}) looping ${KINDS.length} request types, one request at a time each; ${COUNT} CRITICAL incidents at ${RATE}/s`);
-  const samples = new Map<string, { codes: Record<string, number>; ms: number[]; aborted: number }>(KINDS.map((k) => [k, { codes: {}, ms: [], aborted: 0 }]));
-  const stop = new AbortController();
+  const samples = new Map<string, { codes: Record<string, number>; ms: number[] }>(KINDS.map((k) => [k, { codes: {}, ms: [] }]));
+  // Attackers stop starting requests once the last page arrived; the ones in flight are waited for (at most
+  // REQUEST_TIMEOUT_MS), so every request sent is counted and the hub is idle when it is stopped.
+  const stop = { stopped: false };
   let serial = 0;
   const attacker = async (who: number) => {
-    for (let n = who; !stop.signal.aborted; n++) {
+    for (let n = who; !stop.stopped; n++) {
       const kind = KINDS[n % KINDS.length]!;
       const s = samples.get(kind)!;
       const body = ATTACKS[kind]!.body(`x${who}n${serial++}`);
       const t = epochMs();
       try {
-        const a = await post(attackers[who]!.token, body, AbortSignal.any([stop.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]));
+        const a = await post(attackers[who]!.token, body, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
         const code = codeOf(a);
         s.codes[code] = (s.codes[code] ?? 0) + 1;
         s.ms.push(epochMs() - t);
       } catch (err) {
-        if (stop.signal.aborted) s.aborted++;
-        else {
-          const code = (err as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `client error: ${(err as Error).message}`;
-          s.codes[code] = (s.codes[code] ?? 0) + 1;
-        }
+        const code = (err as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `client error: ${(err as Error).message}`;
+        s.codes[code] = (s.codes[code] ?? 0) + 1;
       }
     }
   };
@@ -327,14 +335,17 @@ run(async () => {
   const attacking = attackers.map((_, i) => attacker(i));
   await sleep(1_000);
   const attackRun = await fileAtRate(COUNT, 'attacked');
-  stop.abort();
+  stop.stopped = true;
+  const stoppedAt = performance.now();
   await Promise.all(attacking);
+  log(`  (the last attack requests in flight took ${fmt((performance.now() - stoppedAt) / 1000)} s more)`);
   const attackSeconds = (performance.now() - attackStarted) / 1000;
   const attackCpu = hubCpu().map((c, i) => c - cpu0[i]!);
   const attacked = stats(latencies(attackRun.refs));
   const missing = attackRun.refs.filter((r) => !receivedAt.has(r)).length + quietRun.refs.filter((r) => !receivedAt.has(r)).length;
   log(`  filed → webhook      ${describeStats(attacked)}${missing ? `   ${missing} never paged` : ''}`);
   log(`  filed → API answer   ${describeStats(stats(attackRun.answerMs))}`);
+  log(`  API answer → webhook ${describeStats(stats(afterAnswer(attackRun.refs)))}`);
   log(`  attack requests over ${fmt(attackSeconds)} s (answer time from sending to the full answer, here):`);
   const perKind = Object.fromEntries(
     KINDS.map((k) => {
@@ -345,20 +356,32 @@ run(async () => {
       // Anything executed that should have been refused, or refused that should have run, is worth a look.
       const asExpected = expected === 'refused' ? !s.codes.OK : (s.codes[expected] ?? 0) === count;
       log(
-        `  ${k.padEnd(14)} ${String(count).padStart(4)} sent   median ${fmt(st.p50, 0).padStart(6)} ms   p99 ${fmt(st.p99, 0).padStart(6)} ms   ${JSON.stringify(s.codes)}${s.aborted ? `, ${s.aborted} aborted at the end` : ''}${
+        `  ${k.padEnd(14)} ${String(count).padStart(4)} sent   median ${fmt(st.p50, 0).padStart(6)} ms   p99 ${fmt(st.p99, 0).padStart(6)} ms   ${JSON.stringify(s.codes)}${
           asExpected ? '' : `   (expected ${expected})`
         }\n                 ${ATTACKS[k]!.what}`,
       );
-      return [k, { what: ATTACKS[k]!.what, expect: expected, count, codes: s.codes, medianMs: round(st.p50), p99Ms: round(st.p99), abortedAtEnd: s.aborted, asExpected }];
+      return [k, { what: ATTACKS[k]!.what, expect: expected, count, codes: s.codes, medianMs: round(st.p50), p99Ms: round(st.p99), asExpected }];
     }),
   );
-  const perIncident = (ms: number[], n: number) => ms.map((m) => round(m / Math.max(1, n), 1));
+  const seconds = (ms: number[]) => ms.map((m) => round(m / 1000, 1));
   log(
     `  hub CPU: quiet ${quietCpu.map((c) => fmt(c / 1000, 1)).join(' + ')} s, under attack ${attackCpu.map((c) => fmt(c / 1000, 1)).join(' + ')} s over ${fmt(attackSeconds)} s (${
       SINGLE ? 'estf start' : 'API + workers'
     })`,
   );
-  if (failures) log(`  ${failures} filings failed`);
+  if (failures) {
+    log(`  ${failures} filings failed; what the hub logged (errors, each once):`);
+    const seen = new Set<string>();
+    for (const line of hubs.flatMap((h) => h.stderr().split('\n'))) {
+      try {
+        const e = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } | string };
+        if ((e.level ?? 0) >= 50) seen.add(`${e.msg ?? ''}: ${typeof e.err === 'string' ? e.err : (e.err?.message ?? '')}`);
+      } catch {
+        // not a log line
+      }
+    }
+    for (const t of [...seen].slice(0, 5)) log(`  hub error: ${t.slice(0, 300)}`);
+  }
 
   for (const h of hubs) await h.stop();
   const ratio = attacked.p99 / quiet.p99;
@@ -377,15 +400,15 @@ run(async () => {
       attackers: ATTACKERS,
       sameToken: SAME_TOKEN,
       seededIncidents: seeded.incidents,
-      quiet: { ...figures(quiet), apiAnswer: figures(stats(quietRun.answerMs)) },
-      underAttack: { ...figures(attacked), apiAnswer: figures(stats(attackRun.answerMs)) },
+      quiet: { ...figures(quiet), apiAnswer: figures(stats(quietRun.answerMs)), answerToWebhook: figures(stats(afterAnswer(quietRun.refs))) },
+      underAttack: { ...figures(attacked), apiAnswer: figures(stats(attackRun.answerMs)), answerToWebhook: figures(stats(afterAnswer(attackRun.refs))) },
       baseline: 'the same filings on the quiet hub, same run',
       ratio: round(ratio, 2),
       missing,
       failedFilings: failures,
       refused,
       accepted,
-      hubCpuSeconds: { quiet: perIncident(quietCpu, 1000), underAttack: perIncident(attackCpu, 1000) },
+      hubCpuSeconds: { quiet: seconds(quietCpu), underAttack: seconds(attackCpu), processes: SINGLE ? ['estf start'] : ['estf serve', 'estf work'] },
       attackSeconds: round(attackSeconds, 1),
       cores: os.cpus().length,
       sharedCores: 'this process (filer, attackers, receiver), the hub, PostgreSQL and Redis share the cores',
