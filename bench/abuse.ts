@@ -369,8 +369,9 @@ run(async () => {
       SINGLE ? 'estf start' : 'API + workers'
     })`,
   );
-  if (failures) {
-    log(`  ${failures} filings failed; what the hub logged (errors, each once):`);
+  const unexpected = Object.values(perKind).some((k) => !k.asExpected);
+  if (failures || unexpected) {
+    log(`  ${failures} filings failed${unexpected ? ', some attack requests were not answered as expected' : ''}; what the hub logged (errors, each once):`);
     const seen = new Set<string>();
     for (const line of hubs.flatMap((h) => h.stderr().split('\n'))) {
       try {
