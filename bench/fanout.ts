@@ -36,8 +36,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { systemPrincipal } from '../src/access/principal.js';
-import { createServices } from '../src/graphql/services.js';
-import { liveChannel, livePrefix } from '../src/modules/alerts/live-bus.js';
+import { createServices } from '../src/services.js';
+import { liveChannel, livePrefix } from '../src/live/bus.js';
 import { hubInstanceId } from '../src/deps.js';
 import {
   describeStats,
