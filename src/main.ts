@@ -74,8 +74,8 @@ async function runHub(api: boolean, workers: boolean): Promise<void> {
   const { RedisUnavailableError } = await import('./infra/redis.js');
   let hub: RunningHub;
   try {
-    // `estf work` is wired by workers/index.ts; `start` and `serve` by src/hub.ts.
-    hub = api ? await startHub(config, logger, { api, workers }) : await (await import('../workers/index.js')).startWorkerProcess(config, logger);
+    // `estf work` is wired by workers/main.ts; `start` and `serve` by src/hub.ts.
+    hub = api ? await startHub(config, logger, { api, workers }) : await (await import('../workers/main.js')).startWorkerProcess(config, logger);
   } catch (err) {
     if (err instanceof RedisUnavailableError) {
       process.stderr.write(`estf: ${err.message}\n`);

@@ -431,7 +431,7 @@ describe.concurrent('paging under faults', () => {
     await hub.deps.queues.events.add(row.topic, data, { jobId: `outbox-${hub.deps.instanceId}-${row.id}`, attempts: 1 });
     const failing = new Worker(QUEUE_NAMES.events, async () => {
       throw new Error('connection terminated unexpectedly');
-    }, { connection: hub.deps.workerRedis, prefix: hub.config.queuePrefix });
+    }, { connection: hub.deps.workerRedis, prefix: hub.deps.queues.prefix });
     await until('the event job failed', async () => (await hub.deps.queues.events.getFailedCount()) === 1);
     await failing.close();
 
@@ -461,7 +461,7 @@ describe.concurrent('paging under faults', () => {
     const dead = new Worker(QUEUE_NAMES.timers, async () => {
       taken = true;
       await new Promise(() => {});
-    }, { connection: hub.deps.workerRedis.duplicate(), prefix: hub.config.queuePrefix });
+    }, { connection: hub.deps.workerRedis.duplicate(), prefix: hub.deps.queues.prefix });
     cleanups.push(() => dead.close(true));
     await until('the timer job taken by the dying worker', async () => taken);
     expect(await (await hub.deps.queues.timers.getJob(`t-${escalationId}-${token}`))!.getState()).toBe('active');

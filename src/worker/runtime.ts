@@ -32,7 +32,7 @@ function semaphore(n: number) {
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker (topic →
  * the modules' handlers, src/worker/handlers.ts), the reconciler and the digests' schedules with their
  * watchdog, the timers and deliveries, heartbeats and audit checkpoints. Only wiring: the logic lives in
- * src/modules. Any number of these may run at once; workers/index.ts starts one from the config.
+ * src/modules. Any number of these may run at once; workers/main.ts starts one from the config.
  */
 
 export interface RunningWorkers {
