@@ -16,17 +16,11 @@ import type { Logger } from '../infra/logger.js';
  * comes back after a drop, the bus re-reads the log after its last cursor, so what was published while it
  * was away still reaches its subscribers, in order.
  *
- * Families: `incident.*` (incidentEvents), `indicator.*` (indicatorAlerts: one row of a report batch names
- * many indicators, so a source may turn one envelope into several events sharing its cursor; they are
- * dispatched together, in the order the source returns them) and `access.*` (below).
+ * Families are the callers': the relay publishes those it is given, the bus subscribes to those it has a
+ * source for (src/modules/alerts: `incident.*`, `indicator.*` and `access.*`, LIVE_FAMILIES). A source may
+ * turn one envelope into several events sharing its cursor (one row of an indicator report batch names many
+ * indicators); they are dispatched together, in the order the source returns them.
  */
-
-/**
- * Topic families (the part of a topic before its first dot) with live subscribers, and the channel (below
- * the queue prefix) of each. `access` carries revoked tokens and deactivated users: in the same ordered
- * stream as the events, so that no event committed after a revocation reaches the revoked streams.
- */
-export const LIVE_CHANNELS: Readonly<Record<string, string>> = { incident: 'incident', indicator: 'indicator', access: 'access' };
 
 export const familyOf = (topic: string): string => topic.split('.', 1)[0]!;
 
@@ -35,9 +29,9 @@ export function livePrefix(queuePrefix: string, instanceId: string): string {
   return instanceId ? `${queuePrefix}:${instanceId}` : queuePrefix;
 }
 
-export function liveChannel(prefix: string, family: string): string | null {
-  const suffix = LIVE_CHANNELS[family];
-  return suffix ? `${prefix}:live:${suffix}` : null;
+/** The channel (below the prefix) of one topic family. */
+export function liveChannel(prefix: string, family: string): string {
+  return `${prefix}:live:${family}`;
 }
 
 /** What travels over Redis for one committed outbox row. */
@@ -56,14 +50,17 @@ interface PublishableRow {
   aggregate_id: string;
 }
 
-/** Publishes relayed rows in order on one connection (Redis keeps one connection's order). Throws when Redis refuses. */
-export async function publishLiveEvents(redis: Redis, prefix: string, rows: readonly PublishableRow[]): Promise<void> {
+/**
+ * Publishes relayed rows of the live `families` in order on one connection (Redis keeps one connection's
+ * order). Throws when Redis refuses.
+ */
+export async function publishLiveEvents(redis: Redis, prefix: string, families: ReadonlySet<string>, rows: readonly PublishableRow[]): Promise<void> {
   const pipeline = redis.pipeline();
   let n = 0;
   for (const r of rows) {
-    const channel = liveChannel(prefix, familyOf(r.topic));
-    if (!channel) continue;
-    pipeline.publish(channel, JSON.stringify({ cursor: r.id, topic: r.topic, aggregateId: r.aggregate_id }));
+    const family = familyOf(r.topic);
+    if (!families.has(family)) continue;
+    pipeline.publish(liveChannel(prefix, family), JSON.stringify({ cursor: r.id, topic: r.topic, aggregateId: r.aggregate_id }));
     n++;
   }
   if (n === 0) return;
@@ -113,8 +110,8 @@ export function createLiveBus<R extends LogRow>(deps: {
   sources: Readonly<Record<string, LiveSource<{ cursor: number }, R>>>;
 }): LiveBus {
   const { logger } = deps;
-  const types = Object.keys(deps.sources).filter((family) => liveChannel(deps.prefix, family) !== null);
-  const typeOfChannel = new Map(types.map((t) => [liveChannel(deps.prefix, t)!, t]));
+  const types = Object.keys(deps.sources);
+  const typeOfChannel = new Map(types.map((t) => [liveChannel(deps.prefix, t), t]));
   const listeners = new Map<string, Set<(event: unknown) => void>>(types.map((t) => [t, new Set()]));
   let sub: Redis | null = null;
   let started: Promise<void> | null = null;

@@ -4,6 +4,7 @@ import { QUEUE_NAMES, UnknownJobObjectError } from '../infra/queues.js';
 import { createEventsWorker, createOutboxRelay } from '../modules/outbox/outbox.jobs.js';
 import { recordHeartbeat, removeHeartbeat } from '../modules/system/heartbeats.repository.js';
 import { livePrefix, publishLiveEvents } from '../live/bus.js';
+import { LIVE_FAMILIES } from '../modules/alerts/alerts.service.js';
 import { chainHead, writeCheckpoint } from '../modules/audit/audit.checkpoints.js';
 import { verifyAuditChain } from '../modules/audit/audit.repository.js';
 import { useAuditKey } from '../modules/audit/audit.key.js';
@@ -56,7 +57,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const connection = deps.workerRedis;
 
   // Live events are published by the relay, in its transaction and in id order (src/live/bus.ts).
-  const onRelayed = (rows: Parameters<typeof publishLiveEvents>[2]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), rows);
+  const onRelayed = (rows: Parameters<typeof publishLiveEvents>[3]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), LIVE_FAMILIES, rows);
   const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId });
   await relay.start();
 

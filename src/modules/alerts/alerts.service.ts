@@ -71,8 +71,15 @@ export function liveEventLog(db: Db): EventLog<EventLogRow> {
   return { lastCursor: () => lastEventId(db), after: (cursor, families, limit) => listEventLogAfter(db, cursor, families, limit) };
 }
 
+/**
+ * The topic families (the part of a topic before its first dot) with live subscribers: the relay publishes
+ * these on the bus. `access` carries revoked tokens and deactivated users: in the same ordered stream as
+ * the events, so that no event committed after a revocation reaches the revoked streams.
+ */
+export const LIVE_FAMILIES: ReadonlySet<string> = new Set(['incident', 'indicator', 'access']);
+
 /** Which events the live bus carries, by topic family, and how each is read: the domain side of the bus. */
-export function liveSources(db: Db): Record<string, LiveSource<{ cursor: number }, EventLogRow>> {
+export function liveSources(db: Db): Record<'incident' | 'indicator' | 'access', LiveSource<{ cursor: number }, EventLogRow>> {
   return { incident: incidentEventSource(db), indicator: indicatorAlertSource(db), access: accessEventSource(db) };
 }
 
