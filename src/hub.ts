@@ -17,7 +17,7 @@ export interface HubOptions {
 }
 
 export interface RunningHub {
-  /** The workers' dependencies (with the API alone: what the API shares with them, e.g. the escalation engine). */
+  /** The process's one set of dependencies: infrastructure, the escalation engine, the services (on `apiDb` with the API). */
   deps: HubDeps;
   /** The API's own pool (null without the API). */
   apiDb: Db | null;
