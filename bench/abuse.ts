@@ -31,7 +31,7 @@ import { sql } from 'kysely';
 import { systemPrincipal } from '../src/access/principal.js';
 import { MAX_COST, operationCost } from '../src/graphql/cost.js';
 import { SCHEMA_PATH } from '../src/graphql/yoga.js';
-import { createServices } from '../src/graphql/services.js';
+import { createServices } from '../src/services.js';
 import {
   atRate,
   describeStats,

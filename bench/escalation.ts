@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { systemPrincipal } from '../src/access/principal.js';
-import { createServices } from '../src/graphql/services.js';
+import { createServices } from '../src/services.js';
 import {
   atRate,
   describeStats,

@@ -36,8 +36,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { systemPrincipal } from '../src/access/principal.js';
-import { createServices } from '../src/graphql/services.js';
-import { liveChannel, livePrefix } from '../src/modules/alerts/live-bus.js';
+import { createServices } from '../src/services.js';
+import { liveChannel, livePrefix } from '../src/live/bus.js';
 import { hubInstanceId } from '../src/deps.js';
 import {
   describeStats,
@@ -264,7 +264,7 @@ async function hubPhase(): Promise<PhaseResult> {
   const pids = apis.map((x) => x.child.pid!);
   log(`hub: estf serve ×2 (pids ${pids.join(', ')}: ${apis.map((x) => x.url).join(', ')}), estf work (pid ${worker.child.pid})`);
   // The hub's channels carry its instance id (a Redis may serve several hubs): src/deps.ts hubInstanceId.
-  const probe = await startProbe(liveChannel(livePrefix(prefix, await hubInstanceId(db)), 'incident')!);
+  const probe = await startProbe(liveChannel(livePrefix(prefix, await hubInstanceId(db)), 'incident'));
   const receipts = new Receipts();
 
   let filed = 0;
@@ -324,7 +324,7 @@ async function hubPhase(): Promise<PhaseResult> {
 
 async function baselinePhase(): Promise<PhaseResult> {
   const prefix = queuePrefix('fanout-baseline');
-  const channel = liveChannel(prefix, 'incident')!;
+  const channel = liveChannel(prefix, 'incident');
   const peers = Array.from({ length: PROCESSES }, () => spawnChild([...PEER_ARGS, 'broadcaster', REDIS_URL, channel]));
   const ports = await Promise.all(peers.map((p) => until('broadcaster ready', () => /port (\d+)/.exec(p.out())?.[1], 30_000)));
   const pids = peers.map((p) => p.child.pid!);

@@ -17,7 +17,7 @@ import os from 'node:os';
 import { systemPrincipal } from '../src/access/principal.js';
 import { loadConfig } from '../src/config.js';
 import { prepareDatabase } from '../src/deps.js';
-import { createServices } from '../src/graphql/services.js';
+import { createServices } from '../src/services.js';
 import { createDb } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
 import { startOwnPostgres } from '../test/support/own-postgres.js';

@@ -33,7 +33,7 @@ import { systemPrincipal } from '../src/access/principal.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/infra/db.js';
 import { migrate } from '../src/infra/migrate.js';
-import { createIndicatorsService } from '../src/modules/indicators/indicators.service.js';
+import { createServices } from '../src/services.js';
 import { seedPartners } from '../src/modules/partners/partners.seed.js';
 import { ADMIN_URL, databaseUrl, prng, withAdmin } from './lib/servers.js';
 
@@ -234,7 +234,8 @@ async function main(): Promise<void> {
 
     // --- the import ------------------------------------------------------------------------------
     const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'production', ESTF_DEMO: 'false' });
-    const service = createIndicatorsService({ db, config });
+    // From the composition root, as `estf indicators import` gets it (which also loads the audit chain's key).
+    const service = createServices({ db, config }).indicators;
     await new Promise((res) => setTimeout(res, 200));
     const { rows: pidRows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
     const importPid = pidRows[0]!.pid;

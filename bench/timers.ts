@@ -66,7 +66,7 @@ const MAX_MS = option('max', 5_000);
 // night, and a steady load, not a burst.
 const RATE = option('rate', 50);
 const WARMUP = 50;
-const TIMERS_CONCURRENCY = 10; // workers/index.ts
+const TIMERS_CONCURRENCY = 10; // src/worker/runtime.ts
 const TARGET_EXTRA_MS = 50;
 
 run(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { hubSecret } from './modules/escalations/escalations.repository.js';
+import { hubSecret } from './modules/escalations/index.js';
 import type { Config } from './config.js';
 import { currentRole, grantAppRole } from './infra/app-role.js';
 import { createDb, type Db } from './infra/db.js';
@@ -9,7 +9,9 @@ import { migrate } from './infra/migrate.js';
 import { markPrepared } from './infra/prepared.js';
 import { createQueues, hubQueuePrefix, type Queues } from './infra/queues.js';
 import { createRedis, createWorkerRedis } from './infra/redis.js';
-import { createServices, type Services } from './graphql/services.js';
+import { createServices, type Services } from './services.js';
+import { createLiveBus, livePrefix, type LiveBus } from './live/bus.js';
+import { liveEventLog, liveSources } from './modules/alerts/alerts.service.js';
 import { seedDemoUsers } from './modules/identity/demo.seed.js';
 import { seedDemoOnCall } from './modules/oncall/oncall.seed.js';
 import { seedPartners } from './modules/partners/partners.seed.js';
@@ -65,7 +67,10 @@ async function migrateAsAdmin(db: Db, adminUrl: string) {
 export interface HubDeps {
   config: Config;
   logger: Logger;
+  /** The workers' pool (and the escalation engine's). */
   db: Db;
+  /** The pool the services run on: the API's own pool where the process serves the API, else `db`. */
+  apiDb: Db;
   databaseUrl: string;
   /** See hubInstanceId. */
   instanceId: string;
@@ -79,6 +84,9 @@ export interface HubDeps {
   subscriptionJobs: SubscriptionJobs;
   /** The delivery pipeline: every page and alert is sent through it (its worker runs delivery jobs). */
   delivery: DeliveryPipeline;
+  /** Live events over Redis pub/sub (src/live/bus.ts): connects on its first listener only. */
+  liveBus: LiveBus;
+  /** Every domain service, built once here and handed to GraphQL, the commands and the transports. */
   services: Services;
   close(): Promise<void>;
 }
@@ -92,7 +100,12 @@ export function hubInstanceId(db: Db): Promise<string> {
   return hubSecret(db, 'instance-id', () => randomUUID().slice(0, 8));
 }
 
-export function createDeps(config: Config, logger: Logger, database: { url: string; db: Db; instanceId: string }, redisUrl: string): HubDeps {
+/**
+ * The composition root: infrastructure first (Redis, queues, senders, the live bus), then the engine and
+ * the services on it. `database.apiDb`: the API's own pool (GraphQL readers never take the workers'
+ * connections); the services run on it.
+ */
+export function createDeps(config: Config, logger: Logger, database: { url: string; db: Db; apiDb?: Db; instanceId: string }, redisUrl: string): HubDeps {
   useAuditKey(config);
   const redis = createRedis(redisUrl, logger);
   const workerRedis = createWorkerRedis(redisUrl, logger);
@@ -110,12 +123,22 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
   // One delivery pipeline for every kind of message: pages (the engine's) and alerts (subscriptions').
   const delivery = createDeliveryPipeline({ db: database.db, queues, config, logger, senders });
   const engine = createEscalationEngine({ db: database.db, queues, config, logger, delivery });
-  const services = createServices({ db: database.db, config, engine, instanceId: database.instanceId, senders });
+  const apiDb = database.apiDb ?? database.db;
+  const liveLogger = logger.child({ module: 'live' });
+  const liveBus = createLiveBus({
+    log: liveEventLog(apiDb),
+    redisUrl,
+    prefix: livePrefix(config.queuePrefix, database.instanceId),
+    logger: liveLogger,
+    sources: liveSources(apiDb),
+  });
+  const services = createServices({ db: apiDb, config, engine, senders, live: { bus: liveBus, logger: liveLogger } });
   const subscriptionJobs = createSubscriptionJobs({ db: database.db, config, logger, delivery, engine });
   return {
     config,
     logger,
     db: database.db,
+    apiDb,
     databaseUrl: database.url,
     instanceId: database.instanceId,
     redis,
@@ -125,8 +148,11 @@ export function createDeps(config: Config, logger: Logger, database: { url: stri
     delivery,
     engine,
     subscriptionJobs,
+    liveBus,
     services,
     async close() {
+      await services.close();
+      await liveBus.close();
       senders.close();
       await queues.close();
       await Promise.all([redis.quit().catch(() => redis.disconnect()), workerRedis.quit().catch(() => workerRedis.disconnect())]);

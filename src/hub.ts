@@ -7,9 +7,9 @@ import { attachLiveTransport } from './http/live.js';
 import { currentRole } from './infra/app-role.js';
 import { createDb, type Db } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
-import { createServices } from './graphql/services.js';
+import { createGraphQLHandler } from './graphql/yoga.js';
 import { ensureRedis, warnUnlessNoEviction, type RedisHandle } from './infra/redis.js';
-import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { startWorkers, type RunningWorkers } from './worker/runtime.js';
 
 export interface HubOptions {
   api: boolean;
@@ -17,7 +17,7 @@ export interface HubOptions {
 }
 
 export interface RunningHub {
-  /** The workers' dependencies (with the API alone: what the API shares with them, e.g. the escalation engine). */
+  /** The process's one set of dependencies: infrastructure, the escalation engine, the services (on `apiDb` with the API). */
   deps: HubDeps;
   /** The API's own pool (null without the API). */
   apiDb: Db | null;
@@ -47,7 +47,21 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
     const redisHandle: RedisHandle = await ensureRedis(config.redis.url, config.redis.isDefault, config.dataDir, logger);
     cleanups.push(() => redisHandle.stop());
 
-    const deps = createDeps(config, logger, { ...database, instanceId: await hubInstanceId(database.db) }, redisHandle.url);
+    // GraphQL requests run on their own pool, with a statement timeout; the escalation engine they call
+    // (and its first page attempts) stays on the workers' pool.
+    let apiDb: Db | null = null;
+    if (opts.api) {
+      const db = createDb(database.url, {
+        max: config.database.apiPoolSize,
+        applicationName: 'estf-hub-api',
+        statementTimeoutMs: config.database.apiStatementTimeoutMs,
+      });
+      apiDb = db;
+      cleanups.push(() => db.destroy());
+    }
+
+    // The process's one composition root: every adapter below gets these services.
+    const deps = createDeps(config, logger, { ...database, apiDb: apiDb ?? undefined, instanceId: await hubInstanceId(database.db) }, redisHandle.url);
     cleanups.push(() => deps.close());
     await warnUnlessNoEviction(deps.redis, logger);
 
@@ -59,19 +73,11 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
 
     let server: Server | null = null;
     let port: number | null = null;
-    let apiDb: Db | null = null;
     if (opts.api) {
-      // GraphQL requests run on their own pool, with a statement timeout; the escalation engine they call
-      // (and its first page attempts) stays on the workers' pool.
-      const db = createDb(database.url, {
-        max: config.database.apiPoolSize,
-        applicationName: 'estf-hub-api',
-        statementTimeoutMs: config.database.apiStatementTimeoutMs,
-      });
-      apiDb = db;
-      cleanups.push(() => db.destroy());
-      const apiDeps: HubDeps = { ...deps, db, services: createServices({ db, config, engine: deps.engine, instanceId: deps.instanceId, senders: deps.senders }) };
-      const app = createApp(apiDeps);
+      // The API reads on its own pool (readiness, loaders); one Yoga serves HTTP, SSE and WebSocket.
+      const apiDeps = { ...deps, db: deps.apiDb };
+      const yoga = createGraphQLHandler(apiDeps);
+      const app = createApp(apiDeps, yoga);
       server = await new Promise<Server>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolve(s as Server)) as Server;
         s.once('error', reject);
@@ -79,7 +85,7 @@ export async function startHub(config: Config, logger: Logger, opts: HubOptions)
       port = (server.address() as { port: number }).port;
       cleanups.push(() => closeServer(server!));
       // Live streams (WebSocket beside SSE) end first, so that the server can close under them.
-      const live = attachLiveTransport(server, apiDeps);
+      const live = attachLiveTransport(server, apiDeps, yoga);
       cleanups.push(() => live.close());
     }
 

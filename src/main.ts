@@ -1,6 +1,7 @@
 import { Argument, Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { RunningHub } from './hub.js';
+import type { Services } from './services.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { migrate, migrationStatus } from './infra/migrate.js';
 import { createDb, type Db } from './infra/db.js';
@@ -57,6 +58,14 @@ export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>
   }
 }
 
+/**
+ * Runs `fn` with the services of the composition root (src/services.ts), built once for the command on
+ * its database. Loaded on use: `estf migrate` and the hub's commands do not need them.
+ */
+export function withServices<T>(fn: (services: Services, config: Config) => Promise<T>): Promise<T> {
+  return withDatabase(async (db, config) => fn((await import('./services.js')).createServices({ db, config }), config));
+}
+
 async function runHub(api: boolean, workers: boolean): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
@@ -65,7 +74,8 @@ async function runHub(api: boolean, workers: boolean): Promise<void> {
   const { RedisUnavailableError } = await import('./infra/redis.js');
   let hub: RunningHub;
   try {
-    hub = await startHub(config, logger, { api, workers });
+    // `estf work` is wired by workers/main.ts; `start` and `serve` by src/hub.ts.
+    hub = api ? await startHub(config, logger, { api, workers }) : await (await import('../workers/main.js')).startWorkerProcess(config, logger);
   } catch (err) {
     if (err instanceof RedisUnavailableError) {
       process.stderr.write(`estf: ${err.message}\n`);
@@ -143,9 +153,9 @@ program
     }
   });
 
-registerCommands(program, withDatabase);
-registerOncallCommand(program, withDatabase);
-registerIndicatorsCommand(program, withDatabase);
+registerCommands(program, withDatabase, withServices);
+registerOncallCommand(program, withServices);
+registerIndicatorsCommand(program, withServices);
 registerDigestsCommand(program, withDatabase);
 
 try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
-import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { startWorkers, type RunningWorkers } from '../src/worker/runtime.js';
 import { REDIS_URL } from './db-admin.js';
 import { spawnEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';

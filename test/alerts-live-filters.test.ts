@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { startWorkers, type RunningWorkers } from '../src/worker/runtime.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 import { sseSubscribe, wsSubscribe, type LiveClient, type Received } from './support/live-clients.js';

@@ -13,20 +13,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const edges = importEdges(root, ['src', 'workers']);
 const show = (e: ImportEdge) => `${e.from} -> ${e.to}`;
 
-/**
- * Imports inside files that other engineers of issue 13 are rewriting right now; redirected after
- * arch-* merges. Each entry is `importer -> imported`.
- */
-const PENDING = new Set<string>([
-  // redirected after arch-root merges (composition root, worker runtime, live transport out of alerts)
-  'src/modules/alerts/alerts.service.ts -> src/modules/indicators/reports.service.ts',
-  'src/deps.ts -> src/modules/escalations/escalations.repository.ts',
-  'src/cli/commands.ts -> src/modules/audit/audit.repository.ts',
-  'src/http/app.ts -> src/modules/system/heartbeats.repository.ts',
-  'workers/index.ts -> src/modules/system/heartbeats.repository.ts',
-  'workers/index.ts -> src/modules/audit/audit.repository.ts',
-]);
-
 function forbidden(e: ImportEdge): string | null {
   const target = moduleOf(e.to);
   if (target === null || moduleOf(e.from) === target) return null;
@@ -47,16 +33,10 @@ describe('module boundaries', () => {
   it('nothing imports another module\'s repository or internals, and src/access imports no module', () => {
     const found = edges
       .map((e) => ({ e, why: forbidden(e) }))
-      .filter((x) => x.why !== null && !PENDING.has(show(x.e)))
+      .filter((x) => x.why !== null)
       .map((x) => `${show(x.e)}: ${x.why}`);
     const unique = [...new Set(found)];
     expect(unique, `${unique.length} forbidden imports:\n${unique.join('\n')}`).toEqual([]);
-  });
-
-  it('the allow-list holds only imports that still exist and are still forbidden', () => {
-    const present = new Set(edges.filter((e) => forbidden(e) !== null).map(show));
-    const stale = [...PENDING].filter((p) => !present.has(p));
-    expect(stale, `allow-listed imports that are gone or now allowed (remove them):\n${stale.join('\n')}`).toEqual([]);
   });
 
   it('modules import each other without a cycle', () => {

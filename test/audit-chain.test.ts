@@ -12,7 +12,7 @@ import { chainHead, CHECKPOINT_FILE, readCheckpoints, writeCheckpoint } from '..
 import { useAuditKey } from '../src/modules/audit/audit.key.js';
 import { rowToChained, verifyAuditChain } from '../src/modules/audit/audit.repository.js';
 import { recordAudit } from '../src/modules/audit/audit.service.js';
-import { startWorkers } from '../workers/index.js';
+import { startWorkers } from '../src/worker/runtime.js';
 import { databaseUrl } from './db-admin.js';
 import { runEstf } from './estf-process.js';
 import { createTestDatabase, dropTestDatabase, startTestHub, type TestHub } from './harness.js';

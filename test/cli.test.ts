@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
-import { createServices } from '../src/graphql/services.js';
+import { createServices } from '../src/services.js';
 import { createDb } from '../src/infra/db.js';
 import { migrationsCurrent } from '../src/infra/migrate.js';
 import { databaseUrl, withAdmin } from './db-admin.js';

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
-import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { startWorkers, type RunningWorkers } from '../src/worker/runtime.js';
 import { spawnEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';

@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
 import { createDeps, hubInstanceId, type HubDeps } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
+import { createGraphQLHandler } from '../src/graphql/yoga.js';
 import { attachLiveTransport, type LiveTransport } from '../src/http/live.js';
 import { createDb, type Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
@@ -75,12 +76,14 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { htt
   let live: LiveTransport | null = null;
   let url = '';
   if (opts.http !== false) {
-    const app = createApp(deps);
+    // One Yoga for HTTP, SSE and WebSocket, as src/hub.ts builds it.
+    const yoga = createGraphQLHandler(deps);
+    const app = createApp(deps, yoga);
     server = await new Promise<Server>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    live = attachLiveTransport(server, deps);
+    live = attachLiveTransport(server, deps, yoga);
   }
   const gql = async <T>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -4,6 +4,7 @@ import { systemPrincipal } from '../src/access/principal.js';
 import type { Db } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
 import { startHub, type RunningHub } from '../src/hub.js';
+import { createServices } from '../src/services.js';
 import { makeUser, type TestUser } from './factories.js';
 import { clearRedisPrefix, createTestDatabase, dropTestDatabase, testConfig } from './harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/receivers.js';
@@ -86,9 +87,11 @@ describe('API and workers in one process (estf start)', () => {
       expect(holding).toBeGreaterThanOrEqual(3);
 
       // A CRITICAL incident filed meanwhile (by another API process, say): its page goes out at once.
-      const principal = await hub.deps.services.identity.authenticate(county.token, { requestId: 'isolation', clientAddress: null });
+      // This process's services run on the API's starved pool: another process's are on a pool of their own.
+      const elsewhere = createServices({ db: hub.deps.db, config: hub.deps.config });
+      const principal = await elsewhere.identity.authenticate(county.token, { requestId: 'isolation', clientAddress: null });
       const started = Date.now();
-      await hub.deps.services.incidents.file(principal!, {
+      await elsewhere.incidents.file(principal!, {
         title: 'Ransomware during the heavy read',
         summary: 's',
         category: 'RANSOMWARE',

@@ -16,7 +16,7 @@ import { createApp } from '../src/http/app.js';
 import { createDb } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
-import { startWorkers } from '../workers/index.js';
+import { startWorkers } from '../src/worker/runtime.js';
 import { spawnEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { clearRedisPrefix, startTestHub, testConfig, type TestHub } from './harness.js';

@@ -16,7 +16,7 @@ import {
   type HostResolver,
 } from '../src/modules/notifications/webhook-guard.js';
 import { checkWebhookTarget } from '../src/modules/oncall/contact-targets.js';
-import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { startWorkers, type RunningWorkers } from '../src/worker/runtime.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, testConfig, type TestHub } from './harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/receivers.js';

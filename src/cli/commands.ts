@@ -2,19 +2,17 @@ import type { Command } from 'commander';
 import { systemPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
-import { verifyAuditChain } from '../modules/audit/audit.repository.js';
-import { readCheckpoints, writeCheckpoint } from '../modules/audit/audit.checkpoints.js';
-import { useAuditKey } from '../modules/audit/audit.key.js';
+import type { Services } from '../services.js';
+import { readCheckpoints, useAuditKey, verifyAuditChain, writeCheckpoint } from '../modules/audit/index.js';
 
 type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
+type WithServices = <T>(fn: (services: Services, config: Config) => Promise<T>) => Promise<T>;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
-// Loaded by the command that needs it: a command starts by loading only what it uses.
-const identityService = async (db: Db, config: Config) => (await import('../modules/identity/identity.service.js')).createIdentityService({ db, config });
 const fmt = (d: Date | null) => (d ? d.toISOString().replace('.000Z', 'Z') : '-');
 
 /** The operator's commands. They act as the system principal: whoever runs them owns the host. */
-export function registerCommands(program: Command, withDatabase: WithDatabase): void {
+export function registerCommands(program: Command, withDatabase: WithDatabase, withServices: WithServices): void {
   const cli = systemPrincipal('cli');
 
   const users = program.command('users').description('manage users');
@@ -26,8 +24,8 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--org <slug>', 'the organization slug, e.g. county-los-angeles')
     .requiredOption('--roles <roles>', 'comma-separated roles: VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN')
     .action((o: { email: string; name: string; org: string; roles: string }) =>
-      withDatabase(async (db, config) => {
-        const u = await (await identityService(db, config)).createUser(cli, { email: o.email, name: o.name, organization: o.org, roles: o.roles.split(',') });
+      withServices(async ({ identity }) => {
+        const u = await identity.createUser(cli, { email: o.email, name: o.name, organization: o.org, roles: o.roles.split(',') });
         out(`added ${u.email} (${u.roles.join(', ')}) to ${o.org}`);
       }),
     );
@@ -36,8 +34,7 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .description('list users')
     .option('--org <slug>', 'only this organization')
     .action((o: { org?: string }) =>
-      withDatabase(async (db, config) => {
-        const identity = await identityService(db, config);
+      withServices(async ({ identity }) => {
         const list = await identity.listOrganizationUsers(cli, o.org ?? null);
         const orgs = new Map((await identity.userOrganizations(list)).map((x) => [x.id, x.slug]));
         for (const u of list) {
@@ -50,8 +47,8 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .description("deactivate a user: their tokens stop working at once")
     .requiredOption('--email <email>', "the user's e-mail address")
     .action((o: { email: string }) =>
-      withDatabase(async (db, config) => {
-        const u = await (await identityService(db, config)).deactivateUser(cli, o.email);
+      withServices(async ({ identity }) => {
+        const u = await identity.deactivateUser(cli, o.email);
         out(`deactivated ${u.email}`);
       }),
     );
@@ -61,8 +58,8 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .description('reactivate a deactivated user: their tokens that are neither revoked nor expired work again')
     .requiredOption('--email <email>', "the user's e-mail address")
     .action((o: { email: string }) =>
-      withDatabase(async (db, config) => {
-        const u = await (await identityService(db, config)).reactivateUser(cli, o.email);
+      withServices(async ({ identity }) => {
+        const u = await identity.reactivateUser(cli, o.email);
         out(`reactivated ${u.email}`);
       }),
     );
@@ -72,8 +69,8 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .requiredOption('--email <email>', "the user's e-mail address")
     .requiredOption('--roles <roles>', 'comma-separated roles: VIEWER, ANALYST, COORDINATOR, ORG_ADMIN, AUDITOR, HUB_ADMIN')
     .action((o: { email: string; roles: string }) =>
-      withDatabase(async (db, config) => {
-        const u = await (await identityService(db, config)).setUserRoles(cli, o.email, o.roles.split(','));
+      withServices(async ({ identity }) => {
+        const u = await identity.setUserRoles(cli, o.email, o.roles.split(','));
         out(`${u.email}: ${u.roles.join(', ')}`);
       }),
     );
@@ -86,8 +83,8 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .option('--expires <lifetime>', 'lifetime such as 90d, 12h or 2w (default: no expiry)')
     .option('--name <label>', 'a label, e.g. siem-integration')
     .action((o: { email: string; expires?: string; name?: string }) =>
-      withDatabase(async (db, config) => {
-        const { token: t } = await (await identityService(db, config)).issueApiToken(cli, {
+      withServices(async ({ identity }) => {
+        const { token: t } = await identity.issueApiToken(cli, {
           email: o.email,
           name: o.name ?? null,
           expiresIn: o.expires ?? null,
@@ -100,8 +97,8 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .description("list a user's tokens")
     .requiredOption('--email <email>', 'whose tokens')
     .action((o: { email: string }) =>
-      withDatabase(async (db, config) => {
-        const list = await (await identityService(db, config)).listApiTokens(cli, o.email);
+      withServices(async ({ identity }) => {
+        const list = await identity.listApiTokens(cli, o.email);
         out(['prefix'.padEnd(14), 'name'.padEnd(20), 'created'.padEnd(21), 'expires'.padEnd(21), 'last used'.padEnd(21), 'revoked'].join(' '));
         for (const t of list) {
           out([t.prefix.padEnd(14), (t.name || '-').padEnd(20), fmt(t.created_at).padEnd(21), fmt(t.expires_at).padEnd(21), fmt(t.last_used_at).padEnd(21), fmt(t.revoked_at)].join(' '));
@@ -113,8 +110,8 @@ export function registerCommands(program: Command, withDatabase: WithDatabase): 
     .description('revoke a token by its prefix (as shown by token list)')
     .argument('<prefix>', 'the token prefix, e.g. estf_AbCd1234')
     .action((prefix: string) =>
-      withDatabase(async (db, config) => {
-        const t = await (await identityService(db, config)).revokeApiToken(cli, prefix);
+      withServices(async ({ identity }) => {
+        const t = await identity.revokeApiToken(cli, prefix);
         out(`revoked ${t.prefix}`);
       }),
     );

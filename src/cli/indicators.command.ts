@@ -4,13 +4,13 @@ import type { Readable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
-import type { Db } from '../infra/db.js';
+import type { Services } from '../services.js';
 import { formatFromFileName, IMPORT_FORMATS, IngestError, type ImportFormat } from '../modules/indicators/ingest.js';
-import { createIndicatorsService, type ImportIndicatorsResult } from '../modules/indicators/indicators.service.js';
+import type { ImportIndicatorsResult } from '../modules/indicators/indicators.service.js';
 import { TLPS } from '../domain/taxonomy.js';
 import { ProgressBar } from './progress-bar.js';
 
-type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
+type WithServices = <T>(fn: (services: Services, config: Config) => Promise<T>) => Promise<T>;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const n = (x: number) => x.toLocaleString('en-US');
@@ -35,7 +35,7 @@ function confidenceOption(v: string): number {
  * cannot be read or is not in the format (no CSV header, an unclosed JSON array), after saying what the
  * batches before the problem stored.
  */
-export function registerIndicatorsCommand(program: Command, withDatabase: WithDatabase): void {
+export function registerIndicatorsCommand(program: Command, withServices: WithServices): void {
   const indicators = program.command('indicators').description('indicators of compromise: bulk import');
   indicators
     .command('import')
@@ -47,7 +47,7 @@ export function registerIndicatorsCommand(program: Command, withDatabase: WithDa
     .option('--confidence <n>', 'confidence 0-100 for lines that do not state one (default 50)', confidenceOption)
     .option('--les', 'mark the reports law-enforcement sensitive')
     .action((file: string, o: { org: string; tlp: string; format?: ImportFormat; confidence?: number; les?: boolean }) =>
-      withDatabase(async (db, config) => {
+      withServices(async (services) => {
         const format = o.format ?? (file === '-' ? null : formatFromFileName(file));
         if (format === null) {
           throw new Error(`cannot tell the format of ${file === '-' ? 'standard input' : JSON.stringify(file)}: pass --format csv, json or txt`);
@@ -62,10 +62,9 @@ export function registerIndicatorsCommand(program: Command, withDatabase: WithDa
         }
         const bar = new ProgressBar();
         const started = Date.now();
-        const service = createIndicatorsService({ db, config });
         let result: ImportIndicatorsResult;
         try {
-          result = await service.importIndicators(systemPrincipal('cli'), {
+          result = await services.indicators.importIndicators(systemPrincipal('cli'), {
             source,
             format,
             organization: o.org,

@@ -3,11 +3,10 @@ import { systemPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
 import { parseInstant as parseRfc3339 } from '../dates.js';
 import { InputError } from '../errors.js';
-import type { Db } from '../infra/db.js';
-import { createOncallService } from '../modules/oncall/oncall.service.js';
+import type { Services } from '../services.js';
 import { formatInZone } from '../modules/oncall/rotation.js';
 
-type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
+type WithServices = <T>(fn: (services: Services, config: Config) => Promise<T>) => Promise<T>;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -22,7 +21,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
  * Nobody on call (no schedule) is an answer, not a failure: it prints so and exits 0. An unknown
  * organization or duty exits 1.
  */
-export function registerOncallCommand(program: Command, withDatabase: WithDatabase): void {
+export function registerOncallCommand(program: Command, withServices: WithServices): void {
   program
     .command('oncall')
     .description('print who is on call for a duty now (or at --at)')
@@ -30,9 +29,9 @@ export function registerOncallCommand(program: Command, withDatabase: WithDataba
     .argument('<duty>', 'the duty, e.g. security-duty or rov-oncall')
     .option('--at <instant>', 'another instant, ISO 8601 with a zone, e.g. 2026-11-03T21:00:00-08:00')
     .action((orgSlug: string, duty: string, o: { at?: string }) =>
-      withDatabase(async (db, config) => {
+      withServices(async ({ oncall }) => {
         const at = o.at === undefined ? new Date() : parseInstant(o.at);
-        const answer = await createOncallService({ db, config }).onCall(systemPrincipal('cli'), orgSlug, duty, at);
+        const answer = await oncall.onCall(systemPrincipal('cli'), orgSlug, duty, at);
         if (!answer) {
           out(`nobody is on call for ${orgSlug}/${duty}: the duty has no schedule`);
           return;

@@ -26,13 +26,16 @@ import { limitCost, MAX_COST } from './cost.js';
 import { checkInputValues } from './input-check.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers.js';
-import type { Services } from './services.js';
+import type { Services } from '../services.js';
+import { isBearer } from '../http/auth.js';
 
 export const SCHEMA_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema.graphql');
 
 /** What the HTTP layer hands Yoga for each request. */
 export interface ServerContext {
   principal: UserPrincipal | null;
+  /** The bearer token the principal came from (src/http/auth.ts): live streams authenticate it again. */
+  token: string | null;
   /** A token was sent but is unknown, expired, revoked or its user deactivated. */
   rejectedToken: boolean;
   requestId: string;
@@ -44,6 +47,9 @@ export interface ServerContext {
  * (graphql-armor).
  */
 export const GRAPHQL_LIMITS = { maxRequestBodyBytes: 25_000_000, maxDepth: 12, maxAliases: 15, maxCost: MAX_COST, maxTokens: 4_000, maxDirectives: 20 } as const;
+
+/** The process's one Yoga: built by the composition's caller (src/hub.ts), shared by HTTP, SSE and WebSocket. */
+export type GraphQLHandler = ReturnType<typeof createGraphQLHandler>;
 
 export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Logger; services: Services }) {
   const { config, logger } = deps;
@@ -79,8 +85,9 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
         return yogaMaskError(error, message, isDev);
       },
     },
-    context: ({ principal, requestId }) => ({
+    context: ({ principal, token, requestId }) => ({
       principal,
+      token,
       requestId,
       services: deps.services,
       loaders: createLoaders(deps.db),
@@ -202,7 +209,7 @@ function csrfPreventionUnlessBearer(): Plugin {
   return {
     onRequestParse(payload) {
       const { headers } = payload.request;
-      if (/^Bearer\s/i.test(headers.get('authorization') ?? '') && !formLike.test(headers.get('content-type') ?? '')) return;
+      if (isBearer(headers.get('authorization')) && !formLike.test(headers.get('content-type') ?? '')) return;
       return csrf.onRequestParse?.(payload);
     },
   };

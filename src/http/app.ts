@@ -2,20 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import type { Config } from '../config.js';
-import type { UserPrincipal } from '../access/principal.js';
 import type { Db } from '../infra/db.js';
 import { isDatabaseUnavailable, pingDb } from '../infra/db.js';
 import { ServiceUnavailableError, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
-import { listHeartbeats } from '../modules/system/heartbeats.repository.js';
+import { listHeartbeats } from '../modules/system/index.js';
 import type { Logger } from '../infra/logger.js';
 import { migrationsCurrent } from '../infra/migrate.js';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createGraphQLHandler, GRAPHQL_LIMITS } from '../graphql/yoga.js';
+import { createGraphQLHandler, GRAPHQL_LIMITS, type GraphQLHandler, type ServerContext } from '../graphql/yoga.js';
+import { authenticateBearer } from './auth.js';
 import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
-import type { Services } from '../graphql/services.js';
+import type { Services } from '../services.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -35,11 +35,13 @@ export interface AppDeps {
   services: Services;
 }
 
-/** The HTTP application: request id, logging, health, readiness and GraphQL. Built once per API process. */
-export function createApp(deps: AppDeps) {
+/**
+ * The HTTP application: request id, logging, health, readiness and GraphQL. Built once per API process,
+ * with the process's one Yoga (shared with the WebSocket transport, src/http/live.ts).
+ */
+export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHandler(deps)) {
   const { logger, services } = deps;
   const app = new Hono<Env>();
-  const yoga = createGraphQLHandler(deps);
   const sse = createSseSubscriptions(yoga);
 
   app.use('*', async (c, next) => {
@@ -97,15 +99,9 @@ export function createApp(deps: AppDeps) {
   }
 
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', async (c) => {
-    const auth = c.req.header('authorization');
-    let principal: UserPrincipal | null = null;
-    let rejectedToken = false;
-    if (auth !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-      principal = m ? await services.identity.authenticate(m[1]!, { requestId: c.get('requestId'), clientAddress: c.get('clientAddress') }) : null;
-      rejectedToken = principal === null;
-    }
-    const context = { principal, rejectedToken, requestId: c.get('requestId'), clientAddress: c.get('clientAddress') };
+    const meta = { requestId: c.get('requestId'), clientAddress: c.get('clientAddress') };
+    const { principal, token, rejectedToken } = await authenticateBearer(services.identity.authenticate, c.req.header('authorization'), meta);
+    const context: ServerContext = { principal, token, rejectedToken, ...meta };
     // One body limit for every path (JSON, SSE, the lean SSE path that reads the body itself), applied here
     // rather than by Yoga: Yoga cuts the connection of a chunked body over its limit, under the client's
     // next request on that socket; this answers 413 and reads the rest.
@@ -127,7 +123,7 @@ export function createApp(deps: AppDeps) {
       } catch {
         params = null;
       }
-      if (params && typeof params === 'object' && (await sse.serve(outgoing, { ...context, request: c.req.raw }, params))) return RESPONSE_ALREADY_SENT;
+      if (params && typeof params === 'object' && (await sse.serve(outgoing, context, params))) return RESPONSE_ALREADY_SENT;
       // Anything else (a query over SSE, a bad body) is Yoga's.
     }
     return yoga.fetch(request, context);

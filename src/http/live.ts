@@ -6,9 +6,10 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { UnauthenticatedError } from '../errors.js';
-import { createGraphQLHandler, type ServerContext } from '../graphql/yoga.js';
-import type { LiveSession } from '../modules/alerts/live-sessions.js';
+import type { GraphQLHandler, ServerContext } from '../graphql/yoga.js';
+import type { LiveSession } from '../live/sessions.js';
 import type { AppDeps } from './app.js';
+import { authenticateBearer } from './auth.js';
 
 /**
  * Live GraphQL beside the HTTP app: the graphql-ws protocol on the API's own port and path (/graphql),
@@ -27,17 +28,16 @@ export interface LiveTransport {
 }
 
 interface Connection {
-  authorization: string;
+  token: string;
   session: LiveSession;
   requestId: string;
   clientAddress: string | null;
 }
 
-type Enveloped = ReturnType<ReturnType<typeof createGraphQLHandler>['getEnveloped']>;
+type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
 
-export function attachLiveTransport(server: Server, deps: AppDeps): LiveTransport {
-  // Yoga's envelop (schema, plugins, context factory) run over graphql-ws instead of HTTP.
-  const yoga = createGraphQLHandler(deps);
+/** `yoga`: the process's one Yoga (the HTTP app's): its envelop (schema, plugins, context factory) run over graphql-ws. */
+export function attachLiveTransport(server: Server, deps: AppDeps, yoga: GraphQLHandler): LiveTransport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -62,11 +62,10 @@ export function attachLiveTransport(server: Server, deps: AppDeps): LiveTranspor
   const disposable = useServer<{ authorization?: unknown }, { connection?: Connection }>(
     {
       onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
-        const token = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
         const requestId = randomUUID();
         const clientAddress = ctx.extra.request.socket.remoteAddress ?? null;
-        const principal = token ? await deps.services.identity.authenticate(token, { requestId, clientAddress }) : null;
+        // Nothing sent is refused too: a WebSocket carries subscriptions only, and they need a principal.
+        const { principal, token } = await authenticateBearer(deps.services.identity.authenticate, ctx.connectionParams?.authorization ?? null, { requestId, clientAddress });
         if (!token || !principal) {
           // 4401, not graphql-ws's 4403 for a refused connection: clients do not retry it with the same token.
           ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized: send connection parameters { authorization: "Bearer estf_…" } with a valid token');
@@ -74,7 +73,7 @@ export function attachLiveTransport(server: Server, deps: AppDeps): LiveTranspor
         }
         const session = deps.services.alerts.openSession(token, principal);
         session.onEnd(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized: the API token was revoked or expired, or its user deactivated'));
-        ctx.extra.connection = { authorization: `Bearer ${token}`, session, requestId, clientAddress };
+        ctx.extra.connection = { token, session, requestId, clientAddress };
         return true;
       },
       onClose: (ctx) => {
@@ -84,13 +83,12 @@ export function attachLiveTransport(server: Server, deps: AppDeps): LiveTranspor
         const c = ctx.extra.connection;
         const principal = c?.session.principal;
         if (!c || !principal) return [new UnauthenticatedError('The API token was revoked or expired, or its user deactivated.')];
-        const initial: ServerContext & { request: Request; params: typeof payload } = {
+        const initial: ServerContext & { params: typeof payload } = {
           principal,
+          token: c.token,
           rejectedToken: false,
           requestId: c.requestId,
           clientAddress: c.clientAddress,
-          // The resolvers read the bearer token where HTTP puts it (live streams authenticate it again).
-          request: new Request(`http://localhost${GRAPHQL_PATH}`, { headers: { authorization: c.authorization } }),
           params: payload,
         };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(initial);

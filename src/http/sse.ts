@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
-import type { createGraphQLHandler, ServerContext } from '../graphql/yoga.js';
+import type { GraphQLHandler, ServerContext } from '../graphql/yoga.js';
 
 /**
  * GraphQL subscriptions over Server-Sent Events, written straight to the socket.
@@ -19,7 +19,7 @@ import type { createGraphQLHandler, ServerContext } from '../graphql/yoga.js';
  * per result, `event: complete` at the end), so graphql-sse clients see no difference.
  */
 
-type Yoga = ReturnType<typeof createGraphQLHandler>;
+type Yoga = GraphQLHandler;
 
 export interface SubscriptionRequest {
   query: string;
@@ -36,8 +36,8 @@ const MAX_BUFFERED = 1024 * 1024;
  * Streams that may share one execution: same token, operation and variables. A digest, so that the map of
  * running executions does not hold each stream's document and variables for the stream's life.
  */
-function groupKey(initial: ServerContext & { request: Request }, params: SubscriptionRequest): string {
-  const key = JSON.stringify([initial.request.headers.get('authorization'), params.query, params.operationName ?? null, params.variables ?? null]);
+function groupKey(initial: ServerContext, params: SubscriptionRequest): string {
+  const key = JSON.stringify([initial.token, params.query, params.operationName ?? null, params.variables ?? null]);
   return createHash('sha256').update(key).digest('base64');
 }
 
@@ -76,7 +76,7 @@ export function createSseSubscriptions(yoga: Yoga) {
    * Serves a subscription on `res` and returns true, or returns false without touching `res` when the
    * request is not a subscription this path takes (Yoga answers it, errors included).
    */
-  async function serve(res: ServerResponse, initial: ServerContext & { request: Request }, params: SubscriptionRequest): Promise<boolean> {
+  async function serve(res: ServerResponse, initial: ServerContext, params: SubscriptionRequest): Promise<boolean> {
     if (typeof params.query !== 'string') return false;
     const { schema, parse, validate, contextFactory, subscribe } = yoga.getEnveloped({ ...initial, params });
     let document: DocumentNode;

@@ -9,7 +9,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
  * One hub's queue prefix: the configured prefix (its `{…}` hash tag first, so a queue stays in one
  * Redis Cluster slot) and the hub database's instance id. Two hubs on one Redis with the same setting (a
  * second checkout, a staging hub next to production) would otherwise take each other's jobs, find no such
- * incident and drop them. Live-event channels use the same prefix (src/modules/alerts/live-bus.ts).
+ * incident and drop them. Live-event channels use the same prefix (src/live/bus.ts).
  */
 export function hubQueuePrefix(configuredPrefix: string, instanceId: string): string {
   return `${configuredPrefix}:${instanceId}`;

@@ -1,6 +1,6 @@
 import type { Handle } from '../../infra/handle.js';
-import { findEventLogRows } from './alerts.repository.js';
-import type { LiveSource } from './live-bus.js';
+import { findEventLogRows, type EventLogRow } from './alerts.repository.js';
+import type { LiveSource } from '../../live/bus.js';
 
 /** A token revoked (tokenPrefix set) or a user deactivated (every token of the user). */
 export interface AccessEvent {
@@ -10,7 +10,7 @@ export interface AccessEvent {
 }
 
 /** The live bus's source for `Access` rows (identity.service.ts writes them with the change). */
-export function accessEventSource(db: Handle): LiveSource<AccessEvent> {
+export function accessEventSource(db: Handle): LiveSource<AccessEvent, EventLogRow> {
   return {
     async load(envelopes, rows) {
       const read = rows ?? (await findEventLogRows(db, envelopes.map((e) => e.cursor)));

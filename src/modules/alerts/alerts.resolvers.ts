@@ -17,18 +17,7 @@ import { viewer } from '../../graphql/viewer.js';
 import { pageSize } from '../../graphql/pagination.js';
 import type { IncidentEventModel } from './incident-events.js';
 import { alertCursor, type IndicatorAlertModel } from './indicator-alerts.js';
-import type { StreamItem } from './live-stream.js';
-
-/**
- * The bearer token the operation came with: the Authorization header over HTTP (SSE), the connection
- * parameters over WebSocket (src/http/live.ts hands them over as the same header). Live streams keep it
- * to authenticate again while they run.
- */
-function bearerToken(ctx: GraphQLContext): string | null {
-  const header = (ctx as GraphQLContext & { request?: Request }).request?.headers.get('authorization');
-  return (header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]) || null;
-}
-
+import type { StreamItem } from '../../live/stream.js';
 
 const Query: Pick<QueryResolvers, 'events' | 'indicatorAlerts'> = {
   events: (_p, args, ctx) =>
@@ -40,7 +29,7 @@ const Query: Pick<QueryResolvers, 'events' | 'indicatorAlerts'> = {
 type IncidentEventsSubscription = SubscriptionResolverObject<ResolversTypes['IncidentEvent'], ResolversParentTypes['Subscription'], GraphQLContext, Partial<SubscriptionIncidentEventsArgs>>;
 
 const incidentEvents: IncidentEventsSubscription = {
-  subscribe: (_p, args, ctx) => ctx.services.alerts.subscribeIncidentEvents(viewer(ctx), bearerToken(ctx), args.filter ?? {}),
+  subscribe: (_p, args, ctx) => ctx.services.alerts.subscribeIncidentEvents(viewer(ctx), ctx.token, args.filter ?? {}),
   resolve: (item: StreamItem<IncidentEventModel>, _a, ctx) => {
     if (item.error) throw item.error;
     // A subscription's context lives as long as its stream: its own loaders would serve the first event's
@@ -53,7 +42,7 @@ const incidentEvents: IncidentEventsSubscription = {
 type IndicatorAlertsSubscription = SubscriptionResolverObject<ResolversTypes['IndicatorAlert'], ResolversParentTypes['Subscription'], GraphQLContext, Partial<SubscriptionIndicatorAlertsArgs>>;
 
 const indicatorAlerts: IndicatorAlertsSubscription = {
-  subscribe: (_p, args, ctx) => ctx.services.alerts.subscribeIndicatorAlerts(viewer(ctx), bearerToken(ctx), args.filter ?? {}),
+  subscribe: (_p, args, ctx) => ctx.services.alerts.subscribeIndicatorAlerts(viewer(ctx), ctx.token, args.filter ?? {}),
   resolve: (item: StreamItem<IndicatorAlertModel>, _a, ctx) => {
     if (item.error) throw item.error;
     ctx.loaders = ctx.services.alerts.loadersFor(item.event);

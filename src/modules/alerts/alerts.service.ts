@@ -1,12 +1,10 @@
 import { canSeeIncident, visibleIncidents } from '../../access/incidents.js';
 import { canSeeIndicatorAlert } from '../../access/indicators.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
-import type { Config } from '../../config.js';
 import { InputError, UnauthenticatedError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
-import { createLogger } from '../../infra/logger.js';
 import { createLoaders, type Loaders } from '../../graphql/loaders.js';
-import { MAX_BATCH } from '../indicators/reports.service.js';
+import { MAX_BATCH } from '../indicators/index.js';
 import { countIncidentEvents, countIndicatorAlerts, listIncidentEvents, listIndicatorAlerts } from './alerts.repository.js';
 import {
   compileEventFilter,
@@ -28,9 +26,10 @@ import {
   type IndicatorAlertModel,
 } from './indicator-alerts.js';
 import { accessEventSource, type AccessEvent } from './access-events.js';
-import { createLiveBus, type LiveBus } from './live-bus.js';
-import { createSessionKeeper, type Authenticate, type LiveSession } from './live-sessions.js';
-import { LiveStream, MAX_PENDING_EVENTS, type CatchUpHint, type StreamItem } from './live-stream.js';
+import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repository.js';
+import type { EventLog, LiveBus, LiveSource } from '../../live/bus.js';
+import type { LiveSession, SessionKeeper } from '../../live/sessions.js';
+import { LiveStream, MAX_PENDING_EVENTS, type CatchUpHint, type StreamItem } from '../../live/stream.js';
 
 /**
  * Alerts: what partners receive about incidents and indicators as it happens (live subscriptions over SSE
@@ -58,43 +57,66 @@ export type AlertsService = ReturnType<typeof createAlertsService>;
 
 const BUS_READY_TIMEOUT_MS = 5_000;
 
+/** Where a subscriber of incident events that fell behind catches up. */
+const incidentCatchUp: CatchUpHint<{ cursor: number }> = (last) => `events(after:)${last === null ? '' : ` after "${last.cursor}"`}`;
+
 /** Cursors are outbox ids, handed out as decimal strings. */
 export function parseEventCursor(after: string): number {
   if (!/^\d{1,15}$/.test(after)) throw new InputError('after', 'is not a cursor of an event');
   return Number(after);
 }
 
-export function createAlertsService(deps: { db: Db; config: Config; authenticate: Authenticate; livePrefix: string }) {
-  const { db, config } = deps;
-  const logger = createLogger(config.logLevel, { module: 'alerts' });
-  const sessions = createSessionKeeper({ authenticate: deps.authenticate, logger });
+/** The ordered log live events come from (the outbox), for the live bus (src/live/bus.ts). */
+export function liveEventLog(db: Db): EventLog<EventLogRow> {
+  return { lastCursor: () => lastEventId(db), after: (cursor, families, limit) => listEventLogAfter(db, cursor, families, limit) };
+}
+
+/**
+ * The topic families (the part of a topic before its first dot) with live subscribers: the relay publishes
+ * these on the bus. `access` carries revoked tokens and deactivated users: in the same ordered stream as
+ * the events, so that no event committed after a revocation reaches the revoked streams.
+ */
+export const LIVE_FAMILIES: ReadonlySet<string> = new Set(['incident', 'indicator', 'access']);
+
+/** Which events the live bus carries, by topic family, and how each is read: the domain side of the bus. */
+export function liveSources(db: Db): Record<'incident' | 'indicator' | 'access', LiveSource<{ cursor: number }, EventLogRow>> {
+  return { incident: incidentEventSource(db), indicator: indicatorAlertSource(db), access: accessEventSource(db) };
+}
+
+/**
+ * `live`: the process's live bus and the keeper of its long-lived tokens (src/live/), built by the
+ * composition root (src/deps.ts); null where nothing is streamed (commands, tests of the catch-up).
+ */
+export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessions: SessionKeeper } | null }) {
+  const { db } = deps;
   // Only ended from here (shutdown): any stream will do, whatever its events.
   const streams = new Set<{ end(): void }>();
-  let bus: LiveBus | null = null;
+  let listening = false;
   let closing = false;
 
-  // Created on the first subscription: worker-only processes and idle API processes hold no Redis subscriber.
+  function live(): { bus: LiveBus; sessions: SessionKeeper } {
+    if (!deps.live) throw new Error('live events are unavailable in this process');
+    return deps.live;
+  }
+
+  // Listened to on the first subscription: the bus connects to Redis then (worker-only processes and idle
+  // API processes hold no Redis subscriber).
   function liveBus(): LiveBus {
-    if (bus) return bus;
-    const created = createLiveBus({
-      db,
-      redisUrl: config.redis.url,
-      prefix: deps.livePrefix,
-      logger,
-      sources: { incident: incidentEventSource(db), indicator: indicatorAlertSource(db), access: accessEventSource(db) },
-    });
+    const { bus, sessions } = live();
+    if (listening) return bus;
+    listening = true;
     // A revocation ends the streams it concerns before any later event is dispatched (same ordered stream);
     // the periodic re-authentication is the safety net (expiry, a deactivated organization, a lost message).
-    created.listen<AccessEvent>('access', (e) =>
+    bus.listen<AccessEvent>('access', (e) =>
       sessions.endWhere((p) => p.userId === e.userId && (e.tokenPrefix === null || p.tokenPrefix === e.tokenPrefix)),
     );
-    return (bus = created);
+    return bus;
   }
 
   /** Keeps a long-lived connection's token under watch (the WebSocket transport closes the socket on end). */
   function openSession(token: string, principal: UserPrincipal): LiveSession {
     liveBus();
-    return sessions.open(token, principal, principal);
+    return live().sessions.open(token, principal, principal);
   }
 
   /**
@@ -111,7 +133,8 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
   ): Promise<AsyncIterableIterator<StreamItem<E>>> {
     if (!token) throw new UnauthenticatedError();
     if (closing) throw new Error('the server is shutting down');
-    const session = sessions.open(token, principal, principal);
+    const bus = liveBus();
+    const session = live().sessions.open(token, principal, principal);
     let unlisten = () => {};
     let cancelEnd = () => {};
     const stream = new LiveStream<E>(
@@ -121,14 +144,14 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
         session.release();
         streams.delete(stream);
       },
+      limits.catchUp ?? (incidentCatchUp as CatchUpHint<E>),
       limits.maxPending,
-      limits.catchUp,
     );
     streams.add(stream);
     cancelEnd = session.onEnd(() =>
       stream.end(new UnauthenticatedError('The API token was revoked or expired, or its user deactivated: this stream is closed.')),
     );
-    unlisten = liveBus().listen<E>(family, (event) => {
+    unlisten = bus.listen<E>(family, (event) => {
       // The subscriber's rights of the moment against the event's objects as they are now (read for this event).
       const p = session.principal;
       if (p && accept(p, event)) stream.push(event);
@@ -137,7 +160,7 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
       // Redis down: say so rather than hold the request open (ioredis would wait for it indefinitely).
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        liveBus().ready(),
+        bus.ready(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('live events are unavailable: the event bus is not connected to Redis')), BUS_READY_TIMEOUT_MS);
         }),
@@ -250,20 +273,18 @@ export function createAlertsService(deps: { db: Db; config: Config; authenticate
     indicatorAlerts,
     openSession,
     /** Re-authenticates every live token now (tests; a timer does it every few seconds). */
-    recheckSessions: () => sessions.sweep(),
+    recheckSessions: () => live().sessions.sweep(),
     get liveStreams() {
       return streams.size;
     },
     /**
-     * Ends every live stream still open, then the bus. The transports cut their connections first
-     * (src/http/live.ts), so that clients see a dropped connection, reconnect and catch up.
+     * Ends every live stream still open (the bus and the sessions are closed by their owner, src/deps.ts).
+     * The transports cut their connections first (src/http/live.ts), so that clients see a dropped
+     * connection, reconnect and catch up.
      */
     async close(): Promise<void> {
       closing = true;
       for (const s of [...streams]) s.end();
-      sessions.close();
-      await bus?.close();
-      bus = null;
     },
   };
 }

@@ -5,7 +5,7 @@ import { isUuid } from '../../domain/ids.js';
 import { severityRank, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type Tlp } from '../../domain/taxonomy.js';
 import { findOrganizationBySlug } from '../partners/index.js';
 import { findEventLogRows, type EventLogRow, type IncidentEventQuery } from './alerts.repository.js';
-import type { LiveEnvelope, LiveSource } from './live-bus.js';
+import type { LiveEnvelope, LiveSource } from '../../live/bus.js';
 
 /** What happened to an incident, as subscribers see it (schema.graphql `IncidentEventKind`). */
 export const INCIDENT_EVENT_KINDS = {
@@ -147,7 +147,7 @@ export async function incidentEventsOf(db: Handle, rows: readonly EventLogRow[])
  * The live bus's source for incidents: one read per event and API process (not per subscriber), at
  * delivery time, so every subscriber is checked against the incident's current audience.
  */
-export function incidentEventSource(db: Handle): LiveSource<IncidentEventModel> {
+export function incidentEventSource(db: Handle): LiveSource<IncidentEventModel, EventLogRow> {
   return {
     load: async (envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]) =>
       incidentEventsOf(db, rows ?? (await findEventLogRows(db, envelopes.map((e) => e.cursor)))),

@@ -31,7 +31,7 @@ import {
 } from '../indicators/index.js';
 import { findOrganizationBySlug } from '../partners/index.js';
 import { findEventLogRows, type AlertPosition, type EventLogRow, type IndicatorAlertQuery, type IndicatorAlertVisibility } from './alerts.repository.js';
-import type { LiveEnvelope, LiveSource } from './live-bus.js';
+import type { LiveEnvelope, LiveSource } from '../../live/bus.js';
 
 /**
  * Indicator alerts: a report, a sighting or a correlation of an indicator, one alert per indicator, read
@@ -218,7 +218,7 @@ export async function indicatorAlertsOf(db: Handle, items: readonly IndicatorAle
  * The live bus's source for indicators: one read per log row and API process (not per subscriber), at
  * delivery time, so every subscriber is checked against the reports' and sightings' current audience.
  */
-export function indicatorAlertSource(db: Handle): LiveSource<IndicatorAlertModel> {
+export function indicatorAlertSource(db: Handle): LiveSource<IndicatorAlertModel, EventLogRow> {
   return {
     load: async (envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]) =>
       indicatorAlertsOf(db, alertItemsOf(rows ?? (await findEventLogRows(db, envelopes.map((e) => e.cursor))))),

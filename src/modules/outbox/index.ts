@@ -5,4 +5,4 @@
  */
 
 export { addOutboxEvent } from './outbox.repository.js';
-export type { DomainEvent, EventHandlers } from './outbox.jobs.js';
+export type { DomainEvent, EventHandler, EventHandlers } from './outbox.jobs.js';

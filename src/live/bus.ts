@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
-import type { Db } from '../../infra/db.js';
-import type { Logger } from '../../infra/logger.js';
-import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repository.js';
+import type { Logger } from '../infra/logger.js';
 
 /**
- * Live events across processes. Whichever worker relays an outbox row publishes a small message on Redis
+ * Live events across processes (domain-free: which families exist, how a log row becomes an event and who
+ * may see it are the sources' and the listeners' business; src/modules/alerts brings them).
+ * Whichever worker relays an outbox row publishes a small message on Redis
  * pub/sub (the row id, which is the event's cursor, its topic and the aggregate's id: never content), on
  * one coarse channel per topic family (`incident.*`, `indicator.*`, …). Every API process with live subscribers subscribes to those
  * channels once, reads each event from PostgreSQL once, and fans it out in-process, where each
@@ -16,17 +16,11 @@ import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repos
  * comes back after a drop, the bus re-reads the log after its last cursor, so what was published while it
  * was away still reaches its subscribers, in order.
  *
- * Families: `incident.*` (incidentEvents), `indicator.*` (indicatorAlerts: one row of a report batch names
- * many indicators, so a source may turn one envelope into several events sharing its cursor; they are
- * dispatched together, in the order the source returns them) and `access.*` (below).
+ * Families are the callers': the relay publishes those it is given, the bus subscribes to those it has a
+ * source for (src/modules/alerts: `incident.*`, `indicator.*` and `access.*`, LIVE_FAMILIES). A source may
+ * turn one envelope into several events sharing its cursor (one row of an indicator report batch names many
+ * indicators); they are dispatched together, in the order the source returns them.
  */
-
-/**
- * Topic families (the part of a topic before its first dot) with live subscribers, and the channel (below
- * the queue prefix) of each. `access` carries revoked tokens and deactivated users: in the same ordered
- * stream as the events, so that no event committed after a revocation reaches the revoked streams.
- */
-export const LIVE_CHANNELS: Readonly<Record<string, string>> = { incident: 'incident', indicator: 'indicator', access: 'access' };
 
 export const familyOf = (topic: string): string => topic.split('.', 1)[0]!;
 
@@ -35,9 +29,9 @@ export function livePrefix(queuePrefix: string, instanceId: string): string {
   return instanceId ? `${queuePrefix}:${instanceId}` : queuePrefix;
 }
 
-export function liveChannel(prefix: string, family: string): string | null {
-  const suffix = LIVE_CHANNELS[family];
-  return suffix ? `${prefix}:live:${suffix}` : null;
+/** The channel (below the prefix) of one topic family. */
+export function liveChannel(prefix: string, family: string): string {
+  return `${prefix}:live:${family}`;
 }
 
 /** What travels over Redis for one committed outbox row. */
@@ -56,14 +50,17 @@ interface PublishableRow {
   aggregate_id: string;
 }
 
-/** Publishes relayed rows in order on one connection (Redis keeps one connection's order). Throws when Redis refuses. */
-export async function publishLiveEvents(redis: Redis, prefix: string, rows: readonly PublishableRow[]): Promise<void> {
+/**
+ * Publishes relayed rows of the live `families` in order on one connection (Redis keeps one connection's
+ * order). Throws when Redis refuses.
+ */
+export async function publishLiveEvents(redis: Redis, prefix: string, families: ReadonlySet<string>, rows: readonly PublishableRow[]): Promise<void> {
   const pipeline = redis.pipeline();
   let n = 0;
   for (const r of rows) {
-    const channel = liveChannel(prefix, familyOf(r.topic));
-    if (!channel) continue;
-    pipeline.publish(channel, JSON.stringify({ cursor: r.id, topic: r.topic, aggregateId: r.aggregate_id }));
+    const family = familyOf(r.topic);
+    if (!families.has(family)) continue;
+    pipeline.publish(liveChannel(prefix, family), JSON.stringify({ cursor: r.id, topic: r.topic, aggregateId: r.aggregate_id }));
     n++;
   }
   if (n === 0) return;
@@ -71,9 +68,22 @@ export async function publishLiveEvents(redis: Redis, prefix: string, rows: read
   for (const [err] of results ?? []) if (err) throw err;
 }
 
+/** A row of the ordered event log (the outbox) as far as the bus needs it. */
+export interface LogRow {
+  id: number;
+  topic: string;
+  aggregate_id: string;
+}
+
+/** The ordered log the events come from: where it ends, and its rows after a cursor (backfill after a drop). */
+export interface EventLog<R extends LogRow = LogRow> {
+  lastCursor(): Promise<number>;
+  after(cursor: number, families: readonly string[], limit: number): Promise<R[]>;
+}
+
 /** Reads what subscribers of one topic family need, once per process and batch. May leave events out. */
-export interface LiveSource<E extends { cursor: number }> {
-  load(envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]): Promise<E[]>;
+export interface LiveSource<E extends { cursor: number }, R extends LogRow = LogRow> {
+  load(envelopes: readonly LiveEnvelope[], rows?: readonly R[]): Promise<E[]>;
 }
 
 export interface LiveBus {
@@ -88,16 +98,20 @@ const BACKFILL_PAGE = 500;
 // After a long outage, re-reading more than this is left to the subscribers' own catch-up (events(after:)).
 const BACKFILL_MAX = 10_000;
 
-export function createLiveBus(deps: {
-  db: Db;
+/**
+ * The bus of one process. Lazy: its Redis subscriber connects on the first `listen`, so that worker-only
+ * processes and idle API processes hold none.
+ */
+export function createLiveBus<R extends LogRow>(deps: {
+  log: EventLog<R>;
   redisUrl: string;
   prefix: string;
   logger: Logger;
-  sources: Readonly<Record<string, LiveSource<{ cursor: number }>>>;
+  sources: Readonly<Record<string, LiveSource<{ cursor: number }, R>>>;
 }): LiveBus {
-  const { db, logger } = deps;
-  const types = Object.keys(deps.sources).filter((family) => liveChannel(deps.prefix, family) !== null);
-  const typeOfChannel = new Map(types.map((t) => [liveChannel(deps.prefix, t)!, t]));
+  const { logger } = deps;
+  const types = Object.keys(deps.sources);
+  const typeOfChannel = new Map(types.map((t) => [liveChannel(deps.prefix, t), t]));
   const listeners = new Map<string, Set<(event: unknown) => void>>(types.map((t) => [t, new Set()]));
   let sub: Redis | null = null;
   let started: Promise<void> | null = null;
@@ -114,7 +128,7 @@ export function createLiveBus(deps: {
   }
 
   /** Loads a batch (in cursor order) per family and returns the events in cursor order. */
-  async function load(envelopes: readonly LiveEnvelope[], rows?: readonly EventLogRow[]): Promise<Array<{ type: string; event: { cursor: number } }>> {
+  async function load(envelopes: readonly LiveEnvelope[], rows?: readonly R[]): Promise<Array<{ type: string; event: { cursor: number } }>> {
     const out: Array<{ type: string; event: { cursor: number } }> = [];
     for (const type of types) {
       if (!hasListeners(type)) continue;
@@ -195,14 +209,14 @@ export function createLiveBus(deps: {
   async function readLogAfterLastCursor(): Promise<void> {
     let read = 0;
     for (;;) {
-      const rows = await listEventLogAfter(db, lastCursor, types, BACKFILL_PAGE);
+      const rows = await deps.log.after(lastCursor, types, BACKFILL_PAGE);
       if (rows.length === 0) return;
       const envelopes = rows.map((r) => ({ cursor: r.id, topic: r.topic, family: familyOf(r.topic), aggregateId: r.aggregate_id }));
       dispatch(rows[rows.length - 1]!.id, await load(envelopes, rows));
       read += rows.length;
       if (rows.length < BACKFILL_PAGE) return;
       if (read >= BACKFILL_MAX) {
-        const last = await lastEventId(db);
+        const last = await deps.log.lastCursor();
         logger.warn({ skipped: last - lastCursor }, 'live events: too far behind after a Redis outage; subscribers catch up with events(after:)');
         lastCursor = last;
         return;
@@ -212,7 +226,7 @@ export function createLiveBus(deps: {
 
   async function start(): Promise<void> {
     // Where the stream starts: read before subscribing, so that nothing committed in between is missed.
-    lastCursor = await lastEventId(db);
+    lastCursor = await deps.log.lastCursor();
     const client = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, connectionName: 'estf-live' });
     try {
       await subscribeWith(client);

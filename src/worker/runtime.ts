@@ -1,36 +1,25 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { HubDeps } from '../src/deps.js';
-import { QUEUE_NAMES, UnknownJobObjectError } from '../src/infra/queues.js';
-import { createEventsWorker, createOutboxRelay, type DomainEvent, type EventHandlers } from '../src/modules/outbox/outbox.jobs.js';
-import { recordHeartbeat, removeHeartbeat } from '../src/modules/system/heartbeats.repository.js';
-import { livePrefix, publishLiveEvents } from '../src/modules/alerts/live-bus.js';
-import { chainHead, writeCheckpoint } from '../src/modules/audit/audit.checkpoints.js';
-import { verifyAuditChain } from '../src/modules/audit/audit.repository.js';
-import { useAuditKey } from '../src/modules/audit/audit.key.js';
-import { createLogThrottle } from '../src/infra/logger.js';
+import type { HubDeps } from '../deps.js';
+import { QUEUE_NAMES, UnknownJobObjectError } from '../infra/queues.js';
+import { createEventsWorker, createOutboxRelay } from '../modules/outbox/outbox.jobs.js';
+import { recordHeartbeat, removeHeartbeat } from '../modules/system/index.js';
+import { livePrefix, publishLiveEvents } from '../live/bus.js';
+import { LIVE_FAMILIES } from '../modules/alerts/alerts.service.js';
+import { chainHead, useAuditKey, verifyAuditChain, writeCheckpoint } from '../modules/audit/index.js';
+import { createLogThrottle } from '../infra/logger.js';
+import { eventHandlers } from './handlers.js';
 
 /**
- * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker and
- * the reconciler. Only wiring: the logic lives in src/modules. Any number of these may run at once.
+ * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker (topic →
+ * the modules' handlers, src/worker/handlers.ts), the reconciler and the digests' schedules with their
+ * watchdog, the timers and deliveries, heartbeats and audit checkpoints. Only wiring: the logic lives in
+ * src/modules. Any number of these may run at once; workers/main.ts starts one from the config.
  */
 
 export interface RunningWorkers {
   workerId: string;
   checkpointed(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Event handlers contributed by the domain modules, by topic. */
-export function eventHandlers(deps: HubDeps): EventHandlers {
-  const incident = async (e: DomainEvent) => deps.engine.onIncidentEvent(e.topic, e.aggregateId, e.payload);
-  const alert = async (e: DomainEvent) => deps.subscriptionJobs.onEvent(e);
-  const topics = ['filed', 'updated', 'severity_changed', 'status_changed', 'commented', 'assigned', 'shared', 'tlp_changed', 'les_changed', 'escalated', 'acknowledged'];
-  const handlers: Record<string, Array<(e: DomainEvent) => Promise<void>>> = {};
-  for (const t of topics) handlers[`incident.${t}`] = [alert];
-  for (const t of ['filed', 'severity_changed', 'status_changed']) handlers[`incident.${t}`]!.unshift(incident);
-  handlers['indicator.reported'] = [alert];
-  handlers['indicator.sighted'] = [alert];
-  return handlers;
 }
 
 /** A job naming an object this database lacks is an error, not a warning: work of some hub is not being done. */
@@ -47,8 +36,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const log = logger.child({ workerId });
   const connection = deps.workerRedis;
 
-  // Live events are published by the relay, in its transaction and in id order (src/modules/alerts/live-bus.ts).
-  const onRelayed = (rows: Parameters<typeof publishLiveEvents>[2]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), rows);
+  // Live events are published by the relay, in its transaction and in id order (src/live/bus.ts).
+  const onRelayed = (rows: Parameters<typeof publishLiveEvents>[3]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), LIVE_FAMILIES, rows);
   const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId });
   await relay.start();
 

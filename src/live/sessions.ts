@@ -1,5 +1,5 @@
-import type { RequestMeta, UserPrincipal } from '../../access/principal.js';
-import type { Logger } from '../../infra/logger.js';
+import type { RequestMeta, UserPrincipal } from '../access/principal.js';
+import type { Logger } from '../infra/logger.js';
 
 /**
  * Long-lived connections (SSE streams, WebSockets) hold a token for minutes or days; the rights it

@@ -1,5 +1,5 @@
 import type { GraphQLError } from 'graphql';
-import { RateLimitedError } from '../../errors.js';
+import { RateLimitedError } from '../errors.js';
 
 /**
  * One subscription's stream: what its listener accepted, queued until GraphQL pulls it. An ending error
@@ -15,8 +15,6 @@ export const MAX_PENDING_EVENTS = 1_000;
 /** Where a subscriber that fell behind catches up, given the last event it was sent (null: none yet). */
 export type CatchUpHint<E> = (last: E | null) => string;
 
-const incidentCatchUp: CatchUpHint<{ cursor: number }> = (last) => `events(after:)${last === null ? '' : ` after "${last.cursor}"`}`;
-
 export class LiveStream<E extends { cursor: number }> implements AsyncIterableIterator<StreamItem<E>> {
   private readonly queue: Array<StreamItem<E>> = [];
   private waiter: ((r: IteratorResult<StreamItem<E>>) => void) | null = null;
@@ -26,8 +24,8 @@ export class LiveStream<E extends { cursor: number }> implements AsyncIterableIt
 
   constructor(
     private readonly cleanup: () => void,
+    private readonly catchUp: CatchUpHint<E>,
     private readonly maxPending = MAX_PENDING_EVENTS,
-    private readonly catchUp: CatchUpHint<E> = incidentCatchUp,
   ) {}
 
   push(event: E): void {
