@@ -285,6 +285,18 @@ export async function listTimelineLinks(db: Handle, incidentId: string, kinds?: 
   return rows.map((r) => r.related_incident_id!);
 }
 
+/** Whether the incident's timeline holds an entry of this kind whose change contains `change` (jsonb @>). */
+export async function hasTimelineEntryWith(db: Handle, incidentId: string, kind: string, change: Record<string, unknown>): Promise<boolean> {
+  const r = await db
+    .selectFrom('incident_timeline')
+    .select('id')
+    .where('incident_id', '=', incidentId)
+    .where('kind', '=', kind)
+    .where(sql<boolean>`change @> ${JSON.stringify(change)}::jsonb`)
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
 export function listTimeline(
   db: Handle,
   incidentId: string,
