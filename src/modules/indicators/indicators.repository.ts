@@ -3,7 +3,7 @@ import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indica
 import type { Handle } from '../../infra/handle.js';
 import type { Tlp } from '../../domain/taxonomy.js';
 import type { MatchVia } from './normalize.js';
-import type { IndicatorReportsTable, IndicatorsTable, SightingsTable } from './indicators.tables.js';
+import type { IndicatorReportsTable, IndicatorsTable, IndicatorsTables, SightingsTable } from './indicators.tables.js';
 
 export type IndicatorRow = Selectable<IndicatorsTable>;
 export type IndicatorReportRow = Selectable<IndicatorReportsTable>;
@@ -643,4 +643,67 @@ export async function matchQuery(
      where o.type in ('IPV4', 'IPV6') and (${usable})
     order by 1, 3`.execute(db);
   return rows;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cross-county correlation (correlation.ts): the statewide incident of an indicator.
+
+export type CorrelationRow = Selectable<IndicatorsTables['indicator_correlations']>;
+
+/**
+ * Distinct counties that reported or sighted the indicator since `since`, counting only reports and
+ * sightings under the given labels (and never law-enforcement-sensitive reports).
+ */
+export async function countiesReportingSince(db: Handle, indicatorId: number, since: Date, countedTlps: readonly Tlp[]): Promise<string[]> {
+  const { rows } = await sql<{ organization_id: string }>`
+    select r.organization_id from indicator_reports r join organizations o on o.id = r.organization_id and o.kind = 'COUNTY'
+     where r.indicator_id = ${indicatorId} and r.revoked_at is null and r.updated_at >= ${since}
+       and r.tlp = any(${countedTlps}::text[]) and not r.law_enforcement_sensitive
+    union
+    select s.organization_id from sightings s join organizations o on o.id = s.organization_id and o.kind = 'COUNTY'
+     where s.indicator_id = ${indicatorId} and s.seen_at >= ${since} and s.tlp = any(${countedTlps}::text[])`.execute(db);
+  return rows.map((r) => r.organization_id);
+}
+
+/**
+ * The indicator's correlation row, locked, after taking the indicator's correlation lock: one statewide
+ * incident per indicator, even when counties report it at the same moment.
+ */
+export async function lockCorrelation(trx: Handle, indicatorId: number): Promise<CorrelationRow | undefined> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${'correlate:' + indicatorId}, 0))`.execute(trx);
+  return trx.selectFrom('indicator_correlations').selectAll().where('indicator_id', '=', indicatorId).forUpdate().executeTakeFirst();
+}
+
+export async function insertCorrelation(trx: Handle, indicatorId: number, incidentId: string, countyIds: readonly string[]): Promise<void> {
+  await trx.insertInto('indicator_correlations').values({ indicator_id: indicatorId, incident_id: incidentId, county_ids: [...countyIds] }).execute();
+}
+
+export async function setCorrelationCounties(trx: Handle, indicatorId: number, countyIds: readonly string[]): Promise<void> {
+  await trx.updateTable('indicator_correlations').set({ county_ids: [...countyIds], updated_at: new Date() }).where('indicator_id', '=', indicatorId).execute();
+}
+
+export function findCorrelationOfIncident(db: Handle, incidentId: string): Promise<Pick<CorrelationRow, 'indicator_id' | 'county_ids'> | undefined> {
+  return db.selectFrom('indicator_correlations').select(['indicator_id', 'county_ids']).where('incident_id', '=', incidentId).executeTakeFirst();
+}
+
+/**
+ * The most frequent category of the incidents the indicator's live reports are linked to, counting only
+ * reports and incidents under the given labels and not law-enforcement sensitive; undefined when none.
+ */
+export async function dominantLinkedCategory(db: Handle, indicatorId: number, reportTlps: readonly Tlp[], incidentTlps: readonly Tlp[]): Promise<string | undefined> {
+  const linked = await db
+    .selectFrom('indicator_reports as r')
+    .innerJoin('incidents as i', 'i.id', 'r.incident_id')
+    .select(['i.category'])
+    .where('r.indicator_id', '=', indicatorId)
+    .where('r.revoked_at', 'is', null)
+    .where('r.tlp', 'in', [...reportTlps])
+    .where('r.law_enforcement_sensitive', '=', false)
+    .where('i.tlp', 'in', [...incidentTlps])
+    .where('i.law_enforcement_sensitive', '=', false)
+    .groupBy('i.category')
+    .orderBy(sql`count(*)`, 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return linked?.category;
 }
