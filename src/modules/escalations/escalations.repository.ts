@@ -396,3 +396,36 @@ export function findPageByAckTokenHash(h: Handle, hash: Buffer) {
 export async function lockIncidentPaging(trx: Handle, incidentId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
 }
+
+/** The fields of a notification that say whose page it is, and where in its escalation. */
+export function findNotificationSlot(db: Handle, id: string) {
+  return db
+    .selectFrom('notifications')
+    .select(['id', 'kind', 'status', 'escalation_id', 'level', 'loop', 'recipient_user_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Every page of one person at one level and loop of an escalation (one per contact method). */
+export function listPagesOfPerson(db: Handle, escalationId: string, level: number, loop: number, userId: string) {
+  return db
+    .selectFrom('notifications')
+    .select(['status', 'channel'])
+    .where('escalation_id', '=', escalationId)
+    .where('kind', '=', 'PAGE')
+    .where('level', '=', level)
+    .where('loop', '=', loop)
+    .where('recipient_user_id', '=', userId)
+    .execute();
+}
+
+/** The next free loop of the notices at `level` of an escalation (each notice needs its own slot). */
+export async function nextLoopAtLevel(db: Handle, escalationId: string, level: number): Promise<number> {
+  const row = await db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.max<number | null>('loop').as('m'))
+    .where('escalation_id', '=', escalationId)
+    .where('level', '=', level)
+    .executeTakeFirst();
+  return row?.m === null || row?.m === undefined ? 0 : Number(row.m) + 1;
+}

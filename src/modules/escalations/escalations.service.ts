@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canAcknowledge, canEscalate } from '../../access/escalations.js';
-import { canSeeIncident, isTriageCoordinator, visibleIncidents, whyOrganizationMayNotSee } from '../../access/incidents.js';
+import { isTriageCoordinator, whyOrganizationMayNotSee } from '../../access/incidents.js';
 import type { Principal, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
@@ -10,7 +10,7 @@ import { usersWithWorkingContactMethod } from '../oncall/index.js';
 import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/index.js';
 import { addOutboxEvent } from '../outbox/index.js';
-import { findIncidentById, findVisibleIncident, insertTimelineEntry, loadAccessFacts, type IncidentRow } from '../incidents/index.js';
+import { findIncidentById, insertTimelineEntry, loadAccessFacts, visibleIncident, type IncidentRow } from '../incidents/index.js';
 import { isUuid } from '../../domain/ids.js';
 import { FINISHED_STATUSES, type IncidentStatus, type Tlp } from '../../domain/taxonomy.js';
 import { findOrganizationsBySlugs } from '../partners/index.js';
@@ -79,10 +79,8 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
 
   const notFound = (id: string) => new NotFoundError('Escalation', id);
 
-  async function incidentVisible(h: Handle, principal: Principal, incidentId: string): Promise<IncidentRow | null> {
-    // One statement, as every read of one incident (incidents.service readOne); the in-memory rule again at no cost.
-    const found = await findVisibleIncident(h, visibleIncidents(principal), { id: incidentId });
-    return found && canSeeIncident(principal, found.facts) ? found.incident : null;
+  function incidentVisible(h: Handle, principal: Principal, incidentId: string): Promise<IncidentRow | null> {
+    return visibleIncident(h, principal, incidentId);
   }
 
   /** A paged user, or an analyst of an organization the policy targets (who must also see the incident). */

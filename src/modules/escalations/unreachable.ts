@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { Handle } from '../../infra/handle.js';
-import { findIncidentById, insertTimelineEntry } from '../incidents/index.js';
-import { insertNotifications, lockEscalation, lockIncidentPaging, touchEscalation, type NotificationRow } from './escalations.repository.js';
+import { findUserById } from '../identity/index.js';
+import { findIncidentById, hasTimelineEntryWith, insertTimelineEntry } from '../incidents/index.js';
+import {
+  findNotificationSlot,
+  insertNotifications,
+  listPagesOfPerson,
+  lockEscalation,
+  lockIncidentPaging,
+  nextLoopAtLevel,
+  touchEscalation,
+  type NotificationRow,
+} from './escalations.repository.js';
 import { enqueueAfterCommit, notificationRows, type EngineContext } from './paging.js';
 import type { Target } from './policy.js';
 
@@ -34,38 +42,19 @@ export async function onPageFailed(ctx: EngineContext, notificationId: string): 
   const timers: Array<{ id: string; token: string; at: Date }> = [];
   const deliveries: NotificationRow[] = [];
   const outcome = await db.transaction().execute(async (trx) => {
-    const n = await trx
-      .selectFrom('notifications')
-      .select(['id', 'kind', 'status', 'escalation_id', 'level', 'loop', 'recipient_user_id'])
-      .where('id', '=', notificationId)
-      .executeTakeFirst();
+    const n = await findNotificationSlot(trx, notificationId);
     if (!n || n.kind !== 'PAGE' || n.status !== 'FAILED') return null;
     // The same lock order as a timer firing: the escalation row, then the incident's paging lock.
     const esc = await lockEscalation(trx, n.escalation_id);
     if (!esc || (esc.state !== 'ACTIVE' && esc.state !== 'EXHAUSTED')) return null;
     await lockIncidentPaging(trx, esc.incident_id);
-    const pages = await trx
-      .selectFrom('notifications')
-      .select(['status', 'channel'])
-      .where('escalation_id', '=', esc.id)
-      .where('kind', '=', 'PAGE')
-      .where('level', '=', n.level)
-      .where('loop', '=', n.loop)
-      .where('recipient_user_id', '=', n.recipient_user_id)
-      .execute();
+    const pages = await listPagesOfPerson(trx, esc.id, n.level, n.loop, n.recipient_user_id);
     // Another method of theirs may still get through (pending) or already did.
     if (pages.some((p) => p.status !== 'FAILED')) return null;
     const key = { escalationId: esc.id, unreachableUserId: n.recipient_user_id, level: n.level + 1, loop: n.loop };
-    const done = await trx
-      .selectFrom('incident_timeline')
-      .select('id')
-      .where('incident_id', '=', esc.incident_id)
-      .where('kind', '=', 'ESCALATED')
-      .where(sql<boolean>`change @> ${JSON.stringify(key)}::jsonb`)
-      .executeTakeFirst();
-    if (done) return null;
+    if (await hasTimelineEntryWith(trx, esc.incident_id, 'ESCALATED', key)) return null;
     const incident = await findIncidentById(trx, esc.incident_id);
-    const person = await trx.selectFrom('users').select(['email']).where('id', '=', n.recipient_user_id).executeTakeFirst();
+    const person = await findUserById(trx, n.recipient_user_id);
     if (!incident || !person) return null;
     const channels = [...new Set(pages.map((p) => p.channel))].sort();
 
@@ -81,7 +70,8 @@ export async function onPageFailed(ctx: EngineContext, notificationId: string): 
     const why = `${person.email} could not be reached at level ${n.level + 1} of ${esc.rule_name}: every contact method (${channels.join(', ')}) failed or is disabled`;
     let notified: string | null = null;
     for (const target of COORDINATOR_DUTIES) {
-      const loop = await nextNoticeLoop(trx, esc.id);
+      // Notices about several unreachable people of one escalation each need their own (level, loop) slot.
+      const loop = await nextLoopAtLevel(trx, esc.id, UNREACHABLE_NOTICE_LEVEL);
       const rows = (await notificationRows(ctx, trx, esc, incident, 'NOTIFY', UNREACHABLE_NOTICE_LEVEL, loop, [target], new Set([n.recipient_user_id]))).map((r) =>
         r.status === 'PENDING' ? { ...r, status_reason: why } : r,
       );
@@ -103,15 +93,4 @@ export async function onPageFailed(ctx: EngineContext, notificationId: string): 
   if (!outcome) return;
   logger.warn({ incidentId: outcome.incidentId, nextLevelPagedNow: outcome.escalateNow, coordinatorTold: outcome.notified }, outcome.why);
   await enqueueAfterCommit(ctx, timers, deliveries);
-}
-
-/** Notices about several unreachable people of one escalation each need their own (level, loop) slot. */
-async function nextNoticeLoop(trx: Handle, escalationId: string): Promise<number> {
-  const row = await trx
-    .selectFrom('notifications')
-    .select((eb) => eb.fn.max<number | null>('loop').as('m'))
-    .where('escalation_id', '=', escalationId)
-    .where('level', '=', UNREACHABLE_NOTICE_LEVEL)
-    .executeTakeFirst();
-  return row?.m === null || row?.m === undefined ? 0 : Number(row.m) + 1;
 }

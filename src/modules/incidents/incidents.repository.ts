@@ -87,6 +87,20 @@ export async function findVisibleIncident(
   return row ? withFacts(row) : undefined;
 }
 
+/**
+ * The incidents among `ids` for which `visible` holds, with their access facts: one statement, so that an
+ * id that is hidden and one that does not exist take the same work.
+ */
+export async function findVisibleIncidents(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  ids: readonly string[],
+): Promise<Array<{ incident: IncidentRow; facts: FactsOf }>> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where('incidents.id', 'in', [...ids]).where(perRow(visible)).execute();
+  return rows.map(withFacts);
+}
+
 /** Locks the incident row for the rest of the transaction: concurrent changes to one incident queue up. */
 export function lockIncident(trx: Handle, id: string): Promise<IncidentRow | undefined> {
   return trx.selectFrom('incidents').select(INCIDENT_SELECTION).where('id', '=', id).forUpdate().executeTakeFirst();
@@ -235,6 +249,52 @@ export function insertTimelineEntry(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A comment moves the incident up in "recently updated" without being a change of its row (no new version). */
+export async function touchIncident(trx: Handle, id: string): Promise<void> {
+  await trx.updateTable('incidents').set({ updated_at: new Date() }).where('id', '=', id).execute();
+}
+
+/** The slugs of the counties an incident names (what an edit's diff compares). */
+export async function affectedCountySlugs(db: Handle, incidentId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('incident_affected_counties as c')
+    .innerJoin('organizations as o', 'o.id', 'c.organization_id')
+    .select('o.slug')
+    .where('c.incident_id', '=', incidentId)
+    .execute();
+  return rows.map((r) => r.slug);
+}
+
+/** Whether the incident is a statewide correlation of an indicator. */
+export async function isCorrelationIncident(db: Handle, incidentId: string): Promise<boolean> {
+  const r = await db.selectFrom('indicator_correlations').select('indicator_id').where('incident_id', '=', incidentId).executeTakeFirst();
+  return r !== undefined;
+}
+
+/** The incidents an incident's timeline entries name (merge links), one per entry, of the given kinds. */
+export async function listTimelineLinks(db: Handle, incidentId: string, kinds?: readonly string[]): Promise<string[]> {
+  const rows = await db
+    .selectFrom('incident_timeline')
+    .select('related_incident_id')
+    .where('incident_id', '=', incidentId)
+    .where('related_incident_id', 'is not', null)
+    .$if(kinds !== undefined, (q) => q.where('kind', 'in', [...kinds!]))
+    .execute();
+  return rows.map((r) => r.related_incident_id!);
+}
+
+/** Whether the incident's timeline holds an entry of this kind whose change contains `change` (jsonb @>). */
+export async function hasTimelineEntryWith(db: Handle, incidentId: string, kind: string, change: Record<string, unknown>): Promise<boolean> {
+  const r = await db
+    .selectFrom('incident_timeline')
+    .select('id')
+    .where('incident_id', '=', incidentId)
+    .where('kind', '=', kind)
+    .where(sql<boolean>`change @> ${JSON.stringify(change)}::jsonb`)
+    .executeTakeFirst();
+  return r !== undefined;
 }
 
 export function listTimeline(

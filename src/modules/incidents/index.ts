@@ -14,8 +14,10 @@ export {
 } from './incidents.service.js';
 export type { ExternalReference } from './incidents.tables.js';
 export type { IncidentListFilter, IncidentRow, TimelineRow } from './incidents.repository.js';
+// "Which of these incidents may P see": the one answer, for links, loaders and references in other inputs.
+export { visibleAmong, visibleIncident } from './visibility.js';
 // Reads other modules may make. loadAccessFacts answers what the access policy needs about each incident.
-export { findIncidentById, findIncidentsByIds, findVisibleIncident, loadAccessFacts, listIncidents } from './incidents.repository.js';
+export { findIncidentById, findIncidentsByIds, findVisibleIncident, hasTimelineEntryWith, loadAccessFacts, listIncidents } from './incidents.repository.js';
 // Writes other modules make inside their own transaction (an escalation's or correlation's timeline
 // entry, the statewide correlation incident), and the lock the paging engine holds while it pages.
 export {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { CORRELATION_CATEGORY_TLPS, CORRELATION_COUNTED_TLPS } from '../../access/indicators.js';
 import { systemPrincipal, type Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
@@ -6,7 +5,18 @@ import type { Handle } from '../../infra/handle.js';
 import { recordAudit } from '../audit/index.js';
 import { addShares, insertIncident, insertTimelineEntry, nextIncidentReference, updateIncidentRow } from '../incidents/index.js';
 import { CATEGORY_DOMAIN, type IncidentCategory } from '../../domain/taxonomy.js';
+import { findUserByEmail, insertUserIfAbsent } from '../identity/index.js';
 import { addOutboxEvent } from '../outbox/index.js';
+import { findOrganizationBySlug } from '../partners/index.js';
+import {
+  countiesReportingSince,
+  dominantLinkedCategory,
+  findCorrelationOfIncident,
+  findIndicatorsByIds,
+  insertCorrelation,
+  lockCorrelation,
+  setCorrelationCounties,
+} from './indicators.repository.js';
 
 /**
  * Cross-county correlation: when reports or sightings of one indicator come from enough distinct counties
@@ -21,25 +31,14 @@ import { addOutboxEvent } from '../outbox/index.js';
 export const CORRELATION_USER_EMAIL = 'correlation@estf-hub.local';
 
 export async function seedCorrelationUser(db: Handle): Promise<void> {
-  const sos = await db.selectFrom('organizations').select('id').where('slug', '=', 'sos').executeTakeFirst();
+  const sos = await findOrganizationBySlug(db, 'sos');
   if (!sos) return;
-  await db
-    .insertInto('users')
-    .values({ organization_id: sos.id, email: CORRELATION_USER_EMAIL, name: 'ESTF Hub cross-county correlation', roles: ['VIEWER'] })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .execute();
+  await insertUserIfAbsent(db, { organization_id: sos.id, email: CORRELATION_USER_EMAIL, name: 'ESTF Hub cross-county correlation', roles: ['VIEWER'] });
 }
 
 /** Distinct counties that reported or sighted the indicator within the window, under a label the statewide audience may learn of. */
 export async function contributingCounties(trx: Handle, indicatorId: number, since: Date): Promise<string[]> {
-  const { rows } = await sql<{ organization_id: string }>`
-    select r.organization_id from indicator_reports r join organizations o on o.id = r.organization_id and o.kind = 'COUNTY'
-     where r.indicator_id = ${indicatorId} and r.revoked_at is null and r.updated_at >= ${since}
-       and r.tlp = any(${CORRELATION_COUNTED_TLPS}::text[]) and not r.law_enforcement_sensitive
-    union
-    select s.organization_id from sightings s join organizations o on o.id = s.organization_id and o.kind = 'COUNTY'
-     where s.indicator_id = ${indicatorId} and s.seen_at >= ${since} and s.tlp = any(${CORRELATION_COUNTED_TLPS}::text[])`.execute(trx);
-  return rows.map((r) => r.organization_id).sort();
+  return (await countiesReportingSince(trx, indicatorId, since, CORRELATION_COUNTED_TLPS)).sort();
 }
 
 export interface CorrelationOutcome {
@@ -53,15 +52,14 @@ export interface CorrelationOutcome {
 
 /** Call in the transaction that added a report or sighting of a county. */
 export async function correlateIndicator(trx: Handle, config: Config, indicatorId: number, actor: Principal): Promise<CorrelationOutcome | null> {
-  const indicator = await trx.selectFrom('indicators').select(['id', 'type', 'value', 'benign_reason']).where('id', '=', indicatorId).executeTakeFirst();
+  const [indicator] = await findIndicatorsByIds(trx, [indicatorId]);
   if (!indicator || indicator.benign_reason !== null) return null;
   const since = new Date(Date.now() - config.correlation.windowMs);
   const counties = await contributingCounties(trx, indicatorId, since);
   if (counties.length < config.correlation.counties) return null;
 
   // One statewide incident per indicator, even when counties report it at the same moment.
-  await sql`select pg_advisory_xact_lock(hashtextextended(${'correlate:' + indicatorId}, 0))`.execute(trx);
-  const existing = await trx.selectFrom('indicator_correlations').selectAll().where('indicator_id', '=', indicatorId).forUpdate().executeTakeFirst();
+  const existing = await lockCorrelation(trx, indicatorId);
   const hub = systemPrincipal('correlation');
   const title = (n: number) => `Statewide: ${indicator.type} ${indicator.value} reported by ${n} counties within ${Math.round(config.correlation.windowMs / 3_600_000)} h`.slice(0, 200);
 
@@ -71,35 +69,18 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
     const all = [...new Set([...existing.county_ids, ...added])];
     await addShares(trx, existing.incident_id, added);
     const row = await updateIncidentRow(trx, existing.incident_id, { title: title(all.length) });
-    await trx.updateTable('indicator_correlations').set({ county_ids: all, updated_at: new Date() }).where('indicator_id', '=', indicatorId).execute();
+    await setCorrelationCounties(trx, indicatorId, all);
     await insertTimelineEntry(trx, { incidentId: row.id, kind: 'SHARED', actorUserId: null, actorOrganizationId: null, change: { correlation: { counties: all.length } } });
     await recordAudit(trx, hub, 'incident.correlation_widened', { type: 'Incident', id: row.id }, { indicatorId, counties: all.length, by: actor.kind === 'user' ? actor.email : null });
     await addOutboxEvent(trx, 'incident.updated', { type: 'Incident', id: row.id }, { reference: row.reference, fields: ['audience'] });
     return { indicatorId, incidentId: row.id, opened: false, changed: true, counties: all.length };
   }
 
-  const reporter = await trx
-    .selectFrom('users as u')
-    .innerJoin('organizations as o', 'o.id', 'u.organization_id')
-    .select(['u.id', 'u.organization_id'])
-    .where('u.email', '=', CORRELATION_USER_EMAIL)
-    .executeTakeFirstOrThrow();
+  const reporter = await findUserByEmail(trx, CORRELATION_USER_EMAIL);
+  if (!reporter) throw new Error(`the correlation user ${CORRELATION_USER_EMAIL} is missing (seedCorrelationUser)`);
   // The category of the incidents this value was linked to, else OTHER; only links every partner may see.
-  const linked = await trx
-    .selectFrom('indicator_reports as r')
-    .innerJoin('incidents as i', 'i.id', 'r.incident_id')
-    .select(['i.category'])
-    .where('r.indicator_id', '=', indicatorId)
-    .where('r.revoked_at', 'is', null)
-    .where('r.tlp', 'in', CORRELATION_COUNTED_TLPS)
-    .where('r.law_enforcement_sensitive', '=', false)
-    .where('i.tlp', 'in', CORRELATION_CATEGORY_TLPS)
-    .where('i.law_enforcement_sensitive', '=', false)
-    .groupBy('i.category')
-    .orderBy(sql`count(*)`, 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const category = (linked?.category ?? 'OTHER') as IncidentCategory;
+  const linked = await dominantLinkedCategory(trx, indicatorId, CORRELATION_COUNTED_TLPS, CORRELATION_CATEGORY_TLPS);
+  const category = (linked ?? 'OTHER') as IncidentCategory;
   const now = new Date();
   const row = await insertIncident(trx, {
     reference: await nextIncidentReference(trx, now.getUTCFullYear()),
@@ -125,7 +106,7 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
     updated_at: now,
   });
   await addShares(trx, row.id, counties);
-  await trx.insertInto('indicator_correlations').values({ indicator_id: indicatorId, incident_id: row.id, county_ids: counties }).execute();
+  await insertCorrelation(trx, indicatorId, row.id, counties);
   await insertTimelineEntry(trx, {
     incidentId: row.id,
     kind: 'FILED',
@@ -162,7 +143,7 @@ export interface IncidentCorrelationModel {
 
 /** The correlation that opened this incident, or null for an incident filed by someone. */
 export async function correlationOfIncident(db: Handle, incident: { id: string; reporting_organization_id: string }): Promise<IncidentCorrelationModel | null> {
-  const c = await db.selectFrom('indicator_correlations').select(['indicator_id', 'county_ids']).where('incident_id', '=', incident.id).executeTakeFirst();
+  const c = await findCorrelationOfIncident(db, incident.id);
   if (!c) return null;
   return { incidentId: incident.id, reportingOrganizationId: incident.reporting_organization_id, indicatorId: Number(c.indicator_id), countyIds: c.county_ids };
 }

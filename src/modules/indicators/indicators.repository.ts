@@ -1,8 +1,9 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable, type SqlBool } from 'kysely';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Tlp } from '../../domain/taxonomy.js';
-import type { IndicatorReportsTable, IndicatorsTable, SightingsTable } from './indicators.tables.js';
+import type { MatchVia } from './normalize.js';
+import type { IndicatorReportsTable, IndicatorsTable, IndicatorsTables, SightingsTable } from './indicators.tables.js';
 
 export type IndicatorRow = Selectable<IndicatorsTable>;
 export type IndicatorReportRow = Selectable<IndicatorReportsTable>;
@@ -399,4 +400,310 @@ export async function listSightingAccessFacts(db: Handle, indicatorIds: readonly
     out.set(r.indicator_id, list);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reads and writes of the API's use cases (use-cases/), under the access policy's query forms: the caller
+// hands them in (src/access/indicators.ts), so that this file holds the SQL and the policy its rule.
+
+/** The query form of "P may see this row", for one alias. */
+export type RowFilter = () => Expression<SqlBool>;
+
+/** The policy's query forms for one principal: indicators, reports and sightings under any alias. */
+export interface IndicatorVisibility {
+  indicators: (alias?: string) => RowFilter;
+  reports: (alias?: string) => RowFilter;
+  sightings: (alias?: string) => RowFilter;
+}
+
+const keyIn = (types: readonly string[], values: readonly string[]) =>
+  sql<boolean>`(type, value) in (select * from unnest(${[...types]}::text[], ${[...values]}::text[]))`;
+
+/** The (type, value) keys among these that the filter lets through. */
+export function findVisibleKeys(db: Handle, visible: RowFilter, types: readonly string[], values: readonly string[]): Promise<Array<{ type: string; value: string }>> {
+  return db.selectFrom('indicators').select(['type', 'value']).where(keyIn(types, values)).where(visible).execute();
+}
+
+export function findIndicatorsByKeys(db: Handle, types: readonly string[], values: readonly string[]): Promise<IndicatorRow[]> {
+  return db.selectFrom('indicators').selectAll().where(keyIn(types, values)).execute();
+}
+
+/** The organization's reports of these indicators (one per indicator and organization). */
+export function findReportIdsOf(db: Handle, organizationId: string, indicatorIds: readonly number[]): Promise<Array<{ id: number; indicator_id: number }>> {
+  return db.selectFrom('indicator_reports').select(['id', 'indicator_id']).where('organization_id', '=', organizationId).where('indicator_id', 'in', [...indicatorIds]).execute();
+}
+
+/** Names the incident a report is about, as part of reporting it (the report's upsert set updated_at). */
+export async function attachReportToIncident(trx: Handle, reportId: number, incidentId: string): Promise<void> {
+  await trx.updateTable('indicator_reports').set({ incident_id: incidentId }).where('id', '=', reportId).execute();
+}
+
+export async function addReportShares(trx: Handle, reportId: number, organizationIds: readonly string[]): Promise<void> {
+  if (organizationIds.length === 0) return;
+  await trx.insertInto('indicator_report_shares').values(organizationIds.map((o) => ({ report_id: reportId, organization_id: o }))).onConflict((oc) => oc.doNothing()).execute();
+}
+
+export async function addReportRecipients(trx: Handle, reportId: number, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await trx.insertInto('indicator_report_recipients').values(userIds.map((u) => ({ report_id: reportId, user_id: u }))).onConflict((oc) => oc.doNothing()).execute();
+}
+
+export function insertSighting(trx: Handle, values: Insertable<SightingsTable>): Promise<SightingRow> {
+  return trx.insertInto('sightings').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The organization's live (unrevoked) report of the value, locked for a change. */
+export function lockLiveReportOf(trx: Handle, organizationId: string, type: string, value: string): Promise<IndicatorReportRow | undefined> {
+  return trx
+    .selectFrom('indicator_reports as r')
+    .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
+    .selectAll('r')
+    .where('i.type', '=', type)
+    .where('i.value', '=', value)
+    .where('r.organization_id', '=', organizationId)
+    .where('r.revoked_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Links a report to an incident after the fact (a change of the report: updated_at moves). */
+export function setReportIncident(trx: Handle, reportId: number, incidentId: string): Promise<IndicatorReportRow> {
+  return trx.updateTable('indicator_reports').set({ incident_id: incidentId, updated_at: new Date() }).where('id', '=', reportId).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A report the filter lets through, locked for a change. */
+export function lockVisibleReport(trx: Handle, visible: RowFilter, reportId: number): Promise<IndicatorReportRow | undefined> {
+  return trx.selectFrom('indicator_reports').selectAll().where('id', '=', reportId).where(visible).forUpdate().executeTakeFirst();
+}
+
+export function revokeReportRow(trx: Handle, reportId: number): Promise<IndicatorReportRow> {
+  return trx.updateTable('indicator_reports').set({ revoked_at: new Date(), updated_at: new Date() }).where('id', '=', reportId).returningAll().executeTakeFirstOrThrow();
+}
+
+export function findVisibleIndicator(db: Handle, visible: RowFilter, type: string, value: string): Promise<IndicatorRow | undefined> {
+  return db.selectFrom('indicators').selectAll().where('type', '=', type).where('value', '=', value).where(visible).executeTakeFirst();
+}
+
+export function findVisibleIndicatorById(db: Handle, visible: RowFilter, id: number): Promise<IndicatorRow | undefined> {
+  return db.selectFrom('indicators').selectAll().where('id', '=', id).where(visible).executeTakeFirst();
+}
+
+export async function findVisibleIndicatorIds(db: Handle, visible: RowFilter, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('indicators').select('id').where('id', 'in', [...ids]).where(visible).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export interface IndicatorListQuery {
+  types?: readonly string[] | null;
+  includeBenign?: boolean | null;
+  text?: string | null;
+  /** Slug of an organization with a visible report of the indicator. */
+  reportedBy?: string | null;
+  seenSince?: Date | null;
+  /** An incident (already checked visible: otherwise the nil UUID) linked through a visible report or a correlation. */
+  linkedIncidentId?: string | null;
+}
+
+/** A page of visible indicators, newest first, and their count (counted only when asked). */
+export async function listVisibleIndicators(
+  db: Handle,
+  vis: IndicatorVisibility,
+  f: IndicatorListQuery,
+  first: number,
+  afterId: number | null,
+): Promise<{ rows: IndicatorRow[]; count: () => Promise<number> }> {
+  const build = () => {
+    let q = db.selectFrom('indicators').where(vis.indicators());
+    if (f.types?.length) q = q.where('indicators.type', 'in', [...f.types]);
+    if (!f.includeBenign) q = q.where('indicators.benign_reason', 'is', null);
+    if (f.text) q = q.where('indicators.value', 'like', `%${f.text.replace(/[\\%_]/g, (c) => '\\' + c).toLowerCase()}%`);
+    if (f.reportedBy) {
+      const slug = f.reportedBy;
+      q = q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('indicator_reports as fr')
+            .innerJoin('organizations as fo', 'fo.id', 'fr.organization_id')
+            .select(sql`1`.as('one'))
+            .whereRef('fr.indicator_id', '=', 'indicators.id')
+            .where('fo.slug', '=', slug)
+            .where(vis.reports('fr')),
+        ),
+      );
+    }
+    if (f.seenSince) {
+      const since = f.seenSince;
+      q = q.where(({ or, exists, selectFrom }) =>
+        or([
+          exists(selectFrom('sightings as fs').select(sql`1`.as('one')).whereRef('fs.indicator_id', '=', 'indicators.id').where('fs.seen_at', '>=', since).where(vis.sightings('fs'))),
+          exists(selectFrom('indicator_reports as fr2').select(sql`1`.as('one')).whereRef('fr2.indicator_id', '=', 'indicators.id').where('fr2.updated_at', '>=', since).where(vis.reports('fr2'))),
+        ]),
+      );
+    }
+    if (f.linkedIncidentId) {
+      const incidentId = f.linkedIncidentId;
+      q = q.where(({ or, exists, selectFrom }) =>
+        or([
+          exists(
+            selectFrom('indicator_reports as fr3')
+              .select(sql`1`.as('one'))
+              .whereRef('fr3.indicator_id', '=', 'indicators.id')
+              .where('fr3.incident_id', '=', incidentId)
+              .where(vis.reports('fr3')),
+          ),
+          // The indicator a statewide incident was correlated from (itself visible: the outer filter).
+          exists(selectFrom('indicator_correlations as fc').select(sql`1`.as('one')).whereRef('fc.indicator_id', '=', 'indicators.id').where('fc.incident_id', '=', incidentId)),
+        ]),
+      );
+    }
+    return q;
+  };
+  let rowsQ = build().selectAll('indicators').orderBy('indicators.id', 'desc').limit(first + 1);
+  if (afterId !== null) rowsQ = rowsQ.where('indicators.id', '<', afterId);
+  return {
+    rows: await rowsQ.execute(),
+    count: async () => Number((await build().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+export function listVisibleReportsOf(db: Handle, visible: RowFilter, indicatorId: number): Promise<IndicatorReportRow[]> {
+  return db.selectFrom('indicator_reports').selectAll().where('indicator_id', '=', indicatorId).where(visible).orderBy('updated_at', 'desc').execute();
+}
+
+export function listVisibleSightingsOf(db: Handle, visible: RowFilter, indicatorId: number, since: Date | null): Promise<SightingRow[]> {
+  let q = db.selectFrom('sightings').selectAll().where('indicator_id', '=', indicatorId).where(visible);
+  if (since) q = q.where('seen_at', '>=', since);
+  return q.orderBy('seen_at', 'desc').limit(500).execute();
+}
+
+/** Counts of every sighting of the indicator (since a time), and of the organizations that made them. */
+export async function countSightings(db: Handle, indicatorId: number, since: Date | null): Promise<{ sightings: number; organizations: number }> {
+  let q = db
+    .selectFrom('sightings')
+    .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('count'), sql<number>`0`).as('n'), eb.fn.count<number>('organization_id').distinct().as('orgs')])
+    .where('indicator_id', '=', indicatorId);
+  if (since) q = q.where('seen_at', '>=', since);
+  const r = await q.executeTakeFirstOrThrow();
+  return { sightings: Number(r.n), organizations: Number(r.orgs) };
+}
+
+/** First and last seen, from the reports and sightings the filters let through. */
+export async function seenRangeOf(db: Handle, vis: Pick<IndicatorVisibility, 'reports' | 'sightings'>, indicatorId: number): Promise<{ first: Date | null; last: Date | null }> {
+  const { rows } = await sql<{ first: Date | null; last: Date | null }>`
+    select min(t) as first, max(u) as last from (
+      select r.valid_from as t, greatest(r.valid_from, r.updated_at) as u from indicator_reports r where r.indicator_id = ${indicatorId} and ${vis.reports('r')()}
+      union all
+      select s.seen_at, s.seen_at from sightings s where s.indicator_id = ${indicatorId} and ${vis.sightings('s')()}) x`.execute(db);
+  return rows[0] ?? { first: null, last: null };
+}
+
+/** Incidents named by the reports the filter lets through, and the incident correlated from the indicator. */
+export async function linkedIncidentIdsOf(db: Handle, visibleReports: RowFilter, indicatorId: number): Promise<string[]> {
+  const viaReports = await db
+    .selectFrom('indicator_reports')
+    .select('incident_id')
+    .distinct()
+    .where('indicator_id', '=', indicatorId)
+    .where('incident_id', 'is not', null)
+    .where(visibleReports)
+    .execute();
+  const viaCorrelation = await db.selectFrom('indicator_correlations').select('incident_id').where('indicator_id', '=', indicatorId).execute();
+  return [...new Set([...viaReports.map((r) => r.incident_id!), ...viaCorrelation.map((c) => c.incident_id)])];
+}
+
+/**
+ * The matching SQL: exact (type, value) probes (each saying which rule it stands for, see observableOf) and
+ * GiST containment for addresses, filtered by visibility.
+ * Both arms probe an index once per observable (LATERAL): the containment arm must not be planned as a join
+ * filter over every reported network (the planner guesses 1% of the observables are addresses and would
+ * compare each address with each network: seconds at 10,000 observables and thousands of networks).
+ */
+export async function matchQuery(
+  db: Handle,
+  vis: Pick<IndicatorVisibility, 'reports' | 'sightings'>,
+  idx: readonly number[],
+  types: readonly string[],
+  values: readonly string[],
+  includeExpired: boolean,
+  vias: readonly string[] = idx.map(() => 'EXACT'),
+): Promise<Array<{ i: number; indicator_id: number; via: MatchVia }>> {
+  const usable = sql`exists (select 1 from indicator_reports mr where mr.indicator_id = ind.id
+      and (${includeExpired} or mr.valid_until is null or mr.valid_until > now())
+      and ${vis.reports('mr')()})
+    or exists (select 1 from sightings ms where ms.indicator_id = ind.id and ${vis.sightings('ms')()})`;
+  const { rows } = await sql<{ i: number; indicator_id: number; via: MatchVia }>`
+    with obs as (select * from unnest(${[...idx]}::int[], ${[...types]}::text[], ${[...values]}::text[], ${[...vias]}::text[]) as o(i, type, value, via))
+    select o.i, ind.id as indicator_id, o.via
+      from obs o cross join lateral (select id from indicators where type = o.type and value = o.value limit 1) ind
+     where ${usable}
+    union all
+    select o.i, ind.id, 'CIDR'
+      from obs o cross join lateral (select id from indicators
+             where type = 'CIDR' and net is not null and net >>= (case when o.type in ('IPV4', 'IPV6') then o.value::inet end)) ind
+     where o.type in ('IPV4', 'IPV6') and (${usable})
+    order by 1, 3`.execute(db);
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cross-county correlation (correlation.ts): the statewide incident of an indicator.
+
+export type CorrelationRow = Selectable<IndicatorsTables['indicator_correlations']>;
+
+/**
+ * Distinct counties that reported or sighted the indicator since `since`, counting only reports and
+ * sightings under the given labels (and never law-enforcement-sensitive reports).
+ */
+export async function countiesReportingSince(db: Handle, indicatorId: number, since: Date, countedTlps: readonly Tlp[]): Promise<string[]> {
+  const { rows } = await sql<{ organization_id: string }>`
+    select r.organization_id from indicator_reports r join organizations o on o.id = r.organization_id and o.kind = 'COUNTY'
+     where r.indicator_id = ${indicatorId} and r.revoked_at is null and r.updated_at >= ${since}
+       and r.tlp = any(${countedTlps}::text[]) and not r.law_enforcement_sensitive
+    union
+    select s.organization_id from sightings s join organizations o on o.id = s.organization_id and o.kind = 'COUNTY'
+     where s.indicator_id = ${indicatorId} and s.seen_at >= ${since} and s.tlp = any(${countedTlps}::text[])`.execute(db);
+  return rows.map((r) => r.organization_id);
+}
+
+/**
+ * The indicator's correlation row, locked, after taking the indicator's correlation lock: one statewide
+ * incident per indicator, even when counties report it at the same moment.
+ */
+export async function lockCorrelation(trx: Handle, indicatorId: number): Promise<CorrelationRow | undefined> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${'correlate:' + indicatorId}, 0))`.execute(trx);
+  return trx.selectFrom('indicator_correlations').selectAll().where('indicator_id', '=', indicatorId).forUpdate().executeTakeFirst();
+}
+
+export async function insertCorrelation(trx: Handle, indicatorId: number, incidentId: string, countyIds: readonly string[]): Promise<void> {
+  await trx.insertInto('indicator_correlations').values({ indicator_id: indicatorId, incident_id: incidentId, county_ids: [...countyIds] }).execute();
+}
+
+export async function setCorrelationCounties(trx: Handle, indicatorId: number, countyIds: readonly string[]): Promise<void> {
+  await trx.updateTable('indicator_correlations').set({ county_ids: [...countyIds], updated_at: new Date() }).where('indicator_id', '=', indicatorId).execute();
+}
+
+export function findCorrelationOfIncident(db: Handle, incidentId: string): Promise<Pick<CorrelationRow, 'indicator_id' | 'county_ids'> | undefined> {
+  return db.selectFrom('indicator_correlations').select(['indicator_id', 'county_ids']).where('incident_id', '=', incidentId).executeTakeFirst();
+}
+
+/**
+ * The most frequent category of the incidents the indicator's live reports are linked to, counting only
+ * reports and incidents under the given labels and not law-enforcement sensitive; undefined when none.
+ */
+export async function dominantLinkedCategory(db: Handle, indicatorId: number, reportTlps: readonly Tlp[], incidentTlps: readonly Tlp[]): Promise<string | undefined> {
+  const linked = await db
+    .selectFrom('indicator_reports as r')
+    .innerJoin('incidents as i', 'i.id', 'r.incident_id')
+    .select(['i.category'])
+    .where('r.indicator_id', '=', indicatorId)
+    .where('r.revoked_at', 'is', null)
+    .where('r.tlp', 'in', [...reportTlps])
+    .where('r.law_enforcement_sensitive', '=', false)
+    .where('i.tlp', 'in', [...incidentTlps])
+    .where('i.law_enforcement_sensitive', '=', false)
+    .groupBy('i.category')
+    .orderBy(sql`count(*)`, 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return linked?.category;
 }

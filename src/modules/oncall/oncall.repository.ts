@@ -181,6 +181,20 @@ export function markContactMethodRemoved(db: Handle, id: string): Promise<Contac
     .executeTakeFirst();
 }
 
+/** A live method with its secret: for a test page, which signs what it sends like a page would. */
+export function findLiveContactMethodForTest(db: Handle, id: string): Promise<Selectable<ContactMethodsTable> | undefined> {
+  return db.selectFrom('contact_methods').selectAll().where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+}
+
+/** What a test page proved: verified (and enabled again), failed (unverified), or gone (disabled). */
+export function recordContactMethodTest(
+  db: Handle,
+  id: string,
+  patch: { verified_at: Date | null; disabled_at?: Date | null; disabled_reason?: string | null },
+): Promise<ContactMethodRow | undefined> {
+  return db.updateTable('contact_methods').set(patch).where('id', '=', id).where('removed_at', 'is', null).returning(CONTACT_COLUMNS).executeTakeFirst();
+}
+
 /** The signing secret of a live webhook method: for whoever signs a delivery, and nothing else. */
 export async function findWebhookSecret(db: Handle, contactMethodId: string): Promise<string | null> {
   const row = await db

@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/index.js';
 import { findUserById } from '../identity/index.js';
 import type { Senders, SendOutcome } from '../notifications/index.js';
 import { checkWebhookTarget } from './contact-targets.js';
+import { findLiveContactMethodForTest, recordContactMethodTest } from './oncall.repository.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -22,7 +23,7 @@ export function createTestPageService(deps: { db: Db; config: Config; senders: S
 
   async function sendTestPage(principal: Principal, id: string) {
     if (!UUID_RE.test(id)) throw new NotFoundError('Contact method', id);
-    const method = await db.selectFrom('contact_methods').selectAll().where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+    const method = await findLiveContactMethodForTest(db, id);
     const owner = method ? await findUserById(db, method.user_id) : undefined;
     // Contact methods are invisible to everyone else: the same NOT_FOUND as for an unknown id.
     if (!method || !owner || !canManageContactMethods(principal, owner)) throw new NotFoundError('Contact method', id);
@@ -49,13 +50,7 @@ export function createTestPageService(deps: { db: Db; config: Config; senders: S
           ? { verified_at: null, disabled_at: now, disabled_reason: error }
           : { verified_at: null };
     return db.transaction().execute(async (trx) => {
-      const row = await trx
-        .updateTable('contact_methods')
-        .set(patch)
-        .where('id', '=', id)
-        .where('removed_at', 'is', null)
-        .returning(['id', 'user_id', 'kind', 'target', 'verified_at', 'disabled_at', 'disabled_reason', 'removed_at', 'created_at'])
-        .executeTakeFirst();
+      const row = await recordContactMethodTest(trx, id, patch);
       if (!row) throw new NotFoundError('Contact method', id);
       await recordAudit(trx, principal, 'contact_method.tested', { type: 'ContactMethod', id }, { user: owner.email, kind: method.kind, outcome: result.outcome });
       return { contactMethod: row, delivered: result.outcome === 'DELIVERED', outcome: result.outcome, error };
