@@ -3,11 +3,10 @@
  * host's shell (`estf users add`, seeds), trusted to manage structure but shown no content.
  */
 
-export const ROLES = ['VIEWER', 'ANALYST', 'COORDINATOR', 'ORG_ADMIN', 'AUDITOR', 'HUB_ADMIN'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type PartnerKind, type Role } from '../domain/people.js';
 
-export const PARTNER_KINDS = ['COUNTY', 'SECRETARY_OF_STATE', 'CAL_OES', 'CISA', 'FBI', 'CHP', 'EI_ISAC', 'CDT', 'OTHER'] as const;
-export type PartnerKind = (typeof PARTNER_KINDS)[number];
+// The unions live in the domain leaf (the table types use them); re-exported for the policy's callers.
+export { PARTNER_KINDS, ROLES, type PartnerKind, type Role } from '../domain/people.js';
 
 /** Partner kinds whose organizations are law enforcement (access-policy.md, LES rule). */
 export const LAW_ENFORCEMENT_KINDS: ReadonlySet<PartnerKind> = new Set(['FBI', 'CHP']);

@@ -3,7 +3,7 @@ import type { IncidentAccessFacts } from '../../access/incidents.js';
 import type { Database } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
 import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
-import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, Tlp } from '../../domain/taxonomy.js';
+import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
 
 /** An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use. */
@@ -213,7 +213,7 @@ export function insertTimelineEntry(
   trx: Handle,
   e: {
     incidentId: string;
-    kind: string;
+    kind: TimelineEntryKind;
     actorUserId: string | null;
     actorOrganizationId: string | null;
     body?: string | null;
@@ -240,7 +240,7 @@ export function insertTimelineEntry(
 export function listTimeline(
   db: Handle,
   incidentId: string,
-  opts: { kinds?: readonly string[]; afterId: number | string | null; limit: number },
+  opts: { kinds?: readonly TimelineEntryKind[]; afterId: number | string | null; limit: number },
 ): Promise<TimelineRow[]> {
   let q = db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId);
   if (opts.kinds?.length) q = q.where('kind', 'in', [...opts.kinds]);
@@ -255,7 +255,7 @@ export function listTimeline(
   return q.orderBy('id').limit(opts.limit).execute();
 }
 
-export async function countTimeline(db: Handle, incidentId: string, kinds?: readonly string[]): Promise<number> {
+export async function countTimeline(db: Handle, incidentId: string, kinds?: readonly TimelineEntryKind[]): Promise<number> {
   let q = db.selectFrom('incident_timeline').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId);
   if (kinds?.length) q = q.where('kind', 'in', [...kinds]);
   return Number((await q.executeTakeFirstOrThrow()).n);

@@ -71,6 +71,7 @@ import {
   type IncidentDomain,
   type IncidentStatus,
   type Severity,
+  type TimelineEntryKind,
   type Tlp,
 } from '../../domain/taxonomy.js';
 
@@ -212,7 +213,7 @@ export function createIncidentsService(deps: { db: Db; config: Config; suppresse
     trx: Handle,
     principal: UserPrincipal,
     row: IncidentRow,
-    timeline: { kind: string; body?: string | null; change?: Record<string, unknown> | null; relatedIncidentId?: string | null } | null,
+    timeline: { kind: TimelineEntryKind; body?: string | null; change?: Record<string, unknown> | null; relatedIncidentId?: string | null } | null,
     audit: { action: string; change: unknown },
     outbox: Array<{ topic: string; payload?: Record<string, unknown> }> = [],
   ): Promise<TimelineRow | null> {
@@ -330,7 +331,7 @@ export function createIncidentsService(deps: { db: Db; config: Config; suppresse
     incident: IncidentRow,
     opts: { commentsOnly: boolean; first: number; after: string | null },
   ): Promise<Page<TimelineRow>> {
-    const kinds = opts.commentsOnly ? ['COMMENT'] : undefined;
+    const kinds = opts.commentsOnly ? ['COMMENT' as const] : undefined;
     // Cursors name entries by their UUIDs, like their ids: a number would tell how many entries the hub holds.
     const afterId = opts.after ? decodeCursor<string>(opts.after, (v): v is string => typeof v === 'string' && isUuid(v)) : null;
     const collected: TimelineRow[] = [];

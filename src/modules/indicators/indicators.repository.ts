@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Tlp } from '../../domain/taxonomy.js';
+import type { IndicatorType } from '../../domain/indicator-types.js';
 import type { IndicatorReportsTable, IndicatorsTable, SightingsTable } from './indicators.tables.js';
 
 export type IndicatorRow = Selectable<IndicatorsTable>;
@@ -296,7 +297,7 @@ export async function upsertReports(
   return rows[0]!;
 }
 
-export function findIndicator(db: Handle, type: string, value: string): Promise<IndicatorRow | undefined> {
+export function findIndicator(db: Handle, type: IndicatorType, value: string): Promise<IndicatorRow | undefined> {
   return db.selectFrom('indicators').selectAll().where('type', '=', type).where('value', '=', value).executeTakeFirst();
 }
 
