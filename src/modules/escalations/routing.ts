@@ -15,7 +15,7 @@ import {
   type NotificationRow,
 } from './escalations.repository.js';
 import { enqueueAfterCommit, notificationRows, pageCurrentLevel, type EngineContext, type TimerToArm } from './paging.js';
-import { levelTargetsFor, ruleMatches, type RuleMatch } from './policy.js';
+import { levelTargetsFor, ruleMatches } from './policy.js';
 import { loadDutyRows, matchTargets, type IncidentTargetsContext } from './recipients.js';
 
 /**
@@ -35,10 +35,10 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
     await lockIncidentPaging(trx, incidentId);
     const locked = await lockIncidentWithFacts(trx, incidentId);
     if (!locked) throw new UnknownJobObjectError('incident', incidentId);
-    if (FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
+    if (FINISHED_STATUSES.has(locked.incident.status)) return [];
     const { incident, facts } = locked;
     const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
-      ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
+      ruleMatches({ severityAtLeast: r.severity_at_least, domains: r.domains, categories: r.categories }, incident),
     );
     const targetsCtx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
     // Every duty any matching rule names, read once for all of them.

@@ -121,7 +121,7 @@ export function accessFactsOf(
   audience: Pick<FactsOf, 'affectedCountyIds' | 'sharedOrganizationIds' | 'recipientUserIds'> = { affectedCountyIds: [], sharedOrganizationIds: [], recipientUserIds: [] },
 ): FactsOf {
   return {
-    tlp: incident.tlp as Tlp,
+    tlp: incident.tlp,
     lawEnforcementSensitive: incident.law_enforcement_sensitive,
     reportingOrganizationId: incident.reporting_organization_id,
     reportingUserId: incident.reporting_user_id,
@@ -304,7 +304,7 @@ export function orderKeyOf(i: IncidentRow, field: IncidentOrderField): OrderKey 
     case 'OCCURRED_AT':
       return [(i.occurred_at ?? i.reported_at).toISOString(), i.id];
     case 'SEVERITY':
-      return [severityRank(i.severity as Severity), i.reported_at.toISOString(), i.id];
+      return [severityRank(i.severity), i.reported_at.toISOString(), i.id];
   }
 }
 

@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { Handle } from '../../infra/handle.js';
 import { recordAudit } from '../audit/index.js';
 import { addShares, insertIncident, insertTimelineEntry, nextIncidentReference, updateIncidentRow } from '../incidents/index.js';
-import { CATEGORY_DOMAIN, type IncidentCategory } from '../../domain/taxonomy.js';
+import { CATEGORY_DOMAIN } from '../../domain/taxonomy.js';
 import { addOutboxEvent } from '../outbox/index.js';
 
 /**
@@ -99,7 +99,7 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
     .orderBy(sql`count(*)`, 'desc')
     .limit(1)
     .executeTakeFirst();
-  const category = (linked?.category ?? 'OTHER') as IncidentCategory;
+  const category = linked?.category ?? 'OTHER';
   const now = new Date();
   const row = await insertIncident(trx, {
     reference: await nextIncidentReference(trx, now.getUTCFullYear()),

@@ -1,7 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
-import type { Tlp } from '../../domain/taxonomy.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
 import type { IndicatorReportsTable, IndicatorsTable, SightingsTable } from './indicators.tables.js';
 
@@ -346,7 +345,7 @@ export async function loadReportAccessFacts(db: Handle, reports: readonly Indica
   const facts = new Map<number, ReportAccessFacts & { sharedOrganizationIds: string[]; recipientUserIds: string[] }>();
   for (const r of reports) {
     facts.set(r.id, {
-      tlp: r.tlp as Tlp,
+      tlp: r.tlp,
       lawEnforcementSensitive: r.law_enforcement_sensitive,
       organizationId: r.organization_id,
       reportedBy: r.reported_by,
@@ -378,7 +377,7 @@ export async function loadReportAccessFacts(db: Handle, reports: readonly Indica
 }
 
 export function sightingAccessFacts(s: Pick<SightingRow, 'tlp' | 'organization_id' | 'reported_by'>): SightingAccessFacts {
-  return { tlp: s.tlp as Tlp, organizationId: s.organization_id, reportedBy: s.reported_by };
+  return { tlp: s.tlp, organizationId: s.organization_id, reportedBy: s.reported_by };
 }
 
 /**

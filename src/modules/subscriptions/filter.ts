@@ -17,12 +17,12 @@ export interface AlertFilter {
 
 export function incidentMatches(
   f: AlertFilter,
-  i: { severity: string; domain: string; category: string; exercise: boolean },
+  i: { severity: Severity; domain: IncidentDomain; category: IncidentCategory; exercise: boolean },
   affectedCountyIds: readonly string[],
 ): boolean {
-  if (f.severityAtLeast && severityRank(i.severity as Severity) < severityRank(f.severityAtLeast)) return false;
-  if (f.domains.length && !f.domains.includes(i.domain as IncidentDomain)) return false;
-  if (f.categories.length && !f.categories.includes(i.category as IncidentCategory)) return false;
+  if (f.severityAtLeast && severityRank(i.severity) < severityRank(f.severityAtLeast)) return false;
+  if (f.domains.length && !f.domains.includes(i.domain)) return false;
+  if (f.categories.length && !f.categories.includes(i.category)) return false;
   if (f.affectedCountyIds.length && !f.affectedCountyIds.some((c) => affectedCountyIds.includes(c))) return false;
   if (i.exercise !== (f.exercise === true)) return false;
   return true;

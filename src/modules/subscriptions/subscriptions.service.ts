@@ -189,7 +189,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     return db.transaction().execute(async (trx) => {
       const s = await lockLiveSubscription(trx, id);
       if (!s || !mayManage(principal, s)) throw new NotFoundError('Alert subscription', id);
-      const channels = input.channels ? [...new Set(input.channels)] : (s.channels as Array<'WEBHOOK' | 'EMAIL'>);
+      const channels = input.channels ? [...new Set(input.channels)] : s.channels;
       let webhookUrl: string | null = null;
       let webhookSecret: string | null = null;
       let newSecret: string | null = null;
@@ -203,7 +203,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
         const owner = s.owner_user_id ? await findUserEmail(trx, s.owner_user_id) : undefined;
         email = input.email ? validateEmail(input.email) : s.email ? s.email : validateEmail(owner?.email ?? null);
       }
-      const mode = input.mode ?? (s.mode as CreateAlertSubscriptionInput['mode']);
+      const mode = input.mode ?? s.mode;
       // A new mode starts at the present, as a new subscription does: no first digest of everything since creation.
       const head = mode !== s.mode ? await outboxHead(trx) : undefined;
       const row = await updateSubscription(trx, id, {
