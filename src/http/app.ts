@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { UserPrincipal } from '../access/principal.js';
 import type { Db } from '../infra/db.js';
 import { isDatabaseUnavailable, pingDb } from '../infra/db.js';
-import { ServiceUnavailableError, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
+import { errorExtensions, ServiceUnavailableError, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
 import { listHeartbeats } from '../modules/system/heartbeats.repository.js';
 import type { Logger } from '../infra/logger.js';
 import { migrationsCurrent } from '../infra/migrate.js';
@@ -114,7 +114,7 @@ export function createApp(deps: AppDeps) {
     if (c.req.method === 'POST') {
       text = await readBodyWithin(c.req.raw, GRAPHQL_LIMITS.maxRequestBodyBytes);
       if (text === null) {
-        return c.json({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, 413);
+        return c.json({ errors: [{ message: 'Request body too large', extensions: errorExtensions('REQUEST_ENTITY_TOO_LARGE') }] }, 413);
       }
       request = new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text, signal: c.req.raw.signal });
     }

@@ -1,4 +1,4 @@
-import { PARTNER_KINDS, type PartnerKind } from '../../access/principal.js';
+import { PARTNER_KINDS, type PartnerKind } from '../../domain/people.js';
 import { InputError } from '../../errors.js';
 import { CATEGORIES, DOMAINS, SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../../domain/taxonomy.js';
 
