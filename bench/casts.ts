@@ -2,7 +2,8 @@
  * Counts type assertions in src/ (issue 13, item 5): `x as T` (AsExpression) and `<T>x` (TypeAssertion)
  * found by the TypeScript parser, so strings, comments and `import { a as b }` never count. `as const` is
  * counted apart: it narrows a literal and asserts nothing. src/graphql/generated.ts (codegen output) is left
- * out. `npm run bench -- casts [--files]`: the totals, with `--files` the count per file; the last line is
+ * out. `npm run bench -- casts [--files] [--list]`: the totals, with `--files` the count per file, with
+ * `--list` each assertion; the last line is
  * the JSON of the figures.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ function sourceFiles(dir: string): string[] {
 
 const isConst = (t: ts.TypeNode) => ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && t.typeName.text === 'const';
 
+const list = process.argv.includes('--list');
 const perFile: { file: string; casts: number; asConst: number }[] = [];
 for (const file of sourceFiles('src')) {
   const text = readFileSync(path.join(root, file), 'utf8');
@@ -32,7 +34,10 @@ for (const file of sourceFiles('src')) {
   const visit = (node: ts.Node): void => {
     if (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) {
       if (isConst(node.type)) asConst++;
-      else casts++;
+      else {
+        casts++;
+        if (list) console.log(`${file}:${sf.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().replace(/\s+/g, ' ').slice(0, 140)}`);
+      }
     }
     ts.forEachChild(node, visit);
   };

@@ -3,6 +3,7 @@ import type { Handle } from '../../infra/handle.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
 import type { ContactMethodKind, DeliveryOutcome, DeliveryStatus } from '../../domain/delivery.js';
+import type { PartnerKind } from '../../domain/people.js';
 import type { IncidentRow } from '../incidents/index.js';
 import type { ContactMethodRow } from '../oncall/index.js';
 
@@ -256,7 +257,7 @@ export interface RecipientUserRow {
   orgId: string;
   slug: string;
   orgName: string;
-  kind: string;
+  kind: PartnerKind;
   orgActive: boolean;
 }
 

@@ -14,7 +14,6 @@ import type {
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
 import { InputError, NotFoundError } from '../../errors.js';
-import type { PartnerKind } from '../../access/principal.js';
 import { describeTarget, type EscalationPolicy, type Target } from './policy.js';
 import type { RoutingRuleInput as ServiceRuleInput } from './escalations.service.js';
 
@@ -25,7 +24,7 @@ function toTarget(t: RoutingTargetInput, field: string): Target {
       return { kind: 'DUTY', organization: t.organization, duty: t.duty };
     case 'PARTNER_KIND':
       if (!t.partnerKind) throw new InputError(`${field}.partnerKind`, 'a PARTNER_KIND target names its partner kind');
-      return { kind: 'PARTNER_KIND', partnerKind: t.partnerKind as PartnerKind, duty: t.duty };
+      return { kind: 'PARTNER_KIND', partnerKind: t.partnerKind, duty: t.duty };
     case 'AFFECTED_COUNTIES':
       return { kind: 'AFFECTED_COUNTIES', duty: t.duty };
     case 'REPORTING_ORGANIZATION':

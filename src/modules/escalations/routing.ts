@@ -71,7 +71,7 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
       // hop in between. If this transaction fails, nothing of it exists and routing runs again.
       if (policy.levels.length > 0) await pageCurrentLevel(ctx, trx, esc, incident, timers, deliveries, { facts, dutyRows });
       else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
-      const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category as never)).map((n) => n.target);
+      const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category)).map((n) => n.target);
       if (notifyTargets.length > 0) {
         const skip = await usersNotified(trx, incident.id);
         const rows = await notificationRows(ctx, trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip, { facts, dutyRows });

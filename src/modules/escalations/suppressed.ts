@@ -71,7 +71,7 @@ export async function suppressedTargets(
       for (const t of levelTargetsFor(l, incident)) named.push({ rule: r.name, level: i + 1, target: t });
     });
     for (const n of r.policy.notify) {
-      if (n.categories.length === 0 || n.categories.includes(incident.category as never)) named.push({ rule: r.name, level: null, target: n.target });
+      if (n.categories.length === 0 || n.categories.includes(incident.category)) named.push({ rule: r.name, level: null, target: n.target });
     }
   }
   if (named.length === 0) return [];

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { ApiTokensTable, UsersTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import type { Role } from '../../domain/people.js';
+import type { PartnerKind, Role } from '../../domain/people.js';
 
 export type UserRow = Selectable<UsersTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
@@ -106,7 +106,7 @@ export interface TokenOwner {
   organization_id: string;
   organization_slug: string;
   organization_name: string;
-  organization_kind: string;
+  organization_kind: PartnerKind;
   organization_active: boolean;
 }
 

@@ -2,6 +2,7 @@ import { InputError } from '../../errors.js';
 import { multiLineText, singleLineText } from '../../text.js';
 import type { ExternalReference } from './incidents.tables.js';
 import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type IncidentCategory } from '../../domain/taxonomy.js';
+import { isOneOf } from '../../domain/unions.js';
 
 /** Input checks shared by filing and editing; each error names the field. */
 
@@ -30,8 +31,8 @@ export function checkCategory(value: string, field = 'category'): IncidentCatego
 export function checkAssets(values: readonly string[], field = 'affectedAssets'): AffectedAsset[] {
   const out: AffectedAsset[] = [];
   for (const v of values) {
-    if (!(AFFECTED_ASSETS as readonly string[]).includes(v)) throw new InputError(field, `"${v}" is not an affected asset`);
-    if (!out.includes(v as AffectedAsset)) out.push(v as AffectedAsset);
+    if (!isOneOf(AFFECTED_ASSETS, v)) throw new InputError(field, `"${v}" is not an affected asset`);
+    if (!out.includes(v)) out.push(v);
   }
   return out;
 }

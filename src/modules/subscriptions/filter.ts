@@ -1,4 +1,5 @@
 import { SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../../domain/taxonomy.js';
+import { isOneOf } from '../../domain/unions.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
 
 /** What a saved subscription wants: incidents matching these conditions, and (optionally) indicator alerts. */
@@ -28,9 +29,9 @@ export function incidentMatches(
   return true;
 }
 
-export function indicatorMatches(f: AlertFilter, type: string): boolean {
+export function indicatorMatches(f: AlertFilter, type: IndicatorType): boolean {
   if (!f.includeIndicators && f.indicatorTypes.length === 0) return false;
-  return f.indicatorTypes.length === 0 || f.indicatorTypes.includes(type as IndicatorType);
+  return f.indicatorTypes.length === 0 || f.indicatorTypes.includes(type);
 }
 
-export const isSeverity = (s: string): s is Severity => (SEVERITIES as readonly string[]).includes(s);
+export const isSeverity = (s: string): s is Severity => isOneOf(SEVERITIES, s);

@@ -2,9 +2,6 @@ import type {
   AlertDeliveryResolvers,
   AlertFilterResolvers,
   AlertSubscriptionResolvers,
-  IncidentCategory,
-  IncidentDomain,
-  IndicatorType,
   MutationResolvers,
   QueryResolvers,
   Resolvers,
@@ -50,10 +47,10 @@ const AlertSubscription: AlertSubscriptionResolvers = {
 };
 
 const AlertFilter: AlertFilterResolvers = {
-  domains: (f) => f.domains as IncidentDomain[],
-  categories: (f) => f.categories as IncidentCategory[],
+  domains: (f) => f.domains,
+  categories: (f) => f.categories,
   affectedCounties: async (f, _a, ctx) => (await Promise.all(f.affectedCountyIds.map((id) => ctx.loaders.organizationById.load(id)))).filter((o) => o !== undefined),
-  indicatorTypes: (f) => f.indicatorTypes as IndicatorType[],
+  indicatorTypes: (f) => f.indicatorTypes,
 };
 
 const AlertDelivery: AlertDeliveryResolvers = {

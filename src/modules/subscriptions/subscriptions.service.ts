@@ -222,7 +222,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
       const change: Record<string, unknown> = {};
       if (row.name !== s.name) change.name = { before: s.name, after: row.name };
       if (filter) change.filter = filter;
-      if (channels.join() !== (s.channels as string[]).join()) change.channels = { before: s.channels, after: channels };
+      if (channels.join() !== s.channels.join()) change.channels = { before: s.channels, after: channels };
       if (webhookUrl !== s.webhook_url) change.webhookUrl = { before: origin(s.webhook_url), after: origin(webhookUrl) };
       if (email !== s.email) change.email = { before: s.email, after: email };
       if (mode !== s.mode) change.mode = { before: s.mode, after: mode };
