@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
@@ -208,10 +208,10 @@ export async function hubSecret(db: Handle, name: string, generate: () => string
   return row.value;
 }
 
-export function touchEscalation(trx: Handle, id: string, patch: Partial<Record<keyof EscalationsTable, unknown>>): Promise<EscalationRow> {
+export function touchEscalation(trx: Handle, id: string, patch: Updateable<EscalationsTable>): Promise<EscalationRow> {
   return trx
     .updateTable('escalations')
-    .set({ ...(patch as object), updated_at: sql`now()` } as never)
+    .set({ ...patch, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

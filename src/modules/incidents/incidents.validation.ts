@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import { multiLineText, singleLineText } from '../../text.js';
 import type { ExternalReference } from './incidents.tables.js';
-import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type IncidentCategory } from '../../domain/taxonomy.js';
+import { AFFECTED_ASSETS, CATEGORIES, LIMITS, type AffectedAsset, type IncidentCategory } from '../../domain/taxonomy.js';
 import { isOneOf } from '../../domain/unions.js';
 
 /** Input checks shared by filing and editing; each error names the field. */
@@ -24,8 +24,9 @@ export function checkLongText(value: string, field: string, max: number, allowEm
 }
 
 export function checkCategory(value: string, field = 'category'): IncidentCategory {
-  if (!(value in CATEGORY_DOMAIN)) throw new InputError(field, `"${value}" is not a category`);
-  return value as IncidentCategory;
+  // Not `value in CATEGORY_DOMAIN`: that also holds for "toString" and the other keys of Object.prototype.
+  if (!isOneOf(CATEGORIES, value)) throw new InputError(field, `"${value}" is not a category`);
+  return value;
 }
 
 export function checkAssets(values: readonly string[], field = 'affectedAssets'): AffectedAsset[] {
