@@ -5,22 +5,54 @@ import { GraphQLError } from 'graphql';
  * is an internal error: Yoga masks it and the hub logs it with the request id.
  */
 
+/**
+ * Every `extensions.code` a client of the hub can meet: the hub's own (the classes below, the cost limit,
+ * the body limit) and those Yoga and graphql-js send for it (a query that does not parse or validate, a
+ * malformed HTTP request, a masked internal error). Closed: a new code is added here first.
+ */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'QUERY_TOO_COSTLY',
+  'REQUEST_ENTITY_TOO_LARGE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The extensions of an expected error: its code, then what the code documents (`field`, `cost`, `http`, …). */
+export interface ErrorExtensions extends Record<string, unknown> {
+  code: ErrorCode;
+}
+
+/** Builds error extensions, for the classes below and the few places that write an error by hand. */
+export function errorExtensions(code: ErrorCode, extra: Record<string, unknown> = {}): ErrorExtensions {
+  return { code, ...extra };
+}
+
 export class UnauthenticatedError extends GraphQLError {
   constructor(message = 'Authentication required: send Authorization: Bearer estf_…') {
-    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    super(message, { extensions: errorExtensions('UNAUTHENTICATED', { http: { status: 401 } }) });
   }
 }
 
 export class ForbiddenError extends GraphQLError {
   constructor(message = 'You are not allowed to do this.') {
-    super(message, { extensions: { code: 'FORBIDDEN' } });
+    super(message, { extensions: errorExtensions('FORBIDDEN') });
   }
 }
 
 /** Also what an object the principal may not see looks like: existence itself is sensitive. */
 export class NotFoundError extends GraphQLError {
   constructor(what: string, id?: string) {
-    super(id === undefined ? `${what} not found.` : `${what} ${JSON.stringify(id)} not found.`, { extensions: { code: 'NOT_FOUND' } });
+    super(id === undefined ? `${what} not found.` : `${what} ${JSON.stringify(id)} not found.`, { extensions: errorExtensions('NOT_FOUND') });
   }
 }
 
@@ -29,20 +61,20 @@ export class InputError extends GraphQLError {
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field } });
+    super(`${field}: ${message}`, { extensions: errorExtensions('BAD_USER_INPUT', { field }) });
   }
 }
 
 export class ConflictError extends GraphQLError {
   constructor(message: string, extra: Record<string, unknown> = {}) {
-    super(message, { extensions: { code: 'CONFLICT', ...extra } });
+    super(message, { extensions: errorExtensions('CONFLICT', extra) });
   }
 }
 
 /** Too much, too fast: a live subscriber that does not keep up with its events, for one. */
 export class RateLimitedError extends GraphQLError {
   constructor(message: string) {
-    super(message, { extensions: { code: 'RATE_LIMITED' } });
+    super(message, { extensions: errorExtensions('RATE_LIMITED') });
   }
 }
 
@@ -53,7 +85,7 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 export class ServiceUnavailableError extends GraphQLError {
   constructor(message = 'The hub cannot reach its database right now; retry shortly.') {
     super(message, {
-      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } } },
+      extensions: errorExtensions('SERVICE_UNAVAILABLE', { http: { status: 503, headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } } }),
     });
   }
 }

@@ -1,6 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/errors.js';
 import { cycles, importEdges, moduleOf, type ImportEdge } from './support/import-graph.js';
 
 /**
@@ -53,5 +55,58 @@ describe('module boundaries', () => {
     const inner = edges.filter((e) => layered(e.from) && layered(e.to)).map((e) => [e.from, e.to] as [string, string]);
     const mixed = cycles([], inner).filter((c) => c.some((f) => f.startsWith('src/infra/')) && c.some((f) => f.startsWith('src/modules/')));
     expect(mixed, `circles between src/infra and src/modules:\n${mixed.map((c) => c.join(' ⇄ ')).join('\n')}`).toEqual([]);
+  });
+});
+
+/**
+ * The table types (issue 13, item 5): src/infra/db-types.ts composes the modules' *.tables.ts, and those
+ * import only leaves: the domain unions their enum columns are typed with, the shared column types, and
+ * the two JSON column shapes (a routing rule's policy, an alert filter), which themselves reach only
+ * src/domain and src/errors.ts. So nothing the table types depend on can ever import them back.
+ */
+describe('table types', () => {
+  const TABLE_TYPE_LEAVES = [
+    /^src\/infra\/(db-types|column-types)\.ts$/,
+    /^src\/modules\/[^/]+\/[^/]+\.tables\.ts$/,
+    /^src\/domain\/[^/]+\.ts$/,
+    /^src\/errors\.ts$/,
+    /^src\/modules\/escalations\/policy\.ts$/,
+    /^src\/modules\/subscriptions\/filter\.ts$/,
+  ];
+
+  it('db-types.ts and the modules\' *.tables.ts reach only leaves, and none of those imports them back', () => {
+    const next = new Map<string, string[]>();
+    for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+    const reached = new Set<string>(['src/infra/db-types.ts']);
+    for (const f of reached) for (const t of next.get(f) ?? []) reached.add(t);
+    const outside = [...reached].filter((f) => !TABLE_TYPE_LEAVES.some((re) => re.test(f))).sort();
+    expect(outside, `files the table types depend on that are no leaves:\n${outside.join('\n')}`).toEqual([]);
+    const back = edges.filter((e) => reached.has(e.from) && e.to === 'src/infra/db-types.ts' && e.from !== e.to).map(show);
+    expect(back).toEqual([]);
+  });
+
+  it('every module with a *.tables.ts is composed into the Database by db-types.ts', () => {
+    const tables = [...new Set(edges.flatMap((e) => [e.from, e.to]).filter((f) => /^src\/modules\/[^/]+\/[^/]+\.tables\.ts$/.test(f)))].sort();
+    const composed = edges.filter((e) => e.from === 'src/infra/db-types.ts').map((e) => e.to);
+    expect(tables.filter((t) => !composed.includes(t))).toEqual([]);
+  });
+});
+
+/** Error codes (issue 13, item 5): every `code: '…'` written in src/ is one of the closed union of src/errors.ts. */
+describe('error codes', () => {
+  const files = (dir: string): string[] =>
+    readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? files(`${dir}/${d.name}`) : d.name.endsWith('.ts') && `${dir}/${d.name}` !== 'src/graphql/generated.ts' ? [`${dir}/${d.name}`] : [],
+    );
+
+  it('no extensions are written by hand with a code outside ERROR_CODES', () => {
+    const known = new Set<string>(ERROR_CODES);
+    const found: string[] = [];
+    for (const f of files('src')) {
+      const text = readFileSync(path.join(root, f), 'utf8');
+      for (const m of text.matchAll(/\bcode:\s*'([A-Z][A-Z_]*)'/g)) if (!known.has(m[1]!)) found.push(`${f}: ${m[1]}`);
+      for (const m of text.matchAll(/extensions:\s*\{\s*code:\s*'/g)) found.push(`${f}: extensions written by hand at offset ${m.index} (use errorExtensions)`);
+    }
+    expect(found).toEqual([]);
   });
 });

@@ -11,13 +11,14 @@ export type Tlp = 'CLEAR' | 'GREEN' | 'AMBER' | 'AMBER_STRICT' | 'RED';
 export type Severity = 'LOW' | 'MODERATE' | 'HIGH' | 'CRITICAL';
 export type Status = 'REPORTED' | 'TRIAGED' | 'INVESTIGATING' | 'CONTAINED' | 'RESOLVED' | 'CLOSED' | 'REJECTED' | 'MERGED';
 export type Domain = 'CYBER' | 'PHYSICAL' | 'INFORMATION' | 'OTHER';
+export type PartnerKind = 'COUNTY' | 'SECRETARY_OF_STATE' | 'CAL_OES' | 'CISA' | 'FBI' | 'CHP' | 'EI_ISAC' | 'CDT' | 'OTHER';
 export type Outcome = 'OK' | 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT';
 
 /** Coordinator organizations (config default ESTF_COORDINATOR_ORGS=sos,cal-oes). */
 export const COORDINATOR_ORGS: readonly string[] = ['sos', 'cal-oes'];
 
 /** The seeded non-county partners and their kinds (domain.md). Every `county-…` slug is a COUNTY. */
-const KIND_OF_STATE_AND_FEDERAL: Record<string, string> = {
+const KIND_OF_STATE_AND_FEDERAL: Record<string, PartnerKind> = {
   sos: 'SECRETARY_OF_STATE',
   'cal-oes': 'CAL_OES',
   cisa: 'CISA',
@@ -27,7 +28,7 @@ const KIND_OF_STATE_AND_FEDERAL: Record<string, string> = {
   cdt: 'CDT',
 };
 
-export function kindOf(orgSlug: string): string {
+export function kindOf(orgSlug: string): PartnerKind {
   if (orgSlug.startsWith('county-')) return 'COUNTY';
   return KIND_OF_STATE_AND_FEDERAL[orgSlug] ?? 'OTHER';
 }

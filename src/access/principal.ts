@@ -3,11 +3,11 @@
  * host's shell (`estf users add`, seeds), trusted to manage structure but shown no content.
  */
 
-export const ROLES = ['VIEWER', 'ANALYST', 'COORDINATOR', 'ORG_ADMIN', 'AUDITOR', 'HUB_ADMIN'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type PartnerKind, type Role } from '../domain/people.js';
+import { isOneOf } from '../domain/unions.js';
 
-export const PARTNER_KINDS = ['COUNTY', 'SECRETARY_OF_STATE', 'CAL_OES', 'CISA', 'FBI', 'CHP', 'EI_ISAC', 'CDT', 'OTHER'] as const;
-export type PartnerKind = (typeof PARTNER_KINDS)[number];
+// The unions live in the domain leaf (the table types use them); re-exported for the policy's callers.
+export { PARTNER_KINDS, ROLES, type PartnerKind, type Role } from '../domain/people.js';
 
 /** Partner kinds whose organizations are law enforcement (access-policy.md, LES rule). */
 export const LAW_ENFORCEMENT_KINDS: ReadonlySet<PartnerKind> = new Set(['FBI', 'CHP']);
@@ -57,7 +57,7 @@ export interface UserOfOrganization {
   organizationId: string;
   organizationSlug: string;
   organizationName: string;
-  organizationKind: string;
+  organizationKind: PartnerKind;
 }
 
 /** The principal of a user (the caller has checked that the user and the organization are active). */
@@ -66,7 +66,7 @@ export function userPrincipal(
   coordinatorSlugs: ReadonlySet<string>,
   via: RequestMeta & { tokenPrefix: string | null },
 ): UserPrincipal {
-  const kind = u.organizationKind as PartnerKind;
+  const kind = u.organizationKind;
   return {
     kind: 'user',
     userId: u.userId,
@@ -87,7 +87,7 @@ export interface OrganizationOfRow {
   id: string;
   slug: string;
   name: string;
-  kind: string;
+  kind: PartnerKind;
 }
 
 /** No user: an organization principal is no named recipient of anything. */
@@ -98,7 +98,7 @@ const NO_USER = '00000000-0000-0000-0000-000000000000';
  * VIEWER of it has, and no TLP:RED, since it is no named recipient.
  */
 export function organizationPrincipal(o: OrganizationOfRow, coordinatorSlugs: ReadonlySet<string>): UserPrincipal {
-  const kind = o.kind as PartnerKind;
+  const kind = o.kind;
   return {
     kind: 'user',
     userId: NO_USER,
@@ -121,8 +121,8 @@ export interface TargetOrganization {
   isCoordinatorOrg: boolean;
 }
 
-export function targetOrganization(o: { id: string; slug: string; kind: string }, coordinatorSlugs: ReadonlySet<string>): TargetOrganization {
-  return { id: o.id, kind: o.kind as PartnerKind, isCoordinatorOrg: coordinatorSlugs.has(o.slug) };
+export function targetOrganization(o: { id: string; slug: string; kind: PartnerKind }, coordinatorSlugs: ReadonlySet<string>): TargetOrganization {
+  return { id: o.id, kind: o.kind, isCoordinatorOrg: coordinatorSlugs.has(o.slug) };
 }
 
 /**
@@ -142,5 +142,5 @@ export function hasRole(p: Principal, role: Role): boolean {
 }
 
 export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
+  return isOneOf(ROLES, value);
 }

@@ -8,6 +8,7 @@ import type { Services } from '../services.js';
 import { formatFromFileName, IMPORT_FORMATS, IngestError, type ImportFormat } from '../modules/indicators/ingest.js';
 import type { ImportIndicatorsResult } from '../modules/indicators/indicators.service.js';
 import { TLPS } from '../domain/taxonomy.js';
+import { isOneOf } from '../domain/unions.js';
 import { ProgressBar } from './progress-bar.js';
 
 type WithServices = <T>(fn: (services: Services, config: Config) => Promise<T>) => Promise<T>;
@@ -18,7 +19,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 function tlpOption(v: string): string {
   const tlp = v.trim().toUpperCase().replace(/^TLP:/, '');
   if (tlp === 'RED') throw new InvalidArgumentError('RED reports name their recipients, and an operator import has no reporting user: use AMBER_STRICT');
-  if (!(TLPS as readonly string[]).includes(tlp)) throw new InvalidArgumentError('must be CLEAR, GREEN, AMBER or AMBER_STRICT');
+  if (!isOneOf(TLPS, tlp)) throw new InvalidArgumentError('must be CLEAR, GREEN, AMBER or AMBER_STRICT');
   return tlp;
 }
 

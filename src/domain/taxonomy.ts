@@ -64,6 +64,23 @@ export const CATEGORY_DOMAIN = {
 export type IncidentCategory = keyof typeof CATEGORY_DOMAIN;
 export const CATEGORIES = Object.keys(CATEGORY_DOMAIN) as IncidentCategory[];
 
+/** What an incident's timeline records (incident_timeline.kind). */
+export const TIMELINE_ENTRY_KINDS = [
+  'FILED',
+  'UPDATED',
+  'COMMENT',
+  'STATUS_CHANGED',
+  'SEVERITY_CHANGED',
+  'SHARED',
+  'TLP_CHANGED',
+  'LES_CHANGED',
+  'ASSIGNED',
+  'MERGED',
+  'ESCALATION_ACKNOWLEDGED',
+  'ESCALATED',
+] as const;
+export type TimelineEntryKind = (typeof TIMELINE_ENTRY_KINDS)[number];
+
 export const AFFECTED_ASSETS = [
   'VOTER_REGISTRATION_SYSTEM',
   'EPOLLBOOK',

@@ -17,6 +17,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { errorExtensions } from '../errors.js';
 import { PAGE_DEFAULT, PAGE_MAX } from './pagination.js';
 import { MAX_BATCH } from '../modules/indicators/index.js';
 
@@ -56,7 +57,7 @@ export class QueryTooCostlyError extends GraphQLError {
     super(
       `Query cost limit of ${MAX_COST.toLocaleString('en-US')} exceeded: this operation costs ${cost.toLocaleString('en-US')} with its variables. ` +
         'Ask for smaller pages (first), fewer nested pages or fewer aliases, and page with after.',
-      { extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost: MAX_COST } },
+      { extensions: errorExtensions('QUERY_TOO_COSTLY', { cost, maxCost: MAX_COST }) },
     );
   }
 }
@@ -182,7 +183,7 @@ export function limitCost(): Plugin {
       const { argument, what } = BATCH_ARGUMENTS[key]!;
       return new GraphQLError(
         `${argument}: at most ${MAX_BATCH.toLocaleString('en-US')} ${what} per request, all aliases together (got ${items.toLocaleString('en-US')})`,
-        { extensions: { code: 'BAD_USER_INPUT', field: argument } },
+        { extensions: errorExtensions('BAD_USER_INPUT', { field: argument }) },
       );
     }
     return null;

@@ -1,11 +1,12 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { parseInstant } from '../dates.js';
+import { errorExtensions } from '../errors.js';
 
 function parseDate(value: unknown): Date {
-  if (typeof value !== 'string') throw new GraphQLError('DateTime must be an RFC 3339 string', { extensions: { code: 'BAD_USER_INPUT' } });
+  if (typeof value !== 'string') throw new GraphQLError('DateTime must be an RFC 3339 string', { extensions: errorExtensions('BAD_USER_INPUT') });
   // A zone is required: "2026-11-03T21:00" is ambiguous on election night. Calendar and bounds: src/dates.ts.
   const parsed = parseInstant(value);
-  if (!parsed.ok) throw new GraphQLError(`DateTime ${JSON.stringify(value)} ${parsed.reason}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!parsed.ok) throw new GraphQLError(`DateTime ${JSON.stringify(value)} ${parsed.reason}`, { extensions: errorExtensions('BAD_USER_INPUT') });
   return parsed.value;
 }
 
@@ -18,7 +19,7 @@ export const DateTime = new GraphQLScalarType<Date, string>({
   },
   parseValue: parseDate,
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be a string', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be a string', { extensions: errorExtensions('BAD_USER_INPUT') });
     return parseDate(ast.value);
   },
 });

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
 import { isDatabaseUnavailable, pingDb } from '../infra/db.js';
-import { ServiceUnavailableError, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
+import { errorExtensions, ServiceUnavailableError, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
 import { listHeartbeats } from '../modules/system/index.js';
 import type { Logger } from '../infra/logger.js';
 import { migrationsCurrent } from '../infra/migrate.js';
@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
     if (c.req.method === 'POST') {
       text = await readBodyWithin(c.req.raw, GRAPHQL_LIMITS.maxRequestBodyBytes);
       if (text === null) {
-        return c.json({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, 413);
+        return c.json({ errors: [{ message: 'Request body too large', extensions: errorExtensions('REQUEST_ENTITY_TOO_LARGE') }] }, 413);
       }
       request = new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text, signal: c.req.raw.signal });
     }

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, Timestamp } from './column-types.js';
+import type { PartnerKind, Role } from '../domain/people.js';
 import type { EscalationsTables } from '../modules/escalations/escalations.tables.js';
 import type { SubscriptionsTables } from '../modules/subscriptions/subscriptions.tables.js';
 import type { IncidentsTables } from '../modules/incidents/incidents.tables.js';
@@ -17,7 +18,7 @@ export interface OrganizationsTable {
   id: Generated<string>;
   slug: string;
   name: string;
-  kind: string;
+  kind: PartnerKind;
   fips: string | null;
   active: Generated<boolean>;
   created_at: CreatedAt;
@@ -35,7 +36,7 @@ export interface UsersTable {
   organization_id: string;
   email: string;
   name: string;
-  roles: string[];
+  roles: Role[];
   active: Generated<boolean>;
   deactivated_at: Timestamp | null;
   created_at: CreatedAt;

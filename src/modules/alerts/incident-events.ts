@@ -112,11 +112,11 @@ export function matchesEventFilter(c: CompiledEventFilter, e: IncidentEventModel
   const i = e.incident;
   if (c.kinds && !c.kinds.has(e.kind)) return false;
   if (c.query.incidentId !== null && i.id !== c.query.incidentId) return false;
-  if (f.statuses?.length && !f.statuses.includes(i.status as IncidentStatus)) return false;
-  if (f.severityAtLeast && severityRank(i.severity as Severity) < severityRank(f.severityAtLeast)) return false;
-  if (f.categories?.length && !f.categories.includes(i.category as IncidentCategory)) return false;
-  if (f.domains?.length && !f.domains.includes(i.domain as IncidentDomain)) return false;
-  if (f.tlp?.length && !f.tlp.includes(i.tlp as Tlp)) return false;
+  if (f.statuses?.length && !f.statuses.includes(i.status)) return false;
+  if (f.severityAtLeast && severityRank(i.severity) < severityRank(f.severityAtLeast)) return false;
+  if (f.categories?.length && !f.categories.includes(i.category)) return false;
+  if (f.domains?.length && !f.domains.includes(i.domain)) return false;
+  if (f.tlp?.length && !f.tlp.includes(i.tlp)) return false;
   // Exercise incidents only when asked for, and then only they (as IncidentFilter.exercise).
   if (i.exercise !== (f.exercise === true)) return false;
   if (f.reportingOrganizationId && i.reporting_organization_id !== f.reportingOrganizationId) return false;

@@ -1,7 +1,9 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
+import type { ContactMethodKind, DeliveryOutcome, DeliveryStatus } from '../../domain/delivery.js';
+import type { PartnerKind } from '../../domain/people.js';
 import type { IncidentRow } from '../incidents/index.js';
 import type { ContactMethodRow } from '../oncall/index.js';
 
@@ -55,7 +57,7 @@ export function insertNotifications(
     loop: number;
     recipient_user_id: string;
     contact_method_id: string;
-    channel: string;
+    channel: ContactMethodKind;
     status: 'PENDING' | 'SUPPRESSED';
     status_reason: string | null;
     next_attempt_at: Date | null;
@@ -127,7 +129,7 @@ export function cancelPendingPages(trx: Handle, escalationId: string, reason: st
 
 export function recordAttempt(
   trx: Handle,
-  a: { notification_id: string; at: Date; outcome: string; http_status: number | null; error: string | null; latency_ms: number },
+  a: { notification_id: string; at: Date; outcome: DeliveryOutcome; http_status: number | null; error: string | null; latency_ms: number },
 ): Promise<unknown> {
   return trx.insertInto('delivery_attempts').values(a).execute();
 }
@@ -137,7 +139,7 @@ export async function notificationExists(trx: Handle, id: string): Promise<boole
 }
 
 /** Ends a pending notification without a send (cancelled, suppressed, or its contact method gone). */
-export async function finishNotification(trx: Handle, id: string, status: string, reason: string | null): Promise<void> {
+export async function finishNotification(trx: Handle, id: string, status: DeliveryStatus, reason: string | null): Promise<void> {
   await trx.updateTable('notifications').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', id).execute();
 }
 
@@ -206,10 +208,10 @@ export async function hubSecret(db: Handle, name: string, generate: () => string
   return row.value;
 }
 
-export function touchEscalation(trx: Handle, id: string, patch: Partial<Record<keyof EscalationsTable, unknown>>): Promise<EscalationRow> {
+export function touchEscalation(trx: Handle, id: string, patch: Updateable<EscalationsTable>): Promise<EscalationRow> {
   return trx
     .updateTable('escalations')
-    .set({ ...(patch as object), updated_at: sql`now()` } as never)
+    .set({ ...patch, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -255,7 +257,7 @@ export interface RecipientUserRow {
   orgId: string;
   slug: string;
   orgName: string;
-  kind: string;
+  kind: PartnerKind;
   orgActive: boolean;
 }
 
@@ -321,8 +323,8 @@ export async function loadDeliveryContext(trx: Handle, notificationId: string): 
 /** Records an attempt and moves the notification on, in one statement. */
 export async function recordAttemptAndSet(
   trx: Handle,
-  a: { notification_id: string; at: Date; outcome: string; http_status: number | null; error: string | null; latency_ms: number },
-  patch: { status?: string; attempts: number; delivered_at?: Date | null; next_attempt_at: Date | null; status_reason: string | null },
+  a: { notification_id: string; at: Date; outcome: DeliveryOutcome; http_status: number | null; error: string | null; latency_ms: number },
+  patch: { status?: DeliveryStatus; attempts: number; delivered_at?: Date | null; next_attempt_at: Date | null; status_reason: string | null },
 ): Promise<void> {
   await trx
     .with('attempt', (db) => db.insertInto('delivery_attempts').values(a))

@@ -1,28 +1,19 @@
 import type {
   DeliveryAttemptResolvers,
-  DeliveryOutcome,
   EscalationResolvers,
-  EscalationState,
-  IncidentCategory,
-  IncidentDomain,
   IncidentResolvers,
   MutationResolvers,
-  NotificationKind,
   NotificationResolvers,
-  NotificationStatus,
-  ContactMethodKind,
   QueryResolvers,
   Resolvers,
   RoutingRuleInput,
   RoutingRuleResolvers,
   RoutingTargetInput,
   RoutingTargetResolvers,
-  Severity,
 } from '../../graphql/generated.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
 import { InputError, NotFoundError } from '../../errors.js';
-import type { PartnerKind } from '../../access/principal.js';
 import { describeTarget, type EscalationPolicy, type Target } from './policy.js';
 import type { RoutingRuleInput as ServiceRuleInput } from './escalations.service.js';
 
@@ -33,7 +24,7 @@ function toTarget(t: RoutingTargetInput, field: string): Target {
       return { kind: 'DUTY', organization: t.organization, duty: t.duty };
     case 'PARTNER_KIND':
       if (!t.partnerKind) throw new InputError(`${field}.partnerKind`, 'a PARTNER_KIND target names its partner kind');
-      return { kind: 'PARTNER_KIND', partnerKind: t.partnerKind as PartnerKind, duty: t.duty };
+      return { kind: 'PARTNER_KIND', partnerKind: t.partnerKind, duty: t.duty };
     case 'AFFECTED_COUNTIES':
       return { kind: 'AFFECTED_COUNTIES', duty: t.duty };
     case 'REPORTING_ORGANIZATION':
@@ -74,12 +65,12 @@ const Mutation: Pick<MutationResolvers, 'acknowledgeEscalation' | 'escalateIncid
 };
 
 const RoutingRule: RoutingRuleResolvers = {
-  severityAtLeast: (r) => r.severity_at_least as Severity | null,
-  domains: (r) => r.domains as IncidentDomain[],
-  categories: (r) => r.categories as IncidentCategory[],
+  severityAtLeast: (r) => r.severity_at_least,
+  domains: (r) => r.domains,
+  categories: (r) => r.categories,
   levels: (r) => r.policy.levels,
   repeatLastLevel: (r) => r.policy.repeatLastLevel,
-  notify: (r) => r.policy.notify.map((n) => ({ target: n.target, categories: n.categories as IncidentCategory[] })),
+  notify: (r) => r.policy.notify.map((n) => ({ target: n.target, categories: n.categories })),
   updatedAt: (r) => r.updated_at,
 };
 
@@ -103,7 +94,7 @@ const Escalation: EscalationResolvers = {
   },
   rule: (e) => e.rule_name,
   level: (e) => (e.state === 'ACTIVE' ? e.level : (e.last_paged_level ?? e.level)) + 1,
-  state: (e) => e.state as EscalationState,
+  state: (e) => e.state,
   nextEscalationAt: (e) => (e.state === 'ACTIVE' ? e.next_fire_at : null),
   acknowledgedBy: (e, _a, ctx) => (e.acknowledged_by ? user(ctx, e.acknowledged_by) : null),
   acknowledgedAt: (e) => e.acknowledged_at,
@@ -113,11 +104,11 @@ const Escalation: EscalationResolvers = {
 };
 
 const Notification: NotificationResolvers = {
-  kind: (n) => n.kind as NotificationKind,
+  kind: (n) => n.kind,
   level: (n) => (n.kind === 'PAGE' ? n.level + 1 : null),
   recipient: (n, _a, ctx) => user(ctx, n.recipient_user_id),
-  channel: (n) => n.channel as ContactMethodKind,
-  status: (n) => n.status as NotificationStatus,
+  channel: (n) => n.channel,
+  status: (n) => n.status,
   statusReason: (n) => n.status_reason,
   createdAt: (n) => n.created_at,
   deliveredAt: (n) => n.delivered_at,
@@ -125,7 +116,7 @@ const Notification: NotificationResolvers = {
 };
 
 const DeliveryAttempt: DeliveryAttemptResolvers = {
-  outcome: (a) => a.outcome as DeliveryOutcome,
+  outcome: (a) => a.outcome,
   httpStatus: (a) => a.http_status,
   latencyMs: (a) => a.latency_ms,
 };

@@ -12,7 +12,7 @@ import { recordAudit } from '../audit/index.js';
 import { addOutboxEvent } from '../outbox/index.js';
 import { findIncidentById, insertTimelineEntry, loadAccessFacts, visibleIncident, type IncidentRow } from '../incidents/index.js';
 import { isUuid } from '../../domain/ids.js';
-import { FINISHED_STATUSES, type IncidentStatus, type Tlp } from '../../domain/taxonomy.js';
+import { FINISHED_STATUSES, type Tlp } from '../../domain/taxonomy.js';
 import { findOrganizationsBySlugs } from '../partners/index.js';
 import { findPageByAckToken } from './ack-links.js';
 import type { EscalationEngine } from './escalations.engine.js';
@@ -200,7 +200,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
         escalations.map((e) => ({ targetedOrganizationIds: e.targeted_organization_ids })),
       );
       if (!mayEscalate) throw new ForbiddenError('Only coordinators, the reporting organization or a targeted organization may escalate.');
-      if (FINISHED_STATUSES.has(incident.status as IncidentStatus)) throw new InputError('id', `the incident is ${incident.status}: nothing to escalate`);
+      if (FINISHED_STATUSES.has(incident.status)) throw new InputError('id', `the incident is ${incident.status}: nothing to escalate`);
       const open = escalations.filter((e) => e.state === 'ACTIVE');
       if (open.length === 0) throw new InputError('id', 'no escalation of this incident is paging (acknowledged, exhausted or none matched)');
       const text = note && multiLineText(note) ? multiLineText(note).slice(0, 20_000) : null;

@@ -1,5 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
+import type { ContactMethodKind, DeliveryOutcome, DeliveryStatus, EscalationState, NotificationKind } from '../../domain/delivery.js';
+import type { IncidentCategory, IncidentDomain, Severity } from '../../domain/taxonomy.js';
 import type { EscalationPolicy } from './policy.js';
 
 type Json<T> = ColumnType<T, string, string>;
@@ -10,9 +12,9 @@ export interface RoutingRulesTable {
   description: Generated<string>;
   enabled: Generated<boolean>;
   position: Generated<number>;
-  severity_at_least: string | null;
-  domains: Generated<string[]>;
-  categories: Generated<string[]>;
+  severity_at_least: Severity | null;
+  domains: Generated<IncidentDomain[]>;
+  categories: Generated<IncidentCategory[]>;
   policy: Json<EscalationPolicy>;
   version: Generated<number>;
   created_at: CreatedAt;
@@ -25,7 +27,7 @@ export interface EscalationsTable {
   rule_id: string | null;
   rule_name: string;
   policy: Json<EscalationPolicy>;
-  state: string;
+  state: EscalationState;
   level: Generated<number>;
   loop: Generated<number>;
   timer_token: string | null;
@@ -43,13 +45,13 @@ export interface NotificationsTable {
   id: Generated<string>;
   escalation_id: string;
   incident_id: string;
-  kind: string;
+  kind: NotificationKind;
   level: number;
   loop: number;
   recipient_user_id: string;
   contact_method_id: string;
-  channel: string;
-  status: string;
+  channel: ContactMethodKind;
+  status: DeliveryStatus;
   status_reason: string | null;
   attempts: Generated<number>;
   next_attempt_at: Timestamp | null;
@@ -66,7 +68,7 @@ export interface DeliveryAttemptsTable {
   id: Generated<number>;
   notification_id: string;
   at: Timestamp;
-  outcome: string;
+  outcome: DeliveryOutcome;
   http_status: number | null;
   error: string | null;
   latency_ms: number;

@@ -85,7 +85,7 @@ export function pageDeliveryKind(deps: {
         return { finish: 'FAILED', reason: 'the contact method was removed or disabled', afterCommit: n.kind === 'PAGE' ? () => pageFailed(n.id) : undefined };
       }
       const message: MessageContext = {
-        kind: n.kind as 'PAGE' | 'NOTIFY',
+        kind: n.kind,
         incident: {
           id: incident.id,
           reference: incident.reference,

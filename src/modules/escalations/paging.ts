@@ -7,7 +7,7 @@ import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/index.js';
-import { FINISHED_STATUSES, type IncidentStatus } from '../../domain/taxonomy.js';
+import { FINISHED_STATUSES } from '../../domain/taxonomy.js';
 import { heldJobReplacer, type KindDelivery } from '../notifications/index.js';
 import type { AckLinks } from './ack-links.js';
 import {
@@ -146,7 +146,7 @@ export async function fire(ctx: EngineContext, escalationId: string, token: stri
     // never waits for this escalation's row while holding it, so the order cannot deadlock.
     await lockIncidentPaging(trx, esc.incident_id);
     const locked = await lockIncidentWithFacts(trx, esc.incident_id);
-    if (!locked || FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) {
+    if (!locked || FINISHED_STATUSES.has(locked.incident.status)) {
       await touchEscalation(trx, esc.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
       return;
     }

@@ -1,4 +1,4 @@
-import { PARTNER_KINDS, type PartnerKind } from '../../access/principal.js';
+import { PARTNER_KINDS, type PartnerKind } from '../../domain/people.js';
 import { InputError } from '../../errors.js';
 import { CATEGORIES, DOMAINS, SEVERITIES, severityRank, type IncidentCategory, type IncidentDomain, type Severity } from '../../domain/taxonomy.js';
 
@@ -60,10 +60,10 @@ export interface RuleMatch {
   categories: IncidentCategory[];
 }
 
-export function ruleMatches(rule: RuleMatch, incident: { severity: string; domain: string; category: string }): boolean {
-  if (rule.severityAtLeast && severityRank(incident.severity as Severity) < severityRank(rule.severityAtLeast)) return false;
-  if (rule.domains.length > 0 && !rule.domains.includes(incident.domain as IncidentDomain)) return false;
-  if (rule.categories.length > 0 && !rule.categories.includes(incident.category as IncidentCategory)) return false;
+export function ruleMatches(rule: RuleMatch, incident: { severity: Severity; domain: IncidentDomain; category: IncidentCategory }): boolean {
+  if (rule.severityAtLeast && severityRank(incident.severity) < severityRank(rule.severityAtLeast)) return false;
+  if (rule.domains.length > 0 && !rule.domains.includes(incident.domain)) return false;
+  if (rule.categories.length > 0 && !rule.categories.includes(incident.category)) return false;
   return true;
 }
 

@@ -1,4 +1,5 @@
 import type { Handle } from '../../infra/handle.js';
+import type { PartnerKind } from '../../domain/people.js';
 import { findSchedulesWithActiveOverrides, onCallAt, toOverride, toRotation, type ContactMethodRow } from '../oncall/index.js';
 import type { Target } from './policy.js';
 import { findActiveRecipientsWithMethods, type RecipientUserRow } from './escalations.repository.js';
@@ -23,7 +24,7 @@ export interface ResolvedDuty {
 
 /** The (duty, organization) rows that targets could name: read once, matched per target by matchTargets. */
 export interface DutyRow extends ResolvedDuty {
-  kind: string;
+  kind: PartnerKind;
 }
 
 export function loadDutyRows(db: Handle, targets: readonly Target[]): Promise<DutyRow[]> {

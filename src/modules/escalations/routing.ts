@@ -15,7 +15,7 @@ import {
   type NotificationRow,
 } from './escalations.repository.js';
 import { enqueueAfterCommit, notificationRows, pageCurrentLevel, type EngineContext, type TimerToArm } from './paging.js';
-import { levelTargetsFor, ruleMatches, type RuleMatch } from './policy.js';
+import { levelTargetsFor, ruleMatches } from './policy.js';
 import { loadDutyRows, matchTargets, type IncidentTargetsContext } from './recipients.js';
 
 /**
@@ -35,10 +35,10 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
     await lockIncidentPaging(trx, incidentId);
     const locked = await lockIncidentWithFacts(trx, incidentId);
     if (!locked) throw new UnknownJobObjectError('incident', incidentId);
-    if (FINISHED_STATUSES.has(locked.incident.status as IncidentStatus)) return [];
+    if (FINISHED_STATUSES.has(locked.incident.status)) return [];
     const { incident, facts } = locked;
     const rules = (await listRoutingRules(trx, { enabledOnly: true })).filter((r) =>
-      ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident),
+      ruleMatches({ severityAtLeast: r.severity_at_least, domains: r.domains, categories: r.categories }, incident),
     );
     const targetsCtx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
     // Every duty any matching rule names, read once for all of them.
@@ -71,7 +71,7 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
       // hop in between. If this transaction fails, nothing of it exists and routing runs again.
       if (policy.levels.length > 0) await pageCurrentLevel(ctx, trx, esc, incident, timers, deliveries, { facts, dutyRows });
       else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
-      const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category as never)).map((n) => n.target);
+      const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category)).map((n) => n.target);
       if (notifyTargets.length > 0) {
         const skip = await usersNotified(trx, incident.id);
         const rows = await notificationRows(ctx, trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip, { facts, dutyRows });

@@ -8,7 +8,7 @@ import { targetOrganization as organizationTarget } from '../../access/principal
 import type { Handle } from '../../infra/handle.js';
 import type { IncidentRow } from '../incidents/index.js';
 import { listRoutingRules } from './escalations.repository.js';
-import { describeTarget, levelTargetsFor, ruleMatches, type EscalationPolicy, type RuleMatch, type Target } from './policy.js';
+import { describeTarget, levelTargetsFor, ruleMatches, type EscalationPolicy, type Target } from './policy.js';
 import { loadDutyRows, matchTargets, type DutyRow } from './recipients.js';
 
 /**
@@ -39,7 +39,7 @@ export interface RuleOfIncident {
 /** The enabled rules that match the incident now. */
 export async function matchingRules(h: Handle, incident: IncidentRow): Promise<RuleOfIncident[]> {
   return (await listRoutingRules(h, { enabledOnly: true }))
-    .filter((r) => ruleMatches({ severityAtLeast: r.severity_at_least as RuleMatch['severityAtLeast'], domains: r.domains as never, categories: r.categories as never }, incident))
+    .filter((r) => ruleMatches({ severityAtLeast: r.severity_at_least, domains: r.domains, categories: r.categories }, incident))
     .map((r) => ({ name: r.name, policy: r.policy }));
 }
 
@@ -71,7 +71,7 @@ export async function suppressedTargets(
       for (const t of levelTargetsFor(l, incident)) named.push({ rule: r.name, level: i + 1, target: t });
     });
     for (const n of r.policy.notify) {
-      if (n.categories.length === 0 || n.categories.includes(incident.category as never)) named.push({ rule: r.name, level: null, target: n.target });
+      if (n.categories.length === 0 || n.categories.includes(incident.category)) named.push({ rule: r.name, level: null, target: n.target });
     }
   }
   if (named.length === 0) return [];

@@ -1,4 +1,5 @@
 import { systemPrincipal } from '../../access/principal.js';
+import type { Role } from '../../domain/people.js';
 import type { Db } from '../../infra/db.js';
 import { recordAudit } from '../audit/index.js';
 import { listOrganizations } from '../partners/index.js';
@@ -13,7 +14,7 @@ export async function seedDemoUsers(db: Db): Promise<{ created: number }> {
   return db.transaction().execute(async (trx) => {
     const orgs = await listOrganizations(trx);
     const bySlug = new Map(orgs.map((o) => [o.slug, o]));
-    const wanted: Array<{ organization_id: string; email: string; name: string; roles: string[] }> = [];
+    const wanted: Array<{ organization_id: string; email: string; name: string; roles: Role[] }> = [];
     for (const o of orgs) {
       wanted.push({ organization_id: o.id, email: `analyst@${o.slug}.example`, name: `${o.name} analyst`, roles: ['ANALYST'] });
       wanted.push({ organization_id: o.id, email: `oncall@${o.slug}.example`, name: `${o.name} on-call`, roles: ['ANALYST'] });
@@ -21,7 +22,7 @@ export async function seedDemoUsers(db: Db): Promise<{ created: number }> {
       // at the SOS, admin@sos.example is the hub admin below.
       if (o.slug !== 'sos') wanted.push({ organization_id: o.id, email: `admin@${o.slug}.example`, name: `${o.name} administrator`, roles: ['ORG_ADMIN'] });
     }
-    const extra: Array<[string, string, string, string[]]> = [
+    const extra: Array<[string, string, string, Role[]]> = [
       ['sos', 'coordinator@sos.example', 'SOS coordinator', ['COORDINATOR', 'ANALYST']],
       ['cal-oes', 'coordinator@cal-oes.example', 'Cal OES coordinator', ['COORDINATOR', 'ANALYST']],
       ['sos', 'admin@sos.example', 'Hub administrator', ['HUB_ADMIN']],

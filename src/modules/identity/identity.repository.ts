@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { ApiTokensTable, UsersTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
+import type { PartnerKind, Role } from '../../domain/people.js';
 
 export type UserRow = Selectable<UsersTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
@@ -33,13 +34,13 @@ export function listUsers(db: Handle, filter: { organizationId?: string | null }
   return q.execute();
 }
 
-export function insertUser(db: Handle, u: { organization_id: string; email: string; name: string; roles: string[] }): Promise<UserRow> {
+export function insertUser(db: Handle, u: { organization_id: string; email: string; name: string; roles: Role[] }): Promise<UserRow> {
   return db.insertInto('users').values(u).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function insertUserIfAbsent(
   db: Handle,
-  u: { organization_id: string; email: string; name: string; roles: string[] },
+  u: { organization_id: string; email: string; name: string; roles: Role[] },
 ): Promise<UserRow | undefined> {
   return db
     .insertInto('users')
@@ -53,7 +54,7 @@ export function reactivateUserRow(db: Handle, id: string): Promise<UserRow> {
   return db.updateTable('users').set({ active: true, deactivated_at: null }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
-export function setUserRolesRow(db: Handle, id: string, roles: readonly string[]): Promise<UserRow> {
+export function setUserRolesRow(db: Handle, id: string, roles: readonly Role[]): Promise<UserRow> {
   return db.updateTable('users').set({ roles: [...roles] }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -105,7 +106,7 @@ export interface TokenOwner {
   organization_id: string;
   organization_slug: string;
   organization_name: string;
-  organization_kind: string;
+  organization_kind: PartnerKind;
   organization_active: boolean;
 }
 

@@ -1,6 +1,5 @@
 import type { ApiTokenResolvers, MutationResolvers, QueryResolvers, Resolvers, UserResolvers, ViewerResolvers } from '../../graphql/generated.js';
 import { viewer } from '../../graphql/viewer.js';
-import type { Role } from '../../access/principal.js';
 import type { UserPrincipal } from '../../access/principal.js';
 import { NotFoundError } from '../../errors.js';
 
@@ -37,7 +36,7 @@ const Viewer: ViewerResolvers = {
 };
 
 const User: UserResolvers = {
-  roles: (u) => u.roles as Role[],
+  roles: (u) => u.roles,
   organization: async (u, _a, ctx) => {
     const o = await ctx.loaders.organizationById.load(u.organization_id);
     if (!o) throw new NotFoundError('Organization', u.organization_id);

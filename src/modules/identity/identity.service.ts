@@ -165,7 +165,7 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       if (roles.includes('COORDINATOR') && !coordinatorSlugs.has(org.slug)) {
         throw new InputError('roles', `COORDINATOR is only for coordinator organizations (${[...coordinatorSlugs].join(', ')})`);
       }
-      const before = user.roles as Role[];
+      const before = user.roles;
       const changedHubRoles = [...HUB_GRANTED_ROLES].filter((r) => before.includes(r) !== roles.includes(r));
       if (changedHubRoles.length > 0 && !canChangeHubWideRoles(principal)) {
         throw new ForbiddenError(`Only a HUB_ADMIN may grant or remove ${changedHubRoles.join(' and ')}.`);

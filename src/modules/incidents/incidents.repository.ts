@@ -3,7 +3,7 @@ import type { IncidentAccessFacts } from '../../access/incidents.js';
 import type { Database } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
 import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
-import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, Tlp } from '../../domain/taxonomy.js';
+import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
 
 /** An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use. */
@@ -135,7 +135,7 @@ export function accessFactsOf(
   audience: Pick<FactsOf, 'affectedCountyIds' | 'sharedOrganizationIds' | 'recipientUserIds'> = { affectedCountyIds: [], sharedOrganizationIds: [], recipientUserIds: [] },
 ): FactsOf {
   return {
-    tlp: incident.tlp as Tlp,
+    tlp: incident.tlp,
     lawEnforcementSensitive: incident.law_enforcement_sensitive,
     reportingOrganizationId: incident.reporting_organization_id,
     reportingUserId: incident.reporting_user_id,
@@ -227,7 +227,7 @@ export function insertTimelineEntry(
   trx: Handle,
   e: {
     incidentId: string;
-    kind: string;
+    kind: TimelineEntryKind;
     actorUserId: string | null;
     actorOrganizationId: string | null;
     body?: string | null;
@@ -274,7 +274,7 @@ export async function isCorrelationIncident(db: Handle, incidentId: string): Pro
 }
 
 /** The incidents an incident's timeline entries name (merge links), one per entry, of the given kinds. */
-export async function listTimelineLinks(db: Handle, incidentId: string, kinds?: readonly string[]): Promise<string[]> {
+export async function listTimelineLinks(db: Handle, incidentId: string, kinds?: readonly TimelineEntryKind[]): Promise<string[]> {
   const rows = await db
     .selectFrom('incident_timeline')
     .select('related_incident_id')
@@ -286,7 +286,7 @@ export async function listTimelineLinks(db: Handle, incidentId: string, kinds?: 
 }
 
 /** Whether the incident's timeline holds an entry of this kind whose change contains `change` (jsonb @>). */
-export async function hasTimelineEntryWith(db: Handle, incidentId: string, kind: string, change: Record<string, unknown>): Promise<boolean> {
+export async function hasTimelineEntryWith(db: Handle, incidentId: string, kind: TimelineEntryKind, change: Record<string, unknown>): Promise<boolean> {
   const r = await db
     .selectFrom('incident_timeline')
     .select('id')
@@ -300,7 +300,7 @@ export async function hasTimelineEntryWith(db: Handle, incidentId: string, kind:
 export function listTimeline(
   db: Handle,
   incidentId: string,
-  opts: { kinds?: readonly string[]; afterId: number | string | null; limit: number },
+  opts: { kinds?: readonly TimelineEntryKind[]; afterId: number | string | null; limit: number },
 ): Promise<TimelineRow[]> {
   let q = db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId);
   if (opts.kinds?.length) q = q.where('kind', 'in', [...opts.kinds]);
@@ -315,7 +315,7 @@ export function listTimeline(
   return q.orderBy('id').limit(opts.limit).execute();
 }
 
-export async function countTimeline(db: Handle, incidentId: string, kinds?: readonly string[]): Promise<number> {
+export async function countTimeline(db: Handle, incidentId: string, kinds?: readonly TimelineEntryKind[]): Promise<number> {
   let q = db.selectFrom('incident_timeline').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId);
   if (kinds?.length) q = q.where('kind', 'in', [...kinds]);
   return Number((await q.executeTakeFirstOrThrow()).n);
@@ -364,7 +364,7 @@ export function orderKeyOf(i: IncidentRow, field: IncidentOrderField): OrderKey 
     case 'OCCURRED_AT':
       return [(i.occurred_at ?? i.reported_at).toISOString(), i.id];
     case 'SEVERITY':
-      return [severityRank(i.severity as Severity), i.reported_at.toISOString(), i.id];
+      return [severityRank(i.severity), i.reported_at.toISOString(), i.id];
   }
 }
 

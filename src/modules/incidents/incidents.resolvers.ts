@@ -1,20 +1,13 @@
 import { visibleCorrelationCounties } from '../../access/indicators.js';
 import type {
-  AffectedAsset,
-  IncidentCategory,
   IncidentConnectionResolvers,
-  IncidentDomain,
   IncidentResolvers,
-  IncidentStatus,
   IncidentTimelineConnectionResolvers,
   IncidentTimelineEntryResolvers,
   IncidentAssigneeResolvers,
   MutationResolvers,
   QueryResolvers,
   Resolvers,
-  Severity,
-  TimelineEntryKind,
-  Tlp,
 } from '../../graphql/generated.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
@@ -72,11 +65,11 @@ async function user(ctx: GraphQLContext, id: string) {
 }
 
 const Incident: IncidentResolvers = {
-  category: (i) => i.category as IncidentCategory,
-  domain: (i) => i.domain as IncidentDomain,
-  severity: (i) => i.severity as Severity,
-  status: (i) => i.status as IncidentStatus,
-  tlp: (i) => i.tlp as Tlp,
+  category: (i) => i.category,
+  domain: (i) => i.domain,
+  severity: (i) => i.severity,
+  status: (i) => i.status,
+  tlp: (i) => i.tlp,
   lawEnforcementSensitive: (i) => i.law_enforcement_sensitive,
   reportingOrganization: (i, _a, ctx) => organization(ctx, i.reporting_organization_id),
   reportingUser: (i, _a, ctx) => user(ctx, i.reporting_user_id),
@@ -84,7 +77,7 @@ const Incident: IncidentResolvers = {
     const f = await ctx.loaders.incidentFacts.load(i);
     return Promise.all(f.affectedCountyIds.map((id) => organization(ctx, id)));
   },
-  affectedAssets: (i) => i.affected_assets as AffectedAsset[],
+  affectedAssets: (i) => i.affected_assets,
   occurredAt: (i) => i.occurred_at,
   detectedAt: (i) => i.detected_at,
   reportedAt: (i) => i.reported_at,
@@ -137,7 +130,7 @@ const IncidentTimelineConnection: IncidentTimelineConnectionResolvers = {
 
 const IncidentTimelineEntry: IncidentTimelineEntryResolvers = {
   id: (e) => e.public_id,
-  kind: (e) => e.kind as TimelineEntryKind,
+  kind: (e) => e.kind,
   actor: (e, _a, ctx) => (e.actor_user_id ? user(ctx, e.actor_user_id) : null),
   actorOrganization: (e, _a, ctx) => (e.actor_organization_id ? organization(ctx, e.actor_organization_id) : null),
 };

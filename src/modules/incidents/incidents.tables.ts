@@ -1,22 +1,23 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
+import type { AffectedAsset, IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 
 export interface IncidentsTable {
   id: Generated<string>;
   reference: string;
   title: string;
   summary: string;
-  category: string;
-  domain: string;
-  severity: string;
+  category: IncidentCategory;
+  domain: IncidentDomain;
+  severity: Severity;
   severity_rank: ColumnType<number, never, never>;
-  status: string;
-  tlp: string;
+  status: IncidentStatus;
+  tlp: Tlp;
   law_enforcement_sensitive: boolean;
   exercise: boolean;
   reporting_user_id: string;
   reporting_organization_id: string;
-  affected_assets: string[];
+  affected_assets: AffectedAsset[];
   occurred_at: Timestamp | null;
   detected_at: Timestamp | null;
   reported_at: Generated<Date>;
@@ -42,7 +43,7 @@ export interface IncidentTimelineTable {
   public_id: Generated<string>;
   incident_id: string;
   at: Generated<Date>;
-  kind: string;
+  kind: TimelineEntryKind;
   actor_user_id: string | null;
   actor_organization_id: string | null;
   body: string | null;

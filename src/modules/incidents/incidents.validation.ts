@@ -1,7 +1,8 @@
 import { InputError } from '../../errors.js';
 import { multiLineText, singleLineText } from '../../text.js';
 import type { ExternalReference } from './incidents.tables.js';
-import { AFFECTED_ASSETS, CATEGORY_DOMAIN, LIMITS, type AffectedAsset, type IncidentCategory } from '../../domain/taxonomy.js';
+import { AFFECTED_ASSETS, CATEGORIES, LIMITS, type AffectedAsset, type IncidentCategory } from '../../domain/taxonomy.js';
+import { isOneOf } from '../../domain/unions.js';
 
 /** Input checks shared by filing and editing; each error names the field. */
 
@@ -23,15 +24,16 @@ export function checkLongText(value: string, field: string, max: number, allowEm
 }
 
 export function checkCategory(value: string, field = 'category'): IncidentCategory {
-  if (!(value in CATEGORY_DOMAIN)) throw new InputError(field, `"${value}" is not a category`);
-  return value as IncidentCategory;
+  // Not `value in CATEGORY_DOMAIN`: that also holds for "toString" and the other keys of Object.prototype.
+  if (!isOneOf(CATEGORIES, value)) throw new InputError(field, `"${value}" is not a category`);
+  return value;
 }
 
 export function checkAssets(values: readonly string[], field = 'affectedAssets'): AffectedAsset[] {
   const out: AffectedAsset[] = [];
   for (const v of values) {
-    if (!(AFFECTED_ASSETS as readonly string[]).includes(v)) throw new InputError(field, `"${v}" is not an affected asset`);
-    if (!out.includes(v as AffectedAsset)) out.push(v as AffectedAsset);
+    if (!isOneOf(AFFECTED_ASSETS, v)) throw new InputError(field, `"${v}" is not an affected asset`);
+    if (!out.includes(v)) out.push(v);
   }
   return out;
 }

@@ -80,7 +80,7 @@ export async function correlateIndicator(trx: Handle, config: Config, indicatorI
   if (!reporter) throw new Error(`the correlation user ${CORRELATION_USER_EMAIL} is missing (seedCorrelationUser)`);
   // The category of the incidents this value was linked to, else OTHER; only links every partner may see.
   const linked = await dominantLinkedCategory(trx, indicatorId, CORRELATION_COUNTED_TLPS, CORRELATION_CATEGORY_TLPS);
-  const category = (linked ?? 'OTHER') as IncidentCategory;
+  const category: IncidentCategory = linked ?? 'OTHER';
   const now = new Date();
   const row = await insertIncident(trx, {
     reference: await nextIncidentReference(trx, now.getUTCFullYear()),

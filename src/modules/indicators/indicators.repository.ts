@@ -1,7 +1,8 @@
 import { sql, type Expression, type Insertable, type Selectable, type SqlBool } from 'kysely';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
-import type { Tlp } from '../../domain/taxonomy.js';
+import type { IncidentCategory, Tlp } from '../../domain/taxonomy.js';
+import type { IndicatorType } from '../../domain/indicator-types.js';
 import type { MatchVia } from './normalize.js';
 import type { IndicatorReportsTable, IndicatorsTable, IndicatorsTables, SightingsTable } from './indicators.tables.js';
 
@@ -297,7 +298,7 @@ export async function upsertReports(
   return rows[0]!;
 }
 
-export function findIndicator(db: Handle, type: string, value: string): Promise<IndicatorRow | undefined> {
+export function findIndicator(db: Handle, type: IndicatorType, value: string): Promise<IndicatorRow | undefined> {
   return db.selectFrom('indicators').selectAll().where('type', '=', type).where('value', '=', value).executeTakeFirst();
 }
 
@@ -346,7 +347,7 @@ export async function loadReportAccessFacts(db: Handle, reports: readonly Indica
   const facts = new Map<number, ReportAccessFacts & { sharedOrganizationIds: string[]; recipientUserIds: string[] }>();
   for (const r of reports) {
     facts.set(r.id, {
-      tlp: r.tlp as Tlp,
+      tlp: r.tlp,
       lawEnforcementSensitive: r.law_enforcement_sensitive,
       organizationId: r.organization_id,
       reportedBy: r.reported_by,
@@ -378,7 +379,7 @@ export async function loadReportAccessFacts(db: Handle, reports: readonly Indica
 }
 
 export function sightingAccessFacts(s: Pick<SightingRow, 'tlp' | 'organization_id' | 'reported_by'>): SightingAccessFacts {
-  return { tlp: s.tlp as Tlp, organizationId: s.organization_id, reportedBy: s.reported_by };
+  return { tlp: s.tlp, organizationId: s.organization_id, reportedBy: s.reported_by };
 }
 
 /**
@@ -453,7 +454,7 @@ export function insertSighting(trx: Handle, values: Insertable<SightingsTable>):
 }
 
 /** The organization's live (unrevoked) report of the value, locked for a change. */
-export function lockLiveReportOf(trx: Handle, organizationId: string, type: string, value: string): Promise<IndicatorReportRow | undefined> {
+export function lockLiveReportOf(trx: Handle, organizationId: string, type: IndicatorType, value: string): Promise<IndicatorReportRow | undefined> {
   return trx
     .selectFrom('indicator_reports as r')
     .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
@@ -480,7 +481,7 @@ export function revokeReportRow(trx: Handle, reportId: number): Promise<Indicato
   return trx.updateTable('indicator_reports').set({ revoked_at: new Date(), updated_at: new Date() }).where('id', '=', reportId).returningAll().executeTakeFirstOrThrow();
 }
 
-export function findVisibleIndicator(db: Handle, visible: RowFilter, type: string, value: string): Promise<IndicatorRow | undefined> {
+export function findVisibleIndicator(db: Handle, visible: RowFilter, type: IndicatorType, value: string): Promise<IndicatorRow | undefined> {
   return db.selectFrom('indicators').selectAll().where('type', '=', type).where('value', '=', value).where(visible).executeTakeFirst();
 }
 
@@ -495,7 +496,7 @@ export async function findVisibleIndicatorIds(db: Handle, visible: RowFilter, id
 }
 
 export interface IndicatorListQuery {
-  types?: readonly string[] | null;
+  types?: readonly IndicatorType[] | null;
   includeBenign?: boolean | null;
   text?: string | null;
   /** Slug of an organization with a visible report of the indicator. */
@@ -690,7 +691,7 @@ export function findCorrelationOfIncident(db: Handle, incidentId: string): Promi
  * The most frequent category of the incidents the indicator's live reports are linked to, counting only
  * reports and incidents under the given labels and not law-enforcement sensitive; undefined when none.
  */
-export async function dominantLinkedCategory(db: Handle, indicatorId: number, reportTlps: readonly Tlp[], incidentTlps: readonly Tlp[]): Promise<string | undefined> {
+export async function dominantLinkedCategory(db: Handle, indicatorId: number, reportTlps: readonly Tlp[], incidentTlps: readonly Tlp[]): Promise<IncidentCategory | undefined> {
   const linked = await db
     .selectFrom('indicator_reports as r')
     .innerJoin('incidents as i', 'i.id', 'r.incident_id')

@@ -6,13 +6,11 @@ import type {
   IndicatorReportResolvers,
   IndicatorReportResultResolvers,
   IndicatorResolvers,
-  IndicatorType,
   MutationResolvers,
   ObservableMatchResolvers,
   QueryResolvers,
   Resolvers,
   SightingResolvers,
-  Tlp,
 } from '../../graphql/generated.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
@@ -43,7 +41,7 @@ const Mutation: Pick<MutationResolvers, 'reportIndicators' | 'reportSighting' | 
 
 const Indicator: IndicatorResolvers = {
   id: (i) => String(i.id),
-  type: (i) => i.type as IndicatorType,
+  type: (i) => i.type,
   benign: (i) => i.benign_reason !== null,
   benignReason: (i) => i.benign_reason,
   firstSeen: async (i, _a, ctx) => (await ctx.services.indicatorReports.seenRange(viewer(ctx), i.id)).first,
@@ -63,7 +61,7 @@ const IndicatorReport: IndicatorReportResolvers = {
   id: (r) => String(r.id),
   organization: (r, _a, ctx) => organization(ctx, r.organization_id),
   reportedBy: (r, _a, ctx) => (r.reported_by ? ctx.loaders.userById.load(r.reported_by).then((u) => u ?? null) : null),
-  tlp: (r) => r.tlp as Tlp,
+  tlp: (r) => r.tlp,
   lawEnforcementSensitive: (r) => r.law_enforcement_sensitive,
   validFrom: (r) => r.valid_from,
   validUntil: (r) => r.valid_until,
@@ -77,7 +75,7 @@ const Sighting: SightingResolvers = {
   id: (s) => s.public_id,
   organization: (s, _a, ctx) => organization(ctx, s.organization_id),
   seenAt: (s) => s.seen_at,
-  tlp: (s) => s.tlp as Tlp,
+  tlp: (s) => s.tlp,
 };
 
 const IndicatorReportResult: IndicatorReportResultResolvers = {};

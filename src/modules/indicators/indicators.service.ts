@@ -6,6 +6,7 @@ import { ForbiddenError, InputError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { recordAudit } from '../audit/index.js';
 import { TLPS, type Tlp } from '../../domain/taxonomy.js';
+import { isOneOf } from '../../domain/unions.js';
 import { findOrganizationBySlug } from '../partners/index.js';
 import { DEFAULT_CONFIDENCE, IngestError, ingestIndicators, type ImportFormat, type IngestProgress, type IngestResult } from './ingest.js';
 import { createWarningLists } from './warning-lists.js';
@@ -42,8 +43,8 @@ export function createIndicatorsService(deps: { db: Db; config: Config }) {
    * also when the import stops part-way.
    */
   async function importIndicators(principal: Principal, input: ImportIndicatorsInput): Promise<ImportIndicatorsResult> {
-    const tlp = input.tlp.trim().toUpperCase().replace(/^TLP:/, '') as Tlp;
-    if (!TLPS.includes(tlp)) throw new InputError('tlp', `"${input.tlp}" is not a TLP label (${TLPS.join(', ')})`);
+    const tlp = input.tlp.trim().toUpperCase().replace(/^TLP:/, '');
+    if (!isOneOf(TLPS, tlp)) throw new InputError('tlp', `"${input.tlp}" is not a TLP label (${TLPS.join(', ')})`);
     const confidence = input.confidence ?? DEFAULT_CONFIDENCE;
     if (!Number.isInteger(confidence) || confidence < 0 || confidence > 100) {
       throw new InputError('confidence', 'must be a whole number 0-100');

@@ -1,12 +1,14 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
+import type { IndicatorType } from '../../domain/indicator-types.js';
+import type { Tlp } from '../../domain/taxonomy.js';
 
 /** The indicator tables (migrations/2026-11-25T1200_indicators.ts). */
 
 export interface IndicatorsTable {
   /** bigserial, read as a number (src/infra/db.ts parses int8). */
   id: Generated<number>;
-  type: string;
+  type: IndicatorType;
   value: string;
   /** Generated from value for IPV4, IPV6 and CIDR; never written. */
   net: ColumnType<string | null, never, never>;
@@ -21,7 +23,7 @@ export interface IndicatorReportsTable {
   indicator_id: number;
   organization_id: string;
   reported_by: string | null;
-  tlp: string;
+  tlp: Tlp;
   law_enforcement_sensitive: Generated<boolean>;
   confidence: Generated<number>;
   valid_from: Timestamp;
@@ -43,7 +45,7 @@ export interface SightingsTable {
   reported_by: string | null;
   seen_at: Timestamp;
   count: Generated<number>;
-  tlp: string;
+  tlp: Tlp;
   created_at: CreatedAt;
 }
 

@@ -83,7 +83,7 @@ const TYPE_LABEL: Record<IndicatorType, string> = {
 };
 
 const TYPE_ALIASES: ReadonlyMap<string, IndicatorType> = new Map<string, IndicatorType>([
-  ...INDICATOR_TYPES.map((t) => [t, t] as [string, IndicatorType]),
+  ...INDICATOR_TYPES.map((t): [string, IndicatorType] => [t, t]),
   ['IP4', 'IPV4'],
   ['IP6', 'IPV6'],
   ['NETWORK', 'CIDR'],

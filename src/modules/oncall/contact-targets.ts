@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { refusedWebhookHost, type WebhookAllowList } from '../notifications/index.js';
+import type { ContactMethodKind } from '../../domain/delivery.js';
 
 export { nonPublicHost } from '../notifications/index.js';
 
@@ -8,8 +9,7 @@ export { nonPublicHost } from '../notifications/index.js';
  * webhook URL or an E.164 phone number. Pure functions; the service turns a refusal into InputError.
  */
 
-export const CONTACT_METHOD_KINDS = ['EMAIL', 'WEBHOOK', 'SMS'] as const;
-export type ContactMethodKind = (typeof CONTACT_METHOD_KINDS)[number];
+export { CONTACT_METHOD_KINDS, type ContactMethodKind } from '../../domain/delivery.js';
 
 export type TargetCheck = { ok: true; target: string } | { ok: false; reason: string };
 

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { DutiesTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
+import type { ContactMethodKind } from '../../domain/delivery.js';
 import type { ContactMethodsTable, ScheduleOverridesTable, SchedulesTable } from './oncall.tables.js';
 
 export type ScheduleRow = Selectable<SchedulesTable>;
@@ -160,7 +161,7 @@ export function countLiveContactMethods(db: Handle, userId: string): Promise<num
 /** Inserts a method; undefined when the user already has a live method of that kind and target. */
 export function insertContactMethod(
   db: Handle,
-  m: { user_id: string; kind: string; target: string; secret: string | null; verified_at?: Date | null },
+  m: { user_id: string; kind: ContactMethodKind; target: string; secret: string | null; verified_at?: Date | null },
 ): Promise<ContactMethodRow | undefined> {
   return db
     .insertInto('contact_methods')

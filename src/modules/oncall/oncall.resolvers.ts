@@ -1,5 +1,4 @@
 import type {
-  ContactMethodKind,
   ContactMethodResolvers,
   MutationResolvers,
   OnCallAnswerResolvers,
@@ -61,7 +60,7 @@ const ScheduleOverride: ScheduleOverrideResolvers = {
 };
 
 const ContactMethod: ContactMethodResolvers = {
-  kind: (m) => m.kind as ContactMethodKind,
+  kind: (m) => m.kind,
   user: (m, _a, ctx) => userById(ctx, m.user_id),
   verifiedAt: (m) => m.verified_at,
   disabledAt: (m) => m.disabled_at,

@@ -3,6 +3,7 @@ import { checkCalendarDate, MAX_AHEAD, tooFarAhead } from '../../dates.js';
 import { canSeeMembersOf } from '../../access/organizations.js';
 import { canManageContactMethods, canManageOnCallSchedule, canReadOnCallSchedules } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
+import { isOneOf } from '../../domain/unions.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
@@ -371,10 +372,10 @@ export function createOncallService(deps: { db: Db; config: Config }) {
     input: AddContactMethodInput,
   ): Promise<{ contactMethod: ContactMethodRow; webhookSecret: string | null }> {
     const kind = input.kind.trim().toUpperCase();
-    if (!(CONTACT_METHOD_KINDS as readonly string[]).includes(kind)) {
+    if (!isOneOf(CONTACT_METHOD_KINDS, kind)) {
       throw new InputError('kind', `"${input.kind}" is not a contact method kind (${CONTACT_METHOD_KINDS.join(', ')})`);
     }
-    const checked = checkTarget(kind as ContactMethodKind, input.target);
+    const checked = checkTarget(kind, input.target);
     if (!checked.ok) throw new InputError('target', checked.reason);
     return db.transaction().execute(async (trx) => {
       const user = await ownerForContactMethods(trx, principal, input.email);
@@ -388,7 +389,7 @@ export function createOncallService(deps: { db: Db; config: Config }) {
       await recordAudit(trx, principal, 'contact_method.added', { type: 'ContactMethod', id: row.id }, {
         user: user.email,
         kind,
-        target: auditTarget(kind as ContactMethodKind, row.target),
+        target: auditTarget(kind, row.target),
       });
       return { contactMethod: row, webhookSecret: secret };
     });
@@ -407,7 +408,7 @@ export function createOncallService(deps: { db: Db; config: Config }) {
       await recordAudit(trx, principal, 'contact_method.removed', { type: 'ContactMethod', id }, {
         user: owner.email,
         kind: removed.kind,
-        target: auditTarget(removed.kind as ContactMethodKind, removed.target),
+        target: auditTarget(removed.kind, removed.target),
       });
       return removed;
     });

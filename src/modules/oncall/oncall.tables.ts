@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
+import type { ContactMethodKind } from '../../domain/delivery.js';
 
 /** Tables of on-call schedules and contact methods (migrations/2026-11-25T1100_oncall.ts). */
 
@@ -32,7 +33,7 @@ export interface ScheduleOverridesTable {
 export interface ContactMethodsTable {
   id: Generated<string>;
   user_id: string;
-  kind: string;
+  kind: ContactMethodKind;
   /** The e-mail address, webhook URL or E.164 number. */
   target: string;
   /** WEBHOOK only: the Standard Webhooks signing secret, kept as is so the hub can sign; wiped on removal. */

@@ -1,12 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, DutiesTable, OrganizationsTable } from '../../infra/db-types.js';
+import type { PartnerKind } from '../../domain/people.js';
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type DutyRow = Selectable<DutiesTable>;
 
 type Handle = Kysely<Database>;
 
-export function listOrganizations(db: Handle, filter: { kind?: string | null } = {}): Promise<OrganizationRow[]> {
+export function listOrganizations(db: Handle, filter: { kind?: PartnerKind | null } = {}): Promise<OrganizationRow[]> {
   let q = db.selectFrom('organizations').selectAll().orderBy('kind').orderBy('slug');
   if (filter.kind) q = q.where('kind', '=', filter.kind);
   return q.execute();
@@ -33,7 +34,7 @@ export function listDutiesOf(db: Handle, organizationIds: readonly string[]): Pr
 
 export async function upsertOrganization(
   db: Handle,
-  org: { slug: string; name: string; kind: string; fips: string | null },
+  org: { slug: string; name: string; kind: PartnerKind; fips: string | null },
 ): Promise<string> {
   // Insert-or-keep: a re-run of the seed never rewrites what an admin may have renamed.
   const inserted = await db

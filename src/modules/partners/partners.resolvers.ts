@@ -1,7 +1,6 @@
 import type { DutyResolvers, OrganizationResolvers, QueryResolvers, Resolvers } from '../../graphql/generated.js';
 import { NotFoundError } from '../../errors.js';
 import { viewer } from '../../graphql/viewer.js';
-import type { PartnerKind } from '../../access/principal.js';
 
 const partnersQuery: Pick<QueryResolvers, 'organizations' | 'organization'> = {
   organizations: (_p, args, ctx) => ctx.services.partners.list(viewer(ctx), args.kind ?? null),
@@ -9,7 +8,7 @@ const partnersQuery: Pick<QueryResolvers, 'organizations' | 'organization'> = {
 };
 
 const Organization: OrganizationResolvers = {
-  kind: (o) => o.kind as PartnerKind,
+  kind: (o) => o.kind,
   duties: (o, _a, ctx) => ctx.loaders.dutiesByOrganizationId.load(o.id),
   isCoordinator: (o, _a, ctx) => ctx.services.partners.isCoordinator(o),
   isLawEnforcement: (o, _a, ctx) => ctx.services.partners.isLawEnforcement(o),

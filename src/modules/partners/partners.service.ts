@@ -19,7 +19,7 @@ export function createPartnersService(deps: { db: Db; config: Config }) {
       return coordinatorSlugs.has(org.slug);
     },
     isLawEnforcement(org: OrganizationRow): boolean {
-      return LAW_ENFORCEMENT_KINDS.has(org.kind as PartnerKind);
+      return LAW_ENFORCEMENT_KINDS.has(org.kind);
     },
   };
 }

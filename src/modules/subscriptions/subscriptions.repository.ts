@@ -1,5 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
+import type { AlertChannel, AlertMode, DeliveryStatus } from '../../domain/delivery.js';
 import type { AttemptRecord, RowPatch } from '../notifications/index.js';
 import type { AlertDeliveriesTable, AlertSubscriptionsTable } from './subscriptions.tables.js';
 
@@ -54,7 +55,7 @@ export function updateSubscription(
 }
 
 /** Subscriptions of a mode that deliver (not paused, not deleted). */
-export function activeSubscriptions(h: Handle, mode: string): Promise<SubscriptionRow[]> {
+export function activeSubscriptions(h: Handle, mode: AlertMode): Promise<SubscriptionRow[]> {
   return h.selectFrom('alert_subscriptions').selectAll().where('mode', '=', mode).where('deleted_at', 'is', null).where('paused_at', 'is', null).execute();
 }
 
@@ -77,7 +78,7 @@ export function findUserEmail(h: Handle, userId: string): Promise<{ email: strin
 /** One delivery of a range of the log to one channel; none if that (subscription, kind, channel, range end) exists. */
 export function insertDeliveryIfAbsent(
   trx: Handle,
-  d: { subscription_id: string; kind: 'EVENT' | 'DIGEST'; channel: string; outbox_from: number; outbox_to: number; next_attempt_at: Date; items: number },
+  d: { subscription_id: string; kind: 'EVENT' | 'DIGEST'; channel: AlertChannel; outbox_from: number; outbox_to: number; next_attempt_at: Date; items: number },
 ): Promise<{ id: string; attempts: number; next_attempt_at: Date | null } | undefined> {
   return trx
     .insertInto('alert_deliveries')
@@ -129,7 +130,7 @@ export async function earlierAlertWaiting(trx: Handle, d: Pick<AlertDeliveryRow,
   return earlier !== undefined;
 }
 
-export async function finishDelivery(trx: Handle, id: string, status: string, reason: string): Promise<void> {
+export async function finishDelivery(trx: Handle, id: string, status: DeliveryStatus, reason: string): Promise<void> {
   await trx.updateTable('alert_deliveries').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', id).execute();
 }
 

@@ -1,14 +1,8 @@
 import type {
-  AlertChannel,
   AlertDeliveryResolvers,
   AlertFilterResolvers,
-  AlertMode,
   AlertSubscriptionResolvers,
-  IncidentCategory,
-  IncidentDomain,
-  IndicatorType,
   MutationResolvers,
-  NotificationStatus,
   QueryResolvers,
   Resolvers,
 } from '../../graphql/generated.js';
@@ -43,9 +37,9 @@ const AlertSubscription: AlertSubscriptionResolvers = {
     if (!o) throw new NotFoundError('Organization', s.organization_id);
     return o;
   },
-  channels: (s) => s.channels as AlertChannel[],
+  channels: (s) => s.channels,
   webhookUrl: (s) => s.webhook_url,
-  mode: (s) => s.mode as AlertMode,
+  mode: (s) => s.mode,
   paused: (s) => s.paused_at !== null,
   lastDigestAt: (s) => s.last_digest_at,
   createdAt: (s) => s.created_at,
@@ -53,15 +47,15 @@ const AlertSubscription: AlertSubscriptionResolvers = {
 };
 
 const AlertFilter: AlertFilterResolvers = {
-  domains: (f) => f.domains as IncidentDomain[],
-  categories: (f) => f.categories as IncidentCategory[],
+  domains: (f) => f.domains,
+  categories: (f) => f.categories,
   affectedCounties: async (f, _a, ctx) => (await Promise.all(f.affectedCountyIds.map((id) => ctx.loaders.organizationById.load(id)))).filter((o) => o !== undefined),
-  indicatorTypes: (f) => f.indicatorTypes as IndicatorType[],
+  indicatorTypes: (f) => f.indicatorTypes,
 };
 
 const AlertDelivery: AlertDeliveryResolvers = {
-  channel: (d) => d.channel as AlertChannel,
-  status: (d) => d.status as NotificationStatus,
+  channel: (d) => d.channel,
+  status: (d) => d.status,
   statusReason: (d) => d.status_reason,
   createdAt: (d) => d.created_at,
   deliveredAt: (d) => d.delivered_at,

@@ -189,7 +189,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
     return db.transaction().execute(async (trx) => {
       const s = await lockLiveSubscription(trx, id);
       if (!s || !mayManage(principal, s)) throw new NotFoundError('Alert subscription', id);
-      const channels = input.channels ? [...new Set(input.channels)] : (s.channels as Array<'WEBHOOK' | 'EMAIL'>);
+      const channels = input.channels ? [...new Set(input.channels)] : s.channels;
       let webhookUrl: string | null = null;
       let webhookSecret: string | null = null;
       let newSecret: string | null = null;
@@ -203,7 +203,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
         const owner = s.owner_user_id ? await findUserEmail(trx, s.owner_user_id) : undefined;
         email = input.email ? validateEmail(input.email) : s.email ? s.email : validateEmail(owner?.email ?? null);
       }
-      const mode = input.mode ?? (s.mode as CreateAlertSubscriptionInput['mode']);
+      const mode = input.mode ?? s.mode;
       // A new mode starts at the present, as a new subscription does: no first digest of everything since creation.
       const head = mode !== s.mode ? await outboxHead(trx) : undefined;
       const row = await updateSubscription(trx, id, {
@@ -222,7 +222,7 @@ export function createSubscriptionsService(deps: { db: Db; config: Config }) {
       const change: Record<string, unknown> = {};
       if (row.name !== s.name) change.name = { before: s.name, after: row.name };
       if (filter) change.filter = filter;
-      if (channels.join() !== (s.channels as string[]).join()) change.channels = { before: s.channels, after: channels };
+      if (channels.join() !== s.channels.join()) change.channels = { before: s.channels, after: channels };
       if (webhookUrl !== s.webhook_url) change.webhookUrl = { before: origin(s.webhook_url), after: origin(webhookUrl) };
       if (email !== s.email) change.email = { before: s.email, after: email };
       if (mode !== s.mode) change.mode = { before: s.mode, after: mode };

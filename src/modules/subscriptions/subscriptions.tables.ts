@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, Timestamp } from '../../infra/column-types.js';
+import type { AlertChannel, AlertDeliveryKind, AlertMode, DeliveryOutcome, DeliveryStatus } from '../../domain/delivery.js';
 import type { AlertFilter } from './filter.js';
 
 export interface AlertSubscriptionsTable {
@@ -9,11 +10,11 @@ export interface AlertSubscriptionsTable {
   created_by: string | null;
   name: string;
   filter: ColumnType<AlertFilter, string, string>;
-  channels: string[];
+  channels: AlertChannel[];
   webhook_url: string | null;
   webhook_secret: string | null;
   email: string | null;
-  mode: string;
+  mode: AlertMode;
   paused_at: Timestamp | null;
   deleted_at: Timestamp | null;
   digest_after_outbox_id: Generated<number>;
@@ -25,11 +26,11 @@ export interface AlertSubscriptionsTable {
 export interface AlertDeliveriesTable {
   id: Generated<string>;
   subscription_id: string;
-  kind: string;
-  channel: string;
+  kind: AlertDeliveryKind;
+  channel: AlertChannel;
   outbox_from: number;
   outbox_to: number;
-  status: string;
+  status: DeliveryStatus;
   status_reason: string | null;
   attempts: Generated<number>;
   next_attempt_at: Timestamp | null;
@@ -45,7 +46,7 @@ export interface SubscriptionsTables {
     id: Generated<number>;
     delivery_id: string;
     at: Timestamp;
-    outcome: string;
+    outcome: DeliveryOutcome;
     http_status: number | null;
     error: string | null;
     latency_ms: number;

@@ -98,7 +98,7 @@ export async function setIncidentTlp(deps: IncidentsDeps, principal: Principal, 
   return deps.db.transaction().execute(async (trx) => {
     const { row, facts } = await lockVisible(trx, principal, id);
     const p = requireUser(principal);
-    const from = row.tlp as Tlp;
+    const from = row.tlp;
     if (!canChangeTlp(p, facts, tlp)) {
       throw new ForbiddenError(
         tlpNarrowness(tlp) < tlpNarrowness(from)

@@ -3,7 +3,7 @@ import type { Principal, UserPrincipal } from '../../../access/principal.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../../errors.js';
 import type { Db } from '../../../infra/db.js';
 import type { Handle } from '../../../infra/handle.js';
-import { LIMITS } from '../../../domain/taxonomy.js';
+import { LIMITS, type TimelineEntryKind } from '../../../domain/taxonomy.js';
 import { recordAudit } from '../../audit/index.js';
 import { findUsersByEmails, type UserRow } from '../../identity/index.js';
 import { addOutboxEvent } from '../../outbox/index.js';
@@ -87,7 +87,7 @@ export async function record(
   trx: Handle,
   principal: UserPrincipal,
   row: IncidentRow,
-  timeline: { kind: string; body?: string | null; change?: Record<string, unknown> | null; relatedIncidentId?: string | null } | null,
+  timeline: { kind: TimelineEntryKind; body?: string | null; change?: Record<string, unknown> | null; relatedIncidentId?: string | null } | null,
   audit: { action: string; change: unknown },
   outbox: Array<{ topic: string; payload?: Record<string, unknown> }> = [],
 ): Promise<TimelineRow | null> {

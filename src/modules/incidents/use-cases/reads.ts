@@ -2,7 +2,7 @@ import { canSeeIncident, visibleIncidents, type IncidentAccessFacts } from '../.
 import type { Principal } from '../../../access/principal.js';
 import { InputError } from '../../../errors.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../graphql/pagination.js';
-import { SEVERITIES, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type Tlp } from '../../../domain/taxonomy.js';
+import { SEVERITIES, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type TimelineEntryKind, type Tlp } from '../../../domain/taxonomy.js';
 import { recordAudit } from '../../audit/index.js';
 import { organizationDirectory } from '../../partners/index.js';
 import {
@@ -147,7 +147,7 @@ export async function timelineOf(
   opts: { commentsOnly: boolean; first: number; after: string | null },
 ): Promise<Page<TimelineRow>> {
   const { db } = deps;
-  const kinds = opts.commentsOnly ? ['COMMENT'] : undefined;
+  const kinds: TimelineEntryKind[] | undefined = opts.commentsOnly ? ['COMMENT'] : undefined;
   // Cursors name entries by their UUIDs, like their ids: a number would tell how many entries the hub holds.
   const afterId = opts.after ? decodeCursor<string>(opts.after, (v): v is string => typeof v === 'string' && isUuid(v)) : null;
   const collected: TimelineRow[] = [];

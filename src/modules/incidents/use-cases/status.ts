@@ -20,7 +20,7 @@ export async function transitionIncident(deps: IncidentsDeps, principal: Princip
       );
     }
     if (to === 'MERGED') throw new InputError('to', 'use mergeIncident to mark an incident as a duplicate');
-    const from = row.status as IncidentStatus;
+    const from = row.status;
     const allowed = allowedTransitions(from).filter((s) => s !== 'MERGED');
     if (!allowed.includes(to)) {
       throw new InputError('to', `cannot move from ${from} to ${to}; allowed from ${from}: ${allowed.length ? allowed.join(', ') : 'none'}`);
@@ -50,7 +50,7 @@ export async function mergeIncident(deps: IncidentsDeps, principal: Principal, i
     const target = locked.get(intoId)!;
     const p = requireUser(principal);
     if (!isTriageCoordinator(p)) throw new ForbiddenError('Only coordinators may merge incidents.');
-    const from = source.row.status as IncidentStatus;
+    const from = source.row.status;
     if (!allowedTransitions(from).includes('MERGED')) throw new InputError('id', `a ${from} incident cannot be merged; only open incidents can`);
     if (target.row.status === 'MERGED' || target.row.status === 'REJECTED') {
       throw new InputError('intoId', `cannot merge into a ${target.row.status} incident`);
