@@ -58,6 +58,26 @@ export class ServiceUnavailableError extends GraphQLError {
   }
 }
 
+/**
+ * A statement of the request ran past the API's statement timeout (DATABASE_API_STATEMENT_TIMEOUT) and was
+ * cancelled: the request asked for more than the hub does in one go (or the database is overloaded). HTTP 503
+ * with Retry-After; asking for smaller pages usually succeeds.
+ */
+export class QueryTimeoutError extends GraphQLError {
+  constructor(timeoutMs: number) {
+    super(
+      `Query timeout: a statement of this request ran longer than the limit of ${timeoutMs.toLocaleString('en-US')} ms and was cancelled. ` +
+        'Ask for smaller pages (first) or fewer values, or retry later.',
+      { extensions: { code: 'QUERY_TIMEOUT', timeoutMs, http: { status: 503, headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } } } },
+    );
+  }
+}
+
+/** PostgreSQL cancelled the statement: statement_timeout (SQLSTATE 57014, query_canceled). */
+export function isStatementTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '57014';
+}
+
 export function isExpectedError(err: unknown): err is GraphQLError {
   return (
     err instanceof UnauthenticatedError ||
@@ -66,6 +86,7 @@ export function isExpectedError(err: unknown): err is GraphQLError {
     err instanceof InputError ||
     err instanceof ConflictError ||
     err instanceof RateLimitedError ||
-    err instanceof ServiceUnavailableError
+    err instanceof ServiceUnavailableError ||
+    err instanceof QueryTimeoutError
   );
 }

@@ -27,7 +27,10 @@ import { MAX_BATCH } from '../modules/indicators/index.js';
  * `incidents(first: $n)` cost as if `$n` were 1, and sixteen aliases of `incidents(first: $n) { timeline(first:
  * $n) comments(first: $n) }` with n = 500 ran 4–9 k SQL statements and drained the pool. Here:
  *
- * - a field of an object type costs 1 (it may be a query) plus the cost of its selection; a scalar costs 0;
+ * - a field of an object type costs 1 (it may be a query) plus the cost of its selection; a scalar costs 0,
+ *   except a connection's totalCount, which costs 2 (a count statement or two, per connection asked for:
+ *   `timeline(first: 0) { totalCount }` under each of 166 incidents is 166 counts, not nothing) and is not
+ *   multiplied by its own page's first;
  * - a field with a `first` argument (a page) multiplies the cost of its selection by `first` (its value,
  *   literal or from a variable; 50 when absent; values beyond 500 count as 500, and the resolver refuses them);
  * - a list that is not a page, with a page somewhere below it, multiplies like a page of 50: that page is a
@@ -44,6 +47,9 @@ import { MAX_BATCH } from '../modules/indicators/index.js';
  */
 
 export const MAX_COST = 10_000;
+
+/** What a connection's totalCount costs: its count runs one or two statements of its own (see above). */
+export const TOTAL_COUNT_COST = 2;
 
 /** Root fields whose list argument is work per item: at most MAX_BATCH items in a request, all aliases together. */
 const BATCH_ARGUMENTS: Record<string, { argument: string; what: string }> = {
@@ -64,6 +70,8 @@ export class QueryTooCostlyError extends GraphQLError {
 interface Walk {
   cost: number;
   paged: boolean;
+  /** Cost paid once per parent whatever the parent page's first (a connection's totalCount). */
+  once: number;
 }
 
 export interface OperationCost {
@@ -103,12 +111,14 @@ export function operationCost(
   const costOf = (type: GraphQLCompositeType, selectionSet: SelectionSetNode, visiting: Set<string>): Walk => {
     let total = 0;
     let paged = false;
+    let once = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? typeFromAST(schema, selection.typeCondition) : type;
         if (on && isCompositeType(on)) {
           const inner = costOf(on, selection.selectionSet, visiting);
           total += inner.cost;
+          once += inner.once;
           paged ||= inner.paged;
         }
         continue;
@@ -124,16 +134,18 @@ export function operationCost(
         if (!known) {
           const on = typeFromAST(schema, fragment.typeCondition);
           const before = { ...batches };
-          const inner = on && isCompositeType(on) ? costOf(on, fragment.selectionSet, new Set(visiting).add(fragment.name.value)) : { cost: 0, paged: false };
+          const inner = on && isCompositeType(on) ? costOf(on, fragment.selectionSet, new Set(visiting).add(fragment.name.value)) : { cost: 0, paged: false, once: 0 };
           const items: Record<string, number> = {};
           for (const [key, n] of Object.entries(batches)) if (n !== (before[key] ?? 0)) items[key] = n - (before[key] ?? 0);
           known = { ...inner, items };
           fragmentCosts.set(fragment.name.value, known);
           total += inner.cost;
+          once += inner.once;
           paged ||= inner.paged;
           continue;
         }
         total += known.cost;
+        once += known.once;
         paged ||= known.paged;
         for (const [key, n] of Object.entries(known.items)) batches[key] = (batches[key] ?? 0) + n;
         continue;
@@ -149,6 +161,10 @@ export function operationCost(
         if (Array.isArray(items)) batches[`${type.name}.${name}`] = (batches[`${type.name}.${name}`] ?? 0) + items.length;
       }
       const named = getNamedType(field.type);
+      if (name === 'totalCount' && type.name.endsWith('Connection')) {
+        once += TOTAL_COUNT_COST;
+        continue;
+      }
       if (!selection.selectionSet || !isCompositeType(named)) continue;
       const inner = costOf(named, selection.selectionSet, visiting);
       let multiplier = 1;
@@ -163,12 +179,14 @@ export function operationCost(
         multiplier = PAGE_DEFAULT;
       }
       paged ||= inner.paged;
-      total += 1 + multiplier * inner.cost;
+      // A page's totalCount is counted once for the page; below any other field, once per item of it.
+      total += field.args.some((a) => a.name === 'first') ? 1 + multiplier * inner.cost + inner.once : 1 + multiplier * (inner.cost + inner.once);
     }
-    return { cost: total, paged };
+    return { cost: total, paged, once };
   };
 
-  return { cost: costOf(root, operation.selectionSet, new Set()).cost, batches };
+  const walk = costOf(root, operation.selectionSet, new Set());
+  return { cost: walk.cost + walk.once, batches };
 }
 
 /** Refuses, before execution, an operation over the cost limit or over a per-request batch limit. */
