@@ -189,9 +189,64 @@ export function operationCost(
   return { cost: walk.cost + walk.once, batches };
 }
 
-/** Refuses, before execution, an operation over the cost limit or over a per-request batch limit. */
-export function limitCost(): Plugin {
-  const check = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }): GraphQLError | null => {
+/**
+ * Heavy operations: a cost of HEAVY_COST or more, or HEAVY_BATCH_ITEMS or more values or items to work on.
+ * They run at most ESTF_HEAVY_REQUESTS_MAX at a time per API process (the rest wait up to
+ * ESTF_HEAVY_REQUESTS_WAIT, then RATE_LIMITED), so that however many heavy readers loop, they hold at most
+ * that many of the API pool's connections and a filing or an acknowledgement finds one at once. The README's
+ * 50-incident dashboard (cost about 6,600) is heavy; a page of 50 incidents with their usual fields is not.
+ */
+export const HEAVY_COST = 1_000;
+export const HEAVY_BATCH_ITEMS = 1_000;
+
+/** Seconds a heavy operation refused for want of a slot is asked to wait. */
+const HEAVY_RETRY_AFTER_SECONDS = 5;
+
+/** A counting semaphore whose waiters give up after a while (first come, first served). */
+class Slots {
+  private inUse = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly max: number) {}
+  /** Resolves true with a slot taken, or false when none came within waitMs. */
+  acquire(waitMs: number): Promise<boolean> {
+    if (this.inUse < this.max) {
+      this.inUse++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const grant = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(grant);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+      }, waitMs);
+      this.waiting.push(grant);
+    });
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    // The slot passes to the next waiter as it is: inUse stays the same.
+    if (next) next();
+    else this.inUse--;
+  }
+}
+
+/**
+ * Refuses, before execution, an operation over the cost limit or over a per-request batch limit, and admits
+ * heavy queries and mutations at most `heavy.max` at a time (see HEAVY_COST).
+ */
+export function limitCost(heavy: { max: number; waitMs: number } = { max: 4, waitMs: 10_000 }): Plugin {
+  const slots = new Slots(heavy.max);
+  const refusedForNow = () =>
+    new GraphQLError(
+      `Too many heavy requests at once: at most ${heavy.max} run at a time on this server and this one waited ${heavy.waitMs.toLocaleString('en-US')} ms for its turn. ` +
+        'Retry later, or ask for smaller pages (first) or fewer values.',
+      { extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'retry-after': String(HEAVY_RETRY_AFTER_SECONDS) } } } },
+    );
+  const check = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }): GraphQLError | 'heavy' | null => {
     const measured = operationCost(args.schema, args.document, args.operationName, args.variableValues);
     if (!measured) return null;
     if (measured.cost > MAX_COST) return new QueryTooCostlyError(measured.cost);
@@ -203,16 +258,26 @@ export function limitCost(): Plugin {
         { extensions: { code: 'BAD_USER_INPUT', field: argument } },
       );
     }
+    if (measured.cost >= HEAVY_COST || Object.values(measured.batches).some((n) => n >= HEAVY_BATCH_ITEMS)) return 'heavy';
     return null;
   };
   return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const error = check(args);
-      if (error) setResultAndStopExecution({ errors: [error] });
+    async onExecute({ args, setResultAndStopExecution }) {
+      const verdict = check(args);
+      if (verdict instanceof GraphQLError) return setResultAndStopExecution({ errors: [verdict] });
+      if (verdict !== 'heavy') return;
+      if (!(await slots.acquire(heavy.waitMs))) return setResultAndStopExecution({ errors: [refusedForNow()] });
+      let released = false;
+      const release = () => {
+        if (!released) slots.release();
+        released = true;
+      };
+      return { onExecuteDone: release };
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const error = check(args);
-      if (error) setResultAndStopExecution({ errors: [error] });
+      // A subscription's events are light and its connection is not held: only its limits apply here.
+      const verdict = check(args);
+      if (verdict instanceof GraphQLError) setResultAndStopExecution({ errors: [verdict] });
     },
   };
 }

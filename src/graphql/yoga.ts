@@ -107,7 +107,7 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       useGraphQlJit(),
       requireAuthentication(),
       checkInputValues(),
-      limitCost(),
+      limitCost(config.heavyRequests),
       logInternalErrors(logged),
     ],
   });
