@@ -39,7 +39,7 @@ import { MAX_BATCH } from '../modules/indicators/index.js';
  * - a fragment costs what it selects at each of its spreads (each fragment is walked once, not per spread);
  * - aliases add up: the cost is the request's, not a field's.
  *
- * A 50-incident dashboard with each incident's last 20 timeline entries and comments costs about 6,300; a page
+ * A 50-incident dashboard with each incident's last 20 timeline entries and comments costs about 6,400; a page
  * of 500 incidents with their usual fields about 2,500; 100 incidents × 100 timeline entries about 20,000.
  *
  * Inputs that are lists of work (matchObservables' values, reportIndicators' items) are capped per request,
