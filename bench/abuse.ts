@@ -177,9 +177,6 @@ run(async () => {
   await sql`insert into incident_timeline (incident_id, at, kind, actor_user_id, actor_organization_id, body)
     select i.id, i.reported_at + g * interval '1 hour', 'COMMENT', i.reporting_user_id, i.reporting_organization_id, 'comment ' || g || ' on ' || i.reference
     from incidents i, generate_series(1, 12) g`.execute(db);
-  // The seed numbers references after incident_reference_counters; the hub takes them from a sequence
-  // (migration 2026-11-25T1900), which must continue after the seeded ones or every filing collides.
-  await sql`select setval('incident_reference_seq', (select greatest(1, max(last_number)) from incident_reference_counters))`.execute(db);
   await sql`vacuum (analyze) incidents, incident_timeline`.execute(db);
   log(`seeded ${seeded.incidents.toLocaleString('en-US')} incidents with 12 comments each in ${fmt(seeded.ms / 1000)} s`);
 

@@ -43,6 +43,11 @@ const envSchema = z.object({
   DATABASE_API_POOL_SIZE: z.coerce.number({ message: 'must be a whole number' }).int().min(2, 'must be at least 2').max(500).default(10),
   // Statements of the API's pool are cancelled after this long; 0 turns the limit off.
   DATABASE_API_STATEMENT_TIMEOUT: durationMs.default(15_000),
+  // Heavy GraphQL operations (src/graphql/cost.ts) running at once per API process; keep it below
+  // DATABASE_API_POOL_SIZE so that light requests (a filing, an acknowledgement) always find a connection.
+  ESTF_HEAVY_REQUESTS_MAX: z.coerce.number({ message: 'must be a whole number' }).int().min(1, 'must be at least 1').max(500).default(4),
+  // How long a heavy operation waits for its turn before it is refused (RATE_LIMITED, Retry-After).
+  ESTF_HEAVY_REQUESTS_WAIT: durationMs.default(10_000),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535, 'must be a port number (0-65535)').default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -117,6 +122,8 @@ export interface Config {
   readonly coordinatorOrgSlugs: readonly string[];
   readonly benignDomains: readonly string[];
   readonly queuePrefix: string;
+  /** Admission control of heavy GraphQL operations (src/graphql/cost.ts): at most `max` at once, each waiting at most `waitMs`. */
+  readonly heavyRequests: { readonly max: number; readonly waitMs: number };
   readonly intervals: { readonly reconcileMs: number; readonly outboxPollMs: number; readonly shutdownTimeoutMs: number; readonly heartbeatMs: number };
   /** Digest periods (null: on the hour, and daily at 07:00 America/Los_Angeles). */
   readonly digests: { readonly hourlyEveryMs: number | null; readonly dailyEveryMs: number | null };
@@ -198,6 +205,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     coordinatorOrgSlugs: Object.freeze(e.ESTF_COORDINATOR_ORGS.split(',')),
     benignDomains: Object.freeze(e.ESTF_BENIGN_DOMAINS.toLowerCase().split(',')),
     queuePrefix: e.ESTF_QUEUE_PREFIX,
+    heavyRequests: Object.freeze({ max: e.ESTF_HEAVY_REQUESTS_MAX, waitMs: e.ESTF_HEAVY_REQUESTS_WAIT }),
     intervals: Object.freeze({
       reconcileMs: e.ESTF_RECONCILE_INTERVAL,
       outboxPollMs: e.ESTF_OUTBOX_POLL_INTERVAL,

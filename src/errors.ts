@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'QUERY_TOO_COSTLY',
+  'QUERY_TOO_COMPLEX',
+  'QUERY_TIMEOUT',
   'REQUEST_ENTITY_TOO_LARGE',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -90,6 +92,26 @@ export class ServiceUnavailableError extends GraphQLError {
   }
 }
 
+/**
+ * A statement of the request ran past the API's statement timeout (DATABASE_API_STATEMENT_TIMEOUT) and was
+ * cancelled: the request asked for more than the hub does in one go (or the database is overloaded). HTTP 503
+ * with Retry-After; asking for smaller pages usually succeeds.
+ */
+export class QueryTimeoutError extends GraphQLError {
+  constructor(timeoutMs: number) {
+    super(
+      `Query timeout: a statement of this request ran longer than the limit of ${timeoutMs.toLocaleString('en-US')} ms and was cancelled. ` +
+        'Ask for smaller pages (first) or fewer values, or retry later.',
+      { extensions: errorExtensions('QUERY_TIMEOUT', { timeoutMs, http: { status: 503, headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } } }) },
+    );
+  }
+}
+
+/** PostgreSQL cancelled the statement: statement_timeout (SQLSTATE 57014, query_canceled). */
+export function isStatementTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '57014';
+}
+
 export function isExpectedError(err: unknown): err is GraphQLError {
   return (
     err instanceof UnauthenticatedError ||
@@ -98,6 +120,7 @@ export function isExpectedError(err: unknown): err is GraphQLError {
     err instanceof InputError ||
     err instanceof ConflictError ||
     err instanceof RateLimitedError ||
-    err instanceof ServiceUnavailableError
+    err instanceof ServiceUnavailableError ||
+    err instanceof QueryTimeoutError
   );
 }

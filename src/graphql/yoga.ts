@@ -17,7 +17,7 @@ import {
 import { createSchema, createYoga, handleStreamOrSingleExecutionResult, maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import type { UserPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
-import { ServiceUnavailableError, UnauthenticatedError, isExpectedError } from '../errors.js';
+import { errorExtensions, QueryTimeoutError, ServiceUnavailableError, UnauthenticatedError, isExpectedError, isStatementTimeout } from '../errors.js';
 import { isDatabaseUnavailable, type Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { renderLocalGraphiQL } from '../http/graphiql.js';
@@ -75,6 +75,8 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         // An outage is not a bug: the client gets a code and a 503 that says when to come back.
         if (isDatabaseUnavailable(original)) return new ServiceUnavailableError();
+        // The API's statement timeout is a limit, not a bug: a code, the limit, and when to come back.
+        if (isStatementTimeout(original)) return new QueryTimeoutError(config.database.apiStatementTimeoutMs);
         if (
           !isExpectedError(original) &&
           !(error instanceof GraphQLError && error.originalError === undefined) &&
@@ -96,12 +98,12 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
     plugins: [
       csrfPreventionUnlessBearer(),
       EnvelopArmorPlugin({
-        maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true },
-        maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
+        maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...refuseWithCode('maxDepth') },
+        maxAliases: { n: GRAPHQL_LIMITS.maxAliases, ...refuseWithCode('maxAliases') },
         // Cost is limitCost's (src/graphql/cost.ts): armor's never sees the variables' values.
         costLimit: { enabled: false },
-        maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
-        maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
+        maxTokens: { n: GRAPHQL_LIMITS.maxTokens, ...refuseWithCode('maxTokens') },
+        maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives, ...refuseWithCode('maxDirectives') },
         blockFieldSuggestion: { enabled: config.env === 'production' },
       }),
       ...(config.env === 'production' ? [withoutSuggestions()] : []),
@@ -112,10 +114,29 @@ export function createGraphQLHandler(deps: { config: Config; db: Db; logger: Log
       useGraphQlJit(),
       requireAuthentication(),
       checkInputValues(),
-      limitCost(),
+      limitCost(config.heavyRequests),
       logInternalErrors(logged),
     ],
   });
+}
+
+/**
+ * graphql-armor refuses with "Syntax Error: Aliases limit of 15 exceeded, found 16." and no code: the request
+ * is well-formed, it is only too big. Each refusal is thrown instead as QUERY_TOO_COMPLEX with the limit's
+ * name and value (GRAPHQL_LIMITS), so that clients can branch on it like on QUERY_TOO_COSTLY.
+ */
+function refuseWithCode(limit: 'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxDirectives') {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (_context: unknown, error: GraphQLError): never => {
+        const message = error.message.replace(/^Syntax Error:\s*/, '');
+        throw new GraphQLError(`Query too complex: ${message}`, {
+          extensions: errorExtensions('QUERY_TOO_COMPLEX', { limit, max: GRAPHQL_LIMITS[limit] }),
+        });
+      },
+    ],
+  };
 }
 
 /**
@@ -151,6 +172,10 @@ function logInternalErrors(logged: WeakSet<object>): Plugin<ServerContext & Grap
       // A GraphQLError (ours or graphql-js's) is shown to the client as it is: not internal.
       if (!original || original instanceof GraphQLError || logged.has(original)) continue;
       logged.add(original);
+      if (isStatementTimeout(original)) {
+        log.warn({ err: original, path: error.path }, 'statement timeout in a GraphQL operation (answered QUERY_TIMEOUT)');
+        continue;
+      }
       log.error({ err: original, path: error.path }, 'internal error in a GraphQL operation');
     }
   };
