@@ -1,8 +1,8 @@
 import type { IncidentAccessFacts } from '../../access/incidents.js';
 import type { Handle } from '../../infra/handle.js';
-import { findIncidentsByIds, loadAccessFacts, type IncidentListFilter, type IncidentRow } from '../incidents/index.js';
+import { findIncidentsByIds, loadAccessFacts, type IncidentFilterBySlug, type IncidentListFilter, type IncidentRow } from '../incidents/index.js';
 import { isUuid } from '../../domain/ids.js';
-import { severityRank, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type Tlp } from '../../domain/taxonomy.js';
+import { severityRank } from '../../domain/taxonomy.js';
 import { findOrganizationBySlug } from '../partners/index.js';
 import { findEventLogRows, type EventLogRow, type IncidentEventQuery } from './alerts.repository.js';
 import type { LiveEnvelope, LiveSource } from '../../live/bus.js';
@@ -67,17 +67,9 @@ export function changeOf(kind: IncidentEventKind, payload: Record<string, unknow
 // ── Filters ─────────────────────────────────────────────────────────────────────────────────────────
 
 /** IncidentEventFilter as GraphQL hands it over. */
-export interface IncidentEventFilterInput {
+export interface IncidentEventFilterInput extends IncidentFilterBySlug {
   kinds?: readonly IncidentEventKind[] | null;
   incident?: string | null;
-  statuses?: readonly IncidentStatus[] | null;
-  severityAtLeast?: Severity | null;
-  categories?: readonly IncidentCategory[] | null;
-  domains?: readonly IncidentDomain[] | null;
-  affectedCounty?: string | null;
-  reportingOrganization?: string | null;
-  tlp?: readonly Tlp[] | null;
-  exercise?: boolean | null;
 }
 
 /** A filter with slugs resolved, in the two forms the two paths use (SQL for catch-up, memory for live). */

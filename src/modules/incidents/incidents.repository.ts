@@ -327,15 +327,26 @@ export function listDuplicates(db: Handle, incidentId: string, visible: (eb: Exp
 
 // ── Lists ───────────────────────────────────────────────────────────────────────────────────────────
 
-export interface IncidentListFilter {
+/** What every incident filter says of the incident itself: lists, live events and their catch-up alike. */
+export interface IncidentFacetFilter {
   statuses?: readonly IncidentStatus[] | null;
   severityAtLeast?: Severity | null;
   categories?: readonly IncidentCategory[] | null;
   domains?: readonly IncidentDomain[] | null;
-  affectedCountyId?: string | null;
-  reportingOrganizationId?: string | null;
   tlp?: readonly Tlp[] | null;
   exercise?: boolean | null;
+}
+
+/** The same, with organizations by slug, as clients write them (GraphQL inputs, the console's query string). */
+export interface IncidentFilterBySlug extends IncidentFacetFilter {
+  affectedCounty?: string | null;
+  reportingOrganization?: string | null;
+}
+
+/** An incident list's filter as the repository applies it: organizations resolved to ids. */
+export interface IncidentListFilter extends IncidentFacetFilter {
+  affectedCountyId?: string | null;
+  reportingOrganizationId?: string | null;
   occurredAfter?: Date | null;
   occurredBefore?: Date | null;
   updatedSince?: Date | null;

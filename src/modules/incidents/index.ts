@@ -13,7 +13,7 @@ export {
   type UpdateIncidentInput,
 } from './incidents.service.js';
 export type { ExternalReference } from './incidents.tables.js';
-export type { IncidentListFilter, IncidentRow, TimelineRow } from './incidents.repository.js';
+export type { IncidentFacetFilter, IncidentFilterBySlug, IncidentListFilter, IncidentRow, TimelineRow } from './incidents.repository.js';
 // "Which of these incidents may P see": the one answer, for links, loaders and references in other inputs.
 export { visibleAmong, visibleIncident } from './visibility.js';
 // Reads other modules may make. loadAccessFacts answers what the access policy needs about each incident.

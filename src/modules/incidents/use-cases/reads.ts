@@ -2,7 +2,7 @@ import { canSeeIncident, visibleIncidents, type IncidentAccessFacts } from '../.
 import type { Principal } from '../../../access/principal.js';
 import { InputError } from '../../../errors.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../graphql/pagination.js';
-import { SEVERITIES, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type TimelineEntryKind, type Tlp } from '../../../domain/taxonomy.js';
+import { SEVERITIES, type TimelineEntryKind } from '../../../domain/taxonomy.js';
 import { recordAudit } from '../../audit/index.js';
 import { organizationDirectory } from '../../partners/index.js';
 import {
@@ -16,6 +16,7 @@ import {
   listTimelineLinks,
   orderKeyOf,
   type Direction,
+  type IncidentFilterBySlug,
   type IncidentListFilter,
   type IncidentOrderField,
   type IncidentRow,
@@ -29,15 +30,7 @@ import { isSensitive, type IncidentsDeps } from './deps.js';
 /** Reads of incidents: one incident, lists, duplicates, timelines. */
 
 export interface IncidentListArgs {
-  filter: {
-    statuses?: readonly IncidentStatus[] | null;
-    severityAtLeast?: Severity | null;
-    categories?: readonly IncidentCategory[] | null;
-    domains?: readonly IncidentDomain[] | null;
-    affectedCounty?: string | null;
-    reportingOrganization?: string | null;
-    tlp?: readonly Tlp[] | null;
-    exercise?: boolean | null;
+  filter: IncidentFilterBySlug & {
     occurredAfter?: Date | null;
     occurredBefore?: Date | null;
     updatedSince?: Date | null;
