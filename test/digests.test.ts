@@ -126,3 +126,74 @@ describe('digest periods and immediate alerts', () => {
     }
   });
 });
+
+describe('immediate alerts of events handled out of order', () => {
+  let hub: TestHub;
+  let workers: RunningWorkers | null = null;
+  let county: TestUser, fresno: TestUser;
+
+  beforeAll(async () => {
+    // No workers at first: the test itself hands the events to the subscription matcher, in the order it chooses.
+    hub = await startTestHub();
+    await hub.db.updateTable('routing_rules').set({ enabled: false }).execute();
+    [county, fresno] = await Promise.all([makeUser(hub.deps, 'county-los-angeles', ['ANALYST']), makeUser(hub.deps, 'county-fresno', ['ANALYST', 'ORG_ADMIN'])]);
+  });
+  afterAll(async () => {
+    await workers?.close();
+    await hub?.close();
+  });
+
+  /** The outbox event of a filed incident, as the events worker hands it to its handlers. */
+  async function eventOf(incidentId: string) {
+    const r = await hub.db.selectFrom('outbox').selectAll().where('aggregate_id', '=', incidentId).where('topic', '=', 'incident.filed').executeTakeFirstOrThrow();
+    return { outboxId: Number(r.id), topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload as Record<string, unknown> };
+  }
+
+  it('the alert of a later event waits for the earlier event to be matched, then both go out in cursor order', { timeout: 30_000 }, async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      await hub.gql(fresno.token, CREATE, { input: { name: 'In order', channels: ['WEBHOOK'], webhookUrl: receiver.url, mode: 'IMMEDIATE' } });
+      const first = (await hub.gql(county.token, FILE, { input: { title: 'First', summary: 's', category: 'PHISHING', severity: 'MODERATE', tlp: 'GREEN' } })).data.fileIncident;
+      const second = (await hub.gql(county.token, FILE, { input: { title: 'Second', summary: 's', category: 'PHISHING', severity: 'MODERATE', tlp: 'GREEN' } })).data.fileIncident;
+      // Relayed already as far as the relay knows: only this test hands them to the matcher.
+      await hub.db.updateTable('outbox').set({ published_at: new Date() }).where('published_at', 'is', null).execute();
+      const [e1, e2] = [await eventOf(first.id), await eventOf(second.id)];
+      expect(e1.outboxId).toBeLessThan(e2.outboxId);
+      workers = await startWorkers(hub.deps);
+
+      // The later event is matched first (another events worker was quicker): its alert must not overtake.
+      await hub.deps.subscriptionJobs.onEvent(e2);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(receiver.requests).toHaveLength(0);
+
+      await hub.deps.subscriptionJobs.onEvent(e1);
+      await receiver.waitFor(2, 15_000);
+      const bodies = receiver.requests.map((r) => JSON.parse(r.body));
+      expect(bodies.map((b) => Number(b.cursor))).toEqual([e1.outboxId, e2.outboxId]);
+      expect(bodies.map((b) => b.incidents[0].reference)).toEqual([first.reference, second.reference]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('an earlier event never matched (its job lost) holds a later alert back only for a bounded time', { timeout: 30_000 }, async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      await hub.db.updateTable('alert_subscriptions').set({ deleted_at: new Date() }).execute();
+      await hub.gql(fresno.token, CREATE, { input: { name: 'Not forever', channels: ['WEBHOOK'], webhookUrl: receiver.url, mode: 'IMMEDIATE' } });
+      // An event whose job was lost: relayed as far as the outbox says, never handed to the matcher.
+      await sql`insert into outbox (topic, aggregate_type, aggregate_id, payload, published_at)
+                values ('incident.filed', 'Incident', '00000000-0000-0000-0000-000000000002', '{}'::jsonb, now())`.execute(hub.db);
+      const later = (await hub.gql(county.token, FILE, { input: { title: 'After a lost one', summary: 's', category: 'PHISHING', severity: 'MODERATE', tlp: 'GREEN' } })).data.fileIncident;
+      await until(async () => (await hub.db.selectFrom('alert_deliveries').select('id').where('outbox_to', '=', (await eventOf(later.id)).outboxId).execute()).length === 1);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(receiver.requests).toHaveLength(0);
+      // Past the bound (as if it had waited that long): it goes out anyway.
+      await sql`update alert_deliveries set created_at = now() - interval '10 minutes' where status = 'PENDING'`.execute(hub.db);
+      await receiver.waitFor(1, 15_000);
+      expect(JSON.parse(receiver.requests[0]!.body).incidents[0].reference).toBe(later.reference);
+    } finally {
+      await receiver.close();
+    }
+  });
+});

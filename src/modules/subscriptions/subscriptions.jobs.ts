@@ -20,6 +20,7 @@ import {
   deliveryExists,
   duePendingDeliveries,
   earlierAlertWaiting,
+  earlierEventUnmatched,
   findActiveOrganization,
   findOutboxTopic,
   findSubscription,
@@ -29,9 +30,11 @@ import {
   lockDelivery,
   lockDeliveryState,
   markDigested,
+  markEventMatched,
   organizationNames,
   outboxPage,
   pauseSubscription,
+  pruneMatchedEvents,
   recordDeliveryAttempt,
   recordDeliveryAttemptAndSet,
   setDeliveryItems,
@@ -39,6 +42,7 @@ import {
   type AlertDeliveryRow,
   type SubscriptionRow,
 } from './subscriptions.repository.js';
+import { MATCHED_TOPICS } from './subscriptions.topics.js';
 
 /**
  * Saved alert subscriptions at work: immediate alerts from the event log, hourly and daily digests, and
@@ -57,6 +61,14 @@ const MAX_INDICATOR_ITEMS = 10_000;
 const LARGE_DIGEST_EVENTS = 20_000;
 /** Events younger than this are left to the next digest: a transaction may still be committing below them. */
 const DIGEST_SETTLE_MS = 2_000;
+/**
+ * Events are matched concurrently (the events worker), so an immediate alert may exist before that of an
+ * earlier event: it waits while an earlier event among the last ORDER_WINDOW_EVENTS of the log is not
+ * matched yet, but for ORDER_WAIT_MS at most after it was made (a lost event job, retried by the reconciler,
+ * must not hold a subscription back for ever): then it goes out anyway, and says so in the log.
+ */
+const ORDER_WINDOW_EVENTS = 2_000;
+const ORDER_WAIT_MS = 60_000;
 
 export type SubscriptionJobs = ReturnType<typeof createSubscriptionJobs>;
 
@@ -145,6 +157,8 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
     if (!e.topic.startsWith('incident.') && !e.topic.startsWith('indicator.')) return;
     const created: Array<{ id: string; attempts: number; next_attempt_at: Date | null }> = [];
     await db.transaction().execute(async (trx) => {
+      // With the deliveries it made, in one commit: alerts of later events wait for this (buildAlert).
+      await markEventMatched(trx, e.outboxId);
       const alertsByRange: AlertsByRange = new Map();
       for (const s of await activeSubscriptions(trx, 'IMMEDIATE')) {
         const recipient = await recipientOf(trx, s);
@@ -257,6 +271,15 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
     // channel has not had its first attempt (queued, or in flight), this one waits its turn. One that
     // already failed does not hold the others back through its retries.
     if (d.kind === 'EVENT' && (await earlierAlertWaiting(trx, d))) return 'waiting' as const;
+    // An earlier event may not have its delivery row yet: events are matched concurrently, so one matched
+    // later than this one (or its job lost) would otherwise be overtaken. Its first attempt waits for it.
+    if (d.kind === 'EVENT' && d.attempts === 0) {
+      const unmatched = await earlierEventUnmatched(trx, d.outbox_to, MATCHED_TOPICS, ORDER_WINDOW_EVENTS);
+      if (unmatched !== undefined) {
+        if (Date.now() - new Date(d.created_at).getTime() < ORDER_WAIT_MS) return 'waiting' as const;
+        logger.warn({ alertDeliveryId: d.id, subscriptionId: d.subscription_id, cursor: d.outbox_to, unmatchedCursor: unmatched }, 'an earlier event is still not matched; alert sent out of cursor order');
+      }
+    }
     const s = await findSubscription(trx, d.subscription_id);
     if (!s || s.deleted_at || s.paused_at) return { finish: 'CANCELLED' as const, reason: 'the subscription was paused or deleted' };
     const recipient = await recipientOf(trx, s);
@@ -309,7 +332,11 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
   }
 
   /** For the reconciler: pending alert deliveries due soon. */
-  const reconcile = (horizonMs: number): Promise<number> => alerts.reconcile(horizonMs);
+  const reconcile = async (horizonMs: number): Promise<number> => {
+    // Only the recent handled events matter (ORDER_WINDOW_EVENTS): the table stays small.
+    await pruneMatchedEvents(db, 10 * ORDER_WINDOW_EVENTS);
+    return alerts.reconcile(horizonMs);
+  };
 
   return { onEvent, runDigests, deliver: alerts.deliver, reconcile, recipientOf };
 }

@@ -130,6 +130,36 @@ export async function earlierAlertWaiting(trx: Handle, d: Pick<AlertDeliveryRow,
   return earlier !== undefined;
 }
 
+/** Records that the matcher handled an outbox event (again, after a retry: a no-op). */
+export async function markEventMatched(trx: Handle, outboxId: number): Promise<void> {
+  await trx.insertInto('alert_matched_events').values({ outbox_id: outboxId }).onConflict((oc) => oc.column('outbox_id').doNothing()).execute();
+}
+
+/**
+ * An event of the log before `outboxTo`, among the `window` before it, of a topic the matcher handles,
+ * that it has not handled yet (its job queued, in flight, or lost); or undefined.
+ */
+export async function earlierEventUnmatched(h: Handle, outboxTo: number, topics: readonly string[], window: number): Promise<number | undefined> {
+  const row = await h
+    .selectFrom('outbox as o')
+    .select('o.id')
+    .where('o.id', '<', outboxTo)
+    .where('o.id', '>', outboxTo - window)
+    .where('o.topic', 'in', [...topics])
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('alert_matched_events as m').select('m.outbox_id').whereRef('m.outbox_id', '=', 'o.id'))))
+    .orderBy('o.id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.id) : undefined;
+}
+
+/** Forgets handled events more than `keep` ids behind the newest one handled. */
+export async function pruneMatchedEvents(h: Handle, keep: number): Promise<void> {
+  const head = await h.selectFrom('alert_matched_events').select((eb) => eb.fn.max<number>('outbox_id').as('max')).executeTakeFirst();
+  if (head?.max == null) return;
+  await h.deleteFrom('alert_matched_events').where('outbox_id', '<', Number(head.max) - keep).execute();
+}
+
 export async function finishDelivery(trx: Handle, id: string, status: DeliveryStatus, reason: string): Promise<void> {
   await trx.updateTable('alert_deliveries').set({ status, status_reason: reason, next_attempt_at: null }).where('id', '=', id).execute();
 }

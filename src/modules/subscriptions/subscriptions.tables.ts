@@ -42,6 +42,8 @@ export interface AlertDeliveriesTable {
 export interface SubscriptionsTables {
   alert_subscriptions: AlertSubscriptionsTable;
   alert_deliveries: AlertDeliveriesTable;
+  /** Outbox events the subscription matcher has handled (recent ones): immediate alerts wait for earlier ones. */
+  alert_matched_events: { outbox_id: number };
   alert_delivery_attempts: {
     id: Generated<number>;
     delivery_id: string;

@@ -8,6 +8,9 @@ const INCIDENT_TOPICS = ['filed', 'updated', 'severity_changed', 'status_changed
  * The outbox topics saved alert subscriptions are matched against (subscriptions.jobs.ts onEvent): every
  * incident event, indicators reported and sighted. Merged with the other modules' in src/worker/handlers.ts.
  */
+/** The topics subscriptionsTopicHandlers hands to the matcher (an alert waits only for earlier events of these). */
+export const MATCHED_TOPICS: readonly string[] = [...INCIDENT_TOPICS.map((t) => `incident.${t}`), 'indicator.reported', 'indicator.sighted'];
+
 export function subscriptionsTopicHandlers(deps: { subscriptionJobs: SubscriptionJobs }): EventHandlers {
   const match = async (e: DomainEvent) => deps.subscriptionJobs.onEvent(e);
   const handlers: Record<string, EventHandler[]> = {};
