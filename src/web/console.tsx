@@ -53,7 +53,9 @@ export function createConsole(deps: ConsoleDeps) {
     await next();
     c.header('content-security-policy', CSP);
     c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` with a form post, which
+    // the Origin check below must refuse. Other sites still get no Referer (a sign-in link's token stays here).
+    c.header('referrer-policy', 'same-origin');
     c.header('x-frame-options', 'DENY');
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
