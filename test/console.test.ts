@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { loadConfig } from '../src/config.js';
 import { cookieName } from '../src/web/console.js';
+import { runEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 
@@ -256,6 +257,50 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
     await expect(link(orangeViewer.email)).rejects.toThrow(/deactivated/);
     await context.close();
   }, 60_000);
+
+  it('`estf login-link` prints one link, which signs in once (the CLI is audited as the operator)', async () => {
+    const r = await runEstf(['login-link', '--email', orange.email], { DATABASE_URL: hub.dbUrl, PUBLIC_URL: hub.url });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${hub.url}/console/sign-in/[A-Za-z0-9_-]{43}$`));
+    const first = await fetch(lines[0]!, { method: 'POST', headers: { origin: hub.url }, redirect: 'manual' });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('set-cookie')).toMatch(/^estf_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect((await fetch(lines[0]!, { method: 'POST', headers: { origin: hub.url }, redirect: 'manual' })).status).toBe(410);
+    const unknown = await runEstf(['login-link', '--email', 'nobody@county-orange.example'], { DATABASE_URL: hub.dbUrl, PUBLIC_URL: hub.url });
+    expect(unknown.code).not.toBe(0);
+  }, 60_000);
+
+  it('a session ends when idle too long, past its absolute lifetime, or revoked; only hashes are stored', async () => {
+    const meta = { requestId: null, clientAddress: '203.0.113.7', userAgent: 'test-agent/1' };
+    const open = async () => {
+      const token = (await link(orange.email)).split('/').pop()!;
+      return (await hub.deps.services.sessions.signIn(token, meta))!;
+    };
+    const idle = await open();
+    const old = await open();
+    for (const s of [idle, old]) expect(await hub.deps.services.sessions.authenticate(s.cookieValue, meta)).not.toBeNull();
+    const row = await hub.db.selectFrom('sessions').selectAll().where('id', '=', idle.session.id).executeTakeFirstOrThrow();
+    expect(row.user_agent).toBe('test-agent/1');
+    expect(row.client_address_hash).not.toBeNull();
+    expect(row.client_address_hash!.toString('utf8')).not.toContain('203.0.113.7');
+    expect(row.token_hash.toString('base64url')).not.toBe(idle.cookieValue);
+    expect(row.expires_at.getTime() - row.created_at.getTime()).toBeCloseTo(hub.config.console.absoluteMs, -4);
+
+    await hub.db.updateTable('sessions').set({ idle_expires_at: new Date(Date.now() - 1000) }).where('id', '=', idle.session.id).execute();
+    await hub.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', old.session.id).execute();
+    expect(await hub.deps.services.sessions.authenticate(idle.cookieValue, meta)).toBeNull();
+    expect(await hub.deps.services.sessions.authenticate(old.cookieValue, meta)).toBeNull();
+
+    const revoked = await open();
+    await hub.deps.services.sessions.signOut(revoked.session);
+    expect(await hub.deps.services.sessions.authenticate(revoked.cookieValue, meta)).toBeNull();
+    // An expired link signs nobody in.
+    const stale = (await link(orange.email)).split('/').pop()!;
+    await hub.db.updateTable('login_links').set({ expires_at: new Date(Date.now() - 1000) }).where('used_at', 'is', null).execute();
+    expect(await hub.deps.services.sessions.signIn(stale, meta)).toBeNull();
+  });
 
   it('serves its assets from the hub with long cache lifetimes and a strict CSP on every page', async () => {
     const res = await fetch(`${hub.url}/console/sign-in`);
