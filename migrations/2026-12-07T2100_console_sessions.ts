@@ -33,9 +33,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('revoked_at', 'timestamptz')
     .execute();
   await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute();
+
+  // Every e-mail sign-in request, known address or not: the rate limits per address and per client count
+  // these, so a limit reached says nothing about whether an address has an account. Hashes only.
+  await db.schema
+    .createTable('sign_in_requests')
+    .addColumn('id', 'bigserial', (c) => c.primaryKey())
+    .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('email_hash', 'bytea', (c) => c.notNull())
+    .addColumn('client_address_hash', 'bytea')
+    .execute();
+  await db.schema.createIndex('sign_in_requests_email_idx').on('sign_in_requests').columns(['email_hash', 'at']).execute();
+  await db.schema.createIndex('sign_in_requests_client_idx').on('sign_in_requests').columns(['client_address_hash', 'at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('sign_in_requests').execute();
   await db.schema.dropTable('sessions').execute();
   await db.schema.dropTable('login_links').execute();
 }

@@ -49,7 +49,7 @@ export function createServices(infra: ServiceInfra) {
   const alerts = createAlertsService({ db: infra.db, live });
   return {
     identity,
-    sessions: createSessionsService(deps),
+    sessions: createSessionsService({ ...deps, senders: infra.senders ?? null, logger: infra.live?.logger ?? null }),
     partners: createPartnersService(deps),
     incidents,
     escalations: createEscalationsService({ ...deps, engine: infra.engine ?? null }),

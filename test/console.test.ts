@@ -10,6 +10,7 @@ import { cookieName } from '../src/web/console.js';
 import { runEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
+import { startSmtpSink, type SmtpSink } from './support/receivers.js';
 
 /**
  * The analyst console in a real browser (Debian's Chromium driven by playwright-core) against a real hub:
@@ -34,6 +35,7 @@ async function freePort(): Promise<number> {
 
 describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   let hub: TestHub;
+  let smtp: SmtpSink;
   let browser: Browser;
   let orange: TestUser, fresno: TestUser, orangeViewer: TestUser;
   let amber: { id: string; reference: string };
@@ -41,7 +43,8 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    hub = await startTestHub({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+    smtp = await startSmtpSink();
+    hub = await startTestHub({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SMTP_URL: smtp.url });
     [orange, fresno, orangeViewer] = await Promise.all([
       makeUser(hub.deps, 'county-orange', ['ANALYST'], 'analyst'),
       makeUser(hub.deps, 'county-fresno', ['ANALYST'], 'analyst'),
@@ -63,6 +66,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await hub?.close();
+    await smtp?.close();
   });
 
   async function link(email: string): Promise<string> {
@@ -301,6 +305,49 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
     await hub.db.updateTable('login_links').set({ expires_at: new Date(Date.now() - 1000) }).where('used_at', 'is', null).execute();
     expect(await hub.deps.services.sessions.signIn(stale, meta)).toBeNull();
   });
+
+  it('the e-mail sign-in form answers alike for known and unknown addresses, mails a link only to a user, and rate-limits per address and per client', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const ask = async (email: string) => {
+      await page.goto(`${hub.url}/console/sign-in`);
+      await page.getByRole('textbox', { name: 'E-mail address' }).fill(email);
+      await page.getByRole('button', { name: 'Send me a sign-in link' }).click();
+      await page.getByRole('status').waitFor();
+      return (await page.locator('main').innerHTML()).replaceAll(email, '');
+    };
+    const known = await ask(fresno.email);
+    const unknown = await ask(`nobody-${randomUUID().slice(0, 6)}@county-fresno.test`);
+    expect(known).toBe(unknown);
+    expect(await axe(page)).toEqual([]);
+
+    const deadline = Date.now() + 10_000;
+    while (!smtp.messages.some((m) => m.to.includes(fresno.email)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const mails = smtp.messages.filter((m) => m.raw.includes('sign-in'));
+    expect(mails.map((m) => m.to)).toEqual([[fresno.email]]);
+    // Quoted-printable soft line breaks removed; a token has no '='.
+    const body = mails[0]!.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const url = new RegExp(`${hub.url}/console/sign-in/[A-Za-z0-9_-]{43}`).exec(body)?.[0];
+    expect(url).toBeDefined();
+    await page.goto(url!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console\/incidents$/);
+    await context.close();
+
+    const post = (email: string) =>
+      fetch(`${hub.url}/console/sign-in`, { method: 'POST', headers: { origin: hub.url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email }).toString() });
+    const ghost = `ghost-${randomUUID().slice(0, 6)}@county-fresno.test`;
+    // Three a quarter of an hour per address, known or not: the fourth is refused alike.
+    expect([(await post(fresno.email)).status, (await post(fresno.email)).status, (await post(fresno.email)).status]).toEqual([200, 200, 429]);
+    expect([(await post(ghost)).status, (await post(ghost)).status, (await post(ghost)).status, (await post(ghost)).status]).toEqual([200, 200, 200, 429]);
+    // Ten per client: this test's 127.0.0.1 has sent nine by now; the tenth goes through, then even a fresh address is refused.
+    expect((await post(`fresh-${randomUUID().slice(0, 6)}@county-fresno.test`)).status).toBe(200);
+    expect((await post(`fresh-${randomUUID().slice(0, 6)}@county-fresno.test`)).status).toBe(429);
+    expect((await auditActions()).filter((a) => a === 'console.sign_in_request_limited').length).toBeGreaterThanOrEqual(3);
+    // From another site: refused before anything is counted or sent.
+    const forged = await fetch(`${hub.url}/console/sign-in`, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=x%40y.z' });
+    expect(forged.status).toBe(403);
+  }, 60_000);
 
   it('serves its assets from the hub with long cache lifetimes and a strict CSP on every page', async () => {
     const res = await fetch(`${hub.url}/console/sign-in`);

@@ -109,16 +109,37 @@ export function createConsole(deps: ConsoleDeps) {
     setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}), maxAge: Math.floor(config.console.absoluteMs / 1000) });
     return c.redirect('/console/incidents', 303);
   });
-  app.get('/sign-in', (c) =>
-    c.html(
-      renderPage(
-        <Layout title="Sign in" ctx={pageContext(c)}>
-          <h1>Sign in to ESTF Hub</h1>
-          <p>Sign in with a one-time link. Your hub's operator can give you one (<code>estf login-link --email you@example.org</code>).</p>
-        </Layout>,
-      ),
-    ),
+  const SignInForm = (props: { c: Context<ConsoleEnv>; message?: string; status?: 'sent' | 'limited' }) => (
+    <Layout title="Sign in" ctx={pageContext(props.c)}>
+      <h1>Sign in to ESTF Hub</h1>
+      {props.status === 'sent' && (
+        <p role="status">If this address belongs to an account, a sign-in link is on its way to it. The link works once, for 15 minutes.</p>
+      )}
+      {props.status === 'limited' && (
+        <p role="alert" class="error">
+          Too many sign-in requests for this address or from this device. Wait 15 minutes and try again, or ask your hub's operator for a link.
+        </p>
+      )}
+      <form method="post" action="/console/sign-in">
+        <label for="sign-in-email">E-mail address</label>
+        <input type="text" inputmode="email" autocomplete="email" id="sign-in-email" name="email" required />
+        <p>
+          <button type="submit">Send me a sign-in link</button>
+        </p>
+      </form>
+      <p>
+        Your hub's operator can also give you a link (<code>estf login-link --email you@example.org</code>).
+      </p>
+    </Layout>
   );
+  app.get('/sign-in', (c) => c.html(renderPage(<SignInForm c={c} />)));
+  // The same answer whether or not the address has an account (and the mail leaves after it).
+  app.post('/sign-in', async (c) => {
+    const form = await c.req.parseBody();
+    const email = typeof form.email === 'string' ? form.email : '';
+    const status = await services.sessions.requestLoginLink(email, meta(c));
+    return c.html(renderPage(<SignInForm c={c} status={status} />), status === 'limited' ? 429 : 200);
+  });
 
   // Every page below needs a session; its state-changing requests the session's CSRF token.
   const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {

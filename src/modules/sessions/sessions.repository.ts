@@ -48,3 +48,13 @@ export async function revokeSessionRow(h: Handle, id: string, now: Date): Promis
   const r = await h.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+/** Records a sign-in request and answers how many came, before it, from this address and this client since `since`. */
+export async function recordSignInRequest(h: Handle, row: { email_hash: Buffer; client_address_hash: Buffer | null }, since: Date): Promise<{ byEmail: number; byClient: number }> {
+  const count = (column: 'email_hash' | 'client_address_hash', value: Buffer) =>
+    h.selectFrom('sign_in_requests').select((eb) => eb.fn.countAll<string>().as('n')).where(column, '=', value).where('at', '>', since).executeTakeFirstOrThrow();
+  const byEmail = Number((await count('email_hash', row.email_hash)).n);
+  const byClient = row.client_address_hash ? Number((await count('client_address_hash', row.client_address_hash)).n) : 0;
+  await h.insertInto('sign_in_requests').values(row).execute();
+  return { byEmail, byClient };
+}

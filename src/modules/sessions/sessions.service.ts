@@ -6,7 +6,9 @@ import type { Db } from '../../infra/db.js';
 import { recordAudit } from '../audit/index.js';
 import { findUserByEmail, findUserById } from '../identity/index.js';
 import { findOrganizationsByIds } from '../partners/index.js';
-import { consumeLoginLink, findSessionByHash, findUsableLoginLink, insertLoginLink, insertSession, revokeSessionRow, touchSession } from './sessions.repository.js';
+import type { Senders } from '../notifications/index.js';
+import type { Logger } from '../../infra/logger.js';
+import { consumeLoginLink, recordSignInRequest, findSessionByHash, findUsableLoginLink, insertLoginLink, insertSession, revokeSessionRow, touchSession } from './sessions.repository.js';
 
 /**
  * The console's sign-in: one-time links and browser sessions. A session does not care how it began (a link
@@ -16,6 +18,9 @@ import { consumeLoginLink, findSessionByHash, findUsableLoginLink, insertLoginLi
 
 export const LOGIN_LINK_LIFETIME_MS = 15 * 60_000;
 export const OPERATOR_LINK_REQUESTER = 'operator (estf login-link)';
+export const EMAIL_LINK_REQUESTER = 'e-mail request';
+/** E-mail sign-in requests allowed per address and per client within one link lifetime. */
+export const SIGN_IN_REQUEST_LIMITS = { perAddress: 3, perClient: 10 } as const;
 /** Where a sign-in link lands; the token follows. */
 export const SIGN_IN_PATH = '/console/sign-in';
 
@@ -37,7 +42,7 @@ const looksLikeSecret = (s: string) => /^[A-Za-z0-9_-]{43}$/.test(s);
 
 export type SessionsService = ReturnType<typeof createSessionsService>;
 
-export function createSessionsService(deps: { db: Db; config: Config }) {
+export function createSessionsService(deps: { db: Db; config: Config; senders?: Senders | null; logger?: Logger | null }) {
   const { db, config } = deps;
   const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
   const { idleMs, absoluteMs } = config.console;
@@ -59,6 +64,44 @@ export function createSessionsService(deps: { db: Db; config: Config }) {
       await recordAudit(trx, principal, 'console.login_link_issued', { type: 'LoginLink', id: row.id }, { user: user.email, expiresAt, requestedBy: OPERATOR_LINK_REQUESTER });
       return { url: `${config.http.publicUrl}${SIGN_IN_PATH}/${token}`, expiresAt };
     });
+  }
+
+  /**
+   * The sign-in form's request: a link by e-mail when the address belongs to an active user. The answer is
+   * the same whether or not it does ('sent'), and the mail leaves after the answer, so that neither the
+   * words nor the time tell; 'limited' when this address or this client asked too often (counted for
+   * unknown addresses too, so a limit reveals nothing either).
+   */
+  async function requestLoginLink(email: string, meta: SessionMeta): Promise<'sent' | 'limited'> {
+    const address = email.trim().toLowerCase().slice(0, 254);
+    const since = new Date(Date.now() - LOGIN_LINK_LIFETIME_MS);
+    const outcome = await db.transaction().execute(async (trx) => {
+      const counts = await recordSignInRequest(
+        trx,
+        { email_hash: sha256(`estf-sign-in-email:${address}`), client_address_hash: meta.clientAddress ? sha256(`estf-session-client:${meta.clientAddress}`) : null },
+        since,
+      );
+      if (counts.byEmail >= SIGN_IN_REQUEST_LIMITS.perAddress || counts.byClient >= SIGN_IN_REQUEST_LIMITS.perClient) return 'limited' as const;
+      const user = await findUserByEmail(trx, address);
+      if (!user || !user.active) return null;
+      const token = randomBytes(32).toString('base64url');
+      const row = await insertLoginLink(trx, { token_hash: sha256(token), user_id: user.id, expires_at: new Date(Date.now() + LOGIN_LINK_LIFETIME_MS), requested_by: EMAIL_LINK_REQUESTER });
+      const who = { ...systemPrincipal('console'), requestId: meta.requestId, clientAddress: meta.clientAddress };
+      await recordAudit(trx, who, 'console.login_link_requested', { type: 'LoginLink', id: row.id }, { user: user.email });
+      return { to: user.email, url: `${config.http.publicUrl}${SIGN_IN_PATH}/${token}`, id: row.id };
+    });
+    if (outcome === 'limited') {
+      await auditFailure('console.sign_in_request_limited', meta, {});
+      return 'limited';
+    }
+    if (outcome && deps.senders) {
+      const text = `Someone (we hope you) asked to sign in to ESTF Hub.\n\nOpen this link and press "Sign in" within 15 minutes:\n${outcome.url}\n\nIt works once. If you did not ask for it, ignore this message.\n`;
+      void deps.senders.email(outcome.to, 'Your ESTF Hub sign-in link', text, `sign-in-${outcome.id}`).then(
+        (r) => { if (r.outcome !== 'DELIVERED') deps.logger?.warn({ outcome: r.outcome, error: r.error }, 'sign-in link not delivered'); },
+        (err: unknown) => deps.logger?.warn({ err }, 'sign-in link not delivered'),
+      );
+    }
+    return 'sent';
   }
 
   /** Whether a link would sign in now (GET shows a button only; mail scanners follow links). */
@@ -159,5 +202,5 @@ export function createSessionsService(deps: { db: Db; config: Config }) {
     await auditFailure('console.request_refused', meta, { reason, path: path.slice(0, 200) });
   }
 
-  return { issueLoginLink, loginLinkUsable, signIn, authenticate, csrfMatches, signOut, recordRefusal };
+  return { issueLoginLink, requestLoginLink, loginLinkUsable, signIn, authenticate, csrfMatches, signOut, recordRefusal };
 }

@@ -24,7 +24,15 @@ export interface SessionsTable {
   revoked_at: Timestamp | null;
 }
 
+export interface SignInRequestsTable {
+  id: Generated<string>;
+  at: Generated<Date>;
+  email_hash: Buffer;
+  client_address_hash: Buffer | null;
+}
+
 export interface SessionsTables {
   login_links: LoginLinksTable;
   sessions: SessionsTable;
+  sign_in_requests: SignInRequestsTable;
 }
