@@ -352,6 +352,9 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   it('serves its assets from the hub with long cache lifetimes and a strict CSP on every page', async () => {
     const res = await fetch(`${hub.url}/console/sign-in`);
     expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
+    const missing = await fetch(`${hub.url}/console/no-such-page`);
+    expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'text/html; charset=UTF-8']);
+    expect(missing.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
     const html = await res.text();
     expect(html).not.toMatch(/<script>|style=/);
     const assets = [...html.matchAll(/(?:href|src)="(\/console\/assets\/[^"]+)"/g)].map((m) => m[1]!);

@@ -171,7 +171,8 @@ export function createConsole(deps: ConsoleDeps) {
 
   app.get('/', (c) => c.redirect('/console/incidents', 303));
   registerIncidentPages(app, services);
-  app.notFound((c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
+  // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
+  app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;
 }
 
