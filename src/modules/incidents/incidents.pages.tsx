@@ -5,7 +5,7 @@ import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { pageContext, type ConsoleEnv } from '../../web/console.js';
 import { CsrfField, ExerciseBanner, Layout, NotFoundPage, renderPage, TlpLabel, type PageContext } from '../../web/layout.js';
-import type { IncidentRow, TimelineRow } from './incidents.repository.js';
+import type { IncidentRow, TimelineRow } from './index.js';
 
 /**
  * The console's incident pages: an adapter like the resolvers, calling the incidents service with the
