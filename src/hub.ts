@@ -120,8 +120,12 @@ export function readyBanner(config: Config, port: number | null, workers: boolea
   if (base) {
     lines.push(`  GraphQL:  ${base}/graphql${config.graphql.graphiql ? '   (GraphiQL in your browser)' : ''}`);
     lines.push(`  Health:   ${base}/readyz`);
+    lines.push(`  Console:  ${base}/console/incidents   (sign in with a link: npx estf login-link --email …)`);
   }
-  if (config.demo) lines.push('  A token:  npx estf token issue --email analyst@county-los-angeles.example');
+  if (config.demo) {
+    lines.push('  A token:  npx estf token issue --email analyst@county-los-angeles.example');
+    lines.push('  Sign in:  npx estf login-link --email analyst@county-los-angeles.example');
+  }
   else lines.push('  A token:  npx estf users add … then npx estf token issue --email <user>');
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import type { EscalationEngine } from './modules/escalations/escalations.engine.
 import { createEscalationsService } from './modules/escalations/escalations.service.js';
 import { suppressedRoutingTargets } from './modules/escalations/index.js';
 import { createIdentityService } from './modules/identity/identity.service.js';
+import { createSessionsService } from './modules/sessions/sessions.service.js';
 import { createPartnersService } from './modules/partners/partners.service.js';
 import { createIncidentsService } from './modules/incidents/incidents.service.js';
 import { createAuditQueryService } from './modules/audit/audit.query.js';
@@ -48,6 +49,7 @@ export function createServices(infra: ServiceInfra) {
   const alerts = createAlertsService({ db: infra.db, live });
   return {
     identity,
+    sessions: createSessionsService({ ...deps, senders: infra.senders ?? null, logger: infra.live?.logger ?? null }),
     partners: createPartnersService(deps),
     incidents,
     escalations: createEscalationsService({ ...deps, engine: infra.engine ?? null }),

@@ -80,7 +80,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { htt
     const yoga = createGraphQLHandler(deps);
     const app = createApp(deps, yoga);
     server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+      const s = serve({ fetch: app.fetch, port: config.http.port, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     live = attachLiveTransport(server, deps, yoga);

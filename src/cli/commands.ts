@@ -116,6 +116,17 @@ export function registerCommands(program: Command, withDatabase: WithDatabase, w
       }),
     );
 
+  program
+    .command('login-link')
+    .description("print a one-time console sign-in link for a user (15 minutes, single use; audited)")
+    .requiredOption('--email <email>', 'who signs in')
+    .action((o: { email: string }) =>
+      withServices(async ({ sessions }) => {
+        const { url } = await sessions.issueLoginLink(cli, o.email);
+        out(url);
+      }),
+    );
+
   const audit = program.command('audit').description('the tamper-evident audit log');
   audit
     .command('verify')

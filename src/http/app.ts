@@ -16,6 +16,7 @@ import { authenticateBearer } from './auth.js';
 import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
+import { createConsole } from '../web/console.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -154,6 +155,9 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
     c.header('cache-control', 'no-store');
     return c.html(ackPage(result.ok ? 'Acknowledged' : 'Not acknowledged', `<p>${escapeHtml(result.message)}</p>`), result.ok ? 200 : 410);
   });
+
+  // The analyst console (src/web): server-rendered pages over the same services.
+  app.route('/console', createConsole({ config: deps.config, services }));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {

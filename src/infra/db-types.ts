@@ -6,6 +6,7 @@ import type { SubscriptionsTables } from '../modules/subscriptions/subscriptions
 import type { IncidentsTables } from '../modules/incidents/incidents.tables.js';
 import type { IndicatorsTables } from '../modules/indicators/indicators.tables.js';
 import type { OncallTables } from '../modules/oncall/oncall.tables.js';
+import type { SessionsTables } from '../modules/sessions/sessions.tables.js';
 
 /**
  * The database as Kysely sees it. Hand-written next to the migrations: a migration that adds a table
@@ -97,7 +98,7 @@ export interface WorkerHeartbeatsTable {
 /**
  * Each module that adds tables declares them in its own `<module>.tables.ts` and is listed here once.
  */
-export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables, SubscriptionsTables {}
+export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables, SubscriptionsTables, SessionsTables {}
 
 export interface FoundationTables {
   organizations: OrganizationsTable;

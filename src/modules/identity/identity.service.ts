@@ -21,6 +21,7 @@ import {
   findTokenOwner,
   findUserByEmail,
   findUserById,
+  findUsersByIds,
   insertApiToken,
   insertUser,
   listApiTokensOf,
@@ -242,5 +243,12 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     return findOrganizationsByIds(db, [...new Set(users.map((u) => u.organization_id))]);
   }
 
-  return { authenticate, createUser, deactivateUser, reactivateUser, setUserRoles, issueApiToken, revokeApiToken, listApiTokens, listOrganizationUsers, userOrganizations };
+  /** Names of the people who acted on something the principal may see (a timeline's actors, in the console). */
+  async function actorNames(_principal: Principal, ids: readonly string[]): Promise<Map<string, { name: string; organization: string }>> {
+    const users = await findUsersByIds(db, [...new Set(ids)]);
+    const orgs = new Map((await findOrganizationsByIds(db, [...new Set(users.map((u) => u.organization_id))])).map((o) => [o.id, o.name]));
+    return new Map(users.map((u) => [u.id, { name: u.name, organization: orgs.get(u.organization_id) ?? '' }]));
+  }
+
+  return { actorNames, authenticate, createUser, deactivateUser, reactivateUser, setUserRoles, issueApiToken, revokeApiToken, listApiTokens, listOrganizationUsers, userOrganizations };
 }

@@ -1,0 +1,179 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Config } from '../config.js';
+import type { Logger } from '../infra/logger.js';
+import type { ConsoleSession } from '../modules/sessions/index.js';
+import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
+import type { Services } from '../services.js';
+import { ASSETS_PATH, consoleAssets } from './assets.js';
+import { Layout, renderPage, type PageContext } from './layout.js';
+
+/**
+ * The analyst console: server-rendered pages under /console. Sign-in (one-time links), the session on every
+ * request (checked again each time: a deactivated user is signed out at once), Origin and CSRF checks on
+ * every state-changing request, security headers; the module pages are mounted here and call the services
+ * with the signed-in principal, so the one access policy decides what every screen shows.
+ */
+
+export type ConsoleEnv = {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    clientAddress: string | null;
+    session: ConsoleSession | null;
+  };
+};
+
+export interface ConsoleDeps {
+  config: Config;
+  services: Services;
+}
+
+const CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+
+export function cookieName(config: Config): string {
+  // __Host-: only over HTTPS, for the exact host, Path=/: a sibling subdomain cannot plant or read it.
+  return config.http.publicUrl.startsWith('https:') ? '__Host-estf_session' : 'estf_session';
+}
+
+export function pageContext(c: Context<ConsoleEnv>): PageContext {
+  const s = c.get('session');
+  return { principal: s?.principal ?? null, csrfToken: s?.csrfToken ?? null };
+}
+
+export function createConsole(deps: ConsoleDeps) {
+  const { config, services } = deps;
+  const secure = config.http.publicUrl.startsWith('https:');
+  const origin = new URL(config.http.publicUrl).origin;
+  const cookie = cookieName(config);
+  const app = new Hono<ConsoleEnv>();
+  const meta = (c: Context<ConsoleEnv>) => ({ requestId: c.get('requestId'), clientAddress: c.get('clientAddress'), userAgent: c.req.header('user-agent') ?? null });
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('content-security-policy', CSP);
+    c.header('x-content-type-options', 'nosniff');
+    // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` with a form post, which
+    // the Origin check below must refuse. Other sites still get no Referer (a sign-in link's token stays here).
+    c.header('referrer-policy', 'same-origin');
+    c.header('x-frame-options', 'DENY');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  });
+
+  app.get(`/assets/:name`, (c) => {
+    const a = consoleAssets().byName.get(c.req.param('name'));
+    if (!a) return c.text('not found', 404);
+    return c.body(new Uint8Array(a.body), 200, { 'content-type': a.type, 'cache-control': 'public, max-age=31536000, immutable' });
+  });
+
+  // Every state-changing request comes from a page of this hub (Origin), and, once signed in, carries the
+  // session's CSRF token in the form or a header. SameSite=Lax alone leaves same-site siblings and old browsers.
+  const refuse = async (c: Context<ConsoleEnv>, reason: string) => {
+    await services.sessions.recordRefusal(meta(c), reason, c.req.path);
+    return c.html(renderPage(<Layout title="Request refused" ctx={pageContext(c)}><h1>Request refused</h1><p>This form was not sent from a page of this hub, or your page is out of date. Go back, reload the page and try again.</p></Layout>), 403);
+  };
+  const checkOrigin: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('origin') !== origin) return refuse(c, 'origin');
+    await next();
+  };
+  app.use('*', checkOrigin);
+
+  // The session, from the cookie, on every request.
+  app.use('*', async (c, next) => {
+    const value = getCookie(c, cookie);
+    const session = value ? await services.sessions.authenticate(value, meta(c)) : null;
+    if (value && !session) deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
+    c.set('session', session);
+    await next();
+  });
+
+  // Sign-in: GET only shows a button (mail scanners follow links); POST consumes the link.
+  app.get('/sign-in/:token', async (c) => {
+    const usable = await services.sessions.loginLinkUsable(c.req.param('token'));
+    if (!usable) return c.html(renderPage(<Layout title="Link not valid" ctx={{ principal: null, csrfToken: null }}><h1>Link not valid</h1><p>This sign-in link is unknown, already used or expired (links last 15 minutes). Ask for a new one.</p></Layout>), 404);
+    return c.html(
+      renderPage(
+        <Layout title="Sign in" ctx={{ principal: null, csrfToken: null }}>
+          <h1>Sign in to ESTF Hub</h1>
+          <p>This link signs you in once. Press the button to continue.</p>
+          <form method="post">
+            <button type="submit">Sign in</button>
+          </form>
+        </Layout>,
+      ),
+    );
+  });
+  app.post('/sign-in/:token', async (c) => {
+    const opened = await services.sessions.signIn(c.req.param('token'), meta(c));
+    if (!opened) return c.html(renderPage(<Layout title="Sign-in failed" ctx={{ principal: null, csrfToken: null }}><h1>Sign-in failed</h1><p>This sign-in link is unknown, already used or expired (links last 15 minutes). Ask for a new one.</p></Layout>), 410);
+    setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}), maxAge: Math.floor(config.console.absoluteMs / 1000) });
+    return c.redirect('/console/incidents', 303);
+  });
+  const SignInForm = (props: { c: Context<ConsoleEnv>; message?: string; status?: 'sent' | 'limited' }) => (
+    <Layout title="Sign in" ctx={pageContext(props.c)}>
+      <h1>Sign in to ESTF Hub</h1>
+      {props.status === 'sent' && (
+        <p role="status">If this address belongs to an account, a sign-in link is on its way to it. The link works once, for 15 minutes.</p>
+      )}
+      {props.status === 'limited' && (
+        <p role="alert" class="error">
+          Too many sign-in requests for this address or from this device. Wait 15 minutes and try again, or ask your hub's operator for a link.
+        </p>
+      )}
+      <form method="post" action="/console/sign-in">
+        <label for="sign-in-email">E-mail address</label>
+        <input type="text" inputmode="email" autocomplete="email" id="sign-in-email" name="email" required />
+        <p>
+          <button type="submit">Send me a sign-in link</button>
+        </p>
+      </form>
+      <p>
+        Your hub's operator can also give you a link (<code>estf login-link --email you@example.org</code>).
+      </p>
+    </Layout>
+  );
+  app.get('/sign-in', (c) => c.html(renderPage(<SignInForm c={c} />)));
+  // The same answer whether or not the address has an account (and the mail leaves after it).
+  app.post('/sign-in', async (c) => {
+    const form = await c.req.parseBody();
+    const email = typeof form.email === 'string' ? form.email : '';
+    const status = await services.sessions.requestLoginLink(email, meta(c));
+    return c.html(renderPage(<SignInForm c={c} status={status} />), status === 'limited' ? 429 : 200);
+  });
+
+  // Every page below needs a session; its state-changing requests the session's CSRF token.
+  const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
+    const session = c.get('session');
+    if (!session) {
+      if (c.req.method === 'GET') return c.redirect('/console/sign-in', 303);
+      return refuse(c, 'no session');
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const type = c.req.header('content-type') ?? '';
+      let submitted = c.req.header('x-csrf-token') ?? null;
+      if (!submitted && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
+        const form = await c.req.parseBody();
+        submitted = typeof form._csrf === 'string' ? form._csrf : null;
+      }
+      if (!services.sessions.csrfMatches(session, submitted)) return refuse(c, 'csrf token');
+    }
+    await next();
+  };
+  app.use('/sign-out', requireSession);
+  app.use('/incidents', requireSession);
+  app.use('/incidents/*', requireSession);
+
+  app.post('/sign-out', async (c) => {
+    await services.sessions.signOut(c.get('session')!);
+    deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
+    return c.html(renderPage(<Layout title="Signed out" ctx={{ principal: null, csrfToken: null }}><h1>Signed out</h1><p>You are signed out.</p></Layout>));
+  });
+
+  app.get('/', (c) => c.redirect('/console/incidents', 303));
+  registerIncidentPages(app, services);
+  // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
+  app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
+  return app;
+}
+
+export { ASSETS_PATH };

@@ -1,0 +1,99 @@
+import type { Child } from 'hono/jsx';
+import type { UserPrincipal } from '../access/principal.js';
+import type { Tlp } from '../domain/taxonomy.js';
+import { ASSETS_PATH, consoleAssets } from './assets.js';
+
+/** The console's shared layout and components: server-rendered, no inline script or style (CSP default-src 'self'). */
+
+export interface PageContext {
+  principal: UserPrincipal | null;
+  csrfToken: string | null;
+}
+
+const TLP_TEXT: Record<Tlp, string> = { CLEAR: 'TLP:CLEAR', GREEN: 'TLP:GREEN', AMBER: 'TLP:AMBER', AMBER_STRICT: 'TLP:AMBER+STRICT', RED: 'TLP:RED' };
+
+/** FIRST TLP 2.0 colours on black, always with the label's text: colour alone fails WCAG 1.4.1. */
+export function TlpLabel(props: { tlp: string }) {
+  const tlp = (props.tlp in TLP_TEXT ? props.tlp : 'CLEAR') as Tlp;
+  return <span class={`tlp tlp-${tlp.toLowerCase().replace('_', '-')}`}>{TLP_TEXT[tlp]}</span>;
+}
+
+export function ExerciseBanner() {
+  return (
+    <p class="exercise" role="note">
+      EXERCISE EXERCISE EXERCISE: this incident is part of an exercise, not a real event.
+    </p>
+  );
+}
+
+export function CsrfField(props: { token: string | null }) {
+  return <input type="hidden" name="_csrf" value={props.token ?? ''} />;
+}
+
+export function Layout(props: { title: string; ctx: PageContext; children?: Child }) {
+  const { css, htmx } = consoleAssets();
+  const p = props.ctx.principal;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* htmx would otherwise add an inline <style> for its indicators, which the CSP refuses. */}
+        <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}' />
+        <title>{`${props.title} · ESTF Hub`}</title>
+        <link rel="stylesheet" href={`${ASSETS_PATH}/${css.name}`} />
+        <script src={`${ASSETS_PATH}/${htmx.name}`} defer></script>
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          Skip to main content
+        </a>
+        <header class="site">
+          <a class="brand" href="/console/incidents">
+            ESTF Hub
+          </a>
+          {p && (
+            <nav aria-label="Main">
+              <ul>
+                <li>
+                  <a href="/console/incidents">Incidents</a>
+                </li>
+              </ul>
+            </nav>
+          )}
+          {p && (
+            <div class="who">
+              <span>
+                {p.name} ({p.organization.name})
+              </span>{' '}
+              <form method="post" action="/console/sign-out">
+                <CsrfField token={props.ctx.csrfToken} />
+                <button type="submit">Sign out</button>
+              </form>
+            </div>
+          )}
+        </header>
+        <main id="main" tabindex={-1}>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** The page of an object that does not exist or that the user may not see: one page for both. */
+export function NotFoundPage(props: { ctx: PageContext; what: string }) {
+  return (
+    <Layout title="Not found" ctx={props.ctx}>
+      <h1>Not found</h1>
+      <p>{`This ${props.what} does not exist, or you do not have access to it.`}</p>
+      <p>
+        <a href="/console/incidents">Back to the incidents</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function renderPage(node: unknown): string {
+  return `<!doctype html>${String(node)}`;
+}
