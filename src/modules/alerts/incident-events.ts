@@ -1,9 +1,8 @@
 import type { IncidentAccessFacts } from '../../access/incidents.js';
 import type { Handle } from '../../infra/handle.js';
-import { findIncidentsByIds, loadAccessFacts, type IncidentFilterBySlug, type IncidentListFilter, type IncidentRow } from '../incidents/index.js';
+import { findIncidentsByIds, loadAccessFacts, resolveIncidentFilter, type IncidentFilterBySlug, type IncidentRow } from '../incidents/index.js';
 import { isUuid } from '../../domain/ids.js';
 import { severityRank } from '../../domain/taxonomy.js';
-import { findOrganizationBySlug } from '../partners/index.js';
 import { findEventLogRows, type EventLogRow, type IncidentEventQuery } from './alerts.repository.js';
 import type { LiveEnvelope, LiveSource } from '../../live/bus.js';
 
@@ -82,16 +81,7 @@ export interface CompiledEventFilter {
 const NOBODY = '00000000-0000-0000-0000-000000000000';
 
 export async function compileEventFilter(db: Handle, f: IncidentEventFilterInput): Promise<CompiledEventFilter> {
-  const filter: IncidentListFilter = {
-    statuses: f.statuses,
-    severityAtLeast: f.severityAtLeast,
-    categories: f.categories,
-    domains: f.domains,
-    tlp: f.tlp,
-    exercise: f.exercise,
-  };
-  if (f.affectedCounty) filter.affectedCountyId = (await findOrganizationBySlug(db, f.affectedCounty))?.id ?? NOBODY;
-  if (f.reportingOrganization) filter.reportingOrganizationId = (await findOrganizationBySlug(db, f.reportingOrganization))?.id ?? NOBODY;
+  const filter = await resolveIncidentFilter(db, f);
   const kinds = f.kinds?.length ? new Set(f.kinds) : null;
   const topics = kinds ? [...kinds].map((k) => TOPIC_OF_KIND.get(k)!) : ALL_TOPICS;
   const incidentId = f.incident ? (isUuid(f.incident) ? f.incident : NOBODY) : null;

@@ -14,6 +14,7 @@ export {
 } from './incidents.service.js';
 export type { ExternalReference } from './incidents.tables.js';
 export type { IncidentFacetFilter, IncidentFilterBySlug, IncidentListFilter, IncidentRow, TimelineRow } from './incidents.repository.js';
+export { resolveIncidentFilter } from './filter.js';
 // "Which of these incidents may P see": the one answer, for links, loaders and references in other inputs.
 export { visibleAmong, visibleIncident } from './visibility.js';
 // Reads other modules may make. loadAccessFacts answers what the access policy needs about each incident.

@@ -4,7 +4,6 @@ import { InputError } from '../../../errors.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../graphql/pagination.js';
 import { SEVERITIES, type TimelineEntryKind } from '../../../domain/taxonomy.js';
 import { recordAudit } from '../../audit/index.js';
-import { organizationDirectory } from '../../partners/index.js';
 import {
   countIncidents,
   countTimeline,
@@ -23,6 +22,7 @@ import {
   type OrderKey,
   type TimelineRow,
 } from '../incidents.repository.js';
+import { resolveIncidentFilter } from '../filter.js';
 import { isUuid } from '../incidents.validation.js';
 import { visibleAmong as visibleAmongIn } from '../visibility.js';
 import { isSensitive, type IncidentsDeps } from './deps.js';
@@ -95,24 +95,14 @@ export async function listVisibleIncidents(
 ): Promise<Page<IncidentRow> & { facts: Map<string, IncidentAccessFacts> }> {
   const { db } = deps;
   const f = args.filter;
+  if (f.text && f.text.length > 500) throw new InputError('filter.text', 'must be at most 500 characters');
   const filter: IncidentListFilter = {
-    statuses: f.statuses,
-    severityAtLeast: f.severityAtLeast,
-    categories: f.categories,
-    domains: f.domains,
-    tlp: f.tlp,
-    exercise: f.exercise,
+    ...(await resolveIncidentFilter(db, f)),
     occurredAfter: f.occurredAfter,
     occurredBefore: f.occurredBefore,
     updatedSince: f.updatedSince,
     text: f.text?.trim() || null,
   };
-  if (f.text && f.text.length > 500) throw new InputError('filter.text', 'must be at most 500 characters');
-  // A slug that names no organization matches nothing, exactly like one nobody reported from.
-  if (f.affectedCounty) filter.affectedCountyId = (await organizationDirectory(db).bySlug(f.affectedCounty))?.id ?? '00000000-0000-0000-0000-000000000000';
-  if (f.reportingOrganization) {
-    filter.reportingOrganizationId = (await organizationDirectory(db).bySlug(f.reportingOrganization))?.id ?? '00000000-0000-0000-0000-000000000000';
-  }
   const after = args.after ? decodeCursor<OrderKey>(args.after, (v): v is OrderKey => isOrderKey(v, args.order.field)) : null;
   const visible = visibleIncidents(principal);
   const rows = await listIncidents(db, visible, filter, args.order, after, args.first + 1);
