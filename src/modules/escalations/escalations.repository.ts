@@ -536,3 +536,18 @@ export function updateRoutingRule(
 export async function deleteRoutingRule(trx: Handle, id: string): Promise<void> {
   await trx.deleteFrom('routing_rules').where('id', '=', id).execute();
 }
+
+/** The duties with one of these names in active organizations, with the organization (what targets resolve against). */
+export function findActiveDutiesNamed(
+  db: Handle,
+  names: readonly string[],
+): Promise<Array<{ dutyId: string; dutyName: string; organizationId: string; organizationSlug: string; kind: PartnerKind }>> {
+  if (names.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('duties as d')
+    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
+    .select(['d.id as dutyId', 'd.name as dutyName', 'o.id as organizationId', 'o.slug as organizationSlug', 'o.kind as kind'])
+    .where('d.name', 'in', [...names])
+    .where('o.active', '=', true)
+    .execute();
+}
