@@ -1,8 +1,8 @@
-import { sql, type Selectable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
-import type { ContactMethodKind, DeliveryOutcome, DeliveryStatus } from '../../domain/delivery.js';
+import type { ContactMethodKind, DeliveryOutcome, DeliveryStatus, EscalationState, NotificationKind } from '../../domain/delivery.js';
 import type { PartnerKind } from '../../domain/people.js';
 import type { IncidentRow } from '../incidents/index.js';
 import type { ContactMethodRow } from '../oncall/index.js';
@@ -430,4 +430,124 @@ export async function nextLoopAtLevel(db: Handle, escalationId: string, level: n
     .where('level', '=', level)
     .executeTakeFirst();
   return row?.m === null || row?.m === undefined ? 0 : Number(row.m) + 1;
+}
+
+/** Whether the user was paged (any level, any loop) by this escalation: a paged person may acknowledge it. */
+export function findPageOfUser(h: Handle, escalationId: string, userId: string): Promise<{ id: string } | undefined> {
+  return h
+    .selectFrom('notifications')
+    .select('id')
+    .where('escalation_id', '=', escalationId)
+    .where('kind', '=', 'PAGE')
+    .where('recipient_user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The other open escalations of an incident, locked in id order (one acknowledgement stops them all). */
+export function lockOtherOpenEscalationsOf(trx: Handle, incidentId: string, exceptId: string): Promise<EscalationRow[]> {
+  const open: EscalationState[] = ['ACTIVE', 'EXHAUSTED'];
+  return trx
+    .selectFrom('escalations')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .where('id', '!=', exceptId)
+    .where('state', 'in', open)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+/** Every escalation of an incident, locked (whatever its state: who may escalate depends on all of them). */
+export function lockEscalationsOfIncident(trx: Handle, incidentId: string): Promise<EscalationRow[]> {
+  return trx.selectFrom('escalations').selectAll().where('incident_id', '=', incidentId).forUpdate().execute();
+}
+
+/** Marks an acknowledgement link used; undefined when it already was (single use, decided by the row). */
+export function markAckLinkUsed(trx: Handle, notificationId: string, at: Date): Promise<{ id: string } | undefined> {
+  return trx
+    .updateTable('notifications')
+    .set({ ack_used_at: at })
+    .where('id', '=', notificationId)
+    .where('ack_used_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+}
+
+/** The open escalations that paged this user, newest first, at most `limit`. */
+export function listOpenEscalationsPaging(db: Handle, userId: string, limit: number): Promise<EscalationRow[]> {
+  const open: EscalationState[] = ['ACTIVE', 'EXHAUSTED'];
+  const page: NotificationKind = 'PAGE';
+  return db
+    .selectFrom('escalations as e')
+    .selectAll('e')
+    .where('e.state', 'in', open)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('notifications as n')
+          .select('n.id')
+          .whereRef('n.escalation_id', '=', 'e.id')
+          .where('n.kind', '=', page)
+          .where('n.recipient_user_id', '=', userId),
+      ),
+    )
+    .orderBy('e.created_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The duties with one of these names, with their organization's slug and kind (a rule's targets must exist). */
+export function findDutiesNamed(db: Handle, names: readonly string[]): Promise<Array<{ duty: string; slug: string; kind: PartnerKind }>> {
+  if (names.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('duties as d')
+    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
+    .select(['d.name as duty', 'o.slug as slug', 'o.kind as kind'])
+    .where('d.name', 'in', [...names])
+    .execute();
+}
+
+export function insertRoutingRule(trx: Handle, r: Omit<Insertable<RoutingRulesTable>, 'policy'> & { policy: EscalationPolicy }): Promise<RoutingRuleRow> {
+  return trx
+    .insertInto('routing_rules')
+    .values({ ...r, policy: JSON.stringify(r.policy) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The rule named `name`, locked for an edit (its version decides a concurrent edit's conflict). */
+export function lockRoutingRule(trx: Handle, name: string): Promise<RoutingRuleRow | undefined> {
+  return trx.selectFrom('routing_rules').selectAll().where('name', '=', name).forUpdate().executeTakeFirst();
+}
+
+export function updateRoutingRule(
+  trx: Handle,
+  id: string,
+  patch: Omit<Updateable<RoutingRulesTable>, 'policy'> & { policy: EscalationPolicy },
+): Promise<RoutingRuleRow> {
+  return trx
+    .updateTable('routing_rules')
+    .set({ ...patch, policy: JSON.stringify(patch.policy) })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteRoutingRule(trx: Handle, id: string): Promise<void> {
+  await trx.deleteFrom('routing_rules').where('id', '=', id).execute();
+}
+
+/** The duties with one of these names in active organizations, with the organization (what targets resolve against). */
+export function findActiveDutiesNamed(
+  db: Handle,
+  names: readonly string[],
+): Promise<Array<{ dutyId: string; dutyName: string; organizationId: string; organizationSlug: string; kind: PartnerKind }>> {
+  if (names.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('duties as d')
+    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
+    .select(['d.id as dutyId', 'd.name as dutyName', 'o.id as organizationId', 'o.slug as organizationSlug', 'o.kind as kind'])
+    .where('d.name', 'in', [...names])
+    .where('o.active', '=', true)
+    .execute();
 }

@@ -6,7 +6,8 @@ import type { Config } from '../../config.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
-import { usersWithWorkingContactMethod } from '../oncall/index.js';
+import { listScheduledDutyIds, listUsableContactMethodOwners, usersWithWorkingContactMethod } from '../oncall/index.js';
+import { findUsersActivity } from '../identity/index.js';
 import { multiLineText } from '../../text.js';
 import { recordAudit } from '../audit/index.js';
 import { addOutboxEvent } from '../outbox/index.js';
@@ -18,13 +19,23 @@ import { findPageByAckToken } from './ack-links.js';
 import type { EscalationEngine } from './escalations.engine.js';
 import {
   cancelPendingPages,
+  deleteRoutingRule,
+  findDutiesNamed,
+  findPageOfUser,
   findRoutingRule,
+  insertRoutingRule,
   listAttemptsOf,
   listEscalationsOfIncident,
   listNotificationsOf,
+  listOpenEscalationsPaging,
   listRoutingRules,
   lockEscalation,
+  lockEscalationsOfIncident,
+  lockOtherOpenEscalationsOf,
+  lockRoutingRule,
+  markAckLinkUsed,
   touchEscalation,
+  updateRoutingRule,
   type EscalationRow,
   type NotificationRow,
   type RoutingRuleRow,
@@ -86,13 +97,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
   /** A paged user, or an analyst of an organization the policy targets (who must also see the incident). */
   async function mayAcknowledge(h: Handle, p: UserPrincipal, esc: EscalationRow): Promise<boolean> {
     if (canAcknowledge(p, { targetedOrganizationIds: esc.targeted_organization_ids, pagedPrincipal: false })) return true;
-    const paged = await h
-      .selectFrom('notifications')
-      .select('id')
-      .where('escalation_id', '=', esc.id)
-      .where('kind', '=', 'PAGE')
-      .where('recipient_user_id', '=', p.userId)
-      .executeTakeFirst();
+    const paged = await findPageOfUser(h, esc.id, p.userId);
     return canAcknowledge(p, { targetedOrganizationIds: esc.targeted_organization_ids, pagedPrincipal: paged !== undefined });
   }
 
@@ -103,15 +108,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
    */
   async function acknowledgeLocked(trx: Handle, p: UserPrincipal, esc: EscalationRow, via: string): Promise<EscalationRow> {
     const result = await acknowledgeOne(trx, p, esc, via);
-    const others = await trx
-      .selectFrom('escalations')
-      .selectAll()
-      .where('incident_id', '=', esc.incident_id)
-      .where('id', '!=', esc.id)
-      .where('state', 'in', ['ACTIVE', 'EXHAUSTED'])
-      .orderBy('id')
-      .forUpdate()
-      .execute();
+    const others = await lockOtherOpenEscalationsOf(trx, esc.incident_id, esc.id);
     for (const o of others) if (await mayAcknowledge(trx, p, o)) await acknowledgeOne(trx, p, o, via);
     return result;
   }
@@ -168,13 +165,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     return db.transaction().execute(async (trx) => {
       // Checked again in the transaction (no incident lock: timers lock the escalation first, then the incident).
       if (!(await pageByAckToken(token, trx))) return { ok: false, message: 'This acknowledgement link is unknown, already used or expired.' };
-      const used = await trx
-        .updateTable('notifications')
-        .set({ ack_used_at: new Date() })
-        .where('id', '=', page.id)
-        .where('ack_used_at', 'is', null)
-        .returning('id')
-        .executeTakeFirst();
+      const used = await markAckLinkUsed(trx, page.id, new Date());
       if (!used) return { ok: false, message: 'This acknowledgement link was already used.' };
       const principal = (await engine().principalsOf(trx, [page.recipient_user_id])).get(page.recipient_user_id);
       const esc = await lockEscalation(trx, page.escalationId);
@@ -192,7 +183,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
       const incident = await incidentVisible(trx, principal, incidentId);
       if (!incident || principal.kind !== 'user') throw new NotFoundError('Incident', incidentId);
       const facts = (await loadAccessFacts(trx, [incident])).get(incident.id)!;
-      const escalations = await trx.selectFrom('escalations').selectAll().where('incident_id', '=', incident.id).forUpdate().execute();
+      const escalations = await lockEscalationsOfIncident(trx, incident.id);
       const p: UserPrincipal = principal;
       const mayEscalate = canEscalate(
         principal,
@@ -241,23 +232,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
   /** Open escalations paging me (the on-call user's view). */
   async function myPages(principal: Principal): Promise<EscalationRow[]> {
     if (principal.kind !== 'user') return [];
-    const rows = await db
-      .selectFrom('escalations as e')
-      .selectAll('e')
-      .where('e.state', 'in', ['ACTIVE', 'EXHAUSTED'])
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('notifications as n')
-            .select('n.id')
-            .whereRef('n.escalation_id', '=', 'e.id')
-            .where('n.kind', '=', 'PAGE')
-            .where('n.recipient_user_id', '=', principal.userId),
-        ),
-      )
-      .orderBy('e.created_at', 'desc')
-      .limit(200)
-      .execute();
+    const rows = await listOpenEscalationsPaging(db, principal.userId, 200);
     const visible: EscalationRow[] = [];
     for (const r of rows) if (await incidentVisible(db, principal, r.incident_id)) visible.push(r);
     return visible;
@@ -279,14 +254,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     const slugs = [...new Set(targets.flatMap(({ t }) => (t.kind === 'DUTY' ? [t.organization] : [])))];
     const orgs = await findOrganizationsBySlugs(db, slugs);
     const names = [...new Set(targets.map(({ t }) => t.duty))];
-    const duties = names.length
-      ? await db
-          .selectFrom('duties as d')
-          .innerJoin('organizations as o', 'o.id', 'd.organization_id')
-          .select(['d.name as duty', 'o.slug as slug', 'o.kind as kind'])
-          .where('d.name', 'in', names)
-          .execute()
-      : [];
+    const duties = await findDutiesNamed(db, names);
     for (const { t, field } of targets) {
       if (t.kind === 'DUTY') {
         if (!orgs.some((o) => o.slug === t.organization)) throw new InputError(`${field}.organization`, `no organization with slug "${t.organization}"`);
@@ -315,20 +283,16 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     await validateTargetsExist(input.policy);
     return db.transaction().execute(async (trx) => {
       if (await findRoutingRule(trx, name)) throw new InputError('name', `a rule named "${name}" exists`);
-      const row = await trx
-        .insertInto('routing_rules')
-        .values({
-          name,
-          description: input.description == null ? '' : multiLineText(input.description),
-          enabled: input.enabled ?? true,
-          position: input.position ?? 100,
-          severity_at_least: input.severityAtLeast,
-          domains: input.domains,
-          categories: input.categories,
-          policy: JSON.stringify(input.policy),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await insertRoutingRule(trx, {
+        name,
+        description: input.description == null ? '' : multiLineText(input.description),
+        enabled: input.enabled ?? true,
+        position: input.position ?? 100,
+        severity_at_least: input.severityAtLeast,
+        domains: input.domains,
+        categories: input.categories,
+        policy: input.policy,
+      });
       await recordAudit(trx, p, 'routing_rule.created', { type: 'RoutingRule', id: row.id }, { ...input });
       return row;
     });
@@ -340,26 +304,21 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     checkPolicy(input.policy);
     await validateTargetsExist(input.policy);
     return db.transaction().execute(async (trx) => {
-      const rule = await trx.selectFrom('routing_rules').selectAll().where('name', '=', name).forUpdate().executeTakeFirst();
+      const rule = await lockRoutingRule(trx, name);
       if (!rule) throw new NotFoundError('Routing rule', name);
       if (rule.version !== expectedVersion) throw new ConflictError(`The rule changed since you read it (version ${rule.version}).`, { currentVersion: rule.version });
       // Running escalations keep the snapshot they started with: only new escalations see this edit.
-      const row = await trx
-        .updateTable('routing_rules')
-        .set({
-          description: input.description == null ? rule.description : multiLineText(input.description),
-          enabled: input.enabled ?? rule.enabled,
-          position: input.position ?? rule.position,
-          severity_at_least: input.severityAtLeast,
-          domains: input.domains,
-          categories: input.categories,
-          policy: JSON.stringify(input.policy),
-          version: rule.version + 1,
-          updated_at: new Date(),
-        })
-        .where('id', '=', rule.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await updateRoutingRule(trx, rule.id, {
+        description: input.description == null ? rule.description : multiLineText(input.description),
+        enabled: input.enabled ?? rule.enabled,
+        position: input.position ?? rule.position,
+        severity_at_least: input.severityAtLeast,
+        domains: input.domains,
+        categories: input.categories,
+        policy: input.policy,
+        version: rule.version + 1,
+        updated_at: new Date(),
+      });
       await recordAudit(trx, p, 'routing_rule.updated', { type: 'RoutingRule', id: rule.id }, { before: { ...rule, policy: rule.policy }, after: input });
       return row;
     });
@@ -370,7 +329,7 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
     return db.transaction().execute(async (trx) => {
       const rule = await findRoutingRule(trx, name);
       if (!rule) throw new NotFoundError('Routing rule', name);
-      await trx.deleteFrom('routing_rules').where('id', '=', rule.id).execute();
+      await deleteRoutingRule(trx, rule.id);
       await recordAudit(trx, p, 'routing_rule.deleted', { type: 'RoutingRule', id: rule.id }, { name });
       return true;
     });
@@ -389,13 +348,11 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
         problems.push({ rule: rule.name, level, target: describeTarget(target), organization: target.kind === 'DUTY' ? target.organization : '*', duty: target.duty, problem: 'NO_SUCH_DUTY', userEmail: null, shape: null });
         return;
       }
-      const schedules = await db.selectFrom('schedules').select('duty_id').where('duty_id', 'in', duties.map((d) => d.dutyId)).execute();
+      const schedules = await listScheduledDutyIds(db, duties.map((d) => d.dutyId));
       const onCall = await onCallForDuties(db, duties.map((d) => d.dutyId), at);
       const userIds = [...new Set([...onCall.values()].filter((u): u is string => u !== null))];
-      const users = userIds.length ? await db.selectFrom('users').select(['id', 'email', 'active']).where('id', 'in', userIds).execute() : [];
-      const methods = userIds.length
-        ? await db.selectFrom('contact_methods').select('user_id').where('user_id', 'in', userIds).where('removed_at', 'is', null).where('disabled_at', 'is', null).execute()
-        : [];
+      const users = await findUsersActivity(db, userIds);
+      const methods = await listUsableContactMethodOwners(db, userIds);
       const working = await usersWithWorkingContactMethod(db, userIds, at);
       for (const d of duties) {
         const base = { rule: rule.name, level, target: describeTarget(target), organization: d.organizationSlug, duty: d.dutyName, shape: null };

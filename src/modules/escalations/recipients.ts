@@ -2,7 +2,7 @@ import type { Handle } from '../../infra/handle.js';
 import type { PartnerKind } from '../../domain/people.js';
 import { findSchedulesWithActiveOverrides, onCallAt, toOverride, toRotation, type ContactMethodRow } from '../oncall/index.js';
 import type { Target } from './policy.js';
-import { findActiveRecipientsWithMethods, type RecipientUserRow } from './escalations.repository.js';
+import { findActiveDutiesNamed, findActiveRecipientsWithMethods, type RecipientUserRow } from './escalations.repository.js';
 
 /**
  * From a policy's targets to people: targets → (organization, duty) → who is on call at an instant →
@@ -29,13 +29,7 @@ export interface DutyRow extends ResolvedDuty {
 
 export function loadDutyRows(db: Handle, targets: readonly Target[]): Promise<DutyRow[]> {
   if (targets.length === 0) return Promise.resolve([]);
-  return db
-    .selectFrom('duties as d')
-    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
-    .select(['d.id as dutyId', 'd.name as dutyName', 'o.id as organizationId', 'o.slug as organizationSlug', 'o.kind as kind'])
-    .where('d.name', 'in', [...new Set(targets.map((t) => t.duty))])
-    .where('o.active', '=', true)
-    .execute();
+  return findActiveDutiesNamed(db, [...new Set(targets.map((t) => t.duty))]);
 }
 
 /** The duties a list of targets names for one incident, among rows loaded by loadDutyRows for (at least) these targets. */

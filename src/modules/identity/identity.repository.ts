@@ -146,3 +146,9 @@ export async function touchApiToken(db: Handle, tokenId: string, now: Date): Pro
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(now.getTime() - 60_000))]))
     .execute();
 }
+
+/** Just whether these users are active, and their e-mail (what a routing preflight reports). */
+export function findUsersActivity(db: Handle, ids: readonly string[]): Promise<Array<Pick<UserRow, 'id' | 'email' | 'active'>>> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('users').select(['id', 'email', 'active']).where('id', 'in', [...ids]).execute();
+}

@@ -7,6 +7,6 @@ export { createIdentityService, type IdentityService } from './identity.service.
 export { seedDemoUsers } from './demo.seed.js';
 export type { ApiTokenRow, UserRow } from './identity.repository.js';
 // Reads other modules may make (users named by e-mail or id in their inputs).
-export { findUserByEmail, findUserById, findUsersByEmails, findUsersByIds } from './identity.repository.js';
+export { findUserByEmail, findUserById, findUsersActivity, findUsersByEmails, findUsersByIds } from './identity.repository.js';
 // The hub's own users (the correlation user), seeded by the module that acts as them.
 export { insertUserIfAbsent } from './identity.repository.js';

@@ -11,4 +11,4 @@ export { formatInZone, onCallAt } from './rotation.js';
 export { auditTarget, checkEmailTarget, checkWebhookTarget, generateWebhookSecret } from './contact-targets.js';
 export type { ContactMethodRow, OverrideRow } from './oncall.repository.js';
 // Reads the escalations module makes while routing and paging.
-export { findSchedulesWithActiveOverrides, usersWithWorkingContactMethod } from './oncall.repository.js';
+export { findSchedulesWithActiveOverrides, listScheduledDutyIds, listUsableContactMethodOwners, usersWithWorkingContactMethod } from './oncall.repository.js';

@@ -263,3 +263,15 @@ export async function usersWithWorkingContactMethod(db: Handle, userIds: readonl
        and greatest(m.verified_at, delivered.at) >= ${since}`.execute(db);
   return new Set(rows.map((r) => r.user_id));
 }
+
+/** Which of these duties have a schedule (a duty without one pages nobody). */
+export function listScheduledDutyIds(db: Handle, dutyIds: readonly string[]): Promise<Array<{ duty_id: string }>> {
+  if (dutyIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('schedules').select('duty_id').where('duty_id', 'in', [...dutyIds]).execute();
+}
+
+/** The owners of the usable (not removed, not disabled) contact methods among these users, one row per method. */
+export function listUsableContactMethodOwners(db: Handle, userIds: readonly string[]): Promise<Array<{ user_id: string }>> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('contact_methods').select('user_id').where('user_id', 'in', [...userIds]).where('removed_at', 'is', null).where('disabled_at', 'is', null).execute();
+}
