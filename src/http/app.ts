@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
 import { isDatabaseUnavailable, pingDb } from '../infra/db.js';
@@ -16,7 +17,7 @@ import { authenticateBearer } from './auth.js';
 import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
-import { createConsole } from '../web/console.js';
+import { cookieName, createConsole } from '../web/console.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -132,11 +133,19 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
 
   // Acknowledgement links from notifications: GET shows what would be acknowledged, POST does it. The
   // token is the credential (random, hashed, single use, 24 hours), so no login is needed on a phone.
+  // A console user signed in on this browser also gets a way on to My pages; without a session the
+  // page stays as it was (the token alone acknowledges).
+  const myPagesLink = async (c: Context<Env>): Promise<string> => {
+    const value = getCookie(c, cookieName(deps.config));
+    if (!value) return '';
+    const session = await services.sessions.authenticate(value, { requestId: c.get('requestId'), clientAddress: c.get('clientAddress'), userAgent: c.req.header('user-agent') ?? null });
+    return session ? '<p><a href="/console/pages">My pages</a></p>' : '';
+  };
   app.get('/ack/:token', async (c) => {
     const page = await services.escalations.pageByAckToken(c.req.param('token'));
     c.header('cache-control', 'no-store');
     c.header('referrer-policy', 'no-referrer');
-    if (!page) return c.html(ackPage('Link not valid', '<p>This acknowledgement link is unknown, already used or expired.</p>'), 404);
+    if (!page) return c.html(ackPage('Link not valid', `<p>This acknowledgement link is unknown, already used or expired.</p>${await myPagesLink(c)}`), 404);
     const banner = page.exercise ? '<p><strong>EXERCISE EXERCISE EXERCISE</strong></p>' : '';
     const open = page.state === 'ACTIVE' || page.state === 'EXHAUSTED';
     // A closed escalation offers no button: pressing it could only fail, and the page says who took it.
@@ -146,14 +155,14 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
         open ? `Acknowledge ${page.reference}` : `${page.reference}: ${page.state.toLowerCase()}`,
         `${banner}<p><strong>${escapeHtml(page.reference)}</strong> · ${escapeHtml(page.severity)} · ${escapeHtml(page.category)} · TLP:${escapeHtml(page.tlp)}</p>
          <p>Rule <code>${escapeHtml(page.rule_name)}</code>.</p>
-         ${action}`,
+         ${action}${await myPagesLink(c)}`,
       ),
     );
   });
   app.post('/ack/:token', async (c) => {
     const result = await services.escalations.acknowledgeByToken(c.req.param('token'), { requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
     c.header('cache-control', 'no-store');
-    return c.html(ackPage(result.ok ? 'Acknowledged' : 'Not acknowledged', `<p>${escapeHtml(result.message)}</p>`), result.ok ? 200 : 410);
+    return c.html(ackPage(result.ok ? 'Acknowledged' : 'Not acknowledged', `<p>${escapeHtml(result.message)}</p>${await myPagesLink(c)}`), result.ok ? 200 : 410);
   });
 
   // The analyst console (src/web): server-rendered pages over the same services.

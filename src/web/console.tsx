@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
 import type { ConsoleSession } from '../modules/sessions/index.js';
+import { registerEscalationPages } from '../modules/escalations/escalations.pages.js';
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
 import type { Services } from '../services.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
@@ -162,6 +163,8 @@ export function createConsole(deps: ConsoleDeps) {
   app.use('/sign-out', requireSession);
   app.use('/incidents', requireSession);
   app.use('/incidents/*', requireSession);
+  app.use('/pages', requireSession);
+  app.use('/pages/*', requireSession);
 
   app.post('/sign-out', async (c) => {
     await services.sessions.signOut(c.get('session')!);
@@ -171,6 +174,7 @@ export function createConsole(deps: ConsoleDeps) {
 
   app.get('/', (c) => c.redirect('/console/incidents', 303));
   registerIncidentPages(app, services);
+  registerEscalationPages(app, services);
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;
