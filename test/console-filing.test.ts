@@ -236,4 +236,31 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
     expect(await countByTitle(title)).toBe(1);
     await context.close();
   }, 60_000);
+  it('works without JavaScript, and names the routing targets that may not see the new incident (or shares with them)', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto((await hub.deps.services.sessions.issueLoginLink(operator, orange.email)).url);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console\/incidents$/);
+    const fileOne = async (shareWithRoutingTargets: boolean) => {
+      await page.goto(`${hub.url}/console/incidents/new`);
+      await page.getByLabel(/^Title/).fill(`Phish ${randomUUID().slice(0, 6)}`);
+      await page.getByLabel(/^Summary/).fill('s');
+      await page.getByLabel(/^Category/).selectOption('PHISHING');
+      await page.getByLabel(/^Severity/).selectOption('HIGH');
+      await page.getByLabel(/^Traffic Light Protocol/).selectOption('AMBER');
+      if (shareWithRoutingTargets) await page.getByRole('checkbox', { name: /^Also share with the organizations/ }).check();
+      await page.getByRole('button', { name: 'File incident' }).click();
+      await page.waitForURL(/\?filed=1$/);
+      return (await page.getByRole('status').textContent()) ?? '';
+    };
+    // The seeded rule cyber-high notifies CISA and the EI-ISAC, outside a county's AMBER audience.
+    const skipped = await fileOne(false);
+    expect(skipped).toContain('may not see this incident');
+    expect(skipped).toMatch(/cisa[\s\S]*cyber-high/i);
+    expect(skipped).toMatch(/ei-isac[\s\S]*cyber-high/i);
+    const shared = await fileOne(true);
+    expect(shared).not.toContain('cyber-high');
+    await context.close();
+  }, 60_000);
 });
