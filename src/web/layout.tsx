@@ -58,6 +58,7 @@ export function Layout(props: { title: string; ctx: PageContext; children?: Chil
                 <li>
                   <a href="/console/incidents">Incidents</a>
                 </li>
+                <li><a href="/console/incidents/new">File an incident</a></li>
                 <li><a href="/console/pages">My pages</a></li>
               </ul>
             </nav>

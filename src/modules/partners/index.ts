@@ -15,3 +15,4 @@ export {
   listDutiesOf,
   listOrganizations,
 } from './partners.repository.js';
+export { CALIFORNIA_COUNTIES } from './counties.data.js';
