@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemPrincipal } from '../src/access/principal.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn } from './support/console-browser.js';
 
 /**
  * The console's "File an incident" screen in a real browser against a real hub (same helpers as
@@ -14,22 +11,8 @@ import { startTestHub, type TestHub } from './harness.js';
  * with nothing written, keyboard-only filing, CSRF refusal, and axe's WCAG 2.0/2.1 A and AA rules.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const operator = systemPrincipal('test');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
+describe.skipIf(!HAS_CHROMIUM)('console: file an incident', () => {
   let hub: TestHub;
   let browser: Browser;
   let orange: TestUser, fresno: TestUser;
@@ -38,10 +21,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
     const port = await freePort();
     hub = await startTestHub({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
     [orange, fresno] = await Promise.all([makeUser(hub.deps, 'county-orange', ['ANALYST'], 'analyst'), makeUser(hub.deps, 'county-fresno', ['ANALYST'], 'analyst')]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -49,22 +29,9 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
     await hub?.close();
   });
 
-  async function signedIn(u: TestUser): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto((await hub.deps.services.sessions.issueLoginLink(operator, u.email)).url);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/incidents$/);
-    return { context, page };
-  }
+  const signIn = (u: TestUser) => signedIn(browser, hub, u);
 
-  async function axe(page: Page): Promise<string[]> {
-    const r = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-    const ids = r.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    if (ids.length) console.log('axe violations:', ids);
-    expect(r.passes.length).toBeGreaterThan(10);
-    return ids;
-  }
+  const axe = axeViolations;
 
   async function countByTitle(t: string): Promise<number> {
     const r = await hub.db.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).where('title', '=', t).executeTakeFirstOrThrow();
@@ -72,7 +39,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
   }
 
   it('a county analyst files an incident with every field and sees it listed', async () => {
-    const { context, page } = await signedIn(orange);
+    const { context, page } = await signIn(orange);
     await page.getByRole('link', { name: 'File an incident' }).click();
     await page.waitForURL(/\/console\/incidents\/new$/);
     expect(await axe(page)).toEqual([]);
@@ -121,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
   }, 90_000);
 
   it('an error keeps the form filled, names the field and writes nothing (title over 200, RED without recipients)', async () => {
-    const { context, page } = await signedIn(orange);
+    const { context, page } = await signIn(orange);
     await page.goto(`${hub.url}/console/incidents/new`);
     const long = `T${'x'.repeat(200)}`;
     await page.getByLabel(/^Title/).fill(long);
@@ -173,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
   }, 90_000);
 
   it('an incident can be filed with the keyboard only', async () => {
-    const { context, page } = await signedIn(orange);
+    const { context, page } = await signIn(orange);
     await page.goto(`${hub.url}/console/incidents/new`);
     const tabTo = async (id: string) => {
       for (let i = 0; i < 200; i++) {
@@ -213,7 +180,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
   }, 90_000);
 
   it('refuses a filing without the CSRF token or from another Origin, and writes nothing', async () => {
-    const { context, page } = await signedIn(orange);
+    const { context, page } = await signIn(orange);
     await page.goto(`${hub.url}/console/incidents/new`);
     const csrf = await page.locator('input[name=_csrf]').first().inputValue();
     const cookie = (await context.cookies()).find((c) => c.name === 'estf_session')!.value;
@@ -239,7 +206,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: file an incident', () => {
   it('works without JavaScript, and names the routing targets that may not see the new incident (or shares with them)', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto((await hub.deps.services.sessions.issueLoginLink(operator, orange.email)).url);
+    await page.goto(await loginLink(hub, orange.email));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/console\/incidents$/);
     const fileOne = async (shareWithRoutingTargets: boolean) => {

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { startWorkers, type RunningWorkers } from '../src/worker/runtime.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn } from './support/console-browser.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/receivers.js';
 import { until } from './support/until.js';
 
@@ -18,23 +16,10 @@ import { until } from './support/until.js';
  * states. Browser helpers as in test/console.test.ts.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const sys = systemPrincipal('test');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id reference } }`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
+describe.skipIf(!HAS_CHROMIUM)('console: My pages', () => {
   let hub: TestHub;
   let workers: RunningWorkers;
   let receiver: WebhookReceiver;
@@ -72,10 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
       const r = await hub.gql(duty.token, `{ myPages { id } }`);
       return r.data?.myPages?.length === 3 || null;
     }, 15_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
@@ -85,28 +67,15 @@ describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
     await receiver?.close();
   });
 
-  async function signedIn(u: TestUser): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto((await hub.deps.services.sessions.issueLoginLink(sys, u.email)).url);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/incidents$/);
-    return { context, page };
-  }
+  const signIn = (u: TestUser) => signedIn(browser, hub, u);
 
-  async function axe(page: Page): Promise<string[]> {
-    const r = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-    const ids = r.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    if (ids.length) console.log('axe violations:', ids);
-    expect(r.passes.length).toBeGreaterThan(10);
-    return ids;
-  }
+  const axe = axeViolations;
 
   const stateOf = async (escalationId: string) =>
     (await hub.db.selectFrom('escalations').select(['state', 'timer_token', 'next_fire_at', 'acknowledged_by']).where('id', '=', escalationId).executeTakeFirstOrThrow());
 
   it("lists nothing for a user nobody pages (not another user's pages); the empty state passes axe", async () => {
-    const { context, page } = await signedIn(stranger);
+    const { context, page } = await signIn(stranger);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My pages' }).click();
     await page.waitForURL(/\/console\/pages$/);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('My pages');
@@ -119,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
   }, 60_000);
 
   it('lists my unacknowledged pages with reference link, severity, TLP label, rule and level, deadline; the filled state passes axe', async () => {
-    const { context, page } = await signedIn(duty);
+    const { context, page } = await signIn(duty);
     await page.goto(`${hub.url}/console/pages`);
     const rows = page.locator('tbody tr');
     expect(await rows.count()).toBe(3);
@@ -150,7 +119,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
     const anonymous = await (await fetch(ackUrl)).text();
     expect(anonymous).toContain('Acknowledge: I am on it');
     expect(anonymous).not.toContain('/console/pages');
-    const { context, page } = await signedIn(duty);
+    const { context, page } = await signIn(duty);
     await page.goto(ackUrl);
     await page.getByRole('link', { name: 'My pages' }).click();
     await page.waitForURL(/\/console\/pages$/);
@@ -163,7 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
   it("answers a forged acknowledgement of another user's page as not found, refuses one without CSRF token, and writes nothing", async () => {
     const target = incidents[0]!;
     const post = async (u: TestUser, withToken: boolean) => {
-      const { context, page } = await signedIn(u);
+      const { context, page } = await signIn(u);
       await page.goto(`${hub.url}/console/pages`);
       const csrf = await page.locator('input[name=_csrf]').first().inputValue();
       const cookie = (await context.cookies()).find((c) => c.name === 'estf_session')!.value;
@@ -190,7 +159,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
 
   it('acknowledges one page with the keyboard only; paging stops and the page says so in a status region', async () => {
     const target = incidents[0]!;
-    const { context, page } = await signedIn(duty);
+    const { context, page } = await signIn(duty);
     await page.goto(`${hub.url}/console/pages`);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
@@ -215,7 +184,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console: My pages', () => {
   }, 60_000);
 
   it('"Acknowledge all mine" acknowledges every remaining page in one press', async () => {
-    const { context, page } = await signedIn(duty);
+    const { context, page } = await signIn(duty);
     await page.goto(`${hub.url}/console/pages`);
     await page.getByRole('button', { name: 'Acknowledge all mine' }).click();
     await page.waitForURL(/\/console\/pages\?acknowledged=2$/);

@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { loadConfig } from '../src/config.js';
@@ -10,6 +7,7 @@ import { cookieName } from '../src/web/console.js';
 import { runEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn } from './support/console-browser.js';
 import { startSmtpSink, type SmtpSink } from './support/receivers.js';
 
 /**
@@ -18,22 +16,9 @@ import { startSmtpSink, type SmtpSink } from './support/receivers.js';
  * pages, CSRF and Origin checks, the session ending on deactivation, and axe's WCAG 2.0/2.1 A and AA rules.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const operator = systemPrincipal('test');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
+describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
   let hub: TestHub;
   let smtp: SmtpSink;
   let browser: Browser;
@@ -55,12 +40,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
     });
     expect(filed.errors).toBeUndefined();
     amber = filed.data.fileIncident;
-    // launch() gives the browser a fresh temporary profile (user-data dir) of its own, removed on close; the
-    // flags keep it from background traffic to hosts the test machine cannot reach.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -69,28 +49,11 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
     await smtp?.close();
   });
 
-  async function link(email: string): Promise<string> {
-    return (await hub.deps.services.sessions.issueLoginLink(operator, email)).url;
-  }
+  const link = (email: string) => loginLink(hub, email);
 
-  /** A fresh browser context (its own cookies) signed in as `u` through a one-time link. */
-  async function signedIn(u: TestUser): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(await link(u.email));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/incidents$/);
-    return { context, page };
-  }
+  const signIn = (u: TestUser) => signedIn(browser, hub, u);
 
-  async function axe(page: Page): Promise<string[]> {
-    const r = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-    const ids = r.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    if (ids.length) console.log('axe violations:', ids);
-    // Guards against an axe run that checked nothing (a blank page passes every rule).
-    expect(r.passes.length).toBeGreaterThan(10);
-    return ids;
-  }
+  const axe = axeViolations;
 
   async function auditActions(): Promise<string[]> {
     const rows = await hub.db.selectFrom('audit_log').select('action').where('action', 'like', 'console.%').execute();
@@ -152,7 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   }, 60_000);
 
   it("another county's analyst cannot find an AMBER incident by list, search, or URL (404 identical to an unknown id)", async () => {
-    const { context, page } = await signedIn(fresno);
+    const { context, page } = await signIn(fresno);
     expect(await page.getByRole('link', { name: amber.reference }).count()).toBe(0);
     await page.getByRole('searchbox', { name: 'Search' }).fill(title);
     await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -181,7 +144,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   }, 60_000);
 
   it('axe reports zero WCAG 2.0/2.1 A and AA violations on the list and incident pages, and on the 404 page', async () => {
-    const { context, page } = await signedIn(orange);
+    const { context, page } = await signIn(orange);
     expect(await axe(page)).toEqual([]);
     await page.goto(`${hub.url}/console/incidents?severityAtLeast=LOW&statuses=REPORTED`);
     expect(await axe(page)).toEqual([]);
@@ -202,7 +165,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   }, 90_000);
 
   it('a comment can be written and sent with the keyboard only', async () => {
-    const { context, page } = await signedIn(orange);
+    const { context, page } = await signIn(orange);
     await page.goto(`${hub.url}/console/incidents/${amber.id}`);
     // The skip link comes first.
     await page.keyboard.press('Tab');
@@ -224,7 +187,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   }, 60_000);
 
   it('refuses a state-changing request without the CSRF token or from another Origin, and writes nothing', async () => {
-    const { context, page } = await signedIn(orange);
+    const { context, page } = await signIn(orange);
     await page.goto(`${hub.url}/console/incidents/${amber.id}`);
     const csrf = await page.locator('input[name=_csrf]').first().inputValue();
     const cookie = (await context.cookies()).find((c) => c.name === 'estf_session')!.value;
@@ -250,7 +213,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   }, 60_000);
 
   it('ends the session at once when the user is deactivated', async () => {
-    const { context, page } = await signedIn(orangeViewer);
+    const { context, page } = await signIn(orangeViewer);
     await page.goto(`${hub.url}/console/incidents/${amber.id}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain(amber.reference);
     await hub.deps.services.identity.deactivateUser(operator, orangeViewer.email);
