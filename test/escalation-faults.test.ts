@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { startWorkers, type RunningWorkers } from '../src/worker/runtime.js';
-import { spawnEstf } from './estf-process.js';
+import { startEstfReady, stopEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/receivers.js';
@@ -138,17 +138,13 @@ async function expectPagedOnce(s: Scenario, incident: { id: string; reference: s
 
 const children = new Set<ChildProcess>();
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  await exited;
-  children.delete(child);
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return stopEstf(child, signal, children);
 }
 
 /** `estf work` against the test's database and queue prefix; resolves once it says it is ready. */
 async function startWorkerProcess(hub: TestHub): Promise<ChildProcess> {
-  const child = spawnEstf(['work'], {
+  return startEstfReady(['work'], {
     DATABASE_URL: hub.dbUrl,
     REDIS_URL: hub.config.redis.url,
     ESTF_QUEUE_PREFIX: hub.config.queuePrefix,
@@ -156,21 +152,7 @@ async function startWorkerProcess(hub: TestHub): Promise<ChildProcess> {
     ESTF_DEMO: 'false',
     ESTF_DATA_DIR: os.tmpdir(),
     LOG_LEVEL: 'warn',
-  });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  await until(
-    'estf work ready',
-    async () => {
-      if (child.exitCode !== null) throw new Error(`estf work exited with ${child.exitCode}: ${err}`);
-      return out.includes('ESTF Hub is ready');
-    },
-    45_000,
-  );
-  return child;
+  }, children);
 }
 
 /** A Redis server of the test's own, so FLUSHALL never touches the shared one other files use. */

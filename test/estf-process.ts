@@ -52,3 +52,39 @@ export function runEstf(args: string[], env: Record<string, string | undefined> 
 export function spawnEstf(args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
   return spawn(process.execPath, [ESTF_BIN, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/**
+ * `estf <args>` (a server command: `work`, `serve`, `start`) in a child process, resolved once it says it is
+ * ready; rejected with its stderr if it exits first. `track` collects children for a test's cleanup.
+ */
+export async function startEstfReady(
+  args: string[],
+  env: Record<string, string | undefined>,
+  track?: Set<ChildProcess>,
+  timeoutMs = 45_000,
+): Promise<ChildProcess & { output: () => string }> {
+  const child = spawnEstf(args, env);
+  track?.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`estf ${args.join(' ')} exited with ${child.exitCode}: ${err}`);
+    if (out.includes('ESTF Hub is ready')) break;
+    if (Date.now() > end) throw new Error(`estf ${args.join(' ')} ready: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Object.assign(child, { output: () => err });
+}
+
+/** Stops a child with `signal` (SIGKILL for a crash) and waits for it to exit. */
+export async function stopEstf(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', track?: Set<ChildProcess>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+  }
+  track?.delete(child);
+}

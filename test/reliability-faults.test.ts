@@ -17,7 +17,7 @@ import { createDb } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { startWorkers } from '../src/worker/runtime.js';
-import { spawnEstf } from './estf-process.js';
+import { startEstfReady, stopEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { clearRedisPrefix, startTestHub, testConfig, type TestHub } from './harness.js';
 import { startOwnPostgres } from './support/own-postgres.js';
@@ -178,17 +178,13 @@ async function fileIncident(hub: TestHub, s: Scenario, title: string): Promise<{
 
 const children = new Set<ChildProcess>();
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  await exited;
-  children.delete(child);
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return stopEstf(child, signal, children);
 }
 
 /** `estf work` against the hub's database and queue prefix; resolves once it says it is ready. */
 async function startWorkerProcess(hub: TestHub, env: Record<string, string>): Promise<ChildProcess & { output: () => string }> {
-  const child = spawnEstf(['work'], {
+  return startEstfReady(['work'], {
     DATABASE_URL: hub.dbUrl,
     REDIS_URL: hub.config.redis.url,
     ESTF_QUEUE_PREFIX: hub.config.queuePrefix,
@@ -196,21 +192,7 @@ async function startWorkerProcess(hub: TestHub, env: Record<string, string>): Pr
     ESTF_DATA_DIR: os.tmpdir(),
     LOG_LEVEL: 'warn',
     ...env,
-  });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  await until(
-    'estf work ready',
-    async () => {
-      if (child.exitCode !== null) throw new Error(`estf work exited with ${child.exitCode}: ${err}`);
-      return out.includes('ESTF Hub is ready');
-    },
-    45_000,
-  );
-  return Object.assign(child, { output: () => err });
+  }, children);
 }
 
 afterAll(async () => {
