@@ -315,8 +315,9 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
   it('serves its assets from the hub with long cache lifetimes and a strict CSP on every page', async () => {
     const res = await fetch(`${hub.url}/console/sign-in`);
     expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
-    const missing = await fetch(`${hub.url}/console/no-such-page`);
-    expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'text/html; charset=UTF-8']);
+    // Signed out, even a page that does not exist leads to sign-in: the map of screens is not shown to strangers.
+    const missing = await fetch(`${hub.url}/console/no-such-page`, { redirect: 'manual' });
+    expect([missing.status, missing.headers.get('location')]).toEqual([303, '/console/sign-in']);
     expect(missing.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
     const html = await res.text();
     expect(html).not.toMatch(/<script>|style=/);

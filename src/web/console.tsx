@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
 import type { ConsoleSession } from '../modules/sessions/index.js';
 import { registerEscalationPages } from '../modules/escalations/escalations.pages.js';
+import { registerFilingPages } from '../modules/incidents/incidents.filing.pages.js';
+import { registerIncidentListPages } from '../modules/incidents/incidents.list.pages.js';
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
 import type { Services } from '../services.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
@@ -160,11 +162,12 @@ export function createConsole(deps: ConsoleDeps) {
     }
     await next();
   };
-  app.use('/sign-out', requireSession);
-  app.use('/incidents', requireSession);
-  app.use('/incidents/*', requireSession);
-  app.use('/pages', requireSession);
-  app.use('/pages/*', requireSession);
+  // Everything but sign-in and the assets needs a session: a new screen is protected without a line here.
+  app.use('*', async (c, next) => {
+    const path = c.req.path.replace(/^\/console/, '');
+    if (path === '/sign-in' || path.startsWith('/sign-in/') || path.startsWith('/assets/')) return next();
+    return requireSession(c, next);
+  });
 
   app.post('/sign-out', async (c) => {
     await services.sessions.signOut(c.get('session')!);
@@ -173,6 +176,9 @@ export function createConsole(deps: ConsoleDeps) {
   });
 
   app.get('/', (c) => c.redirect('/console/incidents', 303));
+  // One line per screen; order matters where paths overlap (/incidents/new before /incidents/:id).
+  registerIncidentListPages(app, services);
+  registerFilingPages(app, services);
   registerIncidentPages(app, services);
   registerEscalationPages(app, services);
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.

@@ -30,6 +30,20 @@ export function CsrfField(props: { token: string | null }) {
   return <input type="hidden" name="_csrf" value={props.token ?? ''} />;
 }
 
+/** The console's screens, in the order of the main navigation; a screen a user cannot use is not offered. */
+const NAV: Array<{ href: string; label: string; show?: (p: UserPrincipal) => boolean }> = [
+  { href: '/console/now', label: 'Now' },
+  { href: '/console/incidents', label: 'Incidents' },
+  { href: '/console/incidents/new', label: 'File an incident' },
+  { href: '/console/pages', label: 'My pages' },
+  { href: '/console/indicators', label: 'Indicators' },
+  { href: '/console/on-call', label: 'On-call' },
+  { href: '/console/alerts', label: 'Alerts' },
+  { href: '/console/audit', label: 'Audit', show: (p) => p.roles.has('AUDITOR') },
+  { href: '/console/organization', label: 'Organization', show: (p) => p.roles.has('ORG_ADMIN') },
+  { href: '/console/account', label: 'Account' },
+];
+
 export function Layout(props: { title: string; ctx: PageContext; children?: Child }) {
   const { css, htmx } = consoleAssets();
   const p = props.ctx.principal;
@@ -55,11 +69,11 @@ export function Layout(props: { title: string; ctx: PageContext; children?: Chil
           {p && (
             <nav aria-label="Main">
               <ul>
-                <li>
-                  <a href="/console/incidents">Incidents</a>
-                </li>
-                <li><a href="/console/incidents/new">File an incident</a></li>
-                <li><a href="/console/pages">My pages</a></li>
+                {NAV.filter((n) => !n.show || n.show(p)).map((n) => (
+                  <li>
+                    <a href={n.href}>{n.label}</a>
+                  </li>
+                ))}
               </ul>
             </nav>
           )}
