@@ -8,6 +8,8 @@ import { createEscalationsService } from './modules/escalations/escalations.serv
 import { suppressedRoutingTargets } from './modules/escalations/index.js';
 import { createIdentityService } from './modules/identity/identity.service.js';
 import { createSessionsService } from './modules/sessions/sessions.service.js';
+import { CONSOLE_LIVE_TOKEN_PREFIX } from './modules/sessions/index.js';
+import type { RequestMeta } from './access/principal.js';
 import { createPartnersService } from './modules/partners/partners.service.js';
 import { createIncidentsService } from './modules/incidents/incidents.service.js';
 import { createAuditQueryService } from './modules/audit/audit.query.js';
@@ -45,11 +47,15 @@ export function createServices(infra: ServiceInfra) {
   const incidents = createIncidentsService({ ...deps, suppressedRoutingTargets });
   const indicatorReports = createIndicatorReportsService(deps);
   // Long-lived connections' tokens, authenticated again every few seconds (src/live/sessions.ts).
-  const live = infra.live ? { bus: infra.live.bus, sessions: createSessionKeeper({ authenticate: identity.authenticate, logger: infra.live.logger }) } : null;
+  const sessions = createSessionsService({ ...deps, senders: infra.senders ?? null, logger: infra.live?.logger ?? null });
+  // API tokens and console sessions' live tokens (src/web/live.tsx) share the keeper.
+  const authenticateLive = (token: string, meta: RequestMeta) =>
+    token.startsWith(CONSOLE_LIVE_TOKEN_PREFIX) ? sessions.authenticateLive(token) : identity.authenticate(token, meta);
+  const live = infra.live ? { bus: infra.live.bus, sessions: createSessionKeeper({ authenticate: authenticateLive, logger: infra.live.logger }) } : null;
   const alerts = createAlertsService({ db: infra.db, live });
   return {
     identity,
-    sessions: createSessionsService({ ...deps, senders: infra.senders ?? null, logger: infra.live?.logger ?? null }),
+    sessions,
     partners: createPartnersService(deps),
     incidents,
     escalations: createEscalationsService({ ...deps, engine: infra.engine ?? null }),

@@ -131,6 +131,11 @@ export function createSessionKeeper(deps: { authenticate: Authenticate; logger: 
     endWhere(revoked: (p: UserPrincipal) => boolean): void {
       for (const entry of [...entries.values()]) if (entry.principal && revoked(entry.principal)) end(entry);
     },
+    /** Ends at once the sessions of one token (a console session signed out or revoked). */
+    endToken(token: string): void {
+      const entry = entries.get(token);
+      if (entry) end(entry);
+    },
     /** Re-authenticates every token in use now (tests; the timer does it every few seconds). */
     sweep,
     get size() {

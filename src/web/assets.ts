@@ -19,13 +19,15 @@ function asset(base: string, ext: string, type: string, body: Buffer): Asset {
   return { name: `${base}-${createHash('sha256').update(body).digest('hex').slice(0, 12)}.${ext}`, type, body };
 }
 
-let loaded: { css: Asset; htmx: Asset; byName: Map<string, Asset> } | null = null;
+let loaded: { css: Asset; htmx: Asset; sse: Asset; byName: Map<string, Asset> } | null = null;
 
 export function consoleAssets() {
   if (!loaded) {
     const css = asset('console', 'css', 'text/css; charset=utf-8', readFileSync(new URL('./console.css', import.meta.url)));
     const htmx = asset('htmx', 'js', 'text/javascript; charset=utf-8', readFileSync(require.resolve('htmx.org/dist/htmx.min.js')));
-    loaded = { css, htmx, byName: new Map([css, htmx].map((a) => [a.name, a])) };
+    // htmx's SSE extension: the console's live regions (src/web/live.tsx).
+    const sse = asset('htmx-ext-sse', 'js', 'text/javascript; charset=utf-8', readFileSync(require.resolve('htmx-ext-sse/dist/sse.min.js')));
+    loaded = { css, htmx, sse, byName: new Map([css, htmx, sse].map((a) => [a.name, a])) };
   }
   return loaded;
 }

@@ -10,6 +10,7 @@ import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
 import type { Services } from '../services.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
 import { Layout, renderPage, type PageContext } from './layout.js';
+import { registerLive } from './live.js';
 
 /**
  * The analyst console: server-rendered pages under /console. Sign-in (one-time links), the session on every
@@ -171,6 +172,7 @@ export function createConsole(deps: ConsoleDeps) {
 
   app.post('/sign-out', async (c) => {
     await services.sessions.signOut(c.get('session')!);
+    services.alerts.endConsoleSession(c.get('session')!.id);
     deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
     return c.html(renderPage(<Layout title="Signed out" ctx={{ principal: null, csrfToken: null }}><h1>Signed out</h1><p>You are signed out.</p></Layout>));
   });
@@ -181,6 +183,7 @@ export function createConsole(deps: ConsoleDeps) {
   registerFilingPages(app, services);
   registerIncidentPages(app, services);
   registerEscalationPages(app, services);
+  registerLive(app, services);
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;

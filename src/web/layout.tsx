@@ -44,8 +44,13 @@ const NAV: Array<{ href: string; label: string; show?: (p: UserPrincipal) => boo
   { href: '/console/account', label: 'Account' },
 ];
 
-export function Layout(props: { title: string; ctx: PageContext; children?: Child }) {
-  const { css, htmx } = consoleAssets();
+/**
+ * `live`: what the page's live regions need from the console's one SSE stream (src/web/live.tsx), as a
+ * query string (`view=list`, `view=incident&incident=…`); every signed-in page opens the stream, for the
+ * page notice at least.
+ */
+export function Layout(props: { title: string; ctx: PageContext; live?: string; children?: Child }) {
+  const { css, htmx, sse } = consoleAssets();
   const p = props.ctx.principal;
   return (
     <html lang="en">
@@ -57,8 +62,10 @@ export function Layout(props: { title: string; ctx: PageContext; children?: Chil
         <title>{`${props.title} · ESTF Hub`}</title>
         <link rel="stylesheet" href={`${ASSETS_PATH}/${css.name}`} />
         <script src={`${ASSETS_PATH}/${htmx.name}`} defer></script>
+        <script src={`${ASSETS_PATH}/${sse.name}`} defer></script>
       </head>
-      <body>
+      {/* sse-close: the stream says `end` when the session ended (signed out, revoked): no reconnecting then. */}
+      <body {...(p ? { 'hx-ext': 'sse', 'sse-connect': `/console/live${props.live ? `?${props.live}` : ''}`, 'sse-close': 'end' } : {})}>
         <a class="skip-link" href="#main">
           Skip to main content
         </a>
@@ -89,6 +96,8 @@ export function Layout(props: { title: string; ctx: PageContext; children?: Chil
             </div>
           )}
         </header>
+        {/* A paged user's notice on every page, filled live (role=alert: announced at once, focus stays put). */}
+        {p && <div id="page-notice" class="page-notice" role="alert" sse-swap="paged"></div>}
         <main id="main" tabindex={-1}>
           {props.children}
         </main>

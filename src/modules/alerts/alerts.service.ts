@@ -26,6 +26,8 @@ import {
   type IndicatorAlertModel,
 } from './indicator-alerts.js';
 import { accessEventSource, type AccessEvent } from './access-events.js';
+import { pageEventSource, type PageEvent } from './page-events.js';
+import { consoleLiveToken } from '../sessions/index.js';
 import { lastEventId, listEventLogAfter, type EventLogRow } from './alerts.repository.js';
 import type { EventLog, LiveBus, LiveSource } from '../../live/bus.js';
 import type { LiveSession, SessionKeeper } from '../../live/sessions.js';
@@ -76,11 +78,11 @@ export function liveEventLog(db: Db): EventLog<EventLogRow> {
  * these on the bus. `access` carries revoked tokens and deactivated users: in the same ordered stream as
  * the events, so that no event committed after a revocation reaches the revoked streams.
  */
-export const LIVE_FAMILIES: ReadonlySet<string> = new Set(['incident', 'indicator', 'access']);
+export const LIVE_FAMILIES: ReadonlySet<string> = new Set(['incident', 'indicator', 'access', 'page']);
 
 /** Which events the live bus carries, by topic family, and how each is read: the domain side of the bus. */
-export function liveSources(db: Db): Record<'incident' | 'indicator' | 'access', LiveSource<{ cursor: number }, EventLogRow>> {
-  return { incident: incidentEventSource(db), indicator: indicatorAlertSource(db), access: accessEventSource(db) };
+export function liveSources(db: Db): Record<'incident' | 'indicator' | 'access' | 'page', LiveSource<{ cursor: number }, EventLogRow>> {
+  return { incident: incidentEventSource(db), indicator: indicatorAlertSource(db), access: accessEventSource(db), page: pageEventSource(db) };
 }
 
 /**
@@ -107,9 +109,11 @@ export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessio
     listening = true;
     // A revocation ends the streams it concerns before any later event is dispatched (same ordered stream);
     // the periodic re-authentication is the safety net (expiry, a deactivated organization, a lost message).
-    bus.listen<AccessEvent>('access', (e) =>
-      sessions.endWhere((p) => p.userId === e.userId && (e.tokenPrefix === null || p.tokenPrefix === e.tokenPrefix)),
-    );
+    bus.listen<AccessEvent>('access', (e) => {
+      // A console session signed out or revoked: its own streams only.
+      if (e.sessionId !== null) sessions.endToken(consoleLiveToken(e.sessionId));
+      else sessions.endWhere((p) => p.userId === e.userId && (e.tokenPrefix === null || p.tokenPrefix === e.tokenPrefix));
+    });
     return bus;
   }
 
@@ -170,6 +174,76 @@ export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessio
       throw err;
     }
     return stream;
+  }
+
+  async function busReady(bus: LiveBus): Promise<void> {
+    // Redis down: say so rather than hold the request open (ioredis would wait for it indefinitely).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      bus.ready(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('live events are unavailable: the event bus is not connected to Redis')), BUS_READY_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * What one console tab hears, from now on (src/web/live.tsx): the incident events and the pages of the
+   * session's user, each checked at delivery against the user's rights of the moment and the incident as it
+   * is now, as the GraphQL subscriptions are. The session is kept like an API token (authenticated again
+   * every few seconds; a sign-out, revocation or deactivation ends it at once): `on.end` is called then,
+   * and at shutdown. `close` stops listening (the tab went away).
+   */
+  async function watchConsole(
+    sessionId: string,
+    principal: UserPrincipal,
+    on: { incident(p: UserPrincipal, e: IncidentEventModel): void; paged(p: UserPrincipal, e: PageEvent): void; end(): void },
+  ): Promise<{ close(): void }> {
+    if (closing) throw new Error('the server is shutting down');
+    const bus = liveBus();
+    const session = live().sessions.open(consoleLiveToken(sessionId), principal, principal);
+    let closed = false;
+    const unlisten: Array<() => void> = [];
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      for (const u of unlisten) u();
+      session.release();
+      streams.delete(handle);
+    };
+    const handle = {
+      end() {
+        if (closed) return;
+        close();
+        on.end();
+      },
+    };
+    streams.add(handle);
+    unlisten.push(session.onEnd(() => handle.end()));
+    unlisten.push(
+      bus.listen<IncidentEventModel>('incident', (e) => {
+        const p = session.principal;
+        if (p && !closed && canSeeIncident(p, e.facts)) on.incident(p, e);
+      }),
+    );
+    unlisten.push(
+      bus.listen<PageEvent>('page', (e) => {
+        const p = session.principal;
+        if (p && !closed && e.facts && e.userIds.includes(p.userId) && canSeeIncident(p, e.facts)) on.paged(p, e);
+      }),
+    );
+    try {
+      await busReady(bus);
+    } catch (err) {
+      close();
+      throw err;
+    }
+    return { close };
+  }
+
+  /** Ends a console session's live streams in this process at once (its sign-out; other processes hear the event). */
+  function endConsoleSession(sessionId: string): void {
+    if (deps.live) deps.live.sessions.endToken(consoleLiveToken(sessionId));
   }
 
   /** A live stream of incident events the principal may see and the filter matches, from now on. */
@@ -272,6 +346,8 @@ export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessio
     events,
     indicatorAlerts,
     openSession,
+    watchConsole,
+    endConsoleSession,
     /** Re-authenticates every live token now (tests; a timer does it every few seconds). */
     recheckSessions: () => live().sessions.sweep(),
     get liveStreams() {

@@ -4,3 +4,4 @@ export { createAlertsService, type AlertsService, type IncidentEventPage, type I
 export type { EventLogRow } from './alerts.repository.js';
 export type { IncidentEventModel } from './incident-events.js';
 export { alertItemsOf, indicatorAlertsOf, type IndicatorAlertModel } from './indicator-alerts.js';
+export type { PageEvent } from './page-events.js';

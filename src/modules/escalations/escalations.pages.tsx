@@ -14,7 +14,7 @@ import type { EscalationRow } from './index.js';
 
 const fmt = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–');
 
-interface PageRow {
+export interface PageRow {
   esc: EscalationRow;
   reference: string;
   severity: string;
@@ -22,7 +22,7 @@ interface PageRow {
   exercise: boolean;
 }
 
-async function rowsOf(services: Services, principal: Principal): Promise<PageRow[]> {
+export async function rowsOf(services: Services, principal: Principal): Promise<PageRow[]> {
   const pages = await services.escalations.myPages(principal);
   const incidents = await services.incidents.visibleAmong(principal, [...new Set(pages.map((p) => p.incident_id))]);
   const rows: PageRow[] = [];
@@ -37,7 +37,7 @@ async function rowsOf(services: Services, principal: Principal): Promise<PageRow
 function MyPages(props: { ctx: PageContext; rows: PageRow[]; acknowledged: number | null }) {
   const { rows, ctx } = props;
   return (
-    <Layout title="My pages" ctx={ctx}>
+    <Layout title="My pages" ctx={ctx} live="view=pages">
       <h1>My pages</h1>
       <div role="status">
         {props.acknowledged !== null && (
@@ -48,6 +48,19 @@ function MyPages(props: { ctx: PageContext; rows: PageRow[]; acknowledged: numbe
           </p>
         )}
       </div>
+      {/* Filled again live when a page reaches me or one is acknowledged (src/web/live.tsx). */}
+      <div id="my-pages" sse-swap="pages">
+        <PagesRegion ctx={ctx} rows={rows} />
+      </div>
+    </Layout>
+  );
+}
+
+/** The list of my pages (or the word that there are none): the region the live stream fills again. */
+export function PagesRegion(props: { ctx: PageContext; rows: PageRow[] }) {
+  const { rows, ctx } = props;
+  return (
+    <>
       {rows.length === 0 ? (
         <p>Nobody is paging you right now.</p>
       ) : (
@@ -101,7 +114,40 @@ function MyPages(props: { ctx: PageContext; rows: PageRow[]; acknowledged: numbe
           </div>
         </>
       )}
-    </Layout>
+    </>
+  );
+}
+
+/**
+ * The notice every console page shows while I am being paged (src/web/layout.tsx's role=alert region,
+ * filled by the live stream): what for, a way to My pages, and one press to acknowledge each.
+ */
+export function PageNotice(props: { ctx: PageContext; rows: PageRow[]; onMyPages?: boolean }) {
+  const { rows, ctx } = props;
+  if (rows.length === 0) return <></>;
+  const shown = rows.slice(0, 5);
+  const text = `You are being paged for ${shown.map((r) => r.reference).join(', ')}${rows.length > shown.length ? ` and ${rows.length - shown.length} more` : ''}.`;
+  // On My pages the table below has the buttons: the notice only says it (no second button of the same name).
+  if (props.onMyPages) return <p><strong>{text}</strong></p>;
+  return (
+    <div>
+      <p>
+        <strong>{text}</strong> <a href="/console/pages">Open My pages</a>
+      </p>
+      <ul>
+        {shown.map((r) => (
+          <li>
+            {`${r.reference}${r.exercise ? ' (EXERCISE)' : ''}, ${r.severity}: `}
+            <form method="post" action={`/console/pages/${r.esc.id}/acknowledge`}>
+              <CsrfField token={ctx.csrfToken} />
+              <button type="submit" aria-label={`Acknowledge ${r.reference}`}>
+                Acknowledge
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

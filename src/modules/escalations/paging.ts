@@ -9,6 +9,7 @@ import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/index.js';
 import { FINISHED_STATUSES } from '../../domain/taxonomy.js';
 import { heldJobReplacer, type KindDelivery } from '../notifications/index.js';
+import { addOutboxEvent } from '../outbox/index.js';
 import type { AckLinks } from './ack-links.js';
 import {
   dueTimers,
@@ -178,6 +179,9 @@ export async function pageCurrentLevel(
   const skip = await usersPagedAt(trx, incident.id, esc.level, esc.loop);
   const rows = await notificationRows(ctx, trx, esc, incident, 'PAGE', esc.level, esc.loop, levelTargetsFor(level, incident), skip, known);
   deliveries.push(...(await insertNotifications(trx, rows)));
+  // The event log: who was just paged (the console's page notice hears it live, src/modules/alerts).
+  const paged = [...new Set(rows.map((r) => r.recipient_user_id))];
+  if (paged.length > 0) await addOutboxEvent(trx, 'page.sent', { type: 'Escalation', id: esc.id }, { incidentId: incident.id, userIds: paged });
   const next = nextPage(policy, esc.level, esc.loop);
   if (next) {
     const nextToken = randomUUID();

@@ -1,5 +1,7 @@
 import type { Context, Hono } from 'hono';
-import { SEVERITIES, STATUSES, type IncidentStatus, type Severity } from '../../domain/taxonomy.js';
+import type { UserPrincipal } from '../../access/principal.js';
+import { parseInstant } from '../../dates.js';
+import { CATEGORIES, DOMAINS, SEVERITIES, STATUSES, TLPS, type IncidentCategory, type IncidentDomain, type IncidentStatus, type Severity, type Tlp } from '../../domain/taxonomy.js';
 import { InputError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { pageContext, type ConsoleEnv } from '../../web/console.js';
@@ -8,46 +10,190 @@ import type { IncidentRow } from './index.js';
 
 /**
  * The console's incident list: an adapter like the resolvers, calling the incidents service with the
- * signed-in principal. The list's filters live in the query string (bookmarkable, they add up) and mirror
- * the API's IncidentFilter.
+ * signed-in principal. Every filter of the API's IncidentFilter lives in the query string (bookmarkable;
+ * filters add up: a quick filter adds one to those in force), so do the sort (every IncidentOrder) and the
+ * page. A value the list does not know is named in a message, never silently dropped. A live banner
+ * (src/web/live.tsx) says how many incidents changed since the page was loaded, without moving the list.
  */
 
 const PAGE_SIZE = 50;
 const fmt = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–');
 
+const SORT_FIELDS = ['REPORTED_AT', 'UPDATED_AT', 'OCCURRED_AT', 'SEVERITY'] as const;
+type SortField = (typeof SORT_FIELDS)[number];
+const SORT_LABELS: Record<SortField, string> = { REPORTED_AT: 'Reported', UPDATED_AT: 'Last updated', OCCURRED_AT: 'Occurred', SEVERITY: 'Severity' };
+const DIRECTIONS = ['DESC', 'ASC'] as const;
+type Dir = (typeof DIRECTIONS)[number];
+
+/** The query-string parameters the list reads (anything else is named as unknown). */
+const PARAMS = new Set([
+  'statuses',
+  'severityAtLeast',
+  'categories',
+  'domains',
+  'affectedCounty',
+  'reportingOrganization',
+  'tlp',
+  'exercise',
+  'occurredAfter',
+  'occurredBefore',
+  'updatedSince',
+  'text',
+  'sort',
+  'direction',
+  'after',
+]);
+
 interface ListQuery {
-  severityAtLeast: Severity | null;
   statuses: IncidentStatus[];
+  severityAtLeast: Severity | null;
+  categories: IncidentCategory[];
+  domains: IncidentDomain[];
   affectedCounty: string;
+  reportingOrganization: string;
+  tlp: Tlp[];
+  exercise: boolean;
+  /** The date filters as written (shown back in the form) and as read. */
+  occurredAfter: string;
+  occurredBefore: string;
+  updatedSince: string;
+  dates: { occurredAfter: Date | null; occurredBefore: Date | null; updatedSince: Date | null };
   text: string;
+  sort: SortField;
+  direction: Dir;
   after: string | null;
 }
 
-function readListQuery(c: Context<ConsoleEnv>): { query: ListQuery; problems: string[] } {
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** An RFC 3339 instant, or a date (midnight UTC). */
+function readInstant(text: string): { ok: true; value: Date } | { ok: false; reason: string } {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseInstant(`${text}T00:00:00Z`);
+  return parseInstant(text);
+}
+
+export function readListQuery(params: URLSearchParams): { query: ListQuery; problems: string[] } {
   const problems: string[] = [];
-  const sev = c.req.query('severityAtLeast') || '';
-  const severityAtLeast = (SEVERITIES as readonly string[]).includes(sev) ? (sev as Severity) : null;
-  if (sev && !severityAtLeast) problems.push(`Severity "${sev}" is not one of ${SEVERITIES.join(', ')}.`);
-  const statuses: IncidentStatus[] = [];
-  for (const s of c.req.queries('statuses') ?? []) {
-    if ((STATUSES as readonly string[]).includes(s)) statuses.push(s as IncidentStatus);
-    else problems.push(`Status "${s}" is not one of ${STATUSES.join(', ')}.`);
+  const all = (name: string) => params.getAll(name).filter((v) => v !== '');
+  const one = (name: string) => (params.get(name) ?? '').trim();
+  function pick<T extends string>(name: string, label: string, allowed: readonly T[]): T[] {
+    const out: T[] = [];
+    for (const v of all(name)) {
+      if ((allowed as readonly string[]).includes(v)) {
+        if (!out.includes(v as T)) out.push(v as T);
+      } else problems.push(`${label} (${name}): "${v}" is not one of ${allowed.join(', ')}.`);
+    }
+    return out;
   }
+  for (const name of new Set(params.keys())) if (!PARAMS.has(name)) problems.push(`Unknown filter "${name}": the list filters by ${[...PARAMS].join(', ')}.`);
+
+  const sev = one('severityAtLeast');
+  const severityAtLeast = (SEVERITIES as readonly string[]).includes(sev) ? (sev as Severity) : null;
+  if (sev && !severityAtLeast) problems.push(`Severity at least (severityAtLeast): "${sev}" is not one of ${SEVERITIES.join(', ')}.`);
+  const slug = (name: string, label: string) => {
+    const v = one(name).toLowerCase();
+    if (v && !SLUG.test(v)) {
+      problems.push(`${label} (${name}): "${one(name)}" is not an organization's slug (lowercase letters, digits and dashes, e.g. county-orange).`);
+      return '';
+    }
+    return v;
+  };
+  const ex = one('exercise');
+  if (ex && ex !== 'true' && ex !== 'false') problems.push(`Exercise (exercise): "${ex}" is not true or false.`);
+  const dates = { occurredAfter: null as Date | null, occurredBefore: null as Date | null, updatedSince: null as Date | null };
+  const labels = { occurredAfter: 'Occurred after', occurredBefore: 'Occurred before', updatedSince: 'Updated since' } as const;
+  for (const name of ['occurredAfter', 'occurredBefore', 'updatedSince'] as const) {
+    const v = one(name);
+    if (!v) continue;
+    const r = readInstant(v);
+    if (r.ok) dates[name] = r.value;
+    else problems.push(`${labels[name]} (${name}): "${v}" ${r.reason}, or a date such as 2026-11-03.`);
+  }
+  const text = one('text');
+  if (text.length > 500) problems.push(`Search (text): must be at most 500 characters (it has ${text.length}).`);
+  const sortText = one('sort');
+  const sort = (SORT_FIELDS as readonly string[]).includes(sortText) ? (sortText as SortField) : 'REPORTED_AT';
+  if (sortText && sort !== sortText) problems.push(`Sort by (sort): "${sortText}" is not one of ${SORT_FIELDS.join(', ')}.`);
+  const dirText = one('direction');
+  const direction = (DIRECTIONS as readonly string[]).includes(dirText) ? (dirText as Dir) : 'DESC';
+  if (dirText && direction !== dirText) problems.push(`Direction (direction): "${dirText}" is not one of ${DIRECTIONS.join(', ')}.`);
   return {
-    query: { severityAtLeast, statuses, affectedCounty: (c.req.query('affectedCounty') ?? '').trim(), text: c.req.query('text') ?? '', after: c.req.query('after') || null },
+    query: {
+      statuses: pick('statuses', 'Status', STATUSES),
+      severityAtLeast,
+      categories: pick('categories', 'Category', CATEGORIES),
+      domains: pick('domains', 'Domain', DOMAINS),
+      affectedCounty: slug('affectedCounty', 'Affected county'),
+      reportingOrganization: slug('reportingOrganization', 'Reporting organization'),
+      tlp: pick('tlp', 'TLP', TLPS),
+      exercise: ex === 'true',
+      occurredAfter: one('occurredAfter'),
+      occurredBefore: one('occurredBefore'),
+      updatedSince: one('updatedSince'),
+      dates,
+      text: text.slice(0, 500),
+      sort,
+      direction,
+      after: one('after') || null,
+    },
     problems,
   };
 }
 
-function queryString(q: ListQuery, after: string | null): string {
+/** The query string of a list: the filters and sort in force, plus `change` (a quick filter, a page). */
+function queryString(q: ListQuery, change: { after?: string | null; add?: [string, string] } = {}): string {
   const p = new URLSearchParams();
-  if (q.severityAtLeast) p.set('severityAtLeast', q.severityAtLeast);
   for (const s of q.statuses) p.append('statuses', s);
+  if (q.severityAtLeast) p.set('severityAtLeast', q.severityAtLeast);
+  for (const s of q.categories) p.append('categories', s);
+  for (const s of q.domains) p.append('domains', s);
   if (q.affectedCounty) p.set('affectedCounty', q.affectedCounty);
+  if (q.reportingOrganization) p.set('reportingOrganization', q.reportingOrganization);
+  for (const s of q.tlp) p.append('tlp', s);
+  if (q.exercise) p.set('exercise', 'true');
+  if (q.occurredAfter) p.set('occurredAfter', q.occurredAfter);
+  if (q.occurredBefore) p.set('occurredBefore', q.occurredBefore);
+  if (q.updatedSince) p.set('updatedSince', q.updatedSince);
   if (q.text) p.set('text', q.text);
-  if (after) p.set('after', after);
+  if (q.sort !== 'REPORTED_AT') p.set('sort', q.sort);
+  if (q.direction !== 'DESC') p.set('direction', q.direction);
+  if (change.add) {
+    const [k, v] = change.add;
+    if (k === 'statuses') {
+      if (!q.statuses.includes(v as IncidentStatus)) p.append(k, v);
+    } else p.set(k, v);
+  }
+  if (change.after) p.set('after', change.after);
   const s = p.toString();
   return s ? `?${s}` : '';
+}
+
+/** Quick filters: each adds one filter of the API to those in force (they add up). */
+function quickFilters(principal: UserPrincipal): Array<{ label: string; add: [string, string]; on: (q: ListQuery) => boolean }> {
+  const org = principal.organization;
+  const out: Array<{ label: string; add: [string, string]; on: (q: ListQuery) => boolean }> = [
+    { label: 'Mine (reported by my organization)', add: ['reportingOrganization', org.slug], on: (q) => q.reportingOrganization === org.slug },
+  ];
+  if (org.kind === 'COUNTY') out.push({ label: 'My county', add: ['affectedCounty', org.slug], on: (q) => q.affectedCounty === org.slug });
+  out.push(
+    { label: 'Unacknowledged (REPORTED, not yet triaged)', add: ['statuses', 'REPORTED'], on: (q) => q.statuses.length === 1 && q.statuses[0] === 'REPORTED' },
+    { label: 'HIGH and above', add: ['severityAtLeast', 'HIGH'], on: (q) => q.severityAtLeast === 'HIGH' },
+  );
+  return out;
+}
+
+function Checkboxes<T extends string>(props: { legend: string; name: string; values: readonly T[]; checked: readonly T[]; label?: (v: T) => string }) {
+  return (
+    <fieldset>
+      <legend>{props.legend}</legend>
+      {props.values.map((v) => (
+        <span>
+          <input type="checkbox" id={`f-${props.name}-${v}`} name={props.name} value={v} checked={props.checked.includes(v)} />{' '}
+          <label for={`f-${props.name}-${v}`}>{props.label ? props.label(v) : v}</label>
+        </span>
+      ))}
+    </fieldset>
+  );
 }
 
 function Filters(props: { q: ListQuery }) {
@@ -73,15 +219,53 @@ function Filters(props: { q: ListQuery }) {
         <label for="f-county">Affected county (slug)</label>
         <input type="text" id="f-county" name="affectedCounty" value={q.affectedCounty} placeholder="county-orange" />
       </div>
-      <fieldset>
-        <legend>Status</legend>
-        {STATUSES.map((s) => (
-          <span>
-            <input type="checkbox" id={`f-status-${s}`} name="statuses" value={s} checked={q.statuses.includes(s)} />{' '}
-            <label for={`f-status-${s}`}>{s}</label>
-          </span>
-        ))}
-      </fieldset>
+      <div>
+        <label for="f-reporter">Reporting organization (slug)</label>
+        <input type="text" id="f-reporter" name="reportingOrganization" value={q.reportingOrganization} placeholder="cisa" />
+      </div>
+      <div>
+        <label for="f-occurred-after">Occurred after</label>
+        <input type="text" id="f-occurred-after" name="occurredAfter" value={q.occurredAfter} aria-describedby="f-date-hint" />
+      </div>
+      <div>
+        <label for="f-occurred-before">Occurred before</label>
+        <input type="text" id="f-occurred-before" name="occurredBefore" value={q.occurredBefore} aria-describedby="f-date-hint" />
+      </div>
+      <div>
+        <label for="f-updated-since">Updated since</label>
+        <input type="text" id="f-updated-since" name="updatedSince" value={q.updatedSince} aria-describedby="f-date-hint" />
+      </div>
+      <p id="f-date-hint" class="muted">
+        Dates: 2026-11-03 (midnight UTC) or 2026-11-03T21:00:00-08:00.
+      </p>
+      <Checkboxes legend="Status" name="statuses" values={STATUSES} checked={q.statuses} />
+      <Checkboxes legend="TLP" name="tlp" values={TLPS} checked={q.tlp} label={(t) => (t === 'AMBER_STRICT' ? 'AMBER+STRICT' : t)} />
+      <Checkboxes legend="Domain" name="domains" values={DOMAINS} checked={q.domains} />
+      <Checkboxes legend="Category" name="categories" values={CATEGORIES} checked={q.categories} />
+      <div>
+        <input type="checkbox" id="f-exercise" name="exercise" value="true" checked={q.exercise} /> <label for="f-exercise">Exercise incidents only</label>
+      </div>
+      <div>
+        <label for="f-sort">Sort by</label>
+        <select id="f-sort" name="sort">
+          {SORT_FIELDS.map((s) => (
+            <option value={s} selected={q.sort === s}>
+              {SORT_LABELS[s]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="f-direction">Order</label>
+        <select id="f-direction" name="direction">
+          <option value="DESC" selected={q.direction === 'DESC'}>
+            Newest or highest first
+          </option>
+          <option value="ASC" selected={q.direction === 'ASC'}>
+            Oldest or lowest first
+          </option>
+        </select>
+      </div>
       <div>
         <button type="submit">Apply filters</button> <a href="/console/incidents">Clear</a>
       </div>
@@ -92,20 +276,36 @@ function Filters(props: { q: ListQuery }) {
 function ListPage(props: { ctx: PageContext; q: ListQuery; rows: IncidentRow[]; total: number; next: string | null; problems: string[] }) {
   const { q, rows } = props;
   return (
-    <Layout title="Incidents" ctx={props.ctx}>
+    <Layout title="Incidents" ctx={props.ctx} live={new URLSearchParams({ view: 'list', back: `/console/incidents${queryString(q)}` }).toString()}>
       <h1>Incidents</h1>
+      <nav aria-label="Quick filters">
+        <ul class="quick-filters">
+          {quickFilters(props.ctx.principal!).map((f) => (
+            <li>
+              {f.on(q) ? (
+                <span>{`${f.label} (in force)`}</span>
+              ) : (
+                <a href={`/console/incidents${queryString(q, { add: f.add })}`}>{f.label}</a>
+              )}
+            </li>
+          ))}
+        </ul>
+      </nav>
       <Filters q={q} />
       {props.problems.length > 0 && (
-        <div class="notice" role="alert">
+        <div class="notice" role="alert" id="filter-problems">
           {props.problems.map((p) => (
             <p class="error">{p}</p>
           ))}
         </div>
       )}
-      <p id="count" aria-live="polite">
+      {/* Live (src/web/live.tsx): "N new / updated" and a reload link; polite, never takes focus, the list stays put. */}
+      <div class="live-banner" id="live-banner" role="status" sse-swap="incidents"></div>
+      <p id="count">
         {props.total === 1 ? '1 incident' : `${props.total} incidents`}
         {q.after ? ' (a later page)' : ''}
       </p>
+      <p class="muted" id="sorted">{`Sorted by ${SORT_LABELS[q.sort].toLowerCase()}, ${q.direction === 'DESC' ? 'newest or highest first' : 'oldest or lowest first'}.`}</p>
       {rows.length > 0 ? (
         <div class="table-wrap">
           <table aria-describedby="count">
@@ -117,6 +317,7 @@ function ListPage(props: { ctx: PageContext; q: ListQuery; rows: IncidentRow[]; 
                 <th scope="col">Status</th>
                 <th scope="col">TLP</th>
                 <th scope="col">Reported</th>
+                <th scope="col">Last updated</th>
               </tr>
             </thead>
             <tbody>
@@ -136,6 +337,7 @@ function ListPage(props: { ctx: PageContext; q: ListQuery; rows: IncidentRow[]; 
                     <TlpLabel tlp={r.tlp} />
                   </td>
                   <td>{fmt(r.reported_at)}</td>
+                  <td>{fmt(r.updated_at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -145,31 +347,49 @@ function ListPage(props: { ctx: PageContext; q: ListQuery; rows: IncidentRow[]; 
         <p>No incident matches these filters.</p>
       )}
       <nav class="pager" aria-label="Pages">
-        {q.after && <a href={`/console/incidents${queryString(q, null)}`}>First page</a>}
-        {props.next && <a href={`/console/incidents${queryString(q, props.next)}`}>Next page</a>}
+        {q.after && <a href={`/console/incidents${queryString(q)}`}>First page</a>}
+        {props.next && <a href={`/console/incidents${queryString(q, { after: props.next })}`}>Next page</a>}
+        <span class="muted">{`${PAGE_SIZE} per page`}</span>
       </nav>
     </Layout>
   );
 }
+
 export function registerIncidentListPages(app: Hono<ConsoleEnv>, services: Services): void {
   const principalOf = (c: Context<ConsoleEnv>) => c.get('session')!.principal;
 
   app.get('/incidents', async (c) => {
     const ctx = pageContext(c);
-    const { query, problems } = readListQuery(c);
+    const { query, problems } = readListQuery(new URL(c.req.url).searchParams);
+    // A filter that could not be read is not silently dropped: nothing is listed until it is fixed.
+    if (problems.length) return c.html(renderPage(<ListPage ctx={ctx} q={query} rows={[]} total={0} next={null} problems={problems} />), 400);
     try {
       const page = await services.incidents.list(principalOf(c), {
-        filter: { severityAtLeast: query.severityAtLeast, statuses: query.statuses.length ? query.statuses : null, affectedCounty: query.affectedCounty || null, text: query.text || null },
+        filter: {
+          statuses: query.statuses.length ? query.statuses : null,
+          severityAtLeast: query.severityAtLeast,
+          categories: query.categories.length ? query.categories : null,
+          domains: query.domains.length ? query.domains : null,
+          affectedCounty: query.affectedCounty || null,
+          reportingOrganization: query.reportingOrganization || null,
+          tlp: query.tlp.length ? query.tlp : null,
+          exercise: query.exercise,
+          occurredAfter: query.dates.occurredAfter,
+          occurredBefore: query.dates.occurredBefore,
+          updatedSince: query.dates.updatedSince,
+          text: query.text || null,
+        },
         first: PAGE_SIZE,
         after: query.after,
-        order: { field: 'REPORTED_AT', direction: 'DESC' },
+        order: { field: query.sort, direction: query.direction },
       });
       const total = await page.totalCount();
       const next = page.hasNextPage ? (page.cursors[page.cursors.length - 1] ?? null) : null;
-      return c.html(renderPage(<ListPage ctx={ctx} q={query} rows={page.nodes} total={total} next={next} problems={problems} />), problems.length ? 400 : 200);
+      return c.html(renderPage(<ListPage ctx={ctx} q={query} rows={page.nodes} total={total} next={next} problems={[]} />));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      return c.html(renderPage(<ListPage ctx={ctx} q={query} rows={[]} total={0} next={null} problems={[...problems, err.message]} />), 400);
+      const message = err.field === 'after' ? 'Page (after): this page link does not belong to this sort, or is damaged. Start again from the first page.' : err.message;
+      return c.html(renderPage(<ListPage ctx={ctx} q={{ ...query, after: null }} rows={[]} total={0} next={null} problems={[message]} />), 400);
     }
   });
 }

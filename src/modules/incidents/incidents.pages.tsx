@@ -28,12 +28,35 @@ function describe(e: TimelineRow): string {
   return change ? `${kind} (${change})` : kind;
 }
 
+/** The live stream's view of this page: the incident, and the last entry shown (later ones are appended). */
+function liveQuery(row: IncidentRow, timeline: TimelineRow[]): string {
+  const p = new URLSearchParams({ view: 'incident', incident: row.id });
+  const last = timeline.at(-1);
+  if (last) p.set('after', last.public_id);
+  return p.toString();
+}
+
+/** One timeline entry: rendered with the page, and by the live stream for entries added since. */
+export function TimelineItem(props: { e: TimelineRow; names: Map<string, { name: string; organization: string }> }) {
+  const { e, names } = props;
+  const who = e.actor_user_id ? names.get(e.actor_user_id) : undefined;
+  return (
+    <li>
+      <p class="meta">
+        <time datetime={e.at.toISOString()}>{fmt(e.at)}</time> · {who ? `${who.name} (${who.organization})` : 'the hub'} ·{' '}
+        {e.kind === 'COMMENT' ? 'comment' : describe(e)}
+      </p>
+      {e.body && <p class="body">{e.body}</p>}
+    </li>
+  );
+}
+
 function IncidentPage(props: { ctx: PageContext; v: IncidentView; comment?: { body: string; error: string }; filed?: FilingNotice }) {
   const { row, timeline, names } = props.v;
   const reporter = names.get(row.reporting_user_id);
   const principal = props.ctx.principal!;
   return (
-    <Layout title={`${row.reference}: ${row.title}`} ctx={props.ctx}>
+    <Layout title={`${row.reference}: ${row.title}`} ctx={props.ctx} live={liveQuery(row, timeline)}>
       {row.exercise && <ExerciseBanner />}
       <h1>
         {row.reference}: {row.title}
@@ -67,24 +90,13 @@ function IncidentPage(props: { ctx: PageContext; v: IncidentView; comment?: { bo
       <h2>Summary</h2>
       <p class="summary">{row.summary || '(no summary)'}</p>
       <h2 id="timeline">Timeline</h2>
-      {timeline.length === 0 ? (
-        <p>No entries yet.</p>
-      ) : (
-        <ol class="timeline">
-          {timeline.map((e) => {
-            const who = e.actor_user_id ? names.get(e.actor_user_id) : undefined;
-            return (
-              <li>
-                <p class="meta">
-                  <time datetime={e.at.toISOString()}>{fmt(e.at)}</time> · {who ? `${who.name} (${who.organization})` : 'the hub'} ·{' '}
-                  {e.kind === 'COMMENT' ? 'comment' : describe(e)}
-                </p>
-                {e.body && <p class="body">{e.body}</p>}
-              </li>
-            );
-          })}
-        </ol>
-      )}
+      {timeline.length === 0 && <p>No entries yet.</p>}
+      {/* New entries are appended live (src/web/live.tsx), announced politely; nothing above them moves. */}
+      <ol class="timeline" aria-labelledby="timeline" aria-live="polite" sse-swap="timeline" hx-swap="beforeend">
+        {timeline.map((e) => (
+          <TimelineItem e={e} names={names} />
+        ))}
+      </ol>
       {props.v.moreTimeline && <p class="muted">Older entries are not shown yet.</p>}
       {canComment(principal) && (
         <form method="post" action={`/console/incidents/${row.id}/comments`}>

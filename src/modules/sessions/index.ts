@@ -3,4 +3,4 @@
  * sessions.repository.ts is private to the module.
  */
 
-export { createSessionsService, LOGIN_LINK_LIFETIME_MS, SIGN_IN_PATH, type ConsoleSession, type SessionMeta, type SessionsService } from './sessions.service.js';
+export { CONSOLE_LIVE_TOKEN_PREFIX, consoleLiveToken, createSessionsService, LOGIN_LINK_LIFETIME_MS, SIGN_IN_PATH, type ConsoleSession, type SessionMeta, type SessionsService } from './sessions.service.js';

@@ -40,6 +40,10 @@ export async function findSessionByHash(h: Handle, tokenHash: Buffer) {
   return h.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
+export async function findSessionById(h: Handle, id: string) {
+  return h.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function touchSession(h: Handle, id: string, now: Date, idleExpiresAt: Date): Promise<void> {
   await h.updateTable('sessions').set({ last_seen_at: now, idle_expires_at: idleExpiresAt }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }

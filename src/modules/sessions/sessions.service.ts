@@ -8,7 +8,9 @@ import { findUserByEmail, findUserById } from '../identity/index.js';
 import { findOrganizationsByIds } from '../partners/index.js';
 import type { Senders } from '../notifications/index.js';
 import type { Logger } from '../../infra/logger.js';
-import { consumeLoginLink, recordSignInRequest, findSessionByHash, findUsableLoginLink, insertLoginLink, insertSession, revokeSessionRow, touchSession } from './sessions.repository.js';
+import { addOutboxEvent } from '../outbox/index.js';
+import { isUuid } from '../../domain/ids.js';
+import { consumeLoginLink, recordSignInRequest, findSessionByHash, findSessionById, findUsableLoginLink, insertLoginLink, insertSession, revokeSessionRow, touchSession } from './sessions.repository.js';
 
 /**
  * The console's sign-in: one-time links and browser sessions. A session does not care how it began (a link
@@ -36,6 +38,14 @@ export interface ConsoleSession {
   /** The per-session CSRF token every state-changing form carries. */
   csrfToken: string;
 }
+
+/**
+ * A console session's live streams are kept by the same keeper as the API's long-lived tokens
+ * (src/live/sessions.ts), under this name plus the session's id (never the cookie value): re-authenticated
+ * every few seconds, ended at once by an `access.session_revoked` event.
+ */
+export const CONSOLE_LIVE_TOKEN_PREFIX = 'console-session:';
+export const consoleLiveToken = (sessionId: string) => `${CONSOLE_LIVE_TOKEN_PREFIX}${sessionId}`;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 const looksLikeSecret = (s: string) => /^[A-Za-z0-9_-]{43}$/.test(s);
@@ -193,8 +203,25 @@ export function createSessionsService(deps: { db: Db; config: Config; senders?: 
     await db.transaction().execute(async (trx) => {
       if (await revokeSessionRow(trx, session.id, new Date())) {
         await recordAudit(trx, session.principal, 'console.signed_out', { type: 'Session', id: session.id });
+        // Every API process ends the session's live streams at once (src/modules/alerts access events).
+        await addOutboxEvent(trx, 'access.session_revoked', { type: 'Access', id: session.id }, { userId: session.principal.userId, sessionId: session.id });
       }
     });
+  }
+
+  /**
+   * The principal behind a console session's live token (consoleLiveToken), checked as every request is
+   * (not revoked, within both lifetimes, user and organization active) but without counting as activity:
+   * an open tab's stream does not keep an idle session alive. Null otherwise.
+   */
+  async function authenticateLive(token: string): Promise<UserPrincipal | null> {
+    if (!token.startsWith(CONSOLE_LIVE_TOKEN_PREFIX)) return null;
+    const id = token.slice(CONSOLE_LIVE_TOKEN_PREFIX.length);
+    if (!isUuid(id)) return null;
+    const row = await findSessionById(db, id);
+    const now = new Date();
+    if (!row || row.revoked_at !== null || row.expires_at <= now || row.idle_expires_at <= now) return null;
+    return principalOf(row.user_id, { requestId: null, clientAddress: null, userAgent: null });
   }
 
   /** A refused state-changing request (bad Origin or CSRF token): audited, as sign-in failures are. */
@@ -202,5 +229,5 @@ export function createSessionsService(deps: { db: Db; config: Config; senders?: 
     await auditFailure('console.request_refused', meta, { reason, path: path.slice(0, 200) });
   }
 
-  return { issueLoginLink, requestLoginLink, loginLinkUsable, signIn, authenticate, csrfMatches, signOut, recordRefusal };
+  return { issueLoginLink, requestLoginLink, loginLinkUsable, signIn, authenticate, authenticateLive, csrfMatches, signOut, recordRefusal };
 }
