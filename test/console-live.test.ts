@@ -128,8 +128,11 @@ describe.skipIf(!HAS_CHROMIUM)('console: live updates', () => {
     const { context, page } = await signedIn(browser, hub, viewer);
     const listUrl = `/console/incidents?severityAtLeast=LOW&sort=UPDATED_AT`;
     await page.goto(`${hub.url}${listUrl}`);
-    const raw = await rawStream((await session(viewer)).cookie, new URLSearchParams({ view: 'list', back: listUrl }).toString());
-    await listening(2);
+    const { cookie } = await session(viewer);
+    const raw = await rawStream(cookie, new URLSearchParams({ view: 'list', back: listUrl }).toString());
+    // A list filtered to TLP:CLEAR counts only what it would show.
+    const clearOnly = await rawStream(cookie, new URLSearchParams({ view: 'list', back: '/console/incidents?tlp=CLEAR' }).toString());
+    await listening(3);
     expect(await page.getByRole('link', { name: before.reference }).count()).toBe(1);
     const rowsBefore = await page.locator('tbody tr').count();
     // The reader is typing in the search box when the news arrives.
@@ -162,15 +165,22 @@ describe.skipIf(!HAS_CHROMIUM)('console: live updates', () => {
     expect(eventsNamed(raw.text(), 'paged')).toHaveLength(0);
     for (const secret of [hidden.id, hidden.reference, 'Not for Kern']) expect(raw.text()).not.toContain(secret);
     expect(await banner.textContent()).toContain('1 new / updated incident since this list was loaded.');
+    expect(eventsNamed(clearOnly.text(), 'incidents')).toHaveLength(0);
+    const clear = await file({ title: 'Public notice', severity: 'LOW', tlp: 'CLEAR' });
+    await until(async () => eventsNamed(clearOnly.text(), 'incidents').length === 1, 5_000);
+    expect(eventsNamed(clearOnly.text(), 'incidents')[0]).toContain('1 new / updated incident');
+    expect(eventsNamed(clearOnly.text(), 'incidents')[0]).toContain('href="/console/incidents?tlp=CLEAR"');
 
     // The banner's link reloads the list with its filters.
     await banner.getByRole('link', { name: 'Reload the list' }).click();
     await page.waitForURL((u) => u.pathname + u.search === listUrl);
     expect(await page.getByRole('link', { name: visible.reference }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: clear.reference }).count()).toBe(1);
     expect(await page.getByRole('link', { name: hidden.reference }).count()).toBe(0);
     // Without a banner, axe again.
     expect(await axeViolations(page)).toEqual([]);
     raw.abort();
+    clearOnly.abort();
     await context.close();
   }, 90_000);
 

@@ -5,6 +5,7 @@ import { isUuid } from '../domain/ids.js';
 import { encodeCursor } from '../graphql/pagination.js';
 import type { IncidentEventModel } from '../modules/alerts/index.js';
 import { PageNotice, PagesRegion, rowsOf, type PageRow } from '../modules/escalations/escalations.pages.js';
+import { filterOf, readListQuery } from '../modules/incidents/incidents.list.pages.js';
 import { TimelineItem } from '../modules/incidents/incidents.pages.js';
 import type { IncidentRow } from '../modules/incidents/index.js';
 import type { Services } from '../services.js';
@@ -21,9 +22,9 @@ import type { PageContext } from './layout.js';
  *
  * - `paged` (every page, layout.tsx's role=alert region): "You are being paged for …", sent on opening
  *   when I am being paged, and again whenever my pages change (a page reached me, one was acknowledged).
- * - `incidents` (view=list): the list's banner, "N new / updated": a count of the incidents I may see that
- *   changed since the page opened, and a link that reloads the list with its filters. The list itself never
- *   moves under the reader.
+ * - `incidents` (view=list&back=LIST-URL): the list's banner, "N new / updated": a count of the incidents
+ *   I may see that changed since the page opened and that the list's filters would show (all but text and
+ *   dates), and a link that reloads the list with its filters. The list itself never moves under the reader.
  * - `timeline` (view=incident&incident=ID&after=ENTRY): the incident's entries added after the last one the
  *   page showed, appended.
  * - `pages` (view=pages): My pages' list, rendered again.
@@ -69,6 +70,13 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
       afterEntry = isUuid(after) ? after : null;
     }
 
+    // The list's banner counts the incidents its filters would show (facets and organizations; not text or dates).
+    let listed: (e: IncidentEventModel) => boolean = () => true;
+    if (view === 'list') {
+      const { query, problems } = readListQuery(new URL(back, 'http://console.invalid').searchParams);
+      if (problems.length === 0) listed = await services.alerts.incidentEventMatcher(filterOf(query));
+    }
+
     return streamSSE(c, async (stream) => {
       let finished = false;
       let resolveDone!: () => void;
@@ -109,7 +117,7 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
       };
 
       const onIncident = async (p: UserPrincipal, e: IncidentEventModel) => {
-        if (view === 'list') {
+        if (view === 'list' && listed(e)) {
           changed.add(e.incident.id);
           await send('incidents', <Banner n={changed.size} href={back} />);
         }

@@ -5,6 +5,7 @@ import { InputError, UnauthenticatedError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { createLoaders, type Loaders } from '../../graphql/loaders.js';
 import { MAX_BATCH } from '../indicators/index.js';
+import type { IncidentFilterBySlug } from '../incidents/index.js';
 import { countIncidentEvents, countIndicatorAlerts, listIncidentEvents, listIndicatorAlerts } from './alerts.repository.js';
 import {
   compileEventFilter,
@@ -241,6 +242,16 @@ export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessio
     return { close };
   }
 
+  /**
+   * The in-memory form of an incident list's facet and organization filters (as the live subscriptions
+   * apply them): whether an event's incident, as it is now, is one the list would show. The text and date
+   * filters are not applied.
+   */
+  async function incidentEventMatcher(filter: IncidentFilterBySlug): Promise<(e: IncidentEventModel) => boolean> {
+    const compiled = await compileEventFilter(db, filter);
+    return (e) => matchesEventFilter(compiled, e);
+  }
+
   /** Ends a console session's live streams in this process at once (its sign-out; other processes hear the event). */
   function endConsoleSession(sessionId: string): void {
     if (deps.live) deps.live.sessions.endToken(consoleLiveToken(sessionId));
@@ -348,6 +359,7 @@ export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessio
     openSession,
     watchConsole,
     endConsoleSession,
+    incidentEventMatcher,
     /** Re-authenticates every live token now (tests; a timer does it every few seconds). */
     recheckSessions: () => live().sessions.sweep(),
     get liveStreams() {

@@ -140,6 +140,24 @@ export function readListQuery(params: URLSearchParams): { query: ListQuery; prob
   };
 }
 
+/** The list's query as the API's IncidentFilter (the incidents service's list, and the live banner's matcher). */
+export function filterOf(query: ListQuery) {
+  return {
+    statuses: query.statuses.length ? query.statuses : null,
+    severityAtLeast: query.severityAtLeast,
+    categories: query.categories.length ? query.categories : null,
+    domains: query.domains.length ? query.domains : null,
+    affectedCounty: query.affectedCounty || null,
+    reportingOrganization: query.reportingOrganization || null,
+    tlp: query.tlp.length ? query.tlp : null,
+    exercise: query.exercise,
+    occurredAfter: query.dates.occurredAfter,
+    occurredBefore: query.dates.occurredBefore,
+    updatedSince: query.dates.updatedSince,
+    text: query.text || null,
+  };
+}
+
 /** The query string of a list: the filters and sort in force, plus `change` (a quick filter, a page). */
 function queryString(q: ListQuery, change: { after?: string | null; add?: [string, string] } = {}): string {
   const p = new URLSearchParams();
@@ -365,20 +383,7 @@ export function registerIncidentListPages(app: Hono<ConsoleEnv>, services: Servi
     if (problems.length) return c.html(renderPage(<ListPage ctx={ctx} q={query} rows={[]} total={0} next={null} problems={problems} />), 400);
     try {
       const page = await services.incidents.list(principalOf(c), {
-        filter: {
-          statuses: query.statuses.length ? query.statuses : null,
-          severityAtLeast: query.severityAtLeast,
-          categories: query.categories.length ? query.categories : null,
-          domains: query.domains.length ? query.domains : null,
-          affectedCounty: query.affectedCounty || null,
-          reportingOrganization: query.reportingOrganization || null,
-          tlp: query.tlp.length ? query.tlp : null,
-          exercise: query.exercise,
-          occurredAfter: query.dates.occurredAfter,
-          occurredBefore: query.dates.occurredBefore,
-          updatedSince: query.dates.updatedSince,
-          text: query.text || null,
-        },
+        filter: filterOf(query),
         first: PAGE_SIZE,
         after: query.after,
         order: { field: query.sort, direction: query.direction },
