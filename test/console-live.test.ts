@@ -268,6 +268,22 @@ describe.skipIf(!HAS_CHROMIUM)('console: live updates', () => {
     const again = await fetch(`${hub.url}/console/live`, { headers: { cookie: revoked.cookie }, redirect: 'manual' });
     expect(again.status).toBe(303);
 
+    // In the browser: the page hears `end` and stops listening (sse-close), rather than reconnecting.
+    const { context, page } = await signedIn(browser, hub, viewer);
+    const browserSession = await hub.db.selectFrom('sessions').select('id').where('user_id', '=', viewer.id).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    const opened: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/console/live') opened.push(r.url());
+    });
+    await page.reload();
+    await until(async () => opened.length === 1 && hub.deps.services.alerts.liveStreams >= 1, 5_000);
+    await hub.db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('id', '=', browserSession.id).execute();
+    await until(async () => hub.deps.services.alerts.liveStreams === 0, 5_000);
+    // EventSource would retry after 3 s by itself; 4 s later there is still the one request.
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(opened).toHaveLength(1);
+    await context.close();
+
     // Sign-out: the same process ends it at once, and the access event tells every other one.
     const out = await session(viewer);
     const b = await rawStream(out.cookie);

@@ -26,7 +26,7 @@ import type { PageContext } from './layout.js';
  *   I may see that changed since the page opened and that the list's filters would show (all but text and
  *   dates), and a link that reloads the list with its filters. The list itself never moves under the reader.
  * - `timeline` (view=incident&incident=ID&after=ENTRY): the incident's entries added after the last one the
- *   page showed, appended.
+ *   page showed (without `after`: after the stream opened), appended.
  * - `pages` (view=pages): My pages' list, rendered again.
  */
 
@@ -116,6 +116,16 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
         await send('timeline', <>{page.nodes.map((e) => <TimelineItem e={e} names={names} />)}</>);
       };
 
+      /** Where the timeline ends now: entries after it are appended (the page did not say what it shows). */
+      const seekTimelineEnd = async (p: UserPrincipal) => {
+        if (!incident) return;
+        for (let i = 0; i < 100; i++) {
+          const page = await services.incidents.timeline(p, incident, { commentsOnly: false, first: 200, after: afterEntry ? encodeCursor(afterEntry) : null });
+          if (page.nodes.length > 0) afterEntry = page.nodes.at(-1)!.public_id;
+          if (!page.hasNextPage) return;
+        }
+      };
+
       const onIncident = async (p: UserPrincipal, e: IncidentEventModel) => {
         if (view === 'list' && listed(e)) {
           changed.add(e.incident.id);
@@ -152,7 +162,7 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
       // Some clients report the stream open only after a first byte.
       await stream.write(':\n\n');
       enqueue(() => refreshPages(session.principal, true));
-      if (incident) enqueue(() => appendTimeline(session.principal));
+      if (incident) enqueue(() => (afterEntry ? appendTimeline(session.principal) : seekTimelineEnd(session.principal)));
       await done;
       clearInterval(ping);
       watcher.close();

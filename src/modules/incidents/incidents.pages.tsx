@@ -28,11 +28,14 @@ function describe(e: TimelineRow): string {
   return change ? `${kind} (${change})` : kind;
 }
 
-/** The live stream's view of this page: the incident, and the last entry shown (later ones are appended). */
-function liveQuery(row: IncidentRow, timeline: TimelineRow[]): string {
-  const p = new URLSearchParams({ view: 'incident', incident: row.id });
-  const last = timeline.at(-1);
-  if (last) p.set('after', last.public_id);
+/**
+ * The live stream's view of this page: the incident, and the last entry shown, after which entries are
+ * appended (none when the page shows only the first entries: then from the stream's start).
+ */
+function liveQuery(v: IncidentView): string {
+  const p = new URLSearchParams({ view: 'incident', incident: v.row.id });
+  const last = v.timeline.at(-1);
+  if (last && !v.moreTimeline) p.set('after', last.public_id);
   return p.toString();
 }
 
@@ -56,7 +59,7 @@ function IncidentPage(props: { ctx: PageContext; v: IncidentView; comment?: { bo
   const reporter = names.get(row.reporting_user_id);
   const principal = props.ctx.principal!;
   return (
-    <Layout title={`${row.reference}: ${row.title}`} ctx={props.ctx} live={liveQuery(row, timeline)}>
+    <Layout title={`${row.reference}: ${row.title}`} ctx={props.ctx} live={liveQuery(props.v)}>
       {row.exercise && <ExerciseBanner />}
       <h1>
         {row.reference}: {row.title}
