@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { UserPrincipal } from '../access/principal.js';
@@ -151,10 +152,18 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
         await stream.write(': live updates are unavailable\n\n');
         return;
       }
-      stream.onAbort(() => {
+      // The client went away: stop listening. The Node response's own `close` too, because a client that
+      // left before the stream started (a quick navigation) is never reported by the web stream's abort.
+      const gone = () => {
         watcher.close();
         finish();
-      });
+      };
+      stream.onAbort(gone);
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing ?? null;
+      if (outgoing) {
+        if (outgoing.destroyed || outgoing.closed) gone();
+        else outgoing.once('close', gone);
+      }
       const ping = setInterval(() => {
         if (!finished) void stream.write(':\n\n').catch(() => finish());
       }, PING_EVERY_MS);
@@ -164,6 +173,7 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
       enqueue(() => refreshPages(session.principal, true));
       if (incident) enqueue(() => (afterEntry ? appendTimeline(session.principal) : seekTimelineEnd(session.principal)));
       await done;
+      outgoing?.off('close', gone);
       clearInterval(ping);
       watcher.close();
       await chain;

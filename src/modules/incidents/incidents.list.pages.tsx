@@ -72,8 +72,15 @@ function readInstant(text: string): { ok: true; value: Date } | { ok: false; rea
   return parseInstant(text);
 }
 
-export function readListQuery(params: URLSearchParams): { query: ListQuery; problems: string[] } {
-  const problems: string[] = [];
+/** A filter the list could not read: its parameter (the control marked invalid) and the message naming it. */
+export interface ListProblem {
+  param: string;
+  message: string;
+}
+
+export function readListQuery(params: URLSearchParams): { query: ListQuery; problems: ListProblem[] } {
+  const problems: ListProblem[] = [];
+  const problem = (param: string, message: string) => problems.push({ param, message });
   const all = (name: string) => params.getAll(name).filter((v) => v !== '');
   const one = (name: string) => (params.get(name) ?? '').trim();
   function pick<T extends string>(name: string, label: string, allowed: readonly T[]): T[] {
@@ -81,25 +88,25 @@ export function readListQuery(params: URLSearchParams): { query: ListQuery; prob
     for (const v of all(name)) {
       if ((allowed as readonly string[]).includes(v)) {
         if (!out.includes(v as T)) out.push(v as T);
-      } else problems.push(`${label} (${name}): "${v}" is not one of ${allowed.join(', ')}.`);
+      } else problem(name, `${label} (${name}): "${v}" is not one of ${allowed.join(', ')}.`);
     }
     return out;
   }
-  for (const name of new Set(params.keys())) if (!PARAMS.has(name)) problems.push(`Unknown filter "${name}": the list filters by ${[...PARAMS].join(', ')}.`);
+  for (const name of new Set(params.keys())) if (!PARAMS.has(name)) problem(name, `Unknown filter "${name}": the list filters by ${[...PARAMS].join(', ')}.`);
 
   const sev = one('severityAtLeast');
   const severityAtLeast = (SEVERITIES as readonly string[]).includes(sev) ? (sev as Severity) : null;
-  if (sev && !severityAtLeast) problems.push(`Severity at least (severityAtLeast): "${sev}" is not one of ${SEVERITIES.join(', ')}.`);
+  if (sev && !severityAtLeast) problem('severityAtLeast', `Severity at least (severityAtLeast): "${sev}" is not one of ${SEVERITIES.join(', ')}.`);
   const slug = (name: string, label: string) => {
     const v = one(name).toLowerCase();
     if (v && !SLUG.test(v)) {
-      problems.push(`${label} (${name}): "${one(name)}" is not an organization's slug (lowercase letters, digits and dashes, e.g. county-orange).`);
+      problem(name, `${label} (${name}): "${one(name)}" is not an organization's slug (lowercase letters, digits and dashes, e.g. county-orange).`);
       return '';
     }
     return v;
   };
   const ex = one('exercise');
-  if (ex && ex !== 'true' && ex !== 'false') problems.push(`Exercise (exercise): "${ex}" is not true or false.`);
+  if (ex && ex !== 'true' && ex !== 'false') problem('exercise', `Exercise (exercise): "${ex}" is not true or false.`);
   const dates = { occurredAfter: null as Date | null, occurredBefore: null as Date | null, updatedSince: null as Date | null };
   const labels = { occurredAfter: 'Occurred after', occurredBefore: 'Occurred before', updatedSince: 'Updated since' } as const;
   for (const name of ['occurredAfter', 'occurredBefore', 'updatedSince'] as const) {
@@ -107,16 +114,16 @@ export function readListQuery(params: URLSearchParams): { query: ListQuery; prob
     if (!v) continue;
     const r = readInstant(v);
     if (r.ok) dates[name] = r.value;
-    else problems.push(`${labels[name]} (${name}): "${v}" ${r.reason}, or a date such as 2026-11-03.`);
+    else problem(name, `${labels[name]} (${name}): "${v}" ${r.reason}, or a date such as 2026-11-03.`);
   }
   const text = one('text');
-  if (text.length > 500) problems.push(`Search (text): must be at most 500 characters (it has ${text.length}).`);
+  if (text.length > 500) problem('text', `Search (text): must be at most 500 characters (it has ${text.length}).`);
   const sortText = one('sort');
   const sort = (SORT_FIELDS as readonly string[]).includes(sortText) ? (sortText as SortField) : 'REPORTED_AT';
-  if (sortText && sort !== sortText) problems.push(`Sort by (sort): "${sortText}" is not one of ${SORT_FIELDS.join(', ')}.`);
+  if (sortText && sort !== sortText) problem('sort', `Sort by (sort): "${sortText}" is not one of ${SORT_FIELDS.join(', ')}.`);
   const dirText = one('direction');
   const direction = (DIRECTIONS as readonly string[]).includes(dirText) ? (dirText as Dir) : 'DESC';
-  if (dirText && direction !== dirText) problems.push(`Direction (direction): "${dirText}" is not one of ${DIRECTIONS.join(', ')}.`);
+  if (dirText && direction !== dirText) problem('direction', `Direction (direction): "${dirText}" is not one of ${DIRECTIONS.join(', ')}.`);
   return {
     query: {
       statuses: pick('statuses', 'Status', STATUSES),
@@ -200,13 +207,18 @@ function quickFilters(principal: UserPrincipal): Array<{ label: string; add: [st
   return out;
 }
 
-function Checkboxes<T extends string>(props: { legend: string; name: string; values: readonly T[]; checked: readonly T[]; label?: (v: T) => string }) {
+/** A control whose filter could not be read: marked invalid and described by the summary that names it. */
+function invalid(bad: ReadonlySet<string>, name: string) {
+  return bad.has(name) ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'filter-problems' } : {};
+}
+
+function Checkboxes<T extends string>(props: { legend: string; name: string; values: readonly T[]; checked: readonly T[]; label?: (v: T) => string; bad: ReadonlySet<string> }) {
   return (
-    <fieldset>
+    <fieldset {...(props.bad.has(props.name) ? { 'aria-describedby': 'filter-problems' } : {})}>
       <legend>{props.legend}</legend>
       {props.values.map((v) => (
         <span>
-          <input type="checkbox" id={`f-${props.name}-${v}`} name={props.name} value={v} checked={props.checked.includes(v)} />{' '}
+          <input type="checkbox" id={`f-${props.name}-${v}`} name={props.name} value={v} checked={props.checked.includes(v)} {...(props.bad.has(props.name) ? { 'aria-invalid': 'true' as const } : {})} />{' '}
           <label for={`f-${props.name}-${v}`}>{props.label ? props.label(v) : v}</label>
         </span>
       ))}
@@ -214,17 +226,17 @@ function Checkboxes<T extends string>(props: { legend: string; name: string; val
   );
 }
 
-function Filters(props: { q: ListQuery }) {
-  const { q } = props;
+function Filters(props: { q: ListQuery; bad: ReadonlySet<string> }) {
+  const { q, bad } = props;
   return (
     <form method="get" action="/console/incidents" class="filters" role="search" aria-label="Filter incidents">
       <div>
         <label for="f-text">Search</label>
-        <input type="search" id="f-text" name="text" value={q.text} />
+        <input type="search" id="f-text" name="text" value={q.text} {...invalid(bad, 'text')} />
       </div>
       <div>
         <label for="f-severity">Severity at least</label>
-        <select id="f-severity" name="severityAtLeast">
+        <select id="f-severity" name="severityAtLeast" {...invalid(bad, 'severityAtLeast')}>
           <option value="">Any</option>
           {SEVERITIES.map((s) => (
             <option value={s} selected={q.severityAtLeast === s}>
@@ -235,37 +247,37 @@ function Filters(props: { q: ListQuery }) {
       </div>
       <div>
         <label for="f-county">Affected county (slug)</label>
-        <input type="text" id="f-county" name="affectedCounty" value={q.affectedCounty} placeholder="county-orange" />
+        <input type="text" id="f-county" name="affectedCounty" value={q.affectedCounty} placeholder="county-orange" {...invalid(bad, 'affectedCounty')} />
       </div>
       <div>
         <label for="f-reporter">Reporting organization (slug)</label>
-        <input type="text" id="f-reporter" name="reportingOrganization" value={q.reportingOrganization} placeholder="cisa" />
+        <input type="text" id="f-reporter" name="reportingOrganization" value={q.reportingOrganization} placeholder="cisa" {...invalid(bad, 'reportingOrganization')} />
       </div>
       <div>
         <label for="f-occurred-after">Occurred after</label>
-        <input type="text" id="f-occurred-after" name="occurredAfter" value={q.occurredAfter} aria-describedby="f-date-hint" />
+        <input type="text" id="f-occurred-after" name="occurredAfter" value={q.occurredAfter} aria-describedby={bad.has('occurredAfter') ? 'filter-problems f-date-hint' : 'f-date-hint'} aria-invalid={bad.has('occurredAfter') ? 'true' : undefined} />
       </div>
       <div>
         <label for="f-occurred-before">Occurred before</label>
-        <input type="text" id="f-occurred-before" name="occurredBefore" value={q.occurredBefore} aria-describedby="f-date-hint" />
+        <input type="text" id="f-occurred-before" name="occurredBefore" value={q.occurredBefore} aria-describedby={bad.has('occurredBefore') ? 'filter-problems f-date-hint' : 'f-date-hint'} aria-invalid={bad.has('occurredBefore') ? 'true' : undefined} />
       </div>
       <div>
         <label for="f-updated-since">Updated since</label>
-        <input type="text" id="f-updated-since" name="updatedSince" value={q.updatedSince} aria-describedby="f-date-hint" />
+        <input type="text" id="f-updated-since" name="updatedSince" value={q.updatedSince} aria-describedby={bad.has('updatedSince') ? 'filter-problems f-date-hint' : 'f-date-hint'} aria-invalid={bad.has('updatedSince') ? 'true' : undefined} />
       </div>
       <p id="f-date-hint" class="muted">
         Dates: 2026-11-03 (midnight UTC) or 2026-11-03T21:00:00-08:00.
       </p>
-      <Checkboxes legend="Status" name="statuses" values={STATUSES} checked={q.statuses} />
-      <Checkboxes legend="TLP" name="tlp" values={TLPS} checked={q.tlp} label={(t) => (t === 'AMBER_STRICT' ? 'AMBER+STRICT' : t)} />
-      <Checkboxes legend="Domain" name="domains" values={DOMAINS} checked={q.domains} />
-      <Checkboxes legend="Category" name="categories" values={CATEGORIES} checked={q.categories} />
+      <Checkboxes legend="Status" name="statuses" values={STATUSES} checked={q.statuses} bad={bad} />
+      <Checkboxes legend="TLP" name="tlp" values={TLPS} checked={q.tlp} label={(t) => (t === 'AMBER_STRICT' ? 'AMBER+STRICT' : t)} bad={bad} />
+      <Checkboxes legend="Domain" name="domains" values={DOMAINS} checked={q.domains} bad={bad} />
+      <Checkboxes legend="Category" name="categories" values={CATEGORIES} checked={q.categories} bad={bad} />
       <div>
-        <input type="checkbox" id="f-exercise" name="exercise" value="true" checked={q.exercise} /> <label for="f-exercise">Exercise incidents only</label>
+        <input type="checkbox" id="f-exercise" name="exercise" value="true" checked={q.exercise} {...invalid(bad, 'exercise')} /> <label for="f-exercise">Exercise incidents only</label>
       </div>
       <div>
         <label for="f-sort">Sort by</label>
-        <select id="f-sort" name="sort">
+        <select id="f-sort" name="sort" {...invalid(bad, 'sort')}>
           {SORT_FIELDS.map((s) => (
             <option value={s} selected={q.sort === s}>
               {SORT_LABELS[s]}
@@ -275,7 +287,7 @@ function Filters(props: { q: ListQuery }) {
       </div>
       <div>
         <label for="f-direction">Order</label>
-        <select id="f-direction" name="direction">
+        <select id="f-direction" name="direction" {...invalid(bad, 'direction')}>
           <option value="DESC" selected={q.direction === 'DESC'}>
             Newest or highest first
           </option>
@@ -291,7 +303,7 @@ function Filters(props: { q: ListQuery }) {
   );
 }
 
-function ListPage(props: { ctx: PageContext; q: ListQuery; rows: IncidentRow[]; total: number; next: string | null; problems: string[] }) {
+function ListPage(props: { ctx: PageContext; q: ListQuery; rows: IncidentRow[]; total: number; next: string | null; problems: ListProblem[] }) {
   const { q, rows } = props;
   return (
     <Layout title="Incidents" ctx={props.ctx} live={new URLSearchParams({ view: 'list', back: `/console/incidents${queryString(q)}` }).toString()}>
@@ -309,14 +321,15 @@ function ListPage(props: { ctx: PageContext; q: ListQuery; rows: IncidentRow[]; 
           ))}
         </ul>
       </nav>
-      <Filters q={q} />
       {props.problems.length > 0 && (
-        <div class="notice" role="alert" id="filter-problems">
+        // Focused on load (autofocus works without script), before the form, so it is read first.
+        <div class="notice error-summary" role="alert" tabindex={-1} id="filter-problems" autofocus>
           {props.problems.map((p) => (
-            <p class="error">{p}</p>
+            <p class="error">{p.message}</p>
           ))}
         </div>
       )}
+      <Filters q={q} bad={new Set(props.problems.map((p) => p.param))} />
       {/* Live (src/web/live.tsx): "N new / updated" and a reload link; polite, never takes focus, the list stays put. */}
       <div class="live-banner" id="live-banner" role="status" sse-swap="incidents"></div>
       <p id="count">
@@ -394,7 +407,7 @@ export function registerIncidentListPages(app: Hono<ConsoleEnv>, services: Servi
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const message = err.field === 'after' ? 'Page (after): this page link does not belong to this sort, or is damaged. Start again from the first page.' : err.message;
-      return c.html(renderPage(<ListPage ctx={ctx} q={{ ...query, after: null }} rows={[]} total={0} next={null} problems={[message]} />), 400);
+      return c.html(renderPage(<ListPage ctx={ctx} q={{ ...query, after: null }} rows={[]} total={0} next={null} problems={[{ param: err.field, message }]} />), 400);
     }
   });
 }
