@@ -322,4 +322,13 @@ describe.skipIf(!HAS_CHROMIUM)('console: live updates', () => {
     expect((await c.closedAt) - t2).toBeLessThan(1_500);
     expect(eventsNamed(c.text(), 'end')).toHaveLength(1);
   }, 60_000);
+
+  it('at shutdown a stream is closed without `end`, so the page reconnects (to another API process)', async () => {
+    const { cookie } = await session(coordinator);
+    const d = await rawStream(cookie);
+    await listening(1);
+    await hub.deps.services.alerts.close();
+    await d.closedAt;
+    expect(eventsNamed(d.text(), 'end')).toHaveLength(0);
+  }, 30_000);
 });

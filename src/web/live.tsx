@@ -141,9 +141,10 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
         watcher = await services.alerts.watchConsole(session.id, session.principal, {
           incident: (p, e) => enqueue(() => onIncident(p, e)),
           paged: (p) => enqueue(() => refreshPages(p)),
-          end: () => {
-            // Signed out, revoked or deactivated (or the server is shutting down): say so, then close.
-            enqueue(() => send('end', 'ended'));
+          end: (why) => {
+            // Signed out, revoked or deactivated: say so (the page stops listening), then close. At shutdown
+            // just close: the browser reconnects, to another API process.
+            if (why === 'session') enqueue(() => send('end', 'ended'));
             enqueue(async () => finish());
           },
         });

@@ -192,13 +192,13 @@ export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessio
    * What one console tab hears, from now on (src/web/live.tsx): the incident events and the pages of the
    * session's user, each checked at delivery against the user's rights of the moment and the incident as it
    * is now, as the GraphQL subscriptions are. The session is kept like an API token (authenticated again
-   * every few seconds; a sign-out, revocation or deactivation ends it at once): `on.end` is called then,
-   * and at shutdown. `close` stops listening (the tab went away).
+   * every few seconds; a sign-out, revocation or deactivation ends it at once): `on.end('session')` is
+   * called then, `on.end('shutdown')` when the process shuts down. `close` stops listening (the tab went away).
    */
   async function watchConsole(
     sessionId: string,
     principal: UserPrincipal,
-    on: { incident(p: UserPrincipal, e: IncidentEventModel): void; paged(p: UserPrincipal, e: PageEvent): void; end(): void },
+    on: { incident(p: UserPrincipal, e: IncidentEventModel): void; paged(p: UserPrincipal, e: PageEvent): void; end(why: 'session' | 'shutdown'): void },
   ): Promise<{ close(): void }> {
     if (closing) throw new Error('the server is shutting down');
     const bus = liveBus();
@@ -212,15 +212,15 @@ export function createAlertsService(deps: { db: Db; live: { bus: LiveBus; sessio
       session.release();
       streams.delete(handle);
     };
-    const handle = {
-      end() {
-        if (closed) return;
-        close();
-        on.end();
-      },
+    const endFor = (why: 'session' | 'shutdown') => {
+      if (closed) return;
+      close();
+      on.end(why);
     };
+    // The shutdown ends what is in `streams`; the session's end (signed out, revoked, deactivated) is another.
+    const handle = { end: () => endFor('shutdown') };
     streams.add(handle);
-    unlisten.push(session.onEnd(() => handle.end()));
+    unlisten.push(session.onEnd(() => endFor('session')));
     unlisten.push(
       bus.listen<IncidentEventModel>('incident', (e) => {
         const p = session.principal;
