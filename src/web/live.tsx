@@ -149,8 +149,8 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
           },
         });
       } catch {
-        // No live bus here (Redis down): the page works, without live updates; the browser retries later.
-        await stream.write(': live updates are unavailable\n\n');
+        // No live bus here (Redis down): the page works, without live updates; the browser retries in 30 s.
+        await stream.write('retry: 30000\n: live updates are unavailable\n\n');
         return;
       }
       // The client went away: stop listening. The Node response's own `close` too, because a client that
