@@ -70,6 +70,8 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
     const page = await context.newPage();
     await page.goto(url);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console\/now$/);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
     await page.waitForURL(/\/console\/incidents$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Incidents' }).isVisible()).resolves.toBe(true);
 
@@ -294,7 +296,7 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
     expect(url).toBeDefined();
     await page.goto(url!);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/incidents$/);
+    await page.waitForURL(/\/console\/now$/);
     await context.close();
 
     const post = (email: string) =>
