@@ -177,7 +177,9 @@ export function createConsole(deps: ConsoleDeps) {
     return c.html(renderPage(<Layout title="Signed out" ctx={{ principal: null, csrfToken: null }}><h1>Signed out</h1><p>You are signed out.</p></Layout>));
   });
 
+  // `/console` and `/console/` both land on Now (a mounted app's '/' matches only the first).
   app.get('/', (c) => c.redirect('/console/now', 303));
+  app.get('/*', async (c, next) => (c.req.path === '/console/' ? c.redirect('/console/now', 303) : next()));
   // One line per screen; order matters where paths overlap (/incidents/new before /incidents/:id).
   registerIncidentListPages(app, services);
   registerFilingPages(app, services);
