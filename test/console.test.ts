@@ -118,6 +118,7 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
 
   it("another county's analyst cannot find an AMBER incident by list, search, or URL (404 identical to an unknown id)", async () => {
     const { context, page } = await signIn(fresno);
+    await page.goto(`${hub.url}/console/incidents`);
     expect(await page.getByRole('link', { name: amber.reference }).count()).toBe(0);
     await page.getByRole('searchbox', { name: 'Search' }).fill(title);
     await page.getByRole('button', { name: 'Apply filters' }).click();
