@@ -133,7 +133,7 @@ const lines = (text: string) => text.split(/[\r\n,;]+/).map((s) => s.trim()).fil
 
 // ── The board: now and next for every duty ──
 
-function Stretch(props: { s: OnCallStretch | null; zone: string | null; none: string }) {
+function Stretch(props: { s: OnCallStretch | null; none: string }) {
   const { s } = props;
   if (!s) return <>{props.none}</>;
   return (
@@ -168,10 +168,10 @@ function Board(props: { board: DutyOnCall[] }) {
                   <br />
                   <span class="muted">{d.organization.name}</span>
                 </td>
-                <td>{d.schedule ? <Stretch s={d.now} zone={zone} none="Nobody" /> : 'No schedule: nobody is paged'}</td>
+                <td>{d.schedule ? <Stretch s={d.now} none="Nobody" /> : 'No schedule: nobody is paged'}</td>
                 <td>{d.now ? inZone(d.now.end, zone, 'further notice') : '–'}</td>
                 <td>
-                  <Stretch s={d.next} zone={zone} none="–" />
+                  <Stretch s={d.next} none="–" />
                 </td>
               </tr>
             );
