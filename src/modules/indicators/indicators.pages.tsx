@@ -34,7 +34,7 @@ const ZONES = ['UTC', 'America/Los_Angeles'] as const;
 const fmt = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–');
 const num = (n: number) => n.toLocaleString('en-US');
 const TYPE_TEXT: Record<IndicatorType, string> = {
-  IPV4: 'IPv4 address', IPV6: 'IPv6 address', CIDR: 'network (CIDR)', DOMAIN: 'domain', URL: 'URL', EMAIL: 'e-mail address',
+  IPV4: 'IPv4 address', IPV6: 'IPv6 address', CIDR: 'network', DOMAIN: 'domain', URL: 'URL', EMAIL: 'e-mail address',
   MD5: 'MD5 hash', SHA1: 'SHA-1 hash', SHA256: 'SHA-256 hash', PHONE: 'phone number', SOCIAL_ACCOUNT: 'social-media account',
 };
 const VIA_TEXT: Record<string, string> = {
