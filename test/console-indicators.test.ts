@@ -397,7 +397,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     expect(await axe(page)).toEqual([]);
 
     // Written as Fresno's GREEN reports, through the same ingest path (checked through GraphQL).
-    const api = await hub.gql(orange.token, `{ indicators(first: 1, filter: {reportedBy: "county-fresno", text: "${rnd}", types: [DOMAIN]}) { totalCount edges { node { reports { organization { slug } tlp } } } } }`);
+    const api = await hub.gql(orange.token, `{ indicators(first: 1, filter: {reportedBy: "county-fresno", text: "bulk-", types: [DOMAIN]}) { totalCount edges { node { reports { organization { slug } tlp } } } } }`);
     expect(api.data.indicators.totalCount).toBe(1_495);
     expect(api.data.indicators.edges[0].node.reports).toEqual([{ organization: { slug: 'county-fresno' }, tlp: 'GREEN' }]);
     // The import page lists it among my recent imports; another user gets the one not-found page for it.
@@ -427,6 +427,15 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await page.getByLabel(/^File/).setInputFiles({ name: 'feed.dat', mimeType: 'application/octet-stream', buffer: Buffer.from('1.2.3.4\n') });
     await page.getByRole('button', { name: 'Import file' }).click();
     expect(await page.locator('#ii-format-error').textContent()).toContain('cannot tell the format from the name "feed.dat"');
+
+    // A CSV without a "value" column: the import stops and says why.
+    await page.getByLabel(/^File/).setInputFiles({ name: 'ioc.csv', mimeType: 'text/csv', buffer: Buffer.from('address,seen\n1.2.3.4,today\n') });
+    await page.getByRole('button', { name: 'Import file' }).click();
+    await page.waitForURL(/\/console\/indicators\/imports\/[0-9a-f-]{36}$/);
+    await until(async () => ((await page.locator('#ii-state').textContent())?.includes('stopped') ? true : null), 15_000);
+    expect(await page.locator('#ii-state').textContent()).toContain('"value"');
+    expect(await axe(page)).toEqual([]);
+    await page.goto(`${hub.url}/console/indicators/import`);
 
     // Far over the limit: refused before the body is read, with the same limit named.
     const huge = Buffer.alloc(IMPORT_MAX + 1_100_000, 'a');
