@@ -411,9 +411,45 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await context.close();
   }, 120_000);
 
+  it('a VIEWER may search but not report, sight or import: the forms answer "Not allowed" and write nothing', async () => {
+    const viewer = await makeUser(hub.deps, 'county-fresno', ['VIEWER'], 'viewer');
+    const { context, page } = await signIn(viewer);
+    await search(page, domain);
+    expect(await mainText(page)).toContain(`Exact match: DOMAIN ${domain}`);
+    const value = `viewer-try-${rnd}.info`;
+    for (const path of ['report', 'sighting', 'import']) {
+      const res = await page.goto(`${hub.url}/console/indicators/${path}`);
+      expect(res!.status()).toBe(403);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not allowed');
+    }
+    expect(await axe(page)).toEqual([]);
+    // Posting the forms anyway (with the session's CSRF token and the hub's Origin): refused, nothing written.
+    const csrf = await page.locator('input[name=_csrf]').first().inputValue();
+    const post = (path: string, form: Record<string, string>) =>
+      page.request.post(`${hub.url}/console/indicators/${path}`, { form: { _csrf: csrf, ...form }, headers: { origin: hub.url }, maxRedirects: 0 });
+    for (const [path, form] of [['report', { value, tlp: 'GREEN' }], ['sighting', { value, tlp: 'GREEN', count: '1' }]] as const) {
+      const res = await post(path, form);
+      expect(res.status()).toBe(403);
+      expect(await res.text()).toContain('Only analysts may');
+    }
+    const up = await page.request.post(`${hub.url}/console/indicators/import`, {
+      multipart: { _csrf: csrf, tlp: 'GREEN', file: { name: 'v.txt', mimeType: 'text/plain', buffer: Buffer.from(`${value}\n`) } },
+      headers: { origin: hub.url },
+      maxRedirects: 0,
+    });
+    expect(up.status()).toBe(403);
+    expect(await up.text()).toContain('Only analysts may import indicators.');
+    expect(await hub.db.selectFrom('indicators').select('id').where('value', '=', value).executeTakeFirst()).toBeUndefined();
+    await context.close();
+  }, 60_000);
+
   it('a file over the size limit is refused with a clear error beside the field (and larger bodies before they are read)', async () => {
     const { context, page } = await signIn(fresno);
     await page.goto(`${hub.url}/console/indicators/import`);
+    // No file chosen.
+    await page.getByRole('button', { name: 'Import file' }).click();
+    await page.waitForURL(/\/console\/indicators\/import$/);
+    expect(await page.locator('#ii-file-error').textContent()).toMatch(/choose a file to import|the file is empty/);
     const big = Buffer.alloc(IMPORT_MAX + 10, 'a');
     await page.getByLabel(/^File/).setInputFiles({ name: 'big.txt', mimeType: 'text/plain', buffer: big });
     await page.getByRole('button', { name: 'Import file' }).click();

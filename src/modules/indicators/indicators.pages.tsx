@@ -948,7 +948,11 @@ export function registerIndicatorPages(app: Hono<ConsoleEnv>, services: Services
   const emptyReport = (c: Context<ConsoleEnv>): ReportForm => ({
     value: c.req.query('value') ?? '', type: typeOf(c.req.query('type') ?? '') ?? '', tlp: 'AMBER', confidence: '50', validUntil: '', description: '', incident: '', shareWith: '', shareWithUsers: '', les: false,
   });
-  app.get('/indicators/report', (c) => html(c, <ReportPage ctx={pageContext(c)} f={emptyReport(c)} err={null} />));
+  // The forms are offered to analysts only (access-policy.md); their posts are refused by the use cases as well.
+  const analyst = (c: Context<ConsoleEnv>) => principalOf(c).roles.has('ANALYST');
+  app.get('/indicators/report', (c) =>
+    analyst(c) ? html(c, <ReportPage ctx={pageContext(c)} f={emptyReport(c)} err={null} />) : html(c, <ForbiddenPage ctx={pageContext(c)} what="report indicators" />, 403),
+  );
   app.post('/indicators/report', async (c) => {
     const p = principalOf(c);
     const b = await c.req.parseBody();
@@ -993,7 +997,9 @@ export function registerIndicatorPages(app: Hono<ConsoleEnv>, services: Services
   });
 
   const emptySighting = (c: Context<ConsoleEnv>): SightingForm => ({ value: c.req.query('value') ?? '', type: typeOf(c.req.query('type') ?? '') ?? '', seenAt: '', zone: 'UTC', count: '1', tlp: 'GREEN' });
-  app.get('/indicators/sighting', (c) => html(c, <SightingPage ctx={pageContext(c)} f={emptySighting(c)} err={null} />));
+  app.get('/indicators/sighting', (c) =>
+    analyst(c) ? html(c, <SightingPage ctx={pageContext(c)} f={emptySighting(c)} err={null} />) : html(c, <ForbiddenPage ctx={pageContext(c)} what="report sightings" />, 403),
+  );
   app.post('/indicators/sighting', async (c) => {
     const b = await c.req.parseBody();
     const f: SightingForm = { value: one(b, 'value'), type: one(b, 'type'), seenAt: one(b, 'seenAt'), zone: one(b, 'zone') || 'UTC', count: one(b, 'count'), tlp: one(b, 'tlp') };
@@ -1033,7 +1039,11 @@ export function registerIndicatorPages(app: Hono<ConsoleEnv>, services: Services
   };
   const emptyImport: ImportForm = { format: '', tlp: 'AMBER', confidence: '50', les: false };
 
-  app.get('/indicators/import', (c) => html(c, <ImportPage ctx={pageContext(c)} f={emptyImport} err={null} maxBytes={options.importMaxBytes} jobs={jobsOf(principalOf(c).userId)} />));
+  app.get('/indicators/import', (c) =>
+    analyst(c)
+      ? html(c, <ImportPage ctx={pageContext(c)} f={emptyImport} err={null} maxBytes={options.importMaxBytes} jobs={jobsOf(principalOf(c).userId)} />)
+      : html(c, <ForbiddenPage ctx={pageContext(c)} what="import indicators" />, 403),
+  );
   app.post('/indicators/import', async (c) => {
     const p = principalOf(c);
     const b = await c.req.parseBody();
