@@ -1,4 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
@@ -7,6 +8,7 @@ import { registerEscalationPages } from '../modules/escalations/escalations.page
 import { registerFilingPages } from '../modules/incidents/incidents.filing.pages.js';
 import { registerIncidentListPages } from '../modules/incidents/incidents.list.pages.js';
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
+import { registerIndicatorPages } from '../modules/indicators/indicators.pages.js';
 import type { Services } from '../services.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
 import { Layout, renderPage, type PageContext } from './layout.js';
@@ -82,6 +84,12 @@ export function createConsole(deps: ConsoleDeps) {
     await next();
   };
   app.use('*', checkOrigin);
+  // Bodies are bounded before anything reads them (the session check below parses form bodies for the CSRF
+  // token): the largest a console form sends is an indicator file (ESTF_CONSOLE_IMPORT_MAX_BYTES) and its fields.
+  app.use('*', bodyLimit({
+    maxSize: config.console.importMaxBytes + 1_048_576,
+    onError: (c) => c.html(renderPage(<Layout title="Too large" ctx={{ principal: null, csrfToken: null }}><h1>Too large</h1><p>{`What you sent is larger than the console takes: files to import may be at most ${config.console.importMaxBytes.toLocaleString('en-US')} bytes. Split the file, or ask your hub's operator to import it with estf indicators import.`}</p></Layout>), 413),
+  }));
 
   // The session, from the cookie, on every request.
   app.use('*', async (c, next) => {
@@ -187,6 +195,7 @@ export function createConsole(deps: ConsoleDeps) {
   registerEscalationPages(app, services);
   registerNowPage(app, services);
   registerOncallPages(app, services);
+  registerIndicatorPages(app, services, { importMaxBytes: config.console.importMaxBytes });
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;

@@ -589,6 +589,18 @@ export async function countSightings(db: Handle, indicatorId: number, since: Dat
   return { sightings: Number(r.n), organizations: Number(r.orgs) };
 }
 
+/** Distinct counties with a sighting of the indicator (since a time): a number, whatever the sightings' labels. */
+export async function countSightingCounties(db: Handle, indicatorId: number, since: Date | null): Promise<number> {
+  let q = db
+    .selectFrom('sightings')
+    .innerJoin('organizations', 'organizations.id', 'sightings.organization_id')
+    .select((eb) => eb.fn.count<number>('sightings.organization_id').distinct().as('n'))
+    .where('sightings.indicator_id', '=', indicatorId)
+    .where('organizations.kind', '=', 'COUNTY');
+  if (since) q = q.where('sightings.seen_at', '>=', since);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
 /** First and last seen, from the reports and sightings the filters let through. */
 export async function seenRangeOf(db: Handle, vis: Pick<IndicatorVisibility, 'reports' | 'sightings'>, indicatorId: number): Promise<{ first: Date | null; last: Date | null }> {
   const { rows } = await sql<{ first: Date | null; last: Date | null }>`

@@ -5,6 +5,7 @@ import { visibleIncidents } from '../../../access/incidents.js';
 import { perRow, visibleAmong, type IncidentRow } from '../../incidents/index.js';
 import { correlationOfIncident } from '../correlation.js';
 import {
+  countSightingCounties,
   countSightings,
   findVisibleIndicator,
   findVisibleIndicatorById,
@@ -76,6 +77,11 @@ export function sightingsOf(deps: IndicatorReportsDeps, principal: Principal, in
 /** Counts of every sighting, visible or not: a number reveals no organization (access-policy.md). */
 export function sightingCounts(deps: IndicatorReportsDeps, indicatorId: number, since: Date | null): Promise<{ sightings: number; organizations: number }> {
   return countSightings(deps.db, indicatorId, since);
+}
+
+/** How many counties sighted the indicator ("seen in N counties"): a count of every sighting, no names. */
+export function sightingCountyCount(deps: IndicatorReportsDeps, indicatorId: number, since: Date | null): Promise<number> {
+  return countSightingCounties(deps.db, indicatorId, since);
 }
 
 /** First and last seen, from the visible reports and sightings only. */
