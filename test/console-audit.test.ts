@@ -8,7 +8,7 @@ import { useAuditKey } from '../src/modules/audit/audit.key.js';
 import { rowToChained } from '../src/modules/audit/audit.repository.js';
 import { recordAudit } from '../src/modules/audit/audit.service.js';
 import { makeUser, type TestUser } from './factories.js';
-import { startTestHub, type TestHub } from './harness.js';
+import { expectCode, startTestHub, type TestHub } from './harness.js';
 import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn } from './support/console-browser.js';
 
 /**
@@ -20,6 +20,7 @@ import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn } from 
  */
 
 const cli = systemPrincipal('test');
+const VERIFY = `{ auditChainVerification { ok entries brokenAt reason summary } }`;
 const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id reference } }`;
 
 describe.skipIf(!HAS_CHROMIUM)('console: Audit', () => {
@@ -123,6 +124,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: Audit', () => {
     const ok = await verifyResult(page);
     expect(await ok.getAttribute('role')).toBe('status');
     expect(await ok.textContent()).toMatch(new RegExp(`^The chain verifies: ok ${await count()} entries \\(checked against 1 signed checkpoint\\)\\.$`));
+    expect((await hub.gql(auditor.token, VERIFY)).data.auditChainVerification).toMatchObject({ ok: true, brokenAt: null, reason: null, summary: `ok ${await count()} entries` });
     // The result is focused, so a screen reader reads it.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('verification');
     expect(await axeViolations(page)).toEqual([]);
@@ -145,6 +147,9 @@ describe.skipIf(!HAS_CHROMIUM)('console: Audit', () => {
     const broken = await verifyResult(page);
     expect(await broken.getAttribute('role')).toBe('alert');
     expect(await broken.textContent()).toContain(`The chain is broken: broken at entry ${seq}: content does not match its hash (${seq - 1} entries verified before it).`);
+    // The API's auditChainVerification and the console run the same verification and say the same.
+    const api = await hub.gql(auditor.token, VERIFY);
+    expect(api.data.auditChainVerification).toEqual({ ok: false, entries: seq - 1, brokenAt: seq, reason: 'content does not match its hash', summary: `broken at entry ${seq}: content does not match its hash (${seq - 1} entries verified before it)` });
     expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('link', { name: `Show entry ${seq}` }).click();
     await page.waitForURL(new RegExp(`before=${seq + 1}$`));
@@ -171,6 +176,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: Audit', () => {
         body: new URLSearchParams({ _csrf: csrf }).toString(),
       });
       expect(forged.status).toBe(404);
+      expectCode(await hub.gql(u.token, VERIFY), 'FORBIDDEN');
       expect(await forged.text()).not.toMatch(/chain (verifies|is broken)/);
       await context.close();
     }
