@@ -85,6 +85,10 @@ describe.skipIf(!HAS_CHROMIUM)('console: alert subscriptions and organization ad
       expect(await row.textContent()).toContain(`E-mail to ${analyst.email}`);
       expect(await axeViolations(page)).toEqual([]);
 
+      // At a phone's width too (an on-call officer on the road).
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${hub.url}/console/alerts/new`);
+      expect(await axeViolations(page)).toEqual([]);
       const api = (await hub.gql(analyst.token, SUBS)).data.alertSubscriptions;
       expect(api).toEqual([
         expect.objectContaining({ name: 'Fresno daily', mode: 'DAILY_DIGEST', paused: false, channels: ['EMAIL'], email: analyst.email, filter: { severityAtLeast: 'HIGH', affectedCounties: [{ slug: 'county-fresno' }, { slug: 'county-madera' }] } }),
