@@ -79,7 +79,7 @@ function AuditPage(props: {
           <button type="submit">Verify chain</button>
         </form>
         {v && (
-          <div class="notice" role={v.ok ? 'status' : 'alert'} id="verification" tabindex={-1} autofocus>
+          <div class={v.ok ? 'notice ok' : 'notice'} role={v.ok ? 'status' : 'alert'} id="verification" tabindex={-1} autofocus>
             {v.ok ? (
               <p>
                 <strong>The chain verifies:</strong> {`${v.text} (checked against ${v.checkpoints === 1 ? '1 signed checkpoint' : `${v.checkpoints} signed checkpoints`}).`}

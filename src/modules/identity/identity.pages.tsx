@@ -54,12 +54,11 @@ function UsersPage(props: { ctx: PageContext; users: UserRow[]; done: string | n
           <tbody>
             {props.users.map((u) => (
               <tr>
+                <td>{u.name}</td>
                 <td>
-                  <a href={`/console/organization/users/${u.id}`} aria-label={`Manage ${u.email}`}>
-                    {u.name}
-                  </a>
+                  {/* The e-mail is the user's one unique name: the link to manage them says it (names repeat). */}
+                  <a href={`/console/organization/users/${u.id}`}>{u.email}</a>
                 </td>
-                <td>{u.email}</td>
                 <td>{u.roles.join(', ')}</td>
                 <td>{u.active ? 'active' : `deactivated ${utcTime(u.deactivated_at)}`}</td>
                 <td>
