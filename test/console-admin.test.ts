@@ -263,7 +263,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: alert subscriptions and organization ad
       await admin.page.waitForURL(/done=reactivated/);
       expect((await userRow(victim.email)).active).toBe(true);
       const again = await signIn(victim);
-      expect(new URL(again.page.url()).pathname).toBe('/console/incidents');
+      expect(new URL(again.page.url()).pathname).toBe('/console/now');
       await Promise.all([them.context.close(), admin.context.close(), again.context.close()]);
     }, 90_000);
 

@@ -14,6 +14,8 @@ import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
 import type { Services } from '../services.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
 import { Layout, renderPage, type PageContext } from './layout.js';
+import { registerNowPage } from './now.page.js';
+import { registerOncallPages } from '../modules/oncall/oncall.pages.js';
 
 /**
  * The analyst console: server-rendered pages under /console. Sign-in (one-time links), the session on every
@@ -114,7 +116,7 @@ export function createConsole(deps: ConsoleDeps) {
     const opened = await services.sessions.signIn(c.req.param('token'), meta(c));
     if (!opened) return c.html(renderPage(<Layout title="Sign-in failed" ctx={{ principal: null, csrfToken: null }}><h1>Sign-in failed</h1><p>This sign-in link is unknown, already used or expired (links last 15 minutes). Ask for a new one.</p></Layout>), 410);
     setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}), maxAge: Math.floor(config.console.absoluteMs / 1000) });
-    return c.redirect('/console/incidents', 303);
+    return c.redirect('/console/now', 303);
   });
   const SignInForm = (props: { c: Context<ConsoleEnv>; message?: string; status?: 'sent' | 'limited' }) => (
     <Layout title="Sign in" ctx={pageContext(props.c)}>
@@ -179,12 +181,16 @@ export function createConsole(deps: ConsoleDeps) {
     return c.html(renderPage(<Layout title="Signed out" ctx={{ principal: null, csrfToken: null }}><h1>Signed out</h1><p>You are signed out.</p></Layout>));
   });
 
-  app.get('/', (c) => c.redirect('/console/incidents', 303));
+  // `/console` and `/console/` both land on Now (a mounted app's '/' matches only the first).
+  app.get('/', (c) => c.redirect('/console/now', 303));
+  app.get('/*', async (c, next) => (c.req.path === '/console/' ? c.redirect('/console/now', 303) : next()));
   // One line per screen; order matters where paths overlap (/incidents/new before /incidents/:id).
   registerIncidentListPages(app, services);
   registerFilingPages(app, services);
   registerIncidentPages(app, services);
   registerEscalationPages(app, services);
+  registerNowPage(app, services);
+  registerOncallPages(app, services);
   registerSubscriptionPages(app, services);
   registerAuditPages(app, services);
   registerOrganizationPages(app, services);

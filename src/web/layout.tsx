@@ -63,7 +63,7 @@ export function Layout(props: { title: string; ctx: PageContext; children?: Chil
           Skip to main content
         </a>
         <header class="site">
-          <a class="brand" href="/console/incidents">
+          <a class="brand" href="/console/now">
             ESTF Hub
           </a>
           {p && (

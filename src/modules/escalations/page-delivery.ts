@@ -67,6 +67,7 @@ export function pageDeliveryKind(deps: {
     // A page is on the path from an incident to a person: its first attempt starts without a queue hop.
     directStarts: 10,
     claimSlots: Infinity,
+    priority: 1,
     store: notificationStore,
 
     async load(trx, id) {

@@ -1,4 +1,5 @@
-import { sql, type Expression, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import type { Database } from '../../infra/db-types.js';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
 import type { IncidentCategory, Tlp } from '../../domain/taxonomy.js';
@@ -707,4 +708,27 @@ export async function dominantLinkedCategory(db: Handle, indicatorId: number, re
     .limit(1)
     .executeTakeFirst();
   return linked?.category;
+}
+
+/**
+ * The statewide correlations opened or widened since `since`, newest first, whose incident passes
+ * `visible` (the incidents policy's query form, on `incidents`): a hidden one takes no place in the limit.
+ */
+export async function listRecentCorrelations(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  since: Date,
+  limit: number,
+): Promise<Array<{ incident_id: string; indicator_id: number; county_count: number; updated_at: Date }>> {
+  const rows = await db
+    .selectFrom('indicator_correlations as c')
+    .innerJoin('incidents', 'incidents.id', 'c.incident_id')
+    .select(['c.incident_id', 'c.indicator_id', sql<number>`cardinality(c.county_ids)`.as('county_count'), 'c.updated_at'])
+    .where('c.updated_at', '>=', since)
+    .where(visible)
+    .orderBy('c.updated_at', 'desc')
+    .orderBy('c.incident_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, indicator_id: Number(r.indicator_id), county_count: Number(r.county_count) }));
 }

@@ -256,6 +256,7 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
     directStarts: 0,
     // A claim reads the delivery's whole range of the log (a digest: its period): a few at a time.
     claimSlots: 4,
+    priority: 5,
     store: alertDeliveryStore,
     load: async (trx, id) => (await lockDelivery(trx, id)) ?? null,
     build: buildAlert,
