@@ -5,6 +5,10 @@ import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
 import type { ConsoleSession } from '../modules/sessions/index.js';
 import { registerEscalationPages } from '../modules/escalations/escalations.pages.js';
+import { registerAuditPages } from '../modules/audit/audit.pages.js';
+import { registerOrganizationPages } from '../modules/identity/identity.pages.js';
+import { registerAccountPages } from '../modules/sessions/sessions.pages.js';
+import { registerSubscriptionPages } from '../modules/subscriptions/subscriptions.pages.js';
 import { registerFilingPages } from '../modules/incidents/incidents.filing.pages.js';
 import { registerIncidentListPages } from '../modules/incidents/incidents.list.pages.js';
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
@@ -196,6 +200,10 @@ export function createConsole(deps: ConsoleDeps) {
   registerNowPage(app, services);
   registerOncallPages(app, services);
   registerIndicatorPages(app, services, { importMaxBytes: config.console.importMaxBytes });
+  registerSubscriptionPages(app, services);
+  registerAuditPages(app, services);
+  registerOrganizationPages(app, services);
+  registerAccountPages(app, services);
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;
