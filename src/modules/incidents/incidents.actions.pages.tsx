@@ -170,8 +170,8 @@ export function ErrorSummary(props: { error: ActionError; shown: boolean }) {
   const text = `${FIELD_LABEL[error.action][error.field] ?? 'Action'}: ${error.message}`;
   return (
     // Focused on load (autofocus works without script) so a screen reader reads it first.
-    <div class="notice error-summary" role="alert" tabindex={-1} id="ia-errors" aria-labelledby="ia-errors-title" autofocus>
-      <h2 id="ia-errors-title">Nothing was changed</h2>
+    <div class="notice error-summary" role="alert" tabindex={-1} id="ia-errors" aria-labelledby="ia-errors-heading" autofocus>
+      <h2 id="ia-errors-heading">Nothing was changed</h2>
       <ul>
         <li>{props.shown ? <a href={`#${fieldId(error.action, error.field)}`}>{text}</a> : text}</li>
       </ul>
@@ -182,8 +182,8 @@ export function ErrorSummary(props: { error: ActionError; shown: boolean }) {
 export function ConflictNotice(props: { conflict: EditConflict; incidentId: string }) {
   const c = props.conflict;
   return (
-    <section class="notice conflict" role="alert" aria-labelledby="ia-conflict-title" tabindex={-1} id="ia-conflict" autofocus>
-      <h2 id="ia-conflict-title">Not saved: someone changed this incident while you were editing</h2>
+    <section class="notice conflict" role="alert" aria-labelledby="ia-conflict-heading" tabindex={-1} id="ia-conflict" autofocus>
+      <h2 id="ia-conflict-heading">Not saved: someone changed this incident while you were editing</h2>
       <p>{`You edited version ${c.sentVersion}; it is now version ${c.currentVersion}. Nothing was written.`}</p>
       {c.changed.length > 0 ? (
         <div class="table-wrap">
@@ -233,9 +233,9 @@ export function IncidentActions(props: ActionsProps) {
     <section aria-labelledby="actions" class="actions">
       <h2 id="actions">Actions</h2>
       {a.transitions.length > 0 && (
-        <form method="post" action={action('status')} class="action" aria-labelledby="ia-status-title">
+        <form method="post" action={action('status')} class="action" aria-labelledby="ia-status-heading">
           <CsrfField token={csrf} />
-          <h3 id="ia-status-title">Change status</h3>
+          <h3 id="ia-status-heading">Change status</h3>
           <p class="muted">{`Now ${row.status}.`}</p>
           <label for={fieldId('status', 'to')}>{FIELD_LABEL.status.to}</label>
           {fieldError(props, 'status', 'to').message}
@@ -257,9 +257,9 @@ export function IncidentActions(props: ActionsProps) {
         </form>
       )}
       {a.assign && (
-        <form method="post" action={action('assign')} class="action" aria-labelledby="ia-assign-title">
+        <form method="post" action={action('assign')} class="action" aria-labelledby="ia-assign-heading">
           <CsrfField token={csrf} />
-          <h3 id="ia-assign-title">Assign</h3>
+          <h3 id="ia-assign-heading">Assign</h3>
           {row.tlp === 'RED' && (
             <p class="muted" id="ia-assign-help">
               {`TLP:RED: assign it to a named recipient${props.recipients.length ? ` (${props.recipients.join('; ')})` : ''}, with their organization.`}
@@ -285,9 +285,9 @@ export function IncidentActions(props: ActionsProps) {
         </form>
       )}
       {a.share && (
-        <form method="post" action={action('share')} class="action" aria-labelledby="ia-share-title">
+        <form method="post" action={action('share')} class="action" aria-labelledby="ia-share-heading">
           <CsrfField token={csrf} />
-          <h3 id="ia-share-title">Share</h3>
+          <h3 id="ia-share-heading">Share</h3>
           {row.tlp === 'RED' ? (
             <>
               <label for={fieldId('share', 'users')}>Named users (e-mail addresses, one a line)</label>
@@ -317,9 +317,9 @@ export function IncidentActions(props: ActionsProps) {
         </form>
       )}
       {a.tlps.length > 0 && (
-        <form method="post" action={action('tlp')} class="action" aria-labelledby="ia-tlp-title">
+        <form method="post" action={action('tlp')} class="action" aria-labelledby="ia-tlp-heading">
           <CsrfField token={csrf} />
-          <h3 id="ia-tlp-title">Change the TLP label</h3>
+          <h3 id="ia-tlp-heading">Change the TLP label</h3>
           <p class="muted">{`Now ${TLP_TEXT[row.tlp]}.`}</p>
           <label for={fieldId('tlp', 'tlp')}>{FIELD_LABEL.tlp.tlp}</label>
           {fieldError(props, 'tlp', 'tlp').message}
@@ -345,9 +345,9 @@ export function IncidentActions(props: ActionsProps) {
         </form>
       )}
       {a.les && (
-        <form method="post" action={action('les')} class="action" aria-labelledby="ia-les-title">
+        <form method="post" action={action('les')} class="action" aria-labelledby="ia-les-heading">
           <CsrfField token={csrf} />
-          <h3 id="ia-les-title">Law-enforcement sensitive</h3>
+          <h3 id="ia-les-heading">Law-enforcement sensitive</h3>
           <p class="muted">
             {row.law_enforcement_sensitive
               ? 'Now law-enforcement sensitive: only law enforcement and the reporting organization see it.'
@@ -363,9 +363,9 @@ export function IncidentActions(props: ActionsProps) {
         </form>
       )}
       {a.merge && (
-        <form method="post" action={action('merge')} class="action" aria-labelledby="ia-merge-title">
+        <form method="post" action={action('merge')} class="action" aria-labelledby="ia-merge-heading">
           <CsrfField token={csrf} />
-          <h3 id="ia-merge-title">Merge as a duplicate</h3>
+          <h3 id="ia-merge-heading">Merge as a duplicate</h3>
           <label for={fieldId('merge', 'into')}>{FIELD_LABEL.merge.into}</label>
           {fieldError(props, 'merge', 'into').message}
           <input type="text" id={fieldId('merge', 'into')} name="into" value={sub('merge', 'into')} placeholder="ESTF-2026-00042" required {...fieldError(props, 'merge', 'into').attrs} />
@@ -375,9 +375,9 @@ export function IncidentActions(props: ActionsProps) {
         </form>
       )}
       {a.edit && (
-        <form method="post" action={action('edit')} class="action edit" aria-labelledby="ia-edit-title" id="edit">
+        <form method="post" action={action('edit')} class="action edit" aria-labelledby="ia-edit-heading" id="edit">
           <CsrfField token={csrf} />
-          <h3 id="ia-edit-title">{a.edit === 'all' ? 'Edit' : 'Change severity'}</h3>
+          <h3 id="ia-edit-heading">{a.edit === 'all' ? 'Edit' : 'Change severity'}</h3>
           {/* Optimistic concurrency: the version read, and the values as read (to say what others changed). */}
           <input type="hidden" name="version" value={sub('edit', 'version', String(row.version))} />
           <input type="hidden" name="was_severity" value={sub('edit', 'was_severity', row.severity)} />
