@@ -84,7 +84,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     return r!.status();
   };
   const read = async (id = inc.id) => (await hub.gql(reporter.token, READ, { id })).data.incident;
-  const statusText = (page: Page) => page.getByRole('status').first().textContent();
+  const statusText = (page: Page) => page.getByRole('status').textContent();
 
   it('shows the header: reference, title, severity, TLP label in words, LES in words, status, counties, reporter, assignee; escalations and indicators', async () => {
     const { context, page } = await signIn(reporter);

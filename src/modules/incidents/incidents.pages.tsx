@@ -180,7 +180,12 @@ function IncidentPage(props: { ctx: PageContext; v: IncidentView; comment?: { bo
         {row.exercise ? 'EXERCISE: ' : ''}
         {row.reference}: {row.title}
       </h1>
-      <div role="status">{done && <p class="done">{done}</p>}</div>
+      {/* After a full-page redirect: read on load, and found by its role (one status region per page). */}
+      {done && (
+        <p role="status" class="done">
+          {done}
+        </p>
+      )}
       {state.error && <ErrorSummary error={state.error} shown={formShown(props.v.allowed, state.error.action)} />}
       {state.conflict && <ConflictNotice conflict={state.conflict} incidentId={row.id} />}
       {props.filed && <FiledNotice notice={props.filed} />}
