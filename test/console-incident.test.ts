@@ -26,8 +26,9 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
   let hub: TestHub;
   let workers: RunningWorkers;
   let receiver: WebhookReceiver;
+  let gone: WebhookReceiver;
   let browser: Browser;
-  let reporter: TestUser, coordinator: TestUser, riverside: TestUser, kern: TestUser, duty: TestUser, fresno: TestUser;
+  let reporter: TestUser, coordinator: TestUser, riverside: TestUser, kern: TestUser, duty: TestUser, fresno: TestUser, watch: TestUser;
   let inc: { id: string; reference: string };
   let other: { id: string; reference: string };
   const title = `Ransomware note on the EMS server ${randomUUID().slice(0, 6)}`;
@@ -35,21 +36,27 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
   beforeAll(async () => {
     const port = await freePort();
     receiver = await startWebhookReceiver();
+    // A second on-call officer's webhook answers 410 Gone: the page is given up at once (FAILED, with its reason).
+    gone = await startWebhookReceiver();
+    gone.respond = () => 410;
     hub = await startTestHub({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
     workers = await startWorkers(hub.deps);
-    [reporter, coordinator, riverside, kern, duty, fresno] = await Promise.all([
+    [reporter, coordinator, riverside, kern, duty, fresno, watch] = await Promise.all([
       makeUser(hub.deps, 'county-orange', ['ANALYST'], 'reporter'),
       makeUser(hub.deps, 'sos', ['COORDINATOR'], 'coordinator'),
       makeUser(hub.deps, 'county-riverside', ['ANALYST'], 'riverside'),
       makeUser(hub.deps, 'county-kern', ['ANALYST'], 'kern'),
       makeUser(hub.deps, 'sos', ['ANALYST'], 'duty'),
       makeUser(hub.deps, 'county-fresno', ['ANALYST'], 'fresno'),
+      makeUser(hub.deps, 'cal-oes', ['ANALYST'], 'watch'),
     ]);
     await hub.deps.services.oncall.setSchedule(sys, { organization: 'sos', duty: 'security-duty', participants: [duty.email], shiftLengthHours: 24, handoffTime: '09:00' });
     await hub.deps.services.oncall.addContactMethod(sys, { email: duty.email, kind: 'WEBHOOK', target: receiver.url });
+    await hub.deps.services.oncall.setSchedule(sys, { organization: 'cal-oes', duty: 'csic-watch', participants: [watch.email], shiftLengthHours: 24, handoffTime: '09:00' });
+    await hub.deps.services.oncall.addContactMethod(sys, { email: watch.email, kind: 'WEBHOOK', target: gone.url });
     await hub.db.updateTable('routing_rules').set({ enabled: false }).execute();
     const rule = await hub.gql(coordinator.token, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
-      input: { name: 'incident-page-critical', severityAtLeast: 'CRITICAL', levels: [{ ackTimeoutSeconds: 3600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }] }] },
+      input: { name: 'incident-page-critical', severityAtLeast: 'CRITICAL', levels: [{ ackTimeoutSeconds: 3600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }, { kind: 'DUTY', organization: 'cal-oes', duty: 'csic-watch' }] }] },
     });
     expect(rule.errors).toBeUndefined();
     const filed = await hub.gql(reporter.token, FILE, {
@@ -65,9 +72,9 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     expect(reported.data?.reportIndicators?.[0]?.ok).toBe(true);
     // The worker pages the duty; the page is delivered to the webhook.
     await until(async () => {
-      const n = await hub.db.selectFrom('notifications').select('status').where('incident_id', '=', inc.id).executeTakeFirst();
-      return n?.status === 'DELIVERED' || null;
-    }, 20_000);
+      const n = await hub.db.selectFrom('notifications').select('status').where('incident_id', '=', inc.id).execute();
+      return (n.length === 2 && n.some((x) => x.status === 'DELIVERED') && n.some((x) => x.status === 'FAILED')) || null;
+    }, 30_000);
     browser = await launchChromium();
   }, 120_000);
 
@@ -76,6 +83,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     await workers?.close();
     await hub?.close();
     await receiver?.close();
+    await gone?.close();
   });
 
   const signIn = (u: TestUser) => signedIn(browser, hub, u);
@@ -104,7 +112,12 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     expect(table).toContain('duty of sos');
     expect(table).toContain('Page, level 1');
     expect(table).toContain('Webhook');
-    expect(table).toMatch(/Delivered \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(table).toMatch(/duty of sos[^\n]*Delivered \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(table).toMatch(/watch of cal-oes[^\n]*Failed: \S/);
+    // The page that could not be delivered makes the hub tell the duty coordinator (a notice, not a page).
+    await until(async () => (await hub.db.selectFrom('notifications').select('id').where('incident_id', '=', inc.id).where('kind', '=', 'NOTIFY').executeTakeFirst()) ?? null, 20_000);
+    await open(page);
+    expect(await page.getByRole('region', { name: 'Escalations' }).getByRole('table').innerText()).toMatch(/duty of sos[^\n]*Notice: someone paged could not be reached/);
     expect(await esc.innerText()).toContain('Not acknowledged');
     const escalation = await hub.db.selectFrom('escalations').select('id').where('incident_id', '=', inc.id).executeTakeFirstOrThrow();
     const ack = await hub.gql(duty.token, `mutation($id: ID!) { acknowledgeEscalation(id: $id) { state } }`, { id: escalation.id });

@@ -91,6 +91,12 @@ function outcomeOf(n: NotificationRow, attempts: DeliveryAttemptRow[]): string {
   }
 }
 
+/** A page's level; a notify (level -1: the rule's notify targets; -2: the hub telling the duty coordinator of an unreachable person). */
+function kindText(n: NotificationRow): string {
+  if (n.kind === 'PAGE') return `Page, level ${n.level + 1}`;
+  return n.level === -2 ? 'Notice: someone paged could not be reached' : 'Informed (no acknowledgement needed)';
+}
+
 const STATE_TEXT: Record<string, string> = {
   ACTIVE: 'Paging',
   ACKNOWLEDGED: 'Acknowledged',
@@ -150,7 +156,7 @@ export function EscalationsSection(props: { escalations: EscalationView[]; names
                         <tr>
                           <td>{person(n.recipient_user_id)}</td>
                           <td>{fmt(n.created_at)}</td>
-                          <td>{n.kind === 'PAGE' ? `Page, level ${n.level + 1}` : 'Informed (no acknowledgement needed)'}</td>
+                          <td>{kindText(n)}</td>
                           <td>{n.channel === 'SMS' ? 'SMS' : words(n.channel)}</td>
                           <td>
                             {outcomeOf(n, attempts)}
