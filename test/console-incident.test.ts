@@ -325,4 +325,39 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     expect(await page.locator('dl.facts').first().innerText()).toContain(other.reference);
     await context.close();
   }, 60_000);
+
+  it('a statewide correlation shows its indicator, counties and county incidents, each as the reader may know of them', async () => {
+    const VALUE = `statewide-${randomUUID().slice(0, 6)}.info`;
+    const REPORT = `mutation($input: [IndicatorReportInput!]!) { reportIndicators(input: $input) { ok } }`;
+    const k = (await hub.gql(kern.token, FILE, { input: { title: 'Kern phish', summary: 's', category: 'PHISHING', severity: 'MODERATE', tlp: 'AMBER' } })).data.fileIncident;
+    const o = (await hub.gql(reporter.token, FILE, { input: { title: 'Orange phish', summary: 's', category: 'PHISHING', severity: 'MODERATE', tlp: 'AMBER' } })).data.fileIncident;
+    expect((await hub.gql(reporter.token, REPORT, { input: [{ value: VALUE, type: 'DOMAIN', tlp: 'GREEN', incidentId: o.id }] })).data.reportIndicators[0].ok).toBe(true);
+    // Kern's report is AMBER: Orange may see neither it nor Kern's incident.
+    expect((await hub.gql(kern.token, REPORT, { input: [{ value: VALUE, type: 'DOMAIN', tlp: 'AMBER', incidentId: k.id }] })).data.reportIndicators[0].ok).toBe(true);
+    expect((await hub.gql(fresno.token, `mutation { reportSighting(input: {value: "${VALUE}", tlp: AMBER}) { id } }`)).errors).toBeUndefined();
+    const statewide = (await hub.db.selectFrom('indicator_correlations').select('incident_id').executeTakeFirstOrThrow()).incident_id;
+
+    const { context, page } = await signIn(coordinator);
+    expect(await open(page, statewide)).toBe(200);
+    const section = page.getByRole('region', { name: 'Linked indicators' });
+    const text = await section.innerText();
+    expect(text).toContain('because 3 counties reported or sighted');
+    expect(await section.getByRole('link', { name: `DOMAIN ${VALUE}` }).first().getAttribute('href')).toMatch(/^\/console\/indicators\/\d+$/);
+    for (const c of ['Orange County Elections', 'Kern County Elections', 'Fresno County Elections']) expect(text).toContain(c);
+    expect(await section.getByRole('link', { name: o.reference }).count()).toBe(1);
+    expect(await section.getByRole('link', { name: k.reference }).count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
+    await context.close();
+
+    // Orange is told of itself only, and of no incident it may not see.
+    const { context: c2, page: p2 } = await signIn(reporter);
+    expect(await open(p2, statewide)).toBe(200);
+    const mine = await p2.getByRole('region', { name: 'Linked indicators' }).innerText();
+    expect(mine).toContain('because 3 counties reported or sighted');
+    expect(mine).toContain('Counties you may know of: Orange County Elections.');
+    expect(mine).not.toContain('Kern');
+    expect(mine).not.toContain(k.reference);
+    expect(mine).toContain(o.reference);
+    await c2.close();
+  }, 60_000);
 });
