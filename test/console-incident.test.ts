@@ -134,6 +134,10 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     expect(await page.getByRole('button', { name: 'Assign' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Merge into that incident' }).count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
+    // At a phone's width (an on-call officer reads it there): still no violations, nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     // Every label points at one control (axe no longer flags duplicate ids).
     expect(await page.evaluate(() => [...document.querySelectorAll('[id]')].map((e) => e.id).filter((id, k, all) => all.indexOf(id) !== k))).toEqual([]);
     await context.close();
@@ -359,5 +363,20 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     expect(mine).not.toContain(k.reference);
     expect(mine).toContain(o.reference);
     await c2.close();
+  }, 60_000);
+
+  it('a change that takes the incident out of the actor\'s sight says so instead of answering 404', async () => {
+    const f = (await hub.gql(reporter.token, FILE, { input: { title: 'Narrowed away', summary: 's', category: 'PHISHING', severity: 'LOW', tlp: 'AMBER' } })).data.fileIncident;
+    const { context, page } = await signIn(coordinator);
+    await open(page, f.id);
+    await page.getByRole('combobox', { name: 'New TLP label' }).selectOption('RED');
+    await page.getByRole('textbox', { name: /Named recipients for TLP:RED/ }).fill(kern.email);
+    await page.getByRole('button', { name: 'Change TLP label' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Done' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toContain('you no longer have access');
+    expect(await page.content()).not.toContain(f.reference);
+    expect((await read(f.id)).tlp).toBe('RED');
+    expect(await open(page, f.id)).toBe(404);
+    await context.close();
   }, 60_000);
 });

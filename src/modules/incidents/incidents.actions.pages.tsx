@@ -186,7 +186,7 @@ export function ConflictNotice(props: { conflict: EditConflict; incidentId: stri
       <h2 id="ia-conflict-heading">Not saved: someone changed this incident while you were editing</h2>
       <p>{`You edited version ${c.sentVersion}; it is now version ${c.currentVersion}. Nothing was written.`}</p>
       {c.changed.length > 0 ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="What changed since you opened the form">
           <table>
             <caption>What changed since you opened the form</caption>
             <thead>
@@ -514,7 +514,8 @@ export function registerIncidentActions(
         throw err;
       }
       // A change can take the incident out of the actor's sight (a narrower label, the LES flag).
-      if (!(await services.incidents.get(p, id))) return goneForYou(c, name);
+      // (visibleAmong, not get: the page the redirect opens is the read, audited once for RED and LES incidents.)
+      if (!(await services.incidents.visibleAmong(p, [id])).has(id)) return goneForYou(c, name);
       return c.redirect(`/console/incidents/${id}?done=${name}#main`, 303);
     });
   }

@@ -139,7 +139,8 @@ export function EscalationsSection(props: { escalations: EscalationView[]; names
               {notifications.length === 0 ? (
                 <p>Nobody has been paged or notified yet.</p>
               ) : (
-                <div class="table-wrap">
+                // Scrolls sideways on a phone: focusable so a keyboard can scroll it (WCAG 2.1.1), named for its region.
+                <div class="table-wrap" tabindex={0} role="region" aria-label={`Pages and notifications of rule “${esc.rule_name}”`}>
                   <table>
                     <caption>{`Pages and notifications of rule “${esc.rule_name}”`}</caption>
                     <thead>
