@@ -379,4 +379,18 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     expect(await open(page, f.id)).toBe(404);
     await context.close();
   }, 60_000);
+
+  it('sharing a TLP:RED incident with nobody: the error sits beside the named-users field', async () => {
+    const f = (await hub.gql(reporter.token, FILE, { input: { title: 'Red one', summary: 's', category: 'PHISHING', severity: 'LOW', tlp: 'RED', shareWithUsers: [kern.email] } })).data.fileIncident;
+    const { context, page } = await signIn(reporter);
+    await open(page, f.id);
+    await page.getByRole('button', { name: 'Share' }).click();
+    await page.locator('#ia-errors').waitFor();
+    const field = page.getByRole('textbox', { name: /^Named users/ });
+    expect(await field.getAttribute('aria-describedby')).toBe('ia-share-users-error');
+    expect(await page.locator('#ia-share-users-error').innerText()).toContain('name at least one organization or user');
+    expect(await page.locator('#ia-errors a').getAttribute('href')).toBe('#ia-share-users');
+    expect(await axeViolations(page)).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

@@ -170,7 +170,9 @@ function assigneeText(v: IncidentView): string | null {
 function IncidentPage(props: { ctx: PageContext; v: IncidentView; comment?: { body: string; error: string }; filed?: FilingNotice; state?: ActionState }) {
   const { row } = props.v;
   const principal = props.ctx.principal!;
-  const state = props.state ?? {};
+  const state = { ...props.state };
+  // Sharing a TLP:RED incident takes users, any other organizations: an error about the other list is about this one.
+  if (state.error?.action === 'share' && state.error.field !== 'routingTargets') state.error = { ...state.error, field: row.tlp === 'RED' ? 'users' : 'organizations' };
   const done = doneMessage(state.done, row, assigneeText(props.v));
   const failed = state.error !== undefined || state.conflict !== undefined || props.comment !== undefined;
   return (
