@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- escalation`: an incident filed over GraphQL → the first on-call webhook received by a
- * local HTTP receiver, p50 / p99 over ≥ 1,000 incidents at a steady rate, against raw BullMQ (`queue.add`
- * → a no-op Worker) at the same rate (shared/design/benchmarks.md; target: p99 ≤ 3× the raw p99, ≤ 50 ms).
+ * local HTTP receiver, p50 / p99 over ≥ 1,000 incidents at a steady rate, against a **minimal durable pipeline**
+ * at the same rate in the same run (shared/design/benchmarks.md; targets: p99 ≤ 3× the pipeline's p99 at 10/s,
+ * ≤ 5× at 50/s; hub CPU per incident ≤ 3× the pipeline's).
  *
- *   npm run bench -- escalation [--count 1000] [--rate 10] [--warmup 150] [--single] [--profile] [--keep]
+ *   npm run bench -- escalation [--count 1000] [--rate 10] [--warmup 150] [--single] [--raw] [--profile] [--keep]
  *
  * 1. A fresh database on the local server (CREATE DATABASE estf_bench_<random>), migrated and seeded by
  *    prepareDatabase; dropped at the end unless --keep.
@@ -17,8 +18,11 @@
  *    local receiver.
  * 4. This process files incidents at a steady rate (fetch, keep-alive) and times each from the moment
  *    its request is sent to the moment the receiver has the page's body; a warm-up first.
- * 5. The baseline, in the same run, before and after: raw BullMQ add → no-op Worker at the same rate on
- *    the same Redis; the two runs' samples are pooled.
+ * 5. The baseline, in the same run, before and after: the minimal durable pipeline (bench/lib/minimal-pipeline.ts,
+ *    its own process: one transaction inserting an incident row and an outbox row, one BullMQ hop, one HTTP POST
+ *    to the same receiver), filed to at the same rate by the same load generator; the two runs' samples are
+ *    pooled, and its CPU per incident measured like the hub's. --raw adds the older baseline, raw BullMQ add →
+ *    no-op Worker.
  * 6. Where the time goes: per incident, the stages PostgreSQL recorded (now() is a transaction's start):
  *    outbox row (filing transaction) → published (relay) → escalation created and level 1 paged (router)
  *    → webhook received (delivery job).
@@ -49,8 +53,10 @@ import {
   rawAddLatency,
   REDIS_URL,
   round,
+  ROOT,
   run,
   sleep,
+  spawnChild,
   startHubProcess,
   startReceiver,
   stats,
@@ -61,8 +67,11 @@ const COUNT = option('count', 1_000);
 // an hour), and still a steady load; --rate 50 shows where one machine of 2 cores saturates.
 const RATE = option('rate', 10);
 const SINGLE = flag('single');
+const RAW = flag('raw');
 const WARMUP = option('warmup', 150);
-const TARGET = { ratio: 3, p99Ms: 50 } as const;
+// At 50/s the target allows 5× (issue 17): the hub does more per incident than the pipeline, so it nears
+// saturation first on two shared cores.
+const TARGET = { ratio: RATE >= 50 ? 5 : 3, cpuRatio: 3 } as const;
 const FILE = `mutation($input: FileIncidentInput!) { fileIncident(input: $input) { id reference } }`;
 
 run(async () => {
@@ -131,25 +140,18 @@ run(async () => {
   let failures = 0;
   const answerMs: number[] = [];
 
-  async function fileAtRate(count: number, label: string): Promise<string[]> {
+  async function sendAtRate(count: number, send: (i: number) => Promise<string | null>): Promise<string[]> {
     const refs: string[] = [];
     const inflight: Array<Promise<void>> = [];
     await atRate(count, RATE, (i) => {
       inflight.push(
         (async () => {
           const t = epochMs();
-          const r = await gql(county.token, FILE, {
-            input: { title: `${label} ${i}: phishing wave`, summary: 'Credential phishing against county staff', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', affectedCounties: ['county-los-angeles'] },
-          }).catch((err: Error) => ({ errors: [{ message: err.message }] }) as { data?: any; errors?: Array<{ message: string }> });
-          answerMs.push(epochMs() - t);
-          if (r.errors || !r.data) {
-            failures++;
-            if (failures <= 3) console.error('fileIncident:', JSON.stringify(r).slice(0, 300));
-            return;
+          const ref = await send(i);
+          if (ref) {
+            sentAt.set(ref, t);
+            refs.push(ref);
           }
-          const ref = r.data.fileIncident.reference as string;
-          sentAt.set(ref, t);
-          refs.push(ref);
         })(),
       );
     });
@@ -159,11 +161,68 @@ run(async () => {
     return refs;
   }
 
+  const INPUT = (label: string, i: number) => ({
+    title: `${label} ${i}: phishing wave`,
+    summary: 'Credential phishing against county staff',
+    category: 'PHISHING',
+    severity: 'HIGH',
+    tlp: 'GREEN',
+    affectedCounties: ['county-los-angeles'],
+  });
+  const fileAtRate = (count: number, label: string) =>
+    sendAtRate(count, async (i) => {
+      const t = epochMs();
+      const r = await gql(county.token, FILE, { input: INPUT(label, i) }).catch((err: Error) => ({ errors: [{ message: err.message }] }) as { data?: any; errors?: Array<{ message: string }> });
+      answerMs.push(epochMs() - t);
+      if (r.errors || !r.data) {
+        failures++;
+        if (failures <= 3) console.error('fileIncident:', JSON.stringify(r).slice(0, 300));
+        return null;
+      }
+      return r.data.fileIncident.reference as string;
+    });
+
+  // ── The baseline: the minimal durable pipeline, its own process ──────────────────────────────────
+  const pipelinePort = await freePort();
+  const pipeline = spawnChild(['--import', 'tsx', path.join(ROOT, 'bench/lib/minimal-pipeline.ts')], {
+    DATABASE_URL: url,
+    REDIS_URL,
+    PORT: String(pipelinePort),
+    RECEIVER_URL: receiver.url,
+    QUEUE_PREFIX: queuePrefix('pipeline'),
+  });
+  for (const until = Date.now() + 30_000; !pipeline.out().includes('pipeline ready'); ) {
+    if (pipeline.child.exitCode !== null || Date.now() > until) throw new Error(`minimal pipeline did not start:\n${pipeline.stderr()}`);
+    await sleep(50);
+  }
+  let pipelineFailures = 0;
+  const pipelineAtRate = (count: number, label: string) =>
+    sendAtRate(count, async (i) => {
+      const res = await fetch(`http://127.0.0.1:${pipelinePort}/file`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(INPUT(label, i)) }).catch(() => null);
+      if (!res || res.status !== 200) {
+        pipelineFailures++;
+        return null;
+      }
+      return ((await res.json()) as { reference: string }).reference;
+    });
+  let pipelineCpuMs = 0;
+  let pipelineCount = 0;
+  async function measurePipeline(label: string): Promise<number[]> {
+    await pipelineAtRate(Math.min(50, WARMUP), `${label} warm-up`);
+    const c0 = processCpuMs(pipeline.child.pid!);
+    const refs = await pipelineAtRate(COUNT, label);
+    pipelineCpuMs += processCpuMs(pipeline.child.pid!) - c0;
+    pipelineCount += refs.length;
+    return latencies(refs);
+  }
+
   const latencies = (refs: string[]) => refs.filter((r) => receivedAt.has(r)).map((r) => receivedAt.get(r)! - sentAt.get(r)!);
 
-  log(`\nbaseline (before): raw BullMQ add → no-op Worker, ${COUNT} jobs at ${RATE}/s`);
-  const rawBefore = await rawAddLatency(COUNT, RATE);
-  log(`  raw BullMQ           ${describeStats(stats(rawBefore))}`);
+  log(`\nbaseline (before): the minimal durable pipeline, ${COUNT} filings at ${RATE}/s`);
+  const pipeBefore = await measurePipeline('pipeline-before');
+  log(`  minimal pipeline     ${describeStats(stats(pipeBefore))}`);
+  const rawBefore = RAW ? await rawAddLatency(COUNT, RATE) : [];
+  if (RAW) log(`  raw BullMQ           ${describeStats(stats(rawBefore))}`);
 
   log(`\nwarm-up: ${WARMUP} incidents at ${RATE}/s`);
   const warm = await fileAtRate(WARMUP, 'warm-up');
@@ -201,11 +260,16 @@ run(async () => {
       hubs.length > 1 ? `: API ${fmt(cpuEach[0]! / Math.max(1, refs.length), 2)} ms, workers ${fmt(cpuEach[1]! / Math.max(1, refs.length), 2)} ms` : ''
     }`);
 
-  log(`\nbaseline (after): raw BullMQ add → no-op Worker, ${COUNT} jobs at ${RATE}/s`);
-  const rawAfter = await rawAddLatency(COUNT, RATE);
-  log(`  raw BullMQ           ${describeStats(stats(rawAfter))}`);
+  log(`\nbaseline (after): the minimal durable pipeline, ${COUNT} filings at ${RATE}/s`);
+  const pipeAfter = await measurePipeline('pipeline-after');
+  log(`  minimal pipeline     ${describeStats(stats(pipeAfter))}`);
+  const pipe = stats([...pipeBefore, ...pipeAfter]);
+  const pipeCpuPerIncident = pipelineCpuMs / Math.max(1, pipelineCount);
+  log(`  pipeline, pooled     ${describeStats(pipe)}   CPU ${fmt(pipeCpuPerIncident, 2)} ms per filing${pipelineFailures ? `, ${pipelineFailures} failed` : ''}`);
+  const rawAfter = RAW ? await rawAddLatency(COUNT, RATE) : [];
   const raw = stats([...rawBefore, ...rawAfter]);
-  log(`  raw BullMQ, pooled   ${describeStats(raw)}`);
+  if (RAW) log(`  raw BullMQ, pooled   ${describeStats(raw)}`);
+  await pipeline.stop();
 
   // ── Where the time goes ───────────────────────────────────────────────────────────────────────────
   const rows = await sql<{ reference: string; filed: Date; published: Date; routed: Date; fired: Date; attempted: Date }>`
@@ -235,16 +299,19 @@ run(async () => {
     log(`  (profiles kept in ${profileDir})`);
   }
 
-  const ratio = ours.p99 / raw.p99;
-  const met = ratio <= TARGET.ratio && ours.p99 <= TARGET.p99Ms && missing === 0;
+  const ratio = ours.p99 / pipe.p99;
+  const hubCpuPerIncident = hubCpuMs / Math.max(1, refs.length);
+  const cpuRatio = hubCpuPerIncident / pipeCpuPerIncident;
+  const met = ratio <= TARGET.ratio && cpuRatio <= TARGET.cpuRatio && missing === 0;
   const load = os.loadavg();
   log(
     `\nsummary (${os.cpus().length} cores shared by the load generator, Node (this process and the hub), PostgreSQL and Redis; ` +
       `load average after: ${load.map((x) => x.toFixed(2)).join(' ')})`,
   );
   log(`  filed → first webhook: p50 ${fmt(ours.p50, 2)} ms, p99 ${fmt(ours.p99, 2)} ms over ${ours.n} incidents at ${RATE}/s`);
-  log(`  raw BullMQ add → worker: p50 ${fmt(raw.p50, 2)} ms, p99 ${fmt(raw.p99, 2)} ms`);
-  log(`  p99 ratio ${fmt(ratio, 2)}× (target ≤ ${TARGET.ratio}×) and p99 ${fmt(ours.p99, 1)} ms (target ≤ ${TARGET.p99Ms} ms): ${met ? 'MET' : 'MISSED'}`);
+  log(`  minimal durable pipeline: p50 ${fmt(pipe.p50, 2)} ms, p99 ${fmt(pipe.p99, 2)} ms, CPU ${fmt(pipeCpuPerIncident, 2)} ms per filing`);
+  if (RAW) log(`  raw BullMQ add → worker: p50 ${fmt(raw.p50, 2)} ms, p99 ${fmt(raw.p99, 2)} ms`);
+  log(`  p99 ratio ${fmt(ratio, 2)}× (target ≤ ${TARGET.ratio}×), CPU ratio ${fmt(cpuRatio, 2)}× (target ≤ ${TARGET.cpuRatio}×): ${met ? 'MET' : 'MISSED'}`);
   if (duplicates !== 0) log(`  note: ${duplicates} webhook requests beyond one per incident`);
   log(
     JSON.stringify({
@@ -257,13 +324,21 @@ run(async () => {
       max: round(ours.max),
       missing,
       failedRequests: failures,
-      hubCpuMsPerIncident: round(hubCpuMs / Math.max(1, refs.length)),
+      hubCpuMsPerIncident: round(hubCpuPerIncident),
       layout: SINGLE ? 'estf start' : 'estf serve + estf work',
       apiAnswer: figures(stats(answerMs)),
       stages: Object.fromEntries(Object.entries(stages).map(([k, s]) => [k, { p50: round(s.p50), p99: round(s.p99) }])),
-      baseline: { what: 'raw BullMQ queue.add -> no-op Worker, same rate, before and after, pooled', ...figures(raw), before: figures(stats(rawBefore)), after: figures(stats(rawAfter)) },
+      baseline: {
+        what: 'minimal durable pipeline (one transaction: incident row + outbox row; one BullMQ hop; one HTTP POST), same rate, before and after, pooled',
+        ...figures(pipe),
+        cpuMsPerIncident: round(pipeCpuPerIncident),
+        before: figures(stats(pipeBefore)),
+        after: figures(stats(pipeAfter)),
+      },
+      ...(RAW ? { rawBullmq: figures(raw) } : {}),
       ratio: round(ratio, 2),
-      target: { ratio: TARGET.ratio, p99Ms: TARGET.p99Ms },
+      cpuRatio: round(cpuRatio, 2),
+      target: TARGET,
       met,
       cores: os.cpus().length,
       sharedCores: 'load generator, Node, PostgreSQL and Redis share the cores',

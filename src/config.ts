@@ -72,6 +72,10 @@ const envSchema = z.object({
   // Console sessions: signed out after this long without a request, and after this long in any case.
   ESTF_SESSION_IDLE: durationMs.refine((v) => v >= 60_000, { message: 'must be at least 1m' }).default(2 * 3_600_000),
   ESTF_SESSION_LIFETIME: durationMs.refine((v) => v >= 60_000 && v <= 30 * 24 * 3_600_000, { message: 'must be between 1m and 720h' }).default(12 * 3_600_000),
+  // The largest indicator file the console's bulk import takes (bytes); larger feeds go through `estf indicators import`.
+  ESTF_CONSOLE_IMPORT_MAX_BYTES: z.coerce.number({ message: 'must be a whole number' }).int().min(1_000, 'must be at least 1000').max(1_000_000_000).default(10_000_000),
+  // How often the workers delete used or expired sign-in links, sessions past their lifetime and old sign-in requests.
+  ESTF_SIGN_IN_PURGE_INTERVAL: durationMs.refine((v) => v >= 1_000, { message: 'must be at least 1s' }).default(3_600_000),
   // Digest periods: unset, hourly digests run on the hour and daily ones at 07:00 Pacific.
   ESTF_HOURLY_DIGEST_INTERVAL: durationMs.optional(),
   ESTF_DAILY_DIGEST_INTERVAL: durationMs.optional(),
@@ -127,8 +131,11 @@ export interface Config {
   readonly queuePrefix: string;
   /** Admission control of heavy GraphQL operations (src/graphql/cost.ts): at most `max` at once, each waiting at most `waitMs`. */
   readonly heavyRequests: { readonly max: number; readonly waitMs: number };
-  /** The console's sessions: idle and absolute lifetimes (ESTF_SESSION_IDLE, ESTF_SESSION_LIFETIME). */
-  readonly console: { readonly idleMs: number; readonly absoluteMs: number };
+  /**
+   * The console's sessions: idle and absolute lifetimes (ESTF_SESSION_IDLE, ESTF_SESSION_LIFETIME); the purge's
+   * period (ESTF_SIGN_IN_PURGE_INTERVAL); the largest bulk-import upload (ESTF_CONSOLE_IMPORT_MAX_BYTES).
+   */
+  readonly console: { readonly idleMs: number; readonly absoluteMs: number; readonly purgeEveryMs: number; readonly importMaxBytes: number };
   readonly intervals: { readonly reconcileMs: number; readonly outboxPollMs: number; readonly shutdownTimeoutMs: number; readonly heartbeatMs: number };
   /** Digest periods (null: on the hour, and daily at 07:00 America/Los_Angeles). */
   readonly digests: { readonly hourlyEveryMs: number | null; readonly dailyEveryMs: number | null };
@@ -211,7 +218,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     benignDomains: Object.freeze(e.ESTF_BENIGN_DOMAINS.toLowerCase().split(',')),
     queuePrefix: e.ESTF_QUEUE_PREFIX,
     heavyRequests: Object.freeze({ max: e.ESTF_HEAVY_REQUESTS_MAX, waitMs: e.ESTF_HEAVY_REQUESTS_WAIT }),
-    console: Object.freeze({ idleMs: e.ESTF_SESSION_IDLE, absoluteMs: e.ESTF_SESSION_LIFETIME }),
+    console: Object.freeze({ idleMs: e.ESTF_SESSION_IDLE, absoluteMs: e.ESTF_SESSION_LIFETIME, purgeEveryMs: e.ESTF_SIGN_IN_PURGE_INTERVAL, importMaxBytes: e.ESTF_CONSOLE_IMPORT_MAX_BYTES }),
     intervals: Object.freeze({
       reconcileMs: e.ESTF_RECONCILE_INTERVAL,
       outboxPollMs: e.ESTF_OUTBOX_POLL_INTERVAL,

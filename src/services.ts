@@ -67,6 +67,7 @@ export function createServices(infra: ServiceInfra) {
     subscriptions: createSubscriptionsService(deps),
     audit: createAuditQueryService({
       db: infra.db,
+      config: infra.config,
       contentVisibility: {
         Incident: async (principal, ids) => new Set((await incidents.visibleAmong(principal, ids)).keys()),
         Indicator: async (principal, ids) =>

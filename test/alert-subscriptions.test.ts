@@ -61,6 +61,8 @@ describe('saved alert subscriptions', () => {
     const body = JSON.parse(req.body);
     expect(body.type).toBe('alert.event');
     expect(body.incidents).toEqual([expect.objectContaining({ reference: green.reference, title: 'Green DDoS', severity: 'HIGH' })]);
+    // The "Open" link is the incident's console page.
+    expect(body.incidents[0].url).toBe(`${hub.config.http.publicUrl}/console/incidents/${green.id}`);
     expect(req.body).not.toContain('Amber secret');
   });
 
@@ -76,6 +78,9 @@ describe('saved alert subscriptions', () => {
     expect(mail1.to).toEqual([fresnoCoord.email]);
     // The filer's title quoted on its own line: it cannot pass for a line of the digest's.
     expect(mail1.raw).toContain('    "Before the hour"');
+    // Quoted-printable: soft line breaks undone.
+    expect(mail1.raw.replace(/=\r?\n/g, '')).toContain(`    Open: ${hub.config.http.publicUrl}/console/incidents/${first.id}`);
+    expect(mail1.raw).not.toContain('/graphql');
 
     const second = (await hub.gql(county.token, FILE, { input: { title: 'After the hour', summary: 's', category: 'PHISHING', severity: 'MODERATE', tlp: 'GREEN' } })).data.fileIncident;
     await new Promise((r) => setTimeout(r, 2_300));

@@ -208,7 +208,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: file an incident', () => {
     const page = await context.newPage();
     await page.goto(await loginLink(hub, orange.email));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/incidents$/);
+    await page.waitForURL(/\/console\/now$/);
     const fileOne = async (shareWithRoutingTargets: boolean) => {
       await page.goto(`${hub.url}/console/incidents/new`);
       await page.getByLabel(/^Title/).fill(`Phish ${randomUUID().slice(0, 6)}`);

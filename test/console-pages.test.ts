@@ -119,6 +119,8 @@ describe.skipIf(!HAS_CHROMIUM)('console: My pages', () => {
     const anonymous = await (await fetch(ackUrl)).text();
     expect(anonymous).toContain('Acknowledge: I am on it');
     expect(anonymous).not.toContain('/console/pages');
+    // "Open" goes to the incident's console page (which asks for a sign-in and applies the access policy).
+    expect(anonymous).toContain(`<a href="/console/incidents/${incidents[2]!.id}">Open ${incidents[2]!.reference} in the console</a>`);
     const { context, page } = await signIn(duty);
     await page.goto(ackUrl);
     await page.getByRole('link', { name: 'My pages' }).click();

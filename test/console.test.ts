@@ -70,6 +70,8 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
     const page = await context.newPage();
     await page.goto(url);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console\/now$/);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
     await page.waitForURL(/\/console\/incidents$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Incidents' }).isVisible()).resolves.toBe(true);
 
@@ -116,6 +118,7 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
 
   it("another county's analyst cannot find an AMBER incident by list, search, or URL (404 identical to an unknown id)", async () => {
     const { context, page } = await signIn(fresno);
+    await page.goto(`${hub.url}/console/incidents`);
     expect(await page.getByRole('link', { name: amber.reference }).count()).toBe(0);
     await page.getByRole('searchbox', { name: 'Search' }).fill(title);
     await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -294,7 +297,7 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
     expect(url).toBeDefined();
     await page.goto(url!);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/incidents$/);
+    await page.waitForURL(/\/console\/now$/);
     await context.close();
 
     const post = (email: string) =>

@@ -118,10 +118,12 @@ describe('escalation', () => {
     const mail = smtp.messages.find((m) => m.raw.includes(incident.reference))!;
     expect(subjectOfMail(mail.raw)).toBe(`[ESTF][CRITICAL] ${incident.reference} RANSOMWARE — Los Angeles`);
     expect(mail.raw).not.toContain('Files encrypted');
-    // No link pretends to open the incident (GraphiQL shows none): the reference and where to look it up.
-    for (const sent of [mail.raw, receiver.requests[0]!.body]) expect(sent).not.toMatch(/\?incident=|Open:/);
-    expect(mail.raw).toContain(`incident(reference: "${incident.reference}")`);
-    expect(first[0].incident.url).toMatch(/\/graphql$/);
+    // Every "Open" link goes to the incident's console page (not GraphiQL, which shows no incident).
+    const consoleUrl = `${hub.config.http.publicUrl}/console/incidents/${incident.id}`;
+    // Quoted-printable: soft line breaks undone.
+    expect(mail.raw.replace(/=\r?\n/g, '')).toContain(`Open:      ${consoleUrl}`);
+    expect(mail.raw).not.toMatch(/\/graphql|incident\(reference:/);
+    expect(first[0].incident.url).toBe(consoleUrl);
 
     // Nobody acknowledges: level 2 after about a second.
     await receiver.waitFor(4, 5_000);

@@ -72,7 +72,7 @@ describe('messages render the filer\'s text so that it cannot pass for a line of
     incidentUrl: 'https://hub.example/incidents/1',
     ackUrl: 'https://hub.example/ack/real',
   });
-  const HUB_LINES = ['You are paged', 'Incident:', 'Severity:', 'Category:', 'Counties:', 'TLP:', 'Title:', 'Look up:', 'Acknowledge:', 'Summary, as filed:'];
+  const HUB_LINES = ['You are paged', 'Incident:', 'Severity:', 'Category:', 'Counties:', 'TLP:', 'Title:', 'Open:', 'Acknowledge:', 'Summary, as filed:'];
 
   it('even for text stored before inputs were normalized', () => {
     for (const [name, ch] of TRICKS) {

@@ -3,7 +3,7 @@ import { systemPrincipal } from '../access/principal.js';
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db.js';
 import type { Services } from '../services.js';
-import { readCheckpoints, useAuditKey, verifyAuditChain, writeCheckpoint } from '../modules/audit/index.js';
+import { describeVerification, readCheckpoints, useAuditKey, verifyAuditChain, verifyAuditLog, writeCheckpoint } from '../modules/audit/index.js';
 
 type WithDatabase = <T>(fn: (db: Db, config: Config) => Promise<T>) => Promise<T>;
 type WithServices = <T>(fn: (services: Services, config: Config) => Promise<T>) => Promise<T>;
@@ -133,21 +133,13 @@ export function registerCommands(program: Command, withDatabase: WithDatabase, w
     .description('walk the keyed hash chain and check it against the signed checkpoints; prints "ok <n> entries" or the first broken entry')
     .action(() =>
       withDatabase(async (db, config) => {
-        const key = useAuditKey(config);
-        const { checkpoints, problems } = await readCheckpoints(config, key);
-        for (const p of problems) process.stderr.write(`estf: ${p}\n`);
-        const r = await verifyAuditChain(db, { key, checkpoints });
-        if (r.ok && problems.length === 0) {
-          out(`ok ${r.entries} entries`);
-          // Without a checkpoint, entries removed from the end leave a chain that verifies.
-          if (checkpoints.length === 0) process.stderr.write(`estf: no audit checkpoint in ${config.audit.checkpointDir}: removal of the newest entries cannot be detected (run estf audit checkpoint, or the workers)\n`);
-        } else if (r.ok) {
-          out(`broken: ${problems.length} forged or damaged checkpoint line(s) (${r.entries} entries verified)`);
-          process.exitCode = 1;
-        } else {
-          out(`broken at entry ${r.brokenSeq}: ${r.reason} (${r.entries} entries verified before it)`);
-          process.exitCode = 1;
-        }
+        const v = await verifyAuditLog(db, config);
+        for (const p of v.problems) process.stderr.write(`estf: ${p}\n`);
+        const said = describeVerification(v);
+        out(said.text);
+        if (!said.ok) process.exitCode = 1;
+        // Without a checkpoint, entries removed from the end leave a chain that verifies.
+        else if (v.checkpoints === 0) process.stderr.write(`estf: no audit checkpoint in ${config.audit.checkpointDir}: removal of the newest entries cannot be detected (run estf audit checkpoint, or the workers)\n`);
       }),
     );
   audit

@@ -159,6 +159,23 @@ export type ApiToken = {
   revokedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** The whole audit chain verified, as `estf audit verify` does: every keyed hash, against the signed checkpoints. */
+export type AuditChainVerification = {
+  __typename?: 'AuditChainVerification';
+  /** The first entry that does not verify; null when ok or when only a checkpoint line is forged. */
+  brokenAt: Maybe<Scalars['Int']['output']>;
+  /** Signed checkpoints the chain was checked against. */
+  checkpoints: Scalars['Int']['output'];
+  /** Entries verified (before the break, when broken). */
+  entries: Scalars['Int']['output'];
+  /** True when every entry and every checkpoint line verifies. */
+  ok: Scalars['Boolean']['output'];
+  /** Why it does not verify; null when ok. */
+  reason: Maybe<Scalars['String']['output']>;
+  /** One line, as `estf audit verify` prints it: `ok 1234 entries` or `broken at entry 5: …`. */
+  summary: Scalars['String']['output'];
+};
+
 /** One entry of the tamper-evident audit log. */
 export type AuditEntry = {
   __typename?: 'AuditEntry';
@@ -1310,6 +1327,8 @@ export type Query = {
   alertSubscriptions: Array<AlertSubscription>;
   /** API tokens of a user: your own, or of users you manage. */
   apiTokens: Array<ApiToken>;
+  /** Verifies the audit chain now (AUDITOR); walks the whole log. */
+  auditChainVerification: AuditChainVerification;
   /** The audit log, newest first (AUDITOR). */
   auditLog: AuditEntryConnection;
   /** A user's contact methods: visible to the user, their organization's ORG_ADMINs and HUB_ADMINs only. */
@@ -1861,6 +1880,7 @@ export type ResolversTypes = {
   AlertMode: AlertMode;
   AlertSubscription: ResolverTypeWrapper<AlertSubscriptionModelModel>;
   ApiToken: ResolverTypeWrapper<ApiTokenModelModel>;
+  AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
   AuditEntry: ResolverTypeWrapper<AuditEntryModelModel>;
   AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnectionModelModel>;
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
@@ -1974,6 +1994,7 @@ export type ResolversParentTypes = {
   AlertFilterInput: AlertFilterInput;
   AlertSubscription: AlertSubscriptionModelModel;
   ApiToken: ApiTokenModelModel;
+  AuditChainVerification: AuditChainVerification;
   AuditEntry: AuditEntryModelModel;
   AuditEntryConnection: AuditEntryConnectionModelModel;
   AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
@@ -2107,6 +2128,15 @@ export type ApiTokenResolvers<ContextType = GraphQLContext, ParentType extends R
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type AuditChainVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification']> = {
+  brokenAt?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  checkpoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
@@ -2491,6 +2521,7 @@ export type PreflightProblemResolvers<ContextType = GraphQLContext, ParentType e
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   alertSubscriptions?: Resolver<Array<ResolversTypes['AlertSubscription']>, ParentType, ContextType, Partial<QueryAlertSubscriptionsArgs>>;
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType, RequireFields<QueryApiTokensArgs, 'email'>>;
+  auditChainVerification?: Resolver<ResolversTypes['AuditChainVerification'], ParentType, ContextType>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   contactMethods?: Resolver<Array<ResolversTypes['ContactMethod']>, ParentType, ContextType, RequireFields<QueryContactMethodsArgs, 'email'>>;
   events?: Resolver<ResolversTypes['IncidentEventConnection'], ParentType, ContextType, Partial<QueryEventsArgs>>;
@@ -2613,6 +2644,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AlertFilter?: AlertFilterResolvers<ContextType>;
   AlertSubscription?: AlertSubscriptionResolvers<ContextType>;
   ApiToken?: ApiTokenResolvers<ContextType>;
+  AuditChainVerification?: AuditChainVerificationResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;

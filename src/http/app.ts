@@ -155,7 +155,7 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
         open ? `Acknowledge ${page.reference}` : `${page.reference}: ${page.state.toLowerCase()}`,
         `${banner}<p><strong>${escapeHtml(page.reference)}</strong> · ${escapeHtml(page.severity)} · ${escapeHtml(page.category)} · TLP:${escapeHtml(page.tlp)}</p>
          <p>Rule <code>${escapeHtml(page.rule_name)}</code>.</p>
-         ${action}${await myPagesLink(c)}`,
+         ${action}<p><a href="/console/incidents/${encodeURIComponent(page.incident_id)}">Open ${escapeHtml(page.reference)} in the console</a></p>${await myPagesLink(c)}`,
       ),
     );
   });

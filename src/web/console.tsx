@@ -1,15 +1,23 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
 import type { ConsoleSession } from '../modules/sessions/index.js';
 import { registerEscalationPages } from '../modules/escalations/escalations.pages.js';
+import { registerAuditPages } from '../modules/audit/audit.pages.js';
+import { registerOrganizationPages } from '../modules/identity/identity.pages.js';
+import { registerAccountPages } from '../modules/sessions/sessions.pages.js';
+import { registerSubscriptionPages } from '../modules/subscriptions/subscriptions.pages.js';
 import { registerFilingPages } from '../modules/incidents/incidents.filing.pages.js';
 import { registerIncidentListPages } from '../modules/incidents/incidents.list.pages.js';
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
+import { registerIndicatorPages } from '../modules/indicators/indicators.pages.js';
 import type { Services } from '../services.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
 import { Layout, renderPage, type PageContext } from './layout.js';
+import { registerNowPage } from './now.page.js';
+import { registerOncallPages } from '../modules/oncall/oncall.pages.js';
 import { registerLive } from './live.js';
 
 /**
@@ -81,6 +89,12 @@ export function createConsole(deps: ConsoleDeps) {
     await next();
   };
   app.use('*', checkOrigin);
+  // Bodies are bounded before anything reads them (the session check below parses form bodies for the CSRF
+  // token): the largest a console form sends is an indicator file (ESTF_CONSOLE_IMPORT_MAX_BYTES) and its fields.
+  app.use('*', bodyLimit({
+    maxSize: config.console.importMaxBytes + 1_048_576,
+    onError: (c) => c.html(renderPage(<Layout title="Too large" ctx={{ principal: null, csrfToken: null }}><h1>Too large</h1><p>{`What you sent is larger than the console takes: files to import may be at most ${config.console.importMaxBytes.toLocaleString('en-US')} bytes. Split the file, or ask your hub's operator to import it with estf indicators import.`}</p></Layout>), 413),
+  }));
 
   // The session, from the cookie, on every request.
   app.use('*', async (c, next) => {
@@ -111,7 +125,7 @@ export function createConsole(deps: ConsoleDeps) {
     const opened = await services.sessions.signIn(c.req.param('token'), meta(c));
     if (!opened) return c.html(renderPage(<Layout title="Sign-in failed" ctx={{ principal: null, csrfToken: null }}><h1>Sign-in failed</h1><p>This sign-in link is unknown, already used or expired (links last 15 minutes). Ask for a new one.</p></Layout>), 410);
     setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}), maxAge: Math.floor(config.console.absoluteMs / 1000) });
-    return c.redirect('/console/incidents', 303);
+    return c.redirect('/console/now', 303);
   });
   const SignInForm = (props: { c: Context<ConsoleEnv>; message?: string; status?: 'sent' | 'limited' }) => (
     <Layout title="Sign in" ctx={pageContext(props.c)}>
@@ -177,12 +191,21 @@ export function createConsole(deps: ConsoleDeps) {
     return c.html(renderPage(<Layout title="Signed out" ctx={{ principal: null, csrfToken: null }}><h1>Signed out</h1><p>You are signed out.</p></Layout>));
   });
 
-  app.get('/', (c) => c.redirect('/console/incidents', 303));
+  // `/console` and `/console/` both land on Now (a mounted app's '/' matches only the first).
+  app.get('/', (c) => c.redirect('/console/now', 303));
+  app.get('/*', async (c, next) => (c.req.path === '/console/' ? c.redirect('/console/now', 303) : next()));
   // One line per screen; order matters where paths overlap (/incidents/new before /incidents/:id).
   registerIncidentListPages(app, services);
   registerFilingPages(app, services);
   registerIncidentPages(app, services);
   registerEscalationPages(app, services);
+  registerNowPage(app, services);
+  registerOncallPages(app, services);
+  registerIndicatorPages(app, services, { importMaxBytes: config.console.importMaxBytes });
+  registerSubscriptionPages(app, services);
+  registerAuditPages(app, services);
+  registerOrganizationPages(app, services);
+  registerAccountPages(app, services);
   registerLive(app, services);
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));

@@ -70,7 +70,7 @@ export function Layout(props: { title: string; ctx: PageContext; live?: string; 
           Skip to main content
         </a>
         <header class="site">
-          <a class="brand" href="/console/incidents">
+          <a class="brand" href="/console/now">
             ESTF Hub
           </a>
           {p && (

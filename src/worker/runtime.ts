@@ -60,6 +60,10 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     async (job: Job) => {
       if (job.name === 'digest-hourly') await deps.subscriptionJobs.runDigests('HOURLY_DIGEST');
       if (job.name === 'digest-daily') await deps.subscriptionJobs.runDigests('DAILY_DIGEST');
+      if (job.name === 'sign-in-purge') {
+        const purged = await deps.services.sessions.purge();
+        if (purged.loginLinks + purged.sessions + purged.signInRequests > 0) log.info(purged, 'purged used sign-in links, ended sessions and old sign-in requests');
+      }
       if (job.name === 'reconcile') {
         const relayed = await relay.relayOnce();
         await retryFailedEvents();
@@ -116,6 +120,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     // Periods may be set shorter (ESTF_HOURLY_DIGEST_INTERVAL, ESTF_DAILY_DIGEST_INTERVAL).
     const { hourlyEveryMs, dailyEveryMs } = config.digests;
     await queues.maintenance.upsertJobScheduler('digest-hourly', hourlyEveryMs ? { every: hourlyEveryMs } : { pattern: '0 * * * *' }, { name: 'digest-hourly' });
+    // The console's sign-in rows nothing needs any more (sessions.service.ts purge).
+    await queues.maintenance.upsertJobScheduler('sign-in-purge', { every: config.console.purgeEveryMs }, { name: 'sign-in-purge' });
     await queues.maintenance.upsertJobScheduler(
       'digest-daily',
       dailyEveryMs ? { every: dailyEveryMs } : { pattern: '0 7 * * *', tz: 'America/Los_Angeles' },

@@ -48,7 +48,7 @@ export async function signedIn(browser: Browser, hub: TestHub, u: TestUser): Pro
   const page = await context.newPage();
   await page.goto(await loginLink(hub, u.email));
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/console\/incidents$/);
+  await page.waitForURL(/\/console\/now$/);
   return { context, page };
 }
 

@@ -1,8 +1,38 @@
 import { canReadAuditLog } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import { ForbiddenError } from '../../errors.js';
+import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
-import { countAuditEntries, listAuditEntries, type AuditFilter, type AuditRow } from './audit.repository.js';
+import { readCheckpoints } from './audit.checkpoints.js';
+import { useAuditKey } from './audit.key.js';
+import { countAuditEntries, listAuditEntries, verifyAuditChain, type AuditFilter, type AuditRow, type VerifyResult } from './audit.repository.js';
+
+export type { AuditFilter } from './audit.repository.js';
+
+/** A verification of the whole chain against the signed checkpoints, as `estf audit verify` runs it. */
+export interface AuditVerification {
+  result: VerifyResult;
+  /** Checkpoint lines that are not checkpoints signed with this hub's key. */
+  problems: string[];
+  /** How many signed checkpoints the chain was checked against. */
+  checkpoints: number;
+}
+
+/** Walks the chain with the hub's audit key against every signed checkpoint (estf audit verify, the console). */
+export async function verifyAuditLog(db: Db, config: Config): Promise<AuditVerification> {
+  const key = useAuditKey(config);
+  const { checkpoints, problems } = await readCheckpoints(config, key);
+  const result = await verifyAuditChain(db, { key, checkpoints });
+  return { result, problems, checkpoints: checkpoints.length };
+}
+
+/** One line saying whether the chain verifies, or where it breaks (the CLI prints it; the console shows it). */
+export function describeVerification(v: AuditVerification): { ok: boolean; text: string } {
+  const r = v.result;
+  if (r.ok && v.problems.length === 0) return { ok: true, text: `ok ${r.entries} entries` };
+  if (r.ok) return { ok: false, text: `broken: ${v.problems.length} forged or damaged checkpoint line(s) (${r.entries} entries verified)` };
+  return { ok: false, text: `broken at entry ${r.brokenSeq}: ${r.reason} (${r.entries} entries verified before it)` };
+}
 
 /**
  * Which objects' changed content a principal may see, by object type. Types about structure (users,
@@ -20,8 +50,14 @@ export interface AuditEntryView {
 
 export type AuditQueryService = ReturnType<typeof createAuditQueryService>;
 
-export function createAuditQueryService(deps: { db: Db; contentVisibility: Record<string, ContentVisibility> }) {
+export function createAuditQueryService(deps: { db: Db; config?: Config; contentVisibility: Record<string, ContentVisibility> }) {
   return {
+    /** The same verification as `estf audit verify`, for auditors (the console's "Verify chain"). */
+    async verify(principal: Principal): Promise<AuditVerification> {
+      if (!canReadAuditLog(principal)) throw new ForbiddenError('Only auditors may verify the audit log.');
+      if (!deps.config) throw new Error('the audit service was built without the configuration: it cannot find the checkpoints');
+      return verifyAuditLog(deps.db, deps.config);
+    },
     async list(principal: Principal, filter: AuditFilter, first: number, beforeSeq: number | null) {
       if (!canReadAuditLog(principal)) throw new ForbiddenError('Only auditors may read the audit log.');
       const rows = await listAuditEntries(deps.db, filter, first + 1, beforeSeq);

@@ -1,8 +1,21 @@
 import type { AuditEntryConnectionResolvers, AuditEntryResolvers, QueryResolvers, Resolvers } from '../../graphql/generated.js';
 import { viewer } from '../../graphql/viewer.js';
+import { describeVerification } from './audit.query.js';
 import { decodeCursor, encodeCursor, isCursorId, pageSize } from '../../graphql/pagination.js';
 
-const Query: Pick<QueryResolvers, 'auditLog'> = {
+const Query: Pick<QueryResolvers, 'auditLog' | 'auditChainVerification'> = {
+  auditChainVerification: async (_p, _a, ctx) => {
+    const v = await ctx.services.audit.verify(viewer(ctx));
+    const r = v.result;
+    return {
+      ok: describeVerification(v).ok,
+      entries: r.entries,
+      checkpoints: v.checkpoints,
+      brokenAt: r.ok ? null : r.brokenSeq,
+      reason: r.ok ? (v.problems.length ? v.problems.join('; ') : null) : r.reason,
+      summary: describeVerification(v).text,
+    };
+  },
   auditLog: (_p, args, ctx) => {
     const before = args.after ? decodeCursor<number>(args.after, isCursorId) : null;
     return ctx.services.audit.list(viewer(ctx), args.filter ?? {}, pageSize(args.first), before);

@@ -4,7 +4,7 @@
  */
 
 export { recordAudit } from './audit.service.js';
-export { createAuditQueryService, type AuditEntryView, type AuditQueryService } from './audit.query.js';
+export { createAuditQueryService, describeVerification, verifyAuditLog, type AuditEntryView, type AuditFilter, type AuditQueryService, type AuditVerification } from './audit.query.js';
 export { useAuditKey } from './audit.key.js';
 export { chainHead, readCheckpoints, writeCheckpoint } from './audit.checkpoints.js';
 export { verifyAuditChain } from './audit.repository.js';

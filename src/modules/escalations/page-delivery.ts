@@ -2,7 +2,7 @@ import { canSeeIncident } from '../../access/incidents.js';
 import type { Logger } from '../../infra/logger.js';
 import { accessFactsOf } from '../incidents/index.js';
 import type { MessageContext } from '../notifications/index.js';
-import { smsOf, subjectOf, textOf, webhookPayloadOf } from '../notifications/index.js';
+import { consoleIncidentUrl, smsOf, subjectOf, textOf, webhookPayloadOf } from '../notifications/index.js';
 import type { Outgoing } from '../notifications/index.js';
 import type { DeliveryKind, DeliveryStore } from '../notifications/index.js';
 import {
@@ -67,6 +67,7 @@ export function pageDeliveryKind(deps: {
     // A page is on the path from an incident to a person: its first attempt starts without a queue hop.
     directStarts: 10,
     claimSlots: Infinity,
+    priority: 1,
     store: notificationStore,
 
     async load(trx, id) {
@@ -104,7 +105,7 @@ export function pageDeliveryKind(deps: {
         level: n.level,
         notificationId: n.id,
         escalationId: esc.id,
-        incidentUrl: `${config.http.publicUrl}/graphql`,
+        incidentUrl: consoleIncidentUrl(config.http.publicUrl, incident.id),
         ackUrl: n.kind === 'PAGE' ? `${config.http.publicUrl}/ack/${await deps.ackLinks.ackTokenOf(n.id, trx)}` : null,
       };
       const outgoing: Outgoing =

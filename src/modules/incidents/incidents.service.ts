@@ -2,11 +2,11 @@ import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import type { IncidentStatus, Tlp } from '../../domain/taxonomy.js';
-import { visibleIncidents } from '../../access/incidents.js';
+import { canSeeIncident, visibleIncidents, type IncidentAccessFacts } from '../../access/incidents.js';
 import type { IncidentRow } from './incidents.repository.js';
 import { assignIncident, setIncidentTlp, setLawEnforcementSensitive, shareIncident } from './use-cases/audience.js';
 import { commentOnIncident } from './use-cases/comments.js';
-import type { IncidentsDeps, SuppressedRoutingTargets } from './use-cases/deps.js';
+import { factsOf, type IncidentsDeps, type SuppressedRoutingTargets } from './use-cases/deps.js';
 import { fileIncident, type FileIncidentInput } from './use-cases/file-incident.js';
 import {
   duplicatesOf,
@@ -49,6 +49,14 @@ export function createIncidentsService(deps: { db: Db; config: Config; suppresse
     duplicatesOf: (principal: Principal, incident: IncidentRow) => duplicatesOf(d, principal, incident),
     timeline: (principal: Principal, incident: IncidentRow, opts: { commentsOnly: boolean; first: number; after: string | null }) =>
       timelineOf(d, principal, incident, opts),
+    /**
+     * The access facts of an incident the principal may see (null otherwise): what an adapter hands the
+     * policy's "may this user …" predicates to offer only the actions the use cases would accept.
+     */
+    accessFacts: async (principal: Principal, incident: IncidentRow): Promise<IncidentAccessFacts | null> => {
+      const facts = await factsOf(d.db, incident);
+      return canSeeIncident(principal, facts) ? facts : null;
+    },
     // Changes
     file: (principal: Principal, input: FileIncidentInput) => fileIncident(d, principal, input),
     update: (principal: Principal, id: string, input: UpdateIncidentInput, expectedVersion: number) => updateIncident(d, principal, id, input, expectedVersion),

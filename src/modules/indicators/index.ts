@@ -9,6 +9,7 @@ export {
   MAX_BATCH,
   type IndicatorReportsService,
   type ObservableMatch,
+  type RecentCorrelation,
   type ReportResult,
 } from './reports.service.js';
 export { seedCorrelationUser, type IncidentCorrelationModel } from './correlation.js';

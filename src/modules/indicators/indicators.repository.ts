@@ -1,4 +1,5 @@
-import { sql, type Expression, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import type { Database } from '../../infra/db-types.js';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
 import type { IncidentCategory, Tlp } from '../../domain/taxonomy.js';
@@ -588,6 +589,18 @@ export async function countSightings(db: Handle, indicatorId: number, since: Dat
   return { sightings: Number(r.n), organizations: Number(r.orgs) };
 }
 
+/** Distinct counties with a sighting of the indicator (since a time): a number, whatever the sightings' labels. */
+export async function countSightingCounties(db: Handle, indicatorId: number, since: Date | null): Promise<number> {
+  let q = db
+    .selectFrom('sightings')
+    .innerJoin('organizations', 'organizations.id', 'sightings.organization_id')
+    .select((eb) => eb.fn.count<number>('sightings.organization_id').distinct().as('n'))
+    .where('sightings.indicator_id', '=', indicatorId)
+    .where('organizations.kind', '=', 'COUNTY');
+  if (since) q = q.where('sightings.seen_at', '>=', since);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
 /** First and last seen, from the reports and sightings the filters let through. */
 export async function seenRangeOf(db: Handle, vis: Pick<IndicatorVisibility, 'reports' | 'sightings'>, indicatorId: number): Promise<{ first: Date | null; last: Date | null }> {
   const { rows } = await sql<{ first: Date | null; last: Date | null }>`
@@ -707,4 +720,27 @@ export async function dominantLinkedCategory(db: Handle, indicatorId: number, re
     .limit(1)
     .executeTakeFirst();
   return linked?.category;
+}
+
+/**
+ * The statewide correlations opened or widened since `since`, newest first, whose incident passes
+ * `visible` (the incidents policy's query form, on `incidents`): a hidden one takes no place in the limit.
+ */
+export async function listRecentCorrelations(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  since: Date,
+  limit: number,
+): Promise<Array<{ incident_id: string; indicator_id: number; county_count: number; updated_at: Date }>> {
+  const rows = await db
+    .selectFrom('indicator_correlations as c')
+    .innerJoin('incidents', 'incidents.id', 'c.incident_id')
+    .select(['c.incident_id', 'c.indicator_id', sql<number>`cardinality(c.county_ids)`.as('county_count'), 'c.updated_at'])
+    .where('c.updated_at', '>=', since)
+    .where(visible)
+    .orderBy('c.updated_at', 'desc')
+    .orderBy('c.incident_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, indicator_id: Number(r.indicator_id), county_count: Number(r.county_count) }));
 }

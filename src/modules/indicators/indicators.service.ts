@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/index.js';
 import { TLPS, type Tlp } from '../../domain/taxonomy.js';
 import { isOneOf } from '../../domain/unions.js';
 import { findOrganizationBySlug } from '../partners/index.js';
-import { DEFAULT_CONFIDENCE, IngestError, ingestIndicators, type ImportFormat, type IngestProgress, type IngestResult } from './ingest.js';
+import { DEFAULT_CONFIDENCE, IngestError, ingestIndicators, type ImportFormat, type IngestProgress, type InvalidLine, type IngestResult } from './ingest.js';
 import { createWarningLists } from './warning-lists.js';
 
 export interface ImportIndicatorsInput {
@@ -24,6 +24,7 @@ export interface ImportIndicatorsInput {
   sourceName?: string;
   batchSize?: number;
   onProgress?: (p: IngestProgress) => void;
+  onInvalid?: (l: InvalidLine) => void;
 }
 
 export interface ImportIndicatorsResult extends IngestResult {
@@ -75,6 +76,7 @@ export function createIndicatorsService(deps: { db: Db; config: Config }) {
         defaultConfidence: confidence,
         batchSize: input.batchSize,
         onProgress: input.onProgress,
+        onInvalid: input.onInvalid,
       });
     } catch (err) {
       if (err instanceof IngestError && err.partial.batches > 0) {

@@ -87,6 +87,8 @@ export interface IngestOptions extends ReportAttributes {
   defaultConfidence?: number;
   batchSize?: number;
   onProgress?: (p: IngestProgress) => void;
+  /** Every invalid line, as it is read (the result keeps only the first INVALID_SAMPLE_SIZE). */
+  onInvalid?: (l: InvalidLine) => void;
 }
 
 export interface IngestResult {
@@ -867,6 +869,7 @@ export async function ingestIndicators(db: Db, source: Readable, options: Ingest
         if (typeof checked === 'string') {
           result.invalid++;
           if (result.invalidSamples.length < INVALID_SAMPLE_SIZE) result.invalidSamples.push({ line: item.line, reason: checked });
+          options.onInvalid?.({ line: item.line, reason: checked });
           continue;
         }
         result.valid++;

@@ -10,9 +10,11 @@ import {
   indicator,
   linkedIncidentIds,
   listIndicators,
+  recentCorrelations,
   reportsOf,
   seenRange,
   sightingCounts,
+  sightingCountyCount,
   sightingsOf,
   visibleIndicatorById,
   visibleIndicatorIds,
@@ -28,7 +30,7 @@ import { createWarningLists } from './warning-lists.js';
  */
 
 export { MAX_BATCH, type IndicatorReportInput, type ReportResult } from './use-cases/report.js';
-export type { IndicatorFilter } from './use-cases/reads.js';
+export type { IndicatorFilter, RecentCorrelation } from './use-cases/reads.js';
 export type { ObservableMatch } from './use-cases/match.js';
 
 export type IndicatorReportsService = ReturnType<typeof createIndicatorReportsService>;
@@ -37,6 +39,8 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
   const d: IndicatorReportsDeps = { db: deps.db, config: deps.config, warningLists: createWarningLists(deps.config.benignDomains) };
   return {
     correlationOf: (incident: { id: string; reporting_organization_id: string }) => correlationOf(d, incident),
+    /** Statewide correlations since `since` whose incident the principal may see, newest first (the console's Now). */
+    recentCorrelations: (principal: Principal, opts: { since: Date; limit: number }) => recentCorrelations(d, principal, opts),
     visibleIndicatorById: (principal: Principal, id: number) => visibleIndicatorById(d, principal, id),
     reportIndicators: (principal: Principal, inputs: readonly IndicatorReportInput[]) => reportIndicators(d, principal, inputs),
     reportSighting: (principal: Principal, input: { value: string; type?: IndicatorType | null; seenAt?: Date | null; count?: number | null; tlp: Tlp }) =>
@@ -49,6 +53,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
     reportsOf: (principal: Principal, indicatorId: number) => reportsOf(d, principal, indicatorId),
     sightingsOf: (principal: Principal, indicatorId: number, since: Date | null) => sightingsOf(d, principal, indicatorId, since),
     sightingCounts: (indicatorId: number, since: Date | null) => sightingCounts(d, indicatorId, since),
+    sightingCountyCount: (indicatorId: number, since: Date | null) => sightingCountyCount(d, indicatorId, since),
     seenRange: (principal: Principal, indicatorId: number) => seenRange(d, principal, indicatorId),
     linkedIncidentIds: (principal: Principal, indicatorId: number) => linkedIncidentIds(d, principal, indicatorId),
     match: (principal: Principal, values: readonly string[], includeExpired: boolean) => matchObservables(d, principal, values, includeExpired),

@@ -11,4 +11,4 @@ export { addressInNetwork, isLocalhostName, nonPublicAddress, nonPublicHost, par
 export { heldJobReplacer, type AttemptRecord, type DeliveryExpectation, type DeliveryKind, type DeliveryPipeline, type DeliveryStore, type KindDelivery, type RowPatch } from './pipeline.js';
 export type { Outgoing } from './channels.js';
 // What a message says: the same words for every channel (what leaves the hub, access-policy.md).
-export { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent, smsOf, subjectOf, textOf, webhookPayloadOf, type MessageContext, type MessageIncident } from './messages.js';
+export { consoleIncidentUrl, EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent, smsOf, subjectOf, textOf, webhookPayloadOf, type MessageContext, type MessageIncident } from './messages.js';

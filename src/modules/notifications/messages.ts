@@ -36,16 +36,21 @@ export interface MessageContext {
   level: number;
   notificationId: string;
   escalationId: string;
-  /**
-   * The hub's GraphQL API, where the incident is looked up by its reference. Not a link to the incident:
-   * until the console exists no page shows one (GraphiQL ignores any `?incident=`).
-   */
+  /** The incident's page in the console (`consoleIncidentUrl`): signing in and the access policy decide what it shows. */
   incidentUrl: string;
   /** Acknowledgement link (pages only). */
   ackUrl: string | null;
 }
 
 export const EXERCISE_BANNER = 'EXERCISE EXERCISE EXERCISE';
+
+/**
+ * Where every message's "Open" link goes: the incident's console page. The id, not the reference, so the
+ * link names nothing that is not already in the message; the console asks the recipient to sign in.
+ */
+export function consoleIncidentUrl(publicUrl: string, incidentId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/console/incidents/${encodeURIComponent(incidentId)}`;
+}
 
 export function mayCarryContent(i: Pick<MessageIncident, 'tlp' | 'lawEnforcementSensitive'>): boolean {
   return (i.tlp === 'CLEAR' || i.tlp === 'GREEN') && !i.lawEnforcementSensitive;
@@ -87,7 +92,7 @@ export function textOf(m: MessageContext): string {
     );
   }
   else lines.push('', 'Details are in the hub: this label does not allow them to leave it.');
-  lines.push('', `Look up:   incident(reference: "${i.reference}")`, `in the hub's GraphQL API at ${m.incidentUrl}`);
+  lines.push('', `Open:      ${m.incidentUrl}`);
   if (m.ackUrl) lines.push(`Acknowledge: ${m.ackUrl}`);
   return lines.join('\n');
 }
@@ -96,7 +101,7 @@ export function textOf(m: MessageContext): string {
 export function smsOf(m: MessageContext): string {
   const i = m.incident;
   const text = `${i.exercise ? EXERCISE_BANNER + ' ' : ''}ESTF ${i.severity} ${i.reference} ${i.category} ${countiesLabel(i.affectedCounties)} TLP:${i.tlp}`;
-  return m.ackUrl ? `${text} Ack: ${m.ackUrl}` : text;
+  return m.ackUrl ? `${text} Ack: ${m.ackUrl} Open: ${m.incidentUrl}` : `${text} Open: ${m.incidentUrl}`;
 }
 
 /** The JSON a webhook receives. */

@@ -94,6 +94,11 @@ export interface DeliveryKind<L extends RowState, C> {
   directStarts: number;
   /** Claims of this kind in progress at once per process (a claim that reads much holds a connection long). */
   claimSlots: number;
+  /**
+   * BullMQ priority of this kind's queued jobs (1 is first). Pages go before alerts: on election night a flood
+   * of alert deliveries must not stand between an on-call officer and the page waiting behind it.
+   */
+  priority: number;
   store: DeliveryStore;
   /** The row, locked (skip locked), with what build needs; null when held by another worker or absent. */
   load(trx: Handle, id: string): Promise<L | null>;
@@ -193,7 +198,7 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         kind.jobName,
         { [kind.idField]: id, attempt, dueMs: dueAt.getTime() },
         // Removed once done: the id is the row's state, so no later job needs the completed one to exist.
-        { jobId: jobId(id, attempt, dueAt.getTime()) + suffix, delay: Math.max(0, dueAt.getTime() - Date.now()), removeOnComplete: true },
+        { jobId: jobId(id, attempt, dueAt.getTime()) + suffix, delay: Math.max(0, dueAt.getTime() - Date.now()), removeOnComplete: true, priority: kind.priority },
       );
     }
 

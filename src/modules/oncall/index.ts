@@ -4,7 +4,17 @@
  * module.
  */
 
-export { createOncallService, toOverride, toRotation, type OnCallModel, type OncallService, type ScheduleModel } from './oncall.service.js';
+export {
+  createOncallService,
+  toOverride,
+  toRotation,
+  type DutyOnCall,
+  type OnCallModel,
+  type OnCallStretch,
+  type OncallService,
+  type ScheduleModel,
+  type ScheduleView,
+} from './oncall.service.js';
 export { createTestPageService } from './test-page.js';
 export { seedDemoOnCall } from './oncall.seed.js';
 export { formatInZone, onCallAt } from './rotation.js';

@@ -90,6 +90,19 @@ export function listOverrides(db: Handle, scheduleId: string, filter: { endingAf
   return q.orderBy('starts_at').orderBy('created_at').execute();
 }
 
+/** The overrides of many schedules not over by `endingAfter`, oldest first (the console's on-call board). */
+export function listOverridesOfSchedules(db: Handle, scheduleIds: readonly string[], endingAfter: Date): Promise<OverrideRow[]> {
+  if (scheduleIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('schedule_overrides')
+    .selectAll()
+    .where('schedule_id', 'in', [...scheduleIds])
+    .where('ends_at', '>', endingAfter)
+    .orderBy('starts_at')
+    .orderBy('created_at')
+    .execute();
+}
+
 /** Overrides active at `at` for many schedules: all that decides who is on call then. */
 export function listActiveOverrides(db: Handle, scheduleIds: readonly string[], at: Date): Promise<OverrideRow[]> {
   if (scheduleIds.length === 0) return Promise.resolve([]);

@@ -9,7 +9,7 @@ import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import { recordAudit } from '../audit/index.js';
 import { findUserByEmail, findUserById, findUsersByEmails, findUsersByIds, type UserRow } from '../identity/index.js';
-import { findOrganizationBySlug, type DutyRow, type OrganizationRow } from '../partners/index.js';
+import { findOrganizationBySlug, findOrganizationsBySlugs, listDutiesOf, listOrganizations, type DutyRow, type OrganizationRow } from '../partners/index.js';
 import {
   auditTarget,
   checkEmailTarget,
@@ -35,6 +35,7 @@ import {
   listActiveOverrides,
   listContactMethodsOf,
   listOverrides,
+  listOverridesOfSchedules,
   listUsableContactMethods,
   markContactMethodRemoved,
   upsertSchedule,
@@ -101,6 +102,37 @@ export interface OnCallModel {
   shiftStart: Date | null;
   /** Null: no hand-off scheduled after `at`. */
   shiftEnd: Date | null;
+}
+
+/** One uninterrupted stretch of one person on call (the console's "now" and "next"). */
+export interface OnCallStretch {
+  user: UserRow;
+  source: OnCallSource;
+  override: OverrideRow | null;
+  /** Null: no hand-off before (a one-person rotation). */
+  start: Date | null;
+  /** Null: no hand-off scheduled after. */
+  end: Date | null;
+}
+
+/** A duty with who is on call for it now and who takes over next (both null without a schedule). */
+export interface DutyOnCall {
+  organization: OrganizationRow;
+  duty: DutyRow;
+  schedule: ScheduleRow | null;
+  now: OnCallStretch | null;
+  next: OnCallStretch | null;
+}
+
+/** A duty's schedule as the console shows it: the rotation's people, the overrides to come, the next stretches. */
+export interface ScheduleView {
+  organization: OrganizationRow;
+  duty: DutyRow;
+  schedule: ScheduleRow | null;
+  participants: UserRow[];
+  overrides: Array<OverrideRow & { user: UserRow | null }>;
+  /** From the stretch on call at `at` on, each as onCallAt answers at the end of the one before. */
+  upcoming: OnCallStretch[];
 }
 
 /** What the escalation engine needs per duty: who, and why. */
@@ -212,6 +244,84 @@ export function createOncallService(deps: { db: Db; config: Config }) {
       if (answer) result.set(s.duty_id, answer);
     }
     return result;
+  }
+
+  /**
+   * The stretches on call from `at` on: the one containing `at`, then the one starting where it ends, up to
+   * `count`. `overrides` must hold every override of the schedule that ends after `at` minus a shift (so
+   * that the first stretch's start is exact).
+   */
+  function stretchesFrom(sched: ScheduleRow, overrides: readonly OverrideRow[], at: Date, count: number): Array<Omit<OnCallStretch, 'user'> & { userId: string }> {
+    const rotation = toRotation(sched);
+    const mapped = overrides.map(toOverride);
+    const out: Array<Omit<OnCallStretch, 'user'> & { userId: string }> = [];
+    let t: Date | null = at;
+    while (t && out.length < count) {
+      const a = onCallAt(rotation, mapped, t);
+      if (!a) break;
+      out.push({ userId: a.userId, source: a.source, override: a.overrideId ? (overrides.find((o) => o.id === a.overrideId) ?? null) : null, start: a.start, end: a.end });
+      t = a.end;
+    }
+    return out;
+  }
+
+  async function usersById(ids: readonly string[]): Promise<Map<string, UserRow>> {
+    return new Map((await findUsersByIds(db, [...new Set(ids)])).map((u) => [u.id, u]));
+  }
+
+  /**
+   * Who is on call now and next for every duty of the organizations named (null: every organization), in
+   * a handful of queries whatever their number. Readable by every partner, like onCall.
+   */
+  async function dutyBoard(principal: Principal, organizationSlugs: readonly string[] | null, at: Date = new Date()): Promise<DutyOnCall[]> {
+    if (!canReadOnCallSchedules(principal)) throw new ForbiddenError();
+    const orgs = organizationSlugs === null ? await listOrganizations(db) : await findOrganizationsBySlugs(db, organizationSlugs);
+    const orgById = new Map(orgs.map((o) => [o.id, o]));
+    const duties = await listDutiesOf(db, orgs.map((o) => o.id));
+    const schedules = new Map((await findSchedulesByDuties(db, duties.map((d) => d.id))).map((s) => [s.duty_id, s]));
+    const overrides = await listOverridesOfSchedules(
+      db,
+      [...schedules.values()].map((s) => s.id),
+      new Date(at.getTime() - MAX_SHIFT_LENGTH_HOURS * 3_600_000),
+    );
+    const stretches = new Map<string, ReturnType<typeof stretchesFrom>>();
+    for (const s of schedules.values()) stretches.set(s.duty_id, stretchesFrom(s, overrides.filter((o) => o.schedule_id === s.id), at, 2));
+    const users = await usersById([...stretches.values()].flat().map((x) => x.userId));
+    const withUser = (x: ReturnType<typeof stretchesFrom>[number] | undefined): OnCallStretch | null => {
+      const user = x ? users.get(x.userId) : undefined;
+      return x && user ? { user, source: x.source, override: x.override, start: x.start, end: x.end } : null;
+    };
+    const order = new Map(orgs.map((o, i) => [o.id, i]));
+    return duties
+      .filter((d) => orgById.has(d.organization_id))
+      .sort((a, b) => order.get(a.organization_id)! - order.get(b.organization_id)! || a.name.localeCompare(b.name))
+      .map((d) => {
+        const st = stretches.get(d.id) ?? [];
+        return { organization: orgById.get(d.organization_id)!, duty: d, schedule: schedules.get(d.id) ?? null, now: withUser(st[0]), next: withUser(st[1]) };
+      });
+  }
+
+  /** A duty's schedule, its overrides not over yet, and its next `count` stretches from `at` (NOT_FOUND: no such duty). */
+  async function scheduleView(principal: Principal, organization: string, duty: string, opts: { at?: Date; count?: number } = {}): Promise<ScheduleView> {
+    if (!canReadOnCallSchedules(principal)) throw new ForbiddenError();
+    const at = opts.at ?? new Date();
+    const found = await dutyForQuery(db, organization, duty);
+    const sched = (await findScheduleByDuty(db, found.duty.id)) ?? null;
+    if (!sched) return { organization: found.org, duty: found.duty, schedule: null, participants: [], overrides: [], upcoming: [] };
+    const overrides = await listOverridesOfSchedules(db, [sched.id], new Date(at.getTime() - MAX_SHIFT_LENGTH_HOURS * 3_600_000));
+    const stretches = stretchesFrom(sched, overrides, at, opts.count ?? 6);
+    const users = await usersById([...sched.participants, ...overrides.map((o) => o.user_id), ...stretches.map((x) => x.userId)]);
+    return {
+      organization: found.org,
+      duty: found.duty,
+      schedule: sched,
+      participants: sched.participants.flatMap((id) => users.get(id) ?? []),
+      overrides: overrides.filter((o) => o.ends_at.getTime() > at.getTime()).map((o) => ({ ...o, user: users.get(o.user_id) ?? null })),
+      upcoming: stretches.flatMap((x) => {
+        const user = users.get(x.userId);
+        return user ? [{ user, source: x.source, override: x.override, start: x.start, end: x.end }] : [];
+      }),
+    };
   }
 
   function validateRotation(input: SetScheduleInput): { timeZone: string; handoffTime: string; startDate: string; emails: string[] } {
@@ -434,6 +544,8 @@ export function createOncallService(deps: { db: Db; config: Config }) {
     schedule,
     onCall,
     onCallForDuties,
+    dutyBoard,
+    scheduleView,
     setSchedule,
     listScheduleOverrides,
     addScheduleOverride,

@@ -23,6 +23,24 @@ const RELAY_BATCH = 500;
 // One relay at a time, across every worker process (see relayOnce).
 const RELAY_LOCK_KEY = 7_364_003;
 
+const SEVERITY_PRIORITY: Record<string, number> = { CRITICAL: 1, HIGH: 2, MEDIUM: 3, LOW: 4 };
+
+/**
+ * The events queue's order under load (BullMQ priority, 1 first; every job has one, since BullMQ takes jobs
+ * without a priority before all prioritized ones). Election night: a statewide phishing wave of LOW filings
+ * and indicator reports must not stand between a CRITICAL filing and its routing. Access changes (a user
+ * deactivated, a token revoked) end live streams: first too. Handlers never relied on order (the worker runs
+ * ten at a time), so reordering changes no outcome, only who waits.
+ */
+export function eventPriority(topic: string, payload: unknown): number {
+  if (topic.startsWith('access.')) return 1;
+  const p = (payload ?? {}) as { severity?: unknown; to?: unknown };
+  const severity = typeof p.severity === 'string' ? p.severity : typeof p.to === 'string' ? p.to : null;
+  if (severity && severity in SEVERITY_PRIORITY) return SEVERITY_PRIORITY[severity]!;
+  if (topic.startsWith('indicator.')) return 6;
+  return 3;
+}
+
 /** Called with each relayed batch, in id order, inside the relay's transaction (live event publishing). */
 export type RelayedHook = (rows: readonly OutboxRow[]) => Promise<void>;
 
@@ -54,7 +72,7 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
             name: r.topic,
             data: { outboxId: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload },
             // The instance id keeps two databases sharing one Redis from colliding on sequential ids.
-            opts: { jobId: `outbox-${deps.instanceId ?? 'x'}-${r.id}` },
+            opts: { jobId: `outbox-${deps.instanceId ?? 'x'}-${r.id}`, priority: eventPriority(r.topic, r.payload) },
           })),
         );
         // Before the commit: if publishing fails the rows stay unpublished and are relayed again (at least once).

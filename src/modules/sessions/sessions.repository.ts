@@ -40,10 +40,6 @@ export async function findSessionByHash(h: Handle, tokenHash: Buffer) {
   return h.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-export async function findSessionById(h: Handle, id: string) {
-  return h.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 export async function touchSession(h: Handle, id: string, now: Date, idleExpiresAt: Date): Promise<void> {
   await h.updateTable('sessions').set({ last_seen_at: now, idle_expires_at: idleExpiresAt }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
@@ -61,4 +57,40 @@ export async function recordSignInRequest(h: Handle, row: { email_hash: Buffer; 
   const byClient = row.client_address_hash ? Number((await count('client_address_hash', row.client_address_hash)).n) : 0;
   await h.insertInto('sign_in_requests').values(row).execute();
   return { byEmail, byClient };
+}
+
+/** A user's sessions that could still be used (not revoked, within both lifetimes), newest first. */
+export async function listLiveSessionsOf(h: Handle, userId: string, now: Date) {
+  return h
+    .selectFrom('sessions')
+    .select(['id', 'created_at', 'last_seen_at', 'idle_expires_at', 'expires_at', 'user_agent'])
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('idle_expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(200)
+    .execute();
+}
+
+export async function findSessionById(h: Handle, id: string) {
+  return h.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Revokes every open session of a user; answers how many. */
+export async function revokeSessionsOfUser(h: Handle, userId: string, now: Date): Promise<number> {
+  const r = await h.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
+ * Deletes what can no longer sign anyone in or count towards a limit: links used or expired, sessions past
+ * their absolute lifetime (revoked or not: nothing revives them), sign-in requests older than `requestsBefore`.
+ */
+export async function purgeSignInRows(h: Handle, now: Date, requestsBefore: Date): Promise<{ loginLinks: number; sessions: number; signInRequests: number }> {
+  const links = await h.deleteFrom('login_links').where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', now)])).executeTakeFirst();
+  const sessions = await h.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+  const requests = await h.deleteFrom('sign_in_requests').where('at', '<', requestsBefore).executeTakeFirst();
+  return { loginLinks: Number(links.numDeletedRows), sessions: Number(sessions.numDeletedRows), signInRequests: Number(requests.numDeletedRows) };
 }

@@ -9,8 +9,21 @@ import { findOrganizationsByIds } from '../partners/index.js';
 import type { Senders } from '../notifications/index.js';
 import type { Logger } from '../../infra/logger.js';
 import { addOutboxEvent } from '../outbox/index.js';
+import {
+  consumeLoginLink,
+  findSessionByHash,
+  findSessionById,
+  findUsableLoginLink,
+  insertLoginLink,
+  insertSession,
+  listLiveSessionsOf,
+  purgeSignInRows,
+  recordSignInRequest,
+  revokeSessionRow,
+  revokeSessionsOfUser,
+  touchSession,
+} from './sessions.repository.js';
 import { isUuid } from '../../domain/ids.js';
-import { consumeLoginLink, recordSignInRequest, findSessionByHash, findSessionById, findUsableLoginLink, insertLoginLink, insertSession, revokeSessionRow, touchSession } from './sessions.repository.js';
 
 /**
  * The console's sign-in: one-time links and browser sessions. A session does not care how it began (a link
@@ -229,5 +242,67 @@ export function createSessionsService(deps: { db: Db; config: Config; senders?: 
     await auditFailure('console.request_refused', meta, { reason, path: path.slice(0, 200) });
   }
 
-  return { issueLoginLink, requestLoginLink, loginLinkUsable, signIn, authenticate, authenticateLive, csrfMatches, signOut, recordRefusal };
+  /** The signed-in user's own sessions that could still be used, newest first; `current` marks this one. */
+  async function listMine(session: ConsoleSession): Promise<Array<{ id: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date; userAgent: string; current: boolean }>> {
+    const rows = await listLiveSessionsOf(db, session.principal.userId, new Date());
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, userAgent: r.user_agent, current: r.id === session.id }));
+  }
+
+  /**
+   * Revokes one of the signed-in user's own sessions (this one too: that signs out here). Anyone else's, or
+   * an unknown id, is NOT_FOUND, worded alike. Audited as console.session_revoked.
+   */
+  async function revokeMine(session: ConsoleSession, id: string): Promise<void> {
+    if (!isUuid(id)) throw new NotFoundError('Session', id);
+    await db.transaction().execute(async (trx) => {
+      const row = await findSessionById(trx, id);
+      if (!row || row.user_id !== session.principal.userId) throw new NotFoundError('Session', id);
+      if (await revokeSessionRow(trx, id, new Date())) {
+        await recordAudit(trx, session.principal, 'console.session_revoked', { type: 'Session', id }, { current: id === session.id });
+        // Its live streams end at once, in every API process (src/modules/alerts access events).
+        await addOutboxEvent(trx, 'access.session_revoked', { type: 'Access', id }, { userId: session.principal.userId, sessionId: id });
+      }
+    });
+  }
+
+  /**
+   * Ends every open session of a deactivated user (the outbox event of the deactivation): they already end
+   * at the next request (authenticate checks the user), and revoking them keeps a reactivation from reviving them.
+   */
+  async function endSessionsOfDeactivatedUser(userId: string): Promise<number> {
+    if (!isUuid(userId)) return 0;
+    return db.transaction().execute(async (trx) => {
+      const user = await findUserById(trx, userId);
+      // Reactivated before this ran: a later sign-in's session is not ended by an old event.
+      if (!user || user.active) return 0;
+      const n = await revokeSessionsOfUser(trx, userId, new Date());
+      if (n > 0) await recordAudit(trx, systemPrincipal('console'), 'console.sessions_ended', { type: 'User', id: userId }, { sessions: n, reason: 'user deactivated' });
+      return n;
+    });
+  }
+
+  /**
+   * Deletes sign-in rows nothing needs any more: used or expired links, sessions past their absolute lifetime,
+   * sign-in requests older than the rate limits' window (they no longer count). Run by the workers every
+   * ESTF_SIGN_IN_PURGE_INTERVAL.
+   */
+  async function purge(now: Date = new Date()): Promise<{ loginLinks: number; sessions: number; signInRequests: number }> {
+    return purgeSignInRows(db, now, new Date(now.getTime() - LOGIN_LINK_LIFETIME_MS));
+  }
+
+  return {
+    issueLoginLink,
+    requestLoginLink,
+    loginLinkUsable,
+    signIn,
+    authenticate,
+    authenticateLive,
+    csrfMatches,
+    signOut,
+    recordRefusal,
+    listMine,
+    revokeMine,
+    endSessionsOfDeactivatedUser,
+    purge,
+  };
 }

@@ -10,7 +10,7 @@ import { alertItemsOf, indicatorAlertsOf, type IndicatorAlertModel } from '../al
 import type { EscalationEngine } from '../escalations/index.js';
 import { findIncidentsByIds, loadAccessFacts, type IncidentRow } from '../incidents/index.js';
 import type { Outgoing } from '../notifications/index.js';
-import { EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/index.js';
+import { consoleIncidentUrl, EXERCISE_BANNER, MESSAGE_TEXT_LIMITS, mayCarryContent } from '../notifications/index.js';
 import type { DeliveryKind, DeliveryPipeline, DeliveryStore } from '../notifications/index.js';
 import type { DomainEvent } from '../outbox/index.js';
 import { incidentMatches, indicatorMatches } from './filter.js';
@@ -232,8 +232,8 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
       lawEnforcementSensitive: i.law_enforcement_sensitive,
       exercise: i.exercise,
       affectedCounties: counties,
-      // The API, where the incident is looked up by its reference: no page shows an incident yet.
-      url: `${config.http.publicUrl}/graphql`,
+      // The incident's console page (where signing in and the access policy decide what it shows).
+      url: consoleIncidentUrl(config.http.publicUrl, i.id),
     };
     // What leaves the hub (access-policy.md): title and summary only for CLEAR and GREEN.
     if (mayCarryContent({ tlp: i.tlp, lawEnforcementSensitive: i.law_enforcement_sensitive })) {
@@ -256,6 +256,7 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
     directStarts: 0,
     // A claim reads the delivery's whole range of the log (a digest: its period): a few at a time.
     claimSlots: 4,
+    priority: 5,
     store: alertDeliveryStore,
     load: async (trx, id) => (await lockDelivery(trx, id)) ?? null,
     build: buildAlert,
@@ -320,7 +321,7 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
         lines.push(`${i.reference}  ${i.severity}  ${i.category}  ${(i.affectedCounties as string[]).join(', ') || 'statewide'}  TLP:${i.tlp}  ${i.status}`);
         // The filer's words, quoted on one line: they cannot pass for a line of the digest's own.
         if (i.title) lines.push(`    ${quoteLine(String(i.title), MESSAGE_TEXT_LIMITS.title)}`);
-        lines.push(`    look up incident(reference: "${i.reference}") at ${i.url}`);
+        lines.push(`    Open: ${i.url}`);
       }
       if (indicators.length) lines.push('', 'Indicators:', ...indicators.slice(0, 500).map((x) => `  ${x.type}  ${x.value}`));
       const leftOut = Math.max(0, indicators.length - 500) + found.indicatorsLeftOut;

@@ -1,8 +1,11 @@
 import type { Principal } from '../../../access/principal.js';
 import { InputError } from '../../../errors.js';
 import { isUuid } from '../../../domain/ids.js';
+import { visibleIncidents } from '../../../access/incidents.js';
+import { perRow, visibleAmong, type IncidentRow } from '../../incidents/index.js';
 import { correlationOfIncident } from '../correlation.js';
 import {
+  countSightingCounties,
   countSightings,
   findVisibleIndicator,
   findVisibleIndicatorById,
@@ -10,6 +13,7 @@ import {
   linkedIncidentIdsOf,
   listVisibleIndicators,
   listVisibleReportsOf,
+  listRecentCorrelations,
   listVisibleSightingsOf,
   seenRangeOf,
   type IndicatorReportRow,
@@ -75,6 +79,11 @@ export function sightingCounts(deps: IndicatorReportsDeps, indicatorId: number, 
   return countSightings(deps.db, indicatorId, since);
 }
 
+/** How many counties sighted the indicator ("seen in N counties"): a count of every sighting, no names. */
+export function sightingCountyCount(deps: IndicatorReportsDeps, indicatorId: number, since: Date | null): Promise<number> {
+  return countSightingCounties(deps.db, indicatorId, since);
+}
+
 /** First and last seen, from the visible reports and sightings only. */
 export function seenRange(deps: IndicatorReportsDeps, principal: Principal, indicatorId: number): Promise<{ first: Date | null; last: Date | null }> {
   return seenRangeOf(deps.db, visibilityOf(principal), indicatorId);
@@ -88,4 +97,27 @@ export function linkedIncidentIds(deps: IndicatorReportsDeps, principal: Princip
 /** The statewide correlation an incident stands for, if it is one. */
 export function correlationOf(deps: IndicatorReportsDeps, incident: { id: string; reporting_organization_id: string }) {
   return correlationOfIncident(deps.db, incident);
+}
+
+/** A statewide correlation as the console's Now screen lists it: the incident, its indicator, how many counties. */
+export interface RecentCorrelation {
+  incident: IncidentRow;
+  indicatorId: number;
+  countyCount: number;
+  updatedAt: Date;
+}
+
+/**
+ * The statewide correlations opened or widened since `since` whose incident the principal may see, newest
+ * first: the query form of the incidents policy picks them (a hidden one takes no place in the limit), the
+ * in-memory form checks each again (visibleAmong), as every single-object read does.
+ */
+export async function recentCorrelations(deps: IndicatorReportsDeps, principal: Principal, opts: { since: Date; limit: number }): Promise<RecentCorrelation[]> {
+  const limit = Math.max(1, Math.min(100, Math.floor(opts.limit)));
+  const rows = await listRecentCorrelations(deps.db, perRow(visibleIncidents(principal)), opts.since, limit);
+  const incidents = await visibleAmong(deps.db, principal, rows.map((r) => r.incident_id));
+  return rows.flatMap((r) => {
+    const incident = incidents.get(r.incident_id);
+    return incident ? [{ incident, indicatorId: r.indicator_id, countyCount: r.county_count, updatedAt: r.updated_at }] : [];
+  });
 }
