@@ -28,7 +28,8 @@ import type { PageContext } from './layout.js';
  *   dates), and a link that reloads the list with its filters. The list itself never moves under the reader.
  * - `timeline` (view=incident&incident=ID&after=ENTRY): the incident's entries added after the last one the
  *   page showed (without `after`: after the stream opened), appended.
- * - `pages` (view=pages): My pages' list, rendered again.
+ * - `pages` (view=pages): My pages' list, rendered again. On My pages and Now (view=now), which have their
+ *   own Acknowledge buttons, the notice only says it.
  */
 
 const PING_EVERY_MS = 15_000;
@@ -100,7 +101,8 @@ export function registerLive(app: Hono<ConsoleEnv>, services: Services): void {
         const key = rows.map((r) => r.esc.id).sort().join(',');
         if (key === noticeKey && !(first && key !== '')) return;
         noticeKey = key;
-        await send('paged', <PageNotice ctx={ctx(p)} rows={rows} onMyPages={view === 'pages'} />);
+        // Now and My pages list the pages with their own buttons: there the notice only says it.
+        await send('paged', <PageNotice ctx={ctx(p)} rows={rows} listedOnPage={view === 'pages' || view === 'now'} />);
         if (view === 'pages' && !first) await send('pages', <PagesRegion ctx={ctx(p)} rows={rows} />);
       };
 

@@ -190,7 +190,7 @@ function OnCallSection(props: { board: DutyOnCall[]; org: string }) {
 function NowPage(props: { ctx: PageContext; data: NowData; org: string }) {
   const { data } = props;
   return (
-    <Layout title="Now" ctx={props.ctx}>
+    <Layout title="Now" ctx={props.ctx} live="view=now">
       <h1>Now</h1>
       <PagesSection ctx={props.ctx} pages={data.pages} />
       <section aria-labelledby="now-incidents">

@@ -122,13 +122,13 @@ export function PagesRegion(props: { ctx: PageContext; rows: PageRow[] }) {
  * The notice every console page shows while I am being paged (src/web/layout.tsx's role=alert region,
  * filled by the live stream): what for, a way to My pages, and one press to acknowledge each.
  */
-export function PageNotice(props: { ctx: PageContext; rows: PageRow[]; onMyPages?: boolean }) {
+export function PageNotice(props: { ctx: PageContext; rows: PageRow[]; listedOnPage?: boolean }) {
   const { rows, ctx } = props;
   if (rows.length === 0) return <></>;
   const shown = rows.slice(0, 5);
   const text = `You are being paged for ${shown.map((r) => r.reference).join(', ')}${rows.length > shown.length ? ` and ${rows.length - shown.length} more` : ''}.`;
   // On My pages the table below has the buttons: the notice only says it (no second button of the same name).
-  if (props.onMyPages) return <p><strong>{text}</strong></p>;
+  if (props.listedOnPage) return <p><strong>{text}</strong></p>;
   return (
     <div>
       <p>
