@@ -284,6 +284,22 @@ describe.skipIf(!HAS_CHROMIUM)('console: live updates', () => {
     const again = await fetch(`${hub.url}/console/live`, { headers: { cookie: revoked.cookie }, redirect: 'manual' });
     expect(again.status).toBe(303);
 
+    // Revoked on the Account page from another session of the user: at once (the access event over the bus).
+    const kept = await session(viewer);
+    const revokedThere = await session(viewer);
+    const e = await rawStream(revokedThere.cookie);
+    await listening(1);
+    const t3 = Date.now();
+    const revoke = await fetch(`${hub.url}/console/account/sessions/${revokedThere.id}/revoke`, {
+      method: 'POST',
+      headers: { cookie: kept.cookie, origin: hub.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `_csrf=${encodeURIComponent(kept.csrf)}`,
+      redirect: 'manual',
+    });
+    expect(revoke.status).toBeLessThan(400);
+    expect((await e.closedAt) - t3).toBeLessThan(1_000);
+    expect(eventsNamed(e.text(), 'end')).toHaveLength(1);
+
     // In the browser: the page hears `end` and stops listening (sse-close), rather than reconnecting.
     const { context, page } = await signedIn(browser, hub, viewer);
     const browserSession = await hub.db.selectFrom('sessions').select('id').where('user_id', '=', viewer.id).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
