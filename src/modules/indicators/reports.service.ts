@@ -18,7 +18,7 @@ import {
   visibleIndicatorIds,
   type IndicatorFilter,
 } from './use-cases/reads.js';
-import { linkToIncident, reportIndicators, reportSighting, revokeReport, type IndicatorReportInput } from './use-cases/report.js';
+import { linkToIncident, reportIndicators, reportSighting, revokeReport, type IndicatorReportInput, type ReportBatchOptions } from './use-cases/report.js';
 import { createWarningLists } from './warning-lists.js';
 
 /**
@@ -27,7 +27,7 @@ import { createWarningLists } from './warning-lists.js';
  * function in use-cases/ taking its dependencies (step into it from here), bound once below.
  */
 
-export { MAX_BATCH, type IndicatorReportInput, type ReportResult } from './use-cases/report.js';
+export { MAX_BATCH, type IndicatorReportInput, type ReportBatchOptions, type ReportResult } from './use-cases/report.js';
 export type { IndicatorFilter } from './use-cases/reads.js';
 export type { ObservableMatch } from './use-cases/match.js';
 
@@ -38,7 +38,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
   return {
     correlationOf: (incident: { id: string; reporting_organization_id: string }) => correlationOf(d, incident),
     visibleIndicatorById: (principal: Principal, id: number) => visibleIndicatorById(d, principal, id),
-    reportIndicators: (principal: Principal, inputs: readonly IndicatorReportInput[]) => reportIndicators(d, principal, inputs),
+    reportIndicators: (principal: Principal, inputs: readonly IndicatorReportInput[], options?: ReportBatchOptions) => reportIndicators(d, principal, inputs, options),
     reportSighting: (principal: Principal, input: { value: string; type?: IndicatorType | null; seenAt?: Date | null; count?: number | null; tlp: Tlp }) =>
       reportSighting(d, principal, input),
     linkToIncident: (principal: Principal, input: { type: IndicatorType; value: string; incidentId: string }) => linkToIncident(d, principal, input),

@@ -1,0 +1,14 @@
+import type { Tlp } from '../domain/taxonomy.js';
+
+/**
+ * What may leave the hub as MISP (an event export, the feed a MISP instance pulls), on top of what the
+ * principal may see (incidents.ts, indicators.ts decide that). TLP:RED is for named people: once in a
+ * MISP instance it is everyone's there, so RED never leaves, not even to a named recipient's own MISP.
+ * Exercise incidents are drills: they never leave either.
+ */
+export function mayLeaveAsMisp(object: { tlp: Tlp; exercise?: boolean }): boolean {
+  return object.tlp !== 'RED' && object.exercise !== true;
+}
+
+/** The labels the feed carries (the incident list's filter, so that RED is not even read). */
+export const MISP_FEED_TLPS: readonly Tlp[] = ['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT'];
