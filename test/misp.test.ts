@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../src/access/principal.js';
+import { runEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
 import { expectCode, startTestHub, type TestHub } from './harness.js';
 
@@ -322,6 +323,35 @@ describe('MISP', () => {
       });
       expect(r).toMatchObject({ attributes: 5_000, imported: 5_000, refused: 0 });
       expect(progress).toBeGreaterThan(0);
+    }, 120_000);
+  });
+
+  describe('estf misp import', () => {
+    const fixturePath = new URL('./fixtures/misp-event-all-types.json', import.meta.url).pathname;
+    const estf = (args: string[]) => runEstf(['misp', 'import', ...args], { DATABASE_URL: hub.dbUrl, ESTF_DEMO: 'false' });
+
+    it('imports a file as the operator for an organization and prints what was imported and refused, by uuid and property', async () => {
+      const r = await estf([fixturePath, '--org', 'county-fresno']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toBe(`imported MISP event ${fixture.Event.uuid} "${fixture.Event.info}" (TLP:GREEN, from EI-ISAC) as reports of county-fresno`);
+      expect(r.stdout).toMatch(/attributes +21\n {2}imported +19\n {2}unchanged +0\n {2}refused +2\n/);
+      expect(r.stdout).toContain('Attribute[15] 5f1c0000-0000-4000-8000-000000000016 type: type AS: the hub has no autonomous-system indicator type');
+      expect(r.stdout).toContain('Object[1].Attribute[0] 5f1c0000-0000-4000-8000-000000000103 type: type "filename" is not one the hub imports');
+      expect((await reportsOf('ballot-status-ca.example')).map((x) => x.slug)).toContain('county-fresno');
+      // Again: nothing to write.
+      const again = await estf([fixturePath, '--org', 'county-fresno']);
+      expect(again.stdout).toMatch(/imported +0\n {2}unchanged +19\n/);
+    }, 120_000);
+
+    it('a file that is not a MISP event: exit 1, the reason, nothing written; an unknown organization likewise', async () => {
+      const bad = await estf([new URL('./misp.test.ts', import.meta.url).pathname, '--org', 'county-fresno']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/^estf: event: not a MISP event: invalid JSON at line 1/);
+      const org = await estf([fixturePath, '--org', 'county-atlantis']);
+      expect(org.code).toBe(1);
+      expect(org.stderr).toContain('no organization with slug "county-atlantis"');
     }, 120_000);
   });
 
