@@ -118,9 +118,9 @@ describe('MISP', () => {
       }
       // The attribute whose own tag narrows the event's TLP says so.
       expect((exported.get('5f1c0000-0000-4000-8000-000000000017') as any).Tag).toEqual([expect.objectContaining({ name: 'tlp:amber' })]);
-      expect(out.Object.map((o: any) => [o.name, o['meta-category'], o.Attribute.length])).toEqual([
-        ['domain-ip', 'network', 2],
-        ['file', 'file', 1],
+      expect(out.Object.map((o: any) => [o.name, o['meta-category'], o.template_uuid, o.template_version, o.Attribute.length])).toEqual([
+        ['domain-ip', 'network', '43b3b146-77eb-4931-b4cc-b66c60f28734', '9', 2],
+        ['file', 'file', undefined, undefined, 1],
       ]);
     });
 

@@ -336,9 +336,11 @@ export class EventScanner {
 
   /** A value's first character, met by the structural reader: handed to the value reader. */
   private replay(c: string): void {
+    // write() starts a fresh list of parts: keep the caller's (appending, not copying: a chunk holds
+    // thousands of items, and copying the list for each would be quadratic).
     const parts = this.out;
-    this.write(c);
-    this.out = [...parts, ...this.out];
+    for (const p of this.write(c)) parts.push(p);
+    this.out = parts;
   }
 
   private endRoot(): void {

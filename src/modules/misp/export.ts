@@ -39,6 +39,8 @@ export interface MispObjectDoc {
   uuid: string;
   name: string;
   'meta-category': string;
+  template_uuid?: string;
+  template_version?: string;
   distribution: string;
   timestamp: string;
   Attribute: MispAttributeDoc[];
@@ -144,7 +146,16 @@ export async function buildIncidentEvent(deps: MispExportDeps, principal: Princi
       const objUuid = row.incident_id === incident.id ? row.object.uuid : uuidV5(`incident:${incident.id}/object:${row.object.uuid}`);
       let o = objects.get(objUuid);
       if (!o) {
-        o = { uuid: objUuid, name: row.object.name, 'meta-category': row.object.metaCategory ?? 'network', distribution: '5', timestamp: doc.timestamp, Attribute: [] };
+        o = {
+          uuid: objUuid,
+          name: row.object.name,
+          'meta-category': row.object.metaCategory ?? 'network',
+          ...(row.object.templateUuid ? { template_uuid: row.object.templateUuid } : {}),
+          ...(row.object.templateVersion ? { template_version: row.object.templateVersion } : {}),
+          distribution: '5',
+          timestamp: doc.timestamp,
+          Attribute: [],
+        };
         objects.set(objUuid, o);
       }
       if (doc.timestamp > o.timestamp) o.timestamp = doc.timestamp;

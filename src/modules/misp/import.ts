@@ -252,7 +252,9 @@ function objectAttributes(raw: unknown, index: number): { ref: MispObjectRef; at
   const attrs = o.Attribute ?? [];
   if (!Array.isArray(attrs)) return { uuid, path, property: 'Attribute', reason: 'must be a list of attributes' };
   const metaCategory = typeof o['meta-category'] === 'string' ? (o['meta-category'] as string) : null;
-  return { ref: { uuid, name: o.name.trim(), metaCategory, relation: null }, attributes: attrs };
+  const templateUuid = typeof o.template_uuid === 'string' && isUuid(o.template_uuid) ? o.template_uuid.toLowerCase() : null;
+  const templateVersion = typeof o.template_version === 'string' || typeof o.template_version === 'number' ? String(o.template_version).slice(0, 20) : null;
+  return { ref: { uuid, name: o.name.trim().slice(0, 255), metaCategory, relation: null, templateUuid, templateVersion }, attributes: attrs };
 }
 
 function digestOf(h: EventHeader, c: Extract<Checked, { ok: true }>, incidentId: string | null): string {

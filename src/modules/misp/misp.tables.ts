@@ -10,6 +10,9 @@ export interface MispObjectRef {
   name: string;
   metaCategory: string | null;
   relation: string | null;
+  /** The MISP object template it follows, when the file said (MISP matches objects to templates by it). */
+  templateUuid?: string | null;
+  templateVersion?: string | null;
 }
 
 export interface MispAttributesTable {
