@@ -67,14 +67,16 @@ describe('MISP', () => {
 
     it('imports every attribute type of interop.md, accounting for each attribute', () => {
       expect(first.event).toMatchObject({ uuid: fixture.Event.uuid, info: fixture.Event.info, tlp: 'GREEN', orgc: { name: 'EI-ISAC' } });
-      // 17 attributes and 4 in objects; AS and the object's filename are refused, naming uuid and property.
+      // 17 attributes and 4 in objects; the object's filename is refused, naming uuid and property (AS is
+      // kept as it came: the hub has no indicator type for it).
       expect(first.attributes).toBe(21);
       expect(first.imported + first.unchanged + first.refused).toBe(first.attributes);
-      expect(first.imported).toBe(19);
+      expect(first.imported).toBe(20);
       expect(first.refusals).toEqual([
-        expect.objectContaining({ uuid: '5f1c0000-0000-4000-8000-000000000016', path: 'Attribute[15]', property: 'type', reason: expect.stringMatching(/^type AS: the hub has no autonomous-system/) }),
         expect.objectContaining({ uuid: '5f1c0000-0000-4000-8000-000000000103', path: 'Object[1].Attribute[0]', property: 'type', reason: expect.stringContaining('"filename" is not one the hub imports') }),
       ]);
+      // 19 attributes became reports (domain|ip two of them), the AS number is no indicator.
+      expect(first.createdIndicators).toBe(20);
     });
 
     it('writes canonical indicator reports of the importing organization, with to_ids, first_seen and TLP', async () => {
@@ -98,7 +100,7 @@ describe('MISP', () => {
         ...e.Object.flatMap((o: any) => o.Attribute.map((a: any) => ({ ...a, object: o.uuid }))),
       ];
       const exported = new Map(flat(out).map((a: any) => [a.uuid, a]));
-      const expected = flat(fixture.Event).filter((a: any) => !['AS', 'filename'].includes(a.type));
+      const expected = flat(fixture.Event).filter((a: any) => a.type !== 'filename');
       expect(exported.size).toBe(expected.length);
       for (const a of expected) {
         const b = exported.get(a.uuid) as any;
@@ -152,7 +154,7 @@ describe('MISP', () => {
       });
       const before = await snapshot();
       const again = await hub.deps.services.misp.importEvent(await as(orange), { open: fromText(FIXTURE), incident: incidentId });
-      expect(again).toMatchObject({ attributes: 21, imported: 0, unchanged: 19, refused: 2, createdIndicators: 0 });
+      expect(again).toMatchObject({ attributes: 21, imported: 0, unchanged: 20, refused: 1, createdIndicators: 0 });
       expect(await snapshot()).toEqual(before);
     });
 
@@ -160,7 +162,7 @@ describe('MISP', () => {
       const changed = structuredClone(fixture);
       changed.Event.Attribute[0].to_ids = false;
       const r = await hub.deps.services.misp.importEvent(await as(orange), { open: fromText(JSON.stringify(changed)), incident: incidentId });
-      expect(r).toMatchObject({ imported: 1, unchanged: 18, refused: 2 });
+      expect(r).toMatchObject({ imported: 1, unchanged: 19, refused: 1 });
       const out = (await hub.gql(orange.token, MISP_EVENT, { i: incidentId })).data.mispEvent.Event;
       expect(out.Attribute.find((a: any) => a.uuid === '5f1c0000-0000-4000-8000-000000000001').to_ids).toBe(false);
       // Put back as it was for the tests after this one.
@@ -172,10 +174,20 @@ describe('MISP', () => {
       expect(res.errors).toBeUndefined();
       const values = res.data.mispEvent.Event.Attribute.map((a: any) => a.value);
       expect(values).toContain('ballot-status-ca.example');
+      expect(values).toContain('AS64496');
       expect(values).not.toContain('https://ballot-status-ca.example/amber-only');
       // The coordinators are in every AMBER audience.
       const sosValues = (await hub.gql(sos.token, MISP_EVENT, { i: incidentId })).data.mispEvent.Event.Attribute.map((a: any) => a.value);
       expect(sosValues).toContain('https://ballot-status-ca.example/amber-only');
+    });
+
+    it('an AS number kept as it came follows its label: an AMBER one reaches the audience only', async () => {
+      const r = await hub.deps.services.misp.importEvent(await as(orange), { open: fromText(event([attr('AS', 'AS65551', { Tag: [{ name: 'tlp:amber' }] })])), incident: incidentId });
+      expect(r).toMatchObject({ imported: 1, refused: 0 });
+      const seen = async (u: TestUser) => (await hub.gql(u.token, MISP_EVENT, { i: incidentId })).data.mispEvent.Event.Attribute.map((a: any) => a.value);
+      expect(await seen(kern)).not.toContain('AS65551');
+      expect(await seen(sos)).toContain('AS65551');
+      expect(await seen(orange)).toContain('AS65551');
     });
   });
 
@@ -264,6 +276,7 @@ describe('MISP', () => {
         attr('domain', 'a b.example'),
         attr('email-src', 'not-an-email'),
         attr('mutex', 'Global\\x'),
+        attr('AS', 'AS99999999999'),
         attr('ip-src', '192.0.2.1', { first_seen: '2026-13-01T00:00:00Z' }),
         attr('ip-src', '192.0.2.2', { first_seen: '2026-11-02T00:00:00Z', last_seen: '2026-11-01T00:00:00Z' }),
         attr('ip-src', '192.0.2.3', { to_ids: 'maybe' }),
@@ -290,17 +303,18 @@ describe('MISP', () => {
         [7, 'value', /not allowed in a domain/],
         [8, 'value', /local-part@domain/],
         [9, 'type', /"mutex" is not one the hub imports/],
-        [10, 'first_seen', /not a real date/],
-        [11, 'last_seen', /before first_seen/],
-        [12, 'to_ids', /not a boolean/],
-        [13, 'uuid', /no uuid/],
-        [14, 'value', /no value/],
-        [16, 'uuid', /repeats the uuid of Attribute\[15\]/],
-        [17, 'deleted', /deleted in MISP/],
+        [10, 'value', /not an AS number/],
+        [11, 'first_seen', /not a real date/],
+        [12, 'last_seen', /before first_seen/],
+        [13, 'to_ids', /not a boolean/],
+        [14, 'uuid', /no uuid/],
+        [15, 'value', /no value/],
+        [17, 'uuid', /repeats the uuid of Attribute\[16\]/],
+        [18, 'deleted', /deleted in MISP/],
       ];
       for (const [i, property, reason] of expectations) {
         expect(by(i), `Attribute[${i}]`).toMatchObject({ property, reason: expect.stringMatching(reason) });
-        if (i !== 13) expect(by(i)!.uuid).toBe((items[i] as { uuid: string }).uuid);
+        if (i !== 14) expect(by(i)!.uuid).toBe((items[i] as { uuid: string }).uuid);
       }
       expect((await reportsOf('still-imported.example'))[0]).toMatchObject({ slug: 'county-kern' });
     });
@@ -336,13 +350,12 @@ describe('MISP', () => {
       expect(r.code).toBe(0);
       const lines = r.stdout.split('\n');
       expect(lines[0]).toBe(`imported MISP event ${fixture.Event.uuid} "${fixture.Event.info}" (TLP:GREEN, from EI-ISAC) as reports of county-fresno`);
-      expect(r.stdout).toMatch(/attributes +21\n {2}imported +19\n {2}unchanged +0\n {2}refused +2\n/);
-      expect(r.stdout).toContain('Attribute[15] 5f1c0000-0000-4000-8000-000000000016 type: type AS: the hub has no autonomous-system indicator type');
+      expect(r.stdout).toMatch(/attributes +21\n {2}imported +20\n {2}unchanged +0\n {2}refused +1\n/);
       expect(r.stdout).toContain('Object[1].Attribute[0] 5f1c0000-0000-4000-8000-000000000103 type: type "filename" is not one the hub imports');
       expect((await reportsOf('ballot-status-ca.example')).map((x) => x.slug)).toContain('county-fresno');
       // Again: nothing to write.
       const again = await estf([fixturePath, '--org', 'county-fresno']);
-      expect(again.stdout).toMatch(/imported +0\n {2}unchanged +19\n/);
+      expect(again.stdout).toMatch(/imported +0\n {2}unchanged +20\n/);
     }, 120_000);
 
     it('a file that is not a MISP event: exit 1, the reason, nothing written; an unknown organization likewise', async () => {

@@ -1,4 +1,4 @@
-import { mayLeaveAsMisp, MISP_FEED_TLPS } from '../../access/misp.js';
+import { canSeeKeptMispAttribute, mayLeaveAsMisp, MISP_FEED_TLPS } from '../../access/misp.js';
 import type { Principal } from '../../access/principal.js';
 import { isUuid } from '../../domain/ids.js';
 import type { Tlp } from '../../domain/taxonomy.js';
@@ -8,7 +8,7 @@ import type { IncidentRow, IncidentsService } from '../incidents/index.js';
 import type { IndicatorReportsService, IndicatorRow } from '../indicators/index.js';
 import { findOrganizationsByIds } from '../partners/index.js';
 import { analysisOf, defaultCategory, distributionOf, eventUuidOfIncident, mispTime, mispTypeOf, orgUuidOf, threatLevelOf, tlpTag, uuidV5 } from './mapping.js';
-import { findAttributesOf, type MispAttributeRow } from './misp.repository.js';
+import { findAttributesOf, findKeptAttributesOf, type MispAttributeRow } from './misp.repository.js';
 
 /**
  * An incident and its indicators as a MISP event (issue 15, item 4), built from what the principal may
@@ -116,6 +116,12 @@ export async function buildIncidentEvent(deps: MispExportDeps, principal: Princi
     for (const id of row.indicator_ids) covered.add(id);
   }
 
+  // Attributes kept as they came (AS numbers) by imports linked to this incident, under the TLP rule.
+  const kept = (await findKeptAttributesOf(deps.db, incident.id)).filter(
+    (row) => mayLeaveAsMisp({ tlp: row.tlp }) && canSeeKeptMispAttribute(principal, { tlp: row.tlp, organizationId: row.organization_id }),
+  );
+  chosen.push(...kept);
+
   const attributes: MispAttributeDoc[] = [];
   const objects = new Map<string, MispObjectDoc>();
   const uuids = new Set<string>();
@@ -126,8 +132,8 @@ export async function buildIncidentEvent(deps: MispExportDeps, principal: Princi
     if (uuids.has(uuid)) continue;
     uuids.add(uuid);
     const parts = row.indicator_ids.map((id) => eligible.get(id)!);
-    const tlp = parts.map((p) => p.tlp).reduce((a, b) => (TLP_RANK[b] > TLP_RANK[a] ? b : a));
-    const updated = new Date(Math.max(...parts.map((p) => p.updated.getTime())));
+    const tlp = parts.map((p) => p.tlp).reduce((a, b) => (TLP_RANK[b] > TLP_RANK[a] ? b : a), row.indicator_ids.length === 0 ? row.tlp : 'CLEAR');
+    const updated = parts.length === 0 ? row.updated_at : new Date(Math.max(...parts.map((p) => p.updated.getTime())));
     if (updated > latest) latest = updated;
     const doc: MispAttributeDoc = {
       uuid,

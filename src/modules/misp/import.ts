@@ -13,7 +13,7 @@ import type { IncidentsService } from '../incidents/index.js';
 import { normalize, type IndicatorReportInput, type IndicatorReportsService, type IndicatorType } from '../indicators/index.js';
 import { findOrganizationBySlug } from '../partners/index.js';
 import { MispFormatError, readEventParts, type EventPart } from './event-stream.js';
-import { enumField, isMispImportType, MISP_IMPORT_TYPES, MISP_REFUSED_TYPES, mispInstant, tlpFromTags, toIdsOf, type MispImportType } from './mapping.js';
+import { checkAsNumber, enumField, isMispImportType, isMispKeptType, MISP_IMPORT_TYPES, MISP_KEPT_TYPES, mispInstant, tlpFromTags, toIdsOf, type MispImportType } from './mapping.js';
 import { findDigests, upsertAttributes, type MispAttributeWrite } from './misp.repository.js';
 import type { MispObjectRef } from './misp.tables.js';
 
@@ -87,7 +87,8 @@ type Checked =
       ok: true;
       path: string;
       uuid: string;
-      type: MispImportType;
+      /** A type the hub imports as indicators, or one it keeps as it came (parts then empty). */
+      type: string;
       value: string;
       category: string | null;
       comment: string | null;
@@ -211,8 +212,10 @@ function checkAttribute(raw: unknown, path: string, eventTlp: Tlp, object: MispO
   if (a.deleted === true || a.deleted === '1' || a.deleted === 1) return refuse(uuid, 'deleted', 'the attribute is deleted in MISP');
   if (typeof a.type !== 'string') return refuse(uuid, 'type', 'the attribute has no type');
   const type = a.type.trim();
-  if (MISP_REFUSED_TYPES[type]) return refuse(uuid, 'type', `type ${type}: ${MISP_REFUSED_TYPES[type]}`);
-  if (!isMispImportType(type)) return refuse(uuid, 'type', `type ${JSON.stringify(type.slice(0, 100))} is not one the hub imports (${MISP_IMPORT_TYPES.join(', ')})`);
+  const kept = isMispKeptType(type);
+  if (!kept && !isMispImportType(type)) {
+    return refuse(uuid, 'type', `type ${JSON.stringify(type.slice(0, 100))} is not one the hub imports (${[...MISP_IMPORT_TYPES, ...MISP_KEPT_TYPES].join(', ')})`);
+  }
   if (typeof a.value !== 'string' && typeof a.value !== 'number') return refuse(uuid, 'value', 'the attribute has no value');
   const value = String(a.value);
   const toIds = toIdsOf(a.to_ids);
@@ -236,9 +239,19 @@ function checkAttribute(raw: unknown, path: string, eventTlp: Tlp, object: MispO
   if (seen.first_seen && tooFarAhead(seen.first_seen, MAX_AHEAD.validUntilDays)) return refuse(uuid, 'first_seen', 'is more than five years ahead');
   const tags = tlpFromTags(a.Tag);
   if (!tags.ok) return refuse(uuid, 'Tag', tags.reason);
-  const parts = partsOf(type, value);
-  if (typeof parts === 'string') return refuse(uuid, 'value', parts);
-  return { ok: true, path, uuid, type, value, category, comment, toIds, firstSeen: seen.first_seen, lastSeen: seen.last_seen, tlp: tags.tlp ?? eventTlp, object, parts };
+  const tlp = tags.tlp ?? eventTlp;
+  let parts: Array<{ type: IndicatorType; value: string }> | string;
+  if (kept) {
+    const problem = checkAsNumber(value);
+    if (problem) return refuse(uuid, 'value', problem);
+    // Kept attributes have no reporting user and no recipients: RED would be visible to nobody.
+    if (tlp === 'RED') return refuse(uuid, 'Tag', `TLP:RED: a ${type} attribute is kept without named recipients, so it would be visible to nobody`);
+    parts = [];
+  } else {
+    parts = partsOf(type as MispImportType, value);
+    if (typeof parts === 'string') return refuse(uuid, 'value', parts);
+  }
+  return { ok: true, path, uuid, type, value, category, comment, toIds, firstSeen: seen.first_seen, lastSeen: seen.last_seen, tlp, object, parts };
 }
 
 /** The attributes of one Object item, or its refusal as a whole (no uuid, not an object). */
@@ -339,8 +352,37 @@ export async function importMispEvent(deps: MispImportDeps, principal: Principal
     const b = batch;
     batch = [];
     const stored = await findDigests(deps.db, org.id, b.map((c) => c.uuid));
-    const changed = b.filter((c) => stored.get(c.uuid) !== digestOf(header, c, incidentId));
-    result.unchanged += b.length - changed.length;
+    const all = b.filter((c) => stored.get(c.uuid) !== digestOf(header, c, incidentId));
+    result.unchanged += b.length - all.length;
+    const rowOf = (c: Extract<Checked, { ok: true }>, indicatorIds: number[]): MispAttributeWrite => ({
+      organizationId: org.id,
+      attributeUuid: c.uuid,
+      eventUuid: header.uuid,
+      eventInfo: header.info,
+      orgc: header.orgc,
+      object: c.object,
+      type: c.type,
+      category: c.category,
+      value: c.value,
+      toIds: c.toIds,
+      comment: c.comment,
+      firstSeen: c.firstSeen,
+      lastSeen: c.lastSeen,
+      tlp: c.tlp,
+      indicatorIds,
+      incidentId,
+      digest: digestOf(header, c, incidentId),
+    });
+    // Attributes the hub keeps as they came (no indicator type for them): one transaction with its audit entry.
+    const kept = all.filter((c) => c.parts.length === 0);
+    if (kept.length > 0) {
+      await deps.db.transaction().execute(async (trx) => {
+        await upsertAttributes(trx, kept.map((c) => rowOf(c, [])));
+        await recordAudit(trx, principal, 'misp.attributes_kept', { type: 'Organization', id: org.id }, { event: header.uuid, attributes: kept.map((c) => c.uuid) });
+      });
+      result.imported += kept.length;
+    }
+    const changed = all.filter((c) => c.parts.length > 0);
     if (changed.length === 0) return;
     const inputs: IndicatorReportInput[] = [];
     const owner: number[] = [];
@@ -369,26 +411,7 @@ export async function importMispEvent(deps: MispImportDeps, principal: Principal
         const rows: MispAttributeWrite[] = [];
         changed.forEach((c, k) => {
           const ids = byAttr.get(k) ?? [];
-          if (ids.length !== c.parts.length) return;
-          rows.push({
-            organizationId: org.id,
-            attributeUuid: c.uuid,
-            eventUuid: header.uuid,
-            eventInfo: header.info,
-            orgc: header.orgc,
-            object: c.object,
-            type: c.type,
-            category: c.category,
-            value: c.value,
-            toIds: c.toIds,
-            comment: c.comment,
-            firstSeen: c.firstSeen,
-            lastSeen: c.lastSeen,
-            tlp: c.tlp,
-            indicatorIds: ids,
-            incidentId,
-            digest: digestOf(header, c, incidentId),
-          });
+          if (ids.length === c.parts.length) rows.push(rowOf(c, ids));
         });
         await upsertAttributes(trx, rows);
       },

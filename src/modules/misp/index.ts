@@ -7,5 +7,5 @@ export { createMispService, type MispService } from './misp.service.js';
 export { createMispFeed, feedToken, hashLines, manifestEntry } from './feed.js';
 export type { MispEventDoc, MispAttributeDoc, MispObjectDoc } from './export.js';
 export type { MispImportInput, MispImportResult, MispRefusal } from './import.js';
-export { MISP_IMPORT_TYPES, MISP_REFUSED_TYPES, uuidV5, eventUuidOfIncident } from './mapping.js';
+export { MISP_IMPORT_TYPES, MISP_KEPT_TYPES, uuidV5, eventUuidOfIncident } from './mapping.js';
 export type { MispTables } from './misp.tables.js';

@@ -27,12 +27,19 @@ export const MISP_IMPORT_TYPES = [
 export type MispImportType = (typeof MISP_IMPORT_TYPES)[number];
 
 /**
- * Types interop.md lists that the hub recognises but cannot store, with the reason the import gives. The
- * hub's indicators have no autonomous-system type: an AS number is not an observable a county's logs hold.
+ * Types interop.md lists that the hub has no indicator type for: kept as they came (with their label, for
+ * the export and the feed), never matched or correlated. The hub's indicators have no autonomous-system
+ * type: an AS number is not an observable a county's logs hold, but partners' events carry them.
  */
-export const MISP_REFUSED_TYPES: Readonly<Record<string, string>> = {
-  AS: 'the hub has no autonomous-system indicator type (its indicators are addresses, networks, domains, URLs, e-mail addresses, hashes, phone numbers and social accounts)',
-};
+export const MISP_KEPT_TYPES = ['AS'] as const;
+export const isMispKeptType = (t: string): boolean => (MISP_KEPT_TYPES as readonly string[]).includes(t);
+
+/** An AS number as MISP writes it (AS64496 or 64496), 0–4294967295 (RFC 6793); the reason when not. */
+export function checkAsNumber(value: string): string | null {
+  const m = /^(?:AS)?(\d{1,10})$/i.exec(value.trim());
+  if (!m || Number(m[1]) > 4_294_967_295) return `${JSON.stringify(value.slice(0, 100))} is not an AS number (AS64496 or 64496, at most 4294967295)`;
+  return null;
+}
 
 export const isMispImportType = (t: string): t is MispImportType => (MISP_IMPORT_TYPES as readonly string[]).includes(t);
 

@@ -100,3 +100,16 @@ export async function findAttributesOf(h: Handle, organizationIds: readonly stri
     .execute();
   return rows.map((r) => ({ ...r, indicator_ids: r.indicator_ids.map(Number) }));
 }
+
+/** Attributes kept as they came (no indicator) by imports linked to an incident; the caller filters by the policy. */
+export async function findKeptAttributesOf(h: Handle, incidentId: string): Promise<MispAttributeRow[]> {
+  const rows = await h
+    .selectFrom('misp_attributes')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .where(sql<boolean>`cardinality(indicator_ids) = 0`)
+    .orderBy('imported_at')
+    .orderBy('attribute_uuid')
+    .execute();
+  return rows.map((r) => ({ ...r, indicator_ids: [] }));
+}
