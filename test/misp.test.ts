@@ -507,5 +507,17 @@ describe('MISP', () => {
       expectCode(await hub.gql(orange.token, MISP_EVENT, { i: ids.red }), 'BAD_USER_INPUT');
       expectCode(await hub.gql(null, MISP_EVENT, { i: ids.green }), 'UNAUTHENTICATED');
     });
+
+    it('an export is not free: each mispEvent costs a page of 500 (fifteen plus a page of 500 incidents are over the limit)', async () => {
+      const page = `incidents(first: 500) { edges { node { id reportingOrganization { slug } assignee { organization { slug } } } } }`;
+      const alone = await hub.gql(kern.token, `{ ${page} }`);
+      expect(alone.errors).toBeUndefined();
+      const aliases = Array.from({ length: 15 }, (_, k) => `e${k}: mispEvent(incident: $i)`).join(' ');
+      const many = await hub.gql(kern.token, `query($i: ID!) { ${aliases} }`, { i: ids.green });
+      expect(many.errors).toBeUndefined();
+      const both = await hub.gql(kern.token, `query($i: ID!) { ${aliases} ${page} }`, { i: ids.green });
+      expectCode(both, 'QUERY_TOO_COSTLY');
+      expect(both.errors![0]!.extensions!.cost).toBe(15 * 500 + 2_501);
+    });
   });
 });
