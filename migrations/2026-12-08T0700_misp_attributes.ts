@@ -32,6 +32,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       primary key (organization_id, attribute_uuid)
     )`.execute(db);
   await sql`create index misp_attributes_indicators on misp_attributes using gin (indicator_ids)`.execute(db);
+  // An incident's export reads the attributes kept (no indicator) by imports linked to it.
+  await sql`create index misp_attributes_incident on misp_attributes (incident_id) where incident_id is not null`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -72,34 +72,29 @@ export interface MispExportDeps {
 
 const seconds = (d: Date) => String(Math.floor(d.getTime() / 1000));
 
-/** Every indicator linked to the incident that the principal may see, page by page. */
-async function linkedIndicators(deps: MispExportDeps, principal: Principal, incidentId: string): Promise<IndicatorRow[]> {
-  const out: IndicatorRow[] = [];
-  let after: number | null = null;
-  for (;;) {
-    const page = await deps.indicatorReports.list(principal, { linkedIncident: incidentId, includeBenign: true }, 500, after);
-    out.push(...page.nodes);
-    if (!page.hasNextPage || page.nodes.length === 0) return out;
-    after = page.nodes[page.nodes.length - 1]!.id;
-  }
-}
-
 /** The MISP event of a visible incident (null: not visible, an exercise, or RED). */
 export async function buildIncidentEvent(deps: MispExportDeps, principal: Principal, incident: IncidentRow): Promise<MispEventDoc | null> {
   if (!mayLeaveAsMisp(incident)) return null;
   const eventTlp = incident.tlp;
-  const indicators = await linkedIndicators(deps, principal, incident.id);
-  // Per indicator: the visible, live reports linked to this incident that may leave (not RED), by organization.
-  const eligible = new Map<number, { indicator: IndicatorRow; orgs: Set<string>; tlp: Tlp; updated: Date; description: string | null }>();
-  for (const ind of indicators) {
-    const reports = (await deps.indicatorReports.reportsOf(principal, ind.id)).filter(
-      (r) => r.incident_id === incident.id && r.revoked_at === null && mayLeaveAsMisp({ tlp: r.tlp }),
-    );
-    if (reports.length === 0) continue;
+  // The visible, live reports linked to this incident (one statement), that may leave (not RED), per indicator.
+  const eligible = new Map<number, { indicator: Pick<IndicatorRow, 'id' | 'type' | 'value'>; orgs: Set<string>; tlp: Tlp; updated: Date; description: string | null }>();
+  for (const r of await deps.indicatorReports.reportsLinkedTo(principal, incident.id)) {
+    if (!mayLeaveAsMisp({ tlp: r.tlp })) continue;
+    const e = eligible.get(r.indicator_id);
+    if (!e) {
+      eligible.set(r.indicator_id, {
+        indicator: { id: r.indicator_id, type: r.indicator_type, value: r.indicator_value },
+        orgs: new Set([r.organization_id]),
+        tlp: r.tlp,
+        updated: r.updated_at,
+        description: r.description,
+      });
+      continue;
+    }
     // Several organizations' reports: the attribute carries the narrowest of their labels.
-    const tlp = reports.map((r) => r.tlp).reduce((a, b) => (TLP_RANK[b] > TLP_RANK[a] ? b : a));
-    const updated = new Date(Math.max(...reports.map((r) => r.updated_at.getTime())));
-    eligible.set(ind.id, { indicator: ind, orgs: new Set(reports.map((r) => r.organization_id)), tlp, updated, description: reports[0]!.description });
+    e.orgs.add(r.organization_id);
+    if (TLP_RANK[r.tlp] > TLP_RANK[e.tlp]) e.tlp = r.tlp;
+    if (r.updated_at > e.updated) e.updated = r.updated_at;
   }
   const orgIds = [...new Set([...eligible.values()].flatMap((e) => [...e.orgs]))];
   const provenance = await findAttributesOf(deps.db, orgIds, [...eligible.keys()]);

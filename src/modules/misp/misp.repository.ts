@@ -90,15 +90,17 @@ export async function upsertAttributes(trx: Handle, rows: readonly MispAttribute
  */
 export async function findAttributesOf(h: Handle, organizationIds: readonly string[], indicatorIds: readonly number[]): Promise<MispAttributeRow[]> {
   if (organizationIds.length === 0 || indicatorIds.length === 0) return [];
+  // By the indicators only (the GIN index); the organizations are few and filtered here, so the planner is
+  // never tempted by the primary key's organization prefix, which holds every attribute an importer kept.
   const rows = await h
     .selectFrom('misp_attributes')
     .selectAll()
-    .where('organization_id', 'in', [...organizationIds])
     .where(sql<boolean>`indicator_ids && ${sql.val(indicatorIds.map(String))}::bigint[]`)
     .orderBy('imported_at')
     .orderBy('attribute_uuid')
     .execute();
-  return rows.map((r) => ({ ...r, indicator_ids: r.indicator_ids.map(Number) }));
+  const orgs = new Set(organizationIds);
+  return rows.filter((r) => orgs.has(r.organization_id)).map((r) => ({ ...r, indicator_ids: r.indicator_ids.map(Number) }));
 }
 
 /** Attributes kept as they came (no indicator) by imports linked to an incident; the caller filters by the policy. */
