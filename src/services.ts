@@ -21,6 +21,7 @@ import { createTestPageService } from './modules/oncall/test-page.js';
 import type { Senders } from './modules/notifications/senders.js';
 import { createAlertsService } from './modules/alerts/alerts.service.js';
 import { useAuditKey } from './modules/audit/audit.key.js';
+import { createMispService } from './modules/misp/misp.service.js';
 
 /**
  * The infrastructure services are built on: built by the composition root (src/deps.ts createDeps), or,
@@ -53,6 +54,7 @@ export function createServices(infra: ServiceInfra) {
     token.startsWith(CONSOLE_LIVE_TOKEN_PREFIX) ? sessions.authenticateLive(token) : identity.authenticate(token, meta);
   const live = infra.live ? { bus: infra.live.bus, sessions: createSessionKeeper({ authenticate: authenticateLive, logger: infra.live.logger }) } : null;
   const alerts = createAlertsService({ db: infra.db, live });
+  const misp = createMispService({ db: infra.db, incidents, indicatorReports });
   return {
     identity,
     sessions,
@@ -65,6 +67,7 @@ export function createServices(infra: ServiceInfra) {
     indicators: createIndicatorsService(deps),
     indicatorReports,
     subscriptions: createSubscriptionsService(deps),
+    misp,
     audit: createAuditQueryService({
       db: infra.db,
       config: infra.config,

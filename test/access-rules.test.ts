@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { canAcknowledge, canEscalate } from '../src/access/escalations.js';
 import { canSeeIncident, lawEnforcementRuleAdmits, whyOrganizationMayNotSee, type IncidentAccessFacts } from '../src/access/incidents.js';
 import { canImportIndicatorsFor, visibleCorrelationCounties } from '../src/access/indicators.js';
+import { canSeeKeptMispAttribute, mayLeaveAsMisp } from '../src/access/misp.js';
 import { canListEveryUser, canManageTokensOf, canSeeMembersOf } from '../src/access/organizations.js';
 import { canIssueTokenFor, canManageContactMethods } from '../src/access/policy.js';
 import {
@@ -307,5 +308,50 @@ describe('access rules moved into src/access (access-policy.md, Principals)', ()
     );
     expect(r.mismatches).toEqual([]);
     expect(r.checks).toBe(ORGS.length * incidents().length * 3 + people.length * incidents().length);
+  });
+  it('MISP: what may leave as MISP, and who sees an attribute a MISP import kept as it came', () => {
+    const TLPS = ['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const;
+    const r = compare(
+      (function* () {
+        for (const tlp of TLPS) {
+          for (const exercise of [false, true]) {
+            yield { what: `${tlp}${exercise ? ' exercise' : ''} leaves as MISP`, expected: tlp !== 'RED' && !exercise, got: mayLeaveAsMisp({ tlp, exercise }) };
+          }
+        }
+        // A kept attribute is its importing organization's, shared with nobody, naming nobody: the oracle's
+        // incident rule for an incident of that organization with no counties, shares or recipients.
+        for (const p of people) {
+          for (const org of ORGS) {
+            for (const tlp of TLPS) {
+              const like: O.OracleIncident = {
+                label: `kept ${tlp} of ${org}`,
+                id: 'a',
+                reference: 'MISP',
+                title: 't',
+                tlp,
+                les: false,
+                exercise: false,
+                severity: 'HIGH',
+                category: 'OTHER',
+                status: 'REPORTED',
+                reportingOrg: org,
+                reportingUser: 'nobody@nowhere.example',
+                affectedCounties: [],
+                sharedOrgs: [],
+                recipients: [],
+                mergedInto: null,
+              };
+              yield {
+                what: `${label(p)} sees an attribute kept at ${tlp} by ${org}`,
+                expected: p.oracle !== null && O.canSee(p.oracle, like),
+                got: canSeeKeptMispAttribute(p.principal, { tlp, organizationId: orgId(org) }),
+              };
+            }
+          }
+        }
+      })(),
+    );
+    expect(r.mismatches).toEqual([]);
+    expect(r.checks).toBe(10 + people.length * ORGS.length * 5);
   });
 });

@@ -72,7 +72,8 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     expect(reported.data?.reportIndicators?.[0]?.ok).toBe(true);
     // The worker pages the duty; the page is delivered to the webhook.
     await until(async () => {
-      const n = await hub.db.selectFrom('notifications').select('status').where('incident_id', '=', inc.id).execute();
+      // Pages only: the failed page to Cal OES also tells the SOS duty that someone could not be reached (a NOTIFY).
+      const n = await hub.db.selectFrom('notifications').select('status').where('incident_id', '=', inc.id).where('kind', '=', 'PAGE').execute();
       return (n.length === 2 && n.some((x) => x.status === 'DELIVERED') && n.some((x) => x.status === 'FAILED')) || null;
     }, 30_000);
     browser = await launchChromium();

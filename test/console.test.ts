@@ -228,6 +228,27 @@ describe.skipIf(!HAS_CHROMIUM)('console in a browser', () => {
     await context.close();
   }, 60_000);
 
+  it('an "Open" link followed while signed out leads, after signing in, to the page it named, and never off the console', async () => {
+    const asked = `/console/incidents/${amber.id}?done=comment`;
+    const first = await fetch(`${hub.url}${asked}`, { redirect: 'manual' });
+    expect([first.status, first.headers.get('location')]).toEqual([303, '/console/sign-in']);
+    const remembered = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(remembered).toBe(`estf_next=${encodeURIComponent(asked)}`);
+    const signIn = async (cookie: string | null) => {
+      const link = await loginLink(hub, orange.email);
+      return fetch(link, { method: 'POST', redirect: 'manual', headers: { origin: hub.url, ...(cookie ? { cookie } : {}) } });
+    };
+    const back = await signIn(remembered);
+    expect([back.status, back.headers.get('location')]).toEqual([303, asked]);
+    // Forged destinations (another site, a protocol-relative URL, sign-in itself) are ignored: Now.
+    for (const forged of ['https://evil.example/', '//evil.example/console/', '/console//evil.example', '/console/sign-in/x', '/elsewhere']) {
+      const res = await signIn(`estf_next=${encodeURIComponent(forged)}`);
+      expect([forged, res.headers.get('location')]).toEqual([forged, '/console/now']);
+    }
+    // Without one: Now.
+    expect((await signIn(null)).headers.get('location')).toBe('/console/now');
+  });
+
   it('`estf login-link` prints one link, which signs in once (the CLI is audited as the operator)', async () => {
     const r = await runEstf(['login-link', '--email', orange.email], { DATABASE_URL: hub.dbUrl, PUBLIC_URL: hub.url });
     expect(r.code, r.stderr).toBe(0);

@@ -26,7 +26,7 @@ describe('the events queue under a flood', () => {
     await hub?.close();
   });
 
-  it('takes a CRITICAL filing before the LOW filings and indicator reports queued ahead of it, HIGH next', async () => {
+  it('takes a CRITICAL filing before the LOW filings and indicator reports queued ahead of it, then HIGH, then MODERATE', async () => {
     const file = async (severity: string, title: string) => {
       const r = await hub.gql(analyst.token, FILE, { input: { title, summary: 'Flood', category: 'PHISHING', severity, tlp: 'GREEN', affectedCounties: ['county-orange'] } });
       expect(r.errors).toBeUndefined();
@@ -37,11 +37,12 @@ describe('the events queue under a flood', () => {
       const r = await hub.gql(analyst.token, REPORT, { input: [{ type: 'DOMAIN', value: `wave-${i}.example-phish.com`, tlp: 'GREEN' }] });
       expect(r.errors).toBeUndefined();
     }
+    const moderate = await file('MODERATE', 'E-poll book sync slow');
     const high = await file('HIGH', 'Voter registration database probed');
     const critical = await file('CRITICAL', 'Ransomware at the election office');
 
     const relay = createOutboxRelay({ db: hub.deps.db, databaseUrl: hub.deps.databaseUrl, queues: hub.deps.queues, logger: hub.deps.logger, pollMs: 60_000, instanceId: hub.deps.instanceId });
-    expect(await relay.relayOnce()).toBeGreaterThanOrEqual(52);
+    expect(await relay.relayOnce()).toBeGreaterThanOrEqual(53);
 
     // One job at a time, in the queue's order.
     const order: Array<{ topic: string; id: string }> = [];
@@ -51,13 +52,14 @@ describe('the events queue under a flood', () => {
       concurrency: 1,
     });
     try {
-      await until(async () => order.length >= 52, 20_000);
+      await until(async () => order.length >= 53, 20_000);
     } finally {
       await worker.close();
     }
     const filed = order.filter((o) => o.topic === 'incident.filed').map((o) => o.id);
     expect(filed[0]).toBe(critical);
     expect(filed[1]).toBe(high);
+    expect(filed[2]).toBe(moderate);
     expect(order[0]).toEqual({ topic: 'incident.filed', id: critical });
     // Every incident event before any indicator event: bulk reports wait for the people.
     const lastIncident = order.map((o) => o.topic.startsWith('incident.')).lastIndexOf(true);

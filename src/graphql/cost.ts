@@ -58,6 +58,15 @@ const BATCH_ARGUMENTS: Record<string, { argument: string; what: string }> = {
   'Mutation.reportIndicators': { argument: 'input', what: 'indicator reports' },
 };
 
+/**
+ * Scalar fields that are whole exports (a scalar otherwise costs 0): what they read is a page of the size
+ * given here. `mispEvent` reads every indicator linked to an incident, in pages of 500: two in one request
+ * make it heavy.
+ */
+const EXPORT_FIELD_COST: Record<string, number> = {
+  'Query.mispEvent': 500,
+};
+
 export class QueryTooCostlyError extends GraphQLError {
   constructor(cost: number) {
     super(
@@ -166,6 +175,8 @@ export function operationCost(
         once += TOTAL_COUNT_COST;
         continue;
       }
+      const exportCost = EXPORT_FIELD_COST[`${type.name}.${name}`];
+      if (exportCost !== undefined) total += exportCost;
       if (!selection.selectionSet || !isCompositeType(named)) continue;
       const inner = costOf(named, selection.selectionSet, visiting);
       let multiplier = 1;

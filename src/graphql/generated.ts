@@ -1359,6 +1359,13 @@ export type Query = {
    * addresses or host names with a port (log shapes: `45.33.17.9:443`). Each match says which rule (`via`).
    */
   matchObservables: MatchResult;
+  /**
+   * An incident (by id or reference) and the indicators linked to it that you may see, as a MISP event
+   * (`{"Event": {…}}`, JSON a MISP instance imports). Indicators imported from MISP keep their MISP type, value,
+   * to_ids and uuid. NOT_FOUND for an incident you may not see; BAD_USER_INPUT for an exercise or a TLP:RED incident
+   * (neither leaves the hub).
+   */
+  mispEvent: Scalars['JSON']['output'];
   /** Open escalations that are paging you. */
   myPages: Array<Escalation>;
   /**
@@ -1453,6 +1460,11 @@ export type QueryIndicatorsArgs = {
 export type QueryMatchObservablesArgs = {
   includeExpired?: InputMaybe<Scalars['Boolean']['input']>;
   values: Array<Scalars['String']['input']>;
+};
+
+
+export type QueryMispEventArgs = {
+  incident: Scalars['ID']['input'];
 };
 
 
@@ -2532,6 +2544,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   indicatorAlerts?: Resolver<ResolversTypes['IndicatorAlertConnection'], ParentType, ContextType, Partial<QueryIndicatorAlertsArgs>>;
   indicators?: Resolver<ResolversTypes['IndicatorConnection'], ParentType, ContextType, Partial<QueryIndicatorsArgs>>;
   matchObservables?: Resolver<ResolversTypes['MatchResult'], ParentType, ContextType, RequireFields<QueryMatchObservablesArgs, 'values'>>;
+  mispEvent?: Resolver<ResolversTypes['JSON'], ParentType, ContextType, RequireFields<QueryMispEventArgs, 'incident'>>;
   myPages?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType>;
   onCall?: Resolver<Maybe<ResolversTypes['OnCallAnswer']>, ParentType, ContextType, RequireFields<QueryOnCallArgs, 'duty' | 'organization'>>;
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType, RequireFields<QueryOrganizationArgs, 'slug'>>;

@@ -10,6 +10,7 @@ import { indicatorsResolvers } from '../modules/indicators/indicators.resolvers.
 import { subscriptionsResolvers } from '../modules/subscriptions/subscriptions.resolvers.js';
 import { oncallResolvers } from '../modules/oncall/oncall.resolvers.js';
 import { alertsResolvers } from '../modules/alerts/alerts.resolvers.js';
+import { mispResolvers } from '../modules/misp/misp.resolvers.js';
 import { JSONScalar } from './json.js';
 
 /**
@@ -26,6 +27,7 @@ const modules: Resolvers[] = [
   subscriptionsResolvers,
   oncallResolvers,
   alertsResolvers,
+  mispResolvers,
 ];
 
 export const resolvers: Resolvers = mergeResolvers([{ DateTime, JSON: JSONScalar }, ...modules]);

@@ -18,6 +18,7 @@ import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
 import { cookieName, createConsole } from '../web/console.js';
+import { createMispFeed } from '../modules/misp/index.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -167,6 +168,9 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
 
   // The analyst console (src/web): server-rendered pages over the same services.
   app.route('/console', createConsole({ config: deps.config, services }));
+
+  // The hub as a MISP feed (src/modules/misp/feed.ts): token-protected, what the token may see, never RED.
+  app.route('/misp/feed', createMispFeed({ authenticate: services.identity.authenticate, feedEvents: services.misp.feedEvents, feedEvent: services.misp.feedEvent }));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {

@@ -43,6 +43,12 @@ export interface ConsoleDeps {
 
 const CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
+/** Where to go after signing in: a path of this console only (never another site: no open redirect). */
+const NEXT_COOKIE = 'estf_next';
+export function isConsolePath(p: string): boolean {
+  return /^\/console\/[A-Za-z0-9\-._~%/?=&+]*$/.test(p) && !p.includes('//') && !p.startsWith('/console/sign-') && p.length <= 1_000;
+}
+
 export function cookieName(config: Config): string {
   // __Host-: only over HTTPS, for the exact host, Path=/: a sibling subdomain cannot plant or read it.
   return config.http.publicUrl.startsWith('https:') ? '__Host-estf_session' : 'estf_session';
@@ -125,7 +131,10 @@ export function createConsole(deps: ConsoleDeps) {
     const opened = await services.sessions.signIn(c.req.param('token'), meta(c));
     if (!opened) return c.html(renderPage(<Layout title="Sign-in failed" ctx={{ principal: null, csrfToken: null }}><h1>Sign-in failed</h1><p>This sign-in link is unknown, already used or expired (links last 15 minutes). Ask for a new one.</p></Layout>), 410);
     setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}), maxAge: Math.floor(config.console.absoluteMs / 1000) });
-    return c.redirect('/console/now', 303);
+    // Back to the page that asked for the sign-in (an "Open" link from a page or an e-mail), else Now.
+    const next = getCookie(c, NEXT_COOKIE);
+    if (next) deleteCookie(c, NEXT_COOKIE, { path: '/console', secure });
+    return c.redirect(next && isConsolePath(next) ? next : '/console/now', 303);
   });
   const SignInForm = (props: { c: Context<ConsoleEnv>; message?: string; status?: 'sent' | 'limited' }) => (
     <Layout title="Sign in" ctx={pageContext(props.c)}>
@@ -163,7 +172,12 @@ export function createConsole(deps: ConsoleDeps) {
   const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
     const session = c.get('session');
     if (!session) {
-      if (c.req.method === 'GET') return c.redirect('/console/sign-in', 303);
+      if (c.req.method === 'GET') {
+        // Remembered for the sign-in that follows in this browser (by link or e-mail), for as long as a link lives.
+        const asked = c.req.path + (new URL(c.req.url).search || '');
+        if (isConsolePath(asked) && asked !== '/console/now') setCookie(c, NEXT_COOKIE, asked, { path: '/console', httpOnly: true, sameSite: 'Lax', secure, maxAge: 15 * 60 });
+        return c.redirect('/console/sign-in', 303);
+      }
       return refuse(c, 'no session');
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {

@@ -8,12 +8,14 @@ export {
   createIndicatorReportsService,
   MAX_BATCH,
   type IndicatorReportsService,
+  type IndicatorReportInput,
   type ObservableMatch,
   type RecentCorrelation,
+  type ReportBatchOptions,
   type ReportResult,
 } from './reports.service.js';
 export { seedCorrelationUser, type IncidentCorrelationModel } from './correlation.js';
-export { INDICATOR_TYPES, type IndicatorType } from './normalize.js';
+export { INDICATOR_TYPES, normalize, type IndicatorType } from './normalize.js';
 export type { SightingsTable } from './indicators.tables.js';
 export type { IndicatorReportRow, IndicatorRow, SightingRow } from './indicators.repository.js';
 // Reads the alerts module makes to build indicator alerts (and decide who may see them).

@@ -572,6 +572,29 @@ export function listVisibleReportsOf(db: Handle, visible: RowFilter, indicatorId
   return db.selectFrom('indicator_reports').selectAll().where('indicator_id', '=', indicatorId).where(visible).orderBy('updated_at', 'desc').execute();
 }
 
+/**
+ * The live reports linked to an incident that the filter lets through, each with its indicator's type and
+ * value: one statement on the incident index (an export reads an incident's indicators this way, not
+ * indicator by indicator).
+ */
+export function listVisibleReportsLinkedTo(
+  db: Handle,
+  visible: RowFilter,
+  incidentId: string,
+): Promise<Array<IndicatorReportRow & { indicator_type: IndicatorType; indicator_value: string }>> {
+  return db
+    .selectFrom('indicator_reports')
+    .innerJoin('indicators', 'indicators.id', 'indicator_reports.indicator_id')
+    .selectAll('indicator_reports')
+    .select(['indicators.type as indicator_type', 'indicators.value as indicator_value'])
+    .where('indicator_reports.incident_id', '=', incidentId)
+    .where('indicator_reports.revoked_at', 'is', null)
+    .where(visible)
+    .orderBy('indicator_reports.indicator_id')
+    .orderBy('indicator_reports.id')
+    .execute();
+}
+
 export function listVisibleSightingsOf(db: Handle, visible: RowFilter, indicatorId: number, since: Date | null): Promise<SightingRow[]> {
   let q = db.selectFrom('sightings').selectAll().where('indicator_id', '=', indicatorId).where(visible);
   if (since) q = q.where('seen_at', '>=', since);

@@ -11,6 +11,7 @@ import {
   linkedIncidentIds,
   listIndicators,
   recentCorrelations,
+  reportsLinkedTo,
   reportsOf,
   seenRange,
   sightingCounts,
@@ -20,7 +21,7 @@ import {
   visibleIndicatorIds,
   type IndicatorFilter,
 } from './use-cases/reads.js';
-import { linkToIncident, reportIndicators, reportSighting, revokeReport, type IndicatorReportInput } from './use-cases/report.js';
+import { linkToIncident, reportIndicators, reportSighting, revokeReport, type IndicatorReportInput, type ReportBatchOptions } from './use-cases/report.js';
 import { createWarningLists } from './warning-lists.js';
 
 /**
@@ -29,7 +30,7 @@ import { createWarningLists } from './warning-lists.js';
  * function in use-cases/ taking its dependencies (step into it from here), bound once below.
  */
 
-export { MAX_BATCH, type IndicatorReportInput, type ReportResult } from './use-cases/report.js';
+export { MAX_BATCH, type IndicatorReportInput, type ReportBatchOptions, type ReportResult } from './use-cases/report.js';
 export type { IndicatorFilter, RecentCorrelation } from './use-cases/reads.js';
 export type { ObservableMatch } from './use-cases/match.js';
 
@@ -42,7 +43,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
     /** Statewide correlations since `since` whose incident the principal may see, newest first (the console's Now). */
     recentCorrelations: (principal: Principal, opts: { since: Date; limit: number }) => recentCorrelations(d, principal, opts),
     visibleIndicatorById: (principal: Principal, id: number) => visibleIndicatorById(d, principal, id),
-    reportIndicators: (principal: Principal, inputs: readonly IndicatorReportInput[]) => reportIndicators(d, principal, inputs),
+    reportIndicators: (principal: Principal, inputs: readonly IndicatorReportInput[], options?: ReportBatchOptions) => reportIndicators(d, principal, inputs, options),
     reportSighting: (principal: Principal, input: { value: string; type?: IndicatorType | null; seenAt?: Date | null; count?: number | null; tlp: Tlp }) =>
       reportSighting(d, principal, input),
     linkToIncident: (principal: Principal, input: { type: IndicatorType; value: string; incidentId: string }) => linkToIncident(d, principal, input),
@@ -51,6 +52,7 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
     visibleIndicatorIds: (principal: Principal, ids: readonly number[]) => visibleIndicatorIds(d, principal, ids),
     list: (principal: Principal, filter: IndicatorFilter, first: number, afterId: number | null) => listIndicators(d, principal, filter, first, afterId),
     reportsOf: (principal: Principal, indicatorId: number) => reportsOf(d, principal, indicatorId),
+    reportsLinkedTo: (principal: Principal, incidentId: string) => reportsLinkedTo(d, principal, incidentId),
     sightingsOf: (principal: Principal, indicatorId: number, since: Date | null) => sightingsOf(d, principal, indicatorId, since),
     sightingCounts: (indicatorId: number, since: Date | null) => sightingCounts(d, indicatorId, since),
     sightingCountyCount: (indicatorId: number, since: Date | null) => sightingCountyCount(d, indicatorId, since),

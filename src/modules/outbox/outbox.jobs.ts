@@ -1,6 +1,7 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { sql } from 'kysely';
 import pg from 'pg';
+import type { Severity } from '../../domain/taxonomy.js';
 import type { Db } from '../../infra/db.js';
 import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { QUEUE_NAMES, UnknownJobObjectError, type Queues } from '../../infra/queues.js';
@@ -23,7 +24,8 @@ const RELAY_BATCH = 500;
 // One relay at a time, across every worker process (see relayOnce).
 const RELAY_LOCK_KEY = 7_364_003;
 
-const SEVERITY_PRIORITY: Record<string, number> = { CRITICAL: 1, HIGH: 2, MEDIUM: 3, LOW: 4 };
+// Typed by the domain's severities, so a renamed or added severity fails the build here.
+const SEVERITY_PRIORITY: Record<Severity, number> = { CRITICAL: 1, HIGH: 2, MODERATE: 3, LOW: 4 };
 
 /**
  * The events queue's order under load (BullMQ priority, 1 first; every job has one, since BullMQ takes jobs
@@ -36,7 +38,7 @@ export function eventPriority(topic: string, payload: unknown): number {
   if (topic.startsWith('access.')) return 1;
   const p = (payload ?? {}) as { severity?: unknown; to?: unknown };
   const severity = typeof p.severity === 'string' ? p.severity : typeof p.to === 'string' ? p.to : null;
-  if (severity && severity in SEVERITY_PRIORITY) return SEVERITY_PRIORITY[severity]!;
+  if (severity && severity in SEVERITY_PRIORITY) return SEVERITY_PRIORITY[severity as Severity];
   if (topic.startsWith('indicator.')) return 6;
   return 3;
 }

@@ -12,6 +12,7 @@ import {
   findVisibleIndicatorIds,
   linkedIncidentIdsOf,
   listVisibleIndicators,
+  listVisibleReportsLinkedTo,
   listVisibleReportsOf,
   listRecentCorrelations,
   listVisibleSightingsOf,
@@ -68,6 +69,12 @@ export async function listIndicators(deps: IndicatorReportsDeps, principal: Prin
 /** Reports of an indicator the principal may see. */
 export function reportsOf(deps: IndicatorReportsDeps, principal: Principal, indicatorId: number): Promise<IndicatorReportRow[]> {
   return listVisibleReportsOf(deps.db, visibilityOf(principal).reports(), indicatorId);
+}
+
+/** The live reports linked to an incident that the principal may see, with their indicators (exports). */
+export async function reportsLinkedTo(deps: IndicatorReportsDeps, principal: Principal, incidentId: string) {
+  if (!isUuid(incidentId) || !(await incidentVisibleTo(deps.db, principal, incidentId))) return [];
+  return listVisibleReportsLinkedTo(deps.db, visibilityOf(principal).reports(), incidentId);
 }
 
 export function sightingsOf(deps: IndicatorReportsDeps, principal: Principal, indicatorId: number, since: Date | null): Promise<SightingRow[]> {

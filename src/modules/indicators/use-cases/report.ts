@@ -1,4 +1,6 @@
 import { isTriageCoordinator } from '../../../access/incidents.js';
+import { canImportIndicatorsFor } from '../../../access/indicators.js';
+import type { Handle } from '../../../infra/handle.js';
 import type { Principal } from '../../../access/principal.js';
 import { MAX_AHEAD, tooFarAhead } from '../../../dates.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../../errors.js';
@@ -57,9 +59,38 @@ export interface ReportResult {
   field: string | null;
 }
 
+/**
+ * What an adapter importing another format (MISP) adds to a report batch: the organization the reports
+ * are of (the operator importing for it, or an analyst for their own: the bulk import's rule), and work
+ * that must commit with the reports (what the adapter keeps of the items as they came).
+ */
+export interface ReportBatchOptions {
+  organizationId?: string;
+  /** Runs in the reports' transaction, after they are written, with each stored item and its indicator. */
+  within?: (trx: Handle, stored: ReadonlyArray<{ index: number; indicator: IndicatorRow }>) => Promise<void>;
+  /** Added to the batch's audit entry (e.g. the source event). */
+  auditDetails?: Record<string, unknown>;
+}
+
+/** The organization and user a batch's reports are of. */
+function reporterOf(principal: Principal, organizationId: string | undefined): { organizationId: string; userId: string | null } {
+  if (organizationId === undefined) {
+    const p = requireAnalyst(principal);
+    return { organizationId: p.organization.id, userId: p.userId };
+  }
+  if (!canImportIndicatorsFor(principal, organizationId)) throw new ForbiddenError('Only an ANALYST of that organization may report its indicators.');
+  return { organizationId, userId: principal.kind === 'user' ? principal.userId : null };
+}
+
 /** Up to 10,000 reports: a result per item; invalid items are reported by index and the valid ones stored. */
-export async function reportIndicators(deps: IndicatorReportsDeps, principal: Principal, inputs: readonly IndicatorReportInput[]): Promise<ReportResult[]> {
-  const p = requireAnalyst(principal);
+export async function reportIndicators(
+  deps: IndicatorReportsDeps,
+  principal: Principal,
+  inputs: readonly IndicatorReportInput[],
+  options: ReportBatchOptions = {},
+): Promise<ReportResult[]> {
+  const reporter = reporterOf(principal, options.organizationId);
+  const p = principal;
   if (inputs.length > MAX_BATCH) throw new InputError('input', `at most ${MAX_BATCH.toLocaleString('en-US')} reports per call (got ${inputs.length})`);
   const results: ReportResult[] = inputs.map((_, index) => ({ index, ok: false, indicator: null, created: false, error: null, field: null }));
   const fail = (i: number, field: string, error: string) => Object.assign(results[i]!, { error, field });
@@ -141,7 +172,12 @@ export async function reportIndicators(deps: IndicatorReportsDeps, principal: Pr
       fail(i, 'shareWithUsers', `no active user with e-mail ${badUser}`);
       continue;
     }
-    const recipientIds = (x.shareWithUsers ?? []).map((e) => users.get(e.trim().toLowerCase())!).filter((u) => u !== p.userId);
+    if (x.tlp === 'RED' && reporter.userId === null) {
+      // RED names its recipients, starting with the reporting user: an operator's report has none.
+      fail(i, 'tlp', 'TLP:RED reports name their recipients; a report without a reporting user would be visible to nobody');
+      continue;
+    }
+    const recipientIds = (x.shareWithUsers ?? []).map((e) => users.get(e.trim().toLowerCase())!).filter((u) => u !== reporter.userId);
     let incidentId: string | null = null;
     if (x.incidentId) {
       if (!incidentChecks.has(x.incidentId)) incidentChecks.set(x.incidentId, await incidentVisibleTo(deps.db, p, x.incidentId));
@@ -181,14 +217,14 @@ export async function reportIndicators(deps: IndicatorReportsDeps, principal: Pr
       await upsertReports(
         trx,
         { types: g.map((v) => v.type), values: g.map((v) => v.value), confidences: g.map((v) => v.confidence), validUntils: g.map((v) => v.validUntil), descriptions: g.map((v) => v.description) },
-        { organizationId: p.organization.id, reportedBy: p.userId, tlp: g[0]!.tlp, lawEnforcementSensitive: g[0]!.les },
+        { organizationId: reporter.organizationId, reportedBy: reporter.userId, tlp: g[0]!.tlp, lawEnforcementSensitive: g[0]!.les },
         g[0]!.validFrom,
         now,
       );
     }
     const rows = await findIndicatorsByKeys(trx, distinct.map((d) => d.type), distinct.map((d) => d.value));
     const byKey = new Map(rows.map((r) => [`${r.type}\u0001${r.value}`, r]));
-    const reports = await findReportIdsOf(trx, p.organization.id, rows.map((r) => r.id));
+    const reports = await findReportIdsOf(trx, reporter.organizationId, rows.map((r) => r.id));
     const reportOf = new Map(reports.map((r) => [r.indicator_id, r.id]));
     for (const v of valid) {
       const ind = byKey.get(`${v.type}\u0001${v.value}`)!;
@@ -198,6 +234,7 @@ export async function reportIndicators(deps: IndicatorReportsDeps, principal: Pr
       await addReportRecipients(trx, reportId, v.recipientIds);
       Object.assign(results[v.index]!, { ok: true, indicator: ind, created: !existed.has(`${v.type}\u0001${v.value}`) });
     }
+    if (options.within) await options.within(trx, valid.map((v) => ({ index: v.index, indicator: byKey.get(`${v.type}\u0001${v.value}`)! })));
     const ids = rows.map((r) => r.id);
     const correlations = await correlateAll(deps, trx, p, ids);
     await recordAudit(trx, p, 'indicators.reported', { type: 'IndicatorReportBatch', id: null }, {
@@ -205,8 +242,10 @@ export async function reportIndicators(deps: IndicatorReportsDeps, principal: Pr
       invalid: inputs.length - valid.length,
       indicators: ids.length,
       correlations: correlations.map((c) => c.incidentId),
+      ...(options.organizationId !== undefined ? { organization: reporter.organizationId } : {}),
+      ...options.auditDetails,
     });
-    await addOutboxEvent(trx, 'indicator.reported', { type: 'Organization', id: p.organization.id }, { indicatorIds: ids.slice(0, 10_000) });
+    await addOutboxEvent(trx, 'indicator.reported', { type: 'Organization', id: reporter.organizationId }, { indicatorIds: ids.slice(0, 10_000) });
     await recordCorrelations(trx, correlations);
   });
   return results;
