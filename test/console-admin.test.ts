@@ -159,7 +159,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: alert subscriptions and organization ad
       await page.getByRole('button', { name: 'Delete SIEM feed (hourly)' }).click();
       await page.waitForURL(/done=deleted$/);
       expect(await sub()).toBeUndefined();
-      const actions = (await hub.db.selectFrom('audit_log').select('action').where('object_id', '=', id).execute()).map((r) => r.action);
+      const actions = (await hub.db.selectFrom('audit_log').select('action').where('object_id', '=', id).orderBy('seq').execute()).map((r) => r.action);
       expect(actions).toEqual(['alert_subscription.created', 'alert_subscription.updated', 'alert_subscription.paused', 'alert_subscription.resumed', 'alert_subscription.deleted']);
       await context.close();
     }, 90_000);
