@@ -97,6 +97,17 @@ const envSchema = z.object({
   ESTF_AUDIT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
   ESTF_AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
   ESTF_AUDIT_CHECKPOINT_INTERVAL: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(300_000),
+  // The public report form (/report): reports per client address per window, and for everyone at once.
+  ESTF_REPORT_CLIENT_LIMIT: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(10_000).default(5),
+  ESTF_REPORT_CLIENT_WINDOW: durationMs.refine((v) => v >= 1_000, { message: 'must be at least 1s' }).default(10 * 60_000),
+  ESTF_REPORT_SURGE_LIMIT: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(600),
+  ESTF_REPORT_SURGE_WINDOW: durationMs.refine((v) => v >= 1_000, { message: 'must be at least 1s' }).default(60_000),
+  // A person takes longer than this to fill in the form; a faster post is refused.
+  ESTF_REPORT_MIN_FILL_TIME: durationMs.default(3_000),
+  // ALTCHA proof of work: the largest number the browser may have to try (higher: more work per report).
+  ESTF_REPORT_POW_MAX: z.coerce.number({ message: 'must be a whole number' }).int().min(10).max(10_000_000).default(100_000),
+  ESTF_REPORT_SCREENSHOT_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int().min(1).max(20).default(5),
+  ESTF_REPORT_PRIVACY_CONTACT: z.string().min(3).default('Office of Elections Cybersecurity, California Secretary of State, 1500 11th Street, Sacramento, CA 95814'),
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -150,6 +161,17 @@ export interface Config {
    * directory outside the database where signed checkpoints of the chain's head are appended.
    */
   readonly audit: { readonly key: string | undefined; readonly keyFile: string; readonly checkpointDir: string; readonly checkpointIntervalMs: number };
+  /** The public report form (src/modules/publicreports): abuse limits, proof-of-work difficulty, screenshot size, privacy contact. */
+  readonly publicReports: {
+    readonly clientLimit: number;
+    readonly clientWindowMs: number;
+    readonly surgeLimit: number;
+    readonly surgeWindowMs: number;
+    readonly minFillMs: number;
+    readonly powMaxNumber: number;
+    readonly screenshotMaxBytes: number;
+    readonly privacyContact: string;
+  };
   readonly delivery: {
     readonly smtpUrl: string | undefined;
     readonly mailFrom: string;
@@ -226,6 +248,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       keyFile: path.join(dataDir, 'audit.key'),
       checkpointDir: path.resolve(e.ESTF_AUDIT_CHECKPOINT_DIR ?? path.join(dataDir, 'audit-checkpoints')),
       checkpointIntervalMs: e.ESTF_AUDIT_CHECKPOINT_INTERVAL,
+    }),
+    publicReports: Object.freeze({
+      clientLimit: e.ESTF_REPORT_CLIENT_LIMIT,
+      clientWindowMs: e.ESTF_REPORT_CLIENT_WINDOW,
+      surgeLimit: e.ESTF_REPORT_SURGE_LIMIT,
+      surgeWindowMs: e.ESTF_REPORT_SURGE_WINDOW,
+      minFillMs: e.ESTF_REPORT_MIN_FILL_TIME,
+      powMaxNumber: e.ESTF_REPORT_POW_MAX,
+      screenshotMaxBytes: e.ESTF_REPORT_SCREENSHOT_MAX_MB * 1024 * 1024,
+      privacyContact: e.ESTF_REPORT_PRIVACY_CONTACT,
     }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,

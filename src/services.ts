@@ -19,6 +19,7 @@ import { createTestPageService } from './modules/oncall/test-page.js';
 import type { Senders } from './modules/notifications/senders.js';
 import { createAlertsService } from './modules/alerts/alerts.service.js';
 import { useAuditKey } from './modules/audit/audit.key.js';
+import { createPublicReportsService } from './modules/publicreports/publicreports.service.js';
 
 /**
  * The infrastructure services are built on: built by the composition root (src/deps.ts createDeps), or,
@@ -59,6 +60,7 @@ export function createServices(infra: ServiceInfra) {
     indicators: createIndicatorsService(deps),
     indicatorReports,
     subscriptions: createSubscriptionsService(deps),
+    publicReports: createPublicReportsService(deps),
     audit: createAuditQueryService({
       db: infra.db,
       contentVisibility: {
