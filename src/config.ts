@@ -107,6 +107,10 @@ const envSchema = z.object({
   // ALTCHA proof of work: the largest number the browser may have to try (higher: more work per report).
   ESTF_REPORT_POW_MAX: z.coerce.number({ message: 'must be a whole number' }).int().min(10).max(10_000_000).default(100_000),
   ESTF_REPORT_SCREENSHOT_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int().min(1).max(20).default(5),
+  // Retention: follow-up e-mail addresses this many days after their claim is closed; screenshots this many
+  // days after the election's certification (ESTF_ELECTION_CERTIFIED_AT; unset: after the report).
+  ESTF_REPORT_EMAIL_RETENTION_DAYS: z.coerce.number({ message: 'must be a whole number of days' }).int().min(0).max(3650).default(90),
+  ESTF_REPORT_SCREENSHOT_RETENTION_DAYS: z.coerce.number({ message: 'must be a whole number of days' }).int().min(0).max(3650).default(365),
   ESTF_REPORT_PRIVACY_CONTACT: z.string().min(3).default('Office of Elections Cybersecurity, California Secretary of State, 1500 11th Street, Sacramento, CA 95814'),
 });
 
@@ -171,6 +175,8 @@ export interface Config {
     readonly powMaxNumber: number;
     readonly screenshotMaxBytes: number;
     readonly privacyContact: string;
+    readonly emailRetentionDays: number;
+    readonly screenshotRetentionDays: number;
   };
   readonly delivery: {
     readonly smtpUrl: string | undefined;
@@ -258,6 +264,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       powMaxNumber: e.ESTF_REPORT_POW_MAX,
       screenshotMaxBytes: e.ESTF_REPORT_SCREENSHOT_MAX_MB * 1024 * 1024,
       privacyContact: e.ESTF_REPORT_PRIVACY_CONTACT,
+      emailRetentionDays: e.ESTF_REPORT_EMAIL_RETENTION_DAYS,
+      screenshotRetentionDays: e.ESTF_REPORT_SCREENSHOT_RETENTION_DAYS,
     }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,

@@ -18,6 +18,7 @@ import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
 import { cookieName, createConsole } from '../web/console.js';
+import { createPublicReportSite } from '../web/public.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -167,6 +168,8 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
 
   // The analyst console (src/web): server-rendered pages over the same services.
   app.route('/console', createConsole({ config: deps.config, services }));
+  // The public side (no sign-in): the report form, with its own CSP, Origin check and abuse limits.
+  app.route('/report', createPublicReportSite({ config: deps.config, services, redis: deps.redis }));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {

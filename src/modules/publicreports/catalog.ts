@@ -10,6 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface CatalogMeta {
   /** BCP 47 tag, also the URL segment: /report/es. */
   code: string;
+  /** The page's lang attribute when it says more than the code (zh → zh-Hant: the SOS's Chinese is Traditional). */
+  htmlLang: string;
   /** The language's name in itself, for the switcher. */
   name: string;
   /** English name, for analysts. */
@@ -37,7 +39,7 @@ function parseCatalog(file: string, text: string): Catalog {
   }
   const messages: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (k !== '_meta' && typeof v === 'string') messages[k] = v;
-  return { meta: { ...meta, reviewed: meta.reviewed === true, englishName: meta.englishName ?? meta.code }, messages };
+  return { meta: { ...meta, htmlLang: meta.htmlLang ?? meta.code, reviewed: meta.reviewed === true, englishName: meta.englishName ?? meta.code }, messages };
 }
 
 /** Every catalog, English first, then in the order of their codes. Read once per process. */
@@ -52,13 +54,16 @@ export function catalogs(): { list: readonly Catalog[]; byCode: ReadonlyMap<stri
   return loaded;
 }
 
-/** The keys of a catalog that the English one has and it lacks (empty: complete). */
+/** The keys of `messages` that `english` has and it lacks or leaves empty (empty list: complete). */
+export function missingKeysIn(messages: Readonly<Record<string, string>>, english: Readonly<Record<string, string>>): string[] {
+  return Object.keys(english).filter((k) => !(k in messages) || messages[k]!.trim() === '');
+}
+
+/** The keys of a language's catalog that the English one has and it lacks (empty: complete). */
 export function missingKeys(code: string): string[] {
   const { byCode } = catalogs();
-  const en = byCode.get(DEFAULT_LANGUAGE)!;
-  const c = byCode.get(code);
-  if (!c) return Object.keys(en.messages);
-  return Object.keys(en.messages).filter((k) => !(k in c.messages) || c.messages[k]!.trim() === '');
+  const en = byCode.get(DEFAULT_LANGUAGE)!.messages;
+  return missingKeysIn(byCode.get(code)?.messages ?? {}, en);
 }
 
 /** A catalog by its URL code, or null. */

@@ -17,6 +17,6 @@ export {
   type ValidReport,
   type FieldProblem,
 } from './publicreports.service.js';
-export { catalogs, catalogFor, missingKeys, negotiateLanguage, translator, DEFAULT_LANGUAGE, type Catalog, type CatalogMeta, type Translate } from './catalog.js';
+export { catalogs, catalogFor, missingKeys, missingKeysIn, negotiateLanguage, translator, DEFAULT_LANGUAGE, type Catalog, type CatalogMeta, type Translate } from './catalog.js';
 export { createAbuseGuard, CHALLENGE_LIFETIME_MS, type AbuseGuard } from './abuse.js';
 export { cleanScreenshot, sniffImageType, SCREENSHOT_TYPES } from './screenshot.js';
