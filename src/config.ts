@@ -111,6 +111,10 @@ const envSchema = z.object({
   // days after the election's certification (ESTF_ELECTION_CERTIFIED_AT; unset: after the report).
   ESTF_REPORT_EMAIL_RETENTION_DAYS: z.coerce.number({ message: 'must be a whole number of days' }).int().min(0).max(3650).default(90),
   ESTF_REPORT_SCREENSHOT_RETENTION_DAYS: z.coerce.number({ message: 'must be a whole number of days' }).int().min(0).max(3650).default(365),
+  // Clustering of public reports into claims: the trigram similarity (0 to 1) at which a report joins an open
+  // claim seen within the window.
+  ESTF_CLAIM_SIMILARITY: z.coerce.number({ message: 'must be a number between 0 and 1' }).min(0.05).max(1).default(0.4),
+  ESTF_CLAIM_WINDOW: durationMs.default(14 * 24 * 3_600_000),
   ESTF_REPORT_PRIVACY_CONTACT: z.string().min(3).default('Office of Elections Cybersecurity, California Secretary of State, 1500 11th Street, Sacramento, CA 95814'),
 });
 
@@ -178,6 +182,8 @@ export interface Config {
     readonly emailRetentionDays: number;
     readonly screenshotRetentionDays: number;
   };
+  /** Clustering of public reports into claims (ESTF_CLAIM_SIMILARITY, ESTF_CLAIM_WINDOW). */
+  readonly claims: { readonly similarity: number; readonly windowMs: number };
   readonly delivery: {
     readonly smtpUrl: string | undefined;
     readonly mailFrom: string;
@@ -267,6 +273,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       emailRetentionDays: e.ESTF_REPORT_EMAIL_RETENTION_DAYS,
       screenshotRetentionDays: e.ESTF_REPORT_SCREENSHOT_RETENTION_DAYS,
     }),
+    claims: Object.freeze({ similarity: e.ESTF_CLAIM_SIMILARITY, windowMs: e.ESTF_CLAIM_WINDOW }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,
       mailFrom: e.ESTF_MAIL_FROM,

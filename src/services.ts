@@ -20,6 +20,7 @@ import type { Senders } from './modules/notifications/senders.js';
 import { createAlertsService } from './modules/alerts/alerts.service.js';
 import { useAuditKey } from './modules/audit/audit.key.js';
 import { createPublicReportsService } from './modules/publicreports/publicreports.service.js';
+import { createClaimsService } from './modules/publicreports/claims.service.js';
 
 /**
  * The infrastructure services are built on: built by the composition root (src/deps.ts createDeps), or,
@@ -61,6 +62,7 @@ export function createServices(infra: ServiceInfra) {
     indicatorReports,
     subscriptions: createSubscriptionsService(deps),
     publicReports: createPublicReportsService(deps),
+    claims: createClaimsService(deps),
     audit: createAuditQueryService({
       db: infra.db,
       contentVisibility: {

@@ -2,14 +2,15 @@ import type { HubDeps } from '../deps.js';
 import type { EventHandler, EventHandlers } from '../modules/outbox/outbox.jobs.js';
 import { escalationsTopicHandlers } from '../modules/escalations/escalations.topics.js';
 import { subscriptionsTopicHandlers } from '../modules/subscriptions/subscriptions.topics.js';
+import { publicReportsTopicHandlers } from '../modules/publicreports/publicreports.topics.js';
 
 /**
  * Every module's outbox topic handlers, merged the way src/graphql/resolvers.ts merges resolvers: each
  * module exports one map of topic → handlers; adding a module is one entry below. Handlers of one topic run
  * in this order (routing first: a page must not wait for alert matching).
  */
-export function eventHandlers(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs'>): EventHandlers {
-  return mergeEventHandlers([escalationsTopicHandlers(deps), subscriptionsTopicHandlers(deps)]);
+export function eventHandlers(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs'> & { services?: Pick<HubDeps['services'], 'claims'> }): EventHandlers {
+  return mergeEventHandlers([escalationsTopicHandlers(deps), subscriptionsTopicHandlers(deps), ...(deps.services ? [publicReportsTopicHandlers({ claims: deps.services.claims })] : [])]);
 }
 
 export function mergeEventHandlers(maps: readonly EventHandlers[]): EventHandlers {

@@ -55,7 +55,15 @@ export interface ClaimNotesTable {
   created_at: CreatedAt;
 }
 
+export interface ClaimIncidentsTable {
+  claim_id: string;
+  incident_id: string;
+  reason: string;
+  created_at: CreatedAt;
+}
+
 export interface PublicReportsTables {
+  claim_incidents: ClaimIncidentsTable;
   claims: ClaimsTable;
   public_reports: PublicReportsTable;
   claim_notes: ClaimNotesTable;
