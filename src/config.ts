@@ -115,6 +115,13 @@ const envSchema = z.object({
   // claim seen within the window.
   ESTF_CLAIM_SIMILARITY: z.coerce.number({ message: 'must be a number between 0 and 1' }).min(0.05).max(1).default(0.4),
   ESTF_CLAIM_WINDOW: durationMs.default(14 * 24 * 3_600_000),
+  // Promotion of a claim to a misinformation incident: this many reports, or reports from this many counties,
+  // within the window. Claims about how, when or where to vote are promoted at once in the 29 days before
+  // ESTF_ELECTION_DATE (YYYY-MM-DD, Pacific time).
+  ESTF_CLAIM_PROMOTE_REPORTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(25),
+  ESTF_CLAIM_PROMOTE_COUNTIES: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(59).default(3),
+  ESTF_CLAIM_PROMOTE_WINDOW: durationMs.default(6 * 3_600_000),
+  ESTF_ELECTION_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date such as 2026-11-03' }).optional(),
   ESTF_REPORT_PRIVACY_CONTACT: z.string().min(3).default('Office of Elections Cybersecurity, California Secretary of State, 1500 11th Street, Sacramento, CA 95814'),
 });
 
@@ -183,7 +190,15 @@ export interface Config {
     readonly screenshotRetentionDays: number;
   };
   /** Clustering of public reports into claims (ESTF_CLAIM_SIMILARITY, ESTF_CLAIM_WINDOW). */
-  readonly claims: { readonly similarity: number; readonly windowMs: number };
+  readonly claims: {
+    readonly similarity: number;
+    readonly windowMs: number;
+    readonly promoteReports: number;
+    readonly promoteCounties: number;
+    readonly promoteWindowMs: number;
+    /** Election day (YYYY-MM-DD), or null. */
+    readonly electionDate: string | null;
+  };
   readonly delivery: {
     readonly smtpUrl: string | undefined;
     readonly mailFrom: string;
@@ -273,7 +288,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       emailRetentionDays: e.ESTF_REPORT_EMAIL_RETENTION_DAYS,
       screenshotRetentionDays: e.ESTF_REPORT_SCREENSHOT_RETENTION_DAYS,
     }),
-    claims: Object.freeze({ similarity: e.ESTF_CLAIM_SIMILARITY, windowMs: e.ESTF_CLAIM_WINDOW }),
+    claims: Object.freeze({
+      similarity: e.ESTF_CLAIM_SIMILARITY,
+      windowMs: e.ESTF_CLAIM_WINDOW,
+      promoteReports: e.ESTF_CLAIM_PROMOTE_REPORTS,
+      promoteCounties: e.ESTF_CLAIM_PROMOTE_COUNTIES,
+      promoteWindowMs: e.ESTF_CLAIM_PROMOTE_WINDOW,
+      electionDate: e.ESTF_ELECTION_DATE ?? null,
+    }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,
       mailFrom: e.ESTF_MAIL_FROM,

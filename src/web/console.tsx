@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
 import type { ConsoleSession } from '../modules/sessions/index.js';
 import { registerEscalationPages } from '../modules/escalations/escalations.pages.js';
+import { registerClaimPages } from '../modules/publicreports/claims.pages.js';
 import { registerFilingPages } from '../modules/incidents/incidents.filing.pages.js';
 import { registerIncidentListPages } from '../modules/incidents/incidents.list.pages.js';
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
@@ -181,6 +182,7 @@ export function createConsole(deps: ConsoleDeps) {
   registerFilingPages(app, services);
   registerIncidentPages(app, services);
   registerEscalationPages(app, services);
+  registerClaimPages(app, services);
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;

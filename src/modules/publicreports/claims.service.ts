@@ -8,8 +8,13 @@ import type { Handle } from '../../infra/handle.js';
 import { capText, multiLineText, singleLineText } from '../../text.js';
 import { recordAudit } from '../audit/index.js';
 import { addOutboxEvent } from '../outbox/index.js';
-import { findOrganizationsByIds } from '../partners/index.js';
+import { findOrganizationBySlug, findOrganizationsByIds } from '../partners/index.js';
+import { insertIncident, insertTimelineEntry, nextIncidentReference, replaceAffectedCounties } from '../incidents/index.js';
+import { findUserByEmail, insertUserIfAbsent } from '../identity/index.js';
+import { isVotingLogistics, withinElectionPeriod } from './promotion.js';
+import { systemPrincipal } from '../../access/principal.js';
 import { canonicalizeLink, detectLanguage, extractHandles, extractLinks, extractPhones, matchText } from './extract.js';
+import { CALIFORNIA_COUNTIES } from '../partners/index.js';
 import { lockUnclusteredReport, nextClaimReference, type ClaimRow, type PublicReportRow } from './publicreports.repository.js';
 
 /**
@@ -27,6 +32,15 @@ const CLOSED_STATUSES: ClaimStatus[] = ['NOT_ACTIONABLE', 'RESOLVED'];
 /** One clustering at a time: two reports of a new claim arriving together must not open two claims. */
 const CLUSTER_LOCK = 7_364_016;
 export const TOPIC_CLAIM_REPORT_ADDED = 'claim.report_added';
+/** The SOS's system user that files the incidents of claims promoted on their own (seedPublicReportsUser). */
+export const PROMOTION_USER_EMAIL = 'public-reports@estf-hub.local';
+
+/** Seeds the promotion user (a VIEWER of the SOS: it files, it never signs in), like the correlation user. */
+export async function seedPublicReportsUser(db: Handle): Promise<void> {
+  const sos = await findOrganizationBySlug(db, 'sos');
+  if (!sos) return;
+  await insertUserIfAbsent(db, { organization_id: sos.id, email: PROMOTION_USER_EMAIL, name: 'ESTF Hub public reports', roles: ['VIEWER'] });
+}
 
 export interface ClaimSummary {
   id: string;
@@ -61,6 +75,7 @@ export interface ClaimDetail {
 }
 
 export type ClaimsService = ReturnType<typeof createClaimsService>;
+const COUNTY_NAMES = new Map(CALIFORNIA_COUNTIES.map((c) => [c.fips, c.name]));
 
 export function createClaimsService(deps: { db: Db; config: Config }) {
   const { db, config } = deps;
@@ -153,7 +168,7 @@ export function createClaimsService(deps: { db: Db; config: Config }) {
         sql<string[]>`array_agg(distinct r.language)`.as('languages'),
         sql<string>`count(r.id) filter (where r.created_at > now() - interval '24 hours')`.as('last24h'),
         sql<string>`count(r.id) filter (where r.created_at <= now() - interval '24 hours' and r.created_at > now() - interval '48 hours')`.as('previous24h'),
-        sql<string | null>`(select i.id from claim_incidents i where i.claim_id = c.id limit 1)`.as('incident_id'),
+        sql<string | null>`(select i.incident_id from claim_incidents i where i.claim_id = c.id)`.as('incident_id'),
       ])
       .groupBy('c.id');
     if (scope.kind === 'county') q = q.where('r.county', '=', scope.fips);
@@ -297,5 +312,88 @@ export function createClaimsService(deps: { db: Db; config: Config }) {
     });
   }
 
-  return { scopeOf, clusterReport, clusterPending, list, get, setStatus, addNote, merge, split };
+  /**
+   * Files the claim's misinformation incident in one transaction with its link to the claim, its timeline
+   * entry, audit entry and `incident.filed` event (which routes it like any other). null: it had one already.
+   */
+  async function promoteIn(trx: Handle, claim: ClaimRow, reason: 'ANALYST' | 'THRESHOLD' | 'VOTING_LOGISTICS', by: Principal): Promise<string | null> {
+    const existing = await trx.selectFrom('claim_incidents').select('incident_id').where('claim_id', '=', claim.id).executeTakeFirst();
+    if (existing) return null;
+    const reporter = by.kind === 'user' ? { id: by.userId, organization_id: by.organization.id } : await findUserByEmail(trx, PROMOTION_USER_EMAIL);
+    if (!reporter) throw new Error(`the user ${PROMOTION_USER_EMAIL} is missing (seedPublicReportsUser)`);
+    const stats = await trx
+      .selectFrom('public_reports')
+      .select([sql<string>`count(*)`.as('n'), sql<string[]>`coalesce(array_agg(distinct county) filter (where county is not null and county <> 'STATEWIDE'), '{}')`.as('counties'), sql<string[]>`array_agg(distinct language)`.as('languages')])
+      .where('claim_id', '=', claim.id)
+      .executeTakeFirstOrThrow();
+    const countyOrgs = stats.counties.length ? await trx.selectFrom('organizations').select('id').where('kind', '=', 'COUNTY').where('fips', 'in', stats.counties).execute() : [];
+    const now = new Date();
+    const logistics = reason === 'VOTING_LOGISTICS' || isVotingLogistics(claim.title);
+    const why = { ANALYST: 'promoted by an analyst', THRESHOLD: 'past the promotion thresholds', VOTING_LOGISTICS: 'about how, when or where to vote, within 29 days of the election' }[reason];
+    const row = await insertIncident(trx, {
+      reference: await nextIncidentReference(trx, now.getUTCFullYear()),
+      title: capText(`Misinformation: ${claim.title}`, 200),
+      summary: capText(
+        `Claim ${claim.reference}, ${why}: ${stats.n} public reports, counties ${stats.counties.map((c) => COUNTY_NAMES.get(c) ?? c).join(', ') || 'not given'}, ` +
+          `languages ${stats.languages.join(', ')}. The reports are on the claim's page (/console/claims/${claim.id}).`,
+        4_000,
+      ),
+      category: 'MISINFORMATION',
+      domain: 'INFORMATION',
+      severity: logistics ? 'HIGH' : 'MODERATE',
+      status: 'REPORTED',
+      tlp: 'AMBER',
+      law_enforcement_sensitive: false,
+      exercise: false,
+      reporting_user_id: reporter.id,
+      reporting_organization_id: reporter.organization_id,
+      affected_assets: [],
+      occurred_at: null,
+      detected_at: claim.first_seen_at,
+      reported_at: now,
+      external_references: JSON.stringify([{ source: 'ESTF Hub public reports', identifier: claim.reference, url: null }]),
+      created_at: now,
+      updated_at: now,
+    });
+    await replaceAffectedCounties(trx, row.id, countyOrgs.map((o) => o.id), { fresh: true });
+    await trx.insertInto('claim_incidents').values({ claim_id: claim.id, incident_id: row.id, reason }).execute();
+    await insertTimelineEntry(trx, { incidentId: row.id, kind: 'FILED', actorUserId: by.kind === 'user' ? by.userId : null, actorOrganizationId: by.kind === 'user' ? by.organization.id : null, change: { status: 'REPORTED', claim: claim.reference, reason } });
+    if (claim.status === 'NEW') await trx.updateTable('claims').set({ status: 'TRIAGING', updated_at: sql<Date>`now()` }).where('id', '=', claim.id).execute();
+    await recordAudit(trx, by, 'claim.promoted', { type: 'Claim', id: claim.id }, { incident: row.reference, reason });
+    await addOutboxEvent(trx, 'incident.filed', { type: 'Incident', id: row.id }, { reference: row.reference, severity: row.severity, claim: claim.reference });
+    return row.id;
+  }
+
+  /** An analyst promotes a claim to a misinformation incident. */
+  async function promote(p: Principal, id: string): Promise<{ incidentId: string }> {
+    return db.transaction().execute(async (trx) => {
+      const claim = await manageable(p, trx, id);
+      const incidentId = await promoteIn(trx, claim, 'ANALYST', p);
+      if (!incidentId) throw new InputError('promote', `${claim.reference} has an incident already`);
+      return { incidentId };
+    });
+  }
+
+  /** After a report joins a claim: promote it when it passes the thresholds, or at once if it is about voting logistics near an election. */
+  async function checkPromotion(claimId: string, now = new Date()): Promise<{ incidentId: string; reason: string } | null> {
+    return db.transaction().execute(async (trx) => {
+      const claim = await trx.selectFrom('claims').selectAll().where('id', '=', claimId).forUpdate().executeTakeFirst();
+      if (!claim || claim.merged_into_id || !OPEN_STATUSES.includes(claim.status as ClaimStatus)) return null;
+      const since = new Date(now.getTime() - config.claims.promoteWindowMs);
+      const recent = await trx
+        .selectFrom('public_reports')
+        .select([sql<string>`count(*)`.as('n'), sql<string>`count(distinct county) filter (where county is not null and county <> 'STATEWIDE')`.as('counties'), sql<string>`string_agg(claim_text, ' ')`.as('texts')])
+        .where('claim_id', '=', claimId)
+        .where('created_at', '>', since)
+        .executeTakeFirstOrThrow();
+      let reason: 'THRESHOLD' | 'VOTING_LOGISTICS' | null = null;
+      if (Number(recent.n) >= config.claims.promoteReports || Number(recent.counties) >= config.claims.promoteCounties) reason = 'THRESHOLD';
+      else if (withinElectionPeriod(config.claims.electionDate, now) && isVotingLogistics(`${claim.title} ${recent.texts ?? ''}`)) reason = 'VOTING_LOGISTICS';
+      if (!reason) return null;
+      const incidentId = await promoteIn(trx, claim, reason, systemPrincipal('claim-promotion'));
+      return incidentId ? { incidentId, reason } : null;
+    });
+  }
+
+  return { scopeOf, clusterReport, clusterPending, list, get, setStatus, addNote, merge, split, promote, checkPromotion };
 }

@@ -20,3 +20,4 @@ export {
 export { catalogs, catalogFor, missingKeys, missingKeysIn, negotiateLanguage, translator, DEFAULT_LANGUAGE, type Catalog, type CatalogMeta, type Translate } from './catalog.js';
 export { createAbuseGuard, CHALLENGE_LIFETIME_MS, type AbuseGuard } from './abuse.js';
 export { cleanScreenshot, sniffImageType, SCREENSHOT_TYPES } from './screenshot.js';
+export { createClaimsService, seedPublicReportsUser, CLAIM_STATUSES, type ClaimsService, type ClaimSummary, type ClaimDetail } from './claims.service.js';
