@@ -122,6 +122,7 @@ const envSchema = z.object({
   ESTF_CLAIM_PROMOTE_COUNTIES: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(59).default(3),
   ESTF_CLAIM_PROMOTE_WINDOW: durationMs.default(6 * 3_600_000),
   ESTF_ELECTION_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date such as 2026-11-03' }).optional(),
+  ESTF_ELECTION_CERTIFIED_AT: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date such as 2026-12-11' }).optional(),
   ESTF_REPORT_PRIVACY_CONTACT: z.string().min(3).default('Office of Elections Cybersecurity, California Secretary of State, 1500 11th Street, Sacramento, CA 95814'),
 });
 
@@ -188,6 +189,8 @@ export interface Config {
     readonly privacyContact: string;
     readonly emailRetentionDays: number;
     readonly screenshotRetentionDays: number;
+    /** The election's certification (YYYY-MM-DD), from which screenshots are kept screenshotRetentionDays; null: from each report. */
+    readonly electionCertifiedAt: string | null;
   };
   /** Clustering of public reports into claims (ESTF_CLAIM_SIMILARITY, ESTF_CLAIM_WINDOW). */
   readonly claims: {
@@ -287,6 +290,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       privacyContact: e.ESTF_REPORT_PRIVACY_CONTACT,
       emailRetentionDays: e.ESTF_REPORT_EMAIL_RETENTION_DAYS,
       screenshotRetentionDays: e.ESTF_REPORT_SCREENSHOT_RETENTION_DAYS,
+      electionCertifiedAt: e.ESTF_ELECTION_CERTIFIED_AT ?? null,
     }),
     claims: Object.freeze({
       similarity: e.ESTF_CLAIM_SIMILARITY,

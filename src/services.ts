@@ -21,6 +21,7 @@ import { createAlertsService } from './modules/alerts/alerts.service.js';
 import { useAuditKey } from './modules/audit/audit.key.js';
 import { createPublicReportsService } from './modules/publicreports/publicreports.service.js';
 import { createClaimsService } from './modules/publicreports/claims.service.js';
+import { createRumorService } from './modules/publicreports/rumor.service.js';
 
 /**
  * The infrastructure services are built on: built by the composition root (src/deps.ts createDeps), or,
@@ -49,6 +50,7 @@ export function createServices(infra: ServiceInfra) {
   // Long-lived connections' tokens, authenticated again every few seconds (src/live/sessions.ts).
   const live = infra.live ? { bus: infra.live.bus, sessions: createSessionKeeper({ authenticate: identity.authenticate, logger: infra.live.logger }) } : null;
   const alerts = createAlertsService({ db: infra.db, live });
+  const claims = createClaimsService(deps);
   return {
     identity,
     sessions: createSessionsService({ ...deps, senders: infra.senders ?? null, logger: infra.live?.logger ?? null }),
@@ -62,7 +64,8 @@ export function createServices(infra: ServiceInfra) {
     indicatorReports,
     subscriptions: createSubscriptionsService(deps),
     publicReports: createPublicReportsService(deps),
-    claims: createClaimsService(deps),
+    claims,
+    rumor: createRumorService({ ...deps, claims, senders: infra.senders ?? null, logger: infra.live?.logger ?? null }),
     audit: createAuditQueryService({
       db: infra.db,
       contentVisibility: {

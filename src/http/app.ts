@@ -18,7 +18,7 @@ import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
 import { cookieName, createConsole } from '../web/console.js';
-import { createPublicReportSite } from '../web/public.js';
+import { createPublicReportSite, createRumorControlSite } from '../web/public.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -170,6 +170,7 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
   app.route('/console', createConsole({ config: deps.config, services }));
   // The public side (no sign-in): the report form, with its own CSP, Origin check and abuse limits.
   app.route('/report', createPublicReportSite({ config: deps.config, services, redis: deps.redis }));
+  app.route('/rumor-control', createRumorControlSite({ config: deps.config, services }));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {

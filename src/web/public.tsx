@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
 import { createAbuseGuard, DEFAULT_LANGUAGE, negotiateLanguage, translator, catalogFor, type AbuseGuard } from '../modules/publicreports/index.js';
 import { registerReportPages } from '../modules/publicreports/publicreports.pages.js';
+import { registerRumorPages } from '../modules/publicreports/rumor.pages.js';
 import type { Services } from '../services.js';
 import { publicAssets } from './public-assets.js';
 import { PublicLayout, renderPublicPage } from './public-layout.js';
@@ -33,10 +34,21 @@ export interface PublicDeps {
 // worker-src: ALTCHA's proof of work runs in a Worker loaded from this hub; nothing else is allowed.
 const CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'; img-src 'self' data:";
 
+/** The report form, mounted at /report. */
 export function createPublicReportSite(deps: PublicDeps) {
   const { config, services } = deps;
-  const origin = new URL(config.http.publicUrl).origin;
   const guard = deps.guard ?? createAbuseGuard({ redis: deps.redis, config, prefix: `${config.queuePrefix}:public`, hmacKey: services.publicReports.altchaKey });
+  return publicShell(config, (app, calmPage) => registerReportPages(app, { config, services, guard, calmPage }));
+}
+
+/** Rumor control, mounted at /rumor-control: the published answers, their index and feed. */
+export function createRumorControlSite(deps: Pick<PublicDeps, 'config' | 'services'>) {
+  return publicShell(deps.config, (app, calmPage) => registerRumorPages(app, { services: deps.services, calmPage }));
+}
+
+/** What every public page shares: security headers and CSP, assets, the Origin check, the body limit, calm error pages. */
+function publicShell(config: Config, register: (app: Hono<PublicEnv>, calmPage: CalmPage) => void) {
+  const origin = new URL(config.http.publicUrl).origin;
   const app = new Hono<PublicEnv>();
 
   app.use('*', async (c, next) => {
@@ -56,6 +68,7 @@ export function createPublicReportSite(deps: PublicDeps) {
 
   const calmPage = (c: Context<PublicEnv>, status: 400 | 403 | 404 | 413 | 429 | 503, titleKey: string, textKey: string, vars?: Record<string, string | number>) => {
     const code = catalogFor(c.req.path.split('/')[2])?.meta.code ?? negotiateLanguage(c.req.header('accept-language'));
+    c.header('cache-control', 'no-store');
     const t = translator(code);
     const catalog = catalogFor(code)!;
     return c.html(
@@ -87,7 +100,7 @@ export function createPublicReportSite(deps: PublicDeps) {
     }),
   );
 
-  registerReportPages(app, { config, services, guard, calmPage });
+  register(app, calmPage);
 
   app.onError((err, c) => {
     // Never a stack trace or a JSON error to a voter: the calm page, logged with the request id.

@@ -9,8 +9,8 @@ import { publicReportsTopicHandlers } from '../modules/publicreports/publicrepor
  * module exports one map of topic → handlers; adding a module is one entry below. Handlers of one topic run
  * in this order (routing first: a page must not wait for alert matching).
  */
-export function eventHandlers(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs'> & { services?: Pick<HubDeps['services'], 'claims'> }): EventHandlers {
-  return mergeEventHandlers([escalationsTopicHandlers(deps), subscriptionsTopicHandlers(deps), ...(deps.services ? [publicReportsTopicHandlers({ claims: deps.services.claims })] : [])]);
+export function eventHandlers(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs'> & { services?: Pick<HubDeps['services'], 'claims' | 'rumor'> }): EventHandlers {
+  return mergeEventHandlers([escalationsTopicHandlers(deps), subscriptionsTopicHandlers(deps), ...(deps.services ? [publicReportsTopicHandlers({ claims: deps.services.claims, rumor: deps.services.rumor })] : [])]);
 }
 
 export function mergeEventHandlers(maps: readonly EventHandlers[]): EventHandlers {

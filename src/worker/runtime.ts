@@ -60,6 +60,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     async (job: Job) => {
       if (job.name === 'digest-hourly') await deps.subscriptionJobs.runDigests('HOURLY_DIGEST');
       if (job.name === 'digest-daily') await deps.subscriptionJobs.runDigests('DAILY_DIGEST');
+      if (job.name === 'public-reports-retention') await deps.services.rumor.applyRetention();
       if (job.name === 'reconcile') {
         const relayed = await relay.relayOnce();
         await retryFailedEvents();
@@ -121,6 +122,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
       dailyEveryMs ? { every: dailyEveryMs } : { pattern: '0 7 * * *', tz: 'America/Los_Angeles' },
       { name: 'digest-daily' },
     );
+    // Retention of public reports' follow-up addresses and screenshots: daily, at 03:30 Pacific.
+    await queues.maintenance.upsertJobScheduler('public-reports-retention', { pattern: '30 3 * * *', tz: 'America/Los_Angeles' }, { name: 'public-reports-retention' });
   };
   await scheduleReconciler();
   const watchdog = setInterval(() => {

@@ -118,7 +118,76 @@ function ClaimList(props: { ctx: PageContext; rows: ClaimSummary[]; status: stri
   );
 }
 
-function ClaimPage(props: { ctx: PageContext; d: ClaimDetail; error?: { field: string; message: string } | null; done?: string | null }) {
+type AnswerView = Awaited<ReturnType<Services['rumor']['answerOf']>>;
+
+function AnswerSection(props: { ctx: PageContext; claimId: string; answer: AnswerView; err: (f: string) => unknown; describedBy: (f: string) => string | undefined }) {
+  const { answer, texts } = props.answer;
+  const status = answer?.status ?? 'none';
+  return (
+    <section aria-labelledby="cl-answer-heading">
+      <h2 id="cl-answer-heading">Rumor-control answer</h2>
+      <p>
+        {status === 'PUBLISHED' ? (
+          <>
+            Published: <a href={`/rumor-control/en/${answer!.slug}`}>{`/rumor-control/…/${answer!.slug}`}</a>. Reporters who asked for an answer are written to once, in their language.
+          </>
+        ) : status === 'UNPUBLISHED' ? (
+          'Unpublished.'
+        ) : status === 'DRAFT' ? (
+          'Draft: not published yet.'
+        ) : (
+          'No answer yet. Write it in English first (the fallback of every language), then in the others.'
+        )}
+      </p>
+      {texts.length > 0 && (
+        <ul>
+          {texts.map((t) => (
+            <li>{`${languageName(t.language)}: ${t.title}`}</li>
+          ))}
+        </ul>
+      )}
+      <form method="post" action={`/console/claims/${props.claimId}/answer`}>
+        <CsrfField token={props.ctx.csrfToken} />
+        <label for="cl-language">Language of this text</label>
+        {props.err('language') as never}
+        <select id="cl-language" name="language" aria-describedby={props.describedBy('language')}>
+          {catalogs().list.map((c) => (
+            <option value={c.meta.code}>{c.meta.englishName}</option>
+          ))}
+        </select>
+        <label for="cl-title">Title of the answer</label>
+        {props.err('title') as never}
+        <input type="text" id="cl-title" name="title" aria-describedby={props.describedBy('title')} />
+        <label for="cl-answer">Answer (public: quote a reporter only on purpose)</label>
+        {props.err('answer') as never}
+        <textarea id="cl-answer" name="body" aria-describedby={props.describedBy('answer')}></textarea>
+        <p>
+          <button type="submit">Save this text</button>
+        </p>
+      </form>
+      {answer && status !== 'PUBLISHED' && (
+        <form method="post" action={`/console/claims/${props.claimId}/publish`}>
+          <CsrfField token={props.ctx.csrfToken} />
+          {props.err('publish') as never}
+          <button type="submit" id="cl-publish">
+            Publish the answer
+          </button>
+        </form>
+      )}
+      {status === 'PUBLISHED' && (
+        <form method="post" action={`/console/claims/${props.claimId}/unpublish`}>
+          <CsrfField token={props.ctx.csrfToken} />
+          {props.err('unpublish') as never}
+          <button type="submit" id="cl-unpublish" class="secondary">
+            Unpublish
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function ClaimPage(props: { ctx: PageContext; d: ClaimDetail; answer: AnswerView | null; error?: { field: string; message: string } | null; done?: string | null }) {
   const { claim, summary, reports, notes, scope } = props.d;
   const manage = scope.kind === 'all';
   const err = (field: string) =>
@@ -198,6 +267,7 @@ function ClaimPage(props: { ctx: PageContext; d: ClaimDetail; error?: { field: s
           )}
         </section>
       )}
+      {manage && props.answer && <AnswerSection ctx={props.ctx} claimId={claim.id} answer={props.answer} err={err} describedBy={describedBy} />}
       <section aria-labelledby="cl-reports">
         <h2 id="cl-reports">{`Reports (${reports.length})`}</h2>
         <form method="post" action={`/console/claims/${claim.id}/split`}>
@@ -270,13 +340,14 @@ export function registerClaimPages(app: Hono<ConsoleEnv>, services: Services): v
   const show = async (c: Context<ConsoleEnv>, id: string, error: { field: string; message: string } | null = null, done: string | null = null) => {
     try {
       const d = await services.claims.get(principalOf(c), id);
-      return c.html(renderPage(<ClaimPage ctx={pageContext(c)} d={d} error={error} done={done} />), error ? 422 : 200);
+      const answer = d.scope.kind === 'all' ? await services.rumor.answerOf(principalOf(c), id) : null;
+      return c.html(renderPage(<ClaimPage ctx={pageContext(c)} d={d} answer={answer} error={error} done={done} />), error ? 422 : 200);
     } catch (err) {
       if (err instanceof NotFoundError) return c.html(renderPage(<NotFoundPage ctx={pageContext(c)} what="claim" />), 404);
       throw err;
     }
   };
-  const DONE: Record<string, string> = { status: 'Status changed.', note: 'Note added.', merged: 'The other claim was merged into this one.', split: 'The chosen reports are now a claim of their own.', promoted: 'A misinformation incident was filed for this claim.' };
+  const DONE: Record<string, string> = { status: 'Status changed.', note: 'Note added.', merged: 'The other claim was merged into this one.', split: 'The chosen reports are now a claim of their own.', promoted: 'A misinformation incident was filed for this claim.', answer: 'The answer\'s text was saved.', published: 'The answer is published.', unpublished: 'The answer is unpublished.' };
   app.get('/claims/:id', (c) => show(c, c.req.param('id'), null, DONE[c.req.query('done') ?? ''] ?? null));
 
   /** A change, then back to the claim's page (303); a refusal or bad input shows the page with the error. */
@@ -313,6 +384,18 @@ export function registerClaimPages(app: Hono<ConsoleEnv>, services: Services): v
     const chosen = Array.isArray(f.reports) ? f.reports : f.reports ? [f.reports] : [];
     const { newId } = await services.claims.split(principalOf(c), id, chosen);
     return `/console/claims/${newId}?done=split`;
+  });
+  act('answer', async (c, id, f) => {
+    await services.rumor.saveText(principalOf(c), id, one(f.language), one(f.title), one(f.body));
+    return `/console/claims/${id}?done=answer`;
+  });
+  act('publish', async (c, id) => {
+    await services.rumor.publish(principalOf(c), id);
+    return `/console/claims/${id}?done=published`;
+  });
+  act('unpublish', async (c, id) => {
+    await services.rumor.unpublish(principalOf(c), id);
+    return `/console/claims/${id}?done=unpublished`;
   });
   act('promote', async (c, id) => {
     await services.claims.promote(principalOf(c), id);

@@ -62,7 +62,25 @@ export interface ClaimIncidentsTable {
   created_at: CreatedAt;
 }
 
+export interface RumorAnswersTable {
+  claim_id: string;
+  slug: string;
+  status: Generated<string>;
+  published_at: Timestamp | null;
+  updated_at: Generated<Date>;
+}
+
+export interface RumorAnswerTextsTable {
+  claim_id: string;
+  language: string;
+  title: string;
+  body: string;
+  updated_at: Generated<Date>;
+}
+
 export interface PublicReportsTables {
+  rumor_answers: RumorAnswersTable;
+  rumor_answer_texts: RumorAnswerTextsTable;
   claim_incidents: ClaimIncidentsTable;
   claims: ClaimsTable;
   public_reports: PublicReportsTable;
