@@ -91,17 +91,17 @@ export function registerRumorPages(app: Hono<PublicEnv>, deps: { services: Servi
 
   app.get('/:lang', (c) => {
     const catalog = catalogFor(c.req.param('lang'));
-    if (!catalog) return calmPage(c, 404, 'refused_title', 'rumor_none');
+    if (!catalog) return calmPage(c, 404, 'rumor_title', 'rumor_none');
     return index(c, catalog);
   });
 
   app.get('/:lang/:slug', async (c) => {
     const catalog = catalogFor(c.req.param('lang'));
     const slug = c.req.param('slug');
-    if (!catalog || !/^[a-z0-9-]{1,40}$/.test(slug)) return calmPage(c, 404, 'refused_title', 'rumor_none');
+    if (!catalog || !/^[a-z0-9-]{1,40}$/.test(slug)) return calmPage(c, 404, 'rumor_title', 'rumor_none');
     const code = catalog.meta.code;
     const a = await services.rumor.publishedBySlug(slug, code);
-    if (!a) return calmPage(c, 404, 'refused_title', 'rumor_none');
+    if (!a) return calmPage(c, 404, 'rumor_title', 'rumor_none');
     const ctx = ctxFor(catalog, slug);
     const { t } = ctx;
     publicCache(c);
