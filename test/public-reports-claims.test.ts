@@ -141,6 +141,34 @@ describe('claims: access, triage and promotion', () => {
     expect(row.reporting_user_id).toBe(system.id);
   });
 
+  it('links a SOS analyst confirms as malicious become TLP:CLEAR URL indicators of the SOS (over the console); nobody else confirms, and only the claim\'s links', async () => {
+    const v = validateReport('en', { claim: 'This site says your registration was cancelled', link: 'https://ca-voter-check.example/verify?utm_source=sms', where: 'TEXT_MESSAGE', when: 'TODAY', county: FRESNO });
+    if (!v.ok) throw new Error('invalid');
+    const { id } = await hub.deps.services.publicReports.submit(v.value, { clientAddress: '127.0.0.1' });
+    const claim = (await hub.deps.services.claims.clusterReport(id))!.claimId;
+    await expect(hub.deps.services.claims.confirmLinks(await principal(fresno), claim, ['https://ca-voter-check.example/verify'])).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    await expect(hub.deps.services.claims.confirmLinks(await principal(sos), claim, ['https://elsewhere.example/'])).rejects.toMatchObject({ extensions: { field: 'links' } });
+    if (!browser) return;
+    const { context, page } = await signedIn(browser, hub, sos);
+    try {
+      await page.goto(`${hub.url}/console/claims/${claim}`);
+      await page.getByRole('checkbox', { name: 'https://ca-voter-check.example/verify' }).check();
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Report the chosen links as indicators' }).click();
+      await page.waitForURL(/done=indicators$/);
+    } finally {
+      await context.close();
+    }
+    const row = await hub.db
+      .selectFrom('indicators')
+      .innerJoin('indicator_reports', 'indicator_reports.indicator_id', 'indicators.id')
+      .innerJoin('organizations', 'organizations.id', 'indicator_reports.organization_id')
+      .select(['indicators.type', 'indicators.value', 'indicator_reports.tlp', 'organizations.slug'])
+      .where('indicators.value', 'like', '%ca-voter-check.example%')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ type: 'URL', tlp: 'CLEAR', slug: 'sos' });
+  }, 60_000);
+
   it('recognizes claims about how, when or where to vote, and the 29 days before an election', () => {
     expect(isVotingLogistics('You can vote by text this year')).toBe(true);
     expect(isVotingLogistics('The election has been moved to Wednesday')).toBe(true);

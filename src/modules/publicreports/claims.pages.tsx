@@ -255,6 +255,21 @@ function ClaimPage(props: { ctx: PageContext; d: ClaimDetail; answer: AnswerView
             <input type="text" id="cl-into" name="into" aria-describedby={describedBy('into')} />{' '}
             <button type="submit">Merge</button>
           </form>
+          {claim.links.length > 0 && (
+            <form method="post" action={`/console/claims/${claim.id}/indicators`}>
+              <CsrfField token={props.ctx.csrfToken} />
+              <fieldset id="cl-links" aria-describedby={describedBy('links')}>
+                <legend>Links confirmed as malicious become indicators of your organization (URL, TLP:CLEAR)</legend>
+                {err('links')}
+                {claim.links.map((l, i) => (
+                  <p>
+                    <input type="checkbox" name="links" value={l} id={`cl-link-${i}`} /> <label for={`cl-link-${i}`} class="inline">{l}</label>
+                  </p>
+                ))}
+              </fieldset>
+              <button type="submit">Report the chosen links as indicators</button>
+            </form>
+          )}
           {!summary.incidentId && (
             <form method="post" action={`/console/claims/${claim.id}/promote`}>
               <CsrfField token={props.ctx.csrfToken} />
@@ -347,7 +362,7 @@ export function registerClaimPages(app: Hono<ConsoleEnv>, services: Services): v
       throw err;
     }
   };
-  const DONE: Record<string, string> = { status: 'Status changed.', note: 'Note added.', merged: 'The other claim was merged into this one.', split: 'The chosen reports are now a claim of their own.', promoted: 'A misinformation incident was filed for this claim.', answer: 'The answer\'s text was saved.', published: 'The answer is published.', unpublished: 'The answer is unpublished.' };
+  const DONE: Record<string, string> = { status: 'Status changed.', note: 'Note added.', merged: 'The other claim was merged into this one.', split: 'The chosen reports are now a claim of their own.', promoted: 'A misinformation incident was filed for this claim.', answer: 'The answer\'s text was saved.', indicators: 'The chosen links are now indicators (TLP:CLEAR).', published: 'The answer is published.', unpublished: 'The answer is unpublished.' };
   app.get('/claims/:id', (c) => show(c, c.req.param('id'), null, DONE[c.req.query('done') ?? ''] ?? null));
 
   /** A change, then back to the claim's page (303); a refusal or bad input shows the page with the error. */
@@ -396,6 +411,18 @@ export function registerClaimPages(app: Hono<ConsoleEnv>, services: Services): v
   act('unpublish', async (c, id) => {
     await services.rumor.unpublish(principalOf(c), id);
     return `/console/claims/${id}?done=unpublished`;
+  });
+  act('indicators', async (c, id, f) => {
+    const chosen = Array.isArray(f.links) ? f.links : f.links ? [f.links] : [];
+    const p = principalOf(c);
+    const confirmed = await services.claims.confirmLinks(p, id, chosen);
+    const results = await services.indicatorReports.reportIndicators(
+      p,
+      confirmed.links.map((value) => ({ value, type: 'URL' as const, tlp: 'CLEAR' as const, description: `Confirmed malicious by an analyst: a link of claim ${confirmed.reference} (public reports).`, incidentId: confirmed.incidentId })),
+    );
+    const failed = results.find((r) => !r.ok);
+    if (failed) throw new InputError('links', failed.error ?? 'not stored');
+    return `/console/claims/${id}?done=indicators`;
   });
   act('promote', async (c, id) => {
     await services.claims.promote(principalOf(c), id);

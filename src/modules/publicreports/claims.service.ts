@@ -419,5 +419,22 @@ export function createClaimsService(deps: { db: Db; config: Config }) {
     });
   }
 
-  return { scopeOf, clusterReport, clusterPending, list, get, setStatus, addNote, merge, split, promote, checkPromotion };
+  /**
+   * The links of a claim an analyst of the SOS or Cal OES confirms as malicious, checked against the claim's
+   * own links (what becomes an indicator is the caller's report, under that analyst's name and organization).
+   */
+  async function confirmLinks(p: Principal, id: string, chosen: readonly string[]): Promise<{ links: string[]; reference: string; incidentId: string | null }> {
+    return db.transaction().execute(async (trx) => {
+      const claim = await manageable(p, trx, id);
+      const links = [...new Set(chosen)];
+      if (links.length === 0) throw new InputError('links', 'choose at least one link of this claim');
+      const foreign = links.filter((l) => !claim.links.includes(l));
+      if (foreign.length > 0) throw new InputError('links', `not a link of ${claim.reference}: ${foreign[0]}`);
+      const incident = await trx.selectFrom('claim_incidents').select('incident_id').where('claim_id', '=', id).executeTakeFirst();
+      await recordAudit(trx, p, 'claim.links_confirmed', { type: 'Claim', id }, { links });
+      return { links, reference: claim.reference, incidentId: incident?.incident_id ?? null };
+    });
+  }
+
+  return { scopeOf, clusterReport, clusterPending, list, get, setStatus, addNote, merge, split, promote, checkPromotion, confirmLinks };
 }
