@@ -67,6 +67,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
         // Two intervals ahead: a timer lost from Redis is back before it is due.
         const { timers: t, deliveries: d } = await deps.engine.reconcile(2 * config.intervals.reconcileMs);
         await deps.subscriptionJobs.reconcile(2 * config.intervals.reconcileMs);
+        // Public reports whose clustering event was lost (its job failed for good): clustered now.
+        await deps.services.claims.clusterPending(500);
         if (relayed > 0) log.info({ relayed }, 'reconciler relayed outbox rows');
         log.debug({ timers: t, deliveries: d }, 'reconciler re-enqueued due work');
       }
