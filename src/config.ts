@@ -101,6 +101,33 @@ const envSchema = z.object({
   ESTF_AUDIT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
   ESTF_AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
   ESTF_AUDIT_CHECKPOINT_INTERVAL: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(300_000),
+  // The public report form (/report): reports per client address per window, and for everyone at once.
+  ESTF_REPORT_CLIENT_LIMIT: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(10_000).default(5),
+  ESTF_REPORT_CLIENT_WINDOW: durationMs.refine((v) => v >= 1_000, { message: 'must be at least 1s' }).default(10 * 60_000),
+  ESTF_REPORT_SURGE_LIMIT: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(600),
+  ESTF_REPORT_SURGE_WINDOW: durationMs.refine((v) => v >= 1_000, { message: 'must be at least 1s' }).default(60_000),
+  // A person takes longer than this to fill in the form; a faster post is refused.
+  ESTF_REPORT_MIN_FILL_TIME: durationMs.default(3_000),
+  // ALTCHA proof of work: the largest number the browser may have to try (higher: more work per report).
+  ESTF_REPORT_POW_MAX: z.coerce.number({ message: 'must be a whole number' }).int().min(10).max(10_000_000).default(100_000),
+  ESTF_REPORT_SCREENSHOT_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int().min(1).max(20).default(5),
+  // Retention: follow-up e-mail addresses this many days after their claim is closed; screenshots this many
+  // days after the election's certification (ESTF_ELECTION_CERTIFIED_AT; unset: after the report).
+  ESTF_REPORT_EMAIL_RETENTION_DAYS: z.coerce.number({ message: 'must be a whole number of days' }).int().min(0).max(3650).default(90),
+  ESTF_REPORT_SCREENSHOT_RETENTION_DAYS: z.coerce.number({ message: 'must be a whole number of days' }).int().min(0).max(3650).default(365),
+  // Clustering of public reports into claims: the trigram similarity (0 to 1) at which a report joins an open
+  // claim seen within the window.
+  ESTF_CLAIM_SIMILARITY: z.coerce.number({ message: 'must be a number between 0 and 1' }).min(0.05).max(1).default(0.4),
+  ESTF_CLAIM_WINDOW: durationMs.default(14 * 24 * 3_600_000),
+  // Promotion of a claim to a misinformation incident: this many reports, or reports from this many counties,
+  // within the window. Claims about how, when or where to vote are promoted at once in the 29 days before
+  // ESTF_ELECTION_DATE (YYYY-MM-DD, Pacific time).
+  ESTF_CLAIM_PROMOTE_REPORTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(25),
+  ESTF_CLAIM_PROMOTE_COUNTIES: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(59).default(3),
+  ESTF_CLAIM_PROMOTE_WINDOW: durationMs.default(6 * 3_600_000),
+  ESTF_ELECTION_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date such as 2026-11-03' }).optional(),
+  ESTF_ELECTION_CERTIFIED_AT: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date such as 2026-12-11' }).optional(),
+  ESTF_REPORT_PRIVACY_CONTACT: z.string().min(3).default('Office of Elections Cybersecurity, California Secretary of State, 1500 11th Street, Sacramento, CA 95814'),
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -157,6 +184,31 @@ export interface Config {
    * directory outside the database where signed checkpoints of the chain's head are appended.
    */
   readonly audit: { readonly key: string | undefined; readonly keyFile: string; readonly checkpointDir: string; readonly checkpointIntervalMs: number };
+  /** The public report form (src/modules/publicreports): abuse limits, proof-of-work difficulty, screenshot size, privacy contact. */
+  readonly publicReports: {
+    readonly clientLimit: number;
+    readonly clientWindowMs: number;
+    readonly surgeLimit: number;
+    readonly surgeWindowMs: number;
+    readonly minFillMs: number;
+    readonly powMaxNumber: number;
+    readonly screenshotMaxBytes: number;
+    readonly privacyContact: string;
+    readonly emailRetentionDays: number;
+    readonly screenshotRetentionDays: number;
+    /** The election's certification (YYYY-MM-DD), from which screenshots are kept screenshotRetentionDays; null: from each report. */
+    readonly electionCertifiedAt: string | null;
+  };
+  /** Clustering of public reports into claims (ESTF_CLAIM_SIMILARITY, ESTF_CLAIM_WINDOW). */
+  readonly claims: {
+    readonly similarity: number;
+    readonly windowMs: number;
+    readonly promoteReports: number;
+    readonly promoteCounties: number;
+    readonly promoteWindowMs: number;
+    /** Election day (YYYY-MM-DD), or null. */
+    readonly electionDate: string | null;
+  };
   readonly delivery: {
     readonly smtpUrl: string | undefined;
     readonly mailFrom: string;
@@ -233,6 +285,27 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       keyFile: path.join(dataDir, 'audit.key'),
       checkpointDir: path.resolve(e.ESTF_AUDIT_CHECKPOINT_DIR ?? path.join(dataDir, 'audit-checkpoints')),
       checkpointIntervalMs: e.ESTF_AUDIT_CHECKPOINT_INTERVAL,
+    }),
+    publicReports: Object.freeze({
+      clientLimit: e.ESTF_REPORT_CLIENT_LIMIT,
+      clientWindowMs: e.ESTF_REPORT_CLIENT_WINDOW,
+      surgeLimit: e.ESTF_REPORT_SURGE_LIMIT,
+      surgeWindowMs: e.ESTF_REPORT_SURGE_WINDOW,
+      minFillMs: e.ESTF_REPORT_MIN_FILL_TIME,
+      powMaxNumber: e.ESTF_REPORT_POW_MAX,
+      screenshotMaxBytes: e.ESTF_REPORT_SCREENSHOT_MAX_MB * 1024 * 1024,
+      privacyContact: e.ESTF_REPORT_PRIVACY_CONTACT,
+      emailRetentionDays: e.ESTF_REPORT_EMAIL_RETENTION_DAYS,
+      screenshotRetentionDays: e.ESTF_REPORT_SCREENSHOT_RETENTION_DAYS,
+      electionCertifiedAt: e.ESTF_ELECTION_CERTIFIED_AT ?? null,
+    }),
+    claims: Object.freeze({
+      similarity: e.ESTF_CLAIM_SIMILARITY,
+      windowMs: e.ESTF_CLAIM_WINDOW,
+      promoteReports: e.ESTF_CLAIM_PROMOTE_REPORTS,
+      promoteCounties: e.ESTF_CLAIM_PROMOTE_COUNTIES,
+      promoteWindowMs: e.ESTF_CLAIM_PROMOTE_WINDOW,
+      electionDate: e.ESTF_ELECTION_DATE ?? null,
     }),
     delivery: Object.freeze({
       smtpUrl: e.SMTP_URL,

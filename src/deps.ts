@@ -19,6 +19,7 @@ import { createDeliveryPipeline, type DeliveryPipeline } from './modules/notific
 import { createEscalationEngine, type EscalationEngine } from './modules/escalations/escalations.engine.js';
 import { seedRoutingRules } from './modules/escalations/escalations.seed.js';
 import { seedCorrelationUser } from './modules/indicators/correlation.js';
+import { seedPublicReportsUser } from './modules/publicreports/index.js';
 import { createSenders, type Senders } from './modules/notifications/senders.js';
 import { createSubscriptionJobs, type SubscriptionJobs } from './modules/subscriptions/subscriptions.jobs.js';
 import { useAuditKey } from './modules/audit/audit.key.js';
@@ -44,6 +45,7 @@ export async function prepareDatabase(db: Db, config: Config, logger: Logger, ad
   await seedPartners(db);
   await seedRoutingRules(db);
   await seedCorrelationUser(db);
+  await seedPublicReportsUser(db);
   if (config.demo) {
     const { created } = await seedDemoUsers(db);
     if (created > 0) logger.info({ created }, 'demo users seeded');

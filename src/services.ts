@@ -22,6 +22,9 @@ import type { Senders } from './modules/notifications/senders.js';
 import { createAlertsService } from './modules/alerts/alerts.service.js';
 import { useAuditKey } from './modules/audit/audit.key.js';
 import { createMispService } from './modules/misp/misp.service.js';
+import { createPublicReportsService } from './modules/publicreports/publicreports.service.js';
+import { createClaimsService } from './modules/publicreports/claims.service.js';
+import { createRumorService } from './modules/publicreports/rumor.service.js';
 
 /**
  * The infrastructure services are built on: built by the composition root (src/deps.ts createDeps), or,
@@ -55,6 +58,7 @@ export function createServices(infra: ServiceInfra) {
   const live = infra.live ? { bus: infra.live.bus, sessions: createSessionKeeper({ authenticate: authenticateLive, logger: infra.live.logger }) } : null;
   const alerts = createAlertsService({ db: infra.db, live });
   const misp = createMispService({ db: infra.db, incidents, indicatorReports });
+  const claims = createClaimsService(deps);
   return {
     identity,
     sessions,
@@ -68,6 +72,9 @@ export function createServices(infra: ServiceInfra) {
     indicatorReports,
     subscriptions: createSubscriptionsService(deps),
     misp,
+    publicReports: createPublicReportsService(deps),
+    claims,
+    rumor: createRumorService({ ...deps, claims, senders: infra.senders ?? null, logger: infra.live?.logger ?? null }),
     audit: createAuditQueryService({
       db: infra.db,
       config: infra.config,

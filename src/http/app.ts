@@ -19,6 +19,7 @@ import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
 import { cookieName, createConsole } from '../web/console.js';
 import { createMispFeed } from '../modules/misp/index.js';
+import { createPublicReportSite, createRumorControlSite } from '../web/public.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -168,6 +169,9 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
 
   // The analyst console (src/web): server-rendered pages over the same services.
   app.route('/console', createConsole({ config: deps.config, services }));
+  // The public side (no sign-in): the report form, with its own CSP, Origin check and abuse limits.
+  app.route('/report', createPublicReportSite({ config: deps.config, services, redis: deps.redis }));
+  app.route('/rumor-control', createRumorControlSite({ config: deps.config, services }));
 
   // The hub as a MISP feed (src/modules/misp/feed.ts): token-protected, what the token may see, never RED.
   app.route('/misp/feed', createMispFeed({ authenticate: services.identity.authenticate, feedEvents: services.misp.feedEvents, feedEvent: services.misp.feedEvent }));

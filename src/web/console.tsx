@@ -9,6 +9,7 @@ import { registerAuditPages } from '../modules/audit/audit.pages.js';
 import { registerOrganizationPages } from '../modules/identity/identity.pages.js';
 import { registerAccountPages } from '../modules/sessions/sessions.pages.js';
 import { registerSubscriptionPages } from '../modules/subscriptions/subscriptions.pages.js';
+import { registerClaimPages } from '../modules/publicreports/claims.pages.js';
 import { registerFilingPages } from '../modules/incidents/incidents.filing.pages.js';
 import { registerIncidentListPages } from '../modules/incidents/incidents.list.pages.js';
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
@@ -221,6 +222,7 @@ export function createConsole(deps: ConsoleDeps) {
   registerOrganizationPages(app, services);
   registerAccountPages(app, services);
   registerLive(app, services);
+  registerClaimPages(app, services);
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;

@@ -36,6 +36,7 @@ const NAV: Array<{ href: string; label: string; show?: (p: UserPrincipal) => boo
   { href: '/console/incidents', label: 'Incidents' },
   { href: '/console/incidents/new', label: 'File an incident' },
   { href: '/console/pages', label: 'My pages' },
+  { href: '/console/claims', label: 'Claims', show: (p) => p.roles.has('ANALYST') || p.roles.has('COORDINATOR') },
   { href: '/console/indicators', label: 'Indicators' },
   { href: '/console/on-call', label: 'On-call' },
   { href: '/console/alerts', label: 'Alerts' },

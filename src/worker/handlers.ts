@@ -3,6 +3,7 @@ import type { EventHandler, EventHandlers } from '../modules/outbox/outbox.jobs.
 import { escalationsTopicHandlers } from '../modules/escalations/escalations.topics.js';
 import { subscriptionsTopicHandlers } from '../modules/subscriptions/subscriptions.topics.js';
 import { sessionsTopicHandlers } from '../modules/sessions/sessions.topics.js';
+import { publicReportsTopicHandlers } from '../modules/publicreports/publicreports.topics.js';
 
 /**
  * Every module's outbox topic handlers, merged the way src/graphql/resolvers.ts merges resolvers: each
@@ -10,7 +11,12 @@ import { sessionsTopicHandlers } from '../modules/sessions/sessions.topics.js';
  * in this order (routing first: a page must not wait for alert matching).
  */
 export function eventHandlers(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs' | 'services'>): EventHandlers {
-  return mergeEventHandlers([escalationsTopicHandlers(deps), subscriptionsTopicHandlers(deps), sessionsTopicHandlers(deps)]);
+  return mergeEventHandlers([
+    escalationsTopicHandlers(deps),
+    subscriptionsTopicHandlers(deps),
+    sessionsTopicHandlers(deps),
+    publicReportsTopicHandlers({ claims: deps.services.claims, rumor: deps.services.rumor }),
+  ]);
 }
 
 export function mergeEventHandlers(maps: readonly EventHandlers[]): EventHandlers {

@@ -64,12 +64,15 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
         const purged = await deps.services.sessions.purge();
         if (purged.loginLinks + purged.sessions + purged.signInRequests > 0) log.info(purged, 'purged used sign-in links, ended sessions and old sign-in requests');
       }
+      if (job.name === 'public-reports-retention') await deps.services.rumor.applyRetention();
       if (job.name === 'reconcile') {
         const relayed = await relay.relayOnce();
         await retryFailedEvents();
         // Two intervals ahead: a timer lost from Redis is back before it is due.
         const { timers: t, deliveries: d } = await deps.engine.reconcile(2 * config.intervals.reconcileMs);
         await deps.subscriptionJobs.reconcile(2 * config.intervals.reconcileMs);
+        // Public reports whose clustering event was lost (its job failed for good): clustered now.
+        await deps.services.claims.clusterPending(500);
         if (relayed > 0) log.info({ relayed }, 'reconciler relayed outbox rows');
         log.debug({ timers: t, deliveries: d }, 'reconciler re-enqueued due work');
       }
@@ -127,6 +130,8 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
       dailyEveryMs ? { every: dailyEveryMs } : { pattern: '0 7 * * *', tz: 'America/Los_Angeles' },
       { name: 'digest-daily' },
     );
+    // Retention of public reports' follow-up addresses and screenshots: daily, at 03:30 Pacific.
+    await queues.maintenance.upsertJobScheduler('public-reports-retention', { pattern: '30 3 * * *', tz: 'America/Los_Angeles' }, { name: 'public-reports-retention' });
   };
   await scheduleReconciler();
   const watchdog = setInterval(() => {

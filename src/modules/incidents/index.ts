@@ -28,6 +28,7 @@ export {
   insertTimelineEntry,
   lockIncidentWithFacts,
   nextIncidentReference,
+  replaceAffectedCounties,
   updateIncidentRow,
 } from './incidents.repository.js';
 // The visibility filter as SQL, for lists of other objects keyed by incident (the alerts event log).
