@@ -97,6 +97,8 @@ const envSchema = z.object({
   ESTF_AUDIT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
   ESTF_AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
   ESTF_AUDIT_CHECKPOINT_INTERVAL: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(300_000),
+  // TAXII 2.1 (issue 15): the largest POST body the API root accepts (its max_content_length), in bytes.
+  ESTF_TAXII_MAX_CONTENT_LENGTH: z.coerce.number({ message: 'must be a whole number of bytes' }).int().min(1_024).max(1_073_741_824).default(104_857_600),
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -159,6 +161,8 @@ export interface Config {
     readonly backoffBaseMs: number;
     readonly maxAttempts: number;
   };
+  /** TAXII 2.1: the API root's max_content_length in bytes (ESTF_TAXII_MAX_CONTENT_LENGTH). */
+  readonly taxii: { readonly maxContentLength: number };
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -236,6 +240,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       backoffBaseMs: e.ESTF_DELIVERY_BACKOFF,
       maxAttempts: e.ESTF_DELIVERY_MAX_ATTEMPTS,
     }),
+    taxii: Object.freeze({ maxContentLength: e.ESTF_TAXII_MAX_CONTENT_LENGTH }),
   });
 }
 

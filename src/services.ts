@@ -19,6 +19,7 @@ import { createTestPageService } from './modules/oncall/test-page.js';
 import type { Senders } from './modules/notifications/senders.js';
 import { createAlertsService } from './modules/alerts/alerts.service.js';
 import { useAuditKey } from './modules/audit/audit.key.js';
+import { createStixService } from './modules/stix/stix.service.js';
 
 /**
  * The infrastructure services are built on: built by the composition root (src/deps.ts createDeps), or,
@@ -47,6 +48,7 @@ export function createServices(infra: ServiceInfra) {
   // Long-lived connections' tokens, authenticated again every few seconds (src/live/sessions.ts).
   const live = infra.live ? { bus: infra.live.bus, sessions: createSessionKeeper({ authenticate: identity.authenticate, logger: infra.live.logger }) } : null;
   const alerts = createAlertsService({ db: infra.db, live });
+  const indicators = createIndicatorsService(deps);
   return {
     identity,
     sessions: createSessionsService({ ...deps, senders: infra.senders ?? null, logger: infra.live?.logger ?? null }),
@@ -56,8 +58,9 @@ export function createServices(infra: ServiceInfra) {
     oncall: createOncallService(deps),
     testPages: createTestPageService({ ...deps, senders: infra.senders ?? null }),
     alerts,
-    indicators: createIndicatorsService(deps),
+    indicators,
     indicatorReports,
+    stix: createStixService({ ...deps, incidents, indicatorReports, isBenign: (type, value) => indicators.warningLists.isBenign(type, value) }),
     subscriptions: createSubscriptionsService(deps),
     audit: createAuditQueryService({
       db: infra.db,

@@ -18,6 +18,7 @@ import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
 import { cookieName, createConsole } from '../web/console.js';
+import { createTaxiiApp } from '../modules/stix/index.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -167,6 +168,9 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
 
   // The analyst console (src/web): server-rendered pages over the same services.
   app.route('/console', createConsole({ config: deps.config, services }));
+
+  // TAXII 2.1 (issue 15): discovery, one API root, collections, under the same services and policy.
+  app.route('/taxii2', createTaxiiApp({ config: deps.config, stix: services.stix, authenticate: services.identity.authenticate }));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {

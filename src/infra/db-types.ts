@@ -7,6 +7,7 @@ import type { IncidentsTables } from '../modules/incidents/incidents.tables.js';
 import type { IndicatorsTables } from '../modules/indicators/indicators.tables.js';
 import type { OncallTables } from '../modules/oncall/oncall.tables.js';
 import type { SessionsTables } from '../modules/sessions/sessions.tables.js';
+import type { StixTables } from '../modules/stix/stix.tables.js';
 
 /**
  * The database as Kysely sees it. Hand-written next to the migrations: a migration that adds a table
@@ -98,7 +99,7 @@ export interface WorkerHeartbeatsTable {
 /**
  * Each module that adds tables declares them in its own `<module>.tables.ts` and is listed here once.
  */
-export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables, SubscriptionsTables, SessionsTables {}
+export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables, SubscriptionsTables, SessionsTables, StixTables {}
 
 export interface FoundationTables {
   organizations: OrganizationsTable;

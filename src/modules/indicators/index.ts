@@ -25,3 +25,6 @@ export {
   loadReportAccessFacts,
   sightingAccessFacts,
 } from './indicators.repository.js';
+// Writes the STIX import makes in its own transaction (the bulk path's ON CONFLICT statements).
+export { upsertIndicators, upsertReports } from './indicators.repository.js';
+export { normalize } from './normalize.js';
