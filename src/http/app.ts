@@ -170,7 +170,7 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
   app.route('/console', createConsole({ config: deps.config, services }));
 
   // TAXII 2.1 (issue 15): discovery, one API root, collections, under the same services and policy.
-  app.route('/taxii2', createTaxiiApp({ config: deps.config, stix: services.stix, authenticate: services.identity.authenticate }));
+  app.route('/taxii2/', createTaxiiApp({ config: deps.config, stix: services.stix, authenticate: services.identity.authenticate }));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {

@@ -289,9 +289,12 @@ export async function importObjects(
     }
     try {
       const row = await deps.indicatorReports.linkToIncident(user, { type: sourceValue.type, value: sourceValue.value, incidentId: targetIncident });
-      await deps.db.transaction().execute((trx) =>
-        upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'relationship', key: `${row.indicator_id}:${targetIncident}`, created: c.created!, modified: c.version! }]),
-      );
+      await deps.db.transaction().execute(async (trx) => {
+        await upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'relationship', key: `${row.indicator_id}:${targetIncident}`, created: c.created!, modified: c.version! }]);
+        // The link is part of this import: the imported indicator is still as it came.
+        await trx.updateTable('stix_refs').set({ imported_at: sql`now()` } as never).where('organization_id', '=', org.id).where('hub_kind', '=', 'indicator')
+          .where('hub_key', '=', `${sourceValue.type}:${sourceValue.value}`).execute();
+      });
       result(ref, 'IMPORTED', `${c.id}: links ${sourceValue.type} ${sourceValue.value} to incident ${targetIncident}`);
     } catch (err) {
       result(ref, 'REFUSED', `${c.id}: ${(err as Error).message}`);

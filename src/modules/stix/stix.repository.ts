@@ -49,7 +49,8 @@ interface Candidate {
   hub_key: string;
   hub_id: number | null;
   hub_uuid: string | null;
-  mark: Date;
+  /** As PostgreSQL writes it (microseconds kept: a JavaScript Date would drop them and log the row again). */
+  mark: string;
   /** For the id: whatever the kind needs (type and value, public id, an imported object's id). */
   a: string | null;
   b: string | null;
@@ -85,7 +86,7 @@ async function changedRecords(trx: Handle): Promise<Candidate[]> {
         from (select indicator_id, incident_id, max(updated_at) as mark from indicator_reports where incident_id is not null group by 1, 2) l
         join indicators i on i.id = l.indicator_id join incidents x on x.id = l.incident_id where not x.exercise
     )
-    select s.* from src s
+    select s.kind, s.collection, s.type, s.hub_key, s.hub_id, s.hub_uuid, s.mark::text as mark, s.a, s.b, s.ref from src s
     left join stix_feed f on f.hub_kind = s.kind and f.hub_key = s.hub_key
     where f.hub_key is null or f.mark < s.mark
     order by s.mark, s.kind, s.hub_key`.execute(trx);
@@ -134,11 +135,18 @@ export interface FeedEntry {
   hubKey: string;
   hubId: number | null;
   hubUuid: string | null;
-  mark: Date;
+  mark: Date | string;
 }
 
 /** Appends entries to the log (caller holds the lock): a row already there moves to the end. */
-export async function appendFeed(trx: Handle, entries: readonly FeedEntry[]): Promise<void> {
+export async function appendFeed(trx: Handle, all: readonly FeedEntry[]): Promise<void> {
+  // One row per STIX id: the last entry of an id wins (two versions of one object in one import).
+  const last = new Map<string, FeedEntry>();
+  for (const e of all) {
+    last.delete(e.stixId);
+    last.set(e.stixId, e);
+  }
+  const entries = [...last.values()];
   for (let i = 0; i < entries.length; i += 5_000) {
     const b = entries.slice(i, i + 5_000);
     await sql`
@@ -151,7 +159,7 @@ export async function appendFeed(trx: Handle, entries: readonly FeedEntry[]): Pr
         select x.*, row_number() over () as rn
         from unnest(${b.map((e) => e.stixId)}::text[], ${b.map((e) => e.collection)}::text[], ${b.map((e) => e.type)}::text[], ${b.map((e) => e.kind)}::text[],
                     ${b.map((e) => e.hubKey)}::text[], ${b.map((e) => (e.hubId === null ? null : String(e.hubId)))}::bigint[], ${b.map((e) => e.hubUuid)}::uuid[],
-                    ${b.map((e) => e.mark.toISOString())}::timestamptz[])
+                    ${b.map((e) => (typeof e.mark === 'string' ? e.mark : e.mark.toISOString()))}::timestamptz[])
           with ordinality as x(stix_id, collection, type, hub_kind, hub_key, hub_id, hub_uuid, mark, ord)
         order by ord
       )

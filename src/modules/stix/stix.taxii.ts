@@ -98,17 +98,18 @@ export function createTaxiiApp(deps: TaxiiDeps) {
     }
     if (!principal) return taxiiError(c, 401, 'Unauthorized', 'send HTTP Basic (e-mail and API token) or Authorization: Bearer <API token>');
     c.set('principal', principal);
-    try {
-      await next();
-    } catch (err) {
-      if (isExpectedError(err)) {
-        const code = err.extensions.code;
-        if (code === 'NOT_FOUND') return taxiiError(c, 404, 'Not Found', err.message);
-        if (code === 'FORBIDDEN') return taxiiError(c, 403, 'Forbidden', err.message);
-        if (code === 'BAD_USER_INPUT') return taxiiError(c, 400, 'Bad Request', err.message);
-      }
-      throw err;
+    await next();
+  });
+
+  // The service's expected errors as TAXII error resources; anything else is the hub's internal error.
+  app.onError((err, c) => {
+    if (isExpectedError(err)) {
+      const code = err.extensions.code;
+      if (code === 'NOT_FOUND') return taxiiError(c, 404, 'Not Found', err.message);
+      if (code === 'FORBIDDEN') return taxiiError(c, 403, 'Forbidden', err.message);
+      if (code === 'BAD_USER_INPUT') return taxiiError(c, 400, 'Bad Request', err.message);
     }
+    throw err;
   });
 
   app.get('/', (c) =>
