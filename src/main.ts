@@ -13,6 +13,7 @@ import { registerCommands } from './cli/commands.js';
 import { registerOncallCommand } from './cli/oncall.command.js';
 import { registerIndicatorsCommand } from './cli/indicators.command.js';
 import { registerDigestsCommand } from './cli/digests.command.js';
+import { registerStixCommand } from './cli/stix.command.js';
 
 /**
  * The `estf` command. Entry point only: parses arguments and configuration, then wires and runs.
@@ -157,6 +158,7 @@ registerCommands(program, withDatabase, withServices);
 registerOncallCommand(program, withServices);
 registerIndicatorsCommand(program, withServices);
 registerDigestsCommand(program, withDatabase);
+registerStixCommand(program, withServices);
 
 try {
   await program.parseAsync(process.argv);

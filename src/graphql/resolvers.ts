@@ -11,6 +11,7 @@ import { subscriptionsResolvers } from '../modules/subscriptions/subscriptions.r
 import { oncallResolvers } from '../modules/oncall/oncall.resolvers.js';
 import { alertsResolvers } from '../modules/alerts/alerts.resolvers.js';
 import { JSONScalar } from './json.js';
+import { stixResolvers } from '../modules/stix/stix.resolvers.js';
 
 /**
  * Every module's resolvers, merged. Each module exports one `Resolvers` map typed from codegen; adding a
@@ -26,6 +27,7 @@ const modules: Resolvers[] = [
   subscriptionsResolvers,
   oncallResolvers,
   alertsResolvers,
+  stixResolvers,
 ];
 
 export const resolvers: Resolvers = mergeResolvers([{ DateTime, JSON: JSONScalar }, ...modules]);

@@ -14,6 +14,7 @@ import {
   indicatorIdsByKey,
   insertKept,
   latestKept,
+  loadOrganizations,
   lockFeed,
   upsertRefs,
 } from './stix.repository.js';
@@ -91,6 +92,7 @@ export async function importObjects(
   const later: Pending[] = []; // sightings, incidents, notes, relationships: after the indicators and incidents they name
   const bundleIndicatorValues = new Map<string, Array<{ type: IndicatorType; value: string }>>();
   const seenIds = new Set<string>();
+  const orgIdentities = new Map((await loadOrganizations(deps.db, null)).map((o) => [stixIds.organization(o.slug), o.slug]));
   let index = 0;
   for await (const raw of objects as AsyncIterable<unknown>) {
     const i = index++;
@@ -145,10 +147,16 @@ export async function importObjects(
         }
         indicators.push({ p, values: ok, notes });
         bundleIndicatorValues.set(checked.id, ok);
+        // Partners may name the value by the id the hub gives it (a sighting of the hub's own indicator).
+        for (const v of ok) bundleIndicatorValues.set(stixIds.indicator(v.type, v.value), [v]);
         break;
       }
       case 'marking-definition':
         if (tlpOfMarkingId(checked.id)) result(ref, 'IMPORTED', `${checked.id}: a TLP marking definition the hub knows`, false);
+        else kept.push(p);
+        break;
+      case 'identity':
+        if (orgIdentities.has(checked.id)) result(ref, 'IMPORTED', `${checked.id}: the hub's own organization ${orgIdentities.get(checked.id)}`, false);
         else kept.push(p);
         break;
       case 'extension-definition':
@@ -176,7 +184,7 @@ export async function importObjects(
 
   // 3. Incidents first, then what names them.
   const incidentIds = new Map<string, string>(); // STIX id → hub incident id
-  const known = await findRefsOf(deps.db, later.flatMap((p) => referencedIds(p.raw)).concat(later.filter((p) => p.checked.type === 'incident').map((p) => p.checked.id)));
+  const known = await findRefsOf(deps.db, later.flatMap((p) => referencedIds(p.raw)).concat(later.map((p) => p.checked.id)));
   for (const r of known) if (r.hub_kind === 'incident') incidentIds.set(r.stix_id, r.hub_key);
   const feedIncidents = await deps.db.selectFrom('stix_feed').select(['stix_id', 'hub_uuid']).where('hub_kind', '=', 'incident').where('stix_id', 'in', ['', ...later.flatMap((p) => referencedIds(p.raw))]).execute();
   for (const f of feedIncidents) if (f.hub_uuid && !incidentIds.has(f.stix_id)) incidentIds.set(f.stix_id, f.hub_uuid);
@@ -267,7 +275,11 @@ export async function importObjects(
       }
       try {
         const entry = await deps.incidents.comment(user, target, o.content as string);
-        await deps.db.transaction().execute((trx) => upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'note', key: String(entry.id), created: c.created!, modified: c.version! }]));
+        await deps.db.transaction().execute(async (trx) => {
+          await upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'note', key: String(entry.id), created: c.created!, modified: c.version! }]);
+          // The comment is part of this import: an incident this import brought is still as it came.
+          await trx.updateTable('stix_refs').set({ imported_at: sql`now()` } as never).where('organization_id', '=', org.id).where('hub_kind', '=', 'incident').where('hub_key', '=', target).execute();
+        });
         result(ref, 'IMPORTED', `${c.id}: a comment on incident ${target}`);
       } catch (err) {
         result(ref, 'REFUSED', `${c.id}: ${(err as Error).message}`);
@@ -399,12 +411,12 @@ async function writeIndicatorBatch(
       update indicator_reports r set valid_from = x.valid_from
       from unnest(${list.map((r) => r.type)}::text[], ${list.map((r) => r.value)}::text[], ${list.map((r) => r.validFrom.toISOString())}::timestamptz[]) as x(type, value, valid_from)
       join indicators i on i.type = x.type and i.value = x.value
-      where r.indicator_id = i.id and r.organization_id = ${org.id}::uuid and r.valid_from <> x.valid_from and r.updated_at >= ${now}
+      where r.indicator_id = i.id and r.organization_id = ${org.id}::uuid and r.valid_from <> x.valid_from and r.updated_at >= now()
       returning i.type, i.value`.execute(trx);
     for (const m of moved) changedKeys.add(`${m.type}:${m.value}`);
     const { rows: touched } = await sql<{ type: string; value: string }>`
       select i.type, i.value from indicator_reports r join indicators i on i.id = r.indicator_id
-      where r.organization_id = ${org.id}::uuid and r.updated_at >= ${now}
+      where r.organization_id = ${org.id}::uuid and r.updated_at >= now()
         and (i.type, i.value) in (select * from unnest(${list.map((r) => r.type)}::text[], ${list.map((r) => r.value)}::text[]))`.execute(trx);
     for (const t of touched) changedKeys.add(`${t.type}:${t.value}`);
     for (const r of list) if (!before.has(`${r.type}:${r.value}`)) changedKeys.add(`${r.type}:${r.value}`);

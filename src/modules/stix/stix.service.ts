@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Principal } from '../../access/principal.js';
-import { hasRole } from '../../access/principal.js';
+import { hasRole, organizationPrincipal, type UserPrincipal } from '../../access/principal.js';
 import { canDeleteKeptObject, canImportStixFor, canWriteStix } from '../../access/stix.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
@@ -154,7 +154,14 @@ export function createStixService(deps: {
     return TLPS.find((t) => refs.includes(TLP2_IDS[t])) ?? null;
   }
 
-  async function exportBundle(principal: Principal, options: ExportOptions = {}): Promise<ExportResult> {
+  /** What every VIEWER of an organization may see (no TLP:RED: nobody is a named recipient): for the CLI. */
+  async function organizationViewer(slug: string): Promise<UserPrincipal> {
+    const o = await findOrganizationBySlug(db, slug);
+    if (!o) throw new InputError('organization', `no organization with slug "${slug}"`);
+    return organizationPrincipal(o, new Set(deps.config.coordinatorOrgSlugs));
+  }
+
+  async function exportBundle(principal: Principal, options: ExportOptions = {}, auditAs: Principal = principal): Promise<ExportResult> {
     requireUser(principal);
     await sync();
     const ais = options.ais === true;
@@ -211,7 +218,7 @@ export function createStixService(deps: {
     }
     const all = [...(await supporting(objects)), ...objects];
     await db.transaction().execute((trx) =>
-      recordAudit(trx, principal, 'stix.exported', { type: 'Organization', id: principal.organization.id }, {
+      recordAudit(trx, auditAs, 'stix.exported', { type: 'Organization', id: principal.organization.id }, {
         objects: all.length,
         incident: options.incidentId ?? null,
         types: options.types ?? null,
@@ -369,6 +376,7 @@ export function createStixService(deps: {
 
   return {
     sync,
+    organizationViewer,
     exportBundle,
     parseBundle,
     importBundle,
