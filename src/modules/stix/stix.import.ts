@@ -11,7 +11,6 @@ import {
   appendFeed,
   findKeptVersion,
   findRefsOf,
-  indicatorIdsByKey,
   insertKept,
   latestKept,
   loadOrganizations,
@@ -389,37 +388,33 @@ async function writeIndicatorBatch(
   for (const w of refused) result({ index: w.p.index, id: w.p.checked.id, type: 'indicator' }, 'REFUSED', `${w.p.checked.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user`);
   const list = [...rows.values()].sort((a, b) => (a.type === b.type ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : a.type < b.type ? -1 : 1));
   if (list.length === 0) return;
-  const changedKeys = new Set<string>();
+  // Whether the batch changed anything (per batch, not per value: the bulk statements count, they do not
+  // list): a repeated import writes nothing and says so.
+  let batchChanged = false;
   await deps.db.transaction().execute(async (trx) => {
     const now = new Date();
-    const before = await indicatorIdsByKey(trx, list);
-    await upsertIndicators(trx, { types: list.map((r) => r.type), values: list.map((r) => r.value), benignReasons: list.map((r) => deps.isBenign(r.type, r.value)) }, now);
+    const written = await upsertIndicators(trx, { types: list.map((r) => r.type), values: list.map((r) => r.value), benignReasons: list.map((r) => deps.isBenign(r.type, r.value)) }, now);
+    if (written.inserted > 0) batchChanged = true;
     for (const tlp of ['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const) {
       const part = list.filter((r) => r.tlp === tlp);
       if (part.length === 0) continue;
-      await upsertReports(
+      const reports = await upsertReports(
         trx,
         { types: part.map((r) => r.type), values: part.map((r) => r.value), confidences: part.map((r) => r.confidence), validUntils: part.map((r) => r.validUntil), descriptions: part.map((r) => r.description) },
         { organizationId: org.id, reportedBy, tlp, lawEnforcementSensitive: false },
         now,
         now,
       );
+      if (reports.inserted + reports.updated > 0) batchChanged = true;
     }
     // valid_from as the objects say (the bulk statements take one for the batch); a report whose valid_from
     // is already that is not written again.
-    const { rows: moved } = await sql<{ type: string; value: string }>`
+    const moved = await sql`
       update indicator_reports r set valid_from = x.valid_from
       from unnest(${list.map((r) => r.type)}::text[], ${list.map((r) => r.value)}::text[], ${list.map((r) => r.validFrom.toISOString())}::timestamptz[]) as x(type, value, valid_from)
       join indicators i on i.type = x.type and i.value = x.value
-      where r.indicator_id = i.id and r.organization_id = ${org.id}::uuid and r.valid_from <> x.valid_from and r.updated_at >= now()
-      returning i.type, i.value`.execute(trx);
-    for (const m of moved) changedKeys.add(`${m.type}:${m.value}`);
-    const { rows: touched } = await sql<{ type: string; value: string }>`
-      select i.type, i.value from indicator_reports r join indicators i on i.id = r.indicator_id
-      where r.organization_id = ${org.id}::uuid and r.updated_at >= now()
-        and (i.type, i.value) in (select * from unnest(${list.map((r) => r.type)}::text[], ${list.map((r) => r.value)}::text[]))`.execute(trx);
-    for (const t of touched) changedKeys.add(`${t.type}:${t.value}`);
-    for (const r of list) if (!before.has(`${r.type}:${r.value}`)) changedKeys.add(`${r.type}:${r.value}`);
+      where r.indicator_id = i.id and r.organization_id = ${org.id}::uuid and r.valid_from <> x.valid_from and r.updated_at >= now()`.execute(trx);
+    if (Number(moved.numAffectedRows ?? 0) > 0) batchChanged = true;
     await upsertRefs(
       trx,
       batch
@@ -436,7 +431,7 @@ async function writeIndicatorBatch(
   });
   for (const w of batch) {
     if (refused.includes(w)) continue;
-    const changed = w.values.some((v) => changedKeys.has(`${v.type}:${v.value}`));
+    const changed = batchChanged;
     const what = w.values.map((v) => `${v.type} ${v.value}`).join(', ');
     const extra = w.notes.length > 0 ? `; not represented: ${w.notes.join('; ')}` : '';
     const several = w.values.length > 1 ? ' (a compound pattern: each value is an indicator of its own)' : '';

@@ -103,8 +103,13 @@ function tokenize(src: string): Token[] {
 const COMPARISON_WORDS = new Set(['IN', 'LIKE', 'MATCHES', 'ISSUBSET', 'ISSUPERSET']);
 const QUALIFIERS = new Set(['WITHIN', 'REPEATS', 'START']);
 
+/** The most common pattern, one comparison of a simple property (`[ipv4-addr:value = '…']`): no tokenizer needed. */
+const SIMPLE = /^\[([a-z0-9]+(?:-[a-z0-9]+)*):([a-z_]+) (=|ISSUBSET) '((?:[^'\\]|\\['\\])*)'\]$/;
+
 /** Parses a STIX 2.1 pattern; throws PatternError naming the problem and its offset. */
 export function parsePattern(src: string): Comparison[] {
+  const simple = SIMPLE.exec(src);
+  if (simple) return [{ objectType: simple[1]!, path: simple[2]!, operator: simple[3]!, negated: false, value: simple[4]!.replace(/\\(['\\])/g, '$1'), literalKind: 'string' }];
   const tokens = tokenize(src);
   let pos = 0;
   const comparisons: Comparison[] = [];

@@ -108,14 +108,22 @@ export function createStixService(deps: {
   let lastSignature: string | null = null;
   let syncing: Promise<void> | null = null;
 
-  /** Logs hub records changed since the last look (cheap when nothing changed). */
-  async function sync(): Promise<void> {
+  let lastLook = 0;
+
+  /**
+   * Logs hub records changed since the last look. `maxAgeMs`: a look that recent is enough (TAXII pages:
+   * a client paging a collection asks many times a second; what this process imported is looked at again
+   * at once, what other processes wrote within maxAgeMs). The order of the log never depends on it.
+   */
+  async function sync(maxAgeMs = 0): Promise<void> {
+    if (maxAgeMs > 0 && lastSignature !== null && Date.now() - lastLook < maxAgeMs) return;
     if (syncing) return syncing;
     syncing = (async () => {
+      const looked = Date.now();
       const signature = await feedSignature(db);
-      if (signature === lastSignature) return;
-      await syncFeed(db);
+      if (signature !== lastSignature) await syncFeed(db);
       lastSignature = signature;
+      lastLook = looked;
     })().finally(() => {
       syncing = null;
     });
@@ -268,7 +276,7 @@ export function createStixService(deps: {
   }
 
   async function taxiiPage(principal: Principal, collection: Collection, q: TaxiiQuery): Promise<TaxiiPage> {
-    await sync();
+    await sync(1_000);
     const afterSeq = q.next === null ? null : decodeNext(q.next);
     if (q.next !== null && afterSeq === null) throw new InputError('next', 'is not a token this server gave');
     if (q.specVersions && !q.specVersions.includes('2.1')) return { objects: [], manifest: [], more: false, next: null, first: null, last: null };

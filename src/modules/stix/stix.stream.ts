@@ -33,13 +33,24 @@ export async function* streamBundleObjects(source: Readable, counter: { bytes: n
     const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
     let outsideFrom = inObjects ? -1 : 0;
     for (let i = 0; i < text.length; i++) {
-      const ch = text[i]!;
       if (inString) {
-        if (escape) escape = false;
-        else if (ch === '\\') escape = true;
-        else if (ch === '"') inString = false;
+        // Jump to the next quote or backslash.
+        if (escape) {
+          escape = false;
+          continue;
+        }
+        let j = i;
+        for (; j < text.length; j++) {
+          const k = text.charCodeAt(j);
+          if (k === 34 || k === 92) break;
+        }
+        i = j;
+        if (j >= text.length) break;
+        if (text.charCodeAt(j) === 92) escape = true;
+        else inString = false;
         continue;
       }
+      const ch = text[i]!;
       if (ch === '"') {
         inString = true;
         continue;
@@ -76,7 +87,7 @@ export async function* streamBundleObjects(source: Readable, counter: { bytes: n
           outside += 'null';
           outsideFrom = i + 1;
         }
-      } else if (depth === 2 && inObjects && !/[\s,]/.test(ch)) {
+      } else if (depth === 2 && inObjects && ch !== ',' && ch !== ' ' && ch !== '\n' && ch !== '\r' && ch !== '\t') {
         throw new InputError('bundle.objects', 'must hold only JSON objects');
       }
     }
