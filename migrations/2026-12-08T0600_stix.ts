@@ -60,7 +60,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('mark', 'timestamptz', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('stix_feed_hub_idx').on('stix_feed').columns(['hub_kind', 'hub_key']).unique().execute();
-  await db.schema.createIndex('stix_feed_collection_added_idx').on('stix_feed').columns(['collection', 'date_added']).execute();
+  // A page walks one collection in log order and stops after `limit` visible rows.
+  await db.schema.createIndex('stix_feed_collection_seq_idx').on('stix_feed').columns(['collection', 'seq']).execute();
 
   await db.schema
     .createTable('stix_status')

@@ -184,6 +184,8 @@ export async function syncFeed(db: Db): Promise<number> {
       trx,
       changed.map((c, i) => ({ stixId: ids[i]!, collection: c.collection, type: c.type, kind: c.kind, hubKey: c.hub_key, hubId: c.hub_id === null ? null : Number(c.hub_id), hubUuid: c.hub_uuid, mark: c.mark })),
     );
+    // A large batch changes the table's shape: fresh statistics keep pages on the index.
+    if (changed.length >= 1_000) await sql`analyze stix_feed`.execute(trx);
     return changed.length;
   });
 }
@@ -234,8 +236,13 @@ export function visibleFeedRow(p: Principal) {
 }
 
 export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<FeedRow[]> {
-  const conds = [sql<SqlBool>`f.collection = any(${[...q.collections]}::text[])`, visibleFeedRow(p)];
-  if (q.addedAfter !== null) conds.push(sql<SqlBool>`f.date_added > ${q.addedAfter}::timestamptz`);
+  const conds = [
+    q.collections.length === 1 ? sql<SqlBool>`f.collection = ${q.collections[0]}` : sql<SqlBool>`f.collection = any(${[...q.collections]}::text[])`,
+    visibleFeedRow(p),
+  ];
+  // added_after as a position in the log (seq and date_added grow together), so that a page walks the
+  // (collection, seq) index in order and stops after `limit` visible rows.
+  if (q.addedAfter !== null) conds.push(sql<SqlBool>`f.seq > coalesce((select max(a.seq) from stix_feed a where a.date_added <= ${q.addedAfter}::timestamptz), 0)`);
   if (q.afterSeq !== null) conds.push(sql<SqlBool>`f.seq > ${q.afterSeq}`);
   if (q.ids) conds.push(sql<SqlBool>`f.stix_id = any(${[...q.ids]}::text[])`);
   if (q.types) conds.push(sql<SqlBool>`f.type = any(${[...q.types]}::text[])`);
