@@ -118,19 +118,21 @@ describe('STIX round trip between two hubs', () => {
       objects: [
         { type: 'indicator', spec_version: '2.1', id: `indicator--${randomUUID()}`, created: '2026-11-01T00:00:00Z', modified: '2026-11-01T00:00:00Z', pattern: "[domain-name:value = 'cli-import-ca.net']", pattern_type: 'stix', valid_from: '2026-11-01T00:00:00Z', object_marking_refs: ['marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb'] },
         { type: 'campaign', spec_version: '2.1', id: `campaign--${randomUUID()}`, created: '2026-11-01T00:00:00Z', modified: '2026-11-01T00:00:00Z', name: 'Ballot Bandits' },
-        { type: 'sighting', spec_version: '2.1', id: `sighting--${randomUUID()}`, created: '2026-11-01T00:00:00Z', modified: '2026-11-01T00:00:00Z', sighting_of_ref: stixIds.indicator('DOMAIN', 'cli-import-ca.net') },
+        { type: 'sighting', spec_version: '2.1', id: `sighting--${randomUUID()}`, created: '2026-11-01T00:00:00Z', modified: '2026-11-01T00:00:00Z', created_by_ref: stixIds.organization('county-kern'), sighting_of_ref: stixIds.indicator('DOMAIN', 'cli-import-ca.net') },
+        // Nobody's sighting (no created_by_ref, no where_sighted_refs): kept, not recorded as Kern's.
+        { type: 'sighting', spec_version: '2.1', id: `sighting--${randomUUID()}`, created: '2026-11-01T00:00:00Z', modified: '2026-11-01T00:00:00Z', sighting_of_ref: stixIds.indicator('DOMAIN', 'cli-import-ca.net'), count: 9 },
         { type: 'indicator', spec_version: '2.1', id: `indicator--${randomUUID()}`, created: 'yesterday', modified: '2026-11-01T00:00:00Z', pattern: "[url:value = 'x']", pattern_type: 'stix', valid_from: '2026-11-01T00:00:00Z' },
       ],
     };
     await writeFile(file, JSON.stringify(extra));
     const imported = await runEstf(['stix', 'import', file, '--org', 'county-kern'], env, 120_000);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toMatch(/objects\s+4/);
+    expect(imported.stdout).toMatch(/objects\s+5/);
     expect(imported.stdout).toMatch(/imported\s+1/);
-    expect(imported.stdout).toMatch(/kept\s+1/);
+    expect(imported.stdout).toMatch(/kept\s+2/);
     expect(imported.stdout).toMatch(/refused\s+2/);
     expect(imported.stdout).toMatch(/objects\[2\] sighting--.*needs|objects\[2\] sighting--.*analyst/);
-    expect(imported.stdout).toMatch(/objects\[3\] indicator--.*property created: "yesterday"/);
+    expect(imported.stdout).toMatch(/objects\[4\] indicator--.*property created: "yesterday"/);
     const v20 = path.join(dir, 'v20.json');
     await writeFile(v20, JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, spec_version: '2.0', objects: [{ type: 'indicator' }] }));
     const refused = await runEstf(['stix', 'import', v20, '--org', 'county-kern'], env, 120_000);

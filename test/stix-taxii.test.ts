@@ -107,6 +107,11 @@ describe('TAXII 2.1: discovery, API root, collections, authentication', () => {
     const big = JSON.stringify({ objects: [indicator(`[url:value = 'http://a.test/${'x'.repeat(500_000)}']`, TLP.GREEN)] });
     expect((await c.orange!.request('POST', `${root}collections/${COLS.indicators}/objects/`, { body: big })).status).toBe(413);
     expect((await c.fresno!.add(root, COLS.indicators, [])).status).toBe(403);
+    const badJson = await c.orange!.request('POST', `${root}collections/${COLS.indicators}/objects/`, { body: '{"objects": [ {"type": ' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.body.description).toMatch(/not valid JSON/);
+    const notEnvelope = await c.orange!.request('POST', `${root}collections/${COLS.indicators}/objects/`, { body: '[]' });
+    expect(notEnvelope.status).toBe(400);
   });
 });
 

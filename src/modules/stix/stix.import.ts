@@ -242,7 +242,10 @@ export async function importObjects(
     }
     const o = p.raw;
     if (c.type === 'sighting') {
-      const of = await indicatorValueOf(o.sighting_of_ref as string);
+      // Who saw it unknown (no created_by_ref, no where_sighted_refs, like the hub's own counts of hidden
+      // sightings): it is nobody's sighting to record, so it is kept as it came.
+      const anonymous = o.created_by_ref === undefined && (!Array.isArray(o.where_sighted_refs) || o.where_sighted_refs.length === 0);
+      const of = anonymous ? null : await indicatorValueOf(o.sighting_of_ref as string);
       if (!of) {
         kept.push(p);
         continue;
