@@ -73,8 +73,7 @@ describe('TAXII 2.1: discovery, API root, collections, authentication', () => {
     const d = await c.fresno!.discovery();
     expect(d.status).toBe(200);
     expect(d.headers.get('content-type')).toBe(TAXII);
-    expect(d.body.api_roots).toEqual([`${hub.deps.config.http.publicUrl}/taxii2/api/`]);
-    root = `${hub.url}/taxii2/api/`;
+    expect(d.body.api_roots).toEqual([`${hub.url}/taxii2/api/`]);
     const r = await c.fresno!.request('GET', root);
     expect(r.body).toMatchObject({ versions: [TAXII], max_content_length: 400000 });
   });

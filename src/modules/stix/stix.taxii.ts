@@ -76,7 +76,9 @@ export function createTaxiiApp(deps: TaxiiDeps) {
   const app = new Hono<Env>();
   const { stix } = deps;
   const maxContentLength = deps.config.taxii.maxContentLength;
-  const root = `${deps.config.http.publicUrl}/taxii2/api/`;
+  // The API root's URL: the hub's public URL, or (no fixed port: PORT=0) the one the client used.
+  const configuredRoot = /:0$/.test(deps.config.http.publicUrl) ? null : `${deps.config.http.publicUrl}/taxii2/api/`;
+  const rootOf = (c: Context) => configuredRoot ?? new URL('/taxii2/api/', c.req.url).toString();
 
   app.use('*', async (c, next) => {
     if (!acceptsTaxii(c.req.header('accept'))) return taxiiError(c, 406, 'Not Acceptable', `this server answers ${TAXII_MEDIA}`);
@@ -117,8 +119,8 @@ export function createTaxiiApp(deps: TaxiiDeps) {
       title: 'ESTF Hub',
       description: "TAXII 2.1 server of California's Election Security Task Force hub",
       contact: 'the hub operators',
-      default: root,
-      api_roots: [root],
+      default: rootOf(c),
+      api_roots: [rootOf(c)],
     }),
   );
 
