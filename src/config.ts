@@ -128,6 +128,8 @@ const envSchema = z.object({
   ESTF_ELECTION_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date such as 2026-11-03' }).optional(),
   ESTF_ELECTION_CERTIFIED_AT: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date such as 2026-12-11' }).optional(),
   ESTF_REPORT_PRIVACY_CONTACT: z.string().min(3).default('Office of Elections Cybersecurity, California Secretary of State, 1500 11th Street, Sacramento, CA 95814'),
+  // TAXII 2.1 (issue 15): the largest POST body the API root accepts (its max_content_length), in bytes.
+  ESTF_TAXII_MAX_CONTENT_LENGTH: z.coerce.number({ message: 'must be a whole number of bytes' }).int().min(1_024).max(1_073_741_824).default(104_857_600),
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -218,6 +220,8 @@ export interface Config {
     readonly backoffBaseMs: number;
     readonly maxAttempts: number;
   };
+  /** TAXII 2.1: the API root's max_content_length in bytes (ESTF_TAXII_MAX_CONTENT_LENGTH). */
+  readonly taxii: { readonly maxContentLength: number };
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -316,6 +320,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       backoffBaseMs: e.ESTF_DELIVERY_BACKOFF,
       maxAttempts: e.ESTF_DELIVERY_MAX_ATTEMPTS,
     }),
+    taxii: Object.freeze({ maxContentLength: e.ESTF_TAXII_MAX_CONTENT_LENGTH }),
   });
 }
 

@@ -14,6 +14,7 @@ import { registerOncallCommand } from './cli/oncall.command.js';
 import { registerIndicatorsCommand } from './cli/indicators.command.js';
 import { registerDigestsCommand } from './cli/digests.command.js';
 import { registerMispCommand } from './cli/misp.command.js';
+import { registerStixCommand } from './cli/stix.command.js';
 
 /**
  * The `estf` command. Entry point only: parses arguments and configuration, then wires and runs.
@@ -159,6 +160,7 @@ registerOncallCommand(program, withServices);
 registerIndicatorsCommand(program, withServices);
 registerDigestsCommand(program, withDatabase);
 registerMispCommand(program, withServices);
+registerStixCommand(program, withServices);
 
 try {
   await program.parseAsync(process.argv);

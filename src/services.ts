@@ -25,6 +25,7 @@ import { createMispService } from './modules/misp/misp.service.js';
 import { createPublicReportsService } from './modules/publicreports/publicreports.service.js';
 import { createClaimsService } from './modules/publicreports/claims.service.js';
 import { createRumorService } from './modules/publicreports/rumor.service.js';
+import { createStixService } from './modules/stix/stix.service.js';
 
 /**
  * The infrastructure services are built on: built by the composition root (src/deps.ts createDeps), or,
@@ -59,6 +60,7 @@ export function createServices(infra: ServiceInfra) {
   const alerts = createAlertsService({ db: infra.db, live });
   const misp = createMispService({ db: infra.db, incidents, indicatorReports });
   const claims = createClaimsService(deps);
+  const indicators = createIndicatorsService(deps);
   return {
     identity,
     sessions,
@@ -68,8 +70,9 @@ export function createServices(infra: ServiceInfra) {
     oncall: createOncallService(deps),
     testPages: createTestPageService({ ...deps, senders: infra.senders ?? null }),
     alerts,
-    indicators: createIndicatorsService(deps),
+    indicators,
     indicatorReports,
+    stix: createStixService({ ...deps, incidents, indicatorReports, isBenign: (type, value) => indicators.warningLists.isBenign(type, value) }),
     subscriptions: createSubscriptionsService(deps),
     misp,
     publicReports: createPublicReportsService(deps),

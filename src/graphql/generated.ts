@@ -927,6 +927,8 @@ export type Mutation = {
   escalateIncident: Array<Escalation>;
   /** Files an incident (ANALYST). */
   fileIncident: Incident;
+  /** Imports a STIX 2.1 bundle (JSON text) as your organization's records (ANALYST); every object gets a result. */
+  importStixBundle: StixImportResult;
   /** Issues an API token for yourself; the token is returned here once and never again. Nobody mints a token for someone else (an admin may revoke). */
   issueApiToken: IssuedApiToken;
   /** Links your organization's report of the indicator to an incident you may see. */
@@ -954,6 +956,8 @@ export type Mutation = {
    * someone in the last 90 days.
    */
   sendTestPage: TestPageResult;
+  /** Sets the AIS consent label of an organization's STIX identity (its ORG_ADMIN, or a HUB_ADMIN). */
+  setAisConsent: Scalars['Boolean']['output'];
   setIncidentLawEnforcementSensitive: Incident;
   /**
    * Changes the TLP label: wider only by the reporting organization, narrower also by coordinators.
@@ -1049,6 +1053,11 @@ export type MutationFileIncidentArgs = {
 };
 
 
+export type MutationImportStixBundleArgs = {
+  bundle: Scalars['String']['input'];
+};
+
+
 export type MutationIssueApiTokenArgs = {
   input: IssueApiTokenInput;
 };
@@ -1112,6 +1121,12 @@ export type MutationRevokeIndicatorReportArgs = {
 
 export type MutationSendTestPageArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetAisConsentArgs = {
+  consent: Scalars['String']['input'];
+  organization: Scalars['String']['input'];
 };
 
 
@@ -1383,6 +1398,8 @@ export type Query = {
   routingRules: Array<RoutingRule>;
   /** The on-call schedule of a duty; null when it has none. Readable by every partner. */
   schedule: Maybe<Schedule>;
+  /** A STIX 2.1 bundle: one incident (with its notes, relationships and indicators), or everything you may see that matches the filter. */
+  stixBundle: StixExport;
   /** Users of an organization (default: your own). ORG_ADMINs see their own; HUB_ADMINs any. */
   users: Array<User>;
   /** Who the token belongs to. */
@@ -1488,6 +1505,12 @@ export type QueryOrganizationsArgs = {
 export type QueryScheduleArgs = {
   duty: Scalars['String']['input'];
   organization: Scalars['String']['input'];
+};
+
+
+export type QueryStixBundleArgs = {
+  filter?: InputMaybe<StixFilter>;
+  incident?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1655,6 +1678,64 @@ export type Sighting = {
   organization: Organization;
   seenAt: Scalars['DateTime']['output'];
   tlp: Tlp;
+};
+
+/** A STIX 2.1 bundle of what you may see. */
+export type StixExport = {
+  __typename?: 'StixExport';
+  /** The bundle (type, id, objects) as JSON. */
+  bundle: Scalars['JSON']['output'];
+  objectCount: Scalars['Int']['output'];
+  /** Objects left out of an AIS export, and why. */
+  refused: Array<StixRefusal>;
+};
+
+/** What a STIX export covers. */
+export type StixFilter = {
+  /** Meant for CISA AIS: your organization's objects only, no TLP:RED, no personal data (e-mail addresses removed). */
+  ais?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only objects modified at or after. */
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only these STIX types, e.g. ["indicator", "sighting"]; the identities and markings they name come along. */
+  types?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type StixImportResult = {
+  __typename?: 'StixImportResult';
+  imported: Scalars['Int']['output'];
+  kept: Scalars['Int']['output'];
+  /** The importing organization's slug. */
+  organization: Scalars['String']['output'];
+  refused: Scalars['Int']['output'];
+  results: Array<StixObjectResult>;
+  total: Scalars['Int']['output'];
+  unchanged: Scalars['Int']['output'];
+};
+
+export type StixObjectOutcome =
+  /** Became (or already was) one of the hub's records. */
+  | 'IMPORTED'
+  /** Kept as it came: a valid STIX 2.1 object the hub does not model. */
+  | 'KEPT'
+  /** Not taken; the message names the object and the property. */
+  | 'REFUSED';
+
+export type StixObjectResult = {
+  __typename?: 'StixObjectResult';
+  /** False when the hub already held exactly this (a repeated import). */
+  changed: Scalars['Boolean']['output'];
+  id: Maybe<Scalars['String']['output']>;
+  /** Position in the bundle's objects (0-based). */
+  index: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
+  outcome: StixObjectOutcome;
+  type: Maybe<Scalars['String']['output']>;
+};
+
+export type StixRefusal = {
+  __typename?: 'StixRefusal';
+  id: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
 };
 
 /**
@@ -1982,6 +2063,12 @@ export type ResolversTypes = {
   SetScheduleInput: SetScheduleInput;
   Severity: Severity;
   Sighting: ResolverTypeWrapper<SightingModelModel>;
+  StixExport: ResolverTypeWrapper<StixExport>;
+  StixFilter: StixFilter;
+  StixImportResult: ResolverTypeWrapper<StixImportResult>;
+  StixObjectOutcome: StixObjectOutcome;
+  StixObjectResult: ResolverTypeWrapper<StixObjectResult>;
+  StixRefusal: ResolverTypeWrapper<StixRefusal>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SuppressedRoutingTarget: ResolverTypeWrapper<SuppressedRoutingTarget>;
@@ -2077,6 +2164,11 @@ export type ResolversParentTypes = {
   ScheduleOverride: OverrideRowModel;
   SetScheduleInput: SetScheduleInput;
   Sighting: SightingModelModel;
+  StixExport: StixExport;
+  StixFilter: StixFilter;
+  StixImportResult: StixImportResult;
+  StixObjectResult: StixObjectResult;
+  StixRefusal: StixRefusal;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   SuppressedRoutingTarget: SuppressedRoutingTarget;
@@ -2441,6 +2533,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteRoutingRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoutingRuleArgs, 'name'>>;
   escalateIncident?: Resolver<Array<ResolversTypes['Escalation']>, ParentType, ContextType, RequireFields<MutationEscalateIncidentArgs, 'id'>>;
   fileIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationFileIncidentArgs, 'input'>>;
+  importStixBundle?: Resolver<ResolversTypes['StixImportResult'], ParentType, ContextType, RequireFields<MutationImportStixBundleArgs, 'bundle'>>;
   issueApiToken?: Resolver<ResolversTypes['IssuedApiToken'], ParentType, ContextType, RequireFields<MutationIssueApiTokenArgs, 'input'>>;
   linkIndicatorToIncident?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationLinkIndicatorToIncidentArgs, 'input'>>;
   mergeIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationMergeIncidentArgs, 'id' | 'intoId'>>;
@@ -2454,6 +2547,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   revokeApiToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'prefix'>>;
   revokeIndicatorReport?: Resolver<ResolversTypes['IndicatorReport'], ParentType, ContextType, RequireFields<MutationRevokeIndicatorReportArgs, 'id'>>;
   sendTestPage?: Resolver<ResolversTypes['TestPageResult'], ParentType, ContextType, RequireFields<MutationSendTestPageArgs, 'id'>>;
+  setAisConsent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSetAisConsentArgs, 'consent' | 'organization'>>;
   setIncidentLawEnforcementSensitive?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentLawEnforcementSensitiveArgs, 'id' | 'value'>>;
   setIncidentTlp?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationSetIncidentTlpArgs, 'id' | 'tlp'>>;
   setSchedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType, RequireFields<MutationSetScheduleArgs, 'input'>>;
@@ -2552,6 +2646,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   routingPreflight?: Resolver<Array<ResolversTypes['PreflightProblem']>, ParentType, ContextType>;
   routingRules?: Resolver<Array<ResolversTypes['RoutingRule']>, ParentType, ContextType>;
   schedule?: Resolver<Maybe<ResolversTypes['Schedule']>, ParentType, ContextType, RequireFields<QueryScheduleArgs, 'duty' | 'organization'>>;
+  stixBundle?: Resolver<ResolversTypes['StixExport'], ParentType, ContextType, Partial<QueryStixBundleArgs>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, Partial<QueryUsersArgs>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
@@ -2606,6 +2701,36 @@ export type SightingResolvers<ContextType = GraphQLContext, ParentType extends R
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   seenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   tlp?: Resolver<ResolversTypes['Tlp'], ParentType, ContextType>;
+};
+
+export type StixExportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StixExport'] = ResolversParentTypes['StixExport']> = {
+  bundle?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  objectCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refused?: Resolver<Array<ResolversTypes['StixRefusal']>, ParentType, ContextType>;
+};
+
+export type StixImportResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StixImportResult'] = ResolversParentTypes['StixImportResult']> = {
+  imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kept?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  organization?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refused?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['StixObjectResult']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StixObjectResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StixObjectResult'] = ResolversParentTypes['StixObjectResult']> = {
+  changed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['StixObjectOutcome'], ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type StixRefusalResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StixRefusal'] = ResolversParentTypes['StixRefusal']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -2706,6 +2831,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Schedule?: ScheduleResolvers<ContextType>;
   ScheduleOverride?: ScheduleOverrideResolvers<ContextType>;
   Sighting?: SightingResolvers<ContextType>;
+  StixExport?: StixExportResolvers<ContextType>;
+  StixImportResult?: StixImportResultResolvers<ContextType>;
+  StixObjectResult?: StixObjectResultResolvers<ContextType>;
+  StixRefusal?: StixRefusalResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SuppressedRoutingTarget?: SuppressedRoutingTargetResolvers<ContextType>;
   TestPageResult?: TestPageResultResolvers<ContextType>;

@@ -12,6 +12,7 @@ import { oncallResolvers } from '../modules/oncall/oncall.resolvers.js';
 import { alertsResolvers } from '../modules/alerts/alerts.resolvers.js';
 import { mispResolvers } from '../modules/misp/misp.resolvers.js';
 import { JSONScalar } from './json.js';
+import { stixResolvers } from '../modules/stix/stix.resolvers.js';
 
 /**
  * Every module's resolvers, merged. Each module exports one `Resolvers` map typed from codegen; adding a
@@ -28,6 +29,7 @@ const modules: Resolvers[] = [
   oncallResolvers,
   alertsResolvers,
   mispResolvers,
+  stixResolvers,
 ];
 
 export const resolvers: Resolvers = mergeResolvers([{ DateTime, JSON: JSONScalar }, ...modules]);

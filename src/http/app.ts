@@ -20,6 +20,7 @@ import type { Services } from '../services.js';
 import { cookieName, createConsole } from '../web/console.js';
 import { createMispFeed } from '../modules/misp/index.js';
 import { createPublicReportSite, createRumorControlSite } from '../web/public.js';
+import { createTaxiiApp } from '../modules/stix/index.js';
 
 type Env = {
   /** Set by @hono/node-server (absent when the app is called through app.fetch alone). */
@@ -175,6 +176,9 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
 
   // The hub as a MISP feed (src/modules/misp/feed.ts): token-protected, what the token may see, never RED.
   app.route('/misp/feed', createMispFeed({ authenticate: services.identity.authenticate, feedEvents: services.misp.feedEvents, feedEvent: services.misp.feedEvent }));
+
+  // TAXII 2.1 (issue 15): discovery, one API root, collections, under the same services and policy.
+  app.route('/taxii2/', createTaxiiApp({ config: deps.config, stix: services.stix, authenticate: services.identity.authenticate }));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {

@@ -9,6 +9,7 @@ import type { OncallTables } from '../modules/oncall/oncall.tables.js';
 import type { SessionsTables } from '../modules/sessions/sessions.tables.js';
 import type { MispTables } from '../modules/misp/misp.tables.js';
 import type { PublicReportsTables } from '../modules/publicreports/publicreports.tables.js';
+import type { StixTables } from '../modules/stix/stix.tables.js';
 
 /**
  * The database as Kysely sees it. Hand-written next to the migrations: a migration that adds a table
@@ -100,7 +101,7 @@ export interface WorkerHeartbeatsTable {
 /**
  * Each module that adds tables declares them in its own `<module>.tables.ts` and is listed here once.
  */
-export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables, SubscriptionsTables, SessionsTables, MispTables, PublicReportsTables {}
+export interface Database extends FoundationTables, IncidentsTables, OncallTables, EscalationsTables, IndicatorsTables, SubscriptionsTables, SessionsTables, MispTables, PublicReportsTables, StixTables {}
 
 export interface FoundationTables {
   organizations: OrganizationsTable;

@@ -28,3 +28,5 @@ export {
   loadReportAccessFacts,
   sightingAccessFacts,
 } from './indicators.repository.js';
+// Writes the STIX import makes in its own transaction (the bulk path's ON CONFLICT statements).
+export { upsertIndicators, upsertReports } from './indicators.repository.js';
