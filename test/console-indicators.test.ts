@@ -276,7 +276,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     const p2 = await noJs.newPage();
     await p2.goto(await loginLink(hub, fresno.email));
     await p2.getByRole('button', { name: 'Sign in' }).click();
-    await p2.waitForURL(/\/console\/incidents$/);
+    await p2.waitForURL(/\/console\/now$/);
     await p2.goto(`${hub.url}/console/indicators/report`);
     await p2.getByLabel(/^Value/).fill(value);
     await p2.getByLabel(/^Confidence/).fill('80');
