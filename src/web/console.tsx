@@ -14,6 +14,7 @@ import { registerIncidentListPages } from '../modules/incidents/incidents.list.p
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
 import { registerIndicatorPages } from '../modules/indicators/indicators.pages.js';
 import type { Services } from '../services.js';
+import { unstorableReason } from '../text.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
 import { Layout, renderPage, type PageContext } from './layout.js';
 import { registerNowPage } from './now.page.js';
@@ -107,6 +108,40 @@ export function createConsole(deps: ConsoleDeps) {
     const session = value ? await services.sessions.authenticate(value, meta(c)) : null;
     if (value && !session) deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
     c.set('session', session);
+    await next();
+  });
+
+  // What a query string or a form carries is read here once, for every path (the CSRF check below reads
+  // forms too): a body that cannot be read, and a value no column can store (NUL, an unpaired surrogate),
+  // are a 400 naming the field, as src/graphql/input-check.ts answers for the API, never an internal error.
+  app.use('*', async (c, next) => {
+    const refused = (title: string, message: string) =>
+      c.html(renderPage(<Layout title={title} ctx={pageContext(c)}><h1>{title}</h1><p role="alert">{message}</p><p>Go back, correct it and send it again.</p></Layout>), 400);
+    const problem = (kind: string, name: string, value: string): string | null => {
+      const reason = unstorableReason(name) ?? unstorableReason(value);
+      return reason && `The ${kind} “${unstorableReason(name) ? name.replace(/[\u0000\ud800-\udfff]/g, '\ufffd') : name}” ${reason}.`;
+    };
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      for (const v of values) {
+        const p = problem('query parameter', name, v);
+        if (p) return refused('Not a valid address', p);
+      }
+    }
+    const type = c.req.header('content-type') ?? '';
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
+      let body: Record<string, unknown>;
+      try {
+        body = await c.req.parseBody({ all: true });
+      } catch {
+        return refused('Form not readable', 'What was sent is not a form this hub can read (a broken or cut-off upload). Reload the page and send the form again.');
+      }
+      for (const [name, value] of Object.entries(body)) {
+        for (const v of Array.isArray(value) ? value : [value]) {
+          const p = typeof v === 'string' ? problem('field', name, v) : v instanceof File ? problem('file name of field', name, v.name) : null;
+          if (p) return refused('Not a valid form', p);
+        }
+      }
+    }
     await next();
   });
 

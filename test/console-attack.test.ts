@@ -1,0 +1,544 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../src/access/principal.js';
+import { makeUser, type TestUser } from './factories.js';
+import { startTestHub, type TestHub } from './harness.js';
+import { freePort, loginLink } from './support/console-browser.js';
+
+/**
+ * The console attacked from outside (no session, another site), from another organization and as a signed-in
+ * user of too little rank, over real HTTP against a real hub: hostile text in every field a user controls,
+ * forged and cross-site posts, ids of other organizations, malformed input. Each case here was a defect.
+ */
+
+const operator = systemPrincipal('test');
+const XSS = `<script>alert(1)</script>"><img src=x onerror=alert(2)>'\u202e`;
+
+interface Agent {
+  user: TestUser;
+  cookie: string;
+  csrf: string;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  post(path: string, form: Record<string, string | string[]>, opts?: { csrf?: string | null; origin?: string | null; headers?: Record<string, string> }): Promise<Response>;
+}
+
+describe('console under attack', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    hub = await startTestHub({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+  }, 60_000);
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  async function agent(user: TestUser): Promise<Agent> {
+    const url = await loginLink(hub, user.email);
+    const res = await fetch(url, { method: 'POST', redirect: 'manual', headers: { origin: hub.url } });
+    const set = res.headers.get('set-cookie') ?? '';
+    const cookie = /estf_session=([^;]+)/.exec(set)![1]!;
+    const now = await (await fetch(`${hub.url}/console/account`, { headers: { cookie: `estf_session=${cookie}` } })).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(now)![1]!;
+    const a: Agent = {
+      user, cookie, csrf,
+      get: (path, headers = {}) => fetch(`${hub.url}${path}`, { redirect: 'manual', headers: { cookie: `estf_session=${cookie}`, ...headers } }),
+      post: (path, form, opts = {}) => {
+        const body = new URLSearchParams();
+        const token = opts.csrf === undefined ? csrf : opts.csrf;
+        if (token !== null) body.append('_csrf', token);
+        for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+        const origin = opts.origin === undefined ? hub.url : opts.origin;
+        return fetch(`${hub.url}${path}`, {
+          method: 'POST', redirect: 'manual',
+          headers: { cookie: `estf_session=${cookie}`, 'content-type': 'application/x-www-form-urlencoded', ...(origin !== null ? { origin } : {}), ...(opts.headers ?? {}) },
+          body: body.toString(),
+        });
+      },
+    };
+    return a;
+  }
+
+
+
+  it('a date that is not on the calendar or the clock is refused naming its field, never rolled over to another day', async () => {
+    const u = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'dates'));
+    const title = `Rolled-over date ${Date.now()}`;
+    const base = { title, summary: 's', category: 'PHISHING', severity: 'LOW', tlp: 'GREEN', affectedCounties: 'county-orange', zone: 'America/Los_Angeles' };
+    for (const [field, label, value] of [
+      ['occurredAt', 'Occurred at', '2026-02-30T10:00'],
+      ['occurredAt', 'Occurred at', '2026-11-03T24:30'],
+      ['detectedAt', 'Detected at', '2026-11-03T10:60'],
+      ['detectedAt', 'Detected at', '2026-13-01T10:00'],
+    ] as const) {
+      const res = await u.post('/console/incidents/new', { ...base, [field]: value });
+      const text = await res.text();
+      expect(res.status, `${field}=${value}`).toBe(400);
+      expect(text).toContain(`id="fi-${field}-error"`);
+      expect(text).toMatch(new RegExp(`${label}: [^<]*date and time`));
+    }
+    expect(await hub.db.selectFrom('incidents').select('id').where('title', '=', title).execute()).toEqual([]);
+
+    const value = `rollover-${Date.now()}.example.com`;
+    const sighted = await u.post('/console/indicators/sighting', { value, tlp: 'GREEN', seenAt: '2026-02-30T10:00', zone: 'America/Los_Angeles' });
+    expect(sighted.status).toBe(400);
+    expect(await sighted.text()).toMatch(/Seen at: [^<]*date and time/);
+    expect(await hub.db.selectFrom('indicators').select('id').where('value', '=', value).execute()).toEqual([]);
+  });
+
+  it('a NUL character in any form field or query parameter is a 400 naming the field, never an internal error', async () => {
+    const u = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'nul'));
+    const cases: Array<[string, Record<string, string>, string]> = [
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'RED', shareWithUsers: 'someone\u0000@county-orange.test' }, 'shareWithUsers'],
+      ['/console/on-call/contact-methods', { kind: 'EMAIL', target: 'a\u0000@county-orange.test' }, 'target'],
+      ['/console/indicators/match', { values: 'example.com\n\u0000' }, 'values'],
+    ];
+    for (const [path, form, field] of cases) {
+      const res = await u.post(path, form);
+      const text = await res.text();
+      expect(res.status, path).toBe(400);
+      expect(text, path).toContain(`“${field}”`);
+      expect(text, path).toContain('NUL');
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
+    }
+    for (const [path, param] of [['/console/indicators?q=%00', 'q'], ['/console/incidents?q=a%00b', 'q']] as const) {
+      const res = await u.get(path);
+      expect(res.status, path).toBe(400);
+      expect(await res.text(), path).toContain(`“${param}”`);
+    }
+    // Signed out too: the sign-in form.
+    const res = await fetch(`${hub.url}/console/sign-in`, { method: 'POST', headers: { origin: hub.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%00b%40county-orange.test' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('“email”');
+  });
+
+  it('a form body that cannot be read (broken multipart) is a 400 that says so, never an internal error', async () => {
+    const u = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'multipart'));
+    for (const [label, type, body] of [
+      ['truncated', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nabc\r\n'],
+      ['no boundary', 'multipart/form-data', 'garbage'],
+      ['truncated, token in the form', 'multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${u.csrf}\r\n--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nabc`],
+    ] as const) {
+      for (const path of ['/console/incidents/new', '/console/indicators/import']) {
+        const headers: Record<string, string> = { cookie: `estf_session=${u.cookie}`, origin: hub.url, 'content-type': type };
+        if (!label.includes('token in the form')) headers['x-csrf-token'] = u.csrf;
+        const res = await fetch(`${hub.url}${path}`, { method: 'POST', redirect: 'manual', headers, body });
+        const text = await res.text();
+        expect([400, 403], `${label} ${path}: ${text.slice(0, 100)}`).toContain(res.status);
+        expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      }
+    }
+  });
+
+  it('probe', async () => {
+    const findings: string[] = [];
+    const note = (s: string) => { findings.push(s); };
+    const orange = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'orange'));
+    const fresno = await agent(await makeUser(hub.deps, 'county-fresno', ['ANALYST', 'ORG_ADMIN'], 'fresno'));
+    const viewer = await agent(await makeUser(hub.deps, 'county-orange', ['VIEWER'], 'viewer'));
+    const evilEmail = `evil-${Date.now()}@county-orange.test`;
+    await hub.deps.services.identity.createUser(operator, { email: evilEmail, name: XSS, organization: 'county-orange', roles: ['ANALYST'] });
+    const evil = await agent({ id: '', email: evilEmail, organization: 'county-orange', roles: ['ANALYST'], token: '' });
+    const check = async (a: Agent, path: string, label = path) => {
+      const r = await a.get(path);
+      const t = await r.text();
+      if (r.status >= 500) note(`500 on GET ${label}: ${t.slice(0, 200)}`);
+      if (t.includes('<script>alert') || t.includes('<img src=x')) note(`XSS raw on ${label}`);
+      const hrefs = [...t.matchAll(/(?:href|action|src|hx-[a-z]+)="\s*(javascript|data|vbscript):/gi)];
+      if (hrefs.length) note(`js URL on ${label}`);
+      return { status: r.status, text: t };
+    };
+    const postCheck = async (a: Agent, path: string, form: Record<string, string | string[]>, label = path) => {
+      const r = await a.post(path, form);
+      const t = await r.text();
+      if (r.status >= 500) note(`500 on POST ${label}: ${t.slice(0, 200)}`);
+      if (t.includes('<script>alert') || t.includes('<img src=x')) note(`XSS raw on POST ${label}`);
+      return { status: r.status, text: t, location: r.headers.get('location') };
+    };
+    // File an incident with hostile text.
+    const filed = await postCheck(evil, '/console/incidents/new', {
+      title: `T ${XSS}`, summary: `S ${XSS} javascript:alert(3)`, category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', affectedCounties: 'county-orange',
+      externalReferences: `CVE | ${XSS} | https://example.org/?q=${encodeURIComponent(XSS)}`, zone: 'America/Los_Angeles',
+    });
+    console.log('filed', filed.status, filed.location, filed.status !== 303 ? filed.text.slice(0, 3000) : '');
+    const incId = /incidents\/([0-9a-f-]{36})/.exec(filed.location ?? '')?.[1];
+    const filed2 = await postCheck(evil, '/console/incidents/new', {
+      title: `T ${XSS}`, summary: `S`, category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', affectedCounties: 'county-orange',
+      externalReferences: `CVE | x | javascript:alert(1)`,
+    });
+    console.log('filed js url', filed2.status, filed2.location);
+    if (incId) {
+      await postCheck(evil, `/console/incidents/${incId}/comments`, { body: XSS, comment: XSS });
+      await check(evil, `/console/incidents/${incId}`);
+      await check(orange, `/console/incidents/${incId}`);
+    }
+    // Bad-input echoes
+    await postCheck(evil, '/console/incidents/new', { title: XSS, summary: '', category: XSS, severity: XSS, tlp: XSS, occurredAt: XSS });
+    await postCheck(evil, '/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: XSS });
+    await postCheck(evil, '/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: '2026-02-30T25:99' });
+    await postCheck(evil, '/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', detectedAt: '99999-01-01T00:00' });
+    await postCheck(evil, '/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', zone: XSS, occurredAt: '2026-01-01T00:00' });
+    await postCheck(evil, '/console/incidents/new', { title: 'x\u0000y', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN' });
+    await postCheck(evil, '/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'RED', shareWithUsers: XSS });
+    await postCheck(evil, '/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'AMBER', shareWith: XSS, affectedCounties: XSS });
+    // Indicators
+    const rep = await postCheck(evil, '/console/indicators/report', { value: `evil-${Date.now()}.example.com`, type: '', description: XSS, tlp: 'GREEN', confidence: '50' });
+    console.log('report', rep.status, rep.location);
+    await postCheck(evil, '/console/indicators/report', { value: XSS, description: XSS, tlp: 'GREEN', confidence: XSS, validUntil: XSS });
+    await postCheck(evil, '/console/indicators/report', { value: '1.2.3.4', tlp: 'GREEN', validUntil: '2026-13-45T99:99' });
+    await postCheck(evil, '/console/indicators/sighting', { value: XSS, seenAt: XSS, count: XSS, tlp: 'GREEN' });
+    await postCheck(evil, '/console/indicators/sighting', { value: '1.2.3.4', seenAt: '2026-13-45T99:99', count: '1e99', tlp: 'GREEN' });
+    await postCheck(evil, '/console/indicators/sighting', { value: '1.2.3.4', seenAt: '2026-12-01T10:00', count: '-5', tlp: 'GREEN' });
+    await postCheck(evil, '/console/indicators/match', { values: `${XSS}\nexample.com\n%00` });
+    // Subscriptions
+    const sub = await postCheck(evil, '/console/alerts/new', { name: XSS, owner: 'me', mode: 'IMMEDIATE', channels: 'WEBHOOK', webhookUrl: 'javascript:alert(1)' });
+    console.log('sub js', sub.status, sub.location);
+    const sub2 = await postCheck(evil, '/console/alerts/new', { name: XSS, owner: 'me', mode: 'IMMEDIATE', channels: 'EMAIL', email: XSS });
+    console.log('sub email', sub2.status, sub2.location);
+    const sub3 = await postCheck(evil, '/console/alerts/new', { name: XSS, owner: 'me', mode: 'IMMEDIATE', channels: 'EMAIL' });
+    console.log('sub3', sub3.status, sub3.location);
+    // Contact methods
+    const cm = await postCheck(evil, '/console/on-call/contact-methods', { kind: 'EMAIL', target: XSS });
+    console.log('cm', cm.status, cm.location);
+    const cm2 = await postCheck(evil, '/console/on-call/contact-methods', { kind: XSS, target: XSS });
+    const cm3 = await postCheck(evil, '/console/on-call/contact-methods', { kind: 'WEBHOOK', target: 'javascript:alert(1)' });
+    console.log('cm3', cm3.status, cm3.location);
+    // Tokens
+    await postCheck(evil, '/console/account/tokens', { name: XSS, expiresIn: XSS });
+    await postCheck(evil, '/console/account/tokens', { name: XSS, expiresIn: '90d' });
+    // Query strings
+    const q = encodeURIComponent(XSS);
+    for (const path of [
+      `/console/incidents?q=${q}&status=${q}&severity=${q}&tlp=${q}&sort=${q}&after=${q}&county=${q}&category=${q}&first=${q}`,
+      `/console/incidents?after=%00&first=-1&first=99999999999`,
+      `/console/incidents?status=OPEN&status=CLOSED&status[]=x&q=%FF%FE`,
+      `/console/indicators?q=${q}&type=${q}&after=${q}`, `/console/indicators?q=%C0%AF&after=-1`,
+      `/console/indicators/report?value=${q}`, `/console/indicators/sighting?value=${q}`,
+      `/console/audit?action=${q}&actor=${q}&before=${q}&from=${q}&to=${q}`,
+      `/console/account?done=${q}`, `/console/incidents/${incId}?done=${q}&filed=${q}`,
+      `/console/on-call?organization=${q}`, `/console/on-call/${q}/${q}`, `/console/on-call/county-orange/${q}`,
+      `/console/indicators/imports/${q}`, `/console/indicators/imports/${q}/status`, `/console/indicators/${q}`, `/console/incidents/${q}`,
+      `/console/organization/users/${q}`, `/console/alerts/${q}/edit`, `/console/pages`, `/console/now`, `/console/alerts`, `/console/on-call`,
+      `/console/organization`, `/console/account`, `/console/indicators`, `/console/incidents`,
+      `/console/indicators/%FF`, `/console/incidents/%FF%FE`, `/console/incidents?q=%FF`, `/console/audit?before=%FF`,
+    ]) {
+      await check(evil, path);
+      await check(orange, path);
+    }
+    // Sign-in echo
+    const si = await fetch(`${hub.url}/console/sign-in`, { method: 'POST', headers: { origin: hub.url, 'content-type': 'application/x-www-form-urlencoded' }, body: `email=${q}` });
+    const sit = await si.text();
+    if (sit.includes('<script>alert')) note('XSS sign-in');
+    if (si.status >= 500) note('500 sign-in');
+    console.log(findings.join('\n'));
+  }, 120_000);
+
+  it('probe2', async () => {
+    const findings: string[] = [];
+    const note = (s: string) => { findings.push(s); console.log('FINDING', s); };
+    const orange = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'orange'));
+    const orange2 = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'orange2'));
+    const fresno = await agent(await makeUser(hub.deps, 'county-fresno', ['ANALYST', 'ORG_ADMIN'], 'fresno'));
+    const viewer = await agent(await makeUser(hub.deps, 'county-orange', ['VIEWER'], 'viewer'));
+    // Data of orange: an AMBER incident, a subscription, a contact method, an import, a token.
+    const filed = await orange.post('/console/incidents/new', { title: 'Amber thing', summary: 's', category: 'PHISHING', severity: 'HIGH', tlp: 'AMBER', affectedCounties: 'county-orange' });
+    const incId = /incidents\/([0-9a-f-]{36})/.exec(filed.headers.get('location') ?? '')![1]!;
+    const sub = await orange.post('/console/alerts/new', { name: 'mine', owner: 'me', mode: 'IMMEDIATE', channels: 'EMAIL' });
+    const subs = await (await orange.get('/console/alerts')).text();
+    const subId = /\/console\/alerts\/([^/"]+)\/edit/.exec(subs)?.[1];
+    const cm = await orange.post('/console/on-call/contact-methods', { kind: 'EMAIL', target: `x${Date.now()}@county-orange.test` });
+    const oc = await (await orange.get('/console/on-call')).text();
+    const cmId = /\/console\/on-call\/contact-methods\/([^/"]+)\/remove/.exec(oc)?.[1];
+    const rep = await orange.post('/console/indicators/report', { value: `amber-${Date.now()}.example.com`, tlp: 'AMBER', confidence: '50' });
+    const indId = /indicators\/(\d+)/.exec(rep.headers.get('location') ?? '')?.[1];
+    const acct = await (await orange.get('/console/account')).text();
+    const sessId = /\/console\/account\/sessions\/([^/"]+)\/revoke/.exec(acct)?.[1];
+    const orgPage = await (await orange.get('/console/organization')).text();
+    const userIds = [...orgPage.matchAll(/\/console\/organization\/users\/([^/"?]+)/g)].map((m) => m[1]);
+    console.log({ incId, subId, cmId, indId, sessId, userIds: userIds.length, sub: sub.status, cm: cm.status });
+    const duties = [...oc.matchAll(/\/console\/on-call\/([a-z0-9-]+)\/([^"/?]+)"/g)].map((m) => `${m[1]}/${m[2]}`);
+    console.log('duties', duties);
+    // Import
+    const fd = new FormData();
+    fd.append('_csrf', orange.csrf); fd.append('tlp', 'AMBER'); fd.append('file', new Blob([`imp-${Date.now()}.example.com\n`]), 'x.txt');
+    const imp = await fetch(`${hub.url}/console/indicators/import`, { method: 'POST', redirect: 'manual', headers: { cookie: `estf_session=${orange.cookie}`, origin: hub.url }, body: fd });
+    const impId = /imports\/([^/?"]+)/.exec(imp.headers.get('location') ?? '')?.[1];
+    console.log('import', imp.status, impId);
+
+    // IDOR: fresno on every orange id; compare with an unknown id.
+    const unknownUuid = '00000000-0000-4000-8000-000000000000';
+    const pairs: Array<[string, string]> = [
+      [`/console/incidents/${incId}`, `/console/incidents/${unknownUuid}`],
+      [`/console/indicators/${indId}`, `/console/indicators/999999`],
+      [`/console/indicators/imports/${impId}`, `/console/indicators/imports/${unknownUuid}`],
+      [`/console/indicators/imports/${impId}/status`, `/console/indicators/imports/${unknownUuid}/status`],
+      [`/console/alerts/${subId}/edit`, `/console/alerts/${unknownUuid}/edit`],
+      [`/console/organization/users/${userIds[0]}`, `/console/organization/users/${unknownUuid}`],
+      ...duties.map((d) => [`/console/on-call/${d}`, `/console/on-call/${d}zz`] as [string, string]),
+    ];
+    const norm = (t: string) => t.replace(/value="[^"]{43}"/g, '').replace(/[0-9a-f-]{36}|\b\d+\b/g, 'ID');
+    for (const [hidden, unknown] of pairs) {
+      const a = await fresno.get(hidden); const b = await fresno.get(unknown);
+      const ta = norm(await a.text()), tb = norm(await b.text());
+      if (a.status !== b.status || ta !== tb) note(`IDOR diff GET ${hidden} ${a.status} vs ${b.status} same=${ta === tb}`);
+    }
+    const posts: Array<[string, string, Record<string, string>]> = [
+      [`/console/incidents/${incId}/comments`, `/console/incidents/${unknownUuid}/comments`, { body: 'x' }],
+      ...['status', 'severity', 'assign', 'share', 'tlp', 'les', 'merge', 'edit', 'link'].map((n) => [`/console/incidents/${incId}/${n}`, `/console/incidents/${unknownUuid}/${n}`, { to: 'INVESTIGATING', value: 'LOW' }] as [string, string, Record<string, string>]),
+      [`/console/alerts/${subId}/edit`, `/console/alerts/${unknownUuid}/edit`, { name: 'pwn', owner: 'me', mode: 'IMMEDIATE', channels: 'EMAIL' }],
+      ...['pause', 'resume', 'delete'].map((n) => [`/console/alerts/${subId}/${n}`, `/console/alerts/${unknownUuid}/${n}`, {}] as [string, string, Record<string, string>]),
+      [`/console/on-call/contact-methods/${cmId}/remove`, `/console/on-call/contact-methods/${unknownUuid}/remove`, {}],
+      [`/console/on-call/contact-methods/${cmId}/test`, `/console/on-call/contact-methods/${unknownUuid}/test`, {}],
+      [`/console/account/sessions/${sessId}/revoke`, `/console/account/sessions/${unknownUuid}/revoke`, {}],
+      [`/console/organization/users/${userIds[0]}/roles`, `/console/organization/users/${unknownUuid}/roles`, { roles: 'VIEWER' }],
+      [`/console/organization/users/${userIds[0]}/deactivate`, `/console/organization/users/${unknownUuid}/deactivate`, {}],
+      [`/console/pages/${unknownUuid}/acknowledge`, `/console/pages/${unknownUuid}/acknowledge`, {}],
+      ...duties.flatMap((d) => [
+        [`/console/on-call/${d}/rotation`, `/console/on-call/${d}zz/rotation`, {}],
+        [`/console/on-call/${d}/overrides`, `/console/on-call/${d}zz/overrides`, {}],
+        [`/console/on-call/${d}/overrides/${unknownUuid}/remove`, `/console/on-call/${d}zz/overrides/${unknownUuid}/remove`, {}],
+      ] as Array<[string, string, Record<string, string>]>),
+    ];
+    for (const [hidden, unknown, form] of posts) {
+      const a = await fresno.post(hidden, form); const b = await fresno.post(unknown, form);
+      const ta = norm(await a.text()), tb = norm(await b.text());
+      if (a.status >= 500 || b.status >= 500) note(`500 POST ${hidden}`);
+      if (a.status !== b.status || ta !== tb) note(`IDOR diff POST ${hidden} ${a.status} vs ${b.status} same=${ta === tb}`);
+    }
+    // Same-org non-owner (orange2) on orange's personal objects.
+    for (const [path, form] of [[`/console/alerts/${subId}/edit`, null], [`/console/alerts/${subId}/delete`, {}], [`/console/on-call/contact-methods/${cmId}/remove`, {}], [`/console/account/sessions/${sessId}/revoke`, {}], [`/console/indicators/imports/${impId}`, null]] as Array<[string, Record<string, string> | null]>) {
+      const r = form ? await orange2.post(path, form) : await orange2.get(path);
+      if (r.status !== 404) note(`same-org other user ${form ? 'POST' : 'GET'} ${path}: ${r.status}`);
+    }
+    // Viewer posting analyst forms.
+    for (const [path, form] of [
+      ['/console/incidents/new', { title: 'v', summary: 'v', category: 'PHISHING', severity: 'LOW', tlp: 'GREEN' }],
+      [`/console/incidents/${incId}/comments`, { body: 'viewer comment' }],
+      [`/console/incidents/${incId}/status`, { to: 'INVESTIGATING' }],
+      ['/console/indicators/report', { value: `v-${Date.now()}.example.com`, tlp: 'GREEN' }],
+      ['/console/indicators/sighting', { value: `v-${Date.now()}.example.com`, tlp: 'GREEN', seenAt: '2026-12-01T10:00' }],
+      [`/console/organization/users/${userIds[0]}/deactivate`, {}],
+      ['/console/audit/verify', {}],
+    ] as Array<[string, Record<string, string>]>) {
+      const r = await viewer.post(path, form);
+      if (r.status < 400) note(`viewer POST ${path}: ${r.status} ${r.headers.get('location')}`);
+      if (r.status >= 500) note(`viewer 500 ${path}`);
+    }
+    // Privilege escalation by an ORG_ADMIN.
+    const target = userIds.find((u) => u) as string;
+    for (const roles of [['HUB_ADMIN'], ['AUDITOR'], ['COORDINATOR'], ['ANALYST', 'HUB_ADMIN'], ['BOGUS']]) {
+      const r = await orange.post(`/console/organization/users/${orange2.user.id}/roles`, { roles });
+      const u = await hub.db.selectFrom('users').select('roles').where('id', '=', orange2.user.id).executeTakeFirst();
+      if (u && (u.roles as string[]).some((x) => ['HUB_ADMIN', 'AUDITOR', 'COORDINATOR'].includes(x))) note(`escalated to ${roles}: ${r.status}`);
+      if (r.status >= 500) note(`roles 500 ${roles}`);
+    }
+    void target;
+    // fresno admin on orange users
+    const r = await fresno.post(`/console/organization/users/${orange2.user.id}/deactivate`, {});
+    if (r.status !== 404) note(`fresno deactivates orange user: ${r.status}`);
+
+    // CSRF / Origin on every POST route.
+    const routes = [
+      '/console/sign-out', '/console/audit/verify', `/console/pages/${unknownUuid}/acknowledge`, '/console/pages/acknowledge-all',
+      `/console/organization/users/${orange2.user.id}/roles`, `/console/organization/users/${orange2.user.id}/deactivate`, `/console/organization/users/${orange2.user.id}/reactivate`,
+      `/console/incidents/${incId}/status`, '/console/incidents/new', `/console/incidents/${incId}/comments`,
+      '/console/indicators/match', '/console/indicators/report', '/console/indicators/sighting', '/console/indicators/import',
+      '/console/on-call/contact-methods', `/console/on-call/contact-methods/${cmId}/remove`, `/console/on-call/contact-methods/${cmId}/test`,
+      ...duties.slice(0, 1).flatMap((d) => [`/console/on-call/${d}/rotation`, `/console/on-call/${d}/overrides`, `/console/on-call/${d}/overrides/${unknownUuid}/remove`]),
+      `/console/account/sessions/${sessId}/revoke`, '/console/account/tokens/abc/revoke', '/console/account/tokens',
+      '/console/alerts/new', `/console/alerts/${subId}/edit`, `/console/alerts/${subId}/pause`, `/console/alerts/${subId}/delete`,
+    ];
+    let csrfProbes = 0;
+    for (const path of routes) {
+      for (const [label, opts] of [
+        ['no token', { csrf: null }], ['other session token', { csrf: orange2.csrf }], ['empty token', { csrf: '' }],
+        ['no origin', { origin: null }], ['null origin', { origin: 'null' }], ['evil origin', { origin: 'http://evil.example' }],
+        ['sibling origin', { origin: hub.url.replace('127.0.0.1', 'localhost') }],
+        ['origin with trailing slash', { origin: `${hub.url}/` }],
+      ] as Array<[string, { csrf?: string | null; origin?: string | null }]>) {
+        csrfProbes++;
+        const res = await orange.post(path, { to: 'INVESTIGATING' }, opts);
+        if (res.status !== 403) note(`CSRF ${label} POST ${path}: ${res.status}`);
+      }
+      // header token + json
+      csrfProbes++;
+      const j = await fetch(`${hub.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: `estf_session=${orange.cookie}`, origin: 'http://evil.example', 'content-type': 'text/plain', 'x-csrf-token': orange.csrf }, body: '_csrf=' + orange.csrf });
+      if (j.status !== 403) note(`CSRF evil origin text/plain ${path}: ${j.status}`);
+    }
+    // Method override and other methods.
+    for (const m of ['PUT', 'DELETE', 'PATCH']) {
+      const res = await fetch(`${hub.url}/console/alerts/${subId}/delete`, { method: m, redirect: 'manual', headers: { cookie: `estf_session=${orange.cookie}`, origin: hub.url, 'x-http-method-override': 'POST', 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${orange.csrf}` });
+      if (res.status < 400 || res.status >= 500) note(`method ${m}: ${res.status}`);
+    }
+    const gpost = await fetch(`${hub.url}/console/alerts/${subId}/delete?_method=POST`, { redirect: 'manual', headers: { cookie: `estf_session=${orange.cookie}` } });
+    if (gpost.status !== 404) note(`GET on POST route: ${gpost.status}`);
+    console.log('csrf probes', csrfProbes, 'idor get', pairs.length, 'idor post', posts.length);
+    console.log(findings.join('\n'));
+  }, 180_000);
+
+  it('probe3', async () => {
+    const findings: string[] = [];
+    const note = (s: string) => { findings.push(s); console.log('FINDING', s); };
+    const orangeU = await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'orange');
+    const orange = await agent(orangeU);
+    // fixation: a cookie set before sign-in
+    const link = await loginLink(hub, orangeU.email);
+    const fixed = 'attackerchosenvalue';
+    const si = await fetch(link, { method: 'POST', redirect: 'manual', headers: { origin: hub.url, cookie: `estf_session=${fixed}` } });
+    const set = si.headers.get('set-cookie') ?? '';
+    console.log('signin set-cookie', set);
+    if (set.includes(fixed)) note('fixation');
+    // sign-in GET page: referrer policy
+    const link2 = await loginLink(hub, orangeU.email);
+    const g = await fetch(link2);
+    console.log('sign-in GET headers', Object.fromEntries(g.headers));
+    // sign-in with no origin
+    const link3 = await loginLink(hub, orangeU.email);
+    const noOrigin = await fetch(link3, { method: 'POST', redirect: 'manual' });
+    console.log('sign-in POST no origin', noOrigin.status);
+    // cache-control on authenticated pages
+    for (const path of ['/console/now', '/console/account', '/console/incidents', '/console/indicators/imports/x/status']) {
+      const r = await orange.get(path);
+      if (!(r.headers.get('cache-control') ?? '').includes('no-store')) note(`no no-store on ${path}: ${r.headers.get('cache-control')}`);
+    }
+    const nf = await fetch(`${hub.url}/console/nonexistent`, { headers: { cookie: `estf_session=${orange.cookie}` } });
+    console.log('nf', nf.status, nf.headers.get('cache-control'));
+    // logout then reuse
+    const victim = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'victim'));
+    await victim.post('/console/sign-out', {});
+    const after = await victim.get('/console/now');
+    if (after.status !== 303) note(`after sign-out: ${after.status}`);
+    // estf_next open redirect
+    for (const nxt of ['//evil.example', '/console//evil.example', '/console/%2F%2Fevil.example', '/console/..%2F..%2F/evil', 'https://evil.example', '/console/\\evil.example', '/console/%0d%0aSet-Cookie:x=1', '/console/x?next=//evil', '/console/%2e%2e/%2e%2e//evil.example', '/console/././/evil']) {
+      const u = await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'nx');
+      const l = await loginLink(hub, u.email);
+      const r = await fetch(l, { method: 'POST', redirect: 'manual', headers: { origin: hub.url, cookie: `estf_next=${encodeURIComponent(nxt)}` } });
+      const loc = r.headers.get('location') ?? '';
+      const resolved = new URL(loc, hub.url);
+      if (resolved.origin !== hub.url || !resolved.pathname.startsWith('/console/')) note(`open redirect via ${nxt}: ${loc}`);
+      console.log('next', nxt, '->', loc);
+    }
+    // requireSession storing next
+    for (const path of ['/console//evil.example', '/console/incidents?x=%0d%0a', '/console/%5Cevil']) {
+      const r = await fetch(`${hub.url}${path}`, { redirect: 'manual' });
+      console.log('unauth', path, r.status, r.headers.get('set-cookie'));
+    }
+    // deactivated user
+    const leaverU = await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'leaver');
+    const leaver = await agent(leaverU);
+    await hub.deps.services.identity.deactivateUser(operator, leaverU.email);
+    for (const path of ['/console/now', '/console/incidents', '/console/account', '/console/indicators', '/console/alerts', '/console/on-call', '/console/pages', '/console/indicators/imports/x/status']) {
+      const r = await leaver.get(path);
+      if (r.status !== 303) note(`deactivated GET ${path}: ${r.status}`);
+    }
+    for (const path of ['/console/incidents/new', '/console/account/tokens', '/console/alerts/new']) {
+      const r = await leaver.post(path, { title: 'x', name: 'x' });
+      if (r.status !== 403) note(`deactivated POST ${path}: ${r.status}`);
+    }
+    // revoked session
+    const a1 = await agent(orangeU);
+    const acct = await (await orange.get('/console/account')).text();
+    const ids = [...acct.matchAll(/\/console\/account\/sessions\/([^/"]+)\/revoke/g)].map((m) => m[1]!);
+    for (const id of ids) await orange.post(`/console/account/sessions/${id}/revoke`, {});
+    const ra = await a1.get('/console/now');
+    if (ra.status !== 303) note(`revoked session still works: ${ra.status}`);
+    // Input
+    const o = await agent(orangeU);
+    const inputs: Array<[string, Record<string, string | string[]>]> = [
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: '2026-02-30T10:00' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: '0000-01-01T00:00' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: '275760-09-13T00:00' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: '2026-01-01T00:00:00.000000001Z' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: '2026-03-08T02:30', zone: 'America/Los_Angeles' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', occurredAt: '1e999' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', affectedCounties: ['a', 'a', 'county-orange', 'county-orange'] }],
+      ['/console/incidents/new', { title: 'x'.repeat(100000), summary: 'y'.repeat(2_000_000), category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN' }],
+      ['/console/incidents/new', { title: '\ud800', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN' }],
+      ['/console/incidents/new', { title: 'a\u0000b', summary: 'y\u0000', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'NOPE', severity: 'HIGH', tlp: 'GREEN' }],
+      ['/console/incidents/new', { title: 'x', summary: 'y', category: 'PHISHING', severity: 'HIGH', tlp: 'RED', shareWithUsers: 'nobody@nowhere.test\n\u0000' }],
+      ['/console/indicators/report', { value: '1.2.3.4', tlp: 'GREEN', validUntil: '2026-02-30' }],
+      ['/console/indicators/report', { value: '1.2.3.4', tlp: 'GREEN', validUntil: '9999999-01-01T00:00' }],
+      ['/console/indicators/report', { value: '1.2.3.4', tlp: 'GREEN', confidence: '1e3' }],
+      ['/console/indicators/report', { value: '1.2.3.4', tlp: 'GREEN', confidence: 'NaN' }],
+      ['/console/indicators/report', { value: '1.2.3.4', tlp: 'GREEN', incident: 'not-a-uuid' }],
+      ['/console/indicators/report', { value: '1.2.3.4\u0000', tlp: 'GREEN' }],
+      ['/console/indicators/report', { value: 'a'.repeat(200000), tlp: 'GREEN' }],
+      ['/console/indicators/report', { value: '1.2.3.4', tlp: 'NOPE', type: 'NOPE' }],
+      ['/console/indicators/sighting', { value: '1.2.3.4', tlp: 'GREEN', seenAt: '2026-02-30T10:00' }],
+      ['/console/indicators/sighting', { value: '1.2.3.4', tlp: 'GREEN', seenAt: '99999-02-01T10:00' }],
+      ['/console/indicators/sighting', { value: '1.2.3.4', tlp: 'GREEN', seenAt: '2026-01-01T10:00', count: '99999999999999999999' }],
+      ['/console/indicators/sighting', { value: '1.2.3.4', tlp: 'GREEN', seenAt: '2026-01-01T10:00', count: '1.5' }],
+      ['/console/indicators/sighting', { value: '1.2.3.4', tlp: 'GREEN', seenAt: '2026-01-01T10:00', zone: 'Mars/Olympus' }],
+      ['/console/indicators/match', { values: '\u0000\n'.repeat(50000) }],
+      ['/console/account/tokens', { name: 'x', expiresIn: '99999999999999999999d' }],
+      ['/console/account/tokens', { name: 'x', expiresIn: '-1d' }],
+      ['/console/account/tokens', { name: 'x\u0000', expiresIn: '1d' }],
+      ['/console/account/tokens', { name: 'x'.repeat(500000), expiresIn: '1d' }],
+      ['/console/alerts/new', { name: 'x', owner: 'me', mode: 'NOPE', channels: 'NOPE' }],
+      ['/console/alerts/new', { name: 'x', owner: 'organization', mode: 'IMMEDIATE', channels: 'WEBHOOK', webhookUrl: 'http://127.0.0.1:1/' }],
+      ['/console/alerts/new', { name: 'x', owner: 'me', mode: 'IMMEDIATE', channels: 'WEBHOOK', webhookUrl: 'http://[::1' }],
+      ['/console/alerts/new', { name: 'x\u0000', owner: 'me', mode: 'IMMEDIATE', channels: 'EMAIL', severityAtLeast: 'NOPE', domains: 'NOPE', categories: 'NOPE', affectedCounties: 'NOPE', indicatorTypes: 'NOPE' }],
+      ['/console/on-call/contact-methods', { kind: 'SMS', target: '+1' + '9'.repeat(100) }],
+      ['/console/on-call/contact-methods', { kind: 'EMAIL', target: 'a\u0000@b.test' }],
+      ['/console/on-call/county-orange/rov-oncall/rotation', { participants: 'x', shiftLengthHours: '0', handoffTime: '25:99', timeZone: 'Mars/Olympus', startDate: '2026-02-30' }],
+      ['/console/on-call/county-orange/rov-oncall/rotation', { participants: orangeU.email, shiftLengthHours: '9999', handoffTime: '08:00', timeZone: 'America/Los_Angeles', startDate: '2026-12-01' }],
+      ['/console/on-call/county-orange/rov-oncall/rotation', { participants: orangeU.email, shiftLengthHours: '12', handoffTime: '08:00', timeZone: 'America/Los_Angeles', startDate: '99999-12-01' }],
+      ['/console/on-call/county-orange/rov-oncall/overrides', { user: orangeU.email, from: '2026-02-30T10:00', to: '2026-03-01T10:00' }],
+      ['/console/on-call/county-orange/rov-oncall/overrides', { user: orangeU.email, from: '2026-03-01T10:00', to: '2026-02-01T10:00' }],
+      ['/console/on-call/county-orange/rov-oncall/overrides', { user: orangeU.email, from: '99999-03-01T10:00', to: '99999-03-02T10:00' }],
+      ['/console/on-call/county-orange/rov-oncall/overrides', { user: orangeU.email, from: '2026-12-08T10:00', to: '2026-12-09T10:00', zone: 'Mars/Olympus' }],
+      ['/console/on-call/county-orange/rov-oncall/overrides', { user: 'x\u0000', from: '2026-12-08T10:00', to: '2026-12-09T10:00' }],
+      ['/console/pages/not-a-uuid/acknowledge', {}],
+      ['/console/account/sessions/not-a-uuid/revoke', {}],
+      ['/console/alerts/not-a-uuid/edit', { name: 'x' }],
+      ['/console/alerts/not-a-uuid/delete', {}],
+      ['/console/on-call/contact-methods/not-a-uuid/remove', {}],
+      ['/console/on-call/contact-methods/not-a-uuid/test', {}],
+      ['/console/organization/users/not-a-uuid/roles', { roles: 'VIEWER' }],
+      ['/console/organization/users/not-a-uuid/deactivate', {}],
+      ['/console/on-call/county-orange/rov-oncall/overrides/not-a-uuid/remove', {}],
+      ['/console/incidents/not-a-uuid/comments', { body: 'x' }],
+      ['/console/incidents/not-a-uuid/status', { to: 'x' }],
+      ['/console/account/tokens/%00/revoke', {}],
+      ['/console/audit/verify', {}],
+    ];
+    for (const [path, form] of inputs) {
+      const r = await o.post(path, form);
+      const t = await r.text();
+      console.log('input', r.status, path, JSON.stringify(form).slice(0, 90), r.status >= 400 ? (/<p[^>]*class="error"[^>]*>([^<]*)/.exec(t)?.[1] ?? /role="alert"[\s\S]{0,300}?<a[^>]*>([^<]*)/.exec(t)?.[1] ?? t.slice(0, 120)) : r.headers.get('location'));
+      if (r.status >= 500) note(`500 on ${path} ${JSON.stringify(form).slice(0, 100)}: ${t.slice(0, 100)}`);
+    }
+    // raw malformed bodies
+    const raw = async (path: string, body: BodyInit, type: string, label: string) => {
+      const r = await fetch(`${hub.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: `estf_session=${o.cookie}`, origin: hub.url, 'content-type': type, 'x-csrf-token': o.csrf }, body });
+      const t = await r.text();
+      console.log('raw', label, r.status, t.slice(0, 80));
+      if (r.status >= 500) note(`500 raw ${label} ${path}`);
+    };
+    await raw('/console/incidents/new', '%E0%A4%A&title=%FF%FE&_csrf=' + o.csrf, 'application/x-www-form-urlencoded', 'bad percent');
+    await raw('/console/incidents/new', Buffer.from([0xff, 0xfe, 0x3d, 0x00]), 'application/x-www-form-urlencoded', 'invalid utf8');
+    await raw('/console/incidents/new', '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nabc\r\n', 'multipart/form-data; boundary=x', 'truncated multipart');
+    await raw('/console/incidents/new', 'garbage', 'multipart/form-data', 'multipart no boundary');
+    await raw('/console/incidents/new', '{"title":1}', 'application/json', 'json');
+    const fd = new FormData(); fd.append('title', new Blob(['x']), 'title.txt'); fd.append('summary', 's'); fd.append('category', 'PHISHING'); fd.append('severity', 'HIGH'); fd.append('tlp', 'GREEN');
+    await raw('/console/incidents/new', fd, '', 'file in text field');
+    const fd2 = new FormData(); fd2.append('file', 'not a file'); fd2.append('tlp', 'GREEN');
+    await raw('/console/indicators/import', fd2, '', 'string in file field');
+    const fd3 = new FormData(); fd3.append('file', new Blob([Buffer.from([0xff, 0xfe, 0, 0, 1, 2])]), '../../etc/passwd<script>'); fd3.append('tlp', 'GREEN');
+    await raw('/console/indicators/import', fd3, '', 'binary file');
+    const fd4 = new FormData(); fd4.append('file', new Blob(['1.2.3.4\n']), 'a.txt'); fd4.append('file', new Blob(['1.2.3.5\n']), 'b.txt'); fd4.append('tlp', 'GREEN'); fd4.append('tlp', 'RED');
+    await raw('/console/indicators/import', fd4, '', 'two files');
+    const fd5 = new FormData(); fd5.append('file', new Blob(['1.2.3.4\n']), 'a.txt'); fd5.append('tlp', 'GREEN'); fd5.append('format', 'NOPE'); fd5.append('confidence', 'abc'); fd5.append('validUntil', '2026-02-30');
+    await raw('/console/indicators/import', fd5, '', 'bad import fields');
+    const big = await fetch(`${hub.url}/console/incidents/new`, { method: 'POST', redirect: 'manual', headers: { cookie: `estf_session=${o.cookie}`, origin: hub.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=' + 'x'.repeat(60_000_000) }).catch((e) => ({ status: String(e) }) as any);
+    console.log('big', big.status);
+    // query strings
+    for (const path of ['/console/incidents?first=abc', '/console/incidents?first=0', '/console/incidents?first=100000', '/console/incidents?after=abc', '/console/incidents?sort=x&sort=y', '/console/incidents?status=OPEN&status=OPEN&status=X', '/console/incidents?from=2026-02-30&to=x', '/console/incidents?createdAfter=2026-02-30', '/console/incidents?q=%00', '/console/incidents?q=%ff', '/console/audit?before=-1', '/console/audit?before=99999999999999999999', '/console/audit?from=2026-02-30&to=abc', '/console/audit?action=%00', '/console/indicators?q=%00', '/console/indicators?after=abc', '/console/indicators?q=' + 'a'.repeat(20000), '/console/on-call?organization=%00', '/console/incidents/%00', '/console/indicators/%00', '/console/indicators/99999999999999999999', '/console/organization/users/%00', '/console/alerts/%00/edit', '/console/incidents?county=%00&category=%00&severity=%00&tlp=%00&assignee=%00']) {
+      const r = await o.get(path);
+      const t = await r.text();
+      console.log('q', r.status, path.slice(0, 80));
+      if (r.status >= 500) note(`500 GET ${path.slice(0, 80)}: ${t.slice(0, 100)}`);
+    }
+    console.log(findings.join('\n'));
+  }, 300_000);
+});
