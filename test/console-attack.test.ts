@@ -129,6 +129,34 @@ describe('console under attack', () => {
     }
   });
 
+
+  it('under HTTPS the session cookie is __Host-estf_session (Secure, HttpOnly, Lax, Path=/), the browser that sends it back is signed in, and sign-out clears it', async () => {
+    const port = await freePort();
+    const origin = `https://127.0.0.1:${port}`;
+    const tls = await startTestHub({ PORT: String(port), PUBLIC_URL: origin });
+    try {
+      const u = await makeUser(tls.deps, 'county-orange', ['ANALYST'], 'tls');
+      // The hub behind a TLS-terminating proxy: plain HTTP here, the browser's Origin is the public one.
+      const link = (await tls.deps.services.sessions.issueLoginLink(operator, u.email)).url.replace(origin, tls.url);
+      const signIn = await fetch(link, { method: 'POST', redirect: 'manual', headers: { origin } });
+      expect(signIn.status).toBe(303);
+      const set = signIn.headers.getSetCookie().find((c) => /estf_session=[^;]/.test(c))!;
+      expect(set).toMatch(/^__Host-estf_session=[A-Za-z0-9_-]{43};/);
+      for (const flag of ['Secure', 'HttpOnly', 'SameSite=Lax', 'Path=/']) expect(set).toContain(flag);
+      expect(set).not.toMatch(/Domain=/i);
+      const cookie = set.split(';')[0]!;
+      const now = await fetch(`${tls.url}/console/now`, { redirect: 'manual', headers: { cookie } });
+      expect(now.status).toBe(200);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await now.text())![1]!;
+      const out = await fetch(`${tls.url}/console/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` });
+      expect(out.status).toBe(200);
+      expect(out.headers.getSetCookie().some((c) => /^__Host-estf_session=;.*Max-Age=0/.test(c))).toBe(true);
+      expect((await fetch(`${tls.url}/console/now`, { redirect: 'manual', headers: { cookie } })).status).toBe(303);
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('probe', async () => {
     const findings: string[] = [];
     const note = (s: string) => { findings.push(s); };
@@ -538,6 +566,132 @@ describe('console under attack', () => {
       const t = await r.text();
       console.log('q', r.status, path.slice(0, 80));
       if (r.status >= 500) note(`500 GET ${path.slice(0, 80)}: ${t.slice(0, 100)}`);
+    }
+    console.log(findings.join('\n'));
+  }, 300_000);
+
+  it('probe4', async () => {
+    const findings: string[] = [];
+    const note = (s: string) => { findings.push(s); console.log('FINDING', s); };
+    const aud = await agent(await makeUser(hub.deps, 'county-orange', ['AUDITOR'], 'aud'));
+    for (const path of ['/console/audit?since=2026-02-30T10:00', '/console/audit?until=2026-11-03T25:00', '/console/audit?objectId=not-a-uuid&objectType=Incident', '/console/audit?objectId=%F0%9F%98%80&actor=' + encodeURIComponent('😀'.repeat(150)), '/console/audit?before=abc', '/console/audit?action=x&action=y', '/console/audit?actor=%FF']) {
+      const r = await aud.get(path); const t = await r.text();
+      console.log('audit', r.status, path, /role="alert"[^>]*>([^<]*)/.exec(t)?.[1] ?? '');
+      if (r.status >= 500 || (path.includes('2026-02-30') && r.status === 200)) note(`audit ${path} ${r.status}`);
+    }
+    const o = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'o'));
+    for (const path of ['/console/incidents?severityAtLeast=%3Cscript%3E', '/console/incidents?statuses=X&statuses=%3Cb%3E', '/console/incidents?affectedCounty=%3Cscript%3E&text=%22%3E%3Cimg', '/console/incidents?after=%FF%FE', '/console/incidents?after=' + 'A'.repeat(5000), '/console/incidents?text=' + encodeURIComponent('a'.repeat(5000))]) {
+      const r = await o.get(path); const t = await r.text();
+      console.log('list', r.status, path.slice(0, 80));
+      if (r.status >= 500) note(`list ${path.slice(0, 60)} ${r.status}`);
+      if (t.includes('<script>') || t.includes('<img')) note(`xss list ${path}`);
+    }
+    // merge into a hidden vs unknown incident, as a coordinator
+    const coord = await agent(await makeUser(hub.deps, 'sos', ['ANALYST', 'COORDINATOR'], 'coord').catch(async () => makeUser(hub.deps, 'cal-oes', ['ANALYST', 'COORDINATOR'], 'coord')));
+    const fres = await agent(await makeUser(hub.deps, 'county-fresno', ['ANALYST'], 'fres'));
+    const filed = await o.post('/console/incidents/new', { title: 'mergeable', summary: 's', category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', affectedCounties: 'county-orange' });
+    const visibleId = /incidents\/([0-9a-f-]{36})/.exec(filed.headers.get('location')!)![1]!;
+    const red = await fres.post('/console/incidents/new', { title: 'red secret', summary: 's', category: 'PHISHING', severity: 'HIGH', tlp: 'RED', shareWithUsers: (await makeUser(hub.deps, 'county-fresno', ['ANALYST'], 'fres2')).email });
+    const redId = /incidents\/([0-9a-f-]{36})/.exec(red.headers.get('location') ?? '')?.[1];
+    const redRow = await hub.db.selectFrom('incidents').select(['id', 'reference']).where('id', '=', redId!).executeTakeFirst();
+    console.log('red', red.status, redId, redRow?.reference, red.status === 400 ? /<a href="#[^"]*">([^<]*)/.exec(await red.text())?.[1] : '');
+    const norm = (t: string) => t.replace(/value="[^"]{43}"/g, '').replace(/[0-9a-f-]{36}|\b\d+\b/g, 'ID').replace(/[A-Z]+-\d{4}-\d+/g, 'REF');
+    for (const [name, formOf] of [
+      ['merge', (x: string) => ({ into: x })],
+      ['link', (x: string) => ({ into: x, incident: x })],
+    ] as const) {
+      const a = await coord.post(`/console/incidents/${visibleId}/${name}`, formOf(redId!));
+      const b = await coord.post(`/console/incidents/${visibleId}/${name}`, formOf('00000000-0000-4000-8000-000000000000'));
+      const ta = norm(await a.text()), tb = norm(await b.text());
+      console.log(name, a.status, b.status, ta === tb, ta === tb ? '' : [/<a href="#[^"]*">([^<]*)/.exec(ta)?.[1], /<a href="#[^"]*">([^<]*)/.exec(tb)?.[1]]);
+      if (a.status !== b.status || ta !== tb) note(`${name} hidden vs unknown differ`);
+      if (redRow) {
+        const c1 = await coord.post(`/console/incidents/${visibleId}/${name}`, formOf(redRow.reference));
+        const c2 = await coord.post(`/console/incidents/${visibleId}/${name}`, formOf(redRow.reference.replace(/\d+$/, '99999')));
+        const t1 = norm(await c1.text()), t2 = norm(await c2.text());
+        console.log(name, 'by reference', c1.status, c2.status, t1 === t2);
+        if (c1.status !== c2.status || t1 !== t2) note(`${name} by reference hidden vs unknown differ`);
+      }
+    }
+    // indicator report linking to a hidden incident vs unknown
+    const r1 = await o.post('/console/indicators/report', { value: `l-${Date.now()}.example.com`, tlp: 'GREEN', incident: redId! });
+    const r2 = await o.post('/console/indicators/report', { value: `l-${Date.now()}.example.com`, tlp: 'GREEN', incident: '00000000-0000-4000-8000-000000000000' });
+    const n1 = norm(await r1.text()).replace(/l-ID\.example\.com/g, ''), n2 = norm(await r2.text()).replace(/l-ID\.example\.com/g, '');
+    console.log('report link', r1.status, r2.status, n1 === n2);
+    if (r1.status !== r2.status || n1 !== n2) note('report link hidden vs unknown differ');
+    if (redRow) {
+      const r3 = await o.post('/console/indicators/report', { value: `l-${Date.now()}.example.com`, tlp: 'GREEN', incident: redRow.reference });
+      console.log('report link by ref', r3.status);
+    }
+    // On-call: another org's admin with a valid rotation
+    const fa = await agent(await makeUser(hub.deps, 'county-fresno', ['ORG_ADMIN'], 'fa'));
+    const rot = await fa.post('/console/on-call/county-orange/rov-oncall/rotation', { participants: fa.user.email, shiftLengthHours: '24', handoffTime: '08:00', timeZone: 'America/Los_Angeles', startDate: '2026-12-01' });
+    console.log('foreign rotation', rot.status);
+    if (rot.status < 400) note('foreign rotation accepted');
+    const ov = await fa.post('/console/on-call/county-orange/rov-oncall/overrides', { user: fa.user.email, from: '2026-12-20T10:00', to: '2026-12-21T10:00' });
+    console.log('foreign override', ov.status);
+    if (ov.status < 400) note('foreign override accepted');
+    // login link race
+    const u = await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'race');
+    const l = await loginLink(hub, u.email);
+    const rs = await Promise.all(Array.from({ length: 8 }, () => fetch(l, { method: 'POST', redirect: 'manual', headers: { origin: hub.url } })));
+    const won = rs.filter((r) => r.status === 303).length;
+    console.log('race', rs.map((r) => r.status));
+    if (won !== 1) note(`login link used ${won} times`);
+    // alerts owner org
+    const oa = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'oa'));
+    const al = await oa.post('/console/alerts/new', { name: 'x', owner: 'organization', mode: 'IMMEDIATE', channels: 'WEBHOOK', webhookUrl: 'http://127.0.0.1:1/' });
+    const at = await al.text();
+    console.log('alert org', al.status, at.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 1500));
+    const al2 = await o.post('/console/alerts/new', { name: 'x', owner: 'organization', mode: 'IMMEDIATE', channels: 'EMAIL' });
+    console.log('alert org by analyst', al2.status, al2.headers.get('location'));
+    console.log(findings.join('\n'));
+  }, 300_000);
+
+  it('probe5', async () => {
+    const findings: string[] = [];
+    const note = (s: string) => { findings.push(s); console.log('FINDING', s); };
+    const o = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'o5'));
+    const coord = await agent(await makeUser(hub.deps, 'sos', ['ANALYST', 'COORDINATOR'], 'coord5'));
+    const filed = await o.post('/console/incidents/new', { title: 'actions', summary: 's', category: 'PHISHING', severity: 'HIGH', tlp: 'AMBER', affectedCounties: 'county-orange' });
+    const id = /incidents\/([0-9a-f-]{36})/.exec(filed.headers.get('location')!)![1]!;
+    const cases: Array<[string, Record<string, string | string[]>]> = [
+      ['status', { to: 'NOPE' }], ['status', { to: '' }], ['status', { to: 'CLOSED', resolution: 'x'.repeat(100000) }],
+      ['severity', { value: 'NOPE' }], ['severity', { severity: 'NOPE' }],
+      ['assign', { organization: 'nope' }], ['assign', { user: 'nobody@nowhere.test' }], ['assign', { user: 'x'.repeat(5000) }],
+      ['share', { organizations: 'nope\nnope2' }], ['share', { users: 'x@y.test' }], ['share', { routingTargets: 'on' }], ['share', {}],
+      ['tlp', { tlp: 'NOPE' }], ['tlp', { tlp: 'RED', recipients: '' }], ['tlp', { tlp: 'CLEAR' }],
+      ['les', { value: 'maybe' }], ['les', {}],
+      ['merge', { into: '' }], ['merge', { into: id }], ['merge', { into: 'ESTF-9999-99999' }],
+      ['edit', { version: 'abc', title: 'x' }], ['edit', { version: '-1', title: 'x' }], ['edit', { version: '99999999999999999999', title: 'x' }], ['edit', { version: '1', title: '', summary: '' }],
+      ['edit', { version: '1', title: 'x', category: 'NOPE', severity: 'NOPE', affectedCounties: 'nope' }],
+      ['comments', { body: '' }], ['comments', { body: 'x'.repeat(200000) }],
+      ['nonexistent-action', {}],
+    ];
+    for (const who of [o, coord]) {
+      for (const [action, form] of cases) {
+        const r = await who.post(`/console/incidents/${id}/${action}`, form);
+        const t = await r.text();
+        const msg = /<a href="#ia-[^"]*">([^<]*)/.exec(t)?.[1] ?? /class="error"[^>]*>([^<]*)/.exec(t)?.[1] ?? '';
+        console.log('action', who === o ? 'analyst' : 'coord', action, JSON.stringify(form).slice(0, 60), r.status, r.headers.get('location') ?? '', msg.slice(0, 120));
+        if (r.status >= 500) note(`500 ${action} ${JSON.stringify(form).slice(0, 60)}`);
+      }
+    }
+    // HTTPS: cookie flags
+    const port = await freePort();
+    const hubs = await startTestHub({ PORT: String(port), PUBLIC_URL: `https://127.0.0.1:${port}` });
+    try {
+      const u = await makeUser(hubs.deps, 'county-orange', ['ANALYST'], 'tls');
+      const l = (await hubs.deps.services.sessions.issueLoginLink(operator, u.email)).url.replace('https:', 'http:');
+      const unauth = await fetch(`${hubs.url}/console/incidents`, { redirect: 'manual' });
+      console.log('https next cookie', unauth.headers.get('set-cookie'));
+      const r = await fetch(l, { method: 'POST', redirect: 'manual', headers: { origin: `https://127.0.0.1:${port}` } });
+      const sc = r.headers.get('set-cookie') ?? '';
+      console.log('https set-cookie', r.status, sc);
+      if (!/__Host-estf_session=[^;]+;.*Secure/i.test(sc) || !/HttpOnly/.test(sc) || !/SameSite=Lax/.test(sc) || !/Path=\//.test(sc)) note(`https cookie flags: ${sc}`);
+      if (!(unauth.headers.get('set-cookie') ?? '').includes('Secure')) note('estf_next not Secure under https');
+    } finally {
+      await hubs.close();
     }
     console.log(findings.join('\n'));
   }, 300_000);

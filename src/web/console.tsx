@@ -51,6 +51,8 @@ export function isConsolePath(p: string): boolean {
 
 export function cookieName(config: Config): string {
   // __Host-: only over HTTPS, for the exact host, Path=/: a sibling subdomain cannot plant or read it.
+  // The name carries the prefix: never also hono's `prefix` option, which would add it twice (a cookie
+  // named __Host-__Host-estf_session, which getCookie never finds: no one could sign in over HTTPS).
   return config.http.publicUrl.startsWith('https:') ? '__Host-estf_session' : 'estf_session';
 }
 
@@ -106,7 +108,7 @@ export function createConsole(deps: ConsoleDeps) {
   app.use('*', async (c, next) => {
     const value = getCookie(c, cookie);
     const session = value ? await services.sessions.authenticate(value, meta(c)) : null;
-    if (value && !session) deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
+    if (value && !session) deleteCookie(c, cookie, { path: '/', secure });
     c.set('session', session);
     await next();
   });
@@ -164,7 +166,7 @@ export function createConsole(deps: ConsoleDeps) {
   app.post('/sign-in/:token', async (c) => {
     const opened = await services.sessions.signIn(c.req.param('token'), meta(c));
     if (!opened) return c.html(renderPage(<Layout title="Sign-in failed" ctx={{ principal: null, csrfToken: null }}><h1>Sign-in failed</h1><p>This sign-in link is unknown, already used or expired (links last 15 minutes). Ask for a new one.</p></Layout>), 410);
-    setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}), maxAge: Math.floor(config.console.absoluteMs / 1000) });
+    setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: Math.floor(config.console.absoluteMs / 1000) });
     // Back to the page that asked for the sign-in (an "Open" link from a page or an e-mail), else Now.
     const next = getCookie(c, NEXT_COOKIE);
     if (next) deleteCookie(c, NEXT_COOKIE, { path: '/console', secure });
@@ -234,7 +236,7 @@ export function createConsole(deps: ConsoleDeps) {
 
   app.post('/sign-out', async (c) => {
     await services.sessions.signOut(c.get('session')!);
-    deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
+    deleteCookie(c, cookie, { path: '/', secure });
     return c.html(renderPage(<Layout title="Signed out" ctx={{ principal: null, csrfToken: null }}><h1>Signed out</h1><p>You are signed out.</p></Layout>));
   });
 
