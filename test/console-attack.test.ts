@@ -3,6 +3,8 @@ import { systemPrincipal } from '../src/access/principal.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 import { freePort, loginLink } from './support/console-browser.js';
+import { until } from './support/until.js';
+import { startWorkers } from '../src/worker/runtime.js';
 
 /**
  * The console attacked from outside (no session, another site), from another organization and as a signed-in
@@ -156,6 +158,32 @@ describe('console under attack', () => {
       await tls.close();
     }
   });
+
+
+  it('a user deactivated and reactivated before the workers caught up does not get the old sessions back (a stolen cookie stays dead)', async () => {
+    const admin = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'admin'));
+    const leaverUser = await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'stolen');
+    const stolen = await agent(leaverUser);
+    expect((await stolen.get('/console/now')).status).toBe(200);
+    // The admin deactivates, then (laptop found? wrong person?) reactivates at once, before any worker ran.
+    expect((await admin.post(`/console/organization/users/${leaverUser.id}/deactivate`, {})).status).toBe(303);
+    expect((await stolen.get('/console/now')).status).toBe(303);
+    expect((await admin.post(`/console/organization/users/${leaverUser.id}/reactivate`, {})).status).toBe(303);
+    const workers = await startWorkers(hub.deps);
+    try {
+      await until(async () => {
+        const row = await hub.db.selectFrom('outbox').select('published_at').where('topic', '=', 'access.user_deactivated').where('aggregate_id', '=', leaverUser.id).executeTakeFirst();
+        return row?.published_at ?? null;
+      }, 20_000);
+      await until(async () => (await hub.db.selectFrom('sessions').select('revoked_at').where('user_id', '=', leaverUser.id).executeTakeFirstOrThrow()).revoked_at ?? null, 5_000).catch(() => null);
+    } finally {
+      await workers.close();
+    }
+    // The session opened before the deactivation is over for good; the user signs in afresh, and that session works.
+    expect((await stolen.get('/console/now')).status).toBe(303);
+    const fresh = await agent(leaverUser);
+    expect((await fresh.get('/console/now')).status).toBe(200);
+  }, 60_000);
 
   it('probe', async () => {
     const findings: string[] = [];

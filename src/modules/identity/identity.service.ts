@@ -137,7 +137,8 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       const updated = await deactivateUserRow(trx, user.id);
       await recordAudit(trx, principal, 'user.deactivated', { type: 'User', id: user.id }, { email: user.email });
       // Live streams of this user end before any event committed after this one (src/modules/alerts).
-      await addOutboxEvent(trx, 'access.user_deactivated', { type: 'Access', id: user.id }, { userId: user.id });
+      // `deactivatedAt`: the sessions open then are ended even if the user is reactivated before the workers run.
+      await addOutboxEvent(trx, 'access.user_deactivated', { type: 'Access', id: user.id }, { userId: user.id, deactivatedAt: (updated.deactivated_at ?? new Date()).toISOString() });
       return updated;
     });
   }
