@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
-import { freePort, loginLink } from './support/console-browser.js';
+import { freePort, HAS_CHROMIUM, launchChromium, loginLink } from './support/console-browser.js';
 import { until } from './support/until.js';
 import { startWorkers } from '../src/worker/runtime.js';
 
@@ -184,6 +184,43 @@ describe('console under attack', () => {
     const fresh = await agent(leaverUser);
     expect((await fresh.get('/console/now')).status).toBe(200);
   }, 60_000);
+
+
+  it.skipIf(!HAS_CHROMIUM)('in Chromium, hostile text filed through the forms runs nothing on any screen (no dialog, no injected element, no CSP violation)', async () => {
+    const email = `mallory-${Date.now()}@county-orange.test`;
+    await hub.deps.services.identity.createUser(operator, { email, name: `Mallory ${XSS}`, organization: 'county-orange', roles: ['ANALYST'] });
+    const mallory = await agent({ id: '', email, organization: 'county-orange', roles: ['ANALYST'], token: '' });
+    const filed = await mallory.post('/console/incidents/new', {
+      title: `Phish ${XSS}`, summary: `${XSS}\njavascript:alert(4)`, category: 'PHISHING', severity: 'HIGH', tlp: 'GREEN', affectedCounties: 'county-orange',
+      externalReferences: `CVE | ${XSS} | https://example.org/?${encodeURIComponent(XSS)}`,
+    });
+    const id = /incidents\/([0-9a-f-]{36})/.exec(filed.headers.get('location') ?? '')![1]!;
+    await mallory.post(`/console/incidents/${id}/comments`, { body: XSS });
+    await mallory.post('/console/alerts/new', { name: XSS, owner: 'me', mode: 'IMMEDIATE', channels: 'EMAIL' });
+    await mallory.post('/console/account/tokens', { name: XSS, expiresIn: '1d' });
+    const reader = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'reader'));
+    const browser = await launchChromium();
+    try {
+      for (const who of [mallory, reader]) {
+        const context = await browser.newContext();
+        await context.addCookies([{ name: 'estf_session', value: who.cookie, url: hub.url }]);
+        const page = await context.newPage();
+        const dialogs: string[] = [];
+        const violations: string[] = [];
+        page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+        page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+        for (const path of [`/console/incidents/${id}`, '/console/incidents', `/console/incidents?text=${encodeURIComponent(XSS)}`, '/console/now', '/console/alerts', '/console/account', `/console/indicators?q=${encodeURIComponent(XSS)}`]) {
+          await page.goto(`${hub.url}${path}`);
+          expect(await page.locator('img[src="x"], main script').count(), path).toBe(0);
+        }
+        expect(dialogs).toEqual([]);
+        expect(violations).toEqual([]);
+        await context.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 
   it('hostile text in every field a user controls, and in query strings and error echoes, is shown as text on every screen (no raw tag, no script URL)', async () => {
     const findings: string[] = [];
