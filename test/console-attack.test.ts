@@ -222,6 +222,27 @@ describe('console under attack', () => {
     }
   }, 90_000);
 
+
+  it("an organization's subscription: a non-admin of the same organization and an admin of another answer 404 on every route of it, as for an unknown id", async () => {
+    const admin = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'subadmin'));
+    const member = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'member'));
+    const foreign = await agent(await makeUser(hub.deps, 'county-fresno', ['ANALYST', 'ORG_ADMIN'], 'foreign'));
+    const name = `Org alerts ${Date.now()}`;
+    const created = await admin.post('/console/alerts/new', { name, owner: 'organization', mode: 'IMMEDIATE', channels: 'EMAIL', email: 'soc@county-orange.test' });
+    expect(created.status, (await created.text()).slice(0, 300)).toBeLessThan(400);
+    const row = await hub.db.selectFrom('alert_subscriptions').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const who of [member, foreign]) {
+      for (const id of [row.id, unknown]) {
+        expect((await who.get(`/console/alerts/${id}/edit`)).status).toBe(404);
+        expect((await who.post(`/console/alerts/${id}/edit`, { name: 'taken over', owner: 'me', mode: 'IMMEDIATE', channels: 'EMAIL' })).status).toBe(404);
+        for (const action of ['pause', 'resume', 'delete']) expect((await who.post(`/console/alerts/${id}/${action}`, {})).status, `${action} ${id}`).toBe(404);
+      }
+    }
+    const after = await hub.db.selectFrom('alert_subscriptions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(after.name).toBe(name);
+  });
+
   it('hostile text in every field a user controls, and in query strings and error echoes, is shown as text on every screen (no raw tag, no script URL)', async () => {
     const findings: string[] = [];
     const note = (s: string) => { findings.push(s); };
