@@ -107,6 +107,14 @@ describe('console under attack', () => {
       expect(res.status, path).toBe(400);
       expect(await res.text(), path).toContain(`“${param}”`);
     }
+    // A media type in capitals is still a form (hono reads it as one): the token in the header, NUL in the body.
+    const shouted = await fetch(`${hub.url}/console/on-call/contact-methods`, {
+      method: 'POST', redirect: 'manual',
+      headers: { cookie: `estf_session=${u.cookie}`, origin: hub.url, 'x-csrf-token': u.csrf, 'content-type': 'Application/X-WWW-Form-Urlencoded' },
+      body: 'kind=EMAIL&target=b%00%40county-orange.test',
+    });
+    expect(shouted.status).toBe(400);
+    expect(await shouted.text()).toContain('“target”');
     // Signed out too: the sign-in form.
     const res = await fetch(`${hub.url}/console/sign-in`, { method: 'POST', headers: { origin: hub.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%00b%40county-orange.test' });
     expect(res.status).toBe(400);

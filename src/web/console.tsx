@@ -129,7 +129,8 @@ export function createConsole(deps: ConsoleDeps) {
         if (p) return refused('Not a valid address', p);
       }
     }
-    const type = c.req.header('content-type') ?? '';
+    // Lower case, as hono's parseBody reads it: `Multipart/Form-Data` is a form the handlers will read.
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
       let body: Record<string, unknown>;
       try {
@@ -217,7 +218,7 @@ export function createConsole(deps: ConsoleDeps) {
       return refuse(c, 'no session');
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const type = c.req.header('content-type') ?? '';
+      const type = (c.req.header('content-type') ?? '').toLowerCase();
       let submitted = c.req.header('x-csrf-token') ?? null;
       if (!submitted && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
         const form = await c.req.parseBody();
