@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
+import { loggablePath } from '../src/web/console.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 import { freePort, HAS_CHROMIUM, launchChromium, loginLink } from './support/console-browser.js';
@@ -249,6 +250,26 @@ describe('console under attack', () => {
     }
     const after = await hub.db.selectFrom('alert_subscriptions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(after.name).toBe(name);
+  });
+
+
+  it('a sign-in or acknowledgement token in a URL never reaches the audit log or the request log (an auditor could sign in with it)', async () => {
+    const u = await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'logged');
+    const link = await loginLink(hub, u.email);
+    const token = link.split('/').pop()!;
+    // A post from another site (or a mail scanner without Origin) is refused and audited ...
+    expect((await fetch(link, { method: 'POST', redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(link, { method: 'POST', redirect: 'manual', headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    const rows = await hub.db.selectFrom('audit_log').select('change').where('action', '=', 'console.request_refused').execute();
+    expect(rows.length).toBeGreaterThan(0);
+    // ... without the token, which still signs in (it was not used): whoever read it could have signed in first.
+    expect(JSON.stringify(rows)).not.toContain(token);
+    expect(JSON.stringify(rows)).toContain('/console/sign-in/');
+    expect((await fetch(link, { method: 'POST', redirect: 'manual', headers: { origin: hub.url } })).status).toBe(303);
+    // The request log line's path, for every route that carries a secret.
+    expect(loggablePath(`/console/sign-in/${token}`)).toBe('/console/sign-in/[token]');
+    expect(loggablePath(`/ack/${token}`)).toBe('/ack/[token]');
+    expect(loggablePath('/console/incidents/123')).toBe('/console/incidents/123');
   });
 
   it('hostile text in every field a user controls, and in query strings and error echoes, is shown as text on every screen (no raw tag, no script URL)', async () => {

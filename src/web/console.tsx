@@ -49,6 +49,14 @@ export function isConsolePath(p: string): boolean {
   return /^\/console\/[A-Za-z0-9\-._~%/?=&+]*$/.test(p) && !p.includes('//') && !p.startsWith('/console/sign-') && p.length <= 1_000;
 }
 
+/**
+ * A path as it may be written to a log or the audit log: the one-time secrets some paths carry (a sign-in
+ * link, a page's acknowledgement link) replaced, so that whoever reads the logs cannot use a link first.
+ */
+export function loggablePath(path: string): string {
+  return path.replace(/^(\/console\/sign-in|\/ack)\/[^/]+/, '$1/[token]');
+}
+
 export function cookieName(config: Config): string {
   // __Host-: only over HTTPS, for the exact host, Path=/: a sibling subdomain cannot plant or read it.
   // The name carries the prefix: never also hono's `prefix` option, which would add it twice (a cookie
@@ -89,7 +97,7 @@ export function createConsole(deps: ConsoleDeps) {
   // Every state-changing request comes from a page of this hub (Origin), and, once signed in, carries the
   // session's CSRF token in the form or a header. SameSite=Lax alone leaves same-site siblings and old browsers.
   const refuse = async (c: Context<ConsoleEnv>, reason: string) => {
-    await services.sessions.recordRefusal(meta(c), reason, c.req.path);
+    await services.sessions.recordRefusal(meta(c), reason, loggablePath(c.req.path));
     return c.html(renderPage(<Layout title="Request refused" ctx={pageContext(c)}><h1>Request refused</h1><p>This form was not sent from a page of this hub, or your page is out of date. Go back, reload the page and try again.</p></Layout>), 403);
   };
   const checkOrigin: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
