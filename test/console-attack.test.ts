@@ -272,6 +272,29 @@ describe('console under attack', () => {
     expect(loggablePath('/console/incidents/123')).toBe('/console/incidents/123');
   });
 
+
+  it('"send a test page" is limited per contact method: a user cannot make the hub mail or text any address without end', async () => {
+    const u = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'spammer'));
+    const victim = `victim-${Date.now()}@example.org`;
+    expect((await u.post('/console/on-call/contact-methods', { kind: 'EMAIL', target: victim })).status).toBe(303);
+    const page = await (await u.get('/console/on-call')).text();
+    const id = new RegExp(`/console/on-call/contact-methods/([0-9a-f-]{36})/test`).exec(page)![1]!;
+    const statuses: number[] = [];
+    let last = '';
+    for (let i = 0; i < 5; i++) {
+      const r = await u.post(`/console/on-call/contact-methods/${id}/test`, {});
+      statuses.push(r.status);
+      last = await r.text();
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(last).toContain('At most 3 test pages per contact method in 10 minutes');
+    const tested = await hub.db.selectFrom('audit_log').select('seq').where('action', '=', 'contact_method.tested').where('object_id', '=', id).execute();
+    expect(tested).toHaveLength(3);
+    // The API is the same use case: RATE_LIMITED there too.
+    const api = await hub.gql(u.user.token, `mutation($id: ID!) { sendTestPage(id: $id) { delivered } }`, { id });
+    expect(api.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  });
+
   it('hostile text in every field a user controls, and in query strings and error echoes, is shown as text on every screen (no raw tag, no script URL)', async () => {
     const findings: string[] = [];
     const note = (s: string) => { findings.push(s); };
