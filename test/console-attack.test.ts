@@ -295,6 +295,24 @@ describe('console under attack', () => {
     expect(api.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
   });
 
+
+  it("an ORG_ADMIN cannot deactivate (or reactivate) a user of their organization who holds HUB_ADMIN or AUDITOR: that takes the hub role away", async () => {
+    const admin = await agent(await makeUser(hub.deps, 'county-orange', ['ANALYST', 'ORG_ADMIN'], 'orgadmin'));
+    const auditor = await makeUser(hub.deps, 'county-orange', ['AUDITOR'], 'watcher');
+    const r = await admin.post(`/console/organization/users/${auditor.id}/deactivate`, {});
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect((await hub.db.selectFrom('users').select('active').where('id', '=', auditor.id).executeTakeFirstOrThrow()).active).toBe(true);
+    const api = await hub.gql(admin.user.token, `mutation($email: String!) { deactivateUser(email: $email) { active } }`, { email: auditor.email });
+    expect(api.errors?.[0]?.extensions?.code, JSON.stringify(api)).toBe('FORBIDDEN');
+    // A HUB_ADMIN may; then the ORG_ADMIN may not bring the auditor back either.
+    await hub.deps.services.identity.deactivateUser(operator, auditor.email);
+    expect((await admin.post(`/console/organization/users/${auditor.id}/reactivate`, {})).status).toBeGreaterThanOrEqual(400);
+    expect((await hub.db.selectFrom('users').select('active').where('id', '=', auditor.id).executeTakeFirstOrThrow()).active).toBe(false);
+    // An ordinary member is still the ORG_ADMIN's to deactivate.
+    const member = await makeUser(hub.deps, 'county-orange', ['ANALYST'], 'member2');
+    expect((await admin.post(`/console/organization/users/${member.id}/deactivate`, {})).status).toBe(303);
+  });
+
   it('hostile text in every field a user controls, and in query strings and error echoes, is shown as text on every screen (no raw tag, no script URL)', async () => {
     const findings: string[] = [];
     const note = (s: string) => { findings.push(s); };
