@@ -293,6 +293,18 @@ describe('console under attack', () => {
     // The API is the same use case: RATE_LIMITED there too.
     const api = await hub.gql(u.user.token, `mutation($id: ID!) { sendTestPage(id: $id) { delivered } }`, { id });
     expect(api.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    // Removing the method and adding it again (a new id) does not give a new allowance without end: 10 per person.
+    const more: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await u.post(`/console/on-call/contact-methods/${id}/remove`, {});
+      const again = await (await u.get('/console/on-call')).text();
+      for (const m of again.matchAll(/\/console\/on-call\/contact-methods\/([0-9a-f-]{36})\/remove/g)) await u.post(`/console/on-call/contact-methods/${m[1]}/remove`, {});
+      expect((await u.post('/console/on-call/contact-methods', { kind: 'EMAIL', target: victim })).status).toBe(303);
+      const fresh = new RegExp(`/console/on-call/contact-methods/([0-9a-f-]{36})/test`).exec(await (await u.get('/console/on-call')).text())![1]!;
+      for (let i = 0; i < 3; i++) more.push((await u.post(`/console/on-call/contact-methods/${fresh}/test`, {})).status);
+    }
+    expect(more.filter((s) => s === 200)).toHaveLength(7);
+    expect(more.slice(-2)).toEqual([429, 429]);
   });
 
 

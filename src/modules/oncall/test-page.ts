@@ -14,7 +14,7 @@ import { findLiveContactMethodForTest, recordContactMethodTest } from './oncall.
  * Test pages a contact method may be sent per window: a method's target is any address or number its owner
  * types, so without a limit any signed-in user could make the hub mail, text or call someone without end.
  */
-export const TEST_PAGE_LIMIT = { perMethod: 3, windowMs: 10 * 60_000 } as const;
+export const TEST_PAGE_LIMIT = { perMethod: 3, perActor: 10, windowMs: 10 * 60_000 } as const;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,6 +38,11 @@ export function createTestPageService(deps: { db: Db; config: Config; senders: S
     const recent = await countAuditEntries(db, { actions: ['contact_method.tested'], objectType: 'ContactMethod', objectId: id, since: new Date(Date.now() - TEST_PAGE_LIMIT.windowMs) });
     if (recent >= TEST_PAGE_LIMIT.perMethod) {
       throw new RateLimitedError(`At most ${TEST_PAGE_LIMIT.perMethod} test pages per contact method in ${TEST_PAGE_LIMIT.windowMs / 60_000} minutes: wait, then try again.`);
+    }
+    // And per person sending them: removing a method and adding it again gives it a new id, not a new allowance.
+    const actorUserId = principal.kind === 'user' ? principal.userId : null;
+    if (actorUserId && (await countAuditEntries(db, { actions: ['contact_method.tested'], actorUserId, since: new Date(Date.now() - TEST_PAGE_LIMIT.windowMs) })) >= TEST_PAGE_LIMIT.perActor) {
+      throw new RateLimitedError(`At most ${TEST_PAGE_LIMIT.perActor} test pages per person in ${TEST_PAGE_LIMIT.windowMs / 60_000} minutes: wait, then try again.`);
     }
     if (!deps.senders) throw new Error('no senders configured in this process');
     const messageId = `test-${randomUUID()}`;
