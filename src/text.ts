@@ -60,3 +60,17 @@ export function quoteBlock(value: string, maxChars: number, maxLines: number): s
   const kept = lines.length > maxLines ? [...lines.slice(0, maxLines), '…'] : lines;
   return kept.map((l) => `> ${l.replace(INVISIBLE, '')}`.trimEnd()).join('\n');
 }
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Why a string cannot be stored, or null when it can: a NUL character (PostgreSQL text refuses it) or an
+ * unpaired UTF-16 surrogate (not Unicode at all). Checked at the edge of every adapter (GraphQL:
+ * src/graphql/input-check.ts; the console: src/web/console.tsx) before anything reaches the database.
+ */
+export function unstorableReason(value: string): string | null {
+  const m = UNSTORABLE.exec(value);
+  if (!m) return null;
+  return m[0] === '\u0000' ? 'must not contain NUL characters' : 'must not contain unpaired surrogates (not valid Unicode)';
+}

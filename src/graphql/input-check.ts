@@ -17,6 +17,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { parseInstant } from '../dates.js';
 import { InputError } from '../errors.js';
+import { unstorableReason } from '../text.js';
 
 /**
  * Checks every string an operation carries, in literals and variables, before anything executes.
@@ -52,16 +53,6 @@ export function checkInputValues(): Plugin {
       if (result) setResultAndStopExecution(result);
     },
   };
-}
-
-// A high surrogate not followed by a low one, or a low one not preceded by a high one.
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Why a string cannot be stored, or null when it can. */
-export function unstorableReason(value: string): string | null {
-  const m = UNSTORABLE.exec(value);
-  if (!m) return null;
-  return m[0] === '\u0000' ? 'must not contain NUL characters' : 'must not contain unpaired surrogates (not valid Unicode)';
 }
 
 /** Why a string given for an argument or input field of this type is refused, or null. */

@@ -17,7 +17,7 @@ import { authenticateBearer } from './auth.js';
 import { createSseSubscriptions, type SubscriptionRequest } from './sse.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlAsset } from './graphiql.js';
 import type { Services } from '../services.js';
-import { cookieName, createConsole } from '../web/console.js';
+import { cookieName, createConsole, loggablePath } from '../web/console.js';
 import { createMispFeed } from '../modules/misp/index.js';
 import { createPublicReportSite, createRumorControlSite } from '../web/public.js';
 import { createTaxiiApp } from '../modules/stix/index.js';
@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps, yoga: GraphQLHandler = createGraphQLHan
     await next();
     // A live stream written straight to the socket (src/http/sse.ts) has sent its own headers.
     if (c.res !== RESPONSE_ALREADY_SENT) c.res.headers.set('x-request-id', requestId);
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    log.info({ method: c.req.method, path: loggablePath(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

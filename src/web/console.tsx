@@ -15,6 +15,7 @@ import { registerIncidentListPages } from '../modules/incidents/incidents.list.p
 import { registerIncidentPages } from '../modules/incidents/incidents.pages.js';
 import { registerIndicatorPages } from '../modules/indicators/indicators.pages.js';
 import type { Services } from '../services.js';
+import { unstorableReason } from '../text.js';
 import { ASSETS_PATH, consoleAssets } from './assets.js';
 import { Layout, renderPage, type PageContext } from './layout.js';
 import { registerNowPage } from './now.page.js';
@@ -50,8 +51,18 @@ export function isConsolePath(p: string): boolean {
   return /^\/console\/[A-Za-z0-9\-._~%/?=&+]*$/.test(p) && !p.includes('//') && !p.startsWith('/console/sign-') && p.length <= 1_000;
 }
 
+/**
+ * A path as it may be written to a log or the audit log: the one-time secrets some paths carry (a sign-in
+ * link, a page's acknowledgement link) replaced, so that whoever reads the logs cannot use a link first.
+ */
+export function loggablePath(path: string): string {
+  return path.replace(/^(\/console\/sign-in|\/ack)\/[^/]+/, '$1/[token]');
+}
+
 export function cookieName(config: Config): string {
   // __Host-: only over HTTPS, for the exact host, Path=/: a sibling subdomain cannot plant or read it.
+  // The name carries the prefix: never also hono's `prefix` option, which would add it twice (a cookie
+  // named __Host-__Host-estf_session, which getCookie never finds: no one could sign in over HTTPS).
   return config.http.publicUrl.startsWith('https:') ? '__Host-estf_session' : 'estf_session';
 }
 
@@ -88,7 +99,7 @@ export function createConsole(deps: ConsoleDeps) {
   // Every state-changing request comes from a page of this hub (Origin), and, once signed in, carries the
   // session's CSRF token in the form or a header. SameSite=Lax alone leaves same-site siblings and old browsers.
   const refuse = async (c: Context<ConsoleEnv>, reason: string) => {
-    await services.sessions.recordRefusal(meta(c), reason, c.req.path);
+    await services.sessions.recordRefusal(meta(c), reason, loggablePath(c.req.path));
     return c.html(renderPage(<Layout title="Request refused" ctx={pageContext(c)}><h1>Request refused</h1><p>This form was not sent from a page of this hub, or your page is out of date. Go back, reload the page and try again.</p></Layout>), 403);
   };
   const checkOrigin: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
@@ -107,8 +118,43 @@ export function createConsole(deps: ConsoleDeps) {
   app.use('*', async (c, next) => {
     const value = getCookie(c, cookie);
     const session = value ? await services.sessions.authenticate(value, meta(c)) : null;
-    if (value && !session) deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
+    if (value && !session) deleteCookie(c, cookie, { path: '/', secure });
     c.set('session', session);
+    await next();
+  });
+
+  // What a query string or a form carries is read here once, for every path (the CSRF check below reads
+  // forms too): a body that cannot be read, and a value no column can store (NUL, an unpaired surrogate),
+  // are a 400 naming the field, as src/graphql/input-check.ts answers for the API, never an internal error.
+  app.use('*', async (c, next) => {
+    const refused = (title: string, message: string) =>
+      c.html(renderPage(<Layout title={title} ctx={pageContext(c)}><h1>{title}</h1><p role="alert">{message}</p><p>Go back, correct it and send it again.</p></Layout>), 400);
+    const problem = (kind: string, name: string, value: string): string | null => {
+      const reason = unstorableReason(name) ?? unstorableReason(value);
+      return reason && `The ${kind} “${unstorableReason(name) ? name.replace(/[\u0000\ud800-\udfff]/g, '\ufffd') : name}” ${reason}.`;
+    };
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      for (const v of values) {
+        const p = problem('query parameter', name, v);
+        if (p) return refused('Not a valid address', p);
+      }
+    }
+    // Lower case, as hono's parseBody reads it: `Multipart/Form-Data` is a form the handlers will read.
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
+      let body: Record<string, unknown>;
+      try {
+        body = await c.req.parseBody({ all: true });
+      } catch {
+        return refused('Form not readable', 'What was sent is not a form this hub can read (a broken or cut-off upload). Reload the page and send the form again.');
+      }
+      for (const [name, value] of Object.entries(body)) {
+        for (const v of Array.isArray(value) ? value : [value]) {
+          const p = typeof v === 'string' ? problem('field', name, v) : v instanceof File ? problem('file name of field', name, v.name) : null;
+          if (p) return refused('Not a valid form', p);
+        }
+      }
+    }
     await next();
   });
 
@@ -131,7 +177,7 @@ export function createConsole(deps: ConsoleDeps) {
   app.post('/sign-in/:token', async (c) => {
     const opened = await services.sessions.signIn(c.req.param('token'), meta(c));
     if (!opened) return c.html(renderPage(<Layout title="Sign-in failed" ctx={{ principal: null, csrfToken: null }}><h1>Sign-in failed</h1><p>This sign-in link is unknown, already used or expired (links last 15 minutes). Ask for a new one.</p></Layout>), 410);
-    setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}), maxAge: Math.floor(config.console.absoluteMs / 1000) });
+    setCookie(c, cookie, opened.cookieValue, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: Math.floor(config.console.absoluteMs / 1000) });
     // Back to the page that asked for the sign-in (an "Open" link from a page or an e-mail), else Now.
     const next = getCookie(c, NEXT_COOKIE);
     if (next) deleteCookie(c, NEXT_COOKIE, { path: '/console', secure });
@@ -182,7 +228,7 @@ export function createConsole(deps: ConsoleDeps) {
       return refuse(c, 'no session');
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const type = c.req.header('content-type') ?? '';
+      const type = (c.req.header('content-type') ?? '').toLowerCase();
       let submitted = c.req.header('x-csrf-token') ?? null;
       if (!submitted && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
         const form = await c.req.parseBody();
@@ -202,7 +248,7 @@ export function createConsole(deps: ConsoleDeps) {
   app.post('/sign-out', async (c) => {
     await services.sessions.signOut(c.get('session')!);
     services.alerts.endConsoleSession(c.get('session')!.id);
-    deleteCookie(c, cookie, { path: '/', secure, ...(secure ? { prefix: 'host' as const } : {}) });
+    deleteCookie(c, cookie, { path: '/', secure });
     return c.html(renderPage(<Layout title="Signed out" ctx={{ principal: null, csrfToken: null }}><h1>Signed out</h1><p>You are signed out.</p></Layout>));
   });
 

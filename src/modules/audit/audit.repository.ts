@@ -83,6 +83,8 @@ export interface AuditFilter {
   objectType?: string | null;
   objectId?: string | null;
   actorEmail?: string | null;
+  /** By the acting user's id (indexed): for limits counted from the log. */
+  actorUserId?: string | null;
   since?: Date | null;
   until?: Date | null;
 }
@@ -106,6 +108,7 @@ export async function countAuditEntries(db: Handle, filter: AuditFilter): Promis
   if (filter.objectType) q = q.where('object_type', '=', filter.objectType);
   if (filter.objectId) q = q.where('object_id', '=', filter.objectId);
   if (filter.actorEmail) q = q.where('actor_email', '=', filter.actorEmail.toLowerCase());
+  if (filter.actorUserId) q = q.where('actor_user_id', '=', filter.actorUserId);
   if (filter.since) q = q.where('at', '>=', filter.since);
   if (filter.until) q = q.where('at', '<', filter.until);
   const r = await q.executeTakeFirstOrThrow();

@@ -8,5 +8,7 @@ export { createAuditQueryService, describeVerification, verifyAuditLog, type Aud
 export { useAuditKey } from './audit.key.js';
 export { chainHead, readCheckpoints, writeCheckpoint } from './audit.checkpoints.js';
 export { verifyAuditChain } from './audit.repository.js';
+/** How many entries match (a rate limit counted from what the log already records). */
+export { countAuditEntries } from './audit.repository.js';
 /** Serializes writers of the log and of the outbox (which shares its commit order). */
 export { takeLogAppendLock } from './audit.repository.js';

@@ -75,6 +75,8 @@ function UsersPage(props: { ctx: PageContext; users: UserRow[]; done: string | n
 
 function StateButton(props: { ctx: PageContext; u: UserRow }) {
   const { u } = props;
+  // A HUB_ADMIN or AUDITOR is a hub admin's to deactivate or reactivate (identity.service.ts): no button that could only fail.
+  if (u.roles.some((r) => HUB_ROLES.has(r)) && !canChangeHubWideRoles(props.ctx.principal!)) return <span class="muted">{`${u.active ? 'Deactivated' : 'Reactivated'} only by a hub admin`}</span>;
   const action = u.active ? 'deactivate' : 'reactivate';
   return (
     <form method="post" action={`/console/organization/users/${u.id}/${action}`}>

@@ -133,11 +133,16 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       const user = await findUserByEmail(trx, email);
       if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', email);
       if (!canManageOrganizationMembers(principal, user.organization_id)) throw new ForbiddenError('Only an ORG_ADMIN of that organization or a HUB_ADMIN may deactivate its users.');
+      // Deactivating a HUB_ADMIN or AUDITOR takes their hub-wide role away as surely as removing it (an ORG_ADMIN
+      // could silence the auditor watching them); reactivating one gives it back: both only by a HUB_ADMIN, as the roles.
+      const hubRoles = user.roles.filter((r) => HUB_GRANTED_ROLES.has(r));
+      if (hubRoles.length > 0 && !canChangeHubWideRoles(principal)) throw new ForbiddenError(`Only a HUB_ADMIN may deactivate a user who holds ${hubRoles.join(' and ')}.`);
       if (!user.active) return user;
       const updated = await deactivateUserRow(trx, user.id);
       await recordAudit(trx, principal, 'user.deactivated', { type: 'User', id: user.id }, { email: user.email });
       // Live streams of this user end before any event committed after this one (src/modules/alerts).
-      await addOutboxEvent(trx, 'access.user_deactivated', { type: 'Access', id: user.id }, { userId: user.id });
+      // `deactivatedAt`: the sessions open then are ended even if the user is reactivated before the workers run.
+      await addOutboxEvent(trx, 'access.user_deactivated', { type: 'Access', id: user.id }, { userId: user.id, deactivatedAt: (updated.deactivated_at ?? new Date()).toISOString() });
       return updated;
     });
   }
@@ -148,6 +153,10 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       const user = await findUserByEmail(trx, email);
       if (!user || !canSeeMembersOf(principal, user.organization_id)) throw new NotFoundError('User', email);
       if (!canManageOrganizationMembers(principal, user.organization_id)) throw new ForbiddenError('Only an ORG_ADMIN of that organization or a HUB_ADMIN may reactivate its users.');
+      // Deactivating a HUB_ADMIN or AUDITOR takes their hub-wide role away as surely as removing it (an ORG_ADMIN
+      // could silence the auditor watching them); reactivating one gives it back: both only by a HUB_ADMIN, as the roles.
+      const hubRoles = user.roles.filter((r) => HUB_GRANTED_ROLES.has(r));
+      if (hubRoles.length > 0 && !canChangeHubWideRoles(principal)) throw new ForbiddenError(`Only a HUB_ADMIN may reactivate a user who holds ${hubRoles.join(' and ')}.`);
       if (user.active) return user;
       const updated = await reactivateUserRow(trx, user.id);
       await recordAudit(trx, principal, 'user.reactivated', { type: 'User', id: user.id }, { email: user.email });

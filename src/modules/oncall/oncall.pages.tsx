@@ -3,7 +3,7 @@ import { canManageOnCallSchedule } from '../../access/policy.js';
 import type { UserPrincipal } from '../../access/principal.js';
 import { parseInstant } from '../../dates.js';
 import { CONTACT_METHOD_KINDS } from '../../domain/delivery.js';
-import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
+import { ConflictError, ForbiddenError, InputError, NotFoundError, RateLimitedError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { pageContext, type ConsoleEnv } from '../../web/console.js';
 import { CsrfField, Layout, NotFoundPage, renderPage, type PageContext } from '../../web/layout.js';
@@ -581,7 +581,7 @@ export function registerOncallPages(app: Hono<ConsoleEnv>, services: Services): 
   async function onCallPage(
     c: Context<ConsoleEnv>,
     extra: Partial<Pick<OnCallPageProps, 'contactForm' | 'contactError' | 'notice' | 'secret' | 'tested'>> = {},
-    status: 200 | 400 | 404 = 200,
+    status: 200 | 400 | 404 | 429 = 200,
   ) {
     const principal = principalOf(c);
     const selected = (c.req.query('organization') ?? '').trim();
@@ -657,6 +657,7 @@ export function registerOncallPages(app: Hono<ConsoleEnv>, services: Services): 
     } catch (err) {
       if (err instanceof NotFoundError) return c.html(renderPage(<NotFoundPage ctx={pageContext(c)} what="contact method" />), 404);
       if (err instanceof InputError) return onCallPage(c, { notice: messageOf(err) }, 400);
+      if (err instanceof RateLimitedError) return onCallPage(c, { notice: err.message }, 429);
       throw err;
     }
   });

@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { canManageContactMethods } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
-import { InputError, NotFoundError } from '../../errors.js';
+import { InputError, NotFoundError, RateLimitedError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
-import { recordAudit } from '../audit/index.js';
+import { countAuditEntries, recordAudit } from '../audit/index.js';
 import { findUserById } from '../identity/index.js';
 import type { Senders, SendOutcome } from '../notifications/index.js';
 import { checkWebhookTarget } from './contact-targets.js';
 import { findLiveContactMethodForTest, recordContactMethodTest } from './oncall.repository.js';
+
+/**
+ * Test pages a contact method may be sent per window: a method's target is any address or number its owner
+ * types, so without a limit any signed-in user could make the hub mail, text or call someone without end.
+ */
+export const TEST_PAGE_LIMIT = { perMethod: 3, perActor: 10, windowMs: 10 * 60_000 } as const;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,6 +34,16 @@ export function createTestPageService(deps: { db: Db; config: Config; senders: S
     // Contact methods are invisible to everyone else: the same NOT_FOUND as for an unknown id.
     if (!method || !owner || !canManageContactMethods(principal, owner)) throw new NotFoundError('Contact method', id);
     if (!owner.active) throw new InputError('id', `${owner.email} is deactivated`);
+    // Counted from the log's own entries of the tests (one per test, written with its outcome).
+    const recent = await countAuditEntries(db, { actions: ['contact_method.tested'], objectType: 'ContactMethod', objectId: id, since: new Date(Date.now() - TEST_PAGE_LIMIT.windowMs) });
+    if (recent >= TEST_PAGE_LIMIT.perMethod) {
+      throw new RateLimitedError(`At most ${TEST_PAGE_LIMIT.perMethod} test pages per contact method in ${TEST_PAGE_LIMIT.windowMs / 60_000} minutes: wait, then try again.`);
+    }
+    // And per person sending them: removing a method and adding it again gives it a new id, not a new allowance.
+    const actorUserId = principal.kind === 'user' ? principal.userId : null;
+    if (actorUserId && (await countAuditEntries(db, { actions: ['contact_method.tested'], actorUserId, since: new Date(Date.now() - TEST_PAGE_LIMIT.windowMs) })) >= TEST_PAGE_LIMIT.perActor) {
+      throw new RateLimitedError(`At most ${TEST_PAGE_LIMIT.perActor} test pages per person in ${TEST_PAGE_LIMIT.windowMs / 60_000} minutes: wait, then try again.`);
+    }
     if (!deps.senders) throw new Error('no senders configured in this process');
     const messageId = `test-${randomUUID()}`;
     const subject = '[ESTF] Test page: no action needed';

@@ -79,8 +79,10 @@ export async function findSessionById(h: Handle, id: string) {
 }
 
 /** Revokes every open session of a user; answers how many. */
-export async function revokeSessionsOfUser(h: Handle, userId: string, now: Date): Promise<number> {
-  const r = await h.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+export async function revokeSessionsOfUser(h: Handle, userId: string, now: Date, openedBefore: Date | null = null): Promise<number> {
+  let q = h.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now);
+  if (openedBefore) q = q.where('created_at', '<=', openedBefore);
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 

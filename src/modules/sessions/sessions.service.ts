@@ -269,13 +269,16 @@ export function createSessionsService(deps: { db: Db; config: Config; senders?: 
    * Ends every open session of a deactivated user (the outbox event of the deactivation): they already end
    * at the next request (authenticate checks the user), and revoking them keeps a reactivation from reviving them.
    */
-  async function endSessionsOfDeactivatedUser(userId: string): Promise<number> {
+  async function endSessionsOfDeactivatedUser(userId: string, deactivatedAt: Date | null = null): Promise<number> {
     if (!isUuid(userId)) return 0;
     return db.transaction().execute(async (trx) => {
       const user = await findUserById(trx, userId);
-      // Reactivated before this ran: a later sign-in's session is not ended by an old event.
-      if (!user || user.active) return 0;
-      const n = await revokeSessionsOfUser(trx, userId, new Date());
+      if (!user) return 0;
+      // Reactivated before this ran: the sessions open at the deactivation end all the same (a stolen cookie
+      // must not come back with its owner); a later sign-in's session is not ended by this old event. An
+      // event without the time (written before it carried one) ends nothing of a reactivated user.
+      if (user.active && !deactivatedAt) return 0;
+      const n = await revokeSessionsOfUser(trx, userId, new Date(), deactivatedAt);
       if (n > 0) await recordAudit(trx, systemPrincipal('console'), 'console.sessions_ended', { type: 'User', id: userId }, { sessions: n, reason: 'user deactivated' });
       return n;
     });

@@ -9,7 +9,8 @@ import type { SessionsService } from './sessions.service.js';
 export function sessionsTopicHandlers(deps: { services: { sessions: SessionsService } }): EventHandlers {
   const end = async (e: DomainEvent) => {
     const userId = typeof e.payload.userId === 'string' ? e.payload.userId : e.aggregateId;
-    await deps.services.sessions.endSessionsOfDeactivatedUser(userId);
+    const at = typeof e.payload.deactivatedAt === 'string' ? new Date(e.payload.deactivatedAt) : null;
+    await deps.services.sessions.endSessionsOfDeactivatedUser(userId, at && !Number.isNaN(at.getTime()) ? at : null);
   };
   return { 'access.user_deactivated': [end] };
 }
