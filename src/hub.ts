@@ -120,7 +120,7 @@ export function readyBanner(config: Config, port: number | null, workers: boolea
   if (base) {
     lines.push(`  GraphQL:  ${base}/graphql${config.graphql.graphiql ? '   (GraphiQL in your browser)' : ''}`);
     lines.push(`  Health:   ${base}/readyz`);
-    lines.push(`  Console:  ${base}/console/incidents   (sign in with a link: npx estf login-link --email …)`);
+    lines.push(`  Console:  ${base}/console   (sign in with a link: npx estf login-link --email …)`);
   }
   if (config.demo) {
     lines.push('  A token:  npx estf token issue --email analyst@county-los-angeles.example');
