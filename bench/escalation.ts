@@ -44,6 +44,9 @@ import {
   fmt,
   freePort,
   freshDatabase,
+  gqlClient,
+  type GqlAnswer,
+  createPagingRule,
   log,
   machineLine,
   option,
@@ -116,19 +119,8 @@ run(async () => {
   log(
     `hub: ${SINGLE ? 'node bin/estf.js start (API + workers in one process' : 'node bin/estf.js serve + node bin/estf.js work (API and workers in two processes'}, NODE_ENV=production, outbox poll ${config.intervals.outboxPollMs} ms, reconciler ${config.intervals.reconcileMs} ms) at ${gqlUrl}`,
   );
-  const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
-    const res = await fetch(gqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    const text = await res.text();
-    try {
-      return JSON.parse(text) as { data?: any; errors?: Array<{ message: string }> };
-    } catch {
-      return { errors: [{ message: `HTTP ${res.status}: ${text.slice(0, 200)}` }] };
-    }
-  };
-  const rule = await gql(coordinator.token, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
-    input: { name: 'bench-all', levels: [{ ackTimeoutSeconds: 3600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }] }] },
-  });
-  if (rule.errors) throw new Error(`createRoutingRule: ${JSON.stringify(rule.errors)}`);
+  const gql = gqlClient(gqlUrl);
+  await createPagingRule(gql, coordinator.token, 'bench-all');
 
   // ── Filing at a steady rate ───────────────────────────────────────────────────────────────────────
   const sentAt = new Map<string, number>();
@@ -172,7 +164,7 @@ run(async () => {
   const fileAtRate = (count: number, label: string) =>
     sendAtRate(count, async (i) => {
       const t = epochMs();
-      const r = await gql(county.token, FILE, { input: INPUT(label, i) }).catch((err: Error) => ({ errors: [{ message: err.message }] }) as { data?: any; errors?: Array<{ message: string }> });
+      const r = await gql(county.token, FILE, { input: INPUT(label, i) }).catch((err: Error) => ({ errors: [{ message: err.message }] }) as GqlAnswer);
       answerMs.push(epochMs() - t);
       if (r.errors || !r.data) {
         failures++;

@@ -24,6 +24,8 @@ import {
   fmt,
   freePort,
   freshDatabase,
+  gqlClient,
+  createPagingRule,
   log,
   machineLine,
   option,
@@ -73,19 +75,8 @@ run(async () => {
   const hubEnv = { DATABASE_URL: url, REDIS_URL, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, ESTF_QUEUE_PREFIX: queuePrefix('flood'), ESTF_ALLOW_PRIVATE_WEBHOOKS: 'true' };
   const hubs = flag('single') ? [await startHubProcess('start', hubEnv)] : [await startHubProcess('serve', hubEnv), await startHubProcess('work', hubEnv)];
   const gqlUrl = `http://127.0.0.1:${port}/graphql`;
-  const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
-    const res = await fetch(gqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    const text = await res.text();
-    try {
-      return JSON.parse(text) as { data?: any; errors?: Array<{ message: string }> };
-    } catch {
-      return { errors: [{ message: `HTTP ${res.status}: ${text.slice(0, 200)}` }] };
-    }
-  };
-  const rule = await gql(coordinator.token, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
-    input: { name: 'bench-all', levels: [{ ackTimeoutSeconds: 3600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }] }] },
-  });
-  if (rule.errors) throw new Error(`createRoutingRule: ${JSON.stringify(rule.errors)}`);
+  const gql = gqlClient(gqlUrl);
+  await createPagingRule(gql, coordinator.token, 'bench-all');
 
   const sentAt = new Map<string, number>();
   const receivedAt = new Map<string, number>();

@@ -367,3 +367,28 @@ export function printProfiles(dir: string): void {
     for (const [k, us] of [...fns].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 16)) log(`  ${fmt((us / total) * 100).padStart(5)}%  ${k}`);
   }
 }
+
+// ── GraphQL as the load generator speaks it ─────────────────────────────────────────────────────────
+
+export type GqlAnswer = { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+
+/** POSTs a GraphQL request with a bearer token; a body that is not JSON becomes one error naming the HTTP status. */
+export function gqlClient(gqlUrl: string) {
+  return async (token: string, query: string, variables: Record<string, unknown>): Promise<GqlAnswer> => {
+    const res = await fetch(gqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as GqlAnswer;
+    } catch {
+      return { errors: [{ message: `HTTP ${res.status}: ${text.slice(0, 200)}` }] };
+    }
+  };
+}
+
+/** The benchmarks' one routing rule: every incident (or those at least `severityAtLeast`) pages sos/security-duty. */
+export async function createPagingRule(gql: ReturnType<typeof gqlClient>, coordinatorToken: string, name: string, severityAtLeast?: string): Promise<void> {
+  const rule = await gql(coordinatorToken, `mutation($input: RoutingRuleInput!) { createRoutingRule(input: $input) { name } }`, {
+    input: { name, ...(severityAtLeast ? { severityAtLeast } : {}), levels: [{ ackTimeoutSeconds: 3600, targets: [{ kind: 'DUTY', organization: 'sos', duty: 'security-duty' }] }] },
+  });
+  if (rule.errors) throw new Error(`createRoutingRule: ${JSON.stringify(rule.errors)}`);
+}
