@@ -65,3 +65,20 @@ export function formStrings(body: Record<string, unknown>, key: string): string[
   const v = body[key];
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((s): s is string => typeof s === 'string');
 }
+
+/** A datetime-local value in an IANA zone → the instant, or null when it is not a wall-clock time. */
+export function zonedToUtc(local: string, zone: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  if (!m) return null;
+  const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0));
+  // Date.UTC rolls over (February 30 is March 2, 24:30 the next day): a value that does not come back unchanged is no wall-clock time.
+  if (new Date(wall).toISOString().slice(0, 19) !== `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}`) return null;
+  const fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const offset = (t: number) => {
+    const p = Object.fromEntries(fmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - t;
+  };
+  // Twice: the first guess may sit on the other side of a daylight-saving change.
+  const first = wall - offset(wall);
+  return new Date(wall - offset(first));
+}

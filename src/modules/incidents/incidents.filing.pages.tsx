@@ -5,6 +5,7 @@ import { AFFECTED_ASSETS, CATEGORIES, CATEGORY_DOMAIN, DOMAINS, LIMITS, SEVERITI
 import { ForbiddenError, InputError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { pageContext, type ConsoleEnv } from '../../web/console.js';
+import { zonedToUtc } from '../../web/forms.js';
 import { CsrfField, Layout, renderPage, type PageContext } from '../../web/layout.js';
 import { CALIFORNIA_COUNTIES } from '../partners/index.js';
 import type { FileIncidentInput } from './index.js';
@@ -78,22 +79,6 @@ function lines(text: string): string[] {
   return text.split(/[\r\n,]+/).map((s) => s.trim()).filter(Boolean);
 }
 
-/** A datetime-local value in an IANA zone → the instant, or null when it is not a wall-clock time. */
-function zonedToUtc(local: string, zone: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
-  if (!m) return null;
-  const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0));
-  // Date.UTC rolls over (February 30 is March 2, 24:30 the next day): a value that does not come back unchanged is no wall-clock time.
-  if (new Date(wall).toISOString().slice(0, 19) !== `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}`) return null;
-  const fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const offset = (t: number) => {
-    const p = Object.fromEntries(fmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - t;
-  };
-  // Twice: the first guess may sit on the other side of a daylight-saving change.
-  const first = wall - offset(wall);
-  return new Date(wall - offset(first));
-}
 
 /** The form's date → the API's RFC 3339 rule (src/dates.ts), so the console accepts exactly what GraphQL does. */
 function instant(local: string, zone: string, field: string): Date | null {

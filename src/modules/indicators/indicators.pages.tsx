@@ -8,6 +8,7 @@ import { TLPS, type Tlp } from '../../domain/taxonomy.js';
 import { ForbiddenError, InputError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { pageContext, type ConsoleEnv } from '../../web/console.js';
+import { zonedToUtc } from '../../web/forms.js';
 import { CsrfField, Layout, NotFoundPage, renderPage, TlpLabel, type PageContext } from '../../web/layout.js';
 import { formatFromFileName, IMPORT_FORMATS, type ImportFormat, type IngestProgress, type IngestResult, type InvalidLine } from './ingest.js';
 import { detectType, normalize, refang } from './normalize.js';
@@ -656,21 +657,6 @@ function SightingPage(props: { ctx: PageContext; f: SightingForm; err: FieldErro
   );
 }
 
-/** A datetime-local value in an IANA zone → the instant, or null when it is not a wall-clock time. */
-function zonedToUtc(local: string, zone: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
-  if (!m) return null;
-  const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0));
-  // Date.UTC rolls over (February 30 is March 2, 24:30 the next day): a value that does not come back unchanged is no wall-clock time.
-  if (new Date(wall).toISOString().slice(0, 19) !== `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}`) return null;
-  const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const offset = (t: number) => {
-    const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - t;
-  };
-  const first = wall - offset(wall);
-  return new Date(wall - offset(first));
-}
 
 function* slices(data: Buffer, size: number): Generator<Buffer> {
   for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
