@@ -66,4 +66,21 @@ describe('the events queue under a flood', () => {
     const firstIndicator = order.findIndex((o) => o.topic.startsWith('indicator.'));
     expect(firstIndicator).toBeGreaterThan(lastIncident);
   }, 60_000);
+  it('puts only the topics a worker handles on the queue; the other rows are relayed (live, catch-up) without a job', async () => {
+    const before = await hub.deps.queues.events.getJobCounts('prioritized', 'waiting', 'active', 'completed');
+    const filed = await hub.gql(analyst.token, FILE, { input: { title: 'Handled topic', summary: 's', category: 'PHISHING', severity: 'LOW', tlp: 'GREEN', affectedCounties: ['county-orange'] } });
+    expect(filed.errors).toBeUndefined();
+    const reported = await hub.gql(analyst.token, REPORT, { input: [{ type: 'DOMAIN', value: 'unhandled-topic.example-phish.com', tlp: 'GREEN' }] });
+    expect(reported.errors).toBeUndefined();
+    const relay = createOutboxRelay({
+      db: hub.deps.db, databaseUrl: hub.deps.databaseUrl, queues: hub.deps.queues, logger: hub.deps.logger, pollMs: 60_000, instanceId: hub.deps.instanceId,
+      handledTopics: new Set(['incident.filed']),
+    });
+    expect(await relay.relayOnce()).toBe(2);
+    const after = await hub.deps.queues.events.getJobCounts('prioritized', 'waiting', 'active', 'completed');
+    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    expect(total(after) - total(before)).toBe(1);
+    const unpublished = await hub.db.selectFrom('outbox').select('topic').where('published_at', 'is', null).execute();
+    expect(unpublished).toEqual([]);
+  }, 30_000);
 });

@@ -38,10 +38,11 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   // Live events are published by the relay, in its transaction and in id order (src/live/bus.ts).
   const onRelayed = (rows: Parameters<typeof publishLiveEvents>[3]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), LIVE_FAMILIES, rows);
-  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId });
+  const handlers = eventHandlers(deps);
+  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId, handledTopics: new Set(Object.keys(handlers)) });
   await relay.start();
 
-  const events = createEventsWorker({ connection, queues, handlers: eventHandlers(deps), logger: log, db });
+  const events = createEventsWorker({ connection, queues, handlers, logger: log, db });
   events.on('failed', (job, err) => logFailedJob(log, job, err, 'event handler failed'));
 
   // The outbox row of an event is marked relayed once its job is in Redis: a job that failed for good

@@ -51,7 +51,21 @@ export type RelayedHook = (rows: readonly OutboxRow[]) => Promise<void>;
  * exists is a no-op in BullMQ, so a crash between `addBulk` and the commit only re-adds the same ids.
  * Woken by LISTEN/NOTIFY at commit; a poll covers a lost notification or connection.
  */
-export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Queues; logger: Logger; pollMs: number; onRelayed?: RelayedHook; instanceId?: string }) {
+/**
+ * `handledTopics`: the topics some worker handler acts on. Rows of other topics (`page.sent`, `indicator.correlated`,
+ * …) exist for live subscribers and catch-up, which read the outbox itself: they are published live and marked
+ * relayed without a job, saving each a queue round trip and a worker's check of its row. Absent: every row gets a job.
+ */
+export function createOutboxRelay(deps: {
+  db: Db;
+  databaseUrl: string;
+  queues: Queues;
+  logger: Logger;
+  pollMs: number;
+  onRelayed?: RelayedHook;
+  instanceId?: string;
+  handledTopics?: ReadonlySet<string>;
+}) {
   const { db, queues, logger } = deps;
   let listener: pg.Client | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -69,14 +83,17 @@ export function createOutboxRelay(deps: { db: Db; databaseUrl: string; queues: Q
         await sql`select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
         const rows = await claimUnpublished(trx, RELAY_BATCH);
         if (rows.length === 0) return 0;
-        await queues.events.addBulk(
-          rows.map((r) => ({
-            name: r.topic,
-            data: { outboxId: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload },
-            // The instance id keeps two databases sharing one Redis from colliding on sequential ids.
-            opts: { jobId: `outbox-${deps.instanceId ?? 'x'}-${r.id}`, priority: eventPriority(r.topic, r.payload) },
-          })),
-        );
+        const jobs = deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows;
+        if (jobs.length > 0) {
+          await queues.events.addBulk(
+            jobs.map((r) => ({
+              name: r.topic,
+              data: { outboxId: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload },
+              // The instance id keeps two databases sharing one Redis from colliding on sequential ids.
+              opts: { jobId: `outbox-${deps.instanceId ?? 'x'}-${r.id}`, priority: eventPriority(r.topic, r.payload) },
+            })),
+          );
+        }
         // Before the commit: if publishing fails the rows stay unpublished and are relayed again (at least once).
         if (deps.onRelayed) await deps.onRelayed(rows);
         await markPublished(
