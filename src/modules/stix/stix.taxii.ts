@@ -176,29 +176,22 @@ export function createTaxiiApp(deps: TaxiiDeps) {
     return first && last ? { 'X-TAXII-Date-Added-First': first, 'X-TAXII-Date-Added-Last': last } : {};
   }
 
-  app.get('/api/collections/:id/manifest/', async (c) => {
-    const col = stix.collectionByid(c.req.param('id'));
-    if (!col) return taxiiError(c, 404, 'Not Found', 'no such collection');
-    const q = query(c);
-    if (typeof q === 'string') return taxiiError(c, 400, 'Bad Request', q);
-    const page = await stix.taxiiPage(c.get('principal'), col.key, q);
-    const body: Record<string, unknown> = { more: page.more };
-    if (page.next) body.next = page.next;
-    if (page.manifest.length > 0) body.objects = page.manifest;
-    return json(c, body, 200, dateHeaders(page.first, page.last));
-  });
-
-  app.get('/api/collections/:id/objects/', async (c) => {
-    const col = stix.collectionByid(c.req.param('id'));
-    if (!col) return taxiiError(c, 404, 'Not Found', 'no such collection');
-    const q = query(c);
-    if (typeof q === 'string') return taxiiError(c, 400, 'Bad Request', q);
-    const page = await stix.taxiiPage(c.get('principal'), col.key, q);
-    const body: Record<string, unknown> = { more: page.more };
-    if (page.next) body.next = page.next;
-    if (page.objects.length > 0) body.objects = page.objects;
-    return json(c, body, 200, dateHeaders(page.first, page.last));
-  });
+  // The manifest and the objects endpoints page the same walk of the collection (same filters, next, headers);
+  // one lists each object's manifest entry, the other the object itself.
+  for (const kind of ['manifest', 'objects'] as const) {
+    app.get(`/api/collections/:id/${kind}/`, async (c) => {
+      const col = stix.collectionByid(c.req.param('id'));
+      if (!col) return taxiiError(c, 404, 'Not Found', 'no such collection');
+      const q = query(c);
+      if (typeof q === 'string') return taxiiError(c, 400, 'Bad Request', q);
+      const page = await stix.taxiiPage(c.get('principal'), col.key, q);
+      const listed = kind === 'manifest' ? page.manifest : page.objects;
+      const body: Record<string, unknown> = { more: page.more };
+      if (page.next) body.next = page.next;
+      if (listed.length > 0) body.objects = listed;
+      return json(c, body, 200, dateHeaders(page.first, page.last));
+    });
+  }
 
   app.post('/api/collections/:id/objects/', async (c) => {
     const col = stix.collectionByid(c.req.param('id'));
