@@ -4,23 +4,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import os from 'node:os';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
-import { createDeps, hubInstanceId, prepareDatabase } from '../src/deps.js';
-import { createApp } from '../src/http/app.js';
-import { createDb } from '../src/infra/db.js';
-import { createLogger } from '../src/infra/logger.js';
 import { QUEUE_NAMES } from '../src/infra/queues.js';
 import { startWorkers } from '../src/worker/runtime.js';
 import { startEstfReady, stopEstf } from './estf-process.js';
 import { makeUser, type TestUser } from './factories.js';
-import { clearRedisPrefix, startTestHub, testConfig, type TestHub } from './harness.js';
-import { startOwnPostgres } from './support/own-postgres.js';
+import { startTestHub, type TestHub } from './harness.js';
+import { hubOn, startOwnPostgres } from './support/own-postgres.js';
 
 /**
  * Paging under faults (issue 12): a PostgreSQL outage with sends in flight, a worker killed with SIGKILL
@@ -101,42 +95,6 @@ async function startReceiver(): Promise<Receiver> {
   return r;
 }
 
-/** A hub like the harness's, on a database URL of the test's choice (its own PostgreSQL cluster). */
-async function hubOn(dbUrl: string, env: Record<string, string>): Promise<TestHub> {
-  const config = testConfig({ DATABASE_URL: dbUrl, ...env });
-  const logger = createLogger(config.logLevel);
-  const db = createDb(dbUrl, { max: 5 });
-  await prepareDatabase(db, config, logger);
-  const deps = createDeps(config, logger, { url: dbUrl, db, instanceId: await hubInstanceId(db) }, config.redis.url);
-  const app = createApp(deps);
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    config,
-    db,
-    dbUrl,
-    deps,
-    url,
-    async gql(token, query, variables) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (token) headers.authorization = `Bearer ${token}`;
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as any;
-      return { status: res.status, data: body.data ?? null, errors: body.errors };
-    },
-    async close() {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-      await deps.close();
-      await db.destroy();
-      await clearRedisPrefix(config.queuePrefix);
-    },
-  };
-}
 
 interface Scenario {
   county: TestUser;

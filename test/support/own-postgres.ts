@@ -5,6 +5,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createDeps, hubInstanceId, prepareDatabase } from '../../src/deps.js';
+import { createApp } from '../../src/http/app.js';
+import { createDb } from '../../src/infra/db.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { clearRedisPrefix, testConfig, type TestHub } from '../harness.js';
 
 /**
  * A PostgreSQL cluster of the test's own, on its own port, that the test can stop (as a crash would:
@@ -74,6 +82,43 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       destroyed = true;
       await pgCommand('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
       await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A hub like the harness's, on a database URL of the test's choice (its own PostgreSQL cluster). */
+export async function hubOn(dbUrl: string, env: Record<string, string>): Promise<TestHub> {
+  const config = testConfig({ DATABASE_URL: dbUrl, ...env });
+  const logger = createLogger(config.logLevel);
+  const db = createDb(dbUrl, { max: 5 });
+  await prepareDatabase(db, config, logger);
+  const deps = createDeps(config, logger, { url: dbUrl, db, instanceId: await hubInstanceId(db) }, config.redis.url);
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    config,
+    db,
+    dbUrl,
+    deps,
+    url,
+    async gql(token, query, variables) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (token) headers.authorization = `Bearer ${token}`;
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as any;
+      return { status: res.status, data: body.data ?? null, errors: body.errors };
+    },
+    async close() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await deps.close();
+      await db.destroy();
+      await clearRedisPrefix(config.queuePrefix);
     },
   };
 }
