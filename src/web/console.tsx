@@ -2,6 +2,8 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.js';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
+import { isDatabaseUnavailable } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { ConsoleSession } from '../modules/sessions/index.js';
 import { registerEscalationPages } from '../modules/escalations/escalations.pages.js';
@@ -269,6 +271,17 @@ export function createConsole(deps: ConsoleDeps) {
   registerAccountPages(app, services);
   registerLive(app, services);
   registerClaimPages(app, services);
+  // A person in a browser gets a page, not the API's JSON: the database out of reach (say PostgreSQL restarting)
+  // is a 503 that says when to try again; anything else a page naming the request id, never a stack.
+  app.onError((err, c) => {
+    if (isDatabaseUnavailable(err)) {
+      c.get('logger')?.warn({ err: (err as Error).message }, 'database unavailable');
+      c.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      return c.html(renderPage(<Layout title="Unavailable" ctx={{ principal: null, csrfToken: null }}><h1>The hub is briefly unavailable</h1><p>{`Its database cannot be reached right now. Nothing you sent was half-written. Try again in ${UNAVAILABLE_RETRY_AFTER_SECONDS} seconds; if it lasts, call your hub's operator.`}</p></Layout>), 503);
+    }
+    c.get('logger')?.error({ err }, 'console page failed');
+    return c.html(renderPage(<Layout title="Something went wrong" ctx={{ principal: null, csrfToken: null }}><h1>Something went wrong</h1><p>{`The hub could not answer this page. Tell your hub's operator the request id ${c.get('requestId') ?? 'unknown'}.`}</p></Layout>), 500);
+  });
   // A mounted app's notFound is not used (the hub's is, which answers JSON): the console's own, last.
   app.all('*', (c) => c.html(renderPage(<Layout title="Not found" ctx={pageContext(c)}><h1>Not found</h1><p>There is no such page.</p></Layout>), 404));
   return app;
