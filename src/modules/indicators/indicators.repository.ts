@@ -6,6 +6,7 @@ import type { IncidentCategory, Tlp } from '../../domain/taxonomy.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
 import type { MatchVia } from './normalize.js';
 import type { IndicatorReportsTable, IndicatorsTable, IndicatorsTables, SightingsTable } from './indicators.tables.js';
+import { numberArray, textArray, timeArray } from '../../infra/pg-arrays.js';
 
 export type IndicatorRow = Selectable<IndicatorsTable>;
 export type IndicatorReportRow = Selectable<IndicatorReportsTable>;
@@ -31,36 +32,11 @@ export interface ReportBatch {
   confidences: number[];
   validUntils: Array<Date | null>;
   descriptions: Array<string | null>;
-}
-
-// Array parameters are sent as PostgreSQL array literals built here in one pass: node-pg's generic
-// serializer runs two regular expressions over every element, which a bulk import feels.
-const NEEDS_ESCAPE = /["\\]/;
-const ESCAPED = /["\\]/g;
-
-/** `{"a","b",NULL}`: a text[] literal. */
-export function textArray(values: ReadonlyArray<string | null>): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) out += ',';
-    out += v === null || v === undefined ? 'NULL' : `"${NEEDS_ESCAPE.test(v) ? v.replace(ESCAPED, '\\$&') : v}"`;
-  }
-  return `${out}}`;
-}
-
-function numberArray(values: readonly number[]): string {
-  return `{${values.join(',')}}`;
-}
-
-function timeArray(values: ReadonlyArray<Date | null>): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) out += ',';
-    out += v === null || v === undefined ? 'NULL' : v.toISOString();
-  }
-  return `${out}}`;
+  /**
+   * Each value's own valid_from (a STIX import: every object says it). Without, the batch's one valid_from
+   * applies to new reports and a live report keeps its own.
+   */
+  validFroms?: Date[];
 }
 
 /** A batch of values with what the organization says of each: the bulk import's unit of work. */
@@ -262,25 +238,26 @@ export async function upsertReports(
   validFrom: Date,
   importStartedAt: Date,
 ): Promise<{ known: number; inserted: number; updated: number; matched: number }> {
+  const own = batch.validFroms !== undefined;
   const { rows } = await sql<{ known: number; inserted: number; updated: number; matched: number }>`
     with input as (
-      select i.id, i.first_seen < ${importStartedAt} as known, x.confidence, x.valid_until, x.description
-      from unnest(${textArray(batch.types)}::text[], ${textArray(batch.values)}::text[], ${numberArray(batch.confidences)}::int2[], ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[])
-        as x(type, value, confidence, valid_until, description)
+      select i.id, i.first_seen < ${importStartedAt} as known, x.confidence, x.valid_until, x.description${own ? sql`, x.valid_from` : sql``}
+      from unnest(${textArray(batch.types)}::text[], ${textArray(batch.values)}::text[], ${numberArray(batch.confidences)}::int2[], ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[]${own ? sql`, ${timeArray(batch.validFroms!)}::timestamptz[]` : sql``})
+        as x(type, value, confidence, valid_until, description${own ? sql`, valid_from` : sql``})
       -- One unique-index probe per value (see probeBatch).
       cross join lateral (select id, first_seen from indicators where type = x.type and value = x.value limit 1) i
     ),
     written as (
       insert into indicator_reports as r
         (indicator_id, organization_id, reported_by, tlp, law_enforcement_sensitive, confidence, valid_from, valid_until, description)
-      select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${validFrom}, valid_until, description
+      select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${own ? sql`valid_from` : sql`${validFrom}`}, valid_until, description
       from input -- in the batch's (type, value) order: concurrent imports lock rows in one order
       on conflict (indicator_id, organization_id) do update
         set reported_by = coalesce(excluded.reported_by, r.reported_by),
             tlp = excluded.tlp,
             law_enforcement_sensitive = excluded.law_enforcement_sensitive,
             confidence = excluded.confidence,
-            valid_from = case when r.revoked_at is null then r.valid_from else excluded.valid_from end,
+            valid_from = ${own ? sql`excluded.valid_from` : sql`case when r.revoked_at is null then r.valid_from else excluded.valid_from end`},
             valid_until = excluded.valid_until,
             description = excluded.description,
             revoked_at = null,
@@ -289,6 +266,7 @@ export async function upsertReports(
            or (r.tlp, r.law_enforcement_sensitive, r.confidence, r.valid_until, r.description)
               is distinct from (excluded.tlp, excluded.law_enforcement_sensitive, excluded.confidence, excluded.valid_until, excluded.description)
            or (excluded.reported_by is not null and r.reported_by is distinct from excluded.reported_by)
+           ${own ? sql`or r.valid_from is distinct from excluded.valid_from` : sql``}
       returning (xmax = 0) as inserted
     )
     select (select count(*) from input where known)::int as known,

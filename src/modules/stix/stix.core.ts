@@ -14,9 +14,11 @@ function uuidBytes(uuid: string): Buffer {
   return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 
+const HUB_NAMESPACE_BYTES = uuidBytes(HUB_NAMESPACE);
+
 /** RFC 4122 version 5 (SHA-1, name-based) UUID. */
 export function uuidv5(name: string, namespace = HUB_NAMESPACE): string {
-  const hash = createHash('sha1').update(uuidBytes(namespace)).update(name, 'utf8').digest();
+  const hash = createHash('sha1').update(namespace === HUB_NAMESPACE ? HUB_NAMESPACE_BYTES : uuidBytes(namespace)).update(name, 'utf8').digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const h = hash.subarray(0, 16).toString('hex');
@@ -122,8 +124,15 @@ export function parseStixTime(value: unknown): Date | null {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return null;
   const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
   if (d > days) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
+  // Built from the parts already read (a bulk import parses three per object); a leap second (60) is
+  // left to Date's own parser, as before, which refuses it.
+  if (s === 60 || y < 100) {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? null : date;
+  }
+  // Fractions beyond milliseconds are cut, as Date's parser cuts them.
+  const ms = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000 + 1e-9) : 0;
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s, Math.min(ms, 999)));
 }
 
 // ── Patterns out ─────────────────────────────────────────────────────────────────────────────────────

@@ -92,6 +92,16 @@ export async function importObjects(
   const bundleIndicatorValues = new Map<string, Array<{ type: IndicatorType; value: string }>>();
   const seenIds = new Set<string>();
   const orgIdentities = new Map((await loadOrganizations(deps.db, null)).map((o) => [stixIds.organization(o.slug), o.slug]));
+  // Indicators are written in batches while the rest of the bundle is still being read and checked (the
+  // database works on one batch while Node parses the next); one batch in flight keeps memory bounded
+  // and the batches in bundle order. A failed batch fails the import at the next hand-over. Progress is
+  // the objects read (at most one batch ahead of those written).
+  let writing: Promise<void> | null = null;
+  const handOver = async (batch: IndicatorWrite[]) => {
+    if (writing) await writing;
+    writing = writeIndicatorBatch(deps, principal, org, batch, result);
+    writing.catch(() => {});
+  };
   let index = 0;
   for await (const raw of objects as AsyncIterable<unknown>) {
     const i = index++;
@@ -146,8 +156,7 @@ export async function importObjects(
         }
         indicators.push({ p, values: ok, notes });
         bundleIndicatorValues.set(checked.id, ok);
-        // Partners may name the value by the id the hub gives it (a sighting of the hub's own indicator).
-        for (const v of ok) bundleIndicatorValues.set(stixIds.indicator(v.type, v.value), [v]);
+        if (indicators.length >= BATCH) await handOver(indicators.splice(0));
         break;
       }
       case 'marking-definition':
@@ -175,10 +184,13 @@ export async function importObjects(
   }
   const total = index;
 
-  // 2. Indicators, in batches: one transaction each (values, reports, the ids they came with).
-  for (let b = 0; b < indicators.length; b += BATCH) {
-    await writeIndicatorBatch(deps, principal, org, indicators.slice(b, b + BATCH), result);
-    onProgress?.(Math.min(total, b + BATCH));
+  // 2. The last indicators (one transaction per batch: values, reports, the ids they came with).
+  if (indicators.length > 0) await handOver(indicators.splice(0));
+  if (writing) await writing;
+  // Partners may name a value by the id the hub gives it (a sighting of the hub's own indicator): those
+  // ids (a hash each) only when something may name them.
+  if (later.length > 0) {
+    for (const values of [...bundleIndicatorValues.values()]) for (const v of values) bundleIndicatorValues.set(stixIds.indicator(v.type, v.value), [v]);
   }
 
   // 3. Incidents first, then what names them.
@@ -403,21 +415,21 @@ async function writeIndicatorBatch(
       if (part.length === 0) continue;
       const reports = await upsertReports(
         trx,
-        { types: part.map((r) => r.type), values: part.map((r) => r.value), confidences: part.map((r) => r.confidence), validUntils: part.map((r) => r.validUntil), descriptions: part.map((r) => r.description) },
+        {
+          types: part.map((r) => r.type),
+          values: part.map((r) => r.value),
+          confidences: part.map((r) => r.confidence),
+          validUntils: part.map((r) => r.validUntil),
+          descriptions: part.map((r) => r.description),
+          // valid_from as each object says, in the same statement.
+          validFroms: part.map((r) => r.validFrom),
+        },
         { organizationId: org.id, reportedBy, tlp, lawEnforcementSensitive: false },
         now,
         now,
       );
       if (reports.inserted + reports.updated > 0) batchChanged = true;
     }
-    // valid_from as the objects say (the bulk statements take one for the batch); a report whose valid_from
-    // is already that is not written again.
-    const moved = await sql`
-      update indicator_reports r set valid_from = x.valid_from
-      from unnest(${list.map((r) => r.type)}::text[], ${list.map((r) => r.value)}::text[], ${list.map((r) => r.validFrom.toISOString())}::timestamptz[]) as x(type, value, valid_from)
-      join indicators i on i.type = x.type and i.value = x.value
-      where r.indicator_id = i.id and r.organization_id = ${org.id}::uuid and r.valid_from <> x.valid_from and r.updated_at >= now()`.execute(trx);
-    if (Number(moved.numAffectedRows ?? 0) > 0) batchChanged = true;
     await upsertRefs(
       trx,
       batch

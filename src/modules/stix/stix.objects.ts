@@ -69,18 +69,33 @@ function times(created: Date, updated: Date, ref: { created: string | null; modi
   return { created: stixTime(created), modified: stixTime(updated > created ? updated : created) };
 }
 
-/** The report an indicator object is built from: the widest-labelled visible report, then the oldest. */
-export function primaryReport(reports: readonly ReportFacts[]): ReportFacts {
-  return [...reports].sort((a, b) => TLPS.indexOf(a.tlp) - TLPS.indexOf(b.tlp) || a.created_at.getTime() - b.created_at.getTime() || a.id - b.id)[0]!;
+/** The same for a report, whose times come as STIX text (same format and length: text order is time order). */
+function reportTimes(r: ReportFacts) {
+  if (r.ref_created && r.ref_modified && r.ref_current) return { created: r.ref_created, modified: r.ref_modified };
+  return { created: r.created_at, modified: r.updated_at > r.created_at ? r.updated_at : r.created_at };
 }
 
-export function indicatorObject(r: ReportFacts, orgSlug: (id: string) => string, o: BuildOptions): StixObject {
-  const t = times(r.created_at, r.updated_at, { created: r.ref_created, modified: r.ref_modified, importedAt: r.ref_imported_at });
+/** The report an indicator object is built from: the widest-labelled visible report, then the oldest (pageFeed orders the same). */
+export function primaryReport(reports: readonly ReportFacts[]): ReportFacts {
+  return [...reports].sort((a, b) => TLPS.indexOf(a.tlp) - TLPS.indexOf(b.tlp) || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0) || a.id - b.id)[0]!;
+}
+
+/** Identity ids by slug: a hash each, the same forever, asked for on every object. */
+const organizationIds = new Map<string, string>();
+function organizationStixId(slug: string): string {
+  let id = organizationIds.get(slug);
+  if (id === undefined) organizationIds.set(slug, (id = stixIds.organization(slug)));
+  return id;
+}
+
+/** `id`: the log row's id when known (it is the same UUIDv5, or the id the indicator was imported with). */
+export function indicatorObject(r: ReportFacts, orgSlug: (id: string) => string, o: BuildOptions, id = stixIds.indicator(r.type, r.value)): StixObject {
+  const t = reportTimes(r);
   const obj: StixObject = {
     type: 'indicator',
     spec_version: '2.1',
-    id: stixIds.indicator(r.type, r.value),
-    created_by_ref: stixIds.organization(orgSlug(r.organization_id)),
+    id,
+    created_by_ref: organizationStixId(orgSlug(r.organization_id)),
     created: t.created,
     modified: t.modified,
     name: r.value,
@@ -88,11 +103,11 @@ export function indicatorObject(r: ReportFacts, orgSlug: (id: string) => string,
     pattern: patternOf(r.type, r.value),
     pattern_type: 'stix',
     pattern_version: '2.1',
-    valid_from: stixTime(r.valid_from),
+    valid_from: r.valid_from,
     confidence: r.confidence,
     object_marking_refs: [TLP2_IDS[r.tlp]],
   };
-  if (r.valid_until && r.valid_until > r.valid_from) obj.valid_until = stixTime(r.valid_until);
+  if (r.valid_until && r.valid_until > r.valid_from) obj.valid_until = r.valid_until;
   if (r.description) obj.description = text(r.description, o);
   return obj;
 }
@@ -143,12 +158,14 @@ export async function buildObjects(db: Handle, p: Principal, rows: readonly Feed
   }
 
   const indicatorRows = ids('indicator');
-  const reports = await loadVisibleReports(db, p, indicatorRows.map((r) => r.hub_id!));
+  // Rows from pageFeed carry their primary report (or null: none visible); the others are looked up.
+  const reports = await loadVisibleReports(db, p, indicatorRows.filter((r) => r.report === undefined).map((r) => r.hub_id!));
   const byIndicator = new Map<number, ReportFacts[]>();
   for (const rep of reports) (byIndicator.get(rep.indicator_id) ?? byIndicator.set(rep.indicator_id, []).get(rep.indicator_id)!).push(rep);
   for (const r of indicatorRows) {
-    const reps = byIndicator.get(r.hub_id!);
-    if (reps?.length) out.set(r.stix_id, indicatorObject(primaryReport(reps), slug, o));
+    const primary = r.report !== undefined ? r.report : primaryOf(byIndicator.get(r.hub_id!));
+    // The log's id: an imported indicator keeps the id it came with only through the log (stixIdsOf).
+    if (primary) out.set(r.stix_id, indicatorObject(primary, slug, o, r.stix_id));
   }
 
   const sightings = await loadVisibleSightings(db, p, ids('sighting').map((r) => r.hub_id!));
@@ -245,7 +262,7 @@ export async function buildObjects(db: Handle, p: Principal, rows: readonly Feed
       const reps = relReports.filter((x) => x.indicator_id === r.hub_id && x.incident_id === r.hub_uuid);
       if (!inc || reps.length === 0) continue;
       const rep = primaryReport(reps);
-      const t = times(rep.created_at, rep.updated_at, { created: rep.ref_created, modified: rep.ref_modified, importedAt: rep.ref_imported_at });
+      const t = reportTimes(rep);
       out.set(r.stix_id, {
         type: 'relationship',
         spec_version: '2.1',
@@ -275,6 +292,10 @@ export async function buildObjects(db: Handle, p: Principal, rows: readonly Feed
     if (obj) ordered.set(r.stix_id, obj);
   }
   return ordered;
+}
+
+function primaryOf(reports: readonly ReportFacts[] | undefined): ReportFacts | null {
+  return reports?.length ? primaryReport(reports) : null;
 }
 
 /** Sightings the reader may not see, as one count per indicator: no created_by_ref, no where_sighted_refs. */

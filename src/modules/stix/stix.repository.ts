@@ -7,6 +7,7 @@ import type { Handle } from '../../infra/handle.js';
 import type { Db } from '../../infra/db.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
 import type { Tlp } from '../../domain/taxonomy.js';
+import { textArray } from '../../infra/pg-arrays.js';
 import { stixIds } from './stix.core.js';
 
 /**
@@ -36,6 +37,11 @@ export interface FeedRow {
   hub_key: string;
   hub_id: number | null;
   hub_uuid: string | null;
+  /**
+   * An indicator row read by pageFeed carries the report its object is built from (the primary visible
+   * report), found in the same walk that decided it is visible: one statement per page, not two.
+   */
+  report?: ReportFacts | null;
 }
 
 export async function lockFeed(trx: Handle): Promise<void> {
@@ -157,9 +163,9 @@ export async function appendFeed(trx: Handle, all: readonly FeedEntry[]): Promis
       ),
       input as (
         select x.*, row_number() over () as rn
-        from unnest(${b.map((e) => e.stixId)}::text[], ${b.map((e) => e.collection)}::text[], ${b.map((e) => e.type)}::text[], ${b.map((e) => e.kind)}::text[],
-                    ${b.map((e) => e.hubKey)}::text[], ${b.map((e) => (e.hubId === null ? null : String(e.hubId)))}::bigint[], ${b.map((e) => e.hubUuid)}::uuid[],
-                    ${b.map((e) => (typeof e.mark === 'string' ? e.mark : e.mark.toISOString()))}::timestamptz[])
+        from unnest(${textArray(b.map((e) => e.stixId))}::text[], ${textArray(b.map((e) => e.collection))}::text[], ${textArray(b.map((e) => e.type))}::text[], ${textArray(b.map((e) => e.kind))}::text[],
+                    ${textArray(b.map((e) => e.hubKey))}::text[], ${textArray(b.map((e) => (e.hubId === null ? null : String(e.hubId))))}::bigint[], ${textArray(b.map((e) => e.hubUuid))}::uuid[],
+                    ${textArray(b.map((e) => (typeof e.mark === 'string' ? e.mark : e.mark.toISOString())))}::timestamptz[])
           with ordinality as x(stix_id, collection, type, hub_kind, hub_key, hub_id, hub_uuid, mark, ord)
         order by ord
       )
@@ -223,9 +229,10 @@ const KINDS_OF: Record<Collection, readonly HubKind[]> = {
  * The condition that a log row is visible to the principal: the one access policy, per kind. Only the kinds
  * the collections hold are written out (a smaller statement to plan for every page).
  */
-export function visibleFeedRow(p: Principal, collections: readonly Collection[] = ['indicators', 'incidents', 'objects']) {
+export function visibleFeedRow(p: Principal, collections: readonly Collection[] = ['indicators', 'incidents', 'objects'], except: readonly HubKind[] = []) {
   if (p.kind !== 'user') return sql<SqlBool>`false`;
-  const kinds = new Set(collections.flatMap((c) => KINDS_OF[c]));
+  const kinds = new Set(collections.flatMap((c) => KINDS_OF[c]).filter((k) => !except.includes(k)));
+  if (kinds.size === 0) return sql<SqlBool>`false`;
   const branches: Array<ReturnType<typeof sql<SqlBool>>> = [];
   if (kinds.has('identity')) branches.push(sql<SqlBool>`(f.hub_kind = 'identity')`);
   if (kinds.has('indicator')) {
@@ -247,9 +254,12 @@ export function visibleFeedRow(p: Principal, collections: readonly Collection[] 
 }
 
 export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<FeedRow[]> {
+  // An indicator is visible when one of its reports is: the walk finds that report (the primary one, as
+  // primaryReport orders them) in the same step and carries it, so building the page needs no second look.
+  const withReports = p.kind === 'user' && q.collections.some((c) => KINDS_OF[c].includes('indicator'));
   const conds = [
     q.collections.length === 1 ? sql<SqlBool>`f.collection = ${q.collections[0]}` : sql<SqlBool>`f.collection = any(${[...q.collections]}::text[])`,
-    visibleFeedRow(p, q.collections),
+    withReports ? sql<SqlBool>`(r.id is not null or (f.hub_kind <> 'indicator' and ${visibleFeedRow(p, q.collections, ['indicator'])}))` : visibleFeedRow(p, q.collections),
   ];
   // added_after as a position in the log (seq and date_added grow together), so that a page walks the
   // (collection, seq) index in order and stops after `limit` visible rows.
@@ -257,12 +267,22 @@ export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<
   if (q.afterSeq !== null) conds.push(sql<SqlBool>`f.seq > ${q.afterSeq}`);
   if (q.ids) conds.push(sql<SqlBool>`f.stix_id = any(${[...q.ids]}::text[])`);
   if (q.types) conds.push(sql<SqlBool>`f.type = any(${[...q.types]}::text[])`);
-  const { rows } = await sql<FeedRow>`
+  const { rows } = await sql<FeedRow & ReportColumns>`
     select f.stix_id, f.seq, to_char(f.date_added at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as date_added,
            f.collection, f.type, f.hub_kind, f.hub_key, f.hub_id, f.hub_uuid
-    from stix_feed f where ${sql.join(conds, sql` and `)}
+           ${withReports ? sql`, ${REPORT_COLUMNS}` : sql``}
+    from stix_feed f
+    ${withReports ? sql`left join lateral (${primaryVisibleReport(p, sql`f.hub_id`, sql`f.hub_kind = 'indicator'`)}) r on true ${REPORT_REF_JOIN}` : sql``}
+    where ${sql.join(conds, sql` and `)}
     order by f.seq limit ${q.limit}`.execute(db);
-  return rows.map((r) => ({ ...r, seq: Number(r.seq), hub_id: r.hub_id === null ? null : Number(r.hub_id) }));
+  return rows.map((x) => {
+    const row: FeedRow = {
+      stix_id: x.stix_id, seq: Number(x.seq), date_added: x.date_added, collection: x.collection, type: x.type, hub_kind: x.hub_kind,
+      hub_key: x.hub_key, hub_id: x.hub_id === null ? null : Number(x.hub_id), hub_uuid: x.hub_uuid,
+    };
+    if (withReports && x.hub_kind === 'indicator') row.report = x.r_id === null ? null : reportFacts(x);
+    return row;
+  });
 }
 
 /** The log row of one STIX id, whatever its visibility (callers check). */
@@ -298,6 +318,7 @@ export function loadOrganizations(db: Handle, ids: readonly string[] | null): Pr
   return q.execute();
 }
 
+/** Times as STIX writes them (text from PostgreSQL: no Date parsed and formatted again per row). */
 export interface ReportFacts {
   id: number;
   indicator_id: number;
@@ -307,34 +328,74 @@ export interface ReportFacts {
   organization_id: string;
   tlp: Tlp;
   confidence: number;
-  valid_from: Date;
-  valid_until: Date | null;
+  valid_from: string;
+  valid_until: string | null;
   description: string | null;
   incident_id: string | null;
-  created_at: Date;
-  updated_at: Date;
+  created_at: string;
+  updated_at: string;
+  /** The STIX object the report came from (if imported), and whether the report is unchanged since. */
   ref_created: string | null;
   ref_modified: string | null;
-  ref_imported_at: Date | null;
+  ref_current: boolean;
+}
+
+/** A timestamp as a STIX timestamp (UTC, milliseconds: what Date#toISOString writes for the same instant). */
+function stixTimeSql(col: string) {
+  return sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+}
+
+type ReportColumns = { [K in keyof ReportFacts as `r_${K}`]: ReportFacts[K] };
+
+/** The columns of a report (aliased r, with its import ref rf) as `r_<field>`. */
+const REPORT_COLUMNS = sql.raw(
+  [
+    'r.id as r_id', 'r.indicator_id as r_indicator_id', 'r.type as r_type', 'r.value as r_value', 'r.benign_reason as r_benign_reason',
+    'r.organization_id as r_organization_id', 'r.tlp as r_tlp', 'r.confidence as r_confidence', 'r.valid_from as r_valid_from',
+    'r.valid_until as r_valid_until', 'r.description as r_description', 'r.incident_id as r_incident_id', 'r.created_at as r_created_at',
+    'r.updated_at as r_updated_at', 'rf.created as r_ref_created', 'rf.modified as r_ref_modified',
+    // As exports compared them before (milliseconds): unchanged since the import keeps the object's own times.
+    "coalesce(date_trunc('milliseconds', r.updated_ts) <= date_trunc('milliseconds', rf.imported_at), false) as r_ref_current",
+  ].join(', '),
+);
+
+/** The import a report came from, if any (joined after r). */
+const REPORT_REF_JOIN = sql`left join stix_refs rf on rf.hub_kind = 'indicator' and rf.organization_id = r.organization_id and rf.hub_key = r.type || ':' || r.value`;
+
+/** The visible, live reports of indicator `indicatorId`, as columns of REPORT_COLUMNS (times as STIX text). */
+function visibleReportsOf(p: Principal, indicatorId: ReturnType<typeof sql>, extra: ReturnType<typeof sql<SqlBool>> = sql<SqlBool>`true`) {
+  return sql`
+    select vr.id, vr.indicator_id, i.type, i.value, i.benign_reason, vr.organization_id, vr.tlp, vr.confidence,
+           ${stixTimeSql('vr.valid_from')} as valid_from, ${stixTimeSql('vr.valid_until')} as valid_until, vr.description, vr.incident_id,
+           ${stixTimeSql('vr.created_at')} as created_at, ${stixTimeSql('vr.updated_at')} as updated_at, vr.updated_at as updated_ts,
+           array_position(array['CLEAR','GREEN','AMBER','AMBER_STRICT','RED'], vr.tlp) as rank, date_trunc('milliseconds', vr.created_at) as created_ts
+    from indicator_reports vr join indicators i on i.id = vr.indicator_id
+    where ${extra} and vr.indicator_id = ${indicatorId} and ${visibleReports(p, 'vr')()}`;
+}
+
+/** The report an indicator object is built from: the widest-labelled visible report, then the oldest (primaryReport). */
+function primaryVisibleReport(p: Principal, indicatorId: ReturnType<typeof sql>, extra: ReturnType<typeof sql<SqlBool>>) {
+  return sql`select * from (${visibleReportsOf(p, indicatorId, extra)}) v order by v.rank, v.created_ts, v.id limit 1`;
+}
+
+/** A report's `r_` columns (a literal, not a loop: built for every row of every page). */
+function reportFacts(x: ReportColumns): ReportFacts {
+  return {
+    id: Number(x.r_id), indicator_id: Number(x.r_indicator_id), type: x.r_type, value: x.r_value, benign_reason: x.r_benign_reason,
+    organization_id: x.r_organization_id, tlp: x.r_tlp, confidence: x.r_confidence, valid_from: x.r_valid_from, valid_until: x.r_valid_until,
+    description: x.r_description, incident_id: x.r_incident_id, created_at: x.r_created_at, updated_at: x.r_updated_at,
+    ref_created: x.r_ref_created, ref_modified: x.r_ref_modified, ref_current: x.r_ref_current,
+  };
 }
 
 /** The visible, live reports of the indicators, with the import each came from (if any). */
-export function loadVisibleReports(db: Handle, p: Principal, indicatorIds: readonly number[]): Promise<ReportFacts[]> {
-  if (indicatorIds.length === 0) return Promise.resolve([]);
-  return db
-    .selectFrom('indicator_reports as vr')
-    .innerJoin('indicators as i', 'i.id', 'vr.indicator_id')
-    .leftJoin('stix_refs as rf', (j) =>
-      j.on('rf.hub_kind', '=', 'indicator').on('rf.organization_id', '=', sql.ref('vr.organization_id') as never).on(sql<SqlBool>`rf.hub_key = i.type || ':' || i.value`),
-    )
-    .select([
-      'vr.id', 'vr.indicator_id', 'i.type', 'i.value', 'i.benign_reason', 'vr.organization_id', 'vr.tlp', 'vr.confidence', 'vr.valid_from',
-      'vr.valid_until', 'vr.description', 'vr.incident_id', 'vr.created_at', 'vr.updated_at',
-      'rf.created as ref_created', 'rf.modified as ref_modified', 'rf.imported_at as ref_imported_at',
-    ])
-    .where('vr.indicator_id', 'in', [...indicatorIds])
-    .where(visibleReports(p, 'vr'))
-    .execute() as Promise<ReportFacts[]>;
+export async function loadVisibleReports(db: Handle, p: Principal, indicatorIds: readonly number[]): Promise<ReportFacts[]> {
+  if (indicatorIds.length === 0) return [];
+  const { rows } = await sql<ReportColumns>`
+    select ${REPORT_COLUMNS}
+    from unnest(${indicatorIds.map(String)}::bigint[]) as x(indicator_id)
+    cross join lateral (${visibleReportsOf(p, sql`x.indicator_id`)}) r ${REPORT_REF_JOIN}`.execute(db);
+  return rows.map(reportFacts);
 }
 
 export interface SightingFacts {
@@ -516,8 +577,8 @@ export async function upsertRefs(
     const b = refs.slice(i, i + 5_000);
     await sql`
       insert into stix_refs (stix_id, organization_id, hub_kind, hub_key, created, modified)
-      select * from unnest(${b.map((r) => r.stixId)}::text[], ${b.map((r) => r.organizationId)}::uuid[], ${b.map((r) => r.kind)}::text[],
-                           ${b.map((r) => r.key)}::text[], ${b.map((r) => r.created)}::text[], ${b.map((r) => r.modified)}::text[])
+      select * from unnest(${textArray(b.map((r) => r.stixId))}::text[], ${textArray(b.map((r) => r.organizationId))}::uuid[], ${textArray(b.map((r) => r.kind))}::text[],
+                           ${textArray(b.map((r) => r.key))}::text[], ${textArray(b.map((r) => r.created))}::text[], ${textArray(b.map((r) => r.modified))}::text[])
       on conflict (stix_id, organization_id) do update set hub_kind = excluded.hub_kind, hub_key = excluded.hub_key, created = excluded.created,
         modified = excluded.modified, imported_at = now()
         where (stix_refs.hub_key, stix_refs.created, stix_refs.modified) is distinct from (excluded.hub_key, excluded.created, excluded.modified)`.execute(trx);

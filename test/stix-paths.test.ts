@@ -1,0 +1,155 @@
+/**
+ * The fast paths of issue 15's benchmark, held to the behaviour of the plain ones:
+ *  - a TAXII page finds each indicator's primary visible report in the same walk that decides it is visible;
+ *    an export by incident looks reports up afterwards. Both must build the same object for every reader,
+ *    whichever report (organization, TLP, age) that reader's view is built from.
+ *  - a bundle's indicators are written batch by batch while the rest is still being read: every object is
+ *    accounted for across batches, a sighting may name an indicator by the id the hub gives it, a repeated
+ *    import changes nothing, and a new version's valid_from is applied.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserPrincipal } from '../src/access/principal.js';
+import { stixIds } from '../src/modules/stix/index.js';
+import { makeUser } from './factories.js';
+import { startTestHub, type TestHub } from './harness.js';
+
+let hub: TestHub;
+const p: Record<string, UserPrincipal> = {};
+
+async function principal(org: string, roles: Parameters<typeof makeUser>[2], label: string): Promise<UserPrincipal> {
+  const u = await makeUser(hub.deps, org, roles, label);
+  return (await hub.deps.services.identity.authenticate(u.token, { requestId: 'stix-paths', clientAddress: null }))!;
+}
+
+const INDICATORS = '2c6a3f0e-6d0b-5c59-9b3e-1f4a0f7e5a01';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  hub = await startTestHub({}, { http: false });
+  p.orange = await principal('county-orange', ['ANALYST'], 'orange');
+  p.kern = await principal('county-kern', ['ANALYST'], 'kern');
+  p.fresno = await principal('county-fresno', ['VIEWER'], 'fresno');
+  p.sos = await principal('sos', ['COORDINATOR', 'ANALYST'], 'sos');
+  p.fbi = await principal('fbi', ['ANALYST'], 'fbi');
+}, 120_000);
+
+afterAll(async () => {
+  await hub?.close();
+});
+
+describe('a TAXII page and an export by incident build the same indicator', () => {
+  it('for every reader, whichever of several reports (organizations, TLPs, ages) the view is built from', async () => {
+    const s = hub.deps.services;
+    const value = '192.0.2.77';
+    // Kern AMBER first (oldest), then Orange AMBER, then FBI AMBER+STRICT with a description: each county
+    // sees its own, the FBI its own, the coordinator Kern's (the widest-labelled visible one, then the
+    // oldest, is the primary), Fresno none.
+    await s.indicatorReports.reportIndicators(p.kern!, [{ value, tlp: 'AMBER', confidence: 20, description: 'kern saw it first' }] as never);
+    await sleep(5);
+    await s.indicatorReports.reportIndicators(p.orange!, [{ value, tlp: 'AMBER', confidence: 60 }] as never);
+    await sleep(5);
+    await s.indicatorReports.reportIndicators(p.fbi!, [{ value, tlp: 'AMBER_STRICT', confidence: 90, description: 'fbi only' }] as never);
+    const incident = await s.incidents.file(p.kern!, { title: 'Scan from 192.0.2.77', summary: 'scan', category: 'OTHER', severity: 'LOW', tlp: 'GREEN' });
+    await s.indicatorReports.linkToIncident(p.kern!, { type: 'IPV4', value, incidentId: incident.id });
+    await s.stix.sync();
+    const id = stixIds.indicator('IPV4', value);
+
+    const seen = new Set<string>();
+    for (const reader of ['orange', 'kern', 'fresno', 'sos', 'fbi']) {
+      const page = await s.stix.taxiiPage(p[reader]!, 'indicators', { addedAfter: null, limit: 1000, next: null, ids: [id], types: null, versions: null, specVersions: null });
+      const exported = await s.stix.exportBundle(p[reader]!, { incidentId: incident.id });
+      const fromPage = page.objects.find((o) => o.id === id);
+      const fromExport = exported.bundle.objects.find((o) => o.id === id);
+      expect(fromPage, reader).toEqual(fromExport);
+      seen.add(JSON.stringify([reader === 'fresno', fromPage?.created_by_ref, fromPage?.confidence]));
+    }
+    // Kern, Orange and the FBI were each shown a different report, Fresno none: four distinct views compared.
+    expect(seen.size).toBe(4);
+  });
+
+  it('a report revoked, or hidden from the reader, is never the one a page builds from', async () => {
+    const s = hub.deps.services;
+    const value = 'revoked-primary.example';
+    await s.indicatorReports.reportIndicators(p.orange!, [{ value, tlp: 'CLEAR', confidence: 10 }] as never);
+    await s.indicatorReports.reportIndicators(p.kern!, [{ value, tlp: 'AMBER', confidence: 70 }] as never);
+    const own = await hub.db
+      .selectFrom('indicator_reports as r')
+      .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
+      .select('r.id')
+      .where('i.value', '=', value)
+      .where('r.organization_id', '=', p.orange!.organization.id)
+      .executeTakeFirstOrThrow();
+    await s.indicatorReports.revokeReport(p.orange!, String(own.id));
+    await s.stix.sync(); // pages look for changes at most once a second
+    const id = stixIds.indicator('DOMAIN', value);
+    const q = { addedAfter: null, limit: 1000, next: null, ids: [id], types: null, versions: null, specVersions: null };
+    const forFresno = await s.stix.taxiiPage(p.fresno!, 'indicators', q);
+    expect(forFresno.objects).toEqual([]); // only Kern's AMBER report is left: not Fresno's to see
+    const forKern = await s.stix.taxiiPage(p.kern!, 'indicators', q);
+    expect(forKern.objects).toHaveLength(1);
+    expect(forKern.objects[0]!.confidence).toBe(70);
+  });
+});
+
+describe('a bundle larger than a batch', () => {
+  const at = '2026-11-01T00:00:00.000Z';
+  const GREEN = 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb';
+  const n = 11_000; // three batches of 5,000
+  const address = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  const objects = (validFrom = at, modified = at): Array<Record<string, unknown>> => [
+    ...Array.from({ length: n }, (_, i) => ({
+      type: 'indicator', spec_version: '2.1', id: `indicator--${uuid(i)}`, created: at, modified: i === 42 ? modified : at,
+      pattern: `[ipv4-addr:value = '${address(i)}']`, pattern_type: 'stix', valid_from: i === 42 ? validFrom : at, object_marking_refs: [GREEN],
+    })),
+    // A sighting naming the value by the id the hub gives it, not the bundle's own id.
+    {
+      type: 'sighting', spec_version: '2.1', id: 'sighting--00000000-0000-4000-8000-999999999999', created: at, modified: at,
+      sighting_of_ref: stixIds.indicator('IPV4', address(7_777)), where_sighted_refs: [stixIds.organization('county-orange')],
+      created_by_ref: stixIds.organization('county-orange'), count: 4, object_marking_refs: [GREEN],
+    },
+    { type: 'indicator', spec_version: '2.1', id: 'indicator--00000000-0000-4000-8000-888888888888', created: at, modified: at, pattern: "[ipv4-addr:value = '10.0.0.1'", pattern_type: 'stix', valid_from: at },
+  ];
+
+  it('accounts for every object across batches, resolves hub ids for later objects, and is idempotent', async () => {
+    const s = hub.deps.services;
+    const first = await s.stix.importBundle(p.orange!, { objects: objects() });
+    expect(first.total).toBe(n + 2);
+    expect(first.results).toHaveLength(n + 2);
+    expect(first.results.map((r) => r.index)).toEqual(Array.from({ length: n + 2 }, (_, i) => i));
+    expect(first.imported).toBe(n + 1);
+    expect(first.refused).toBe(1);
+    expect(first.results[n + 1]!.message).toMatch(/pattern/);
+    expect(first.results[n]!.message).toContain(address(7_777));
+
+    const rows = await hub.db
+      .selectFrom('indicator_reports as r')
+      .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
+      .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('o.slug', '=', 'county-orange')
+      .where('i.value', 'like', '10.%')
+      .execute();
+    expect(Number(rows[0]!.n)).toBe(n);
+
+    const again = await s.stix.importBundle(p.orange!, { objects: objects() });
+    expect(again.imported).toBe(n + 1);
+    expect(again.unchanged).toBe(n + 1);
+  }, 120_000);
+
+  it("applies a new version's valid_from", async () => {
+    const s = hub.deps.services;
+    const later = '2026-11-20T12:00:00.000Z';
+    const r = await s.stix.importBundle(p.orange!, { objects: objects(later, '2026-11-20T12:00:00.000Z') });
+    expect(r.results[42]!.changed).toBe(true);
+    const row = await hub.db
+      .selectFrom('indicator_reports as r')
+      .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
+      .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+      .select('r.valid_from')
+      .where('o.slug', '=', 'county-orange')
+      .where('i.value', '=', address(42))
+      .executeTakeFirstOrThrow();
+    expect(row.valid_from.toISOString()).toBe(later);
+  }, 120_000);
+});
