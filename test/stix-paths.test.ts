@@ -7,9 +7,10 @@
  *    accounted for across batches, a sighting may name an indicator by the id the hub gives it, a repeated
  *    import changes nothing, and a new version's valid_from is applied.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserPrincipal } from '../src/access/principal.js';
-import { stixIds } from '../src/modules/stix/index.js';
+import { stixIds, stixTimeOf } from '../src/modules/stix/index.js';
 import { makeUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 
@@ -35,6 +36,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.close();
+});
+
+describe('times read as text', () => {
+  it('become the STIX timestamps a Date would have written, for every precision PostgreSQL keeps', async () => {
+    const instants = ['2026-11-01 08:00:00+00', '2026-11-01 08:00:00.1+00', '2026-11-01 08:00:00.12+00', '2026-11-01 08:00:00.123456+00', '2026-12-31 23:59:59.999999+00', '2024-02-29 00:00:00.0005+00', '1999-01-01 00:00:00.010203+00'];
+    for (const t of instants) {
+      const { rows } = await sql<{ text: string; at: Date }>`select (${t}::timestamptz at time zone 'UTC')::text as text, ${t}::timestamptz as at`.execute(hub.db);
+      expect(stixTimeOf(rows[0]!.text), t).toBe(rows[0]!.at.toISOString());
+    }
+  });
 });
 
 describe('a TAXII page and an export by incident build the same indicator', () => {

@@ -8,5 +8,5 @@ export type { ImportSummary, ObjectResult } from './stix.import.js';
 export type { StixObject } from './stix.objects.js';
 export { createTaxiiApp } from './stix.taxii.js';
 export { streamBundleObjects } from './stix.stream.js';
-export { stixIds, patternOf, uuidv5, TLP2_IDS } from './stix.core.js';
+export { stixIds, stixTimeOf, patternOf, uuidv5, TLP2_IDS } from './stix.core.js';
 export type { StixTables } from './stix.tables.js';

@@ -113,6 +113,16 @@ export function stixTime(d: Date): string {
   return d.toISOString();
 }
 
+/**
+ * A UTC timestamp as PostgreSQL writes it as text ("2026-11-01 08:00:00.123456", DateStyle ISO, which
+ * node-pg needs too) as a STIX timestamp, "2026-11-01T08:00:00.123Z": milliseconds cut, as a Date would.
+ */
+export function stixTimeOf(utc: string): string {
+  if (utc.length < 19 || utc[10] !== ' ' || utc[4] !== '-') return new Date(`${utc}Z`).toISOString(); // not a four-digit year: let Date say it
+  const fraction = utc.length > 20 ? `${utc.slice(20, 23)}00`.slice(0, 3) : '000';
+  return `${utc.slice(0, 10)}T${utc.slice(11, 19)}.${fraction}Z`;
+}
+
 const STIX_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
 
 /** Parses a STIX timestamp; null when it is not one (the specification: UTC, "Z", a real date). */

@@ -8,7 +8,7 @@ import type { Db } from '../../infra/db.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
 import type { Tlp } from '../../domain/taxonomy.js';
 import { textArray } from '../../infra/pg-arrays.js';
-import { stixIds } from './stix.core.js';
+import { stixIds, stixTimeOf } from './stix.core.js';
 
 /**
  * The STIX tables (private to the module) and the TAXII "added" log.
@@ -268,7 +268,7 @@ export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<
   if (q.ids) conds.push(sql<SqlBool>`f.stix_id = any(${[...q.ids]}::text[])`);
   if (q.types) conds.push(sql<SqlBool>`f.type = any(${[...q.types]}::text[])`);
   const { rows } = await sql<FeedRow & ReportColumns>`
-    select f.stix_id, f.seq, to_char(f.date_added at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as date_added,
+    select f.stix_id, f.seq, ${utcText('f.date_added')} as date_added,
            f.collection, f.type, f.hub_kind, f.hub_key, f.hub_id, f.hub_uuid
            ${withReports ? sql`, ${REPORT_COLUMNS}` : sql``}
     from stix_feed f
@@ -277,7 +277,7 @@ export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<
     order by f.seq limit ${q.limit}`.execute(db);
   return rows.map((x) => {
     const row: FeedRow = {
-      stix_id: x.stix_id, seq: Number(x.seq), date_added: x.date_added, collection: x.collection, type: x.type, hub_kind: x.hub_kind,
+      stix_id: x.stix_id, seq: Number(x.seq), date_added: taxiiTimeOf(x.date_added), collection: x.collection, type: x.type, hub_kind: x.hub_kind,
       hub_key: x.hub_key, hub_id: x.hub_id === null ? null : Number(x.hub_id), hub_uuid: x.hub_uuid,
     };
     if (withReports && x.hub_kind === 'indicator') row.report = x.r_id === null ? null : reportFacts(x);
@@ -340,9 +340,20 @@ export interface ReportFacts {
   ref_current: boolean;
 }
 
-/** A timestamp as a STIX timestamp (UTC, milliseconds: what Date#toISOString writes for the same instant). */
-function stixTimeSql(col: string) {
-  return sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+/**
+ * A timestamp column as PostgreSQL writes a UTC timestamp ("2026-11-01 08:00:00.123456"): its cheapest text
+ * (to_char costs about three times as much, a Date parsed and formatted again more); stixTimeOf makes it
+ * a STIX timestamp.
+ */
+function utcText(col: string) {
+  return sql.raw(`(${col} at time zone 'UTC')::text`);
+}
+
+/** The same with microseconds (TAXII's date_added). */
+function taxiiTimeOf(utc: string): string {
+  if (utc.length < 19 || utc[10] !== ' ' || utc[4] !== '-') return new Date(`${utc}Z`).toISOString();
+  const fraction = utc.length > 20 ? `${utc.slice(20, 26)}00000`.slice(0, 6) : '000000';
+  return `${utc.slice(0, 10)}T${utc.slice(11, 19)}.${fraction}Z`;
 }
 
 type ReportColumns = { [K in keyof ReportFacts as `r_${K}`]: ReportFacts[K] };
@@ -366,8 +377,8 @@ const REPORT_REF_JOIN = sql`left join stix_refs rf on rf.hub_kind = 'indicator' 
 function visibleReportsOf(p: Principal, indicatorId: ReturnType<typeof sql>, extra: ReturnType<typeof sql<SqlBool>> = sql<SqlBool>`true`) {
   return sql`
     select vr.id, vr.indicator_id, i.type, i.value, i.benign_reason, vr.organization_id, vr.tlp, vr.confidence,
-           ${stixTimeSql('vr.valid_from')} as valid_from, ${stixTimeSql('vr.valid_until')} as valid_until, vr.description, vr.incident_id,
-           ${stixTimeSql('vr.created_at')} as created_at, ${stixTimeSql('vr.updated_at')} as updated_at, vr.updated_at as updated_ts,
+           ${utcText('vr.valid_from')} as valid_from, ${utcText('vr.valid_until')} as valid_until, vr.description, vr.incident_id,
+           ${utcText('vr.created_at')} as created_at, ${utcText('vr.updated_at')} as updated_at, vr.updated_at as updated_ts,
            array_position(array['CLEAR','GREEN','AMBER','AMBER_STRICT','RED'], vr.tlp) as rank, date_trunc('milliseconds', vr.created_at) as created_ts
     from indicator_reports vr join indicators i on i.id = vr.indicator_id
     where ${extra} and vr.indicator_id = ${indicatorId} and ${visibleReports(p, 'vr')()}`;
@@ -382,8 +393,9 @@ function primaryVisibleReport(p: Principal, indicatorId: ReturnType<typeof sql>,
 function reportFacts(x: ReportColumns): ReportFacts {
   return {
     id: Number(x.r_id), indicator_id: Number(x.r_indicator_id), type: x.r_type, value: x.r_value, benign_reason: x.r_benign_reason,
-    organization_id: x.r_organization_id, tlp: x.r_tlp, confidence: x.r_confidence, valid_from: x.r_valid_from, valid_until: x.r_valid_until,
-    description: x.r_description, incident_id: x.r_incident_id, created_at: x.r_created_at, updated_at: x.r_updated_at,
+    organization_id: x.r_organization_id, tlp: x.r_tlp, confidence: x.r_confidence, valid_from: stixTimeOf(x.r_valid_from),
+    valid_until: x.r_valid_until === null ? null : stixTimeOf(x.r_valid_until), description: x.r_description, incident_id: x.r_incident_id,
+    created_at: stixTimeOf(x.r_created_at), updated_at: stixTimeOf(x.r_updated_at),
     ref_created: x.r_ref_created, ref_modified: x.r_ref_modified, ref_current: x.r_ref_current,
   };
 }
