@@ -125,9 +125,23 @@ export function stixTimeOf(utc: string): string {
 
 const STIX_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
 
+// The last timestamp parsed: an object's created, modified and valid_from are often the same text.
+let lastText = '';
+let lastTime = 0;
+
 /** Parses a STIX timestamp; null when it is not one (the specification: UTC, "Z", a real date). */
 export function parseStixTime(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
+  if (value === lastText) return new Date(lastTime);
+  const date = parseStixTimeText(value);
+  if (date) {
+    lastText = value;
+    lastTime = date.getTime();
+  }
+  return date;
+}
+
+function parseStixTimeText(value: string): Date | null {
   const m = STIX_TIMESTAMP.exec(value);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];

@@ -401,7 +401,9 @@ async function writeIndicatorBatch(
     }
   }
   for (const w of refused) result({ index: w.p.index, id: w.p.checked.id, type: 'indicator' }, 'REFUSED', `${w.p.checked.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user`);
-  const list = [...rows.values()].sort((a, b) => (a.type === b.type ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : a.type < b.type ? -1 : 1));
+  // In (type, value) order, as every bulk writer locks rows: the keys "type:value" sort the same (no type
+  // has a colon, none is the start of another).
+  const list = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
   if (list.length === 0) return;
   // Whether the batch changed anything (per batch, not per value: the bulk statements count, they do not
   // list): a repeated import writes nothing and says so.
