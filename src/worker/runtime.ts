@@ -42,7 +42,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId, handledTopics: new Set(Object.keys(handlers)) });
   await relay.start();
 
-  const events = createEventsWorker({ connection, queues, handlers, logger: log, db });
+  const events = createEventsWorker({ connection, queues, handlers, logger: log, db, instanceId: deps.instanceId });
   events.on('failed', (job, err) => logFailedJob(log, job, err, 'event handler failed'));
 
   // The outbox row of an event is marked relayed once its job is in Redis: a job that failed for good

@@ -51,6 +51,34 @@ export async function nextIncidentReference(trx: Handle, year: number): Promise<
   return `ESTF-${year}-${String(rows[0]!.n).padStart(5, '0')}`;
 }
 
+/**
+ * A new incident with its reference (as nextIncidentReference makes it) and its affected counties, in one
+ * statement: a filing's one round trip for what would otherwise be three.
+ */
+export async function insertFiledIncident(
+  trx: Handle,
+  year: number,
+  values: Omit<Insertable<IncidentsTable>, 'reference'>,
+  countyIds: readonly string[],
+): Promise<IncidentRow> {
+  // padStart's behaviour: at least five digits, never cut (lpad would cut a sixth).
+  const reference = sql<string>`(select ${`ESTF-${year}-`} || case when n < 100000 then lpad(n::text, 5, '0') else n::text end from nextval('incident_reference_seq') as n)`;
+  const insert = (db: Handle) => db.insertInto('incidents').values({ ...values, reference }).returning(INCIDENT_SELECTION);
+  if (countyIds.length === 0) return insert(trx).executeTakeFirstOrThrow();
+  const row = await trx
+    .with('filed', (db) => insert(db as Handle))
+    .with('counties', (db) =>
+      db
+        .insertInto('incident_affected_counties')
+        .columns(['incident_id', 'organization_id'])
+        .expression((eb) => eb.selectFrom('filed').select(['filed.id', sql<string>`unnest(${[...countyIds]}::uuid[])`.as('organization_id')])),
+    )
+    .selectFrom('filed')
+    .selectAll()
+    .executeTakeFirstOrThrow();
+  return row as unknown as IncidentRow;
+}
+
 export function insertIncident(trx: Handle, values: Insertable<IncidentsTable>): Promise<IncidentRow> {
   return trx.insertInto('incidents').values(values).returning(INCIDENT_SELECTION).executeTakeFirstOrThrow();
 }

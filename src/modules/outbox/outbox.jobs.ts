@@ -5,7 +5,7 @@ import type { Severity } from '../../domain/taxonomy.js';
 import type { Db } from '../../infra/db.js';
 import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { QUEUE_NAMES, UnknownJobObjectError, type Queues } from '../../infra/queues.js';
-import { claimUnpublished, markPublished, type OutboxRow } from './outbox.repository.js';
+import { claimAndMarkPublished, type OutboxRow } from './outbox.repository.js';
 
 /** A domain event as a handler receives it: ids only, handlers read the rest from PostgreSQL. */
 export interface DomainEvent {
@@ -81,7 +81,8 @@ export function createOutboxRelay(deps: {
         // Relays take turns: rows become visible in id order (addOutboxEvent), and one relay at a time
         // hands them on in that order, so live subscribers see every process's events in cursor order.
         await sql`select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
-        const rows = await claimUnpublished(trx, RELAY_BATCH);
+        // Marked published in the claiming statement: the mark commits only with the queue add below.
+        const rows = await claimAndMarkPublished(trx, RELAY_BATCH);
         if (rows.length === 0) return 0;
         const jobs = deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows;
         if (jobs.length > 0) {
@@ -96,10 +97,6 @@ export function createOutboxRelay(deps: {
         }
         // Before the commit: if publishing fails the rows stay unpublished and are relayed again (at least once).
         if (deps.onRelayed) await deps.onRelayed(rows);
-        await markPublished(
-          trx,
-          rows.map((r) => r.id),
-        );
         return rows.length;
       });
       total += n;
@@ -208,12 +205,18 @@ export function createOutboxRelay(deps: {
  * The events worker: dispatches each relayed event to the handlers of its topic. With `db`, an event whose
  * outbox row this database does not have (another hub's job) fails instead of running handlers that would
  * find nothing, or the wrong thing, under its ids.
+ *
+ * With `instanceId` as well, a job whose id this hub's relay minted (`outbox-<instanceId>-<row id>`, see
+ * createOutboxRelay) is not checked: the relay mints that id only for a row it read from this database in
+ * the transaction that marked it relayed, and the instance id is this database's own. Only jobs added by
+ * anything else (another hub on a shared queue, a hand-made job) cost the look-up, one statement per event.
  */
-export function createEventsWorker(deps: { connection: ConnectionOptions; queues: Queues; handlers: EventHandlers; logger: Logger; concurrency?: number; db?: Db }) {
+export function createEventsWorker(deps: { connection: ConnectionOptions; queues: Queues; handlers: EventHandlers; logger: Logger; concurrency?: number; db?: Db; instanceId?: string }) {
+  const ownJobs = deps.instanceId ? `outbox-${deps.instanceId}-` : null;
   return new Worker(
     QUEUE_NAMES.events,
     async (job: Job<DomainEvent>) => {
-      if (deps.db) {
+      if (deps.db && !(ownJobs && job.id === `${ownJobs}${job.data.outboxId}`)) {
         const row = await deps.db.selectFrom('outbox').select('id').where('id', '=', job.data.outboxId).where('aggregate_id', '=', job.data.aggregateId).executeTakeFirst();
         if (!row) throw new UnknownJobObjectError(`outbox event ${job.data.outboxId} of`, job.data.aggregateId);
       }

@@ -31,6 +31,7 @@ import {
   lockDeliveryState,
   markDigested,
   markEventMatched,
+  markMatchedUnlessSubscribed,
   organizationNames,
   outboxPage,
   pauseSubscription,
@@ -155,6 +156,8 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
   /** Immediate alerts for one relayed event: one delivery per matching subscription and channel. */
   async function onEvent(e: DomainEvent): Promise<void> {
     if (!e.topic.startsWith('incident.') && !e.topic.startsWith('indicator.')) return;
+    // Most events have no immediate subscription to match: one statement marks them matched, no transaction.
+    if ((await markMatchedUnlessSubscribed(db, e.outboxId)).length === 0) return;
     const created: Array<{ id: string; attempts: number; next_attempt_at: Date | null }> = [];
     await db.transaction().execute(async (trx) => {
       // With the deliveries it made, in one commit: alerts of later events wait for this (buildAlert).
