@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type Insertable, type Selectable, type SqlBool, type Updateable } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type RawBuilder, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import type { IncidentAccessFacts } from '../../access/incidents.js';
 import type { Database } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
@@ -143,6 +143,17 @@ export type FactsOf = IncidentAccessFacts & { affectedCountyIds: string[]; share
 export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ incident: IncidentRow; facts: FactsOf } | undefined> {
   const row = await trx.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where('id', '=', id).forShare().executeTakeFirst();
   return row ? withFacts(row) : undefined;
+}
+
+/**
+ * lockIncidentWithFacts, and one more value the caller reads in the same statement (the router: the enabled
+ * routing rules), saving a round trip. `also` is a scalar expression; it sees the statement's snapshot.
+ */
+export async function lockIncidentWithFactsAnd<T>(trx: Handle, id: string, also: RawBuilder<T>): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
+  const row = await trx.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).select(also.as('also')).where('id', '=', id).forShare().executeTakeFirst();
+  if (!row) return undefined;
+  const { also: value, ...rest } = row;
+  return { ...withFacts(rest), also: value as T };
 }
 
 /** An incident's audience (affected counties, shares, RED recipients) read in the statement that reads it. */
