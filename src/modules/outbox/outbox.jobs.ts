@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { Severity } from '../../domain/taxonomy.js';
 import type { Db } from '../../infra/db.js';
+import type { Handle } from '../../infra/handle.js';
 import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { QUEUE_NAMES, UnknownJobObjectError, type Queues } from '../../infra/queues.js';
 import { claimAndMarkPublished, type OutboxRow } from './outbox.repository.js';
@@ -43,6 +44,16 @@ export function eventPriority(topic: string, payload: unknown): number {
   return 3;
 }
 
+/**
+ * Topics whose one handler can do its whole work in the relay's transaction when there is nothing to do
+ * (the alert matcher, with no immediate subscription): `rows` gets the batch's rows of those topics and
+ * answers those that still need a job. The others are done when the relay commits: no queue round trip.
+ */
+export interface RelaySettled {
+  topics: ReadonlySet<string>;
+  rows: (trx: Handle, rows: readonly OutboxRow[]) => Promise<readonly OutboxRow[]>;
+}
+
 /** Called with each relayed batch, in id order, inside the relay's transaction (live event publishing). */
 export type RelayedHook = (rows: readonly OutboxRow[]) => Promise<void>;
 
@@ -65,6 +76,7 @@ export function createOutboxRelay(deps: {
   onRelayed?: RelayedHook;
   instanceId?: string;
   handledTopics?: ReadonlySet<string>;
+  settle?: RelaySettled;
 }) {
   const { db, queues, logger } = deps;
   let listener: pg.Client | null = null;
@@ -84,7 +96,12 @@ export function createOutboxRelay(deps: {
         // Marked published in the claiming statement: the mark commits only with the queue add below.
         const rows = await claimAndMarkPublished(trx, RELAY_BATCH);
         if (rows.length === 0) return 0;
-        const jobs = deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows;
+        let jobs = deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows;
+        if (deps.settle && jobs.some((r) => deps.settle!.topics.has(r.topic))) {
+          const settled = await deps.settle.rows(trx, jobs.filter((r) => deps.settle!.topics.has(r.topic)));
+          const still = new Set(settled.map((r) => r.id));
+          jobs = jobs.filter((r) => !deps.settle!.topics.has(r.topic) || still.has(r.id));
+        }
         if (jobs.length > 0) {
           await queues.events.addBulk(
             jobs.map((r) => ({

@@ -150,6 +150,18 @@ export async function markMatchedUnlessSubscribed(h: Handle, outboxId: number): 
 }
 
 /**
+ * Marks a batch of events matched if no active IMMEDIATE subscription exists, in the caller's transaction;
+ * answers whether one exists (then nothing is marked). One statement, one snapshot (as markMatchedUnlessSubscribed).
+ */
+export async function markBatchMatchedUnlessSubscribed(trx: Handle, outboxIds: readonly number[]): Promise<boolean> {
+  const { rows } = await sql<{ subscribed: boolean }>`
+    with subs as (select 1 from alert_subscriptions where mode = 'IMMEDIATE' and deleted_at is null and paused_at is null limit 1),
+    marked as (insert into alert_matched_events (outbox_id) select unnest(${[...outboxIds]}::bigint[]) where not exists (select 1 from subs) on conflict (outbox_id) do nothing)
+    select exists (select 1 from subs) as subscribed`.execute(trx);
+  return rows[0]!.subscribed;
+}
+
+/**
  * An event of the log before `outboxTo`, among the `window` before it, of a topic the matcher handles,
  * that it has not handled yet (its job queued, in flight, or lost); or undefined.
  */
