@@ -24,12 +24,11 @@ export async function addOutboxEvent(
   payload: Record<string, unknown> = {},
 ): Promise<number> {
   await takeLogAppendLock(trx);
-  const row = await trx
-    .insertInto('outbox')
-    .values({ topic, aggregate_type: aggregate.type, aggregate_id: aggregate.id, payload: JSON.stringify(payload) })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  // SQL text, not built: every event of the hub is written here.
+  const { rows } = await sql<{ id: number }>`
+    insert into outbox (topic, aggregate_type, aggregate_id, payload) values (${topic}, ${aggregate.type}, ${aggregate.id}, ${JSON.stringify(payload)})
+    returning id`.execute(trx);
+  return rows[0]!.id;
 }
 
 /**
