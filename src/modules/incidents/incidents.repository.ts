@@ -39,6 +39,8 @@ const INCIDENT_COLUMNS = [
   'updated_at',
 ] as const satisfies ReadonlyArray<keyof IncidentRow>;
 const INCIDENT_SELECTION = INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const);
+/** The same columns as SQL text, for the statements written as text (insertFiledIncident). */
+const RETURNED_INCIDENT = sql.raw(INCIDENT_COLUMNS.join(', '));
 export type TimelineRow = Selectable<IncidentTimelineTable>;
 
 /**
@@ -73,8 +75,6 @@ export interface FiledIncidentValues {
   created_at: Date;
   updated_at: Date;
 }
-
-const RETURNED_INCIDENT = sql.raw(INCIDENT_COLUMNS.join(', '));
 
 /**
  * A new incident with its reference (as nextIncidentReference makes it) and its affected counties, in one
@@ -172,10 +172,18 @@ export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ 
  * routing rules), saving a round trip. `also` is a scalar expression; it sees the statement's snapshot.
  */
 export async function lockIncidentWithFactsAnd<T>(trx: Handle, id: string, also: RawBuilder<T>): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
-  const row = await trx.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).select(also.as('also')).where('id', '=', id).forShare().executeTakeFirst();
+  // SQL text (the same statement as lockIncidentWithFacts builds): it is on every routed event's path.
+  const { rows } = await sql<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
+    select ${RETURNED_INCIDENT},
+           array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id) as county_ids,
+           array(select organization_id::text from incident_shares s where s.incident_id = incidents.id) as share_ids,
+           array(select user_id::text from incident_recipients r where r.incident_id = incidents.id) as recipient_ids,
+           ${also} as also
+    from incidents where id = ${id} for share`.execute(trx);
+  const row = rows[0];
   if (!row) return undefined;
   const { also: value, ...rest } = row;
-  return { ...withFacts(rest), also: value as T };
+  return { ...withFacts(rest), also: value };
 }
 
 /** An incident's audience (affected counties, shares, RED recipients) read in the statement that reads it. */
