@@ -75,19 +75,39 @@ const fieldType = (type: GraphQLInputType | undefined, name: string): GraphQLInp
   return t && isInputObjectType(t) ? t.getFields()[name]?.type : undefined;
 };
 
-/** The first argument or variable of the operation that carries a refused string, as an InputError. */
-export function invalidInputIn(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  /** undefined: every operation of the document (before validation, without variables). */
-  operationName: string | null | undefined,
-  variables: Record<string, unknown> | null,
-): InputError | null {
+/**
+ * What the check needs of one operation of a document, found by walking it once: the first refused literal
+ * (arguments, then variables' defaults), where each variable is used, and each variable's type. Yoga hands
+ * every request of the same query text the same parsed document, so the walk (a TypeInfo visit of the whole
+ * document) is done once per document and operation; only the variables' values are checked per request.
+ */
+interface OperationPlan {
+  literal: { path: string; reason: string } | null;
+  usedAt: ReadonlyMap<string, string>;
+  declared: ReadonlyMap<string, GraphQLInputType | undefined>;
+}
+const plans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string | null | undefined, OperationPlan>>>();
+
+function planOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationPlan {
+  let bySchema = plans.get(schema);
+  if (!bySchema) plans.set(schema, (bySchema = new WeakMap()));
+  let byOperation = bySchema.get(document);
+  if (!byOperation) bySchema.set(document, (byOperation = new Map()));
+  let plan = byOperation.get(operationName);
+  if (!plan) {
+    plan = walkDocument(schema, document, operationName);
+    // A document names few operations; a client sending ever new operation names gets no more than this kept.
+    if (byOperation.size < 16) byOperation.set(operationName, plan);
+  }
+  return plan;
+}
+
+function walkDocument(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationPlan {
   // Where each variable is used, so that an error names the argument rather than the client's variable.
   const usedAt = new Map<string, string>();
-  let found: InputError | null = null;
+  let literal: OperationPlan['literal'] = null;
   const refuse = (path: string, reason: string) => {
-    found ??= new InputError(fieldName(path), reason);
+    literal ??= { path, reason };
   };
 
   const walkLiteral = (node: ValueNode, type: GraphQLInputType | undefined, path: string): void => {
@@ -127,18 +147,6 @@ export function invalidInputIn(
       }),
     );
   }
-
-  const walkValue = (value: unknown, type: GraphQLInputType | undefined, path: string): void => {
-    if (typeof value === 'string') {
-      const problem = stringProblem(value, type);
-      if (problem) refuse(path, problem);
-    } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walkValue(v, itemType(type), `${path}[${i}]`));
-    } else if (typeof value === 'object' && value !== null) {
-      // itemType: an object given for a list of objects is coerced to a list of one (GraphQL input coercion).
-      for (const [k, v] of Object.entries(value)) walkValue(v, fieldType(itemType(type), k), `${path}.${k}`);
-    }
-  };
   const declared = new Map<string, GraphQLInputType | undefined>();
   for (const def of op?.variableDefinitions ?? []) {
     const name = def.variable.name.value;
@@ -146,6 +154,31 @@ export function invalidInputIn(
     declared.set(name, type);
     if (def.defaultValue) walkLiteral(def.defaultValue, type, usedAt.get(name) ?? name);
   }
+  return { literal, usedAt, declared };
+}
+
+/** The first argument or variable of the operation that carries a refused string, as an InputError. */
+export function invalidInputIn(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  /** undefined: every operation of the document (before validation, without variables). */
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null,
+): InputError | null {
+  const { literal, usedAt, declared } = planOf(schema, document, operationName);
+  if (literal) return new InputError(fieldName(literal.path), literal.reason);
+  let found: InputError | null = null;
+  const walkValue = (value: unknown, type: GraphQLInputType | undefined, path: string): void => {
+    if (typeof value === 'string') {
+      const problem = stringProblem(value, type);
+      if (problem) found ??= new InputError(fieldName(path), problem);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walkValue(v, itemType(type), `${path}[${i}]`));
+    } else if (typeof value === 'object' && value !== null) {
+      // itemType: an object given for a list of objects is coerced to a list of one (GraphQL input coercion).
+      for (const [k, v] of Object.entries(value)) walkValue(v, fieldType(itemType(type), k), `${path}.${k}`);
+    }
+  };
   for (const [name, value] of Object.entries(variables ?? {})) walkValue(value, declared.get(name), usedAt.get(name) ?? name);
   return found;
 }

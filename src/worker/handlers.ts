@@ -11,12 +11,24 @@ import { publicReportsTopicHandlers } from '../modules/publicreports/publicrepor
  * in this order (routing first: a page must not wait for alert matching).
  */
 export function eventHandlers(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs' | 'services'>): EventHandlers {
-  return mergeEventHandlers([
+  return eventHandlersWithMatcher(deps).handlers;
+}
+
+/**
+ * The handlers, and the topics the alert matcher alone handles (incident.escalated, incident.commented, …):
+ * those the relay may settle in its own transaction when no immediate subscription exists
+ * (subscriptionJobs.settleInRelay), instead of a job per event that would only mark it matched.
+ */
+export function eventHandlersWithMatcher(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs' | 'services'>): { handlers: EventHandlers; matcherOnly: ReadonlySet<string> } {
+  const matcher = subscriptionsTopicHandlers(deps);
+  const handlers = mergeEventHandlers([
     escalationsTopicHandlers(deps),
-    subscriptionsTopicHandlers(deps),
+    matcher,
     sessionsTopicHandlers(deps),
     publicReportsTopicHandlers({ claims: deps.services.claims, rumor: deps.services.rumor }),
   ]);
+  const matcherOnly = new Set(Object.entries(handlers).filter(([topic, hs]) => hs.length === 1 && hs[0] === matcher[topic]?.[0]).map(([topic]) => topic));
+  return { handlers, matcherOnly };
 }
 
 export function mergeEventHandlers(maps: readonly EventHandlers[]): EventHandlers {

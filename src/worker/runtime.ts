@@ -7,7 +7,7 @@ import { livePrefix, publishLiveEvents } from '../live/bus.js';
 import { LIVE_FAMILIES } from '../modules/alerts/alerts.service.js';
 import { chainHead, useAuditKey, verifyAuditChain, writeCheckpoint } from '../modules/audit/index.js';
 import { createLogThrottle } from '../infra/logger.js';
-import { eventHandlers } from './handlers.js';
+import { eventHandlersWithMatcher } from './handlers.js';
 
 /**
  * The worker runtime (`estf work`, and half of `estf start`): the outbox relay, the events worker (topic →
@@ -38,11 +38,21 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   // Live events are published by the relay, in its transaction and in id order (src/live/bus.ts).
   const onRelayed = (rows: Parameters<typeof publishLiveEvents>[3]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), LIVE_FAMILIES, rows);
-  const handlers = eventHandlers(deps);
-  const relay = createOutboxRelay({ db, databaseUrl: deps.databaseUrl, queues, logger: log, pollMs: config.intervals.outboxPollMs, onRelayed, instanceId: deps.instanceId, handledTopics: new Set(Object.keys(handlers)) });
+  const { handlers, matcherOnly } = eventHandlersWithMatcher(deps);
+  const relay = createOutboxRelay({
+    db,
+    databaseUrl: deps.databaseUrl,
+    queues,
+    logger: log,
+    pollMs: config.intervals.outboxPollMs,
+    onRelayed,
+    instanceId: deps.instanceId,
+    handledTopics: new Set(Object.keys(handlers)),
+    settle: { topics: matcherOnly, rows: (trx, rows) => deps.subscriptionJobs.settleInRelay(trx, rows) },
+  });
   await relay.start();
 
-  const events = createEventsWorker({ connection, queues, handlers, logger: log, db });
+  const events = createEventsWorker({ connection, queues, handlers, logger: log, db, instanceId: deps.instanceId });
   events.on('failed', (job, err) => logFailedJob(log, job, err, 'event handler failed'));
 
   // The outbox row of an event is marked relayed once its job is in Redis: a job that failed for good

@@ -39,12 +39,14 @@ export function insertEscalationIfAbsent(
   trx: Handle,
   e: { incident_id: string; rule_id: string; rule_name: string; policy: EscalationPolicy; timer_token: string; next_fire_at: Date; targeted_organization_ids: string[] },
 ): Promise<EscalationRow | undefined> {
-  return trx
-    .insertInto('escalations')
-    .values({ ...e, policy: JSON.stringify(e.policy), state: 'ACTIVE', level: 0, loop: 0 })
-    .onConflict((oc) => oc.columns(['incident_id', 'rule_name']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  // SQL text, not built: one per routed incident and rule, on the path to the first page.
+  return sql<EscalationRow>`
+    insert into escalations (incident_id, rule_id, rule_name, policy, timer_token, next_fire_at, targeted_organization_ids, state, level, loop)
+    values (${e.incident_id}, ${e.rule_id}, ${e.rule_name}, ${JSON.stringify(e.policy)}, ${e.timer_token}, ${e.next_fire_at}, ${e.targeted_organization_ids}, 'ACTIVE', 0, 0)
+    on conflict (incident_id, rule_name) do nothing
+    returning *`
+    .execute(trx)
+    .then((r) => r.rows[0]);
 }
 
 export function insertNotifications(

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ApiTokensTable, UsersTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
 import type { PartnerKind, Role } from '../../domain/people.js';
@@ -111,30 +111,17 @@ export interface TokenOwner {
 }
 
 /** The token with its user and organization, by hash: one indexed lookup per authenticated request. */
-export function findTokenOwner(db: Handle, hash: Buffer): Promise<TokenOwner | undefined> {
-  return db
-    .selectFrom('api_tokens as t')
-    .innerJoin('users as u', 'u.id', 't.user_id')
-    .innerJoin('organizations as o', 'o.id', 'u.organization_id')
-    .select([
-      't.id as token_id',
-      't.prefix',
-      't.expires_at',
-      't.revoked_at',
-      't.last_used_at',
-      'u.id as user_id',
-      'u.email',
-      'u.name as user_name',
-      'u.roles',
-      'u.active as user_active',
-      'o.id as organization_id',
-      'o.slug as organization_slug',
-      'o.name as organization_name',
-      'o.kind as organization_kind',
-      'o.active as organization_active',
-    ])
-    .where('t.token_hash', '=', hash)
-    .executeTakeFirst();
+export async function findTokenOwner(db: Handle, hash: Buffer): Promise<TokenOwner | undefined> {
+  // SQL text, not built: every API request runs it, and building and compiling it cost more CPU than its round trip.
+  const { rows } = await sql<TokenOwner>`
+    select t.id as token_id, t.prefix, t.expires_at, t.revoked_at, t.last_used_at,
+           u.id as user_id, u.email, u.name as user_name, u.roles, u.active as user_active,
+           o.id as organization_id, o.slug as organization_slug, o.name as organization_name, o.kind as organization_kind, o.active as organization_active
+    from api_tokens as t
+    inner join users as u on u.id = t.user_id
+    inner join organizations as o on o.id = u.organization_id
+    where t.token_hash = ${hash}`.execute(db);
+  return rows[0];
 }
 
 /** Records use at most once a minute per token: authentication must not write on every request. */

@@ -39,6 +39,7 @@ export function createIncidentsService(deps: { db: Db; config: Config; suppresse
     db: deps.db,
     coordinatorSlugs: new Set(deps.config.coordinatorOrgSlugs),
     suppressedRoutingTargets: deps.suppressedRoutingTargets,
+    organizations: new Map(),
   };
   return {
     // Reads

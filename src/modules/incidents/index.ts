@@ -27,6 +27,7 @@ export {
   insertIncident,
   insertTimelineEntry,
   lockIncidentWithFacts,
+  lockIncidentWithFactsAnd,
   nextIncidentReference,
   replaceAffectedCounties,
   updateIncidentRow,

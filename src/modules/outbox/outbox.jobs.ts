@@ -3,9 +3,10 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { Severity } from '../../domain/taxonomy.js';
 import type { Db } from '../../infra/db.js';
+import type { Handle } from '../../infra/handle.js';
 import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { QUEUE_NAMES, UnknownJobObjectError, type Queues } from '../../infra/queues.js';
-import { claimUnpublished, markPublished, type OutboxRow } from './outbox.repository.js';
+import { claimAndMarkPublished, type OutboxRow } from './outbox.repository.js';
 
 /** A domain event as a handler receives it: ids only, handlers read the rest from PostgreSQL. */
 export interface DomainEvent {
@@ -43,6 +44,16 @@ export function eventPriority(topic: string, payload: unknown): number {
   return 3;
 }
 
+/**
+ * Topics whose one handler can do its whole work in the relay's transaction when there is nothing to do
+ * (the alert matcher, with no immediate subscription): `rows` gets the batch's rows of those topics and
+ * answers those that still need a job. The others are done when the relay commits: no queue round trip.
+ */
+export interface RelaySettled {
+  topics: ReadonlySet<string>;
+  rows: (trx: Handle, rows: readonly OutboxRow[]) => Promise<readonly OutboxRow[]>;
+}
+
 /** Called with each relayed batch, in id order, inside the relay's transaction (live event publishing). */
 export type RelayedHook = (rows: readonly OutboxRow[]) => Promise<void>;
 
@@ -65,6 +76,7 @@ export function createOutboxRelay(deps: {
   onRelayed?: RelayedHook;
   instanceId?: string;
   handledTopics?: ReadonlySet<string>;
+  settle?: RelaySettled;
 }) {
   const { db, queues, logger } = deps;
   let listener: pg.Client | null = null;
@@ -81,9 +93,15 @@ export function createOutboxRelay(deps: {
         // Relays take turns: rows become visible in id order (addOutboxEvent), and one relay at a time
         // hands them on in that order, so live subscribers see every process's events in cursor order.
         await sql`select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
-        const rows = await claimUnpublished(trx, RELAY_BATCH);
+        // Marked published in the claiming statement: the mark commits only with the queue add below.
+        const rows = await claimAndMarkPublished(trx, RELAY_BATCH);
         if (rows.length === 0) return 0;
-        const jobs = deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows;
+        let jobs = deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows;
+        if (deps.settle && jobs.some((r) => deps.settle!.topics.has(r.topic))) {
+          const settled = await deps.settle.rows(trx, jobs.filter((r) => deps.settle!.topics.has(r.topic)));
+          const still = new Set(settled.map((r) => r.id));
+          jobs = jobs.filter((r) => !deps.settle!.topics.has(r.topic) || still.has(r.id));
+        }
         if (jobs.length > 0) {
           await queues.events.addBulk(
             jobs.map((r) => ({
@@ -96,10 +114,6 @@ export function createOutboxRelay(deps: {
         }
         // Before the commit: if publishing fails the rows stay unpublished and are relayed again (at least once).
         if (deps.onRelayed) await deps.onRelayed(rows);
-        await markPublished(
-          trx,
-          rows.map((r) => r.id),
-        );
         return rows.length;
       });
       total += n;
@@ -208,12 +222,18 @@ export function createOutboxRelay(deps: {
  * The events worker: dispatches each relayed event to the handlers of its topic. With `db`, an event whose
  * outbox row this database does not have (another hub's job) fails instead of running handlers that would
  * find nothing, or the wrong thing, under its ids.
+ *
+ * With `instanceId` as well, a job whose id this hub's relay minted (`outbox-<instanceId>-<row id>`, see
+ * createOutboxRelay) is not checked: the relay mints that id only for a row it read from this database in
+ * the transaction that marked it relayed, and the instance id is this database's own. Only jobs added by
+ * anything else (another hub on a shared queue, a hand-made job) cost the look-up, one statement per event.
  */
-export function createEventsWorker(deps: { connection: ConnectionOptions; queues: Queues; handlers: EventHandlers; logger: Logger; concurrency?: number; db?: Db }) {
+export function createEventsWorker(deps: { connection: ConnectionOptions; queues: Queues; handlers: EventHandlers; logger: Logger; concurrency?: number; db?: Db; instanceId?: string }) {
+  const ownJobs = deps.instanceId ? `outbox-${deps.instanceId}-` : null;
   return new Worker(
     QUEUE_NAMES.events,
     async (job: Job<DomainEvent>) => {
-      if (deps.db) {
+      if (deps.db && !(ownJobs && job.id === `${ownJobs}${job.data.outboxId}`)) {
         const row = await deps.db.selectFrom('outbox').select('id').where('id', '=', job.data.outboxId).where('aggregate_id', '=', job.data.aggregateId).executeTakeFirst();
         if (!row) throw new UnknownJobObjectError(`outbox event ${job.data.outboxId} of`, job.data.aggregateId);
       }

@@ -24,30 +24,25 @@ export async function addOutboxEvent(
   payload: Record<string, unknown> = {},
 ): Promise<number> {
   await takeLogAppendLock(trx);
-  const row = await trx
-    .insertInto('outbox')
-    .values({ topic, aggregate_type: aggregate.type, aggregate_id: aggregate.id, payload: JSON.stringify(payload) })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  // SQL text, not built: every event of the hub is written here.
+  const { rows } = await sql<{ id: number }>`
+    insert into outbox (topic, aggregate_type, aggregate_id, payload) values (${topic}, ${aggregate.type}, ${aggregate.id}, ${JSON.stringify(payload)})
+    returning id`.execute(trx);
+  return rows[0]!.id;
 }
 
-/** Locks up to `limit` unpublished rows; concurrent relays skip each other's rows. */
-export function claimUnpublished(trx: Handle, limit: number): Promise<OutboxRow[]> {
-  return trx
-    .selectFrom('outbox')
-    .selectAll()
-    .where('published_at', 'is', null)
-    .orderBy('id')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
-}
-
-export async function markPublished(trx: Handle, ids: readonly number[]): Promise<void> {
-  if (ids.length === 0) return;
-  await trx.updateTable('outbox').set({ published_at: sql`now()` }).where('id', 'in', [...ids]).execute();
+/**
+ * Claims up to `limit` unpublished rows and marks them published, in one statement (the relay's one round
+ * trip per batch instead of a select and an update): the rows stay locked, and unpublished to everyone else,
+ * until the caller's transaction commits, so a relay whose queue add fails rolls the mark back with it.
+ * Concurrent relays skip each other's rows. Returned in id order.
+ */
+export async function claimAndMarkPublished(trx: Handle, limit: number): Promise<OutboxRow[]> {
+  const { rows } = await sql<OutboxRow>`
+    update outbox set published_at = now()
+    where id in (select id from outbox where published_at is null order by id limit ${limit} for update skip locked)
+    returning *`.execute(trx);
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 export async function countUnpublished(db: Handle): Promise<number> {

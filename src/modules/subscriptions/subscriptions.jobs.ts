@@ -31,6 +31,8 @@ import {
   lockDeliveryState,
   markDigested,
   markEventMatched,
+  markMatchedUnlessSubscribed,
+  markBatchMatchedUnlessSubscribed,
   organizationNames,
   outboxPage,
   pauseSubscription,
@@ -155,6 +157,8 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
   /** Immediate alerts for one relayed event: one delivery per matching subscription and channel. */
   async function onEvent(e: DomainEvent): Promise<void> {
     if (!e.topic.startsWith('incident.') && !e.topic.startsWith('indicator.')) return;
+    // Most events have no immediate subscription to match: one statement marks them matched, no transaction.
+    if ((await markMatchedUnlessSubscribed(db, e.outboxId)).length === 0) return;
     const created: Array<{ id: string; attempts: number; next_attempt_at: Date | null }> = [];
     await db.transaction().execute(async (trx) => {
       // With the deliveries it made, in one commit: alerts of later events wait for this (buildAlert).
@@ -180,6 +184,21 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
       }
     });
     await enqueue(created);
+  }
+
+  /**
+   * The matcher's whole work for relayed events, done in the relay's transaction when there is none to do:
+   * with no immediate subscription, events are only marked matched (what onEvent would do, a queue hop
+   * later). Answers the events that still need onEvent (all of them when a subscription exists).
+   */
+  async function settleInRelay<R extends { id: number }>(trx: Handle, rows: readonly R[]): Promise<readonly R[]> {
+    if (rows.length === 0) return rows;
+    return (await markBatchMatchedUnlessSubscribed(
+      trx,
+      rows.map((r) => r.id),
+    ))
+      ? rows
+      : [];
   }
 
   /** Assembles the digests of one mode: events after each subscription's last digest; an empty digest is not sent. */
@@ -339,6 +358,6 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
     return alerts.reconcile(horizonMs);
   };
 
-  return { onEvent, runDigests, deliver: alerts.deliver, reconcile, recipientOf };
+  return { onEvent, settleInRelay, runDigests, deliver: alerts.deliver, reconcile, recipientOf };
 }
 

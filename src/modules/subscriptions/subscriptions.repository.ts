@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import type { AlertChannel, AlertMode, DeliveryStatus } from '../../domain/delivery.js';
 import type { AttemptRecord, RowPatch } from '../notifications/index.js';
@@ -133,6 +133,32 @@ export async function earlierAlertWaiting(trx: Handle, d: Pick<AlertDeliveryRow,
 /** Records that the matcher handled an outbox event (again, after a retry: a no-op). */
 export async function markEventMatched(trx: Handle, outboxId: number): Promise<void> {
   await trx.insertInto('alert_matched_events').values({ outbox_id: outboxId }).onConflict((oc) => oc.column('outbox_id').doNothing()).execute();
+}
+
+/**
+ * One statement for the usual event, which no immediate subscription exists to match: the event is marked
+ * matched (committed by itself) if there are no active IMMEDIATE subscriptions, and those subscriptions are
+ * returned otherwise, with nothing marked, for the caller's transaction to match and mark together. Both
+ * parts read one snapshot: a subscription created after it is as one created just after the event was matched.
+ */
+export async function markMatchedUnlessSubscribed(h: Handle, outboxId: number): Promise<SubscriptionRow[]> {
+  const { rows } = await sql<SubscriptionRow>`
+    with subs as (select * from alert_subscriptions where mode = 'IMMEDIATE' and deleted_at is null and paused_at is null),
+    marked as (insert into alert_matched_events (outbox_id) select ${outboxId} where not exists (select 1 from subs) on conflict (outbox_id) do nothing)
+    select * from subs`.execute(h);
+  return rows;
+}
+
+/**
+ * Marks a batch of events matched if no active IMMEDIATE subscription exists, in the caller's transaction;
+ * answers whether one exists (then nothing is marked). One statement, one snapshot (as markMatchedUnlessSubscribed).
+ */
+export async function markBatchMatchedUnlessSubscribed(trx: Handle, outboxIds: readonly number[]): Promise<boolean> {
+  const { rows } = await sql<{ subscribed: boolean }>`
+    with subs as (select 1 from alert_subscriptions where mode = 'IMMEDIATE' and deleted_at is null and paused_at is null limit 1),
+    marked as (insert into alert_matched_events (outbox_id) select unnest(${[...outboxIds]}::bigint[]) where not exists (select 1 from subs) on conflict (outbox_id) do nothing)
+    select exists (select 1 from subs) as subscribed`.execute(trx);
+  return rows[0]!.subscribed;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface IncidentsDeps {
   db: Db;
   coordinatorSlugs: ReadonlySet<string>;
   suppressedRoutingTargets: SuppressedRoutingTargets;
+  /** This process's organizations by slug (resolveCounties). */
+  organizations?: KnownOrganizations;
 }
 
 export const notFound = (id: string) => new NotFoundError('Incident', id);
@@ -53,9 +55,19 @@ export async function lockVisible(trx: Handle, principal: Principal, id: string)
   return { row, facts };
 }
 
-export async function resolveCounties(h: Handle, slugs: readonly string[], field: string): Promise<OrganizationRow[]> {
+/**
+ * Organizations by slug, as read once: an organization's id, slug and kind never change once it exists
+ * (partners.repository.ts only ever inserts them), so the counties of every filing need not be read again.
+ * Only organizations found are kept; a slug not found is read again each time.
+ */
+export type KnownOrganizations = Map<string, Pick<OrganizationRow, 'id' | 'slug' | 'kind'>>;
+const KNOWN_ORGANIZATIONS_MAX = 1_000;
+
+export async function resolveCounties(h: Handle, slugs: readonly string[], field: string, known?: KnownOrganizations): Promise<Array<Pick<OrganizationRow, 'id' | 'slug' | 'kind'>>> {
   const list = uniqueList(slugs, field, 58);
-  const orgs = await findOrganizationsBySlugs(h, list);
+  const cached = known ? list.map((slug) => known.get(slug)) : [];
+  const orgs = known && cached.every((o) => o !== undefined) ? (cached as Array<Pick<OrganizationRow, 'id' | 'slug' | 'kind'>>) : await findOrganizationsBySlugs(h, list);
+  if (known && known.size < KNOWN_ORGANIZATIONS_MAX) for (const o of orgs) known.set(o.slug, { id: o.id, slug: o.slug, kind: o.kind });
   for (const slug of list) {
     const o = orgs.find((x) => x.slug === slug);
     if (!o) throw new InputError(field, `no organization with slug "${slug}"`);

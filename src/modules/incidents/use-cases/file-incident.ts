@@ -2,7 +2,7 @@ import { canFileIncident } from '../../../access/incidents.js';
 import type { Principal } from '../../../access/principal.js';
 import { ForbiddenError, InputError } from '../../../errors.js';
 import { CATEGORY_DOMAIN, LIMITS, type IncidentCategory, type Severity, type Tlp } from '../../../domain/taxonomy.js';
-import { addRecipients, addShares, insertIncident, nextIncidentReference, replaceAffectedCounties, type IncidentRow } from '../incidents.repository.js';
+import { addRecipients, addShares, insertFiledIncident, type IncidentRow } from '../incidents.repository.js';
 import { checkAssets, checkCategory, checkExternalReferences, checkLongText, checkTimes, checkTitle, uniqueList } from '../incidents.validation.js';
 import { record, resolveCounties, resolveOrganizations, resolveUsers, routingTargetShares, type IncidentsDeps } from './deps.js';
 
@@ -48,13 +48,11 @@ export async function fileIncident(deps: IncidentsDeps, principal: Principal, in
   }
 
   return deps.db.transaction().execute(async (trx) => {
-    const counties = await resolveCounties(trx, input.affectedCounties ?? [], 'affectedCounties');
+    const counties = await resolveCounties(trx, input.affectedCounties ?? [], 'affectedCounties', deps.organizations);
     const shareOrgs = await resolveOrganizations(trx, shareWith, 'shareWith');
     const recipients = (await resolveUsers(trx, shareWithUsers, 'shareWithUsers')).filter((u) => u.id !== p.userId);
     const now = new Date();
-    const reference = await nextIncidentReference(trx, now.getUTCFullYear());
-    const row = await insertIncident(trx, {
-      reference,
+    const row = await insertFiledIncident(trx, now.getUTCFullYear(), {
       title,
       summary,
       category,
@@ -73,8 +71,7 @@ export async function fileIncident(deps: IncidentsDeps, principal: Principal, in
       external_references: JSON.stringify(externalReferences),
       created_at: now,
       updated_at: now,
-    });
-    await replaceAffectedCounties(trx, row.id, counties.map((c) => c.id), { fresh: true });
+    }, counties.map((c) => c.id));
     await addShares(trx, row.id, shareOrgs.map((o) => o.id));
     await addRecipients(trx, row.id, recipients.map((u) => u.id));
     const routingShares = input.shareWithRoutingTargets ? await addShares(trx, row.id, await routingTargetShares(deps, trx, row, 'shareWithRoutingTargets')) : [];

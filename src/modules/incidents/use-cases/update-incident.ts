@@ -53,9 +53,9 @@ export async function updateIncident(deps: IncidentsDeps, principal: Principal, 
       set('externalReferences', 'external_references', row.external_references, refs);
       if ('external_references' in patch) patch.external_references = JSON.stringify(refs satisfies ExternalReference[]);
     }
-    let counties: OrganizationRow[] | null = null;
+    let counties: Array<Pick<OrganizationRow, 'id' | 'slug'>> | null = null;
     if (input.affectedCounties) {
-      counties = await resolveCounties(trx, input.affectedCounties, 'affectedCounties');
+      counties = await resolveCounties(trx, input.affectedCounties, 'affectedCounties', deps.organizations);
       const from = (await affectedCountySlugs(trx, row.id)).sort();
       const to = counties.map((c) => c.slug).sort();
       if (JSON.stringify(from) !== JSON.stringify(to)) diff.affectedCounties = { from, to };
