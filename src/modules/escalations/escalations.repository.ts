@@ -551,3 +551,182 @@ export function findActiveDutiesNamed(
     .where('o.active', '=', true)
     .execute();
 }
+
+// ── Paging in few statements (paging.ts) ─────────────────────────────────────────────────────────────
+
+/**
+ * The escalations among `ids` that no other transaction holds, locked in id order. A batch of timer fires
+ * takes only what it can have at once: whatever another transaction holds (an acknowledgement, a send's
+ * claim) is fired on its own afterwards, where waiting for it is safe.
+ */
+export function lockFreeEscalations(trx: Handle, ids: readonly string[]): Promise<EscalationRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return trx.selectFrom('escalations').selectAll().where('id', 'in', [...ids]).orderBy('id').forUpdate().skipLocked().execute();
+}
+
+/**
+ * The incidents whose paging lock (lockIncidentPaging) this transaction could take without waiting. Try,
+ * not wait: a batch already holds rows of several escalations, and waiting here for a lock whose holder
+ * waits for one of them would deadlock.
+ */
+export async function tryLockIncidentsPaging(trx: Handle, incidentIds: readonly string[]): Promise<Set<string>> {
+  if (incidentIds.length === 0) return new Set();
+  const { rows } = await sql<{ id: string; ok: boolean }>`
+    select i::text as id, pg_try_advisory_xact_lock(hashtextextended('page:' || i::text, 0)) as ok
+      from unnest(${[...incidentIds]}::uuid[]) as i`.execute(trx);
+  return new Set(rows.filter((r) => r.ok).map((r) => r.id));
+}
+
+/** The columns of an incident the paging engine reads (IncidentRow: every column but the tsvector). */
+const PAGING_INCIDENT_COLUMNS = [
+  'id', 'reference', 'title', 'summary', 'category', 'domain', 'severity', 'severity_rank', 'status', 'tlp', 'law_enforcement_sensitive',
+  'exercise', 'reporting_user_id', 'reporting_organization_id', 'affected_assets', 'occurred_at', 'detected_at', 'reported_at',
+  'assignee_organization_id', 'assignee_user_id', 'external_references', 'merged_into_id', 'version', 'created_at', 'updated_at',
+] as const satisfies ReadonlyArray<keyof IncidentRow>;
+
+/**
+ * Several incidents locked FOR SHARE (as lockIncidentWithFacts locks one), with their audience, in one
+ * statement: a batch of timer fires reads every incident it pages at once.
+ */
+export async function lockIncidentsWithAudience(
+  trx: Handle,
+  ids: readonly string[],
+): Promise<Array<{ incident: IncidentRow; audience: { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] } }>> {
+  if (ids.length === 0) return [];
+  const rows = await trx
+    .selectFrom('incidents')
+    .select(PAGING_INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const))
+    .select([
+      sql<string[]>`array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id)`.as('county_ids'),
+      sql<string[]>`array(select organization_id::text from incident_shares s where s.incident_id = incidents.id)`.as('share_ids'),
+      sql<string[]>`array(select user_id::text from incident_recipients r where r.incident_id = incidents.id)`.as('recipient_ids'),
+    ])
+    .where('incidents.id', 'in', [...ids])
+    .forShare()
+    .execute();
+  return rows.map(({ county_ids, share_ids, recipient_ids, ...incident }) => ({
+    incident: incident as IncidentRow,
+    audience: { affectedCountyIds: county_ids, sharedOrganizationIds: share_ids, recipientUserIds: recipient_ids },
+  }));
+}
+
+/** A slot of pages: (incident, level, loop); who was paged there already is read with the roster. */
+export type PageSlot = { incidentId: string; level: number; loop: number };
+export const pageSlotKey = (s: PageSlot) => `${s.incidentId}:${s.level}:${s.loop}`;
+
+/** What paging a level needs to know of people, read in one statement (see loadPagingRoster). */
+export interface PagingRoster {
+  duties: Array<{ dutyId: string; dutyName: string; organizationId: string; organizationSlug: string; kind: PartnerKind }>;
+  schedules: Array<{ schedule: ScheduleRowLike; overrides: OverrideRowLike[] }>;
+  /** Active users who may be on call for those duties (every participant, every override), with their usable methods. */
+  users: Map<string, RecipientUserRow & { methods: ContactMethodRow[] }>;
+  /** Users already paged at each slot asked for, by pageSlotKey. */
+  paged: Map<string, Set<string>>;
+}
+type ScheduleRowLike = { id: string; duty_id: string; time_zone: string; shift_length_hours: number; handoff_time: string; start_date: string; participants: string[]; created_at: Date; updated_at: Date };
+type OverrideRowLike = { id: string; schedule_id: string; user_id: string; starts_at: Date; ends_at: Date; created_by: string | null; created_at: Date };
+
+/**
+ * Everything people-side that paging levels needs, in one round trip instead of four: the active duties
+ * with these names and their organizations (targets → duties), their schedules with the overrides active
+ * at `at` (who is on call is the rotation's arithmetic, done in Node), every active user who could be on
+ * call with their usable contact methods, and who was already paged at each slot. Read after the paging
+ * locks are held, so the paged users include every page committed before.
+ */
+export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[], at: Date, slots: readonly PageSlot[]): Promise<PagingRoster> {
+  const { rows } = await sql<{ duties: any[]; schedules: any[]; overrides: any[]; users: any[]; paged: Array<{ k: string; u: string }> }>`
+    with d as (
+      select d.id, d.name, o.id as org_id, o.slug, o.kind
+        from duties d join organizations o on o.id = d.organization_id
+       where d.name = any(${[...dutyNames]}::text[]) and o.active
+    ), s as (
+      select * from schedules where duty_id in (select id from d)
+    ), ov as (
+      select * from schedule_overrides where schedule_id in (select id from s) and ends_at > ${at} and starts_at <= ${at}
+    ), cand as (
+      select unnest(participants) as user_id from s union select user_id from ov
+    )
+    select
+      (select coalesce(json_agg(json_build_object('dutyId', d.id, 'dutyName', d.name, 'organizationId', d.org_id, 'organizationSlug', d.slug, 'kind', d.kind)), '[]'::json) from d) as duties,
+      (select coalesce(json_agg(json_build_object('id', s.id, 'duty_id', s.duty_id, 'time_zone', s.time_zone, 'shift_length_hours', s.shift_length_hours,
+              'handoff_time', s.handoff_time, 'start_date', to_char(s.start_date, 'YYYY-MM-DD'), 'participants', s.participants,
+              'created_at', s.created_at, 'updated_at', s.updated_at)), '[]'::json) from s) as schedules,
+      (select coalesce(json_agg(json_build_object('id', ov.id, 'schedule_id', ov.schedule_id, 'user_id', ov.user_id, 'starts_at', ov.starts_at,
+              'ends_at', ov.ends_at, 'created_by', ov.created_by, 'created_at', ov.created_at) order by ov.created_at), '[]'::json) from ov) as overrides,
+      (select coalesce(json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'roles', u.roles, 'active', u.active,
+              'orgId', o.id, 'slug', o.slug, 'orgName', o.name, 'kind', o.kind, 'orgActive', o.active,
+              'methods', coalesce((select json_agg(json_build_object('id', m.id, 'user_id', m.user_id, 'kind', m.kind, 'target', m.target,
+                                                   'verified_at', m.verified_at, 'disabled_reason', m.disabled_reason, 'created_at', m.created_at) order by m.created_at)
+                                     from contact_methods m where m.user_id = u.id and m.removed_at is null and m.disabled_at is null), '[]'::json))), '[]'::json)
+         from users u join organizations o on o.id = u.organization_id
+        where u.active and u.id in (select user_id from cand)) as users,
+      (select coalesce(json_agg(json_build_object('k', p.incident_id::text || ':' || p.level || ':' || p.loop, 'u', p.recipient_user_id)), '[]'::json)
+         from (select distinct n.incident_id, n.level, n.loop, n.recipient_user_id
+                 from unnest(${slots.map((s) => s.incidentId)}::uuid[], ${slots.map((s) => s.level)}::int[], ${slots.map((s) => s.loop)}::int[]) as q(incident_id, level, loop)
+                 join notifications n on n.incident_id = q.incident_id and n.level = q.level and n.loop = q.loop and n.kind = 'PAGE') p) as paged`.execute(trx);
+  const r = rows[0]!;
+  const overridesBySchedule = new Map<string, OverrideRowLike[]>();
+  for (const o of r.overrides) {
+    const list = overridesBySchedule.get(o.schedule_id) ?? [];
+    list.push({ ...o, starts_at: new Date(o.starts_at), ends_at: new Date(o.ends_at), created_at: new Date(o.created_at) });
+    overridesBySchedule.set(o.schedule_id, list);
+  }
+  const paged = new Map<string, Set<string>>();
+  for (const p of r.paged) {
+    const set = paged.get(p.k) ?? new Set<string>();
+    set.add(p.u);
+    paged.set(p.k, set);
+  }
+  return {
+    duties: r.duties,
+    schedules: r.schedules.map((s) => ({
+      schedule: { ...s, created_at: new Date(s.created_at), updated_at: new Date(s.updated_at) },
+      overrides: overridesBySchedule.get(s.id) ?? [],
+    })),
+    users: new Map(
+      r.users.map(({ methods, ...u }: any) => [
+        u.id as string,
+        {
+          ...u,
+          // Usable methods only: never disabled, never removed.
+          methods: (methods as any[]).map((m) => ({
+            ...m,
+            verified_at: m.verified_at ? new Date(m.verified_at) : null,
+            disabled_at: null,
+            removed_at: null,
+            created_at: new Date(m.created_at),
+          })) as ContactMethodRow[],
+        },
+      ]),
+    ),
+    paged,
+  };
+}
+
+/** The new state of an escalation after a page, set on many rows by one statement (see updateEscalations). */
+export interface EscalationMove {
+  id: string;
+  state: EscalationState;
+  level: number;
+  loop: number;
+  timer_token: string | null;
+  next_fire_at: Date | null;
+  last_paged_level: number | null;
+}
+
+/** Moves many escalations on in one statement (a batch of timer fires pages many levels at once). */
+export async function updateEscalations(trx: Handle, moves: readonly EscalationMove[]): Promise<void> {
+  if (moves.length === 0) return;
+  if (moves.length === 1) {
+    const { id, ...patch } = moves[0]!;
+    await touchEscalation(trx, id, patch);
+    return;
+  }
+  await sql`
+    update escalations e
+       set state = v.state, level = v.level, loop = v.loop, timer_token = v.timer_token, next_fire_at = v.next_fire_at,
+           last_paged_level = v.last_paged_level, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb)
+           as v(id uuid, state text, level int, loop int, timer_token uuid, next_fire_at timestamptz, last_paged_level int)
+     where e.id = v.id`.execute(trx);
+}

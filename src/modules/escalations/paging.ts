@@ -6,25 +6,32 @@ import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import type { Logger } from '../../infra/logger.js';
 import { UnknownJobObjectError, type Queues } from '../../infra/queues.js';
-import { loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/index.js';
+import { accessFactsOf, loadAccessFacts, lockIncidentWithFacts, type IncidentRow } from '../incidents/index.js';
 import { FINISHED_STATUSES } from '../../domain/taxonomy.js';
 import { heldJobReplacer, type KindDelivery } from '../notifications/index.js';
-import { addOutboxEvent } from '../outbox/index.js';
+import { addOutboxEvents } from '../outbox/index.js';
 import type { AckLinks } from './ack-links.js';
 import {
   dueTimers,
   findRecipientUsers,
   insertNotifications,
+  loadPagingRoster,
   lockEscalation,
+  lockFreeEscalations,
   lockIncidentPaging,
+  lockIncidentsWithAudience,
+  pageSlotKey,
   touchEscalation,
-  usersPagedAt,
+  tryLockIncidentsPaging,
+  updateEscalations,
+  type EscalationMove,
   type EscalationRow,
   type NotificationRow,
+  type PagingRoster,
   type RecipientUserRow,
 } from './escalations.repository.js';
-import { levelTargetsFor, nextPage, type EscalationPolicy, type Target } from './policy.js';
-import { loadDutyRows, matchTargets, recipientsFor, type DutyRow, type IncidentTargetsContext } from './recipients.js';
+import { levelTargetsFor, nextPage, type EscalationPolicy, type PolicyLevel, type Target } from './policy.js';
+import { matchTargets, recipientsFromRoster, type DutyRow, type IncidentTargetsContext } from './recipients.js';
 
 /**
  * Paging: an escalation's timers and levels, and the notification rows they create. A timer fires, the
@@ -101,9 +108,30 @@ export async function notificationRows(
   const now = new Date();
   // One read of the access facts serves both the targets (affected counties) and the visibility check.
   const facts = known.facts ?? (await loadAccessFacts(h, [incident])).get(incident.id)!;
+  const roster = await loadPagingRoster(h, dutyNamesOf(targets), now, []);
+  return rowsFromRoster(ctx, h, roster, known.dutyRows ?? roster.duties, { escalation, incident, facts }, kind, level, loop, targets, skip, now);
+}
+
+const dutyNamesOf = (targets: readonly Target[]) => [...new Set(targets.map((t) => t.duty))];
+
+/** The rows of notificationRows, from a roster already read (no statement of its own). */
+async function rowsFromRoster(
+  ctx: EngineContext,
+  h: Handle,
+  roster: PagingRoster,
+  dutyRows: readonly DutyRow[],
+  page: { escalation: EscalationRow; incident: IncidentRow; facts: IncidentAccessFacts },
+  kind: 'PAGE' | 'NOTIFY',
+  level: number,
+  loop: number,
+  targets: readonly Target[],
+  skip: ReadonlySet<string>,
+  now: Date,
+) {
+  const { escalation, incident, facts } = page;
   const targetsCtx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
-  const duties = matchTargets(known.dutyRows ?? (await loadDutyRows(h, targets)), targets, targetsCtx);
-  const recipients = (await recipientsFor(h, duties, now)).filter((r) => !skip.has(r.userId));
+  const duties = matchTargets(dutyRows, targets, targetsCtx);
+  const recipients = recipientsFromRoster(roster, duties, now).filter((r) => !skip.has(r.userId));
   const rows = [];
   for (const r of recipients) {
     const p = principalFromRow(ctx.coordinatorSlugs, r.user);
@@ -151,10 +179,125 @@ export async function fire(ctx: EngineContext, escalationId: string, token: stri
       await touchEscalation(trx, esc.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
       return;
     }
-    await pageCurrentLevel(ctx, trx, esc, locked.incident, timers, deliveries, { facts: locked.facts });
+    await pageCurrentLevels(ctx, trx, [{ esc, incident: locked.incident, facts: locked.facts }], timers, deliveries);
   });
   await enqueueAfterCommit(ctx, timers, deliveries);
 }
+
+export type TimerFire = { escalationId: string; token: string };
+
+/**
+ * Several timers that fell due together, fired in one transaction: one lock statement, one roster read,
+ * one insert of notification rows, one outbox insert and one commit for all of them, where firing each
+ * alone costs a dozen statements and a commit apiece (a burst of 250 timers a second needed more than the
+ * two cores). Same rules as fire(): the row lock, then the incident's paging lock, the token check, a
+ * finished incident resolves. Only what the batch can take without waiting is fired here: the returned
+ * timers (an escalation another transaction holds, a second escalation of an incident already in the
+ * batch, an incident whose paging lock is held, an unknown escalation) are for fire() afterwards.
+ */
+export async function fireMany(ctx: EngineContext, fires: readonly TimerFire[]): Promise<TimerFire[]> {
+  const timers: TimerToArm[] = [];
+  const deliveries: NotificationRow[] = [];
+  const leftover = await ctx.db.transaction().execute(async (trx) => {
+    const locked = await lockFreeEscalations(trx, [...new Set(fires.map((f) => f.escalationId))]);
+    const byId = new Map(locked.map((e) => [e.id, e]));
+    const rest: TimerFire[] = [];
+    const due: EscalationRow[] = [];
+    const incidents = new Set<string>();
+    for (const f of fires) {
+      const esc = byId.get(f.escalationId);
+      if (!esc) rest.push(f);
+      // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
+      else if (esc.state !== 'ACTIVE' || esc.timer_token !== f.token || due.includes(esc)) continue;
+      // Two escalations of one incident page in order, each seeing the other's pages: not in one batch.
+      else if (incidents.has(esc.incident_id)) rest.push(f);
+      else {
+        incidents.add(esc.incident_id);
+        due.push(esc);
+      }
+    }
+    const pagingLocked = await tryLockIncidentsPaging(trx, [...incidents]);
+    const mine = due.filter((e) => pagingLocked.has(e.incident_id));
+    for (const e of due) if (!pagingLocked.has(e.incident_id)) rest.push({ escalationId: e.id, token: e.timer_token! });
+    const read = new Map((await lockIncidentsWithAudience(trx, mine.map((e) => e.incident_id))).map((r) => [r.incident.id, r]));
+    const tasks: PageTask[] = [];
+    const resolved: EscalationMove[] = [];
+    for (const esc of mine) {
+      const r = read.get(esc.incident_id);
+      if (!r || FINISHED_STATUSES.has(r.incident.status)) resolved.push({ ...moveOf(esc), state: 'RESOLVED', timer_token: null, next_fire_at: null });
+      else tasks.push({ esc, incident: r.incident, facts: accessFactsOf(r.incident, r.audience) });
+    }
+    for (const m of resolved) await touchEscalation(trx, m.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
+    await pageCurrentLevels(ctx, trx, tasks, timers, deliveries);
+    return rest;
+  });
+  await enqueueAfterCommit(ctx, timers, deliveries);
+  return leftover;
+}
+
+/**
+ * Timer fires of this process, grouped: a fire that arrives while a batch is being written waits for the
+ * next one, which takes every fire waiting by then (group commit). A fire alone still goes at once. Each
+ * caller's promise settles with its own timer; if a batch fails, each of its timers is fired alone, so one
+ * bad escalation fails only its own job.
+ */
+export function createTimerBatcher(ctx: EngineContext, opts: { maxBatch: number }) {
+  type Waiting = TimerFire & { resolve: () => void; reject: (err: unknown) => void };
+  let waiting: Waiting[] = [];
+  let running = false;
+
+  const alone = (w: Waiting) => fire(ctx, w.escalationId, w.token).then(w.resolve, w.reject);
+
+  async function runBatch(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) return alone(batch[0]!);
+    let leftover: TimerFire[];
+    try {
+      leftover = await fireMany(ctx, batch);
+    } catch (err) {
+      ctx.logger.warn({ timers: batch.length, err: (err as Error).message }, 'a batch of timer fires failed; firing each alone');
+      await Promise.all(batch.map(alone));
+      return;
+    }
+    const again = new Set(leftover.map((l) => `${l.escalationId}:${l.token}`));
+    await Promise.all(batch.map((w) => (again.has(`${w.escalationId}:${w.token}`) ? alone(w) : w.resolve())));
+  }
+
+  async function drainQueue(): Promise<void> {
+    running = true;
+    try {
+      while (waiting.length > 0) {
+        const batch = waiting.slice(0, opts.maxBatch);
+        waiting = waiting.slice(batch.length);
+        await runBatch(batch);
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return (escalationId: string, token: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ escalationId, token, resolve, reject });
+      // The fires that BullMQ hands over in the same tick go together.
+      if (!running) {
+        running = true;
+        setImmediate(() => void drainQueue());
+      }
+    });
+}
+
+/** One escalation whose current level is paged, with its incident (locked) and the incident's access facts. */
+export type PageTask = { esc: EscalationRow; incident: IncidentRow; facts: IncidentAccessFacts };
+
+const moveOf = (esc: EscalationRow): EscalationMove => ({
+  id: esc.id,
+  state: esc.state,
+  level: esc.level,
+  loop: esc.loop,
+  timer_token: esc.timer_token,
+  next_fire_at: esc.next_fire_at,
+  last_paged_level: esc.last_paged_level,
+});
 
 /**
  * Pages the escalation's current level and moves it on: the next level (or loop) with a new token and
@@ -170,27 +313,59 @@ export async function pageCurrentLevel(
   deliveries: NotificationRow[],
   known: Known = {},
 ): Promise<void> {
-  const policy: EscalationPolicy = esc.policy;
-  const level = policy.levels[esc.level];
-  if (!level) {
-    await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
-    return;
+  const facts = known.facts ?? (await loadAccessFacts(trx, [incident])).get(incident.id)!;
+  await pageCurrentLevels(ctx, trx, [{ esc, incident, facts }], timers, deliveries, known.dutyRows);
+}
+
+/**
+ * pageCurrentLevel for several escalations of distinct incidents, in a fixed number of statements: one
+ * roster read (duties, schedules, candidates and their contact methods, who was paged already), one insert
+ * of notification rows, one update of the escalations, one outbox insert of their `page.sent` events.
+ */
+export async function pageCurrentLevels(
+  ctx: EngineContext,
+  trx: Handle,
+  tasks: readonly PageTask[],
+  timers: TimerToArm[],
+  deliveries: NotificationRow[],
+  dutyRows?: readonly DutyRow[],
+): Promise<void> {
+  const moves: EscalationMove[] = [];
+  const paging: Array<PageTask & { level: PolicyLevel; targets: Target[] }> = [];
+  for (const t of tasks) {
+    const level = (t.esc.policy as EscalationPolicy).levels[t.esc.level];
+    if (!level) moves.push({ ...moveOf(t.esc), state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
+    else paging.push({ ...t, level, targets: levelTargetsFor(level, t.incident) });
   }
-  const skip = await usersPagedAt(trx, incident.id, esc.level, esc.loop);
-  const rows = await notificationRows(ctx, trx, esc, incident, 'PAGE', esc.level, esc.loop, levelTargetsFor(level, incident), skip, known);
-  deliveries.push(...(await insertNotifications(trx, rows)));
-  // The event log: who was just paged (the console's page notice hears it live, src/modules/alerts).
-  const paged = [...new Set(rows.map((r) => r.recipient_user_id))];
-  if (paged.length > 0) await addOutboxEvent(trx, 'page.sent', { type: 'Escalation', id: esc.id }, { incidentId: incident.id, userIds: paged });
-  const next = nextPage(policy, esc.level, esc.loop);
-  if (next) {
-    const nextToken = randomUUID();
-    const at = new Date(Date.now() + level.ackTimeoutSeconds * 1000);
-    await touchEscalation(trx, esc.id, { level: next[0], loop: next[1], timer_token: nextToken, next_fire_at: at, last_paged_level: esc.level });
-    timers.push({ id: esc.id, token: nextToken, at });
-  } else {
-    await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null, last_paged_level: esc.level });
+  const events: Array<{ topic: string; aggregate: { type: string; id: string }; payload: Record<string, unknown> }> = [];
+  if (paging.length > 0) {
+    const now = new Date();
+    const slots = paging.map((t) => ({ incidentId: t.incident.id, level: t.esc.level, loop: t.esc.loop }));
+    const roster = await loadPagingRoster(trx, dutyNamesOf(paging.flatMap((t) => t.targets)), now, slots);
+    const rows = [];
+    for (const [i, t] of paging.entries()) {
+      const skip = roster.paged.get(pageSlotKey(slots[i]!)) ?? new Set<string>();
+      const mine = await rowsFromRoster(ctx, trx, roster, dutyRows ?? roster.duties, { escalation: t.esc, incident: t.incident, facts: t.facts }, 'PAGE', t.esc.level, t.esc.loop, t.targets, skip, now);
+      rows.push(...mine);
+      // The event log: who was just paged (the console's page notice hears it live, src/modules/alerts).
+      const paged = [...new Set(mine.map((r) => r.recipient_user_id))];
+      if (paged.length > 0) events.push({ topic: 'page.sent', aggregate: { type: 'Escalation', id: t.esc.id }, payload: { incidentId: t.incident.id, userIds: paged } });
+      const policy = t.esc.policy as EscalationPolicy;
+      const next = nextPage(policy, t.esc.level, t.esc.loop);
+      if (next) {
+        const nextToken = randomUUID();
+        const at = new Date(Date.now() + t.level.ackTimeoutSeconds * 1000);
+        moves.push({ id: t.esc.id, state: t.esc.state, level: next[0], loop: next[1], timer_token: nextToken, next_fire_at: at, last_paged_level: t.esc.level });
+        timers.push({ id: t.esc.id, token: nextToken, at });
+      } else {
+        moves.push({ ...moveOf(t.esc), state: 'EXHAUSTED', timer_token: null, next_fire_at: null, last_paged_level: t.esc.level });
+      }
+    }
+    deliveries.push(...(await insertNotifications(trx, rows)));
   }
+  await updateEscalations(trx, moves);
+  // Last: the outbox holds the log append lock until the commit, so nothing else is written after it.
+  await addOutboxEvents(trx, events);
 }
 
 // ── The reconciler ──────────────────────────────────────────────────────────────────────────────────
