@@ -269,8 +269,62 @@ export interface RecipientUserRow {
  */
 export async function loadDeliveryContext(trx: Handle, notificationId: string): Promise<DeliveryContext | null> {
   const { rows } = await sql<Record<string, any>>`
-    select n.id, n.kind, n.level, n.status, n.attempts, n.next_attempt_at, n.incident_id, n.recipient_user_id, n.contact_method_id,
-           e.id as e_id, e.state as e_state, e.rule_name as e_rule_name,
+    select ${DELIVERY_CONTEXT_COLUMNS}, e.id as e_id, e.state as e_state, e.rule_name as e_rule_name
+      from notifications n
+      join escalations e on e.id = n.escalation_id
+      ${DELIVERY_CONTEXT_JOINS}
+     where n.id = ${notificationId}
+       for share of e
+       for update of n skip locked`.execute(trx);
+  return rows[0] ? deliveryContextOf(rows[0]) : null;
+}
+
+/**
+ * loadDeliveryContext and the claim's lease in one statement outside any transaction, for the attempt a
+ * job expects: the row must be PENDING at that attempt and due time, and due; it is taken FOR UPDATE
+ * (skipping one another worker holds) with its escalation FOR SHARE, exactly as in the claim's
+ * transaction, and moved to the lease's end under `ownerId`. Null, with nothing written, when any of that
+ * does not hold: the claim's transaction then tells why (held, stale, early, unknown). The escalation's
+ * state is read from the locked row, so an acknowledgement that committed first is seen.
+ */
+export async function leaseDeliveryContext(
+  db: Handle,
+  notificationId: string,
+  expected: { attempt: number; dueMs: number },
+  leaseUntil: Date,
+  ownerId: string,
+): Promise<DeliveryContext | null> {
+  const { rows } = await sql<Record<string, any>>`
+    with claimed as (
+      select n.id, e.id as e_id, e.state as e_state, e.rule_name as e_rule_name
+        from notifications n join escalations e on e.id = n.escalation_id
+       where n.id = ${notificationId} and n.status = 'PENDING' and n.attempts = ${expected.attempt}
+         and n.next_attempt_at = ${new Date(expected.dueMs)}::timestamptz and n.next_attempt_at <= clock_timestamp()
+         for share of e
+         for update of n skip locked
+    ), n as (
+      update notifications set next_attempt_at = ${leaseUntil}::timestamptz, claimed_by = ${ownerId}
+        from claimed where notifications.id = claimed.id
+      returning notifications.*, claimed.e_id, claimed.e_state, claimed.e_rule_name
+    )
+    select ${DELIVERY_CONTEXT_COLUMNS}, n.e_id, n.e_state, n.e_rule_name
+      from n
+      ${DELIVERY_CONTEXT_JOINS}`.execute(db);
+  return rows[0] ? deliveryContextOf(rows[0]) : null;
+}
+
+/** Puts a lease back (the claim found its endpoint busy): the row is due again at its due time. */
+export async function releaseLease(db: Handle, notificationId: string, leaseUntil: Date, dueAt: Date): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set({ next_attempt_at: dueAt, claimed_by: null })
+    .where('id', '=', notificationId)
+    .where('status', '=', 'PENDING')
+    .where('next_attempt_at', '=', leaseUntil)
+    .execute();
+}
+
+const DELIVERY_CONTEXT_COLUMNS = sql`n.id, n.kind, n.level, n.status, n.attempts, n.next_attempt_at, n.incident_id, n.recipient_user_id, n.contact_method_id,
            case when i.id is null then null else json_build_object(
              'id', i.id, 'reference', i.reference, 'title', i.title, 'summary', i.summary, 'category', i.category,
              'domain', i.domain, 'severity', i.severity, 'status', i.status, 'tlp', i.tlp,
@@ -283,18 +337,14 @@ export async function loadDeliveryContext(trx: Handle, notificationId: string): 
            array(select r.user_id::text from incident_recipients r where r.incident_id = n.incident_id) as recipient_ids,
            m.id as m_id, m.kind as m_kind, m.target as m_target, m.secret as m_secret, m.removed_at as m_removed_at, m.disabled_at as m_disabled_at,
            u.id as u_id, u.email as u_email, u.name as u_name, u.roles as u_roles, u.active as u_active,
-           o.id as o_id, o.slug as o_slug, o.name as o_name, o.kind as o_kind, o.active as o_active
-      from notifications n
-      join escalations e on e.id = n.escalation_id
-      left join incidents i on i.id = n.incident_id
+           o.id as o_id, o.slug as o_slug, o.name as o_name, o.kind as o_kind, o.active as o_active`;
+
+const DELIVERY_CONTEXT_JOINS = sql`left join incidents i on i.id = n.incident_id
       left join contact_methods m on m.id = n.contact_method_id
       left join users u on u.id = n.recipient_user_id
-      left join organizations o on o.id = u.organization_id
-     where n.id = ${notificationId}
-       for share of e
-       for update of n skip locked`.execute(trx);
-  const r = rows[0];
-  if (!r) return null;
+      left join organizations o on o.id = u.organization_id`;
+
+function deliveryContextOf(r: Record<string, any>): DeliveryContext {
   return {
     notification: {
       id: r.id,
@@ -332,6 +382,31 @@ export async function recordAttemptAndSet(
     .set({ ...patch, claimed_by: null })
     .where('id', '=', a.notification_id)
     .execute();
+}
+
+/**
+ * recordAttemptAndSet for an attempt whose claim still owns the row (PENDING, the claim's attempt count,
+ * due at the claim's lease), in one statement outside any transaction: the update's row lock and its
+ * re-check of those conditions stand in for lockNotificationState. False, with nothing written, when the
+ * claim lost the row.
+ */
+export async function recordAttemptIfOwned(
+  db: Handle,
+  a: { notification_id: string; at: Date; outcome: DeliveryOutcome; http_status: number | null; error: string | null; latency_ms: number },
+  claim: { attempts: number; leaseUntil: Date },
+  patch: { status?: DeliveryStatus; attempts: number; delivered_at?: Date | null; next_attempt_at: Date | null; status_reason: string | null },
+): Promise<boolean> {
+  const { rows } = await sql<{ notification_id: string }>`
+    with owned as (
+      update notifications
+         set status = coalesce(${patch.status ?? null}::text, status), attempts = ${patch.attempts}, delivered_at = coalesce(${patch.delivered_at ?? null}::timestamptz, delivered_at),
+             next_attempt_at = ${patch.next_attempt_at}::timestamptz, status_reason = ${patch.status_reason}::text, claimed_by = null
+       where id = ${a.notification_id} and status = 'PENDING' and attempts = ${claim.attempts} and next_attempt_at = ${claim.leaseUntil}::timestamptz
+      returning id)
+    insert into delivery_attempts (notification_id, at, outcome, http_status, error, latency_ms)
+    select id, ${a.at}::timestamptz, ${a.outcome}::text, ${a.http_status}::int, ${a.error}::text, ${a.latency_ms}::int from owned
+    returning notification_id`.execute(db);
+  return rows.length > 0;
 }
 
 const RECIPIENT_USER_COLUMNS = ['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'] as const;

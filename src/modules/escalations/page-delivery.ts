@@ -10,12 +10,15 @@ import {
   duePendingNotifications,
   finishNotification,
   leaseNotification,
+  leaseDeliveryContext,
   loadDeliveryContext,
   lockNotificationState,
   notificationExists,
   recordAttempt,
   recordAttemptAndSet,
+  recordAttemptIfOwned,
   releaseDeadClaims,
+  releaseLease,
   type DeliveryContext,
 } from './escalations.repository.js';
 import type { AckLinks } from './ack-links.js';
@@ -32,6 +35,9 @@ import type { Config } from '../../config.js';
 type PageRow = DeliveryContext & { status: string; attempts: number; next_attempt_at: Date | null };
 type PageContext = { kind: string; contactMethodId: string };
 
+const pageRowOf = (ctx: DeliveryContext | null): PageRow | null =>
+  ctx && { ...ctx, status: ctx.notification.status, attempts: ctx.notification.attempts, next_attempt_at: ctx.notification.next_attempt_at };
+
 /** Where notifications and their attempts are stored. */
 export const notificationStore: DeliveryStore = {
   exists: notificationExists,
@@ -42,6 +48,7 @@ export const notificationStore: DeliveryStore = {
     await recordAttempt(trx, { notification_id: id, ...a });
   },
   recordAttemptAndSet: (trx, id, a, patch) => recordAttemptAndSet(trx, { notification_id: id, ...a }, patch),
+  recordIfOwned: (db, id, claim, a, patch) => recordAttemptIfOwned(db, { notification_id: id, ...a }, claim, patch),
   due: duePendingNotifications,
   releaseDeadClaims,
 };
@@ -71,9 +78,13 @@ export function pageDeliveryKind(deps: {
     store: notificationStore,
 
     async load(trx, id) {
-      const ctx = await loadDeliveryContext(trx, id);
-      return ctx && { ...ctx, status: ctx.notification.status, attempts: ctx.notification.attempts, next_attempt_at: ctx.notification.next_attempt_at };
+      return pageRowOf(await loadDeliveryContext(trx, id));
     },
+    // A first attempt is on the path from an incident to a person: one statement claims it, not four.
+    async leaseAndLoad(db, id, expected, leaseUntil, ownerId) {
+      return pageRowOf(await leaseDeliveryContext(db, id, expected, leaseUntil, ownerId));
+    },
+    releaseLease: releaseLease,
 
     async build(trx, ctx) {
       const { notification: n, escalation: esc, incident, method } = ctx;

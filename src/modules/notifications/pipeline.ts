@@ -74,6 +74,12 @@ export interface DeliveryStore {
   lockState(trx: Handle, id: string): Promise<RowState | undefined>;
   recordAttempt(trx: Handle, id: string, a: AttemptRecord): Promise<void>;
   recordAttemptAndSet(trx: Handle, id: string, a: AttemptRecord, patch: RowPatch): Promise<void>;
+  /**
+   * recordAttemptAndSet in one statement, only if the row is still PENDING at the claim's attempt and
+   * lease (the claim owns it); false, with nothing written, otherwise. Optional: without it every attempt
+   * is recorded in a transaction that locks the row first.
+   */
+  recordIfOwned?(db: Handle, id: string, claim: { attempts: number; leaseUntil: Date }, a: AttemptRecord, patch: RowPatch): Promise<boolean>;
   /** Pending rows due by `before` (the reconciler's view of what Redis should hold). */
   due(db: Handle, before: Date, limit: number): Promise<Array<{ id: string; attempts: number; next_attempt_at: Date | null }>>;
   /** Claims of workers whose heartbeat stopped, made due now; how many (kinds that keep no claim owner have none). */
@@ -102,6 +108,14 @@ export interface DeliveryKind<L extends RowState, C> {
   store: DeliveryStore;
   /** The row, locked (skip locked), with what build needs; null when held by another worker or absent. */
   load(trx: Handle, id: string): Promise<L | null>;
+  /**
+   * load and the claim's lease in one statement, without a transaction, for the attempt a job expects (the
+   * row PENDING at that attempt and due time, and due); null, with nothing written, when that does not hold.
+   * Optional: the claim's transaction (load, checks, lease) decides otherwise, and whenever this says null.
+   */
+  leaseAndLoad?(db: Handle, id: string, expected: DeliveryExpectation, leaseUntil: Date, ownerId: string): Promise<L | null>;
+  /** Gives back a lease taken by leaseAndLoad that was not used (the endpoint was busy): due again at `dueAt`. */
+  releaseLease?(db: Handle, id: string, leaseUntil: Date, dueAt: Date): Promise<void>;
   /** The message under the recipient's rights of now; or the row's end; or 'waiting' (not its turn yet). */
   build(trx: Handle, row: L): Promise<Built<C> | Finish | 'waiting'>;
   /** The receiver said the address is gone for good (410). */
@@ -212,6 +226,10 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
     async function claim(id: string, expected: DeliveryExpectation | null): Promise<Claimed | Finish | 'busy' | 'waiting' | 'skipped' | { earlyMs: number }> {
       const known = endpointOfRow.get(cacheKey(id));
       if (known && endpointBusy(known)) return 'busy';
+      if (expected && kind.leaseAndLoad && kind.releaseLease) {
+        const fast = await claimSlot(() => leaseAndBuild(id, expected));
+        if (fast) return fast;
+      }
       return claimSlot(() =>
         db.transaction().execute(async (trx) => {
           const row = await kind.load(trx, id);
@@ -243,6 +261,36 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
       );
     }
 
+    /**
+     * The claim in one statement where the kind can (the page kind): load and lease together, then build.
+     * The lease keeps every other job off the row meanwhile, as the claim's transaction does; a row that
+     * ends without a send is finished, a busy endpoint gets its lease back. Null: the row is not the one
+     * the job expects as it stands (held, stale, early, unknown), and the claim's transaction tells why.
+     */
+    async function leaseAndBuild(id: string, expected: DeliveryExpectation): Promise<Claimed | Finish | 'busy' | 'waiting' | null> {
+      const leaseUntil = new Date(Date.now() + leaseMs());
+      const row = await kind.leaseAndLoad!(db, id, expected, leaseUntil, ownerId);
+      if (!row) return null;
+      const giveBack = () => kind.releaseLease!(db, id, leaseUntil, new Date(expected.dueMs));
+      const built = await kind.build(db, row);
+      if (built === 'waiting') {
+        await giveBack();
+        return built;
+      }
+      if (!('outgoing' in built)) {
+        await kind.store.finish(db, id, built.finish, built.reason);
+        return built;
+      }
+      const endpoint = endpointOf(config, built.outgoing);
+      if (endpointOfRow.size > 50_000) endpointOfRow.clear();
+      endpointOfRow.set(cacheKey(id), endpoint);
+      if (endpointBusy(endpoint)) {
+        await giveBack();
+        return 'busy';
+      }
+      return { id, attempts: row.attempts, built, endpoint, leaseUntil };
+    }
+
     /** Records an attempt; moves the row on only if the claim still owns it (its lease did not run out). */
     async function record(c: Claimed, result: SendOutcome): Promise<{ attempts: number; at: Date } | 'failed' | null> {
       const now = new Date();
@@ -253,14 +301,40 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         const suppressed = throttle(c.endpoint);
         if (suppressed !== null) logger.warn({ ...log, outcome: result.outcome, error: result.error, suppressed }, 'delivery attempt failed');
       }
+      const attempt: AttemptRecord = {
+        at: now,
+        outcome: result.outcome,
+        http_status: result.httpStatus,
+        error: 'error' in result ? result.error.slice(0, 500) : null,
+        latency_ms: result.latencyMs,
+      };
+      // How the row moves on if the claim still owns it, and what the caller does next.
+      const finalFailure = result.outcome === 'GONE' || result.outcome === 'REFUSED' || attempts >= config.delivery.maxAttempts;
+      const reason = result.outcome === 'DELIVERED' ? null : result.outcome === 'GONE' || result.outcome === 'REFUSED' ? result.error : kind.givenUpReason(attempts, result.error);
+      const retryAt = new Date(now.getTime() + backoffMs(attempts));
+      const patch: RowPatch =
+        result.outcome === 'DELIVERED'
+          ? { status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null }
+          : finalFailure
+            ? { status: 'FAILED', attempts, status_reason: reason, next_attempt_at: null }
+            : { attempts, next_attempt_at: retryAt, status_reason: 'error' in result ? result.error : null };
+      const outcome = (): { attempts: number; at: Date } | 'failed' | null => {
+        if (result.outcome === 'DELIVERED') return null;
+        if (finalFailure) {
+          logger.error({ ...log, reason }, `${kind.label} abandoned: no further attempt will be made`);
+          return 'failed';
+        }
+        return { attempts, at: retryAt };
+      };
+      // The common case in one statement, no transaction: the row is still this claim's (same attempt, the
+      // lease's due time), so the attempt and the row's move are written together or not at all. Where the
+      // kind has more to write with it (onDelivered, onGone), or the claim no longer owns the row, the
+      // transaction below decides.
+      const hooked = (result.outcome === 'DELIVERED' && kind.onDelivered) || (finalFailure && result.outcome === 'GONE');
+      if (kind.store.recordIfOwned && !hooked && (await kind.store.recordIfOwned(db, c.id, { attempts: c.attempts, leaseUntil: c.leaseUntil }, attempt, patch))) {
+        return outcome();
+      }
       return db.transaction().execute(async (trx) => {
-        const attempt: AttemptRecord = {
-          at: now,
-          outcome: result.outcome,
-          http_status: result.httpStatus,
-          error: 'error' in result ? result.error.slice(0, 500) : null,
-          latency_ms: result.latencyMs,
-        };
         const row = await kind.store.lockState(trx, c.id);
         const owned = row?.status === 'PENDING' && row.attempts === c.attempts && row.next_attempt_at?.getTime() === c.leaseUntil.getTime();
         if (!owned) {
@@ -272,21 +346,10 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
           } else await kind.store.recordAttempt(trx, c.id, attempt);
           return null;
         }
-        if (result.outcome === 'DELIVERED') {
-          await kind.store.recordAttemptAndSet(trx, c.id, attempt, { status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null });
-          await kind.onDelivered?.(trx, c.id, c.built.context);
-          return null;
-        }
-        if (result.outcome === 'GONE' || result.outcome === 'REFUSED' || attempts >= config.delivery.maxAttempts) {
-          if (result.outcome === 'GONE') await kind.onGone(trx, c.built.context, result.error, now);
-          const reason = result.outcome === 'GONE' || result.outcome === 'REFUSED' ? result.error : kind.givenUpReason(attempts, result.error);
-          await kind.store.recordAttemptAndSet(trx, c.id, attempt, { status: 'FAILED', attempts, status_reason: reason, next_attempt_at: null });
-          logger.error({ ...log, reason }, `${kind.label} abandoned: no further attempt will be made`);
-          return 'failed';
-        }
-        const at = new Date(now.getTime() + backoffMs(attempts));
-        await kind.store.recordAttemptAndSet(trx, c.id, attempt, { attempts, next_attempt_at: at, status_reason: result.error });
-        return { attempts, at };
+        if (result.outcome === 'GONE') await kind.onGone(trx, c.built.context, result.error, now);
+        await kind.store.recordAttemptAndSet(trx, c.id, attempt, patch);
+        if (result.outcome === 'DELIVERED') await kind.onDelivered?.(trx, c.id, c.built.context);
+        return outcome();
       });
     }
 
