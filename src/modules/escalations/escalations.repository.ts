@@ -63,6 +63,8 @@ export function insertNotifications(
     next_attempt_at: Date | null;
     ack_token_hash: Buffer | null;
     ack_expires_at: Date | null;
+    /** Set when the row is created leased to the process that will send it (paging.ts). */
+    claimed_by?: string | null;
   }>,
 ): Promise<NotificationRow[]> {
   if (rows.length === 0) return Promise.resolve([]);
@@ -697,6 +699,10 @@ export interface PagingRoster {
   users: Map<string, RecipientUserRow & { methods: ContactMethodRow[] }>;
   /** Users already paged at each slot asked for, by pageSlotKey. */
   paged: Map<string, Set<string>>;
+  /** Webhook signing secrets of those contact methods, by method id: kept apart from the rows (ContactMethodRow has none). */
+  secrets: Map<string, string | null>;
+  /** The names of the affected counties of the slots' incidents, sorted (what a page's message lists). */
+  countyNames: Map<string, string[]>;
 }
 type ScheduleRowLike = { id: string; duty_id: string; time_zone: string; shift_length_hours: number; handoff_time: string; start_date: string; participants: string[]; created_at: Date; updated_at: Date };
 type OverrideRowLike = { id: string; schedule_id: string; user_id: string; starts_at: Date; ends_at: Date; created_by: string | null; created_at: Date };
@@ -709,7 +715,8 @@ type OverrideRowLike = { id: string; schedule_id: string; user_id: string; start
  * locks are held, so the paged users include every page committed before.
  */
 export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[], at: Date, slots: readonly PageSlot[]): Promise<PagingRoster> {
-  const { rows } = await sql<{ duties: any[]; schedules: any[]; overrides: any[]; users: any[]; paged: Array<{ k: string; u: string }> }>`
+  const incidentIds = [...new Set(slots.map((s) => s.incidentId))];
+  const { rows } = await sql<{ duties: any[]; schedules: any[]; overrides: any[]; users: any[]; paged: Array<{ k: string; u: string }>; counties: Array<{ i: string; names: string[] }> }>`
     with d as (
       select d.id, d.name, o.id as org_id, o.slug, o.kind
         from duties d join organizations o on o.id = d.organization_id
@@ -731,14 +738,19 @@ export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[]
       (select coalesce(json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'roles', u.roles, 'active', u.active,
               'orgId', o.id, 'slug', o.slug, 'orgName', o.name, 'kind', o.kind, 'orgActive', o.active,
               'methods', coalesce((select json_agg(json_build_object('id', m.id, 'user_id', m.user_id, 'kind', m.kind, 'target', m.target,
-                                                   'verified_at', m.verified_at, 'disabled_reason', m.disabled_reason, 'created_at', m.created_at) order by m.created_at)
+                                                   'verified_at', m.verified_at, 'disabled_reason', m.disabled_reason, 'created_at', m.created_at,
+                                                   'secret', m.secret) order by m.created_at)
                                      from contact_methods m where m.user_id = u.id and m.removed_at is null and m.disabled_at is null), '[]'::json))), '[]'::json)
          from users u join organizations o on o.id = u.organization_id
         where u.active and u.id in (select user_id from cand)) as users,
       (select coalesce(json_agg(json_build_object('k', p.incident_id::text || ':' || p.level || ':' || p.loop, 'u', p.recipient_user_id)), '[]'::json)
          from (select distinct n.incident_id, n.level, n.loop, n.recipient_user_id
                  from unnest(${slots.map((s) => s.incidentId)}::uuid[], ${slots.map((s) => s.level)}::int[], ${slots.map((s) => s.loop)}::int[]) as q(incident_id, level, loop)
-                 join notifications n on n.incident_id = q.incident_id and n.level = q.level and n.loop = q.loop and n.kind = 'PAGE') p) as paged`.execute(trx);
+                 join notifications n on n.incident_id = q.incident_id and n.level = q.level and n.loop = q.loop and n.kind = 'PAGE') p) as paged,
+      (select coalesce(json_agg(json_build_object('i', c.incident_id, 'names', c.names)), '[]'::json)
+         from (select c.incident_id, array_agg(o2.name order by o2.name) as names
+                 from incident_affected_counties c join organizations o2 on o2.id = c.organization_id
+                where c.incident_id = any(${incidentIds}::uuid[]) group by c.incident_id) c) as counties`.execute(trx);
   const r = rows[0]!;
   const overridesBySchedule = new Map<string, OverrideRowLike[]>();
   for (const o of r.overrides) {
@@ -746,6 +758,7 @@ export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[]
     list.push({ ...o, starts_at: new Date(o.starts_at), ends_at: new Date(o.ends_at), created_at: new Date(o.created_at) });
     overridesBySchedule.set(o.schedule_id, list);
   }
+  const secrets = new Map<string, string | null>();
   const paged = new Map<string, Set<string>>();
   for (const p of r.paged) {
     const set = paged.get(p.k) ?? new Set<string>();
@@ -764,7 +777,7 @@ export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[]
         {
           ...u,
           // Usable methods only: never disabled, never removed.
-          methods: (methods as any[]).map((m) => ({
+          methods: (methods as any[]).map(({ secret, ...m }) => (secrets.set(m.id, secret), {
             ...m,
             verified_at: m.verified_at ? new Date(m.verified_at) : null,
             disabled_at: null,
@@ -775,6 +788,8 @@ export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[]
       ]),
     ),
     paged,
+    secrets,
+    countyNames: new Map(r.counties.map((c) => [c.i, c.names])),
   };
 }
 

@@ -29,7 +29,9 @@ import {
   type NotificationRow,
   type PagingRoster,
   type RecipientUserRow,
+  type DeliveryContext,
 } from './escalations.repository.js';
+import { leasedPage } from './page-delivery.js';
 import { levelTargetsFor, nextPage, type EscalationPolicy, type PolicyLevel, type Target } from './policy.js';
 import { matchTargets, recipientsFromRoster, type DutyRow, type IncidentTargetsContext } from './recipients.js';
 
@@ -340,18 +342,42 @@ export async function pageCurrentLevels(
   const events: Array<{ topic: string; aggregate: { type: string; id: string }; payload: Record<string, unknown> }> = [];
   if (paging.length > 0) {
     const now = new Date();
+    // Pages due now are created leased to this process, which sends them right after the commit: the
+    // claim a delivery job would make (a statement, its locks, the lease) is this transaction's, made
+    // under the escalation's row lock. If this process dies, the lease runs out (or its heartbeat stops)
+    // and the reconciler enqueues them like any claimed page.
+    const lease = ctx.pages.leaseTerms();
+    const parts = new Map<string, Omit<DeliveryContext, 'notification'>>();
     const slots = paging.map((t) => ({ incidentId: t.incident.id, level: t.esc.level, loop: t.esc.loop }));
     const roster = await loadPagingRoster(trx, dutyNamesOf(paging.flatMap((t) => t.targets)), now, slots);
     const rows = [];
     for (const [i, t] of paging.entries()) {
       const skip = roster.paged.get(pageSlotKey(slots[i]!)) ?? new Set<string>();
       const mine = await rowsFromRoster(ctx, trx, roster, dutyRows ?? roster.duties, { escalation: t.esc, incident: t.incident, facts: t.facts }, 'PAGE', t.esc.level, t.esc.loop, t.targets, skip, now);
-      rows.push(...mine);
+      // The escalation as it will be after this page (a send checks that it still pages).
+      const policy = t.esc.policy as EscalationPolicy;
+      const next = nextPage(policy, t.esc.level, t.esc.loop);
+      for (const r of mine) {
+        if (r.status !== 'PENDING') {
+          rows.push(r);
+          continue;
+        }
+        rows.push({ ...r, next_attempt_at: lease.until, claimed_by: lease.ownerId });
+        const user = roster.users.get(r.recipient_user_id)!;
+        const method = user.methods.find((m) => m.id === r.contact_method_id)!;
+        const { methods: _, ...recipient } = user;
+        parts.set(r.id, {
+          escalation: { id: t.esc.id, state: next ? t.esc.state : 'EXHAUSTED', rule_name: t.esc.rule_name },
+          incident: t.incident,
+          audience: { affectedCountyIds: [...t.facts.affectedCountyIds], sharedOrganizationIds: [...t.facts.sharedOrganizationIds], recipientUserIds: [...t.facts.recipientUserIds] },
+          affectedCountyNames: roster.countyNames.get(t.incident.id) ?? [],
+          method: { id: method.id, kind: method.kind, target: method.target, secret: roster.secrets.get(method.id) ?? null, removed_at: null, disabled_at: null },
+          recipient,
+        });
+      }
       // The event log: who was just paged (the console's page notice hears it live, src/modules/alerts).
       const paged = [...new Set(mine.map((r) => r.recipient_user_id))];
       if (paged.length > 0) events.push({ topic: 'page.sent', aggregate: { type: 'Escalation', id: t.esc.id }, payload: { incidentId: t.incident.id, userIds: paged } });
-      const policy = t.esc.policy as EscalationPolicy;
-      const next = nextPage(policy, t.esc.level, t.esc.loop);
       if (next) {
         const nextToken = randomUUID();
         const at = new Date(Date.now() + t.level.ackTimeoutSeconds * 1000);
@@ -361,7 +387,10 @@ export async function pageCurrentLevels(
         moves.push({ ...moveOf(t.esc), state: 'EXHAUSTED', timer_token: null, next_fire_at: null, last_paged_level: t.esc.level });
       }
     }
-    deliveries.push(...(await insertNotifications(trx, rows)));
+    for (const n of await insertNotifications(trx, rows)) {
+      const p = n.claimed_by === lease.ownerId ? parts.get(n.id) : undefined;
+      deliveries.push(p ? Object.assign(n, leasedPage(n, lease.until, p)) : n);
+    }
   }
   await updateEscalations(trx, moves);
   // Last: the outbox holds the log append lock until the commit, so nothing else is written after it.

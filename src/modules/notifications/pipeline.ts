@@ -136,6 +136,14 @@ export interface DeliveryExpectation {
 
 export type DeliverResult = 'done' | 'busy' | 'waiting' | 'skipped';
 
+/**
+ * A row handed to enqueue may carry, under this key, what its kind's load would read and the lease its
+ * creating transaction wrote (next_attempt_at = leaseUntil, claimed by this process; see leaseTerms): its
+ * first attempt is then sent without a claim of its own. The key is a symbol: it never reaches JSON or SQL.
+ */
+export const LEASED_ROW = Symbol('leased row');
+export type LeasedRow<L> = { row: L; leaseUntil: Date };
+
 /** A send in flight per endpoint and process at most this many: a hanging endpoint keeps to its share. */
 const MAX_SENDS_PER_ENDPOINT = 4;
 
@@ -187,11 +195,46 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
   const endpointOfRow = new Map<string, string>();
   const throttle = createLogThrottle(10_000);
   const endpointBusy = (endpoint: string) => (sending.get(endpoint) ?? 0) >= MAX_SENDS_PER_ENDPOINT;
+  /** Leased sends of this process waiting for their endpoint's share (see sendLeased), first come first served. */
+  const slotWaiters = new Map<string, Array<() => void>>();
+  const takeSlot = (endpoint: string) => sending.set(endpoint, (sending.get(endpoint) ?? 0) + 1);
+  /** A send ended: its slot goes to the first leased send waiting for that endpoint, if any. */
+  const giveSlot = (endpoint: string) => {
+    const next = slotWaiters.get(endpoint)?.shift();
+    if (next) return next();
+    const left = (sending.get(endpoint) ?? 1) - 1;
+    if (left > 0) sending.set(endpoint, left);
+    else sending.delete(endpoint);
+  };
+  /** A slot of `endpoint`'s share, waited for up to `waitMs`; false (no slot taken) when none freed in time. */
+  const waitForSlot = (endpoint: string, waitMs: number): Promise<boolean> => {
+    if (!endpointBusy(endpoint)) {
+      takeSlot(endpoint);
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const list = slotWaiters.get(endpoint) ?? [];
+      slotWaiters.set(endpoint, list);
+      const handOver = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = list.indexOf(handOver);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) slotWaiters.delete(endpoint);
+        resolve(false);
+      }, waitMs);
+      list.push(handOver);
+    });
+  };
   /**
    * How long a claimed attempt owns its row: the longest a send may take, and a margin. A process that
    * dies mid-send leaves a row whose due time is the lease's end; the reconciler then enqueues it again.
    */
   const leaseMs = () => config.delivery.webhookTimeoutMs + 1_000;
+  /** What a transaction writes into a row it creates for this process to send at once (LEASED_ROW). */
+  const leaseTerms = () => ({ until: new Date(Date.now() + leaseMs()), ownerId });
   const backoffMs = (attempts: number) => config.delivery.backoffBaseMs * 2 ** Math.max(0, attempts - 1);
 
   function register<L extends RowState, C>(kind: DeliveryKind<L, C>) {
@@ -375,20 +418,53 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         await claimed.afterCommit?.();
         return 'done';
       }
-      const c = claimed;
-      sending.set(c.endpoint, (sending.get(c.endpoint) ?? 0) + 1);
+      takeSlot(claimed.endpoint);
+      await sendClaimed(claimed);
+      return 'done';
+    }
+
+    /** Sends a claimed attempt (its endpoint slot taken) and records it; a retry is enqueued, a failure told. */
+    async function sendClaimed(c: Claimed): Promise<void> {
       let result: SendOutcome;
       try {
-        result = await dispatch(senders, c.built.outgoing, id);
+        result = await dispatch(senders, c.built.outgoing, c.id);
       } finally {
-        const left = (sending.get(c.endpoint) ?? 1) - 1;
-        if (left > 0) sending.set(c.endpoint, left);
-        else sending.delete(c.endpoint);
+        giveSlot(c.endpoint);
       }
       const recorded = await record(c, result);
-      if (recorded === 'failed') await kind.onFailed?.(id, c.built.context);
-      else if (recorded) await schedule(id, recorded.attempts, recorded.at).catch(() => {});
-      return 'done';
+      if (recorded === 'failed') await kind.onFailed?.(c.id, c.built.context);
+      else if (recorded) await schedule(c.id, recorded.attempts, recorded.at).catch(() => {});
+    }
+
+    /**
+     * A first attempt whose row was created already leased to this process, in the transaction that made
+     * it (LEASED_ROW): the claim is that transaction's, so the send starts without a statement of its own.
+     * The row, loaded there, is built here as a claim builds it. A busy endpoint is waited for a little
+     * (well within the lease), then the lease is given back and the queue takes the row.
+     */
+    async function sendLeased(id: string, leased: LeasedRow<L>): Promise<void> {
+      const { row, leaseUntil } = leased;
+      const dueAt = new Date();
+      const built = await kind.build(db, row);
+      if (built === 'waiting') {
+        await kind.releaseLease?.(db, id, leaseUntil, dueAt);
+        await schedule(id, row.attempts, dueAt);
+        return;
+      }
+      if (!('outgoing' in built)) {
+        await kind.store.finish(db, id, built.finish, built.reason);
+        await built.afterCommit?.();
+        return;
+      }
+      const endpoint = endpointOf(config, built.outgoing);
+      if (endpointOfRow.size > 50_000) endpointOfRow.clear();
+      endpointOfRow.set(cacheKey(id), endpoint);
+      if (!(await waitForSlot(endpoint, Math.min(2_000, leaseMs() / 4)))) {
+        await kind.releaseLease?.(db, id, leaseUntil, dueAt);
+        await schedule(id, row.attempts, dueAt);
+        return;
+      }
+      await sendClaimed({ id, attempts: row.attempts, built, endpoint, leaseUntil });
     }
 
     /**
@@ -411,10 +487,24 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
       return true;
     }
 
+    /** A row created leased to this process (LEASED_ROW) starts its send here; false for any other row. */
+    function startLeased(r: object): boolean {
+      const leased = (r as { [LEASED_ROW]?: LeasedRow<L> })[LEASED_ROW];
+      if (!leased) return false;
+      const id = (r as { id: string }).id;
+      const p = sendLeased(id, leased)
+        // Nothing is lost on failure (or if this process dies): the row stays PENDING, its lease runs out
+        // (or its owner's heartbeat stops) and the reconciler enqueues it.
+        .catch((err) => logger.warn({ [kind.idField]: id, err: (err as Error).message }, 'direct delivery failed; the reconciler will retry'))
+        .finally(() => direct.delete(p));
+      direct.add(p);
+      return true;
+    }
+
     /** After a commit: due rows start here (up to directStarts), the rest is enqueued. Throws when Redis does. */
     async function enqueue(rows: ReadonlyArray<{ id: string; attempts: number; next_attempt_at: Date | null; status?: string }>): Promise<void> {
       const now = Date.now();
-      const queued = rows.filter((r) => (r.status ?? 'PENDING') === 'PENDING' && !((r.next_attempt_at?.getTime() ?? now) <= now && deliverNow(r)));
+      const queued = rows.filter((r) => (r.status ?? 'PENDING') === 'PENDING' && !startLeased(r) && !((r.next_attempt_at?.getTime() ?? now) <= now && deliverNow(r)));
       await Promise.all(queued.map((r) => schedule(r.id, r.attempts, r.next_attempt_at ?? new Date(now))));
     }
 
@@ -442,7 +532,7 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
     }
 
     kinds.push({ kind, deliver });
-    return { deliver, enqueue, reconcile };
+    return { deliver, enqueue, reconcile, leaseTerms };
   }
 
   /** A delivery job, routed to its kind by the id field its data carries. */
