@@ -85,7 +85,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
   const timers = new Worker(QUEUE_NAMES.timers, async (job: Job<{ escalationId: string; token: string }>) => deps.engine.fire(job.data.escalationId, job.data.token), {
     connection,
     prefix: queues.prefix,
-    concurrency: 50,
+    concurrency: 100,
   });
   timers.on('failed', (job, err) => logFailedJob(log, job, err, 'escalation timer failed; the reconciler will retry'));
   // Every delivery (page or alert) holds a database connection only to claim its attempt and to record

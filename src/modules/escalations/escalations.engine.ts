@@ -30,7 +30,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   const ctx: paging.EngineContext = { db, queues, config, logger, ackLinks, coordinatorSlugs, pages };
   const enqueueAfterCommit = (timers: paging.TimerToArm[], deliveries: NotificationRow[]) => paging.enqueueAfterCommit(ctx, timers, deliveries);
   // Timers falling due together (a burst of escalations armed at once) are fired in shared transactions.
-  const fire = paging.createTimerBatcher(ctx, { maxBatch: 50 });
+  const fire = paging.createTimerBatcher(ctx, { maxBatch: 50, lanes: 3 });
 
   return {
     /** This process's identity: its claims carry it, and a worker's heartbeat is written under it. */

@@ -238,15 +238,17 @@ export async function fireMany(ctx: EngineContext, fires: readonly TimerFire[]):
 }
 
 /**
- * Timer fires of this process, grouped: a fire that arrives while a batch is being written waits for the
- * next one, which takes every fire waiting by then (group commit). A fire alone still goes at once. Each
- * caller's promise settles with its own timer; if a batch fails, each of its timers is fired alone, so one
- * bad escalation fails only its own job.
+ * Timer fires of this process, grouped: a fire that arrives while `lanes` batches are being written waits
+ * for a lane to free, and the next batch takes every fire waiting by then (group commit). A fire on an idle
+ * hub still goes at once. Batches in flight together share no waits but the outbox lock at their end: a
+ * batch skips whatever another holds (fireMany). Each caller's promise settles with its own timer; if a
+ * batch fails, each of its timers is fired alone, so one bad escalation fails only its own job.
  */
-export function createTimerBatcher(ctx: EngineContext, opts: { maxBatch: number }) {
+export function createTimerBatcher(ctx: EngineContext, opts: { maxBatch: number; lanes: number }) {
   type Waiting = TimerFire & { resolve: () => void; reject: (err: unknown) => void };
   let waiting: Waiting[] = [];
-  let running = false;
+  let inFlight = 0;
+  let scheduled = false;
 
   const alone = (w: Waiting) => fire(ctx, w.escalationId, w.token).then(w.resolve, w.reject);
 
@@ -264,16 +266,16 @@ export function createTimerBatcher(ctx: EngineContext, opts: { maxBatch: number 
     await Promise.all(batch.map((w) => (again.has(`${w.escalationId}:${w.token}`) ? alone(w) : w.resolve())));
   }
 
-  async function drainQueue(): Promise<void> {
-    running = true;
-    try {
-      while (waiting.length > 0) {
-        const batch = waiting.slice(0, opts.maxBatch);
-        waiting = waiting.slice(batch.length);
-        await runBatch(batch);
-      }
-    } finally {
-      running = false;
+  function pump(): void {
+    scheduled = false;
+    while (inFlight < opts.lanes && waiting.length > 0) {
+      const batch = waiting.slice(0, opts.maxBatch);
+      waiting = waiting.slice(batch.length);
+      inFlight++;
+      void runBatch(batch).finally(() => {
+        inFlight--;
+        pump();
+      });
     }
   }
 
@@ -281,9 +283,9 @@ export function createTimerBatcher(ctx: EngineContext, opts: { maxBatch: number 
     new Promise<void>((resolve, reject) => {
       waiting.push({ escalationId, token, resolve, reject });
       // The fires that BullMQ hands over in the same tick go together.
-      if (!running) {
-        running = true;
-        setImmediate(() => void drainQueue());
+      if (!scheduled && inFlight < opts.lanes) {
+        scheduled = true;
+        setImmediate(pump);
       }
     });
 }
