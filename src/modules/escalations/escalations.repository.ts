@@ -632,59 +632,24 @@ export function findActiveDutiesNamed(
 // ── Paging in few statements (paging.ts) ─────────────────────────────────────────────────────────────
 
 /**
- * The escalations among `ids` that no other transaction holds, locked in id order. A batch of timer fires
- * takes only what it can have at once: whatever another transaction holds (an acknowledgement, a send's
- * claim) is fired on its own afterwards, where waiting for it is safe.
+ * The escalations among `ids` that no other transaction holds, locked in id order, and for each one locked
+ * that is ACTIVE at one of `tokens`, its incident's paging lock (lockIncidentPaging) tried in the same
+ * statement. A batch of timer fires takes only what it can have at once, never waiting while it holds rows
+ * of several escalations (a waiter could be waiting for one of them): whatever another transaction holds is
+ * fired alone afterwards. Only rows actually locked are tried (the locking CTE is materialized first);
+ * `pagingLocked` false: stale, or the paging lock is another's.
  */
-export function lockFreeEscalations(trx: Handle, ids: readonly string[]): Promise<EscalationRow[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return trx.selectFrom('escalations').selectAll().where('id', 'in', [...ids]).orderBy('id').forUpdate().skipLocked().execute();
-}
-
-/**
- * The incidents whose paging lock (lockIncidentPaging) this transaction could take without waiting. Try,
- * not wait: a batch already holds rows of several escalations, and waiting here for a lock whose holder
- * waits for one of them would deadlock.
- */
-export async function tryLockIncidentsPaging(trx: Handle, incidentIds: readonly string[]): Promise<Set<string>> {
-  if (incidentIds.length === 0) return new Set();
-  const { rows } = await sql<{ id: string; ok: boolean }>`
-    select i::text as id, pg_try_advisory_xact_lock(hashtextextended('page:' || i::text, 0)) as ok
-      from unnest(${[...incidentIds]}::uuid[]) as i`.execute(trx);
-  return new Set(rows.filter((r) => r.ok).map((r) => r.id));
-}
-
-/** The columns of an incident the paging engine reads (IncidentRow: every column but the tsvector). */
-const PAGING_INCIDENT_COLUMNS = [
-  'id', 'reference', 'title', 'summary', 'category', 'domain', 'severity', 'severity_rank', 'status', 'tlp', 'law_enforcement_sensitive',
-  'exercise', 'reporting_user_id', 'reporting_organization_id', 'affected_assets', 'occurred_at', 'detected_at', 'reported_at',
-  'assignee_organization_id', 'assignee_user_id', 'external_references', 'merged_into_id', 'version', 'created_at', 'updated_at',
-] as const satisfies ReadonlyArray<keyof IncidentRow>;
-
-/**
- * Several incidents locked FOR SHARE (as lockIncidentWithFacts locks one), with their audience, in one
- * statement: a batch of timer fires reads every incident it pages at once.
- */
-export async function lockIncidentsWithAudience(
-  trx: Handle,
-  ids: readonly string[],
-): Promise<Array<{ incident: IncidentRow; audience: { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] } }>> {
+export async function lockFreeEscalationsAndPaging(trx: Handle, ids: readonly string[], tokens: readonly string[]): Promise<Array<EscalationRow & { pagingLocked: boolean }>> {
   if (ids.length === 0) return [];
-  const rows = await trx
-    .selectFrom('incidents')
-    .select(PAGING_INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const))
-    .select([
-      sql<string[]>`array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id)`.as('county_ids'),
-      sql<string[]>`array(select organization_id::text from incident_shares s where s.incident_id = incidents.id)`.as('share_ids'),
-      sql<string[]>`array(select user_id::text from incident_recipients r where r.incident_id = incidents.id)`.as('recipient_ids'),
-    ])
-    .where('incidents.id', 'in', [...ids])
-    .forShare()
-    .execute();
-  return rows.map(({ county_ids, share_ids, recipient_ids, ...incident }) => ({
-    incident: incident as IncidentRow,
-    audience: { affectedCountyIds: county_ids, sharedOrganizationIds: share_ids, recipientUserIds: recipient_ids },
-  }));
+  const { rows } = await sql<EscalationRow & { paging_locked: boolean }>`
+    with locked as materialized (
+      select * from escalations where id = any(${[...ids]}::uuid[]) order by id for update skip locked
+    )
+    select locked.*,
+           case when locked.state = 'ACTIVE' and locked.timer_token = any(${[...tokens]}::uuid[])
+                then pg_try_advisory_xact_lock(hashtextextended('page:' || locked.incident_id::text, 0)) else false end as paging_locked
+      from locked order by locked.id`.execute(trx);
+  return rows.map(({ paging_locked, ...e }) => ({ ...e, pagingLocked: paging_locked }));
 }
 
 /** A slot of pages: (incident, level, loop); who was paged there already is read with the roster. */
@@ -703,6 +668,8 @@ export interface PagingRoster {
   secrets: Map<string, string | null>;
   /** The names of the affected counties of the slots' incidents, sorted (what a page's message lists). */
   countyNames: Map<string, string[]>;
+  /** The incidents asked to be locked, with their audience, by id. */
+  incidents: Map<string, { incident: IncidentFields; audience: { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] } }>;
 }
 type ScheduleRowLike = { id: string; duty_id: string; time_zone: string; shift_length_hours: number; handoff_time: string; start_date: string; participants: string[]; created_at: Date; updated_at: Date };
 type OverrideRowLike = { id: string; schedule_id: string; user_id: string; starts_at: Date; ends_at: Date; created_by: string | null; created_at: Date };
@@ -714,9 +681,24 @@ type OverrideRowLike = { id: string; schedule_id: string; user_id: string; start
  * call with their usable contact methods, and who was already paged at each slot. Read after the paging
  * locks are held, so the paged users include every page committed before.
  */
-export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[], at: Date, slots: readonly PageSlot[]): Promise<PagingRoster> {
+export async function loadPagingRoster(
+  trx: Handle,
+  dutyNames: readonly string[],
+  at: Date,
+  slots: readonly PageSlot[],
+  /** Also lock these incidents FOR SHARE and read them with their audience (a batch of timer fires). */
+  lockIncidents: readonly string[] = [],
+): Promise<PagingRoster> {
   const incidentIds = [...new Set(slots.map((s) => s.incidentId))];
-  const { rows } = await sql<{ duties: any[]; schedules: any[]; overrides: any[]; users: any[]; paged: Array<{ k: string; u: string }>; counties: Array<{ i: string; names: string[] }> }>`
+  const { rows } = await sql<{
+    duties: any[];
+    schedules: any[];
+    overrides: any[];
+    users: any[];
+    paged: Array<{ k: string; u: string }>;
+    counties: Array<{ i: string; names: string[] }>;
+    incidents: Array<IncidentFields & { county_ids: string[]; share_ids: string[]; recipient_ids: string[] }>;
+  }>`
     with d as (
       select d.id, d.name, o.id as org_id, o.slug, o.kind
         from duties d join organizations o on o.id = d.organization_id
@@ -750,7 +732,16 @@ export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[]
       (select coalesce(json_agg(json_build_object('i', c.incident_id, 'names', c.names)), '[]'::json)
          from (select c.incident_id, array_agg(o2.name order by o2.name) as names
                  from incident_affected_counties c join organizations o2 on o2.id = c.organization_id
-                where c.incident_id = any(${incidentIds}::uuid[]) group by c.incident_id) c) as counties`.execute(trx);
+                where c.incident_id = any(${incidentIds}::uuid[]) group by c.incident_id) c) as counties,
+      (select coalesce(json_agg(json_build_object(
+                'id', i.id, 'reference', i.reference, 'title', i.title, 'summary', i.summary, 'category', i.category,
+                'domain', i.domain, 'severity', i.severity, 'status', i.status, 'tlp', i.tlp,
+                'law_enforcement_sensitive', i.law_enforcement_sensitive, 'exercise', i.exercise,
+                'reporting_organization_id', i.reporting_organization_id, 'reporting_user_id', i.reporting_user_id,
+                'county_ids', array(select organization_id::text from incident_affected_counties c where c.incident_id = i.id),
+                'share_ids', array(select organization_id::text from incident_shares s where s.incident_id = i.id),
+                'recipient_ids', array(select user_id::text from incident_recipients r where r.incident_id = i.id))), '[]'::json)
+         from (select * from incidents where id = any(${[...lockIncidents]}::uuid[]) for share) i) as incidents`.execute(trx);
   const r = rows[0]!;
   const overridesBySchedule = new Map<string, OverrideRowLike[]>();
   for (const o of r.overrides) {
@@ -790,6 +781,12 @@ export async function loadPagingRoster(trx: Handle, dutyNames: readonly string[]
     paged,
     secrets,
     countyNames: new Map(r.counties.map((c) => [c.i, c.names])),
+    incidents: new Map(
+      r.incidents.map(({ county_ids, share_ids, recipient_ids, ...incident }) => [
+        incident.id,
+        { incident, audience: { affectedCountyIds: county_ids, sharedOrganizationIds: share_ids, recipientUserIds: recipient_ids } },
+      ]),
+    ),
   };
 }
 

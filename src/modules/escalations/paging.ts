@@ -17,12 +17,10 @@ import {
   insertNotifications,
   loadPagingRoster,
   lockEscalation,
-  lockFreeEscalations,
+  lockFreeEscalationsAndPaging,
   lockIncidentPaging,
-  lockIncidentsWithAudience,
   pageSlotKey,
   touchEscalation,
-  tryLockIncidentsPaging,
   updateEscalations,
   type EscalationMove,
   type EscalationRow,
@@ -30,9 +28,10 @@ import {
   type PagingRoster,
   type RecipientUserRow,
   type DeliveryContext,
+  type IncidentFields,
 } from './escalations.repository.js';
 import { leasedPage } from './page-delivery.js';
-import { levelTargetsFor, nextPage, type EscalationPolicy, type PolicyLevel, type Target } from './policy.js';
+import { LAW_ENFORCEMENT_SENSITIVE_TARGETS, levelTargetsFor, nextPage, type EscalationPolicy, type PolicyLevel, type Target } from './policy.js';
 import { matchTargets, recipientsFromRoster, type DutyRow, type IncidentTargetsContext } from './recipients.js';
 
 /**
@@ -122,7 +121,7 @@ async function rowsFromRoster(
   h: Handle,
   roster: PagingRoster,
   dutyRows: readonly DutyRow[],
-  page: { escalation: EscalationRow; incident: IncidentRow; facts: IncidentAccessFacts },
+  page: { escalation: EscalationRow; incident: IncidentFields; facts: IncidentAccessFacts },
   kind: 'PAGE' | 'NOTIFY',
   level: number,
   loop: number,
@@ -201,36 +200,40 @@ export async function fireMany(ctx: EngineContext, fires: readonly TimerFire[]):
   const timers: TimerToArm[] = [];
   const deliveries: NotificationRow[] = [];
   const leftover = await ctx.db.transaction().execute(async (trx) => {
-    const locked = await lockFreeEscalations(trx, [...new Set(fires.map((f) => f.escalationId))]);
+    const locked = await lockFreeEscalationsAndPaging(trx, [...new Set(fires.map((f) => f.escalationId))], fires.map((f) => f.token));
     const byId = new Map(locked.map((e) => [e.id, e]));
     const rest: TimerFire[] = [];
-    const due: EscalationRow[] = [];
+    const mine: EscalationRow[] = [];
     const incidents = new Set<string>();
     for (const f of fires) {
       const esc = byId.get(f.escalationId);
       if (!esc) rest.push(f);
       // The token check, not job removal, is what stops a stale timer: active jobs cannot be removed.
-      else if (esc.state !== 'ACTIVE' || esc.timer_token !== f.token || due.includes(esc)) continue;
-      // Two escalations of one incident page in order, each seeing the other's pages: not in one batch.
-      else if (incidents.has(esc.incident_id)) rest.push(f);
+      else if (esc.state !== 'ACTIVE' || esc.timer_token !== f.token || mine.includes(esc)) continue;
+      // Another transaction pages this incident now, or two escalations of one incident (they page in
+      // order, each seeing the other's pages): fired alone, after this batch.
+      else if (!esc.pagingLocked || incidents.has(esc.incident_id)) rest.push(f);
       else {
         incidents.add(esc.incident_id);
-        due.push(esc);
+        mine.push(esc);
       }
     }
-    const pagingLocked = await tryLockIncidentsPaging(trx, [...incidents]);
-    const mine = due.filter((e) => pagingLocked.has(e.incident_id));
-    for (const e of due) if (!pagingLocked.has(e.incident_id)) rest.push({ escalationId: e.id, token: e.timer_token! });
-    const read = new Map((await lockIncidentsWithAudience(trx, mine.map((e) => e.incident_id))).map((r) => [r.incident.id, r]));
+    if (mine.length === 0) return rest;
+    // The roster of every level these escalations could page (an incident's own targets, and the law
+    // enforcement targets in case it is LES: it is read in the same statement), and the incidents, locked.
+    const targets = mine.flatMap((e) => {
+      const level = (e.policy as EscalationPolicy).levels[e.level];
+      return level ? [...level.targets, ...LAW_ENFORCEMENT_SENSITIVE_TARGETS] : [];
+    });
+    const slots = mine.map((e) => ({ incidentId: e.incident_id, level: e.level, loop: e.loop }));
+    const roster = await loadPagingRoster(trx, dutyNamesOf(targets), new Date(), slots, [...incidents]);
     const tasks: PageTask[] = [];
-    const resolved: EscalationMove[] = [];
     for (const esc of mine) {
-      const r = read.get(esc.incident_id);
-      if (!r || FINISHED_STATUSES.has(r.incident.status)) resolved.push({ ...moveOf(esc), state: 'RESOLVED', timer_token: null, next_fire_at: null });
+      const r = roster.incidents.get(esc.incident_id);
+      if (!r || FINISHED_STATUSES.has(r.incident.status)) await touchEscalation(trx, esc.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
       else tasks.push({ esc, incident: r.incident, facts: accessFactsOf(r.incident, r.audience) });
     }
-    for (const m of resolved) await touchEscalation(trx, m.id, { state: 'RESOLVED', resolved_at: new Date(), timer_token: null, next_fire_at: null });
-    await pageCurrentLevels(ctx, trx, tasks, timers, deliveries);
+    await pageCurrentLevels(ctx, trx, tasks, timers, deliveries, undefined, roster);
     return rest;
   });
   await enqueueAfterCommit(ctx, timers, deliveries);
@@ -291,7 +294,7 @@ export function createTimerBatcher(ctx: EngineContext, opts: { maxBatch: number;
 }
 
 /** One escalation whose current level is paged, with its incident (locked) and the incident's access facts. */
-export type PageTask = { esc: EscalationRow; incident: IncidentRow; facts: IncidentAccessFacts };
+export type PageTask = { esc: EscalationRow; incident: IncidentFields; facts: IncidentAccessFacts };
 
 const moveOf = (esc: EscalationRow): EscalationMove => ({
   id: esc.id,
@@ -333,6 +336,8 @@ export async function pageCurrentLevels(
   timers: TimerToArm[],
   deliveries: NotificationRow[],
   dutyRows?: readonly DutyRow[],
+  /** Read already by the caller, for these tasks' slots and targets (fireMany). */
+  known?: PagingRoster,
 ): Promise<void> {
   const moves: EscalationMove[] = [];
   const paging: Array<PageTask & { level: PolicyLevel; targets: Target[] }> = [];
@@ -351,7 +356,7 @@ export async function pageCurrentLevels(
     const lease = ctx.pages.leaseTerms();
     const parts = new Map<string, Omit<DeliveryContext, 'notification'>>();
     const slots = paging.map((t) => ({ incidentId: t.incident.id, level: t.esc.level, loop: t.esc.loop }));
-    const roster = await loadPagingRoster(trx, dutyNamesOf(paging.flatMap((t) => t.targets)), now, slots);
+    const roster = known ?? (await loadPagingRoster(trx, dutyNamesOf(paging.flatMap((t) => t.targets)), now, slots));
     const rows = [];
     for (const [i, t] of paging.entries()) {
       const skip = roster.paged.get(pageSlotKey(slots[i]!)) ?? new Set<string>();
