@@ -55,7 +55,20 @@ export interface EngineContext {
 export type TimerToArm = { id: string; token: string; at: Date };
 
 /** Known already by the caller (read once for several escalations of one incident). */
-export type Known = { facts?: IncidentAccessFacts; dutyRows?: readonly DutyRow[] };
+export type Known = {
+  facts?: IncidentAccessFacts;
+  dutyRows?: readonly DutyRow[];
+  /**
+   * A roster read once in this transaction (loadPagingRoster) for every target and slot the caller pages or
+   * notifies: no roster read per call. Pages inserted through pageCurrentLevel are added to its paged users,
+   * so a later call for the same slot (another rule of the incident) skips those people as a new read would.
+   */
+  roster?: PagingRoster;
+  /** Where pageCurrentLevel puts its `page.sent` events for the caller to insert with its own (one outbox insert). */
+  events?: OutboxEventDraft[];
+};
+
+export type OutboxEventDraft = { topic: string; aggregate: { type: string; id: string }; payload: Record<string, unknown> };
 
 export const timerJobId = (escalationId: string, token: string) => `t-${escalationId}-${token}`;
 
@@ -109,7 +122,7 @@ export async function notificationRows(
   const now = new Date();
   // One read of the access facts serves both the targets (affected counties) and the visibility check.
   const facts = known.facts ?? (await loadAccessFacts(h, [incident])).get(incident.id)!;
-  const roster = await loadPagingRoster(h, dutyNamesOf(targets), now, []);
+  const roster = known.roster ?? (await loadPagingRoster(h, dutyNamesOf(targets), now, []));
   return rowsFromRoster(ctx, h, roster, known.dutyRows ?? roster.duties, { escalation, incident, facts }, kind, level, loop, targets, skip, now);
 }
 
@@ -321,7 +334,7 @@ export async function pageCurrentLevel(
   known: Known = {},
 ): Promise<void> {
   const facts = known.facts ?? (await loadAccessFacts(trx, [incident])).get(incident.id)!;
-  await pageCurrentLevels(ctx, trx, [{ esc, incident, facts }], timers, deliveries, known.dutyRows);
+  await pageCurrentLevels(ctx, trx, [{ esc, incident, facts }], timers, deliveries, known.dutyRows, known.roster, known.events);
 }
 
 /**
@@ -336,8 +349,10 @@ export async function pageCurrentLevels(
   timers: TimerToArm[],
   deliveries: NotificationRow[],
   dutyRows?: readonly DutyRow[],
-  /** Read already by the caller, for these tasks' slots and targets (fireMany). */
+  /** Read already by the caller, for these tasks' slots and targets (fireMany, Known.roster). */
   known?: PagingRoster,
+  /** The caller inserts the `page.sent` events itself (Known.events); otherwise they are inserted here. */
+  eventsOut?: OutboxEventDraft[],
 ): Promise<void> {
   const moves: EscalationMove[] = [];
   const paging: Array<PageTask & { level: PolicyLevel; targets: Target[] }> = [];
@@ -346,7 +361,7 @@ export async function pageCurrentLevels(
     if (!level) moves.push({ ...moveOf(t.esc), state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
     else paging.push({ ...t, level, targets: levelTargetsFor(level, t.incident) });
   }
-  const events: Array<{ topic: string; aggregate: { type: string; id: string }; payload: Record<string, unknown> }> = [];
+  const events: OutboxEventDraft[] = [];
   if (paging.length > 0) {
     const now = new Date();
     // Pages due now are created leased to this process, which sends them right after the commit: the
@@ -395,11 +410,18 @@ export async function pageCurrentLevels(
       }
     }
     for (const n of await insertNotifications(trx, rows)) {
+      // Paged now: a later page of the same slot in this transaction (another rule, same roster) skips them.
+      const key = pageSlotKey({ incidentId: n.incident_id, level: n.level, loop: n.loop });
+      roster.paged.set(key, (roster.paged.get(key) ?? new Set<string>()).add(n.recipient_user_id));
       const p = n.claimed_by === lease.ownerId ? parts.get(n.id) : undefined;
       deliveries.push(p ? Object.assign(n, leasedPage(n, lease.until, p)) : n);
     }
   }
   await updateEscalations(trx, moves);
+  if (eventsOut) {
+    eventsOut.push(...events);
+    return;
+  }
   // Last: the outbox holds the log append lock until the commit, so nothing else is written after it.
   await addOutboxEvents(trx, events);
 }
