@@ -90,10 +90,12 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     },
     { connection, prefix: queues.prefix, concurrency: 1 },
   );
+  // A fire waits for the batch its timer joined (escalations/paging.ts createTimerBatcher): the concurrency
+  // is how many timers falling due together can share one transaction, not how many transactions run.
   const timers = new Worker(QUEUE_NAMES.timers, async (job: Job<{ escalationId: string; token: string }>) => deps.engine.fire(job.data.escalationId, job.data.token), {
     connection,
     prefix: queues.prefix,
-    concurrency: 10,
+    concurrency: 100,
   });
   timers.on('failed', (job, err) => logFailedJob(log, job, err, 'escalation timer failed; the reconciler will retry'));
   // Every delivery (page or alert) holds a database connection only to claim its attempt and to record

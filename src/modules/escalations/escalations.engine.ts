@@ -29,6 +29,8 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
   const pages = delivery.register(pageDeliveryKind({ config, logger, ackLinks, coordinatorSlugs, onPageFailed: (id) => onPageFailed(ctx, id) }));
   const ctx: paging.EngineContext = { db, queues, config, logger, ackLinks, coordinatorSlugs, pages };
   const enqueueAfterCommit = (timers: paging.TimerToArm[], deliveries: NotificationRow[]) => paging.enqueueAfterCommit(ctx, timers, deliveries);
+  // Timers falling due together (a burst of escalations armed at once) are fired in shared transactions.
+  const fire = paging.createTimerBatcher(ctx, { maxBatch: 50, lanes: 3 });
 
   return {
     /** This process's identity: its claims carry it, and a worker's heartbeat is written under it. */
@@ -36,7 +38,7 @@ export function createEscalationEngine(deps: { db: Db; queues: Queues; config: C
     route: (incidentId: string) => routing.route(ctx, incidentId),
     stopForIncident: (incidentId: string, reason: string) => routing.stopForIncident(ctx, incidentId, reason),
     onIncidentEvent: (topic: string, incidentId: string, payload: Record<string, unknown>) => routing.onIncidentEvent(ctx, topic, incidentId, payload),
-    fire: (escalationId: string, token: string) => paging.fire(ctx, escalationId, token),
+    fire: (escalationId: string, token: string) => fire(escalationId, token),
     deliver: pages.deliver,
     reconcile: (horizonMs: number) => paging.reconcile(ctx, horizonMs),
     scheduleTimer: (escalationId: string, token: string, dueAt: Date) => paging.scheduleTimer(ctx, escalationId, token, dueAt),

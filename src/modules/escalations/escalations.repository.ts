@@ -65,6 +65,8 @@ export function insertNotifications(
     next_attempt_at: Date | null;
     ack_token_hash: Buffer | null;
     ack_expires_at: Date | null;
+    /** Set when the row is created leased to the process that will send it (paging.ts). */
+    claimed_by?: string | null;
   }>,
 ): Promise<NotificationRow[]> {
   if (rows.length === 0) return Promise.resolve([]);
@@ -271,8 +273,62 @@ export interface RecipientUserRow {
  */
 export async function loadDeliveryContext(trx: Handle, notificationId: string): Promise<DeliveryContext | null> {
   const { rows } = await sql<Record<string, any>>`
-    select n.id, n.kind, n.level, n.status, n.attempts, n.next_attempt_at, n.incident_id, n.recipient_user_id, n.contact_method_id,
-           e.id as e_id, e.state as e_state, e.rule_name as e_rule_name,
+    select ${DELIVERY_CONTEXT_COLUMNS}, e.id as e_id, e.state as e_state, e.rule_name as e_rule_name
+      from notifications n
+      join escalations e on e.id = n.escalation_id
+      ${DELIVERY_CONTEXT_JOINS}
+     where n.id = ${notificationId}
+       for share of e
+       for update of n skip locked`.execute(trx);
+  return rows[0] ? deliveryContextOf(rows[0]) : null;
+}
+
+/**
+ * loadDeliveryContext and the claim's lease in one statement outside any transaction, for the attempt a
+ * job expects: the row must be PENDING at that attempt and due time, and due; it is taken FOR UPDATE
+ * (skipping one another worker holds) with its escalation FOR SHARE, exactly as in the claim's
+ * transaction, and moved to the lease's end under `ownerId`. Null, with nothing written, when any of that
+ * does not hold: the claim's transaction then tells why (held, stale, early, unknown). The escalation's
+ * state is read from the locked row, so an acknowledgement that committed first is seen.
+ */
+export async function leaseDeliveryContext(
+  db: Handle,
+  notificationId: string,
+  expected: { attempt: number; dueMs: number },
+  leaseUntil: Date,
+  ownerId: string,
+): Promise<DeliveryContext | null> {
+  const { rows } = await sql<Record<string, any>>`
+    with claimed as (
+      select n.id, e.id as e_id, e.state as e_state, e.rule_name as e_rule_name
+        from notifications n join escalations e on e.id = n.escalation_id
+       where n.id = ${notificationId} and n.status = 'PENDING' and n.attempts = ${expected.attempt}
+         and n.next_attempt_at = ${new Date(expected.dueMs)}::timestamptz and n.next_attempt_at <= clock_timestamp()
+         for share of e
+         for update of n skip locked
+    ), n as (
+      update notifications set next_attempt_at = ${leaseUntil}::timestamptz, claimed_by = ${ownerId}
+        from claimed where notifications.id = claimed.id
+      returning notifications.*, claimed.e_id, claimed.e_state, claimed.e_rule_name
+    )
+    select ${DELIVERY_CONTEXT_COLUMNS}, n.e_id, n.e_state, n.e_rule_name
+      from n
+      ${DELIVERY_CONTEXT_JOINS}`.execute(db);
+  return rows[0] ? deliveryContextOf(rows[0]) : null;
+}
+
+/** Puts a lease back (the claim found its endpoint busy): the row is due again at its due time. */
+export async function releaseLease(db: Handle, notificationId: string, leaseUntil: Date, dueAt: Date): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set({ next_attempt_at: dueAt, claimed_by: null })
+    .where('id', '=', notificationId)
+    .where('status', '=', 'PENDING')
+    .where('next_attempt_at', '=', leaseUntil)
+    .execute();
+}
+
+const DELIVERY_CONTEXT_COLUMNS = sql`n.id, n.kind, n.level, n.status, n.attempts, n.next_attempt_at, n.incident_id, n.recipient_user_id, n.contact_method_id,
            case when i.id is null then null else json_build_object(
              'id', i.id, 'reference', i.reference, 'title', i.title, 'summary', i.summary, 'category', i.category,
              'domain', i.domain, 'severity', i.severity, 'status', i.status, 'tlp', i.tlp,
@@ -285,18 +341,14 @@ export async function loadDeliveryContext(trx: Handle, notificationId: string): 
            array(select r.user_id::text from incident_recipients r where r.incident_id = n.incident_id) as recipient_ids,
            m.id as m_id, m.kind as m_kind, m.target as m_target, m.secret as m_secret, m.removed_at as m_removed_at, m.disabled_at as m_disabled_at,
            u.id as u_id, u.email as u_email, u.name as u_name, u.roles as u_roles, u.active as u_active,
-           o.id as o_id, o.slug as o_slug, o.name as o_name, o.kind as o_kind, o.active as o_active
-      from notifications n
-      join escalations e on e.id = n.escalation_id
-      left join incidents i on i.id = n.incident_id
+           o.id as o_id, o.slug as o_slug, o.name as o_name, o.kind as o_kind, o.active as o_active`;
+
+const DELIVERY_CONTEXT_JOINS = sql`left join incidents i on i.id = n.incident_id
       left join contact_methods m on m.id = n.contact_method_id
       left join users u on u.id = n.recipient_user_id
-      left join organizations o on o.id = u.organization_id
-     where n.id = ${notificationId}
-       for share of e
-       for update of n skip locked`.execute(trx);
-  const r = rows[0];
-  if (!r) return null;
+      left join organizations o on o.id = u.organization_id`;
+
+function deliveryContextOf(r: Record<string, any>): DeliveryContext {
   return {
     notification: {
       id: r.id,
@@ -334,6 +386,31 @@ export async function recordAttemptAndSet(
     .set({ ...patch, claimed_by: null })
     .where('id', '=', a.notification_id)
     .execute();
+}
+
+/**
+ * recordAttemptAndSet for an attempt whose claim still owns the row (PENDING, the claim's attempt count,
+ * due at the claim's lease), in one statement outside any transaction: the update's row lock and its
+ * re-check of those conditions stand in for lockNotificationState. False, with nothing written, when the
+ * claim lost the row.
+ */
+export async function recordAttemptIfOwned(
+  db: Handle,
+  a: { notification_id: string; at: Date; outcome: DeliveryOutcome; http_status: number | null; error: string | null; latency_ms: number },
+  claim: { attempts: number; leaseUntil: Date },
+  patch: { status?: DeliveryStatus; attempts: number; delivered_at?: Date | null; next_attempt_at: Date | null; status_reason: string | null },
+): Promise<boolean> {
+  const { rows } = await sql<{ notification_id: string }>`
+    with owned as (
+      update notifications
+         set status = coalesce(${patch.status ?? null}::text, status), attempts = ${patch.attempts}, delivered_at = coalesce(${patch.delivered_at ?? null}::timestamptz, delivered_at),
+             next_attempt_at = ${patch.next_attempt_at}::timestamptz, status_reason = ${patch.status_reason}::text, claimed_by = null
+       where id = ${a.notification_id} and status = 'PENDING' and attempts = ${claim.attempts} and next_attempt_at = ${claim.leaseUntil}::timestamptz
+      returning id)
+    insert into delivery_attempts (notification_id, at, outcome, http_status, error, latency_ms)
+    select id, ${a.at}::timestamptz, ${a.outcome}::text, ${a.http_status}::int, ${a.error}::text, ${a.latency_ms}::int from owned
+    returning notification_id`.execute(db);
+  return rows.length > 0;
 }
 
 const RECIPIENT_USER_COLUMNS = ['u.id', 'u.email', 'u.name', 'u.roles', 'u.active', 'o.id as orgId', 'o.slug', 'o.name as orgName', 'o.kind', 'o.active as orgActive'] as const;
@@ -552,4 +629,193 @@ export function findActiveDutiesNamed(
     .where('d.name', 'in', [...names])
     .where('o.active', '=', true)
     .execute();
+}
+
+// ── Paging in few statements (paging.ts) ─────────────────────────────────────────────────────────────
+
+/**
+ * The escalations among `ids` that no other transaction holds, locked in id order, and for each one locked
+ * that is ACTIVE at one of `tokens`, its incident's paging lock (lockIncidentPaging) tried in the same
+ * statement. A batch of timer fires takes only what it can have at once, never waiting while it holds rows
+ * of several escalations (a waiter could be waiting for one of them): whatever another transaction holds is
+ * fired alone afterwards. Only rows actually locked are tried (the locking CTE is materialized first);
+ * `pagingLocked` false: stale, or the paging lock is another's.
+ */
+export async function lockFreeEscalationsAndPaging(trx: Handle, ids: readonly string[], tokens: readonly string[]): Promise<Array<EscalationRow & { pagingLocked: boolean }>> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<EscalationRow & { paging_locked: boolean }>`
+    with locked as materialized (
+      select * from escalations where id = any(${[...ids]}::uuid[]) order by id for update skip locked
+    )
+    select locked.*,
+           case when locked.state = 'ACTIVE' and locked.timer_token = any(${[...tokens]}::uuid[])
+                then pg_try_advisory_xact_lock(hashtextextended('page:' || locked.incident_id::text, 0)) else false end as paging_locked
+      from locked order by locked.id`.execute(trx);
+  return rows.map(({ paging_locked, ...e }) => ({ ...e, pagingLocked: paging_locked }));
+}
+
+/** A slot of pages: (incident, level, loop); who was paged there already is read with the roster. */
+export type PageSlot = { incidentId: string; level: number; loop: number };
+export const pageSlotKey = (s: PageSlot) => `${s.incidentId}:${s.level}:${s.loop}`;
+
+/** What paging a level needs to know of people, read in one statement (see loadPagingRoster). */
+export interface PagingRoster {
+  duties: Array<{ dutyId: string; dutyName: string; organizationId: string; organizationSlug: string; kind: PartnerKind }>;
+  schedules: Array<{ schedule: ScheduleRowLike; overrides: OverrideRowLike[] }>;
+  /** Active users who may be on call for those duties (every participant, every override), with their usable methods. */
+  users: Map<string, RecipientUserRow & { methods: ContactMethodRow[] }>;
+  /** Users already paged at each slot asked for, by pageSlotKey. */
+  paged: Map<string, Set<string>>;
+  /** Webhook signing secrets of those contact methods, by method id: kept apart from the rows (ContactMethodRow has none). */
+  secrets: Map<string, string | null>;
+  /** The names of the affected counties of the slots' incidents, sorted (what a page's message lists). */
+  countyNames: Map<string, string[]>;
+  /** The incidents asked to be locked, with their audience, by id. */
+  incidents: Map<string, { incident: IncidentFields; audience: { affectedCountyIds: string[]; sharedOrganizationIds: string[]; recipientUserIds: string[] } }>;
+}
+type ScheduleRowLike = { id: string; duty_id: string; time_zone: string; shift_length_hours: number; handoff_time: string; start_date: string; participants: string[]; created_at: Date; updated_at: Date };
+type OverrideRowLike = { id: string; schedule_id: string; user_id: string; starts_at: Date; ends_at: Date; created_by: string | null; created_at: Date };
+
+/**
+ * Everything people-side that paging levels needs, in one round trip instead of four: the active duties
+ * with these names and their organizations (targets → duties), their schedules with the overrides active
+ * at `at` (who is on call is the rotation's arithmetic, done in Node), every active user who could be on
+ * call with their usable contact methods, and who was already paged at each slot. Read after the paging
+ * locks are held, so the paged users include every page committed before.
+ */
+export async function loadPagingRoster(
+  trx: Handle,
+  dutyNames: readonly string[],
+  at: Date,
+  slots: readonly PageSlot[],
+  /** Also lock these incidents FOR SHARE and read them with their audience (a batch of timer fires). */
+  lockIncidents: readonly string[] = [],
+): Promise<PagingRoster> {
+  const incidentIds = [...new Set(slots.map((s) => s.incidentId))];
+  const { rows } = await sql<{
+    duties: any[];
+    schedules: any[];
+    overrides: any[];
+    users: any[];
+    paged: Array<{ k: string; u: string }>;
+    counties: Array<{ i: string; names: string[] }>;
+    incidents: Array<IncidentFields & { county_ids: string[]; share_ids: string[]; recipient_ids: string[] }>;
+  }>`
+    with d as (
+      select d.id, d.name, o.id as org_id, o.slug, o.kind
+        from duties d join organizations o on o.id = d.organization_id
+       where d.name = any(${[...dutyNames]}::text[]) and o.active
+    ), s as (
+      select * from schedules where duty_id in (select id from d)
+    ), ov as (
+      select * from schedule_overrides where schedule_id in (select id from s) and ends_at > ${at} and starts_at <= ${at}
+    ), cand as (
+      select unnest(participants) as user_id from s union select user_id from ov
+    )
+    select
+      (select coalesce(json_agg(json_build_object('dutyId', d.id, 'dutyName', d.name, 'organizationId', d.org_id, 'organizationSlug', d.slug, 'kind', d.kind)), '[]'::json) from d) as duties,
+      (select coalesce(json_agg(json_build_object('id', s.id, 'duty_id', s.duty_id, 'time_zone', s.time_zone, 'shift_length_hours', s.shift_length_hours,
+              'handoff_time', s.handoff_time, 'start_date', to_char(s.start_date, 'YYYY-MM-DD'), 'participants', s.participants,
+              'created_at', s.created_at, 'updated_at', s.updated_at)), '[]'::json) from s) as schedules,
+      (select coalesce(json_agg(json_build_object('id', ov.id, 'schedule_id', ov.schedule_id, 'user_id', ov.user_id, 'starts_at', ov.starts_at,
+              'ends_at', ov.ends_at, 'created_by', ov.created_by, 'created_at', ov.created_at) order by ov.created_at), '[]'::json) from ov) as overrides,
+      (select coalesce(json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'roles', u.roles, 'active', u.active,
+              'orgId', o.id, 'slug', o.slug, 'orgName', o.name, 'kind', o.kind, 'orgActive', o.active,
+              'methods', coalesce((select json_agg(json_build_object('id', m.id, 'user_id', m.user_id, 'kind', m.kind, 'target', m.target,
+                                                   'verified_at', m.verified_at, 'disabled_reason', m.disabled_reason, 'created_at', m.created_at,
+                                                   'secret', m.secret) order by m.created_at)
+                                     from contact_methods m where m.user_id = u.id and m.removed_at is null and m.disabled_at is null), '[]'::json))), '[]'::json)
+         from users u join organizations o on o.id = u.organization_id
+        where u.active and u.id in (select user_id from cand)) as users,
+      (select coalesce(json_agg(json_build_object('k', p.incident_id::text || ':' || p.level || ':' || p.loop, 'u', p.recipient_user_id)), '[]'::json)
+         from (select distinct n.incident_id, n.level, n.loop, n.recipient_user_id
+                 from unnest(${slots.map((s) => s.incidentId)}::uuid[], ${slots.map((s) => s.level)}::int[], ${slots.map((s) => s.loop)}::int[]) as q(incident_id, level, loop)
+                 join notifications n on n.incident_id = q.incident_id and n.level = q.level and n.loop = q.loop and n.kind = 'PAGE') p) as paged,
+      (select coalesce(json_agg(json_build_object('i', c.incident_id, 'names', c.names)), '[]'::json)
+         from (select c.incident_id, array_agg(o2.name order by o2.name) as names
+                 from incident_affected_counties c join organizations o2 on o2.id = c.organization_id
+                where c.incident_id = any(${incidentIds}::uuid[]) group by c.incident_id) c) as counties,
+      (select coalesce(json_agg(json_build_object(
+                'id', i.id, 'reference', i.reference, 'title', i.title, 'summary', i.summary, 'category', i.category,
+                'domain', i.domain, 'severity', i.severity, 'status', i.status, 'tlp', i.tlp,
+                'law_enforcement_sensitive', i.law_enforcement_sensitive, 'exercise', i.exercise,
+                'reporting_organization_id', i.reporting_organization_id, 'reporting_user_id', i.reporting_user_id,
+                'county_ids', array(select organization_id::text from incident_affected_counties c where c.incident_id = i.id),
+                'share_ids', array(select organization_id::text from incident_shares s where s.incident_id = i.id),
+                'recipient_ids', array(select user_id::text from incident_recipients r where r.incident_id = i.id))), '[]'::json)
+         from (select * from incidents where id = any(${[...lockIncidents]}::uuid[]) for share) i) as incidents`.execute(trx);
+  const r = rows[0]!;
+  const overridesBySchedule = new Map<string, OverrideRowLike[]>();
+  for (const o of r.overrides) {
+    const list = overridesBySchedule.get(o.schedule_id) ?? [];
+    list.push({ ...o, starts_at: new Date(o.starts_at), ends_at: new Date(o.ends_at), created_at: new Date(o.created_at) });
+    overridesBySchedule.set(o.schedule_id, list);
+  }
+  const secrets = new Map<string, string | null>();
+  const paged = new Map<string, Set<string>>();
+  for (const p of r.paged) {
+    const set = paged.get(p.k) ?? new Set<string>();
+    set.add(p.u);
+    paged.set(p.k, set);
+  }
+  return {
+    duties: r.duties,
+    schedules: r.schedules.map((s) => ({
+      schedule: { ...s, created_at: new Date(s.created_at), updated_at: new Date(s.updated_at) },
+      overrides: overridesBySchedule.get(s.id) ?? [],
+    })),
+    users: new Map(
+      r.users.map(({ methods, ...u }: any) => [
+        u.id as string,
+        {
+          ...u,
+          // Usable methods only: never disabled, never removed.
+          methods: (methods as any[]).map(({ secret, ...m }) => (secrets.set(m.id, secret), {
+            ...m,
+            verified_at: m.verified_at ? new Date(m.verified_at) : null,
+            disabled_at: null,
+            removed_at: null,
+            created_at: new Date(m.created_at),
+          })) as ContactMethodRow[],
+        },
+      ]),
+    ),
+    paged,
+    secrets,
+    countyNames: new Map(r.counties.map((c) => [c.i, c.names])),
+    incidents: new Map(
+      r.incidents.map(({ county_ids, share_ids, recipient_ids, ...incident }) => [
+        incident.id,
+        { incident, audience: { affectedCountyIds: county_ids, sharedOrganizationIds: share_ids, recipientUserIds: recipient_ids } },
+      ]),
+    ),
+  };
+}
+
+/** The new state of an escalation after a page, set on many rows by one statement (see updateEscalations). */
+export interface EscalationMove {
+  id: string;
+  state: EscalationState;
+  level: number;
+  loop: number;
+  timer_token: string | null;
+  next_fire_at: Date | null;
+  last_paged_level: number | null;
+}
+
+/** Moves many escalations on in one statement (a batch of timer fires pages many levels at once). */
+export async function updateEscalations(trx: Handle, moves: readonly EscalationMove[]): Promise<void> {
+  if (moves.length === 0) return;
+  if (moves.length === 1) {
+    const { id, ...patch } = moves[0]!;
+    await touchEscalation(trx, id, patch);
+    return;
+  }
+  await sql`
+    update escalations e
+       set state = v.state, level = v.level, loop = v.loop, timer_token = v.timer_token, next_fire_at = v.next_fire_at,
+           last_paged_level = v.last_paged_level, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb)
+           as v(id uuid, state text, level int, loop int, timer_token uuid, next_fire_at timestamptz, last_paged_level int)
+     where e.id = v.id`.execute(trx);
 }

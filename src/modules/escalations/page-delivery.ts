@@ -4,19 +4,23 @@ import { accessFactsOf } from '../incidents/index.js';
 import type { MessageContext } from '../notifications/index.js';
 import { consoleIncidentUrl, smsOf, subjectOf, textOf, webhookPayloadOf } from '../notifications/index.js';
 import type { Outgoing } from '../notifications/index.js';
-import type { DeliveryKind, DeliveryStore } from '../notifications/index.js';
+import { LEASED_ROW, type DeliveryKind, type DeliveryStore, type LeasedRow } from '../notifications/index.js';
 import {
   disableContactMethod,
   duePendingNotifications,
   finishNotification,
   leaseNotification,
+  leaseDeliveryContext,
   loadDeliveryContext,
   lockNotificationState,
   notificationExists,
   recordAttempt,
   recordAttemptAndSet,
+  recordAttemptIfOwned,
   releaseDeadClaims,
+  releaseLease,
   type DeliveryContext,
+  type NotificationRow,
 } from './escalations.repository.js';
 import type { AckLinks } from './ack-links.js';
 import { principalFromRow } from './paging.js';
@@ -32,6 +36,30 @@ import type { Config } from '../../config.js';
 type PageRow = DeliveryContext & { status: string; attempts: number; next_attempt_at: Date | null };
 type PageContext = { kind: string; contactMethodId: string };
 
+const pageRowOf = (ctx: DeliveryContext | null): PageRow | null =>
+  ctx && { ...ctx, status: ctx.notification.status, attempts: ctx.notification.attempts, next_attempt_at: ctx.notification.next_attempt_at };
+
+/**
+ * A page row created leased to this process, with what loadDeliveryContext would read of it, from what
+ * the transaction that created it read under the same locks (paging.ts): its first attempt needs no claim.
+ */
+export function leasedPage(n: NotificationRow, leaseUntil: Date, parts: Omit<DeliveryContext, 'notification'>): { [LEASED_ROW]: LeasedRow<PageRow> } {
+  const notification = { ...pickNotification(n), next_attempt_at: leaseUntil };
+  return { [LEASED_ROW]: { leaseUntil, row: pageRowOf({ notification, ...parts })! } };
+}
+
+const pickNotification = (n: NotificationRow): DeliveryContext['notification'] => ({
+  id: n.id,
+  kind: n.kind,
+  level: n.level,
+  status: n.status,
+  attempts: n.attempts,
+  next_attempt_at: n.next_attempt_at,
+  incident_id: n.incident_id,
+  recipient_user_id: n.recipient_user_id,
+  contact_method_id: n.contact_method_id,
+});
+
 /** Where notifications and their attempts are stored. */
 export const notificationStore: DeliveryStore = {
   exists: notificationExists,
@@ -42,6 +70,7 @@ export const notificationStore: DeliveryStore = {
     await recordAttempt(trx, { notification_id: id, ...a });
   },
   recordAttemptAndSet: (trx, id, a, patch) => recordAttemptAndSet(trx, { notification_id: id, ...a }, patch),
+  recordIfOwned: (db, id, claim, a, patch) => recordAttemptIfOwned(db, { notification_id: id, ...a }, claim, patch),
   due: duePendingNotifications,
   releaseDeadClaims,
 };
@@ -71,9 +100,13 @@ export function pageDeliveryKind(deps: {
     store: notificationStore,
 
     async load(trx, id) {
-      const ctx = await loadDeliveryContext(trx, id);
-      return ctx && { ...ctx, status: ctx.notification.status, attempts: ctx.notification.attempts, next_attempt_at: ctx.notification.next_attempt_at };
+      return pageRowOf(await loadDeliveryContext(trx, id));
     },
+    // A first attempt is on the path from an incident to a person: one statement claims it, not four.
+    async leaseAndLoad(db, id, expected, leaseUntil, ownerId) {
+      return pageRowOf(await leaseDeliveryContext(db, id, expected, leaseUntil, ownerId));
+    },
+    releaseLease: releaseLease,
 
     async build(trx, ctx) {
       const { notification: n, escalation: esc, incident, method } = ctx;

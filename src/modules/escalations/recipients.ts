@@ -2,7 +2,7 @@ import type { Handle } from '../../infra/handle.js';
 import type { PartnerKind } from '../../domain/people.js';
 import { findSchedulesWithActiveOverrides, onCallAt, toOverride, toRotation, type ContactMethodRow } from '../oncall/index.js';
 import type { Target } from './policy.js';
-import { findActiveDutiesNamed, findActiveRecipientsWithMethods, type RecipientUserRow } from './escalations.repository.js';
+import { findActiveDutiesNamed, findActiveRecipientsWithMethods, type PagingRoster, type RecipientUserRow } from './escalations.repository.js';
 
 /**
  * From a policy's targets to people: targets → (organization, duty) → who is on call at an instant →
@@ -88,4 +88,22 @@ export async function recipientsFor(db: Handle, duties: readonly ResolvedDuty[],
   const userIds = [...new Set([...onCall.values()].filter((u): u is string => u !== null))];
   const users = await findActiveRecipientsWithMethods(db, userIds);
   return users.map(({ methods, ...user }) => ({ userId: user.id, methods, user }));
+}
+
+/**
+ * recipientsFor over a roster already read (loadPagingRoster): who is on call for each duty at `at`,
+ * each active user once, with their usable contact methods; no statement of its own.
+ */
+export function recipientsFromRoster(roster: PagingRoster, duties: readonly ResolvedDuty[], at: Date): Recipient[] {
+  const out = new Map<string, Recipient>();
+  for (const d of duties) {
+    const entry = roster.schedules.find((s) => s.schedule.duty_id === d.dutyId);
+    if (!entry) continue;
+    const userId = onCallAt(toRotation(entry.schedule), entry.overrides.map(toOverride), at)?.userId;
+    const user = userId ? roster.users.get(userId) : undefined;
+    if (!user || out.has(user.id)) continue;
+    const { methods, ...row } = user;
+    out.set(user.id, { userId: user.id, methods, user: row });
+  }
+  return [...out.values()];
 }

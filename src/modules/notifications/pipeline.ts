@@ -74,6 +74,12 @@ export interface DeliveryStore {
   lockState(trx: Handle, id: string): Promise<RowState | undefined>;
   recordAttempt(trx: Handle, id: string, a: AttemptRecord): Promise<void>;
   recordAttemptAndSet(trx: Handle, id: string, a: AttemptRecord, patch: RowPatch): Promise<void>;
+  /**
+   * recordAttemptAndSet in one statement, only if the row is still PENDING at the claim's attempt and
+   * lease (the claim owns it); false, with nothing written, otherwise. Optional: without it every attempt
+   * is recorded in a transaction that locks the row first.
+   */
+  recordIfOwned?(db: Handle, id: string, claim: { attempts: number; leaseUntil: Date }, a: AttemptRecord, patch: RowPatch): Promise<boolean>;
   /** Pending rows due by `before` (the reconciler's view of what Redis should hold). */
   due(db: Handle, before: Date, limit: number): Promise<Array<{ id: string; attempts: number; next_attempt_at: Date | null }>>;
   /** Claims of workers whose heartbeat stopped, made due now; how many (kinds that keep no claim owner have none). */
@@ -102,6 +108,14 @@ export interface DeliveryKind<L extends RowState, C> {
   store: DeliveryStore;
   /** The row, locked (skip locked), with what build needs; null when held by another worker or absent. */
   load(trx: Handle, id: string): Promise<L | null>;
+  /**
+   * load and the claim's lease in one statement, without a transaction, for the attempt a job expects (the
+   * row PENDING at that attempt and due time, and due); null, with nothing written, when that does not hold.
+   * Optional: the claim's transaction (load, checks, lease) decides otherwise, and whenever this says null.
+   */
+  leaseAndLoad?(db: Handle, id: string, expected: DeliveryExpectation, leaseUntil: Date, ownerId: string): Promise<L | null>;
+  /** Gives back a lease taken by leaseAndLoad that was not used (the endpoint was busy): due again at `dueAt`. */
+  releaseLease?(db: Handle, id: string, leaseUntil: Date, dueAt: Date): Promise<void>;
   /** The message under the recipient's rights of now; or the row's end; or 'waiting' (not its turn yet). */
   build(trx: Handle, row: L): Promise<Built<C> | Finish | 'waiting'>;
   /** The receiver said the address is gone for good (410). */
@@ -121,6 +135,14 @@ export interface DeliveryExpectation {
 }
 
 export type DeliverResult = 'done' | 'busy' | 'waiting' | 'skipped';
+
+/**
+ * A row handed to enqueue may carry, under this key, what its kind's load would read and the lease its
+ * creating transaction wrote (next_attempt_at = leaseUntil, claimed by this process; see leaseTerms): its
+ * first attempt is then sent without a claim of its own. The key is a symbol: it never reaches JSON or SQL.
+ */
+export const LEASED_ROW = Symbol('leased row');
+export type LeasedRow<L> = { row: L; leaseUntil: Date };
 
 /** A send in flight per endpoint and process at most this many: a hanging endpoint keeps to its share. */
 const MAX_SENDS_PER_ENDPOINT = 4;
@@ -173,11 +195,46 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
   const endpointOfRow = new Map<string, string>();
   const throttle = createLogThrottle(10_000);
   const endpointBusy = (endpoint: string) => (sending.get(endpoint) ?? 0) >= MAX_SENDS_PER_ENDPOINT;
+  /** Leased sends of this process waiting for their endpoint's share (see sendLeased), first come first served. */
+  const slotWaiters = new Map<string, Array<() => void>>();
+  const takeSlot = (endpoint: string) => sending.set(endpoint, (sending.get(endpoint) ?? 0) + 1);
+  /** A send ended: its slot goes to the first leased send waiting for that endpoint, if any. */
+  const giveSlot = (endpoint: string) => {
+    const next = slotWaiters.get(endpoint)?.shift();
+    if (next) return next();
+    const left = (sending.get(endpoint) ?? 1) - 1;
+    if (left > 0) sending.set(endpoint, left);
+    else sending.delete(endpoint);
+  };
+  /** A slot of `endpoint`'s share, waited for up to `waitMs`; false (no slot taken) when none freed in time. */
+  const waitForSlot = (endpoint: string, waitMs: number): Promise<boolean> => {
+    if (!endpointBusy(endpoint)) {
+      takeSlot(endpoint);
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const list = slotWaiters.get(endpoint) ?? [];
+      slotWaiters.set(endpoint, list);
+      const handOver = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = list.indexOf(handOver);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) slotWaiters.delete(endpoint);
+        resolve(false);
+      }, waitMs);
+      list.push(handOver);
+    });
+  };
   /**
    * How long a claimed attempt owns its row: the longest a send may take, and a margin. A process that
    * dies mid-send leaves a row whose due time is the lease's end; the reconciler then enqueues it again.
    */
   const leaseMs = () => config.delivery.webhookTimeoutMs + 1_000;
+  /** What a transaction writes into a row it creates for this process to send at once (LEASED_ROW). */
+  const leaseTerms = () => ({ until: new Date(Date.now() + leaseMs()), ownerId });
   const backoffMs = (attempts: number) => config.delivery.backoffBaseMs * 2 ** Math.max(0, attempts - 1);
 
   function register<L extends RowState, C>(kind: DeliveryKind<L, C>) {
@@ -212,6 +269,10 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
     async function claim(id: string, expected: DeliveryExpectation | null): Promise<Claimed | Finish | 'busy' | 'waiting' | 'skipped' | { earlyMs: number }> {
       const known = endpointOfRow.get(cacheKey(id));
       if (known && endpointBusy(known)) return 'busy';
+      if (expected && kind.leaseAndLoad && kind.releaseLease) {
+        const fast = await claimSlot(() => leaseAndBuild(id, expected));
+        if (fast) return fast;
+      }
       return claimSlot(() =>
         db.transaction().execute(async (trx) => {
           const row = await kind.load(trx, id);
@@ -243,6 +304,36 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
       );
     }
 
+    /**
+     * The claim in one statement where the kind can (the page kind): load and lease together, then build.
+     * The lease keeps every other job off the row meanwhile, as the claim's transaction does; a row that
+     * ends without a send is finished, a busy endpoint gets its lease back. Null: the row is not the one
+     * the job expects as it stands (held, stale, early, unknown), and the claim's transaction tells why.
+     */
+    async function leaseAndBuild(id: string, expected: DeliveryExpectation): Promise<Claimed | Finish | 'busy' | 'waiting' | null> {
+      const leaseUntil = new Date(Date.now() + leaseMs());
+      const row = await kind.leaseAndLoad!(db, id, expected, leaseUntil, ownerId);
+      if (!row) return null;
+      const giveBack = () => kind.releaseLease!(db, id, leaseUntil, new Date(expected.dueMs));
+      const built = await kind.build(db, row);
+      if (built === 'waiting') {
+        await giveBack();
+        return built;
+      }
+      if (!('outgoing' in built)) {
+        await kind.store.finish(db, id, built.finish, built.reason);
+        return built;
+      }
+      const endpoint = endpointOf(config, built.outgoing);
+      if (endpointOfRow.size > 50_000) endpointOfRow.clear();
+      endpointOfRow.set(cacheKey(id), endpoint);
+      if (endpointBusy(endpoint)) {
+        await giveBack();
+        return 'busy';
+      }
+      return { id, attempts: row.attempts, built, endpoint, leaseUntil };
+    }
+
     /** Records an attempt; moves the row on only if the claim still owns it (its lease did not run out). */
     async function record(c: Claimed, result: SendOutcome): Promise<{ attempts: number; at: Date } | 'failed' | null> {
       const now = new Date();
@@ -253,14 +344,40 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         const suppressed = throttle(c.endpoint);
         if (suppressed !== null) logger.warn({ ...log, outcome: result.outcome, error: result.error, suppressed }, 'delivery attempt failed');
       }
+      const attempt: AttemptRecord = {
+        at: now,
+        outcome: result.outcome,
+        http_status: result.httpStatus,
+        error: 'error' in result ? result.error.slice(0, 500) : null,
+        latency_ms: result.latencyMs,
+      };
+      // How the row moves on if the claim still owns it, and what the caller does next.
+      const finalFailure = result.outcome === 'GONE' || result.outcome === 'REFUSED' || attempts >= config.delivery.maxAttempts;
+      const reason = result.outcome === 'DELIVERED' ? null : result.outcome === 'GONE' || result.outcome === 'REFUSED' ? result.error : kind.givenUpReason(attempts, result.error);
+      const retryAt = new Date(now.getTime() + backoffMs(attempts));
+      const patch: RowPatch =
+        result.outcome === 'DELIVERED'
+          ? { status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null }
+          : finalFailure
+            ? { status: 'FAILED', attempts, status_reason: reason, next_attempt_at: null }
+            : { attempts, next_attempt_at: retryAt, status_reason: 'error' in result ? result.error : null };
+      const outcome = (): { attempts: number; at: Date } | 'failed' | null => {
+        if (result.outcome === 'DELIVERED') return null;
+        if (finalFailure) {
+          logger.error({ ...log, reason }, `${kind.label} abandoned: no further attempt will be made`);
+          return 'failed';
+        }
+        return { attempts, at: retryAt };
+      };
+      // The common case in one statement, no transaction: the row is still this claim's (same attempt, the
+      // lease's due time), so the attempt and the row's move are written together or not at all. Where the
+      // kind has more to write with it (onDelivered, onGone), or the claim no longer owns the row, the
+      // transaction below decides.
+      const hooked = (result.outcome === 'DELIVERED' && kind.onDelivered) || (finalFailure && result.outcome === 'GONE');
+      if (kind.store.recordIfOwned && !hooked && (await kind.store.recordIfOwned(db, c.id, { attempts: c.attempts, leaseUntil: c.leaseUntil }, attempt, patch))) {
+        return outcome();
+      }
       return db.transaction().execute(async (trx) => {
-        const attempt: AttemptRecord = {
-          at: now,
-          outcome: result.outcome,
-          http_status: result.httpStatus,
-          error: 'error' in result ? result.error.slice(0, 500) : null,
-          latency_ms: result.latencyMs,
-        };
         const row = await kind.store.lockState(trx, c.id);
         const owned = row?.status === 'PENDING' && row.attempts === c.attempts && row.next_attempt_at?.getTime() === c.leaseUntil.getTime();
         if (!owned) {
@@ -272,21 +389,10 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
           } else await kind.store.recordAttempt(trx, c.id, attempt);
           return null;
         }
-        if (result.outcome === 'DELIVERED') {
-          await kind.store.recordAttemptAndSet(trx, c.id, attempt, { status: 'DELIVERED', attempts, delivered_at: now, next_attempt_at: null, status_reason: null });
-          await kind.onDelivered?.(trx, c.id, c.built.context);
-          return null;
-        }
-        if (result.outcome === 'GONE' || result.outcome === 'REFUSED' || attempts >= config.delivery.maxAttempts) {
-          if (result.outcome === 'GONE') await kind.onGone(trx, c.built.context, result.error, now);
-          const reason = result.outcome === 'GONE' || result.outcome === 'REFUSED' ? result.error : kind.givenUpReason(attempts, result.error);
-          await kind.store.recordAttemptAndSet(trx, c.id, attempt, { status: 'FAILED', attempts, status_reason: reason, next_attempt_at: null });
-          logger.error({ ...log, reason }, `${kind.label} abandoned: no further attempt will be made`);
-          return 'failed';
-        }
-        const at = new Date(now.getTime() + backoffMs(attempts));
-        await kind.store.recordAttemptAndSet(trx, c.id, attempt, { attempts, next_attempt_at: at, status_reason: result.error });
-        return { attempts, at };
+        if (result.outcome === 'GONE') await kind.onGone(trx, c.built.context, result.error, now);
+        await kind.store.recordAttemptAndSet(trx, c.id, attempt, patch);
+        if (result.outcome === 'DELIVERED') await kind.onDelivered?.(trx, c.id, c.built.context);
+        return outcome();
       });
     }
 
@@ -312,20 +418,53 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         await claimed.afterCommit?.();
         return 'done';
       }
-      const c = claimed;
-      sending.set(c.endpoint, (sending.get(c.endpoint) ?? 0) + 1);
+      takeSlot(claimed.endpoint);
+      await sendClaimed(claimed);
+      return 'done';
+    }
+
+    /** Sends a claimed attempt (its endpoint slot taken) and records it; a retry is enqueued, a failure told. */
+    async function sendClaimed(c: Claimed): Promise<void> {
       let result: SendOutcome;
       try {
-        result = await dispatch(senders, c.built.outgoing, id);
+        result = await dispatch(senders, c.built.outgoing, c.id);
       } finally {
-        const left = (sending.get(c.endpoint) ?? 1) - 1;
-        if (left > 0) sending.set(c.endpoint, left);
-        else sending.delete(c.endpoint);
+        giveSlot(c.endpoint);
       }
       const recorded = await record(c, result);
-      if (recorded === 'failed') await kind.onFailed?.(id, c.built.context);
-      else if (recorded) await schedule(id, recorded.attempts, recorded.at).catch(() => {});
-      return 'done';
+      if (recorded === 'failed') await kind.onFailed?.(c.id, c.built.context);
+      else if (recorded) await schedule(c.id, recorded.attempts, recorded.at).catch(() => {});
+    }
+
+    /**
+     * A first attempt whose row was created already leased to this process, in the transaction that made
+     * it (LEASED_ROW): the claim is that transaction's, so the send starts without a statement of its own.
+     * The row, loaded there, is built here as a claim builds it. A busy endpoint is waited for a little
+     * (well within the lease), then the lease is given back and the queue takes the row.
+     */
+    async function sendLeased(id: string, leased: LeasedRow<L>): Promise<void> {
+      const { row, leaseUntil } = leased;
+      const dueAt = new Date();
+      const built = await kind.build(db, row);
+      if (built === 'waiting') {
+        await kind.releaseLease?.(db, id, leaseUntil, dueAt);
+        await schedule(id, row.attempts, dueAt);
+        return;
+      }
+      if (!('outgoing' in built)) {
+        await kind.store.finish(db, id, built.finish, built.reason);
+        await built.afterCommit?.();
+        return;
+      }
+      const endpoint = endpointOf(config, built.outgoing);
+      if (endpointOfRow.size > 50_000) endpointOfRow.clear();
+      endpointOfRow.set(cacheKey(id), endpoint);
+      if (!(await waitForSlot(endpoint, Math.min(2_000, leaseMs() / 4)))) {
+        await kind.releaseLease?.(db, id, leaseUntil, dueAt);
+        await schedule(id, row.attempts, dueAt);
+        return;
+      }
+      await sendClaimed({ id, attempts: row.attempts, built, endpoint, leaseUntil });
     }
 
     /**
@@ -348,10 +487,24 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
       return true;
     }
 
+    /** A row created leased to this process (LEASED_ROW) starts its send here; false for any other row. */
+    function startLeased(r: object): boolean {
+      const leased = (r as { [LEASED_ROW]?: LeasedRow<L> })[LEASED_ROW];
+      if (!leased) return false;
+      const id = (r as { id: string }).id;
+      const p = sendLeased(id, leased)
+        // Nothing is lost on failure (or if this process dies): the row stays PENDING, its lease runs out
+        // (or its owner's heartbeat stops) and the reconciler enqueues it.
+        .catch((err) => logger.warn({ [kind.idField]: id, err: (err as Error).message }, 'direct delivery failed; the reconciler will retry'))
+        .finally(() => direct.delete(p));
+      direct.add(p);
+      return true;
+    }
+
     /** After a commit: due rows start here (up to directStarts), the rest is enqueued. Throws when Redis does. */
     async function enqueue(rows: ReadonlyArray<{ id: string; attempts: number; next_attempt_at: Date | null; status?: string }>): Promise<void> {
       const now = Date.now();
-      const queued = rows.filter((r) => (r.status ?? 'PENDING') === 'PENDING' && !((r.next_attempt_at?.getTime() ?? now) <= now && deliverNow(r)));
+      const queued = rows.filter((r) => (r.status ?? 'PENDING') === 'PENDING' && !startLeased(r) && !((r.next_attempt_at?.getTime() ?? now) <= now && deliverNow(r)));
       await Promise.all(queued.map((r) => schedule(r.id, r.attempts, r.next_attempt_at ?? new Date(now))));
     }
 
@@ -379,7 +532,7 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
     }
 
     kinds.push({ kind, deliver });
-    return { deliver, enqueue, reconcile };
+    return { deliver, enqueue, reconcile, leaseTerms };
   }
 
   /** A delivery job, routed to its kind by the id field its data carries. */

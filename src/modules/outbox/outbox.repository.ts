@@ -32,6 +32,24 @@ export async function addOutboxEvent(
 }
 
 /**
+ * Several events in one statement, in the order given (ids ascending), under the same lock as
+ * addOutboxEvent: a batch of timer fires records one `page.sent` per escalation it paged.
+ */
+export async function addOutboxEvents(
+  trx: Handle,
+  events: ReadonlyArray<{ topic: string; aggregate: { type: string; id: string }; payload?: Record<string, unknown> }>,
+): Promise<number[]> {
+  if (events.length === 0) return [];
+  await takeLogAppendLock(trx);
+  const rows = await trx
+    .insertInto('outbox')
+    .values(events.map((e) => ({ topic: e.topic, aggregate_type: e.aggregate.type, aggregate_id: e.aggregate.id, payload: JSON.stringify(e.payload ?? {}) })))
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
  * Claims up to `limit` unpublished rows and marks them published, in one statement (the relay's one round
  * trip per batch instead of a select and an update): the rows stay locked, and unpublished to everyone else,
  * until the caller's transaction commits, so a relay whose queue add fails rolls the mark back with it.
