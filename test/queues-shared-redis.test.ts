@@ -87,7 +87,8 @@ describe('two hubs sharing one Redis', () => {
         return job && (await job.getState()) === 'failed' ? job : null;
       });
       // Retried before giving up, and the reason names what was unknown.
-      expect(failed.attemptsMade).toBe(2);
+      // At least the two attempts given (a worker stalled under a loaded machine may add one).
+      expect(failed.attemptsMade, c.name).toBeGreaterThanOrEqual(2);
       expect(failed.failedReason).toMatch(/unknown/i);
       expect(failed.failedReason).toContain(ghost);
     }

@@ -164,3 +164,36 @@ describe('a bundle larger than a batch', () => {
     expect(row.valid_from.toISOString()).toBe(later);
   }, 120_000);
 });
+
+describe('an imported record and the id it came with are one change', () => {
+  it('a failure recording the id leaves no incident, comment, sighting or link behind', async () => {
+    const s = hub.deps.services;
+    const count = async (table: 'incidents' | 'incident_timeline' | 'sightings') =>
+      Number((await hub.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const fail = async () => {
+      throw new Error('the machine died here');
+    };
+    const incidents = await count('incidents');
+    await expect(s.incidents.file(p.orange!, { title: 'Imported', summary: 'x', category: 'OTHER', severity: 'LOW', tlp: 'GREEN' }, fail)).rejects.toThrow('died');
+    expect(await count('incidents')).toBe(incidents);
+
+    const incident = await s.incidents.file(p.orange!, { title: 'Target', summary: 'x', category: 'OTHER', severity: 'LOW', tlp: 'GREEN' });
+    const comments = await count('incident_timeline');
+    await expect(s.incidents.comment(p.orange!, incident.id, 'from a partner', fail)).rejects.toThrow('died');
+    expect(await count('incident_timeline')).toBe(comments);
+
+    await s.indicatorReports.reportIndicators(p.orange!, [{ value: '198.51.100.200', tlp: 'GREEN' }] as never);
+    const sightings = await count('sightings');
+    await expect(s.indicatorReports.reportSighting(p.orange!, { value: '198.51.100.200', tlp: 'GREEN' }, fail)).rejects.toThrow('died');
+    expect(await count('sightings')).toBe(sightings);
+
+    await expect(s.indicatorReports.linkToIncident(p.orange!, { type: 'IPV4', value: '198.51.100.200', incidentId: incident.id }, fail)).rejects.toThrow('died');
+    const report = await hub.db
+      .selectFrom('indicator_reports as r')
+      .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
+      .select('r.incident_id')
+      .where('i.value', '=', '198.51.100.200')
+      .executeTakeFirstOrThrow();
+    expect(report.incident_id).toBeNull();
+  });
+});

@@ -1,9 +1,10 @@
 import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
+import type { InTransaction } from '../../infra/handle.js';
 import type { IncidentStatus, Tlp } from '../../domain/taxonomy.js';
 import { canSeeIncident, visibleIncidents, type IncidentAccessFacts } from '../../access/incidents.js';
-import type { IncidentRow } from './incidents.repository.js';
+import type { IncidentRow, TimelineRow } from './incidents.repository.js';
 import { assignIncident, setIncidentTlp, setLawEnforcementSensitive, shareIncident } from './use-cases/audience.js';
 import { commentOnIncident } from './use-cases/comments.js';
 import { factsOf, type IncidentsDeps, type SuppressedRoutingTargets } from './use-cases/deps.js';
@@ -59,11 +60,11 @@ export function createIncidentsService(deps: { db: Db; config: Config; suppresse
       return canSeeIncident(principal, facts) ? facts : null;
     },
     // Changes
-    file: (principal: Principal, input: FileIncidentInput) => fileIncident(d, principal, input),
+    file: (principal: Principal, input: FileIncidentInput, also?: InTransaction<IncidentRow>) => fileIncident(d, principal, input, also),
     update: (principal: Principal, id: string, input: UpdateIncidentInput, expectedVersion: number) => updateIncident(d, principal, id, input, expectedVersion),
     transition: (principal: Principal, id: string, to: IncidentStatus, note: string | null | undefined) => transitionIncident(d, principal, id, to, note),
     merge: (principal: Principal, id: string, intoId: string) => mergeIncident(d, principal, id, intoId),
-    comment: (principal: Principal, id: string, body: string) => commentOnIncident(d, principal, id, body),
+    comment: (principal: Principal, id: string, body: string, also?: InTransaction<TimelineRow>) => commentOnIncident(d, principal, id, body, also),
     assign: (principal: Principal, id: string, organizationSlug: string, userEmail: string | null | undefined) =>
       assignIncident(d, principal, id, organizationSlug, userEmail),
     share: (

@@ -1,6 +1,8 @@
 import type { Principal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
+import type { InTransaction } from '../../infra/handle.js';
+import type { IndicatorReportRow, SightingRow } from './indicators.repository.js';
 import type { Tlp } from '../../domain/taxonomy.js';
 import type { IndicatorType } from './normalize.js';
 import type { IndicatorReportsDeps } from './use-cases/deps.js';
@@ -44,9 +46,13 @@ export function createIndicatorReportsService(deps: { db: Db; config: Config }) 
     recentCorrelations: (principal: Principal, opts: { since: Date; limit: number }) => recentCorrelations(d, principal, opts),
     visibleIndicatorById: (principal: Principal, id: number) => visibleIndicatorById(d, principal, id),
     reportIndicators: (principal: Principal, inputs: readonly IndicatorReportInput[], options?: ReportBatchOptions) => reportIndicators(d, principal, inputs, options),
-    reportSighting: (principal: Principal, input: { value: string; type?: IndicatorType | null; seenAt?: Date | null; count?: number | null; tlp: Tlp }) =>
-      reportSighting(d, principal, input),
-    linkToIncident: (principal: Principal, input: { type: IndicatorType; value: string; incidentId: string }) => linkToIncident(d, principal, input),
+    reportSighting: (
+      principal: Principal,
+      input: { value: string; type?: IndicatorType | null; seenAt?: Date | null; count?: number | null; tlp: Tlp },
+      also?: InTransaction<SightingRow>,
+    ) => reportSighting(d, principal, input, also),
+    linkToIncident: (principal: Principal, input: { type: IndicatorType; value: string; incidentId: string }, also?: InTransaction<IndicatorReportRow>) =>
+      linkToIncident(d, principal, input, also),
     revokeReport: (principal: Principal, id: string) => revokeReport(d, principal, id),
     indicator: (principal: Principal, type: IndicatorType, value: string) => indicator(d, principal, type, value),
     visibleIndicatorIds: (principal: Principal, ids: readonly number[]) => visibleIndicatorIds(d, principal, ids),

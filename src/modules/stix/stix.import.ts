@@ -218,8 +218,10 @@ export async function importObjects(
       continue;
     }
     try {
-      const row = await deps.incidents.file(user, incidentInput(p.raw, c.tlp));
-      await deps.db.transaction().execute((trx) => upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'incident', key: row.id, created: c.created!, modified: c.version! }]));
+      // Filed and recorded as this object in one transaction: a crash between them cannot file it twice.
+      const row = await deps.incidents.file(user, incidentInput(p.raw, c.tlp), (trx, filed) =>
+        upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'incident', key: filed.id, created: c.created!, modified: c.version! }], filed.updated_at),
+      );
       incidentIds.set(c.id, row.id);
       result({ index: p.index, id: c.id, type: c.type }, 'IMPORTED', `${c.id}: filed as incident ${row.reference}`);
     } catch (err) {
@@ -269,8 +271,9 @@ export async function importObjects(
       try {
         const seen = (o.last_seen ?? o.first_seen ?? o.created) as string;
         const count = typeof o.count === 'number' && o.count >= 1 ? Math.min(o.count, 1_000_000) : 1;
-        const s = await deps.indicatorReports.reportSighting(user, { type: of.type, value: of.value, seenAt: new Date(seen), count, tlp: c.tlp });
-        await deps.db.transaction().execute((trx) => upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'sighting', key: String(s.id), created: c.created!, modified: c.version! }]));
+        await deps.indicatorReports.reportSighting(user, { type: of.type, value: of.value, seenAt: new Date(seen), count, tlp: c.tlp }, (trx, s) =>
+          upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'sighting', key: String(s.id), created: c.created!, modified: c.version! }]),
+        );
         result(ref, 'IMPORTED', `${c.id}: a sighting of ${of.type} ${of.value}`);
       } catch (err) {
         result(ref, 'REFUSED', `${c.id}: ${(err as Error).message}`);
@@ -288,11 +291,10 @@ export async function importObjects(
         continue;
       }
       try {
-        const entry = await deps.incidents.comment(user, target, o.content as string);
-        await deps.db.transaction().execute(async (trx) => {
+        await deps.incidents.comment(user, target, o.content as string, async (trx, entry) => {
           await upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'note', key: String(entry.id), created: c.created!, modified: c.version! }]);
           // The comment is part of this import: an incident this import brought is still as it came.
-          await trx.updateTable('stix_refs').set({ imported_at: sql`now()` } as never).where('organization_id', '=', org.id).where('hub_kind', '=', 'incident').where('hub_key', '=', target).execute();
+          await trx.updateTable('stix_refs').set({ imported_at: sql`greatest(now(), (select updated_at from incidents where id = ${target}::uuid))` } as never).where('organization_id', '=', org.id).where('hub_kind', '=', 'incident').where('hub_key', '=', target).execute();
         });
         result(ref, 'IMPORTED', `${c.id}: a comment on incident ${target}`);
       } catch (err) {
@@ -314,11 +316,10 @@ export async function importObjects(
       continue;
     }
     try {
-      const row = await deps.indicatorReports.linkToIncident(user, { type: sourceValue.type, value: sourceValue.value, incidentId: targetIncident });
-      await deps.db.transaction().execute(async (trx) => {
+      await deps.indicatorReports.linkToIncident(user, { type: sourceValue.type, value: sourceValue.value, incidentId: targetIncident }, async (trx, row) => {
         await upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'relationship', key: `${row.indicator_id}:${targetIncident}`, created: c.created!, modified: c.version! }]);
         // The link is part of this import: the imported indicator is still as it came.
-        await trx.updateTable('stix_refs').set({ imported_at: sql`now()` } as never).where('organization_id', '=', org.id).where('hub_kind', '=', 'indicator')
+        await trx.updateTable('stix_refs').set({ imported_at: sql`greatest(now(), ${row.updated_at}::timestamptz)` } as never).where('organization_id', '=', org.id).where('hub_kind', '=', 'indicator')
           .where('hub_key', '=', `${sourceValue.type}:${sourceValue.value}`).execute();
       });
       result(ref, 'IMPORTED', `${c.id}: links ${sourceValue.type} ${sourceValue.value} to incident ${targetIncident}`);

@@ -581,18 +581,23 @@ export function findRefsOf(db: Handle, stixIds: readonly string[]) {
   return db.selectFrom('stix_refs').selectAll().where('stix_id', 'in', [...stixIds]).execute();
 }
 
+/**
+ * `importedAt`: when the hub record was written in the same transaction, its own updated_at (written from
+ * the application's clock, which may be ahead of the transaction's now()): the record is then "as it came".
+ */
 export async function upsertRefs(
   trx: Handle,
   refs: ReadonlyArray<{ stixId: string; organizationId: string; kind: string; key: string; created: string; modified: string }>,
+  importedAt: Date | null = null,
 ): Promise<void> {
   for (let i = 0; i < refs.length; i += 5_000) {
     const b = refs.slice(i, i + 5_000);
     await sql`
-      insert into stix_refs (stix_id, organization_id, hub_kind, hub_key, created, modified)
-      select * from unnest(${textArray(b.map((r) => r.stixId))}::text[], ${textArray(b.map((r) => r.organizationId))}::uuid[], ${textArray(b.map((r) => r.kind))}::text[],
+      insert into stix_refs (stix_id, organization_id, hub_kind, hub_key, created, modified, imported_at)
+      select *, greatest(now(), ${importedAt}::timestamptz) from unnest(${textArray(b.map((r) => r.stixId))}::text[], ${textArray(b.map((r) => r.organizationId))}::uuid[], ${textArray(b.map((r) => r.kind))}::text[],
                            ${textArray(b.map((r) => r.key))}::text[], ${textArray(b.map((r) => r.created))}::text[], ${textArray(b.map((r) => r.modified))}::text[])
       on conflict (stix_id, organization_id) do update set hub_kind = excluded.hub_kind, hub_key = excluded.hub_key, created = excluded.created,
-        modified = excluded.modified, imported_at = now()
+        modified = excluded.modified, imported_at = excluded.imported_at
         where (stix_refs.hub_key, stix_refs.created, stix_refs.modified) is distinct from (excluded.hub_key, excluded.created, excluded.modified)`.execute(trx);
   }
 }

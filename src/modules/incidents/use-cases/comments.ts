@@ -1,3 +1,4 @@
+import type { InTransaction } from '../../../infra/handle.js';
 import { canComment } from '../../../access/incidents.js';
 import type { Principal } from '../../../access/principal.js';
 import { ForbiddenError } from '../../../errors.js';
@@ -8,7 +9,7 @@ import { lockVisible, record, type IncidentsDeps } from './deps.js';
 
 /** Comments on an incident's timeline. */
 
-export async function commentOnIncident(deps: IncidentsDeps, principal: Principal, id: string, body: string): Promise<TimelineRow> {
+export async function commentOnIncident(deps: IncidentsDeps, principal: Principal, id: string, body: string, also?: InTransaction<TimelineRow>): Promise<TimelineRow> {
   return deps.db.transaction().execute(async (trx) => {
     const { row } = await lockVisible(trx, principal, id);
     if (!canComment(principal)) throw new ForbiddenError('Only analysts may comment.');
@@ -22,6 +23,7 @@ export async function commentOnIncident(deps: IncidentsDeps, principal: Principa
       [{ topic: 'incident.commented' }],
     );
     await touchIncident(trx, row.id);
+    await also?.(trx, entry!);
     return entry!;
   });
 }

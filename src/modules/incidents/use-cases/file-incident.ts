@@ -1,3 +1,4 @@
+import type { InTransaction } from '../../../infra/handle.js';
 import { canFileIncident } from '../../../access/incidents.js';
 import type { Principal } from '../../../access/principal.js';
 import { ForbiddenError, InputError } from '../../../errors.js';
@@ -27,7 +28,7 @@ export interface FileIncidentInput {
   externalReferences?: ReadonlyArray<{ source: string; identifier: string; url?: string | null }> | null;
 }
 
-export async function fileIncident(deps: IncidentsDeps, principal: Principal, input: FileIncidentInput): Promise<IncidentRow> {
+export async function fileIncident(deps: IncidentsDeps, principal: Principal, input: FileIncidentInput, also?: InTransaction<IncidentRow>): Promise<IncidentRow> {
   if (!canFileIncident(principal)) throw new ForbiddenError('Only analysts may file incidents.');
   const p = principal;
   const title = checkTitle(input.title);
@@ -97,6 +98,7 @@ export async function fileIncident(deps: IncidentsDeps, principal: Principal, in
       },
       [{ topic: 'incident.filed', payload: { severity: row.severity } }],
     );
+    await also?.(trx, row);
     return row;
   });
 }

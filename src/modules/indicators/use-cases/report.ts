@@ -1,6 +1,6 @@
 import { isTriageCoordinator } from '../../../access/incidents.js';
 import { canImportIndicatorsFor } from '../../../access/indicators.js';
-import type { Handle } from '../../../infra/handle.js';
+import type { Handle, InTransaction } from '../../../infra/handle.js';
 import type { Principal } from '../../../access/principal.js';
 import { MAX_AHEAD, tooFarAhead } from '../../../dates.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../../errors.js';
@@ -27,6 +27,7 @@ import {
   upsertIndicators,
   upsertReports,
   type IndicatorReportRow,
+  type SightingRow,
   type IndicatorRow,
 } from '../indicators.repository.js';
 import { normalize, type IndicatorType } from '../normalize.js';
@@ -251,9 +252,11 @@ export async function reportIndicators(
   return results;
 }
 
-export async function reportSighting(deps: IndicatorReportsDeps, 
-principal: Principal,
+export async function reportSighting(
+  deps: IndicatorReportsDeps,
+  principal: Principal,
   input: { value: string; type?: IndicatorType | null; seenAt?: Date | null; count?: number | null; tlp: Tlp },
+  also?: InTransaction<SightingRow>,
 ) {
   const p = requireAnalyst(principal);
   const n = normalize(input.type ?? null, input.value);
@@ -271,12 +274,18 @@ principal: Principal,
     await recordAudit(trx, p, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sighting: sighting.public_id, count, tlp: input.tlp, correlations: correlations.map((c) => c.incidentId) });
     await addOutboxEvent(trx, 'indicator.sighted', { type: 'Indicator', id: String(ind.id) }, { sightingId: sighting.id });
     await recordCorrelations(trx, correlations);
+    await also?.(trx, sighting);
     return sighting;
   });
 }
 
 /** Links the caller's organization's report of the indicator to an incident the caller may see. */
-export async function linkToIncident(deps: IndicatorReportsDeps, principal: Principal, input: { type: IndicatorType; value: string; incidentId: string }): Promise<IndicatorReportRow> {
+export async function linkToIncident(
+  deps: IndicatorReportsDeps,
+  principal: Principal,
+  input: { type: IndicatorType; value: string; incidentId: string },
+  also?: InTransaction<IndicatorReportRow>,
+): Promise<IndicatorReportRow> {
   const n = normalize(input.type, input.value);
   if (!n.ok) throw new InputError('value', n.reason);
   return deps.db.transaction().execute(async (trx) => {
@@ -287,6 +296,7 @@ export async function linkToIncident(deps: IndicatorReportsDeps, principal: Prin
     if (!report) throw new InputError('value', `your organization has no report of ${n.type} ${n.value}: report it first`);
     const row = await setReportIncident(trx, report.id, input.incidentId);
     await recordAudit(trx, p, 'indicator.linked', { type: 'Indicator', id: String(report.indicator_id) }, { report: report.id, incident: input.incidentId });
+    await also?.(trx, row);
     return row;
   });
 }
