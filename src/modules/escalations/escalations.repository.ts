@@ -666,6 +666,8 @@ export interface PagingRoster {
   users: Map<string, RecipientUserRow & { methods: ContactMethodRow[] }>;
   /** Users already paged at each slot asked for, by pageSlotKey. */
   paged: Map<string, Set<string>>;
+  /** Users informed already (NOTIFY rows of any level) about each incident asked for (usersNotified), by incident id. */
+  notified: Map<string, Set<string>>;
   /** Webhook signing secrets of those contact methods, by method id: kept apart from the rows (ContactMethodRow has none). */
   secrets: Map<string, string | null>;
   /** The names of the affected counties of the slots' incidents, sorted (what a page's message lists). */
@@ -690,6 +692,8 @@ export async function loadPagingRoster(
   slots: readonly PageSlot[],
   /** Also lock these incidents FOR SHARE and read them with their audience (a batch of timer fires). */
   lockIncidents: readonly string[] = [],
+  /** Also read who was informed about these incidents already (routing's notify targets: informed once per incident). */
+  notifiedOf: readonly string[] = [],
 ): Promise<PagingRoster> {
   const incidentIds = [...new Set(slots.map((s) => s.incidentId))];
   const { rows } = await sql<{
@@ -698,6 +702,7 @@ export async function loadPagingRoster(
     overrides: any[];
     users: any[];
     paged: Array<{ k: string; u: string }>;
+    notified: Array<{ i: string; u: string }>;
     counties: Array<{ i: string; names: string[] }>;
     incidents: Array<IncidentFields & { county_ids: string[]; share_ids: string[]; recipient_ids: string[] }>;
   }>`
@@ -731,6 +736,9 @@ export async function loadPagingRoster(
          from (select distinct n.incident_id, n.level, n.loop, n.recipient_user_id
                  from unnest(${slots.map((s) => s.incidentId)}::uuid[], ${slots.map((s) => s.level)}::int[], ${slots.map((s) => s.loop)}::int[]) as q(incident_id, level, loop)
                  join notifications n on n.incident_id = q.incident_id and n.level = q.level and n.loop = q.loop and n.kind = 'PAGE') p) as paged,
+      (select coalesce(json_agg(json_build_object('i', n.incident_id, 'u', n.recipient_user_id)), '[]'::json)
+         from (select distinct incident_id, recipient_user_id from notifications
+                where incident_id = any(${[...notifiedOf]}::uuid[]) and kind = 'NOTIFY') n) as notified,
       (select coalesce(json_agg(json_build_object('i', c.incident_id, 'names', c.names)), '[]'::json)
          from (select c.incident_id, array_agg(o2.name order by o2.name) as names
                  from incident_affected_counties c join organizations o2 on o2.id = c.organization_id
@@ -758,6 +766,8 @@ export async function loadPagingRoster(
     set.add(p.u);
     paged.set(p.k, set);
   }
+  const notified = new Map<string, Set<string>>(notifiedOf.map((i) => [i, new Set<string>()]));
+  for (const n of r.notified) notified.get(n.i)?.add(n.u);
   return {
     duties: r.duties,
     schedules: r.schedules.map((s) => ({
@@ -781,6 +791,7 @@ export async function loadPagingRoster(
       ]),
     ),
     paged,
+    notified,
     secrets,
     countyNames: new Map(r.counties.map((c) => [c.i, c.names])),
     incidents: new Map(

@@ -3,21 +3,21 @@ import { UnknownJobObjectError } from '../../infra/queues.js';
 import { sql } from 'kysely';
 import { lockIncidentWithFactsAnd } from '../incidents/index.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../../domain/taxonomy.js';
-import { addOutboxEvent } from '../outbox/index.js';
+import { addOutboxEvents } from '../outbox/index.js';
 import {
   cancelPendingPages,
   insertEscalationIfAbsent,
   insertNotifications,
   lockIncidentPaging,
+  loadPagingRoster,
   lockOpenEscalationsOf,
   touchEscalation,
-  usersNotified,
   type NotificationRow,
   type RoutingRuleRow,
 } from './escalations.repository.js';
-import { enqueueAfterCommit, notificationRows, pageCurrentLevel, type EngineContext, type TimerToArm } from './paging.js';
+import { enqueueAfterCommit, notificationRows, pageCurrentLevel, type EngineContext, type OutboxEventDraft, type TimerToArm } from './paging.js';
 import { levelTargetsFor, ruleMatches } from './policy.js';
-import { loadDutyRows, matchTargets, type IncidentTargetsContext } from './recipients.js';
+import { matchTargets, type IncidentTargetsContext } from './recipients.js';
 
 /**
  * Routing: an incident → its escalations. The enabled routing rules an incident matches each start an
@@ -52,11 +52,26 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
       ruleMatches({ severityAtLeast: r.severity_at_least, domains: r.domains, categories: r.categories }, incident),
     );
     const targetsCtx: IncidentTargetsContext = { reportingOrganizationId: incident.reporting_organization_id, affectedCountyIds: facts.affectedCountyIds };
-    // Every duty any matching rule names, read once for all of them.
-    const dutyRows = await loadDutyRows(
-      trx,
-      rules.flatMap((r) => [...r.policy.levels.flatMap((l) => levelTargetsFor(l, incident)), ...r.policy.notify.map((n) => n.target)]),
-    );
+    // One roster read for every rule (after the paging lock, so it sees every page committed before): the
+    // duties any level or notify target names (targeted organizations; the law enforcement targets are in
+    // levelTargetsFor when the incident is LES), their on-call people and methods, who was paged at the
+    // first level's slot, who was informed already. No duty, user or method read per rule.
+    const roster =
+      rules.length === 0
+        ? undefined
+        : await loadPagingRoster(
+            trx,
+            [...new Set(rules.flatMap((r) => [...r.policy.levels.flatMap((l) => levelTargetsFor(l, incident)), ...r.policy.notify.map((n) => n.target)]).map((t) => t.duty))],
+            new Date(),
+            [{ incidentId: incident.id, level: 0, loop: 0 }],
+            [],
+            [incident.id],
+          );
+    const dutyRows = roster?.duties ?? [];
+    // Rule 2 skips whom rule 1 informed, as a new read would: the rows inserted below are added here.
+    const notified = roster?.notified.get(incident.id) ?? new Set<string>();
+    // The `page.sent` events of every rule, inserted with `incident.escalated` in one outbox insert.
+    const events: OutboxEventDraft[] = [];
     const ids: string[] = [];
     const startedRules: string[] = [];
     for (const rule of rules) {
@@ -77,22 +92,27 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
       if (!esc) continue;
       ids.push(esc.id);
       startedRules.push(rule.name);
+      const known = { facts, dutyRows, roster, events };
       // The first level is due now: it is paged in this transaction, as its timer would page it a moment
       // later (same row lock, same token rule, same unique notifications), without a commit and a queue
-      // hop in between. If this transaction fails, nothing of it exists and routing runs again.
-      if (policy.levels.length > 0) await pageCurrentLevel(ctx, trx, esc, incident, timers, deliveries, { facts, dutyRows });
+      // hop in between. If this transaction fails, nothing of it exists and routing runs again. The pages
+      // inserted are added to the roster's paged users of the slot: the next rule skips those people.
+      if (policy.levels.length > 0) await pageCurrentLevel(ctx, trx, esc, incident, timers, deliveries, known);
       else await touchEscalation(trx, esc.id, { state: 'EXHAUSTED', timer_token: null, next_fire_at: null });
       const notifyTargets = policy.notify.filter((n) => n.categories.length === 0 || n.categories.includes(incident.category)).map((n) => n.target);
       if (notifyTargets.length > 0) {
-        const skip = await usersNotified(trx, incident.id);
-        const rows = await notificationRows(ctx, trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, skip, { facts, dutyRows });
-        deliveries.push(...(await insertNotifications(trx, rows)));
+        const rows = await notificationRows(ctx, trx, esc, incident, 'NOTIFY', -1, 0, notifyTargets, notified, known);
+        const inserted = await insertNotifications(trx, rows);
+        for (const n of inserted) notified.add(n.recipient_user_id);
+        deliveries.push(...inserted);
       }
     }
-    // The event log (live subscribers, events(after:)): paging started for this incident.
+    // The event log (live subscribers, events(after:)): who was paged, then that paging started for this
+    // incident, in that order as before; last, since the outbox holds the log append lock until the commit.
     if (startedRules.length > 0) {
-      await addOutboxEvent(trx, 'incident.escalated', { type: 'Incident', id: incident.id }, { reference: incident.reference, rules: startedRules, manual: false });
+      events.push({ topic: 'incident.escalated', aggregate: { type: 'Incident', id: incident.id }, payload: { reference: incident.reference, rules: startedRules, manual: false } });
     }
+    await addOutboxEvents(trx, events);
     return ids;
   });
   await enqueueAfterCommit(ctx, timers, deliveries);
