@@ -197,35 +197,24 @@ export async function addRecipients(trx: Handle, incidentId: string, userIds: re
   return rows.map((r) => r.user_id);
 }
 
-/** The access facts of many incidents in one query (one round trip, one pooled connection). */
+/**
+ * The access facts of many incidents in one query: their audience from the rows' own copies (one index
+ * probe per incident, not one per link table).
+ */
 export async function loadAccessFacts(db: Handle, incidents: readonly IncidentRow[]): Promise<Map<string, IncidentAccessFacts>> {
-  const ids = incidents.map((i) => i.id);
   const facts = new Map<string, FactsOf>();
   for (const i of incidents) facts.set(i.id, accessFactsOf(i));
-  if (ids.length === 0) return facts;
+  if (incidents.length === 0) return facts;
   const rows = await db
-    .selectFrom('incident_affected_counties')
-    .select([sql.lit('county').as('kind'), 'incident_id', 'organization_id as other_id'])
-    .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`)
-    .unionAll((eb) =>
-      eb
-        .selectFrom('incident_shares')
-        .select([sql.lit('share').as('kind'), 'incident_id', 'organization_id as other_id'])
-        .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`),
-    )
-    .unionAll((eb) =>
-      eb
-        .selectFrom('incident_recipients')
-        .select([sql.lit('recipient').as('kind'), 'incident_id', 'user_id as other_id'])
-        .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`),
-    )
+    .selectFrom('incidents')
+    .select(['incidents.id', ...FACT_ARRAYS])
+    .where('incidents.id', '=', sql<string>`any(${incidents.map((i) => i.id)}::uuid[])`)
     .execute();
   for (const r of rows) {
-    const f = facts.get(r.incident_id);
-    if (!f) continue;
-    if (r.kind === 'county') f.affectedCountyIds.push(r.other_id);
-    else if (r.kind === 'share') f.sharedOrganizationIds.push(r.other_id);
-    else f.recipientUserIds.push(r.other_id);
+    const f = facts.get(r.id)!;
+    f.affectedCountyIds.push(...r.county_ids);
+    f.sharedOrganizationIds.push(...r.share_ids);
+    f.recipientUserIds.push(...r.recipient_ids);
   }
   return facts;
 }
@@ -443,10 +432,8 @@ export async function listIncidents(
     q = q.where(sql<SqlBool>`(${sql.join(cols)}) ${op} (${sql.join(values)})`);
   }
   const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
-  const rows = await q
-    .orderBy(sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never)
-    .limit(limit)
-    .execute();
+  const orderBy = sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never;
+  const rows = await q.orderBy(orderBy).limit(limit).execute();
   return rows.map(withFacts);
 }
 
