@@ -60,10 +60,12 @@ export function visibleIncidents(p: Principal, alias = 'incidents') {
       col,
       ownerColumn: 'reporting_organization_id',
       hasLawEnforcementFlag: true,
-      audience: (org) => sql<SqlBool>`exists (select 1 from incident_affected_counties iac where iac.incident_id = ${col('id')} and iac.organization_id = ${org}::uuid)
-          or exists (select 1 from incident_shares ish where ish.incident_id = ${col('id')} and ish.organization_id = ${org}::uuid)`,
-      recipient: (userId) => sql<SqlBool>`(${col('reporting_user_id')} = ${userId}::uuid
-          or exists (select 1 from incident_recipients ir where ir.incident_id = ${col('id')} and ir.user_id = ${userId}::uuid))`,
+      // The audience is read from the row itself (affected_county_ids, shared_organization_ids and
+      // recipient_user_ids mirror incident_affected_counties, incident_shares and incident_recipients,
+      // kept by triggers in the transaction that changes them: migration 2026-12-09T0100): a list walks
+      // its index and decides each row without a subquery.
+      audience: (org) => sql<SqlBool>`(${org}::uuid = any(${col('affected_county_ids')}) or ${org}::uuid = any(${col('shared_organization_ids')}))`,
+      recipient: (userId) => sql<SqlBool>`(${col('reporting_user_id')} = ${userId}::uuid or ${userId}::uuid = any(${col('recipient_user_ids')}))`,
     });
   };
 }

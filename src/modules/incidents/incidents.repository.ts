@@ -6,8 +6,11 @@ import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.j
 import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
 
-/** An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use. */
-export type IncidentRow = Omit<Selectable<IncidentsTable>, 'search'>;
+/**
+ * An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use, and the
+ * audience copies, read as the row's access facts (FACT_ARRAYS).
+ */
+export type IncidentRow = Omit<Selectable<IncidentsTable>, 'search' | 'affected_county_ids' | 'shared_organization_ids' | 'recipient_user_ids'>;
 
 // The generated tsvector is about 40% of a row's bytes: sending it to Node with every row read, only to
 // be dropped, costs the database and the driver real time on lists of 50.
@@ -132,7 +135,7 @@ export async function findVisibleIncident(
     .select(INCIDENT_SELECTION)
     .select(FACT_ARRAYS)
     .where('id' in key ? 'incidents.id' : 'incidents.reference', '=', 'id' in key ? key.id : key.reference.trim().toUpperCase())
-    .where(perRow(visible))
+    .where(visible)
     .executeTakeFirst();
   return row ? withFacts(row) : undefined;
 }
@@ -147,7 +150,7 @@ export async function findVisibleIncidents(
   ids: readonly string[],
 ): Promise<Array<{ incident: IncidentRow; facts: FactsOf }>> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where('incidents.id', 'in', [...ids]).where(perRow(visible)).execute();
+  const rows = await db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where('incidents.id', 'in', [...ids]).where(visible).execute();
   return rows.map(withFacts);
 }
 
@@ -175,9 +178,9 @@ export async function lockIncidentWithFactsAnd<T>(trx: Handle, id: string, also:
   // SQL text (the same statement as lockIncidentWithFacts builds): it is on every routed event's path.
   const { rows } = await sql<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
     select ${RETURNED_INCIDENT},
-           array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id) as county_ids,
-           array(select organization_id::text from incident_shares s where s.incident_id = incidents.id) as share_ids,
-           array(select user_id::text from incident_recipients r where r.incident_id = incidents.id) as recipient_ids,
+           incidents.affected_county_ids::text[] as county_ids,
+           incidents.shared_organization_ids::text[] as share_ids,
+           incidents.recipient_user_ids::text[] as recipient_ids,
            ${also} as also
     from incidents where id = ${id} for share`.execute(trx);
   const row = rows[0];
@@ -186,11 +189,15 @@ export async function lockIncidentWithFactsAnd<T>(trx: Handle, id: string, also:
   return { ...withFacts(rest), also: value };
 }
 
-/** An incident's audience (affected counties, shares, RED recipients) read in the statement that reads it. */
+/**
+ * An incident's audience (affected counties, shares, RED recipients), read from the row's own copies of
+ * the link tables (kept by triggers in the changing transaction: migration 2026-12-09T0100), not with a
+ * subquery per row and table.
+ */
 const FACT_ARRAYS = [
-  sql<string[]>`array(select organization_id::text from incident_affected_counties c where c.incident_id = incidents.id)`.as('county_ids'),
-  sql<string[]>`array(select organization_id::text from incident_shares s where s.incident_id = incidents.id)`.as('share_ids'),
-  sql<string[]>`array(select user_id::text from incident_recipients r where r.incident_id = incidents.id)`.as('recipient_ids'),
+  sql<string[]>`incidents.affected_county_ids::text[]`.as('county_ids'),
+  sql<string[]>`incidents.shared_organization_ids::text[]`.as('share_ids'),
+  sql<string[]>`incidents.recipient_user_ids::text[]`.as('recipient_ids'),
 ];
 
 function withFacts(row: IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[] }): { incident: IncidentRow; facts: FactsOf } {
@@ -259,35 +266,24 @@ export async function addRecipients(trx: Handle, incidentId: string, userIds: re
   return rows.map((r) => r.user_id);
 }
 
-/** The access facts of many incidents in one query (one round trip, one pooled connection). */
+/**
+ * The access facts of many incidents in one query: their audience from the rows' own copies (one index
+ * probe per incident, not one per link table).
+ */
 export async function loadAccessFacts(db: Handle, incidents: readonly IncidentRow[]): Promise<Map<string, IncidentAccessFacts>> {
-  const ids = incidents.map((i) => i.id);
   const facts = new Map<string, FactsOf>();
   for (const i of incidents) facts.set(i.id, accessFactsOf(i));
-  if (ids.length === 0) return facts;
+  if (incidents.length === 0) return facts;
   const rows = await db
-    .selectFrom('incident_affected_counties')
-    .select([sql.lit('county').as('kind'), 'incident_id', 'organization_id as other_id'])
-    .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`)
-    .unionAll((eb) =>
-      eb
-        .selectFrom('incident_shares')
-        .select([sql.lit('share').as('kind'), 'incident_id', 'organization_id as other_id'])
-        .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`),
-    )
-    .unionAll((eb) =>
-      eb
-        .selectFrom('incident_recipients')
-        .select([sql.lit('recipient').as('kind'), 'incident_id', 'user_id as other_id'])
-        .where('incident_id', '=', sql<string>`any(${ids}::uuid[])`),
-    )
+    .selectFrom('incidents')
+    .select(['incidents.id', ...FACT_ARRAYS])
+    .where('incidents.id', '=', sql<string>`any(${incidents.map((i) => i.id)}::uuid[])`)
     .execute();
   for (const r of rows) {
-    const f = facts.get(r.incident_id);
-    if (!f) continue;
-    if (r.kind === 'county') f.affectedCountyIds.push(r.other_id);
-    else if (r.kind === 'share') f.sharedOrganizationIds.push(r.other_id);
-    else f.recipientUserIds.push(r.other_id);
+    const f = facts.get(r.id)!;
+    f.affectedCountyIds.push(...r.county_ids);
+    f.sharedOrganizationIds.push(...r.share_ids);
+    f.recipientUserIds.push(...r.recipient_ids);
   }
   return facts;
 }
@@ -454,17 +450,10 @@ export function applyFilter(
     if (f.tlp?.length) conds.push(eb('incidents.tlp', 'in', [...f.tlp]));
     conds.push(eb('incidents.exercise', '=', f.exercise === true));
     if (f.reportingOrganizationId) conds.push(eb('incidents.reporting_organization_id', '=', f.reportingOrganizationId));
-    if (f.affectedCountyId) {
-      conds.push(
-        eb.exists(
-          eb
-            .selectFrom('incident_affected_counties as fac')
-            .select(sql`1`.as('one'))
-            .whereRef('fac.incident_id', '=', 'incidents.id')
-            .where('fac.organization_id', '=', f.affectedCountyId),
-        ),
-      );
-    }
+    // The row's own copy of its affected counties (kept by triggers: migration 2026-12-09T0100): a list
+    // walks its order's index and tests each row in place, or, for a county named by few incidents,
+    // starts from the GIN index on the copy and sorts what it finds (the planner picks by the county's size).
+    if (f.affectedCountyId) conds.push(sql<SqlBool>`incidents.affected_county_ids @> array[${f.affectedCountyId}::uuid]`);
     if (f.occurredAfter) conds.push(eb('incidents.occurred_at', '>=', f.occurredAfter));
     if (f.occurredBefore) conds.push(eb('incidents.occurred_at', '<', f.occurredBefore));
     if (f.updatedSince) conds.push(eb('incidents.updated_at', '>=', f.updatedSince));
@@ -474,15 +463,11 @@ export function applyFilter(
 }
 
 /**
- * The same condition, evaluated row by row. A page walks an index in order and stops after `limit`
- * visible rows, usually a few hundred at most; but PostgreSQL sizes the access filter's EXISTS
- * subqueries (inside ORs, so kept as subplans) for every row the index could return, and so hashes the
- * principal's whole list first: every incident shared with CISA, every incident naming a large county,
- * thousands of rows for each page of 50, growing with the hub's history. Wrapped in
- * `exists (select … offset 0)`, which the planner neither flattens nor hashes (OFFSET 0 keeps it from
- * rewriting the EXISTS), the inner subqueries are planned for one row and become index probes.
- * `exists (select 1 where c)` holds exactly when c is true: the rows are the same, the filter is the
- * policy's own (src/access/incidents.ts). Counting (every row) keeps the hashed form, which suits it.
+ * The same condition, evaluated row by row: `exists (select … offset 0)`, which the planner neither
+ * flattens nor hashes. The incident filter tests the row itself since migration 2026-12-09T0100 and needs
+ * no such wrapping; it stays for callers whose conditions still hold subqueries (alerts' event log, the
+ * indicators' correlations), where a hashed subplan would read the principal's whole list for a page.
+ * `exists (select 1 where c)` holds exactly when c is true: the rows are the same.
  */
 export function perRow(visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>) {
   return (eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => sql<SqlBool>`exists (select 1 where ${visible(eb)} offset 0)`;
@@ -497,7 +482,7 @@ export async function listIncidents(
   limit: number,
 ): Promise<Array<{ incident: IncidentRow; facts: FactsOf }>> {
   const cols = ORDER_COLUMNS[order.field]('incidents');
-  let q = db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where(applyFilter(perRow(visible), filter));
+  let q = db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where(applyFilter(visible, filter));
   if (after) {
     const op = order.direction === 'DESC' ? sql`<` : sql`>`;
     const values = after.map((v, idx) => {
@@ -509,10 +494,8 @@ export async function listIncidents(
     q = q.where(sql<SqlBool>`(${sql.join(cols)}) ${op} (${sql.join(values)})`);
   }
   const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
-  const rows = await q
-    .orderBy(sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never)
-    .limit(limit)
-    .execute();
+  const orderBy = sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never;
+  const rows = await q.orderBy(orderBy).limit(limit).execute();
   return rows.map(withFacts);
 }
 

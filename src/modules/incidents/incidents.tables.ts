@@ -29,6 +29,11 @@ export interface IncidentsTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   search: ColumnType<unknown, never, never>;
+  // Copies of the link tables (incident_affected_counties, incident_shares, incident_recipients), written
+  // only by their triggers (migration 2026-12-09T0100): the list's access filter tests the row itself.
+  affected_county_ids: ColumnType<string[], never, never>;
+  shared_organization_ids: ColumnType<string[], never, never>;
+  recipient_user_ids: ColumnType<string[], never, never>;
 }
 
 export interface ExternalReference {
