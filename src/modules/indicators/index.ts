@@ -29,4 +29,5 @@ export {
   sightingAccessFacts,
 } from './indicators.repository.js';
 // Writes the STIX import makes in its own transaction (the bulk path's ON CONFLICT statements).
-export { upsertIndicators, upsertReports } from './indicators.repository.js';
+export { insertNewValues, upsertIndicators, upsertReports } from './indicators.repository.js';
+export { isRetryable } from './ingest.js';

@@ -118,12 +118,13 @@ export async function probeBatch(
  */
 export async function insertNewValues(trx: Handle, batch: ValueBatch, report: ReportAttributes, seenAt: Date): Promise<number> {
   if (batch.types.length === 0) return 0;
+  const own = batch.validFroms !== undefined;
   const result = await sql`
     with x as materialized (
       select nextval('indicators_id_seq'::regclass) as id, t.*
       from unnest(${textArray(batch.types)}::text[], ${textArray(batch.values)}::text[], ${textArray(batch.benignReasons)}::text[], ${numberArray(batch.confidences)}::int2[],
-                  ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[])
-        as t(type, value, benign_reason, confidence, valid_until, description)
+                  ${timeArray(batch.validUntils)}::timestamptz[], ${textArray(batch.descriptions)}::text[]${own ? sql`, ${timeArray(batch.validFroms!)}::timestamptz[]` : sql``})
+        as t(type, value, benign_reason, confidence, valid_until, description${own ? sql`, valid_from` : sql``})
     ),
     indicator as (
       insert into indicators (id, type, value, benign_reason, first_seen, last_seen)
@@ -131,7 +132,7 @@ export async function insertNewValues(trx: Handle, batch: ValueBatch, report: Re
     )
     insert into indicator_reports
       (indicator_id, organization_id, reported_by, tlp, law_enforcement_sensitive, confidence, valid_from, valid_until, description)
-    select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${seenAt}, valid_until, description
+    select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${own ? sql`valid_from` : sql`${seenAt}`}, valid_until, description
     from x`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
 }

@@ -764,7 +764,7 @@ export async function upsertBatch(trx: Handle, b: ValueBatch, report: ReportAttr
 }
 
 /** A unique violation (a concurrent insert since the probe) or a deadlock: worth one retry on the general path. */
-function isRetryable(err: unknown): boolean {
+export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '23505' || code === '40P01';
 }

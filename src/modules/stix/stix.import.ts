@@ -4,7 +4,7 @@ import type { Db } from '../../infra/db.js';
 import { CATEGORIES, type IncidentCategory, type Severity, type Tlp } from '../../domain/taxonomy.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
 import { recordAudit } from '../audit/index.js';
-import { normalize, upsertIndicators, upsertReports, type IndicatorReportsService } from '../indicators/index.js';
+import { insertNewValues, isRetryable, normalize, upsertIndicators, upsertReports, type IndicatorReportsService } from '../indicators/index.js';
 import type { FileIncidentInput, IncidentsService } from '../incidents/index.js';
 import { sql } from 'kysely';
 import {
@@ -97,9 +97,10 @@ export async function importObjects(
   // and the batches in bundle order. A failed batch fails the import at the next hand-over. Progress is
   // the objects read (at most one batch ahead of those written).
   let writing: Promise<void> | null = null;
+  const writeState = { presumedNew: true };
   const handOver = async (batch: IndicatorWrite[]) => {
     if (writing) await writing;
-    writing = writeIndicatorBatch(deps, principal, org, batch, result);
+    writing = writeIndicatorBatch(deps, principal, org, batch, result, writeState);
     writing.catch(() => {});
   };
   let index = 0;
@@ -378,6 +379,7 @@ async function writeIndicatorBatch(
   org: { id: string; slug: string },
   batch: readonly IndicatorWrite[],
   result: (p: { index: number; id: string | null; type: string | null }, outcome: ObjectOutcome, message: string, changed?: boolean) => void,
+  state: { presumedNew: boolean },
 ): Promise<void> {
   const reportedBy = principal.kind === 'user' ? principal.userId : null;
   // One report per (type, value): the last object of the batch that names it wins.
@@ -409,44 +411,59 @@ async function writeIndicatorBatch(
   // Whether the batch changed anything (per batch, not per value: the bulk statements count, they do not
   // list): a repeated import writes nothing and says so.
   let batchChanged = false;
-  await deps.db.transaction().execute(async (trx) => {
-    const now = new Date();
-    const written = await upsertIndicators(trx, { types: list.map((r) => r.type), values: list.map((r) => r.value), benignReasons: list.map((r) => deps.isBenign(r.type, r.value)) }, now);
-    if (written.inserted > 0) batchChanged = true;
-    for (const tlp of ['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const) {
-      const part = list.filter((r) => r.tlp === tlp);
-      if (part.length === 0) continue;
-      const reports = await upsertReports(
-        trx,
-        {
-          types: part.map((r) => r.type),
-          values: part.map((r) => r.value),
-          confidences: part.map((r) => r.confidence),
-          validUntils: part.map((r) => r.validUntil),
-          descriptions: part.map((r) => r.description),
-          // valid_from as each object says, in the same statement.
-          validFroms: part.map((r) => r.validFrom),
-        },
-        { organizationId: org.id, reportedBy, tlp, lawEnforcementSensitive: false },
-        now,
-        now,
-      );
-      if (reports.inserted + reports.updated > 0) batchChanged = true;
-    }
-    await upsertRefs(
-      trx,
-      batch
-        .filter((w) => !refused.includes(w))
-        .map((w) => ({
-          stixId: w.p.checked.id,
-          organizationId: org.id,
-          kind: 'indicator',
-          key: `${w.values[0]!.type}:${w.values[0]!.value}`,
-          created: w.p.checked.created!,
-          modified: w.p.checked.version!,
-        })),
-    );
+  const parts = (['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const).map((tlp) => [tlp, list.filter((r) => r.tlp === tlp)] as const).filter(([, part]) => part.length > 0);
+  const valuesOf = (part: typeof list) => ({
+    types: part.map((r) => r.type),
+    values: part.map((r) => r.value),
+    benignReasons: part.map((r) => deps.isBenign(r.type, r.value)),
+    confidences: part.map((r) => r.confidence),
+    validUntils: part.map((r) => r.validUntil),
+    descriptions: part.map((r) => r.description),
+    // valid_from as each object says, in the same statement.
+    validFroms: part.map((r) => r.validFrom),
   });
+  const attributes = (tlp: Tlp) => ({ organizationId: org.id, reportedBy, tlp, lawEnforcementSensitive: false });
+  const refs = () =>
+    batch
+      .filter((w) => !refused.includes(w))
+      .map((w) => ({
+        stixId: w.p.checked.id,
+        organizationId: org.id,
+        kind: 'indicator',
+        key: `${w.values[0]!.type}:${w.values[0]!.value}`,
+        created: w.p.checked.created!,
+        modified: w.p.checked.version!,
+      }));
+  // A bundle is presumed new, as the indicators import presumes a feed: plain INSERTs of the values with
+  // their reports, one statement per TLP. A value stored already (a unique violation) rolls the batch back,
+  // and this batch and the rest of the import take the upserts.
+  let written = false;
+  if (state.presumedNew) {
+    try {
+      await deps.db.transaction().execute(async (trx) => {
+        const now = new Date();
+        for (const [tlp, part] of parts) await insertNewValues(trx, valuesOf(part), attributes(tlp), now);
+        await upsertRefs(trx, refs());
+      });
+      written = true;
+      batchChanged = true;
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      state.presumedNew = false;
+    }
+  }
+  if (!written) {
+    await deps.db.transaction().execute(async (trx) => {
+      const now = new Date();
+      const stored = await upsertIndicators(trx, { types: list.map((r) => r.type), values: list.map((r) => r.value), benignReasons: list.map((r) => deps.isBenign(r.type, r.value)) }, now);
+      if (stored.inserted > 0) batchChanged = true;
+      for (const [tlp, part] of parts) {
+        const reports = await upsertReports(trx, valuesOf(part), attributes(tlp), now, now);
+        if (reports.inserted + reports.updated > 0) batchChanged = true;
+      }
+      await upsertRefs(trx, refs());
+    });
+  }
   for (const w of batch) {
     if (refused.includes(w)) continue;
     const changed = batchChanged;
