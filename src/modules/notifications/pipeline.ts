@@ -195,38 +195,18 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
   const endpointOfRow = new Map<string, string>();
   const throttle = createLogThrottle(10_000);
   const endpointBusy = (endpoint: string) => (sending.get(endpoint) ?? 0) >= MAX_SENDS_PER_ENDPOINT;
-  /** Leased sends of this process waiting for their endpoint's share (see sendLeased), first come first served. */
-  const slotWaiters = new Map<string, Array<() => void>>();
   const takeSlot = (endpoint: string) => sending.set(endpoint, (sending.get(endpoint) ?? 0) + 1);
-  /** A send ended: its slot goes to the first leased send waiting for that endpoint, if any. */
+  /** A send ended: its endpoint has one more slot. */
   const giveSlot = (endpoint: string) => {
-    const next = slotWaiters.get(endpoint)?.shift();
-    if (next) return next();
     const left = (sending.get(endpoint) ?? 1) - 1;
     if (left > 0) sending.set(endpoint, left);
     else sending.delete(endpoint);
   };
-  /** A slot of `endpoint`'s share, waited for up to `waitMs`; false (no slot taken) when none freed in time. */
-  const waitForSlot = (endpoint: string, waitMs: number): Promise<boolean> => {
-    if (!endpointBusy(endpoint)) {
-      takeSlot(endpoint);
-      return Promise.resolve(true);
-    }
-    return new Promise<boolean>((resolve) => {
-      const list = slotWaiters.get(endpoint) ?? [];
-      slotWaiters.set(endpoint, list);
-      const handOver = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        const i = list.indexOf(handOver);
-        if (i >= 0) list.splice(i, 1);
-        if (list.length === 0) slotWaiters.delete(endpoint);
-        resolve(false);
-      }, waitMs);
-      list.push(handOver);
-    });
+  /** Takes a slot of `endpoint`'s share if one is free. */
+  const takeFreeSlot = (endpoint: string): boolean => {
+    if (endpointBusy(endpoint)) return false;
+    takeSlot(endpoint);
+    return true;
   };
   /**
    * How long a claimed attempt owns its row: the longest a send may take, and a margin. A process that
@@ -459,7 +439,9 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
       const endpoint = endpointOf(config, built.outgoing);
       if (endpointOfRow.size > 50_000) endpointOfRow.clear();
       endpointOfRow.set(cacheKey(id), endpoint);
-      if (!(await waitForSlot(endpoint, Math.min(2_000, leaseMs() / 4)))) {
+      // A busy endpoint is not waited for here: waiters are served in arrival order, and under a flood of
+      // LOW pages a CRITICAL one would queue behind them. The delivery queue orders by priority instead.
+      if (!takeFreeSlot(endpoint)) {
         await kind.releaseLease?.(db, id, leaseUntil, dueAt);
         await schedule(id, row.attempts, dueAt);
         return;
