@@ -45,6 +45,10 @@ describe('times read as text', () => {
       const { rows } = await sql<{ text: string; at: Date }>`select (${t}::timestamptz at time zone 'UTC')::text as text, ${t}::timestamptz as at`.execute(hub.db);
       expect(stixTimeOf(rows[0]!.text), t).toBe(rows[0]!.at.toISOString());
     }
+    // TAXII's date_added keeps microseconds.
+    expect(stixTimeOf('2026-11-01 08:00:00.1', 6)).toBe('2026-11-01T08:00:00.100000Z');
+    expect(stixTimeOf('2026-11-01 08:00:00.123456', 6)).toBe('2026-11-01T08:00:00.123456Z');
+    expect(stixTimeOf('2026-11-01 08:00:00', 6)).toBe('2026-11-01T08:00:00.000000Z');
   });
 });
 

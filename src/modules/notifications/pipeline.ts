@@ -221,6 +221,13 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
     if (kinds.some((k) => k.kind.idField === kind.idField || k.kind.jobPrefix === kind.jobPrefix)) throw new Error(`delivery kind ${kind.label} registered twice`);
     const claimSlot = semaphore(kind.claimSlots);
     const cacheKey = (id: string) => `${kind.jobPrefix}${id}`;
+    /** The endpoint a row's send goes to, remembered for its later jobs (a bounded cache). */
+    const rememberEndpoint = (id: string, outgoing: Outgoing): string => {
+      const endpoint = endpointOf(config, outgoing);
+      if (endpointOfRow.size > 50_000) endpointOfRow.clear();
+      endpointOfRow.set(cacheKey(id), endpoint);
+      return endpoint;
+    };
 
     /**
      * A delivery job is named after the state of its row it acts on: the attempt number and the due time
@@ -273,9 +280,7 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
             await kind.store.finish(trx, id, built.finish, built.reason);
             return built;
           }
-          const endpoint = endpointOf(config, built.outgoing);
-          if (endpointOfRow.size > 50_000) endpointOfRow.clear();
-          endpointOfRow.set(cacheKey(id), endpoint);
+          const endpoint = rememberEndpoint(id, built.outgoing);
           if (endpointBusy(endpoint)) return 'busy' as const;
           const leaseUntil = new Date(Date.now() + leaseMs());
           await kind.store.lease(trx, id, leaseUntil, ownerId);
@@ -304,9 +309,7 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         await kind.store.finish(db, id, built.finish, built.reason);
         return built;
       }
-      const endpoint = endpointOf(config, built.outgoing);
-      if (endpointOfRow.size > 50_000) endpointOfRow.clear();
-      endpointOfRow.set(cacheKey(id), endpoint);
+      const endpoint = rememberEndpoint(id, built.outgoing);
       if (endpointBusy(endpoint)) {
         await giveBack();
         return 'busy';
@@ -436,9 +439,7 @@ export function createDeliveryPipeline(deps: { db: Db; queues: Queues; config: C
         await built.afterCommit?.();
         return;
       }
-      const endpoint = endpointOf(config, built.outgoing);
-      if (endpointOfRow.size > 50_000) endpointOfRow.clear();
-      endpointOfRow.set(cacheKey(id), endpoint);
+      const endpoint = rememberEndpoint(id, built.outgoing);
       // A busy endpoint is not waited for here: waiters are served in arrival order, and under a flood of
       // LOW pages a CRITICAL one would queue behind them. The delivery queue orders by priority instead.
       if (!takeFreeSlot(endpoint)) {

@@ -115,11 +115,12 @@ export function stixTime(d: Date): string {
 
 /**
  * A UTC timestamp as PostgreSQL writes it as text ("2026-11-01 08:00:00.123456", DateStyle ISO, which
- * node-pg needs too) as a STIX timestamp, "2026-11-01T08:00:00.123Z": milliseconds cut, as a Date would.
+ * node-pg needs too) as a STIX timestamp, "2026-11-01T08:00:00.123Z": the fraction cut to `digits` (3,
+ * milliseconds, as a Date would; 6 for TAXII's date_added).
  */
-export function stixTimeOf(utc: string): string {
+export function stixTimeOf(utc: string, digits: 3 | 6 = 3): string {
   if (utc.length < 19 || utc[10] !== ' ' || utc[4] !== '-') return new Date(`${utc}Z`).toISOString(); // not a four-digit year: let Date say it
-  const fraction = utc.length > 20 ? `${utc.slice(20, 23)}00`.slice(0, 3) : '000';
+  const fraction = `${utc.length > 20 ? utc.slice(20, 20 + digits) : ''}000000`.slice(0, digits);
   return `${utc.slice(0, 10)}T${utc.slice(11, 19)}.${fraction}Z`;
 }
 

@@ -277,7 +277,7 @@ export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<
     order by f.seq limit ${q.limit}`.execute(db);
   return rows.map((x) => {
     const row: FeedRow = {
-      stix_id: x.stix_id, seq: Number(x.seq), date_added: taxiiTimeOf(x.date_added), collection: x.collection, type: x.type, hub_kind: x.hub_kind,
+      stix_id: x.stix_id, seq: Number(x.seq), date_added: stixTimeOf(x.date_added, 6), collection: x.collection, type: x.type, hub_kind: x.hub_kind,
       hub_key: x.hub_key, hub_id: x.hub_id === null ? null : Number(x.hub_id), hub_uuid: x.hub_uuid,
     };
     if (withReports && x.hub_kind === 'indicator') row.report = x.r_id === null ? null : reportFacts(x);
@@ -349,12 +349,6 @@ function utcText(col: string) {
   return sql.raw(`(${col} at time zone 'UTC')::text`);
 }
 
-/** The same with microseconds (TAXII's date_added). */
-function taxiiTimeOf(utc: string): string {
-  if (utc.length < 19 || utc[10] !== ' ' || utc[4] !== '-') return new Date(`${utc}Z`).toISOString();
-  const fraction = utc.length > 20 ? `${utc.slice(20, 26)}00000`.slice(0, 6) : '000000';
-  return `${utc.slice(0, 10)}T${utc.slice(11, 19)}.${fraction}Z`;
-}
 
 type ReportColumns = { [K in keyof ReportFacts as `r_${K}`]: ReportFacts[K] };
 
