@@ -65,6 +65,16 @@ export interface IndicatorAccessFacts {
   sightings: readonly SightingAccessFacts[];
 }
 
+/**
+ * Whether every user may see a report, whoever they are: live, CLEAR or GREEN, and not
+ * law-enforcement-sensitive (labelDenial denies nothing else). The TAXII pages serve such an indicator's
+ * object to every reader from one copy (stix migration 2026-12-10T0100), so this must imply canSeeReport
+ * for every user principal (test/access-public-reports.test.ts checks it against the matrix personas).
+ */
+export function isReportSeenByEveryUser(f: Pick<ReportAccessFacts, 'tlp' | 'lawEnforcementSensitive' | 'revoked'>): boolean {
+  return !f.revoked && !f.lawEnforcementSensitive && (f.tlp === 'CLEAR' || f.tlp === 'GREEN');
+}
+
 /** In-memory form of visibleIndicators: one of its reports, or one of its sightings, is visible. */
 export function canSeeIndicator(p: Principal, f: IndicatorAccessFacts): boolean {
   return f.reports.some((r) => canSeeReport(p, r)) || f.sightings.some((s) => canSeeSighting(p, s));

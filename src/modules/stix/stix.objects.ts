@@ -1,4 +1,5 @@
 import type { Principal } from '../../access/principal.js';
+import { isReportSeenByEveryUser } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
 import { TLPS, type Tlp } from '../../domain/taxonomy.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
@@ -22,6 +23,33 @@ import { INCIDENT_CORE_EXTENSION, indicatorTypesOf, patternOf, stixIds, stixTime
  */
 
 export type StixObject = Record<string, unknown> & { type: string; id: string };
+
+/**
+ * An object already written as JSON (an indicator's public form): a TAXII page writes it as it is
+ * (writeObjects), never parsed and written again. JSON.stringify of it gives the object too (toJSON).
+ */
+export class StixJson {
+  constructor(
+    readonly id: string,
+    readonly version: string,
+    readonly json: string,
+  ) {}
+  toJSON(): unknown {
+    return JSON.parse(this.json);
+  }
+}
+
+/** What a TAXII page serves: objects built for the reader, or public forms. */
+export type ServedObject = StixObject | StixJson;
+
+/** `body` as JSON, its `objects` written with the public forms as they are (one string, no parse). */
+export function writeEnvelope(body: object): string {
+  const { objects, ...rest } = body as { objects?: unknown };
+  if (!Array.isArray(objects) || !objects.some((o) => o instanceof StixJson)) return JSON.stringify(body);
+  const head = JSON.stringify(rest);
+  const parts = objects.map((o) => (o instanceof StixJson ? o.json : JSON.stringify(o)));
+  return `${head.slice(0, -1)}${head === '{}' ? '' : ','}"objects":[${parts.join(',')}]}`;
+}
 
 export interface BuildOptions {
   /** Exports meant for CISA AIS: no personal data (e-mail addresses in free text are removed). */
@@ -110,6 +138,17 @@ export function indicatorObject(r: ReportFacts, orgSlug: (id: string) => string,
   if (r.valid_until && r.valid_until > r.valid_from) obj.valid_until = r.valid_until;
   if (r.description) obj.description = text(r.description, o);
   return obj;
+}
+
+/**
+ * An indicator's public form (migration 2026-12-10T0100): the object every user gets, when its primary
+ * live report (over all reports) is one every user sees; null when readers may differ. TAXII's options
+ * (no AIS stripping).
+ */
+export function publicIndicatorForm(stixId: string, primary: ReportFacts | null, les: boolean, orgSlug: (id: string) => string): { json: string; version: string } | null {
+  if (!primary || !isReportSeenByEveryUser({ tlp: primary.tlp, lawEnforcementSensitive: les, revoked: false })) return null;
+  const obj = indicatorObject(primary, orgSlug, { ais: false }, stixId);
+  return { json: JSON.stringify(obj), version: obj.modified as string };
 }
 
 const INVESTIGATION: Record<string, string> = {

@@ -23,6 +23,8 @@ import { stixIds, stixTimeOf } from './stix.core.js';
  */
 
 export const FEED_LOCK = 0x57_1f_00_15;
+/** Writers of an indicator's inputs hold it shared (triggers), the filler of public forms exclusive (the migration). */
+export const PUBLIC_FORMS_LOCK = 0x57_1f_00_16;
 
 export type Collection = 'indicators' | 'incidents' | 'objects';
 export type HubKind = 'identity' | 'indicator' | 'sighting' | 'incident' | 'note' | 'relationship' | 'kept';
@@ -42,6 +44,11 @@ export interface FeedRow {
    * report), found in the same walk that decided it is visible: one statement per page, not two.
    */
   report?: ReportFacts | null;
+  /**
+   * An indicator whose object is the same for every user (its public form, migration 2026-12-10T0100),
+   * read by pageFeed with `publicForms`: the object's JSON and version, served as they are.
+   */
+  publicForm?: { json: string; version: string };
 }
 
 export async function lockFeed(trx: Handle): Promise<void> {
@@ -174,7 +181,7 @@ export async function appendFeed(trx: Handle, all: readonly FeedEntry[]): Promis
       from input i cross join base
       on conflict (stix_id) do update set seq = excluded.seq, date_added = excluded.date_added, mark = excluded.mark,
         hub_kind = excluded.hub_kind, hub_key = excluded.hub_key, hub_id = excluded.hub_id, hub_uuid = excluded.hub_uuid,
-        collection = excluded.collection, type = excluded.type`.execute(trx);
+        collection = excluded.collection, type = excluded.type, public_json = null, public_version = null`.execute(trx);
   }
 }
 
@@ -217,6 +224,8 @@ export interface FeedQuery {
   ids: readonly string[] | null;
   types: readonly string[] | null;
   limit: number;
+  /** Serve an indicator's public form where it has one (TAXII pages) instead of finding its report. */
+  publicForms?: boolean;
 }
 
 const KINDS_OF: Record<Collection, readonly HubKind[]> = {
@@ -257,9 +266,15 @@ export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<
   // An indicator is visible when one of its reports is: the walk finds that report (the primary one, as
   // primaryReport orders them) in the same step and carries it, so building the page needs no second look.
   const withReports = p.kind === 'user' && q.collections.some((c) => KINDS_OF[c].includes('indicator'));
+  // An indicator with a public form is visible to every user, with that object: its report is not looked
+  // up (the lateral's condition on the row alone is decided once per row, before any probe).
+  const forms = withReports && q.publicForms === true;
+  const lookUp = forms ? sql<SqlBool>`f.hub_kind = 'indicator' and coalesce(f.public_json, '') = ''` : sql<SqlBool>`f.hub_kind = 'indicator'`;
   const conds = [
     q.collections.length === 1 ? sql<SqlBool>`f.collection = ${q.collections[0]}` : sql<SqlBool>`f.collection = any(${[...q.collections]}::text[])`,
-    withReports ? sql<SqlBool>`(r.id is not null or (f.hub_kind <> 'indicator' and ${visibleFeedRow(p, q.collections, ['indicator'])}))` : visibleFeedRow(p, q.collections),
+    withReports
+      ? sql<SqlBool>`(${forms ? sql`f.public_json <> '' or ` : sql``}r.id is not null or (f.hub_kind <> 'indicator' and ${visibleFeedRow(p, q.collections, ['indicator'])}))`
+      : visibleFeedRow(p, q.collections),
   ];
   // added_after as a position in the log (seq and date_added grow together), so that a page walks the
   // (collection, seq) index in order and stops after `limit` visible rows.
@@ -267,12 +282,13 @@ export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<
   if (q.afterSeq !== null) conds.push(sql<SqlBool>`f.seq > ${q.afterSeq}`);
   if (q.ids) conds.push(sql<SqlBool>`f.stix_id = any(${[...q.ids]}::text[])`);
   if (q.types) conds.push(sql<SqlBool>`f.type = any(${[...q.types]}::text[])`);
-  const { rows } = await sql<FeedRow & ReportColumns>`
+  const { rows } = await sql<FeedRow & ReportColumns & { public_json?: string | null; public_version?: string | null }>`
     select f.stix_id, f.seq, ${utcText('f.date_added')} as date_added,
            f.collection, f.type, f.hub_kind, f.hub_key, f.hub_id, f.hub_uuid
            ${withReports ? sql`, ${REPORT_COLUMNS}` : sql``}
+           ${forms ? sql`, f.public_json, f.public_version` : sql``}
     from stix_feed f
-    ${withReports ? sql`left join lateral (${primaryVisibleReport(p, sql`f.hub_id`, sql`f.hub_kind = 'indicator'`)}) r on true ${REPORT_REF_JOIN}` : sql``}
+    ${withReports ? sql`left join lateral (${primaryVisibleReport(p, sql`f.hub_id`, lookUp)}) r on true ${REPORT_REF_JOIN}` : sql``}
     where ${sql.join(conds, sql` and `)}
     order by f.seq limit ${q.limit}`.execute(db);
   return rows.map((x) => {
@@ -280,9 +296,54 @@ export async function pageFeed(db: Handle, p: Principal, q: FeedQuery): Promise<
       stix_id: x.stix_id, seq: Number(x.seq), date_added: stixTimeOf(x.date_added, 6), collection: x.collection, type: x.type, hub_kind: x.hub_kind,
       hub_key: x.hub_key, hub_id: x.hub_id === null ? null : Number(x.hub_id), hub_uuid: x.hub_uuid,
     };
-    if (withReports && x.hub_kind === 'indicator') row.report = x.r_id === null ? null : reportFacts(x);
+    if (withReports && x.hub_kind === 'indicator') {
+      if (x.public_json) row.publicForm = { json: x.public_json, version: x.public_version! };
+      else row.report = x.r_id === null ? null : reportFacts(x);
+    }
     return row;
   });
+}
+
+// ── Public forms (migration 2026-12-10T0100) ─────────────────────────────────────────────────────────
+
+/**
+ * Takes the right to fill public forms for the rest of the transaction, or says no (writers of an
+ * indicator's inputs are in flight: their changes are not visible yet). Never waits: see the migration.
+ */
+export async function tryLockPublicForms(trx: Handle): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${PUBLIC_FORMS_LOCK}) as ok`.execute(trx);
+  return rows[0]!.ok;
+}
+
+/** Whether some indicator row of the log waits for its public form to be looked at (a partial index). */
+export async function hasUnfilledIndicators(db: Handle): Promise<boolean> {
+  const { rows } = await sql`select 1 from stix_feed where hub_kind = 'indicator' and public_json is null limit 1`.execute(db);
+  return rows.length > 0;
+}
+
+/**
+ * Indicator rows of the log whose public form is to be looked at, each with its primary live report
+ * over all its reports (whoever may see them: a public form is only made when that report is one every
+ * user sees) and whether that report is law-enforcement-sensitive.
+ */
+export async function unfilledIndicators(trx: Handle, limit: number): Promise<Array<{ stix_id: string; report: ReportFacts | null; les: boolean }>> {
+  const { rows } = await sql<ReportColumns & { stix_id: string; r_les: boolean | null }>`
+    select f.stix_id, ${REPORT_COLUMNS}, r.law_enforcement_sensitive as r_les
+    from stix_feed f
+    left join lateral (select * from (${reportsOf(sql`f.hub_id`, sql<SqlBool>`vr.revoked_at is null`)}) v order by v.rank, v.created_ts, v.id limit 1) r on true
+    ${REPORT_REF_JOIN}
+    where f.hub_kind = 'indicator' and f.public_json is null
+    order by f.seq limit ${limit}`.execute(trx);
+  return rows.map((x) => ({ stix_id: x.stix_id, report: x.r_id === null ? null : reportFacts(x), les: x.r_les === true }));
+}
+
+/** Stores public forms ('' for a row looked at that has none). */
+export async function storePublicForms(trx: Handle, forms: ReadonlyArray<{ stixId: string; json: string; version: string | null }>): Promise<void> {
+  if (forms.length === 0) return;
+  await sql`
+    update stix_feed f set public_json = x.json, public_version = x.version
+    from unnest(${textArray(forms.map((x) => x.stixId))}::text[], ${textArray(forms.map((x) => x.json))}::text[], ${textArray(forms.map((x) => x.version))}::text[]) as x(stix_id, json, version)
+    where f.stix_id = x.stix_id and f.hub_kind = 'indicator' and f.public_json is null`.execute(trx);
 }
 
 /** The log row of one STIX id, whatever its visibility (callers check). */
@@ -367,15 +428,21 @@ const REPORT_COLUMNS = sql.raw(
 /** The import a report came from, if any (joined after r). */
 const REPORT_REF_JOIN = sql`left join stix_refs rf on rf.hub_kind = 'indicator' and rf.organization_id = r.organization_id and rf.hub_key = r.type || ':' || r.value`;
 
-/** The visible, live reports of indicator `indicatorId`, as columns of REPORT_COLUMNS (times as STIX text). */
-function visibleReportsOf(p: Principal, indicatorId: ReturnType<typeof sql>, extra: ReturnType<typeof sql<SqlBool>> = sql<SqlBool>`true`) {
+/** Reports of indicator `indicatorId` meeting `condition` (on `vr`), as columns of REPORT_COLUMNS (times as STIX text). */
+function reportsOf(indicatorId: ReturnType<typeof sql>, condition: ReturnType<typeof sql<SqlBool>>) {
   return sql`
     select vr.id, vr.indicator_id, i.type, i.value, i.benign_reason, vr.organization_id, vr.tlp, vr.confidence,
            ${utcText('vr.valid_from')} as valid_from, ${utcText('vr.valid_until')} as valid_until, vr.description, vr.incident_id,
            ${utcText('vr.created_at')} as created_at, ${utcText('vr.updated_at')} as updated_at, vr.updated_at as updated_ts,
-           array_position(array['CLEAR','GREEN','AMBER','AMBER_STRICT','RED'], vr.tlp) as rank, date_trunc('milliseconds', vr.created_at) as created_ts
+           array_position(array['CLEAR','GREEN','AMBER','AMBER_STRICT','RED'], vr.tlp) as rank, date_trunc('milliseconds', vr.created_at) as created_ts,
+           vr.law_enforcement_sensitive
     from indicator_reports vr join indicators i on i.id = vr.indicator_id
-    where ${extra} and vr.indicator_id = ${indicatorId} and ${visibleReports(p, 'vr')()}`;
+    where vr.indicator_id = ${indicatorId} and ${condition}`;
+}
+
+/** The visible, live reports of indicator `indicatorId` (and `extra`). */
+function visibleReportsOf(p: Principal, indicatorId: ReturnType<typeof sql>, extra: ReturnType<typeof sql<SqlBool>> = sql<SqlBool>`true`) {
+  return reportsOf(indicatorId, sql<SqlBool>`${extra} and ${visibleReports(p, 'vr')()}`);
 }
 
 /** The report an indicator object is built from: the widest-labelled visible report, then the oldest (primaryReport). */

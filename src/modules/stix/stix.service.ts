@@ -11,7 +11,7 @@ import { recordAudit } from '../audit/index.js';
 import type { IndicatorReportsService } from '../indicators/index.js';
 import type { IncidentsService } from '../incidents/index.js';
 import { findOrganizationBySlug } from '../partners/index.js';
-import { buildObjects, sightingCountObjects, type StixObject } from './stix.objects.js';
+import { buildObjects, publicIndicatorForm, sightingCountObjects, StixJson, type ServedObject, type StixObject } from './stix.objects.js';
 import { importObjects, type ImportSummary } from './stix.import.js';
 import {
   deleteFeedRow,
@@ -19,13 +19,18 @@ import {
   feedSignature,
   findFeedRow,
   findStatus,
+  hasUnfilledIndicators,
   insertStatus,
   latestKept,
   listKeptVersions,
+  loadOrganizations,
   lockFeed,
   pageFeed,
   setAisConsent,
+  storePublicForms,
   syncFeed,
+  tryLockPublicForms,
+  unfilledIndicators,
   visibleFeedRow,
   type Collection,
   type FeedRow,
@@ -69,7 +74,8 @@ export interface TaxiiQuery {
 }
 
 export interface TaxiiPage {
-  objects: StixObject[];
+  /** Indicators every user sees alike come as their public form (StixJson). */
+  objects: ServedObject[];
   /** Manifest entries for the same rows. */
   manifest: Array<{ id: string; date_added: string; version: string; media_type: string }>;
   more: boolean;
@@ -124,10 +130,38 @@ export function createStixService(deps: {
       if (signature !== lastSignature) await syncFeed(db);
       lastSignature = signature;
       lastLook = looked;
+      await fillPublicForms();
     })().finally(() => {
       syncing = null;
     });
     return syncing;
+  }
+
+  /**
+   * Makes the public forms of indicators logged or changed since the last look (migration 2026-12-10T0100),
+   * a batch per transaction. When writers of indicators are in flight it stops: their rows wait for a
+   * later look, and pages build them meanwhile.
+   */
+  async function fillPublicForms(): Promise<void> {
+    for (;;) {
+      const more = await db.transaction().execute(async (trx) => {
+        if (!(await hasUnfilledIndicators(trx))) return false;
+        await lockFeed(trx);
+        if (!(await tryLockPublicForms(trx))) return false;
+        const rows = await unfilledIndicators(trx, 2_000);
+        const orgs = new Map((await loadOrganizations(trx, null)).map((o) => [o.id, o.slug]));
+        const slug = (id: string) => orgs.get(id) ?? 'unknown';
+        await storePublicForms(
+          trx,
+          rows.map((r) => {
+            const form = publicIndicatorForm(r.stix_id, r.report, r.les, slug);
+            return { stixId: r.stix_id, json: form?.json ?? '', version: form?.version ?? null };
+          }),
+        );
+        return rows.length === 2_000;
+      });
+      if (!more) return;
+    }
   }
 
   function requireUser(p: Principal): asserts p is Extract<Principal, { kind: 'user' }> {
@@ -280,14 +314,24 @@ export function createStixService(deps: {
     const afterSeq = q.next === null ? null : decodeNext(q.next);
     if (q.next !== null && afterSeq === null) throw new InputError('next', 'is not a token this server gave');
     if (q.specVersions && !q.specVersions.includes('2.1')) return { objects: [], manifest: [], more: false, next: null, first: null, last: null };
-    const rows = await pageFeed(db, principal, { collections: [collection], addedAfter: q.addedAfter, afterSeq, ids: q.ids, types: q.types, limit: q.limit + 1 });
+    const rows = await pageFeed(db, principal, { collections: [collection], addedAfter: q.addedAfter, afterSeq, ids: q.ids, types: q.types, limit: q.limit + 1, publicForms: true });
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
-    const built = await buildObjects(db, principal, page, { ais: false });
-    const objects: StixObject[] = [];
+    const toBuild = page.filter((r) => !r.publicForm);
+    const built = toBuild.length > 0 ? await buildObjects(db, principal, toBuild, { ais: false }) : new Map<string, StixObject>();
+    const objects: ServedObject[] = [];
     const manifest: TaxiiPage['manifest'] = [];
     const wantVersions = q.versions ?? ['last'];
     for (const r of page) {
+      if (r.publicForm) {
+        // One version (the hub keeps no older ones): every selector but a different instant picks it.
+        const v = r.publicForm.version;
+        if (wantVersions.some((w) => w === 'last' || w === 'first' || w === 'all' || sameInstant(v, w))) {
+          objects.push(new StixJson(r.stix_id, v, r.publicForm.json));
+          manifest.push({ id: r.stix_id, date_added: r.date_added, version: v, media_type: MEDIA_STIX });
+        }
+        continue;
+      }
       const o = built.get(r.stix_id);
       if (!o) continue;
       let versions: StixObject[] = [o];

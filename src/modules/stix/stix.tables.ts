@@ -40,6 +40,9 @@ export interface StixTables {
     hub_id: number | null;
     hub_uuid: string | null;
     mark: Date;
+    /** An indicator's object as every user sees it ('' none, null not looked at yet: migration 2026-12-10T0100). */
+    public_json: string | null;
+    public_version: string | null;
   };
   stix_status: { id: Generated<string>; user_id: string; body: ColumnType<Record<string, unknown>, string, string>; created_at: CreatedAt };
   stix_identity: { organization_id: string; ais_consent: string; updated_at: Generated<Date> };

@@ -3,6 +3,7 @@ import type { RequestMeta, UserPrincipal } from '../../access/principal.js';
 import type { Config } from '../../config.js';
 import { isExpectedError } from '../../errors.js';
 import { parseStixTime } from './stix.core.js';
+import { writeEnvelope } from './stix.objects.js';
 import { isStixId } from './stix.validate.js';
 import { COLLECTIONS, type StixService, type TaxiiQuery } from './stix.service.js';
 
@@ -24,8 +25,9 @@ function taxiiError(c: Context, status: 400 | 401 | 403 | 404 | 406 | 413 | 415 
   return c.body(JSON.stringify({ title, description, http_status: String(status), error_code: String(status) }), status, headers);
 }
 
-function json(c: Context, body: unknown, status: 200 | 202 = 200, headers: Record<string, string> = {}) {
-  return c.body(JSON.stringify(body), status, { 'content-type': TAXII_MEDIA, ...headers });
+function json(c: Context, body: object, status: 200 | 202 = 200, headers: Record<string, string> = {}) {
+  // Envelopes carry public forms as JSON text already written (writeEnvelope).
+  return c.body(writeEnvelope(body), status, { 'content-type': TAXII_MEDIA, ...headers });
 }
 
 /** Whether an Accept header admits TAXII 2.1 (absent or any type: yes). */
