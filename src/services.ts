@@ -72,7 +72,7 @@ export function createServices(infra: ServiceInfra) {
     alerts,
     indicators,
     indicatorReports,
-    stix: createStixService({ ...deps, incidents, indicatorReports, isBenign: (type, value) => indicators.warningLists.isBenign(type, value) }),
+    stix: createStixService({ ...deps, incidents, indicatorReports, isBenign: (type, value) => indicators.warningLists.isBenign(type, value), logger: infra.live?.logger ?? null }),
     subscriptions: createSubscriptionsService(deps),
     misp,
     publicReports: createPublicReportsService(deps),

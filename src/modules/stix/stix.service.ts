@@ -4,6 +4,7 @@ import type { Principal } from '../../access/principal.js';
 import { hasRole, organizationPrincipal, type UserPrincipal } from '../../access/principal.js';
 import { canDeleteKeptObject, canImportStixFor, canWriteStix } from '../../access/stix.js';
 import type { Config } from '../../config.js';
+import type { Logger } from '../../infra/logger.js';
 import type { Db } from '../../infra/db.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { IndicatorType } from '../../domain/indicator-types.js';
@@ -109,6 +110,8 @@ export function createStixService(deps: {
   incidents: IncidentsService;
   indicatorReports: IndicatorReportsService;
   isBenign: (type: IndicatorType, value: string) => string | null;
+  /** For what fails in the background (making public forms); null: not said. */
+  logger?: Logger | null;
 }) {
   const { db } = deps;
   let lastSignature: string | null = null;
@@ -120,21 +123,51 @@ export function createStixService(deps: {
    * Logs hub records changed since the last look. `maxAgeMs`: a look that recent is enough (TAXII pages:
    * a client paging a collection asks many times a second; what this process imported is looked at again
    * at once, what other processes wrote within maxAgeMs). The order of the log never depends on it.
+   * Then the public forms are made; `waitForForms` false: in the background (a TAXII page is served
+   * without them meanwhile, only slower, and the first page after a large import does not wait for them).
    */
-  async function sync(maxAgeMs = 0): Promise<void> {
-    if (maxAgeMs > 0 && lastSignature !== null && Date.now() - lastLook < maxAgeMs) return;
-    if (syncing) return syncing;
-    syncing = (async () => {
-      const looked = Date.now();
-      const signature = await feedSignature(db);
-      if (signature !== lastSignature) await syncFeed(db);
-      lastSignature = signature;
-      lastLook = looked;
-      await fillPublicForms();
-    })().finally(() => {
-      syncing = null;
-    });
-    return syncing;
+  async function sync(maxAgeMs = 0, waitForForms = true): Promise<void> {
+    if (!(maxAgeMs > 0 && lastSignature !== null && Date.now() - lastLook < maxAgeMs)) {
+      if (!syncing) {
+        syncing = (async () => {
+          const looked = Date.now();
+          const signature = await feedSignature(db);
+          if (signature !== lastSignature) await syncFeed(db);
+          lastSignature = signature;
+          lastLook = looked;
+        })().finally(() => {
+          syncing = null;
+        });
+      }
+      await syncing;
+      const forms = fillInBackground();
+      if (waitForForms) await forms;
+    } else if (waitForForms && filling) {
+      await filling;
+    }
+  }
+
+  let filling: Promise<void> | null = null;
+  let fillAgain = false;
+  /** One filler at a time; a look during a fill has it go round once more. Never rejects (see sync). */
+  function fillInBackground(): Promise<void> {
+    if (filling) {
+      fillAgain = true;
+      return filling;
+    }
+    filling = (async () => {
+      do {
+        fillAgain = false;
+        await fillPublicForms();
+      } while (fillAgain);
+    })()
+      // A fill that fails (the database going away, the process closing) leaves rows without forms: pages
+      // build them, and the next look fills them. Nothing is lost, so nothing is thrown at a caller.
+      .catch((err: unknown) => deps.logger?.warn({ err }, 'making TAXII public forms failed; pages build those indicators until the next look'))
+      .finally(() => {
+        filling = null;
+      });
+    return filling;
   }
 
   /**
@@ -310,7 +343,7 @@ export function createStixService(deps: {
   }
 
   async function taxiiPage(principal: Principal, collection: Collection, q: TaxiiQuery): Promise<TaxiiPage> {
-    await sync(1_000);
+    await sync(1_000, false);
     const afterSeq = q.next === null ? null : decodeNext(q.next);
     if (q.next !== null && afterSeq === null) throw new InputError('next', 'is not a token this server gave');
     if (q.specVersions && !q.specVersions.includes('2.1')) return { objects: [], manifest: [], more: false, next: null, first: null, last: null };
