@@ -133,6 +133,32 @@ describe('STIX round trip between two hubs', () => {
     expect(imported.stdout).toMatch(/refused\s+2/);
     expect(imported.stdout).toMatch(/objects\[2\] sighting--.*needs|objects\[2\] sighting--.*analyst/);
     expect(imported.stdout).toMatch(/objects\[4\] indicator--.*property created: "yesterday"/);
+    // --as: the operator acts as an analyst of the organization, so the sighting Kern made becomes Kern's
+    // record (reported by that analyst); the rest is held exactly so already.
+    const kernAnalyst = await makeUser(b.deps, 'county-kern', ['ANALYST'], 'b-kern');
+    const asAnalyst = await runEstf(['stix', 'import', file, '--org', 'county-kern', '--as', kernAnalyst.email.toUpperCase()], env, 120_000);
+    expect(asAnalyst.code, asAnalyst.stderr).toBe(0);
+    expect(asAnalyst.stdout).toMatch(/imported\s+2/); // the indicator (unchanged) and the sighting
+    expect(asAnalyst.stdout).toMatch(/refused\s+1/); // only the malformed indicator
+    const sighting = await b.db
+      .selectFrom('sightings as s')
+      .innerJoin('indicators as i', 'i.id', 's.indicator_id')
+      .select(['s.reported_by', 's.count'])
+      .where('i.value', '=', 'cli-import-ca.net')
+      .where('s.reported_by', 'is not', null)
+      .executeTakeFirstOrThrow();
+    expect(sighting.reported_by).toBe(kernAnalyst.id);
+    // Not an analyst of that organization, not a user at all: refused, nothing written.
+    const viewer = await makeUser(b.deps, 'county-kern', ['VIEWER'], 'b-kern-viewer');
+    for (const [as, message] of [
+      [viewer.email, /analyst of that organization/],
+      [bOrange.email, /analyst of that organization/],
+      ['nobody@county-kern.test', /User.*nobody@county-kern\.test.*not found|not found.*nobody@county-kern\.test/i],
+    ] as const) {
+      const r = await runEstf(['stix', 'import', file, '--org', 'county-kern', '--as', as], env, 120_000);
+      expect(r.code, `${as}: ${r.stdout}`).toBe(1);
+      expect(r.stderr, as).toMatch(message);
+    }
     const v20 = path.join(dir, 'v20.json');
     await writeFile(v20, JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, spec_version: '2.0', objects: [{ type: 'indicator' }] }));
     const refused = await runEstf(['stix', 'import', v20, '--org', 'county-kern'], env, 120_000);

@@ -21,7 +21,8 @@ function instant(v: string): Date {
  * `estf stix export` and `estf stix import` (issue 15): thin adapters over the STIX service. The operator
  * is shown no content, so an export is made as an organization's viewer (--org: what every VIEWER of it
  * may see; no TLP:RED); an import is the operator's for the organization it names (indicators and objects
- * kept as they came; sightings, incidents, notes and relationships need an analyst, over GraphQL or TAXII).
+ * kept as they came), or, with --as, an analyst's of it: sightings, incidents, notes, relationships and
+ * TLP:RED objects need a reporting user, and the operator may act as one (as a token it may issue would).
  */
 export function registerStixCommand(program: Command, withServices: WithServices): void {
   const stix = program.command('stix').description('STIX 2.1 bundles: export and import');
@@ -52,8 +53,11 @@ export function registerStixCommand(program: Command, withServices: WithServices
     .description('import a STIX 2.1 bundle file as records of one organization (streamed; progress on a terminal)')
     .argument('<file>', 'the bundle (JSON), or - for standard input')
     .requiredOption('--org <slug>', 'the importing organization, e.g. county-orange')
-    .action((file: string, o: { org: string }) =>
+    .option('--as <email>', 'import as this analyst of the organization: sightings, incidents, notes, relationships and TLP:RED objects are reported by them')
+    .action((file: string, o: { org: string; as?: string }) =>
       withServices(async (services) => {
+        const operator = systemPrincipal('cli');
+        const importer = o.as ? await services.identity.actAs(operator, o.as, { requestId: 'cli:stix-import', clientAddress: null }) : operator;
         const totalBytes = file === '-' ? null : (await fs.promises.stat(file)).size;
         const source = file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 256 * 1024 });
         const counter = { bytes: 0 };
@@ -61,7 +65,7 @@ export function registerStixCommand(program: Command, withServices: WithServices
         const started = Date.now();
         let summary: ImportSummary;
         try {
-          summary = await services.stix.importBundle(systemPrincipal('cli'), {
+          summary = await services.stix.importBundle(importer, {
             organization: o.org,
             objects: streamBundleObjects(source, counter),
             onProgress: (done) => {

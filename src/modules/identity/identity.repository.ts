@@ -124,6 +124,19 @@ export async function findTokenOwner(db: Handle, hash: Buffer): Promise<TokenOwn
   return rows[0];
 }
 
+export type UserWithOrganization = Omit<TokenOwner, 'token_id' | 'prefix' | 'expires_at' | 'revoked_at' | 'last_used_at'>;
+
+/** A user with their organization, by e-mail (lower case): what a principal is made of, as findTokenOwner. */
+export async function findUserWithOrganization(db: Handle, email: string): Promise<UserWithOrganization | undefined> {
+  const { rows } = await sql<UserWithOrganization>`
+    select u.id as user_id, u.email, u.name as user_name, u.roles, u.active as user_active,
+           o.id as organization_id, o.slug as organization_slug, o.name as organization_name, o.kind as organization_kind, o.active as organization_active
+    from users as u
+    inner join organizations as o on o.id = u.organization_id
+    where u.email = ${email}`.execute(db);
+  return rows[0];
+}
+
 /** Records use at most once a minute per token: authentication must not write on every request. */
 export async function touchApiToken(db: Handle, tokenId: string, now: Date): Promise<void> {
   await db

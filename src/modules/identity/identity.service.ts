@@ -21,6 +21,7 @@ import {
   findTokenOwner,
   findUserByEmail,
   findUserById,
+  findUserWithOrganization,
   findUsersByIds,
   insertApiToken,
   insertUser,
@@ -86,6 +87,33 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
       },
       coordinatorSlugs,
       { ...meta, tokenPrefix: owner.prefix },
+    );
+  }
+
+  /**
+   * A named user's principal for the operator's shell acting on their behalf (`estf stix import --as`): who
+   * may issue that user a token (canIssueTokenFor: the operator) could act as them with it, so this gives
+   * nothing more. The user and their organization must be active; `meta.requestId` says it was the shell.
+   */
+  async function actAs(principal: Principal, email: string, meta: RequestMeta): Promise<UserPrincipal> {
+    const owner = await findUserWithOrganization(db, email.trim().toLowerCase());
+    if (!owner || !canSeeMembersOf(principal, owner.organization_id)) throw new NotFoundError('User', email);
+    if (!canIssueTokenFor(principal, owner.user_id)) throw new ForbiddenError('Only the operator at the shell may act as another user.');
+    if (!owner.user_active) throw new InputError('as', `${owner.email} is deactivated`);
+    if (!owner.organization_active) throw new InputError('as', `${owner.email}'s organization ${owner.organization_slug} is deactivated`);
+    return userPrincipal(
+      {
+        userId: owner.user_id,
+        email: owner.email,
+        name: owner.user_name,
+        roles: owner.roles,
+        organizationId: owner.organization_id,
+        organizationSlug: owner.organization_slug,
+        organizationName: owner.organization_name,
+        organizationKind: owner.organization_kind,
+      },
+      coordinatorSlugs,
+      { ...meta, tokenPrefix: null },
     );
   }
 
@@ -259,5 +287,5 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     return new Map(users.map((u) => [u.id, { name: u.name, organization: orgs.get(u.organization_id) ?? '' }]));
   }
 
-  return { actorNames, authenticate, createUser, deactivateUser, reactivateUser, setUserRoles, issueApiToken, revokeApiToken, listApiTokens, listOrganizationUsers, userOrganizations };
+  return { actorNames, authenticate, actAs, createUser, deactivateUser, reactivateUser, setUserRoles, issueApiToken, revokeApiToken, listApiTokens, listOrganizationUsers, userOrganizations };
 }

@@ -203,7 +203,7 @@ export async function importObjects(
   const ownRefs = new Map(known.filter((r) => r.organization_id === org.id).map((r) => [r.stix_id, r]));
 
   const needsUser = (p: Pending) => {
-    result({ index: p.index, id: p.checked.id, type: p.checked.type }, 'REFUSED', `${p.checked.id}: a ${p.checked.type} becomes a record with a reporting analyst: import it over GraphQL (importStixBundle) or TAXII as an analyst of ${org.slug}`);
+    result({ index: p.index, id: p.checked.id, type: p.checked.type }, 'REFUSED', `${p.checked.id}: a ${p.checked.type} becomes a record with a reporting analyst: import it over GraphQL (importStixBundle) or TAXII as an analyst of ${org.slug}, or with estf stix import --as <analyst's e-mail>`);
   };
 
   for (const p of later.filter((x) => x.checked.type === 'incident')) {
@@ -403,7 +403,7 @@ async function writeIndicatorBatch(
       });
     }
   }
-  for (const w of refused) result({ index: w.p.index, id: w.p.checked.id, type: 'indicator' }, 'REFUSED', `${w.p.checked.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user`);
+  for (const w of refused) result({ index: w.p.index, id: w.p.checked.id, type: 'indicator' }, 'REFUSED', `${w.p.checked.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user (estf stix import --as names one)`);
   // In (type, value) order, as every bulk writer locks rows: the keys "type:value" sort the same (no type
   // has a colon, none is the start of another).
   const list = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
@@ -489,7 +489,7 @@ async function writeKept(
       const c = p.checked;
       const ref = { index: p.index, id: c.id, type: c.type };
       if (c.tlp === 'RED' && reportedBy === null) {
-        result(ref, 'REFUSED', `${c.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user`);
+        result(ref, 'REFUSED', `${c.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user (estf stix import --as names one)`);
         continue;
       }
       const version = c.version ?? 'sco';
