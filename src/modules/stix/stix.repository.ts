@@ -185,22 +185,46 @@ export async function appendFeed(trx: Handle, all: readonly FeedEntry[]): Promis
   }
 }
 
-/** Logs the hub records that are new or changed since the last sync. Returns how many were logged. */
-export async function syncFeed(db: Db): Promise<number> {
+/**
+ * Logs the hub records that are new or changed since the last sync. Returns how many were logged, and how
+ * many were left for the next look (`deferred`: rows writers held).
+ */
+export async function syncFeed(db: Db): Promise<{ logged: number; deferred: number }> {
   return db.transaction().execute(async (trx) => {
     await lockFeed(trx);
     const changed = await changedRecords(trx);
-    if (changed.length === 0) return 0;
+    if (changed.length === 0) return { logged: 0, deferred: 0 };
     const ids = await stixIdsOf(trx, changed);
+    const held = await rowsWritersHold(trx, ids);
+    const entries = changed
+      .map((c, i) => ({ stixId: ids[i]!, collection: c.collection, type: c.type, kind: c.kind, hubKey: c.hub_key, hubId: c.hub_id === null ? null : Number(c.hub_id), hubUuid: c.hub_uuid, mark: c.mark }))
+      .filter((e) => !held.has(e.stixId));
     // A record whose id is now held by another (an imported sighting's id, say) replaces that row.
-    await appendFeed(
-      trx,
-      changed.map((c, i) => ({ stixId: ids[i]!, collection: c.collection, type: c.type, kind: c.kind, hubKey: c.hub_key, hubId: c.hub_id === null ? null : Number(c.hub_id), hubUuid: c.hub_uuid, mark: c.mark })),
-    );
+    await appendFeed(trx, entries);
     // A large batch changes the table's shape: fresh statistics keep pages on the index.
-    if (changed.length >= 1_000) await sql`analyze stix_feed`.execute(trx);
-    return changed.length;
+    if (entries.length >= 1_000) await sql`analyze stix_feed`.execute(trx);
+    return { logged: entries.length, deferred: changed.length - entries.length };
   });
+}
+
+/**
+ * Log rows of `ids` that a writer holds, the others locked for this transaction. A writer of an
+ * indicator's reports or import records locks the log row whose public form its trigger forgets
+ * (migration 2026-12-10T0100) until it commits, and its next statement may lock another row: waiting for
+ * it while this transaction holds rows it has moved already is a deadlock
+ * (test/stix-public-forms-attack.test.ts). Such a row is left for the next look: the writer's commit is
+ * a change of the record the log will see. Only rows with a public form can be held so (the triggers
+ * lock no other, and no form is made while this transaction holds the feed lock).
+ */
+async function rowsWritersHold(trx: Handle, ids: readonly string[]): Promise<Set<string>> {
+  const withForms = (await sql<{ stix_id: string }>`
+    select stix_id from stix_feed where stix_id = any(${textArray(ids)}::text[]) and hub_kind = 'indicator' and public_json is not null`.execute(trx)).rows.map((r) => r.stix_id);
+  if (withForms.length === 0) return new Set();
+  const { rows: locked } = await sql<{ stix_id: string }>`
+    select stix_id from stix_feed where stix_id = any(${textArray(withForms)}::text[]) order by stix_id for update skip locked`.execute(trx);
+  const held = new Set(withForms);
+  for (const r of locked) held.delete(r.stix_id);
+  return held;
 }
 
 /** A cheap signature of everything syncFeed looks at: unchanged, nothing to sync. */
@@ -425,8 +449,16 @@ const REPORT_COLUMNS = sql.raw(
   ].join(', '),
 );
 
-/** The import a report came from, if any (joined after r). */
-const REPORT_REF_JOIN = sql`left join stix_refs rf on rf.hub_kind = 'indicator' and rf.organization_id = r.organization_id and rf.hub_key = r.type || ':' || r.value`;
+/**
+ * The import a report came from, if any (joined after r): one row per report. An organization may import
+ * one value under several STIX ids (two feeds naming it, a re-issued id): the latest import counts. A plain
+ * join gave the report once per import, so a page served the object twice and each path picked its own
+ * times (the first import's in a public form, the last one's in a built page).
+ */
+const REPORT_REF_JOIN = sql`left join lateral (
+    select x.created, x.modified, x.imported_at from stix_refs x
+    where x.hub_kind = 'indicator' and x.organization_id = r.organization_id and x.hub_key = r.type || ':' || r.value
+    order by x.imported_at desc, x.stix_id desc limit 1) rf on true`;
 
 /** Reports of indicator `indicatorId` meeting `condition` (on `vr`), as columns of REPORT_COLUMNS (times as STIX text). */
 function reportsOf(indicatorId: ReturnType<typeof sql>, condition: ReturnType<typeof sql<SqlBool>>) {

@@ -132,8 +132,9 @@ export function createStixService(deps: {
         syncing = (async () => {
           const looked = Date.now();
           const signature = await feedSignature(db);
-          if (signature !== lastSignature) await syncFeed(db);
-          lastSignature = signature;
+          // Rows writers held are logged at the next look, whatever the signature says then.
+          const deferred = signature !== lastSignature ? (await syncFeed(db)).deferred : 0;
+          lastSignature = deferred > 0 ? null : signature;
           lastLook = looked;
         })().finally(() => {
           syncing = null;
