@@ -130,6 +130,49 @@ describe('import records (stix_refs) of an indicator', () => {
   });
 });
 
+describe('every write path, read by a page before any look at the log', () => {
+  it('bulk import, LES, GraphQL revocation, sighting, incident link, another organization, STIX import', async () => {
+    const s = hub.deps.services;
+    const value = '198.51.100.131';
+    const id = stixIds.indicator('IPV4', value);
+    const reportOf = async (org: string) =>
+      String((await sql<{ id: string }>`select r.id from indicator_reports r join indicators i on i.id = r.indicator_id join organizations o on o.id = r.organization_id
+        where i.value = ${value} and o.slug = ${org}`.execute(hub.db)).rows[0]!.id);
+    // Every reader's page right after the write (the copy must already be right), then after a fill.
+    const check = async (what: string, form: 'form' | 'none') => {
+      for (const reader of READERS) expect(await served(reader, [id]), `${what}: ${reader}`).toEqual(await built(reader, [id]));
+      await fill();
+      expect((await formOf(id)) ? 'form' : 'none', what).toBe(form);
+      for (const reader of READERS) expect(await served(reader, [id]), `${what}, filled: ${reader}`).toEqual(await built(reader, [id]));
+    };
+    await s.indicatorReports.reportIndicators(p.orange!, [{ value, tlp: 'GREEN', confidence: 10 }] as never);
+    await fill();
+    expect(await formOf(id)).toMatch(/^\{/);
+    const { Readable } = await import('node:stream');
+    const bulk = (les: boolean) =>
+      s.indicators.importIndicators({ kind: 'system', name: 'cli', requestId: null, clientAddress: null } as never, {
+        source: Readable.from([`${value}\n`]), format: 'txt', organization: 'county-kern', tlp: 'CLEAR', confidence: 77, lawEnforcementSensitive: les,
+      } as never);
+    await bulk(false);
+    await check('a bulk import of a wider label', 'form');
+    await bulk(true);
+    await check('the same import, law-enforcement-sensitive', 'none');
+    const revoked = await hub.gql(u.kern!.token, `mutation($id: ID!) { revokeIndicatorReport(id: $id) { id } }`, { id: await reportOf('county-kern') });
+    expect(revoked.errors).toBeUndefined();
+    await check('a GraphQL revocation', 'form');
+    await s.indicatorReports.reportSighting(p.orange!, { value, type: 'IPV4', tlp: 'GREEN' } as never);
+    await check('a sighting', 'form');
+    const incident = await s.incidents.file(p.orange!, { title: 'Scan', summary: 'scan', category: 'OTHER', severity: 'LOW', tlp: 'GREEN' } as never);
+    await s.indicatorReports.linkToIncident(p.orange!, { type: 'IPV4', value, incidentId: incident.id });
+    await check('a link to an incident', 'form');
+    await sql`update indicator_reports set organization_id = ${p.fbi!.organization.id} where id = ${await reportOf('county-orange')}`.execute(hub.db);
+    await check('the report moved to another organization', 'form');
+    await s.stix.importBundle(p.kern!, { objects: [stixIndicator(value, { marking: CLEAR, description: 'from a bundle', created: '2024-04-04T04:04:04.000Z' })] });
+    await check('a STIX import of the value', 'form');
+    expect((await served('fresno', [id]))[0]?.created).toBe('2024-04-04T04:04:04.000Z');
+  });
+});
+
 describe('text the stored copy holds', () => {
   it('quotes, backslashes, control characters, line and paragraph separators, astral characters', async () => {
     const s = hub.deps.services;

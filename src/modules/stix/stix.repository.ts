@@ -68,6 +68,8 @@ interface Candidate {
   a: string | null;
   b: string | null;
   ref: string | null;
+  /** Whether its log row has a public form (or '' for none): only such a row can be held by a writer (rowsWritersHold). */
+  has_form: boolean;
 }
 
 /** Hub records not yet in the log, or changed since they were logged. */
@@ -99,7 +101,7 @@ async function changedRecords(trx: Handle): Promise<Candidate[]> {
         from (select indicator_id, incident_id, max(updated_at) as mark from indicator_reports where incident_id is not null group by 1, 2) l
         join indicators i on i.id = l.indicator_id join incidents x on x.id = l.incident_id where not x.exercise
     )
-    select s.kind, s.collection, s.type, s.hub_key, s.hub_id, s.hub_uuid, s.mark::text as mark, s.a, s.b, s.ref from src s
+    select s.kind, s.collection, s.type, s.hub_key, s.hub_id, s.hub_uuid, s.mark::text as mark, s.a, s.b, s.ref, f.public_json is not null as has_form from src s
     left join stix_feed f on f.hub_kind = s.kind and f.hub_key = s.hub_key
     where f.hub_key is null or f.mark < s.mark
     order by s.mark, s.kind, s.hub_key`.execute(trx);
@@ -195,7 +197,7 @@ export async function syncFeed(db: Db): Promise<{ logged: number; deferred: numb
     const changed = await changedRecords(trx);
     if (changed.length === 0) return { logged: 0, deferred: 0 };
     const ids = await stixIdsOf(trx, changed);
-    const held = await rowsWritersHold(trx, ids);
+    const held = await rowsWritersHold(trx, ids.filter((_, i) => changed[i]!.has_form));
     const entries = changed
       .map((c, i) => ({ stixId: ids[i]!, collection: c.collection, type: c.type, kind: c.kind, hubKey: c.hub_key, hubId: c.hub_id === null ? null : Number(c.hub_id), hubUuid: c.hub_uuid, mark: c.mark }))
       .filter((e) => !held.has(e.stixId));
@@ -208,21 +210,20 @@ export async function syncFeed(db: Db): Promise<{ logged: number; deferred: numb
 }
 
 /**
- * Log rows of `ids` that a writer holds, the others locked for this transaction. A writer of an
- * indicator's reports or import records locks the log row whose public form its trigger forgets
- * (migration 2026-12-10T0100) until it commits, and its next statement may lock another row: waiting for
- * it while this transaction holds rows it has moved already is a deadlock
- * (test/stix-public-forms-attack.test.ts). Such a row is left for the next look: the writer's commit is
- * a change of the record the log will see. Only rows with a public form can be held so (the triggers
- * lock no other, and no form is made while this transaction holds the feed lock).
+ * Log rows of `ids` (rows that had a public form, or '', when the look read them) that a writer holds; the
+ * others are locked for this transaction. A writer of an indicator's reports or import records locks the
+ * log row whose form its trigger forgets (migration 2026-12-10T0100) until it commits, and its next
+ * statement may lock another row: waiting for it while this transaction holds rows it has moved already
+ * is a deadlock (test/stix-public-forms-attack.test.ts). Such a row is left for the next look: the
+ * writer's commit is a change of the record the log will see. Rows without a form cannot be held so
+ * (the triggers lock no other, and no form is made while this transaction holds the feed lock), so a
+ * look after an import, whose rows are new or forgotten, asks nothing.
  */
 async function rowsWritersHold(trx: Handle, ids: readonly string[]): Promise<Set<string>> {
-  const withForms = (await sql<{ stix_id: string }>`
-    select stix_id from stix_feed where stix_id = any(${textArray(ids)}::text[]) and hub_kind = 'indicator' and public_json is not null`.execute(trx)).rows.map((r) => r.stix_id);
-  if (withForms.length === 0) return new Set();
+  if (ids.length === 0) return new Set();
   const { rows: locked } = await sql<{ stix_id: string }>`
-    select stix_id from stix_feed where stix_id = any(${textArray(withForms)}::text[]) order by stix_id for update skip locked`.execute(trx);
-  const held = new Set(withForms);
+    select stix_id from stix_feed where stix_id = any(${textArray(ids)}::text[]) order by stix_id for update skip locked`.execute(trx);
+  const held = new Set(ids);
   for (const r of locked) held.delete(r.stix_id);
   return held;
 }
