@@ -5,6 +5,9 @@ import { sql, type Kysely } from 'kysely';
 // another value moves its import record (upsertRefs: hub_key = excluded.hub_key), so the value it named
 // before kept a copy with the import's created/modified while a build no longer found that import
 // (test/stix-public-forms-attack.test.ts). Both tables' UPDATE triggers now read the old rows as well.
+// The copies made so far are forgotten (the next look makes them again): some may be such stale ones, and
+// some were made from the first of several import records of a value where pages now read the latest
+// (stix.repository.ts REPORT_REF_JOIN). Any change to what an indicator object says must do the same.
 // Migrations never import src/: the lock protocol is written out again (2026-12-10T0100 explains it).
 
 /** pg_advisory_xact_lock key of the public forms (stix.repository.ts PUBLIC_FORMS_LOCK: the same number). */
@@ -42,6 +45,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     for each statement execute function stix_forget_report_update_forms()`).execute(db);
   await sql.raw(`create trigger stix_forms_ref_update after update on stix_refs referencing old table as changed_old new table as changed
     for each statement execute function stix_forget_ref_update_forms()`).execute(db);
+  await sql`update stix_feed set public_json = null, public_version = null where hub_kind = 'indicator' and public_json is not null`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -173,6 +173,26 @@ describe('every write path, read by a page before any look at the log', () => {
   });
 });
 
+describe('copies made by an earlier version of the hub', () => {
+  it('the object a form holds is pinned: a change to it needs a migration that forgets the copies', () => {
+    // Copies stay in stix_feed across deploys. If this test fails because the indicator object changed on
+    // purpose, add a migration that forgets them (update stix_feed set public_json = null, public_version =
+    // null where public_json is not null; see 2026-12-10T0200) and then update the literal here.
+    const form = publicIndicatorForm('indicator--00000000-0000-5000-8000-000000000001', {
+      id: 1, indicator_id: 1, type: 'IPV4', value: '192.0.2.1', benign_reason: null, organization_id: 'o', tlp: 'GREEN', confidence: 50,
+      valid_from: '2026-01-01T00:00:00.000Z', valid_until: '2026-02-01T00:00:00.000Z', description: 'd', incident_id: null,
+      created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-02T00:00:00.000Z', ref_created: null, ref_modified: null, ref_current: false,
+    }, false, () => 'county-orange');
+    expect(form?.version).toBe('2026-01-02T00:00:00.000Z');
+    expect(JSON.parse(form!.json)).toEqual({
+      type: 'indicator', spec_version: '2.1', id: 'indicator--00000000-0000-5000-8000-000000000001', created_by_ref: stixIds.organization('county-orange'),
+      created: '2026-01-01T00:00:00.000Z', modified: '2026-01-02T00:00:00.000Z', name: '192.0.2.1', indicator_types: ['malicious-activity'],
+      pattern: "[ipv4-addr:value = '192.0.2.1']", pattern_type: 'stix', pattern_version: '2.1', valid_from: '2026-01-01T00:00:00.000Z',
+      valid_until: '2026-02-01T00:00:00.000Z', confidence: 50, object_marking_refs: [GREEN], description: 'd',
+    });
+  });
+});
+
 describe('text the stored copy holds', () => {
   it('quotes, backslashes, control characters, line and paragraph separators, astral characters', async () => {
     const s = hub.deps.services;
