@@ -106,6 +106,9 @@ describe('import records (stix_refs) of an indicator', () => {
       const oracle = await built(reader, [id]);
       expect(oracle, `${reader}: the built page holds the object once`).toHaveLength(1);
       expect(await served(reader, [id]), reader).toEqual(oracle);
+      // The export builds by its own path (the reports looked up, the primary picked in JavaScript).
+      const exported = (await s.stix.exportBundle(p[reader]!, { types: ['indicator'] })).bundle.objects.filter((o) => o.id === id);
+      expect(exported, `${reader}: export`).toEqual(oracle);
     }
   });
 
