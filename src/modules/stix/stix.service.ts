@@ -504,7 +504,9 @@ function versionFromBundle(o: unknown): string | undefined {
 function sameInstant(a: string, b: string): boolean {
   const x = Date.parse(a);
   const y = Date.parse(b);
-  return !Number.isNaN(x) && x === y && a.replace(/0+Z$/, 'Z').replace(/\.Z$/, 'Z') === b.replace(/0+Z$/, 'Z').replace(/\.Z$/, 'Z');
+  // Beyond milliseconds by text: trailing zeros of the fraction only (the seconds' own zeros stay: "…:10Z" is "…:10.000Z").
+  const norm = (t: string) => t.replace(/(\.\d*?)0+Z$/, '$1Z').replace(/\.Z$/, 'Z');
+  return !Number.isNaN(x) && x === y && norm(a) === norm(b);
 }
 
 function isUuid(s: string): boolean {
