@@ -187,7 +187,7 @@ describe('copies made by an earlier version of the hub', () => {
   it('the object a form holds is pinned: a change to it needs a migration that forgets the copies', () => {
     // Copies stay in stix_feed across deploys. If this test fails because the indicator object changed on
     // purpose, add a migration that forgets them (update stix_feed set public_json = null, public_version =
-    // null where public_json is not null; see 2026-12-10T0200) and then update the literal here.
+    // null where public_json is not null; see 2026-12-10T0600) and then update the literal here.
     const form = publicIndicatorForm('indicator--00000000-0000-5000-8000-000000000001', {
       id: 1, indicator_id: 1, type: 'IPV4', value: '192.0.2.1', benign_reason: null, organization_id: 'o', tlp: 'GREEN', confidence: 50,
       valid_from: '2026-01-01T00:00:00.000Z', valid_until: '2026-02-01T00:00:00.000Z', description: 'd', incident_id: null,
