@@ -20,10 +20,22 @@ export function numberArray(values: readonly number[]): string {
 
 export function timeArray(values: ReadonlyArray<Date | null>): string {
   let out = '{';
+  // A bulk import's times are mostly one time over and over (a feed's valid_from): written once.
+  let lastTime = NaN;
+  let lastText = '';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (i > 0) out += ',';
-    out += v === null || v === undefined ? 'NULL' : v.toISOString();
+    if (v === null || v === undefined) {
+      out += 'NULL';
+      continue;
+    }
+    const t = v.getTime();
+    if (t !== lastTime) {
+      lastTime = t;
+      lastText = v.toISOString();
+    }
+    out += lastText;
   }
   return `${out}}`;
 }
