@@ -444,9 +444,7 @@ async function writeIndicatorBatch(
   // Whether the batch changed anything (per batch, not per value: the bulk statements count, they do not
   // list): a repeated import writes nothing and says so.
   let batchChanged = false;
-  const parts = (['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const)
-    .map((tlp) => [tlp, list.every((r) => r.w.tlp === tlp) ? list : list.filter((r) => r.w.tlp === tlp)] as const)
-    .filter(([, part]) => part.length > 0);
+  const parts = (['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const).map((tlp) => [tlp, list.filter((r) => r.w.tlp === tlp)] as const).filter(([, part]) => part.length > 0);
   const valuesOf = (part: typeof list) => ({
     types: part.map((r) => r.type),
     values: part.map((r) => r.value),
