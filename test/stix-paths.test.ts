@@ -170,6 +170,51 @@ describe('a bundle larger than a batch', () => {
   }, 120_000);
 });
 
+describe('one batch naming an indicator twice, under two labels', () => {
+  it('records the later version, writes every label of the batch with the ids, and a repeat changes nothing', async () => {
+    const s = hub.deps.services;
+    const at = '2026-11-01T00:00:00.000Z';
+    const GREEN = 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb';
+    const id = 'indicator--00000000-0000-4000-8000-777700000001';
+    const amberId = 'indicator--00000000-0000-4000-8000-777700000002';
+    const base = { type: 'indicator', spec_version: '2.1', id, created: at, pattern: "[domain-name:value = 'versions.example']", pattern_type: 'stix', valid_from: at };
+    const objects = [
+      { ...base, modified: at, confidence: 40, object_marking_refs: [GREEN] },
+      { ...base, modified: '2026-11-02T00:00:00.000Z', confidence: 80, object_marking_refs: [GREEN] },
+      // No marking: AMBER, a second statement in the batch's transaction.
+      { type: 'indicator', spec_version: '2.1', id: amberId, created: at, modified: at, pattern: "[domain-name:value = 'amber.versions.example']", pattern_type: 'stix', valid_from: at },
+    ];
+    const first = await s.stix.importBundle(p.kern!, { objects });
+    expect(first.results.map((r) => [r.outcome, r.changed])).toEqual([['IMPORTED', true], ['IMPORTED', true], ['IMPORTED', true]]);
+    const refs = await hub.db
+      .selectFrom('stix_refs')
+      .select(['stix_id', 'hub_key', 'modified'])
+      .where('stix_id', 'in', [id, amberId])
+      .where('organization_id', '=', p.kern!.organization.id)
+      .orderBy('stix_id')
+      .execute();
+    expect(refs).toEqual([
+      { stix_id: id, hub_key: 'DOMAIN:versions.example', modified: '2026-11-02T00:00:00.000Z' },
+      { stix_id: amberId, hub_key: 'DOMAIN:amber.versions.example', modified: at },
+    ]);
+    const reports = await hub.db
+      .selectFrom('indicator_reports as r')
+      .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
+      .select(['i.value', 'r.tlp', 'r.confidence'])
+      .where('r.organization_id', '=', p.kern!.organization.id)
+      .where('i.value', 'like', '%versions.example')
+      .orderBy('i.value')
+      .execute();
+    expect(reports).toEqual([
+      { value: 'amber.versions.example', tlp: 'AMBER', confidence: 50 },
+      { value: 'versions.example', tlp: 'GREEN', confidence: 80 },
+    ]);
+    const again = await s.stix.importBundle(p.kern!, { objects });
+    expect(again.imported).toBe(3);
+    expect(again.unchanged).toBe(3);
+  });
+});
+
 describe('an imported record and the id it came with are one change', () => {
   it('a failure recording the id leaves no incident, comment, sighting or link behind', async () => {
     const s = hub.deps.services;
