@@ -242,12 +242,44 @@ export async function importObjects(
     result({ index: p.index, id: p.checked.id, type: p.checked.type }, 'REFUSED', `${p.checked.id}: a ${p.checked.type} becomes a record with a reporting analyst: import it over GraphQL (importStixBundle) or TAXII as an analyst of ${org.slug}, or with estf stix import --as <analyst's e-mail>`);
   };
 
+  /**
+   * An incident imported before, sent again: a later version (its `modified`) is applied to the hub's
+   * incident (title, summary, category, severity) with the version it now stands for, in one transaction,
+   * unless the incident has changed in the hub since it was imported: then its analysts keep it, and the
+   * version is refused saying so. Its TLP is not changed by an import (narrowing or widening an audience is
+   * the owner's decision in the hub). An earlier or the same version changes nothing.
+   */
+  const laterIncidentVersion = async (p: Pending, prior: { hub_key: string; modified: string; imported_at: Date }): Promise<void> => {
+    const c = p.checked;
+    const ref = { index: p.index, id: c.id, type: c.type };
+    if (!isLaterTime(c.version!, prior.modified)) {
+      result(ref, 'IMPORTED', `${c.id}: already imported as incident ${prior.hub_key}`, false);
+      return;
+    }
+    if (!user) return needsUser(p);
+    try {
+      const current = await deps.incidents.get(user, prior.hub_key);
+      if (!current) throw new Error(`incident ${prior.hub_key} is gone or out of your reach`);
+      if (current.updated_at.getTime() > prior.imported_at.getTime()) {
+        result(ref, 'REFUSED', `${c.id}: modified: a later version of incident ${current.reference} is not applied: the incident has changed in the hub since it was imported`);
+        return;
+      }
+      const input = incidentInput(p.raw, c.tlp);
+      await deps.incidents.update(user, current.id, { title: input.title, summary: input.summary, category: input.category, severity: input.severity }, current.version, (trx, updated) =>
+        upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'incident', key: current.id, created: c.created!, modified: c.version! }], updated.updated_at),
+      );
+      result(ref, 'IMPORTED', `${c.id}: a later version applied to incident ${current.reference}${input.tlp !== current.tlp ? ` (its TLP stays ${current.tlp}: an import does not change an audience)` : ''}`);
+    } catch (err) {
+      result(ref, 'REFUSED', `${c.id}: ${(err as Error).message}`);
+    }
+  };
+
   for (const p of later.filter((x) => x.checked.type === 'incident')) {
     const c = p.checked;
     const prior = ownRefs.get(c.id);
     if (prior) {
-      result({ index: p.index, id: c.id, type: c.type }, 'IMPORTED', `${c.id}: already imported as incident ${prior.hub_key}${prior.modified === c.version ? '' : ' (later versions of an imported incident are not applied)'}`, false);
       incidentIds.set(c.id, prior.hub_key);
+      await laterIncidentVersion(p, prior);
       continue;
     }
     if (!user) {
@@ -549,3 +581,10 @@ async function writeKept(
 }
 
 export { stixIds, stixTime };
+
+/** Whether STIX timestamp `a` is after `b` (to the millisecond by value, then by the finer digits as written). */
+function isLaterTime(a: string, b: string): boolean {
+  const x = Date.parse(a);
+  const y = Date.parse(b);
+  return x > y || (x === y && a.replace(/Z$/, '').padEnd(30, '0') > b.replace(/Z$/, '').padEnd(30, '0'));
+}
