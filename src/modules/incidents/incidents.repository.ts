@@ -549,43 +549,36 @@ async function listPage(
   reportedSince: string | null,
 ): Promise<Array<{ incident: IncidentRow; facts: FactsOf | null }>> {
   const selection = projection ? [...new Set([...LIST_KEY_COLUMNS, ...projection.columns])].map((c) => `incidents.${c}` as const) : INCIDENT_SELECTION;
-  const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
-  const orderOf = (alias: string) => sql`${sql.join(ORDER_COLUMNS[order.field](alias).map((c) => sql`${c} ${dir}`))}` as never;
-  // The page's rows, filtered, ordered and cut to the page in the table aliased `alias`.
-  const matching = <Q extends { where: (...a: any[]) => Q; orderBy: (o: never) => Q; limit: (n: number) => Q }>(q: Q, alias: string): Q => {
-    const cols = ORDER_COLUMNS[order.field](alias);
-    q = q.where(applyFilter(visible, filter) as never);
-    if (reportedSince !== null) q = q.where(sql<SqlBool>`${sql.ref(`${alias}.reported_at`)} >= ${reportedSince}::timestamptz` as never);
-    if (after) {
-      const op = order.direction === 'DESC' ? sql`<` : sql`>`;
-      const values = after.map((v, idx) => {
-        const isLast = idx === after.length - 1;
-        if (isLast) return sql`${v}::uuid`;
-        if (order.field === 'SEVERITY' && idx === 0) return sql`${v}::smallint`;
-        return sql`${v}::timestamptz`;
-      });
-      q = q.where(sql<SqlBool>`(${sql.join(cols)}) ${op} (${sql.join(values)})` as never);
-    }
-    return q.orderBy(orderOf(alias)).limit(limit);
-  };
-  let rows: Array<IncidentRow & Partial<{ county_ids: string[]; share_ids: string[]; recipient_ids: string[] }>>;
   const withAudience = !projection || projection.audience;
-  if (filter.affectedCountyId && order.field === 'REPORTED_AT') {
-    // A county: the page's ids first, from incidents_list_idx alone (an index-only walk whose INCLUDE
-    // columns answer the access filter and the county; or the county's GIN index, when few incidents
-    // name it), then only those rows. Reading each row to test it walked up to 2,200 buffers for a
-    // county few incidents name (migration 2026-12-09T0300).
-    const ids = matching(db.selectFrom('incidents').select(['incidents.id']), 'incidents');
-    rows = (await db
-      .selectFrom(ids.as('page'))
-      .innerJoin('incidents', 'incidents.id', 'page.id')
-      .select(selection)
-      .$if(withAudience, (qb) => qb.select(FACT_ARRAYS))
-      .orderBy(orderOf('incidents'))
-      .execute()) as never;
-  } else {
-    rows = (await matching(db.selectFrom('incidents').select(selection).$if(withAudience, (qb) => qb.select(FACT_ARRAYS)), 'incidents').execute()) as never;
+  // A county: its own entries in incident_county_order, in the order's order, each joined to its row and
+  // tested there, until the page is full (migration 2026-12-09T0300); walking every incident's order and
+  // testing each row's copy read up to 2,200 buffers for a county that few incidents name. An entry's
+  // reported_at and incident_id are its row's: the order and the cursors are the same.
+  const byCounty = filter.affectedCountyId && order.field === 'REPORTED_AT' ? filter.affectedCountyId : null;
+  const cols = byCounty ? [sql.ref('o.reported_at'), sql.ref('o.incident_id')] : ORDER_COLUMNS[order.field]('incidents');
+  let q = byCounty
+    ? db
+        .selectFrom('incident_county_order as o')
+        .innerJoin('incidents', 'incidents.id', 'o.incident_id')
+        .select(selection)
+        .where('o.organization_id', '=', byCounty)
+        .where(applyFilter(visible, { ...filter, affectedCountyId: null }))
+    : db.selectFrom('incidents').select(selection).where(applyFilter(visible, filter));
+  if (withAudience) q = q.select(FACT_ARRAYS) as unknown as typeof q;
+  if (reportedSince !== null) q = q.where(sql<SqlBool>`${cols[0]} >= ${reportedSince}::timestamptz`);
+  if (after) {
+    const op = order.direction === 'DESC' ? sql`<` : sql`>`;
+    const values = after.map((v, idx) => {
+      const isLast = idx === after.length - 1;
+      if (isLast) return sql`${v}::uuid`;
+      if (order.field === 'SEVERITY' && idx === 0) return sql`${v}::smallint`;
+      return sql`${v}::timestamptz`;
+    });
+    q = q.where(sql<SqlBool>`(${sql.join(cols)}) ${op} (${sql.join(values)})`);
   }
+  const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
+  const orderBy = sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never;
+  const rows = (await q.orderBy(orderBy).limit(limit).execute()) as unknown as Array<IncidentRow & Partial<{ county_ids: string[]; share_ids: string[]; recipient_ids: string[] }>>;
   return rows.map((r) => (r.county_ids ? withFacts(r as Parameters<typeof withFacts>[0]) : { incident: r, facts: null }));
 }
 
