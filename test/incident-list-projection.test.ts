@@ -41,7 +41,7 @@ describe('incident list projection', () => {
   it('reads the columns of the fields asked for, through fragments, and the whole row for a field it does not know', () => {
     const bench = projectionOf(`query($f: IncidentFilter) { incidents(first: 50, filter: $f) { edges { cursor node { id reference title severity status tlp reportedAt reportingOrganization { slug } affectedCounties { slug } } } pageInfo { hasNextPage } } }`);
     expect(bench).not.toBeNull();
-    expect([...bench!.columns].sort()).toEqual(['reference', 'status', 'title']);
+    expect([...bench!.columns].sort()).toEqual(['reference', 'reported_at', 'severity', 'status', 'title']);
     expect(bench!.audience).toBe(true);
     const viaFragments = projectionOf(`{ incidents { edges { ...E } } } fragment E on IncidentEdge { node { ... on Incident { summary } ...N } } fragment N on Incident { createdAt }`);
     expect([...viaFragments!.columns].sort()).toEqual(['created_at', 'summary']);
@@ -86,8 +86,11 @@ describe('incident list pages', () => {
   });
   afterAll(async () => hub?.close());
 
-  const nodes = async (token: string, selection: string, filter: Record<string, unknown> | null = null) => {
-    const r = await hub.gql(token, `query($f: IncidentFilter) { incidents(first: 10, filter: $f) { edges { cursor node { id ${selection} } } } }`, { f: filter });
+  const nodes = async (token: string, selection: string, filter: Record<string, unknown> | null = null, orderBy: Record<string, string> | null = null) => {
+    const r = await hub.gql(token, `query($f: IncidentFilter, $o: IncidentOrder) { incidents(first: 10, filter: $f, orderBy: $o) { edges { cursor node { id ${selection} } } } }`, {
+      f: filter,
+      o: orderBy,
+    });
     expect(r.errors).toBeUndefined();
     return r.data.incidents.edges as Array<{ cursor: string; node: Record<string, unknown> }>;
   };
@@ -104,6 +107,14 @@ describe('incident list pages', () => {
         const full = (await nodes(user.token, `${sel} ${whole}`)).map((e) => ({ ...e, node: { ...e.node, escalations: undefined } }));
         expect(alone.length, field.name).toBeGreaterThan(0);
         expect(alone.map((e) => ({ ...e, node: { ...e.node, escalations: undefined } })), `${field.name} as ${user.organization}`).toEqual(full);
+      }
+    }
+    // Every order's cursors come from its own keys, read whatever the fields.
+    for (const field of ['REPORTED_AT', 'UPDATED_AT', 'OCCURRED_AT', 'SEVERITY']) {
+      for (const direction of ['ASC', 'DESC']) {
+        const o = { field, direction };
+        const alone = await nodes(sos.token, 'title', null, o);
+        expect(alone, `${field} ${direction}`).toEqual((await nodes(sos.token, `title ${whole}`, null, o)).map((e) => ({ ...e, node: { ...e.node, escalations: undefined } })));
       }
     }
   });

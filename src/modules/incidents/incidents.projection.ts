@@ -5,8 +5,8 @@ import type { IncidentColumn, IncidentProjection } from './incidents.repository.
  * The columns an `incidents` page reads, from the fields its request selects on the incidents
  * (`edges { node { … } }`): a page of six fields reads those six columns and the list's keys, not the
  * whole row. Every field of Incident that incidents.resolvers.ts answers from the row is named here with
- * the columns its resolver reads (besides the keys every list reads: id, order keys, the access facts of
- * the row); a field not named here (another module's, e.g. `escalations` or `correlation`, which are
+ * the columns its resolver reads (besides what every list reads: the id, the access facts of the row and
+ * the order's keys); a field not named here (another module's, e.g. `escalations` or `correlation`, which are
  * handed the row) makes the page read the whole row. test/incident-list-projection.test.ts asks for every
  * field of Incident alone and compares it with the whole row's answer.
  */
@@ -18,7 +18,7 @@ const FIELD_COLUMNS: Readonly<Record<string, readonly IncidentColumn[] | 'audien
   summary: ['summary'],
   category: ['category'],
   domain: ['domain'],
-  severity: [],
+  severity: ['severity'],
   status: ['status'],
   tlp: [],
   lawEnforcementSensitive: [],
@@ -27,9 +27,9 @@ const FIELD_COLUMNS: Readonly<Record<string, readonly IncidentColumn[] | 'audien
   reportingUser: [],
   affectedCounties: 'audience',
   affectedAssets: ['affected_assets'],
-  occurredAt: [],
+  occurredAt: ['occurred_at'],
   detectedAt: ['detected_at'],
-  reportedAt: [],
+  reportedAt: ['reported_at'],
   assignee: ['assignee_organization_id', 'assignee_user_id'],
   externalReferences: ['external_references'],
   sharedWith: 'audience',
@@ -38,7 +38,7 @@ const FIELD_COLUMNS: Readonly<Record<string, readonly IncidentColumn[] | 'audien
   duplicates: [],
   version: ['version'],
   createdAt: ['created_at'],
-  updatedAt: [],
+  updatedAt: ['updated_at'],
   timeline: [],
   comments: [],
 };

@@ -46,7 +46,8 @@ export type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
 
 /**
  * What a list reads of each incident when its reader asks for less than the whole row (a GraphQL page of
- * a few fields): these columns besides LIST_KEY_COLUMNS, and the audience copies only when `audience`.
+ * a few fields): these columns besides LIST_KEY_COLUMNS and the order's keys (ORDER_KEY_COLUMNS), and the
+ * audience copies only when `audience`.
  * Reading and parsing the 25 columns of 50 rows (five timestamps and four arrays each) was most of a
  * page's Node CPU and much of its PostgreSQL time for pages that show six of them. A row read so is an
  * IncidentRow with only these columns set: the caller (incidents.resolvers.ts) answers only the fields
@@ -57,19 +58,16 @@ export interface IncidentProjection {
   audience: boolean;
 }
 
-/** Always read: the id, every order's keyset (cursors) and what the access policy needs of the row itself. */
-const LIST_KEY_COLUMNS = [
-  'id',
-  'reported_at',
-  'updated_at',
-  'occurred_at',
-  'severity',
-  'severity_rank',
-  'tlp',
-  'law_enforcement_sensitive',
-  'reporting_organization_id',
-  'reporting_user_id',
-] as const satisfies readonly IncidentColumn[];
+/** Always read: the id and what the access policy needs of the row itself (besides the order's keys). */
+const LIST_KEY_COLUMNS = ['id', 'tlp', 'law_enforcement_sensitive', 'reporting_organization_id', 'reporting_user_id'] as const satisfies readonly IncidentColumn[];
+
+/** What orderKeyOf reads of a row, for each order: a page's cursors. */
+const ORDER_KEY_COLUMNS: Record<IncidentOrderField, readonly IncidentColumn[]> = {
+  REPORTED_AT: ['reported_at'],
+  UPDATED_AT: ['updated_at'],
+  OCCURRED_AT: ['occurred_at', 'reported_at'],
+  SEVERITY: ['severity', 'reported_at'],
+};
 /** The same columns as SQL text, for the statements written as text (insertFiledIncident). */
 const RETURNED_INCIDENT = sql.raw(INCIDENT_COLUMNS.join(', '));
 export type TimelineRow = Selectable<IncidentTimelineTable>;
@@ -548,7 +546,9 @@ async function listPage(
   projection: IncidentProjection | null,
   reportedSince: string | null,
 ): Promise<Array<{ incident: IncidentRow; facts: FactsOf | null }>> {
-  const selection = projection ? [...new Set([...LIST_KEY_COLUMNS, ...projection.columns])].map((c) => `incidents.${c}` as const) : INCIDENT_SELECTION;
+  const selection = projection
+    ? [...new Set([...LIST_KEY_COLUMNS, ...ORDER_KEY_COLUMNS[order.field], ...projection.columns])].map((c) => `incidents.${c}` as const)
+    : INCIDENT_SELECTION;
   const withAudience = !projection || projection.audience;
   // A county: its own entries in incident_county_order, in the order's order, each joined to its row and
   // tested there, until the page is full (migration 2026-12-09T0300); walking every incident's order and
