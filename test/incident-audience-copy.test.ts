@@ -6,7 +6,7 @@
  * deletes, cascades); and when two transactions change one incident's audience at once (the second waits
  * for the first's row lock and must add to, not overwrite, what the first wrote). The same for
  * incident_county_order (each county's incidents newest first, what a county's list walks: migration
- * 2026-12-09T0300).
+ * 2026-12-10T0500).
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +46,7 @@ describe('incident audience copies', () => {
         where array(select unnest(i.affected_county_ids) order by 1) is distinct from array(select organization_id from incident_affected_counties c where c.incident_id = i.id order by 1)
            or array(select unnest(i.shared_organization_ids) order by 1) is distinct from array(select organization_id from incident_shares s where s.incident_id = i.id order by 1)
            or array(select unnest(i.recipient_user_ids) order by 1) is distinct from array(select user_id from incident_recipients r where r.incident_id = i.id order by 1)
-           -- incident_county_order (migration 2026-12-09T0300): each county link, with the incident's reported_at
+           -- incident_county_order (migration 2026-12-10T0500): each county link, with the incident's reported_at
            or array(select o.organization_id::text || ' ' || o.reported_at::text from incident_county_order o where o.incident_id = i.id order by 1)
               is distinct from array(select c.organization_id::text || ' ' || i.reported_at::text from incident_affected_counties c where c.incident_id = i.id order by 1)
         union

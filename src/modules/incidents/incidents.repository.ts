@@ -523,7 +523,7 @@ export async function listIncidents(
 ): Promise<Array<{ incident: IncidentRow; facts: FactsOf | null }>> {
   // A text search, newest first: the GIN index knows every match but not which are newest, so the page
   // would visit every match's row to sort them. It asks first for the matches reported since the
-  // RECENT_WINDOW-th newest incident (reported_at is in the same GIN index: migration 2026-12-09T0300),
+  // RECENT_WINDOW-th newest incident (reported_at is in the same GIN index: migration 2026-12-10T0500),
   // and only when those fill less than the page, again without that bound. Every incident reported since
   // the bound comes before every other one in this order, so a full page found there is the same page.
   if (filter.text && order.field === 'REPORTED_AT' && order.direction === 'DESC' && limit > 0) {
@@ -551,7 +551,7 @@ async function listPage(
     : INCIDENT_SELECTION;
   const withAudience = !projection || projection.audience;
   // A county: its own entries in incident_county_order, in the order's order, each joined to its row and
-  // tested there, until the page is full (migration 2026-12-09T0300); walking every incident's order and
+  // tested there, until the page is full (migration 2026-12-10T0500); walking every incident's order and
   // testing each row's copy read up to 2,200 buffers for a county that few incidents name. An entry's
   // reported_at and incident_id are its row's: the order and the cursors are the same.
   const byCounty = filter.affectedCountyId && order.field === 'REPORTED_AT' ? filter.affectedCountyId : null;
