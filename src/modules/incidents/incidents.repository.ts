@@ -42,6 +42,32 @@ const INCIDENT_COLUMNS = [
   'updated_at',
 ] as const satisfies ReadonlyArray<keyof IncidentRow>;
 const INCIDENT_SELECTION = INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const);
+export type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
+
+/**
+ * What a list reads of each incident when its reader asks for less than the whole row (a GraphQL page of
+ * a few fields): these columns besides LIST_KEY_COLUMNS and the order's keys (ORDER_KEY_COLUMNS), and the
+ * audience copies only when `audience`.
+ * Reading and parsing the 25 columns of 50 rows (five timestamps and four arrays each) was most of a
+ * page's Node CPU and much of its PostgreSQL time for pages that show six of them. A row read so is an
+ * IncidentRow with only these columns set: the caller (incidents.resolvers.ts) answers only the fields
+ * these columns hold.
+ */
+export interface IncidentProjection {
+  columns: readonly IncidentColumn[];
+  audience: boolean;
+}
+
+/** Always read: the id and what the access policy needs of the row itself (besides the order's keys). */
+const LIST_KEY_COLUMNS = ['id', 'tlp', 'law_enforcement_sensitive', 'reporting_organization_id', 'reporting_user_id'] as const satisfies readonly IncidentColumn[];
+
+/** What orderKeyOf reads of a row, for each order: a page's cursors. */
+const ORDER_KEY_COLUMNS: Record<IncidentOrderField, readonly IncidentColumn[]> = {
+  REPORTED_AT: ['reported_at'],
+  UPDATED_AT: ['updated_at'],
+  OCCURRED_AT: ['occurred_at', 'reported_at'],
+  SEVERITY: ['severity', 'reported_at'],
+};
 /** The same columns as SQL text, for the statements written as text (insertFiledIncident). */
 const RETURNED_INCIDENT = sql.raw(INCIDENT_COLUMNS.join(', '));
 export type TimelineRow = Selectable<IncidentTimelineTable>;
@@ -473,6 +499,19 @@ export function perRow(visible: (eb: ExpressionBuilder<Database, any>) => Expres
   return (eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => sql<SqlBool>`exists (select 1 where ${visible(eb)} offset 0)`;
 }
 
+export interface ListIncidentsOptions {
+  /** Read only these columns (null or absent: the whole row with its audience). */
+  projection?: IncidentProjection | null;
+  /** How many of the newest incidents a text search looks among first (RECENT_WINDOW; tests make it small). */
+  recentWindow?: number;
+}
+
+/**
+ * A text search's first try looks among this many of the newest incidents (see recentBound): a term
+ * that one incident in a hundred names finds a page of 50 there.
+ */
+const RECENT_WINDOW = 5_000;
+
 export async function listIncidents(
   db: Handle,
   visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
@@ -480,9 +519,53 @@ export async function listIncidents(
   order: { field: IncidentOrderField; direction: Direction },
   after: OrderKey | null,
   limit: number,
-): Promise<Array<{ incident: IncidentRow; facts: FactsOf }>> {
-  const cols = ORDER_COLUMNS[order.field]('incidents');
-  let q = db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where(applyFilter(visible, filter));
+  opts: ListIncidentsOptions = {},
+): Promise<Array<{ incident: IncidentRow; facts: FactsOf | null }>> {
+  // A text search, newest first: the GIN index knows every match but not which are newest, so the page
+  // would visit every match's row to sort them. It asks first for the matches reported since the
+  // RECENT_WINDOW-th newest incident (reported_at is in the same GIN index: migration 2026-12-10T0500),
+  // and only when those fill less than the page, again without that bound. Every incident reported since
+  // the bound comes before every other one in this order, so a full page found there is the same page.
+  if (filter.text && order.field === 'REPORTED_AT' && order.direction === 'DESC' && limit > 0) {
+    const since = await recentBound(db, opts.recentWindow ?? RECENT_WINDOW);
+    if (since !== null && (!after || String(after[0]) > since)) {
+      const rows = await listPage(db, visible, filter, order, after, limit, opts.projection ?? null, since);
+      if (rows.length === limit) return rows;
+    }
+  }
+  return listPage(db, visible, filter, order, after, limit, opts.projection ?? null, null);
+}
+
+async function listPage(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  filter: IncidentListFilter,
+  order: { field: IncidentOrderField; direction: Direction },
+  after: OrderKey | null,
+  limit: number,
+  projection: IncidentProjection | null,
+  reportedSince: string | null,
+): Promise<Array<{ incident: IncidentRow; facts: FactsOf | null }>> {
+  const selection = projection
+    ? [...new Set([...LIST_KEY_COLUMNS, ...ORDER_KEY_COLUMNS[order.field], ...projection.columns])].map((c) => `incidents.${c}` as const)
+    : INCIDENT_SELECTION;
+  const withAudience = !projection || projection.audience;
+  // A county: its own entries in incident_county_order, in the order's order, each joined to its row and
+  // tested there, until the page is full (migration 2026-12-10T0500); walking every incident's order and
+  // testing each row's copy read up to 2,200 buffers for a county that few incidents name. An entry's
+  // reported_at and incident_id are its row's: the order and the cursors are the same.
+  const byCounty = filter.affectedCountyId && order.field === 'REPORTED_AT' ? filter.affectedCountyId : null;
+  const cols = byCounty ? [sql.ref('o.reported_at'), sql.ref('o.incident_id')] : ORDER_COLUMNS[order.field]('incidents');
+  let q = byCounty
+    ? db
+        .selectFrom('incident_county_order as o')
+        .innerJoin('incidents', 'incidents.id', 'o.incident_id')
+        .select(selection)
+        .where('o.organization_id', '=', byCounty)
+        .where(applyFilter(visible, { ...filter, affectedCountyId: null }))
+    : db.selectFrom('incidents').select(selection).where(applyFilter(visible, filter));
+  if (withAudience) q = q.select(FACT_ARRAYS) as unknown as typeof q;
+  if (reportedSince !== null) q = q.where(sql<SqlBool>`${cols[0]} >= ${reportedSince}::timestamptz`);
   if (after) {
     const op = order.direction === 'DESC' ? sql`<` : sql`>`;
     const values = after.map((v, idx) => {
@@ -495,8 +578,27 @@ export async function listIncidents(
   }
   const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
   const orderBy = sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never;
-  const rows = await q.orderBy(orderBy).limit(limit).execute();
-  return rows.map(withFacts);
+  const rows = (await q.orderBy(orderBy).limit(limit).execute()) as unknown as Array<IncidentRow & Partial<{ county_ids: string[]; share_ids: string[]; recipient_ids: string[] }>>;
+  return rows.map((r) => (r.county_ids ? withFacts(r as Parameters<typeof withFacts>[0]) : { incident: r, facts: null }));
+}
+
+/**
+ * The reported_at (as text) of the `window`-th newest incident, or null when there are fewer: read at most
+ * once a minute per database handle. A bound older than it should be only widens the first try; one
+ * newer only makes it come back short more often (and the list asks again): neither changes a page.
+ */
+const recentBounds = new WeakMap<object, { at: number; value: Promise<string | null>; window: number }>();
+async function recentBound(db: Handle, window: number): Promise<string | null> {
+  const cached = recentBounds.get(db);
+  if (cached && cached.window === window && Date.now() - cached.at < 60_000) return cached.value;
+  const value = sql<{ at: string }>`select to_char(reported_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+      from incidents order by reported_at desc, id desc offset ${window - 1} limit 1`
+    .execute(db)
+    .then((r) => r.rows[0]?.at ?? null);
+  recentBounds.set(db, { at: Date.now(), value, window });
+  // A failed read is not kept: the next list asks again.
+  value.catch(() => recentBounds.delete(db));
+  return value;
 }
 
 export async function countIncidents(
