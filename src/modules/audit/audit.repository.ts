@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { AuditLogTable, Database } from '../../infra/db-types.js';
 import { CURRENT_SCHEME, entryHash, entryMac, GENESIS_HASH, type ChainedContent } from './audit.chain.js';
 import type { Checkpoint } from './audit.checkpoints.js';
@@ -24,26 +24,76 @@ export async function takeLogAppendLock(trx: Handle): Promise<void> {
   if (trx.isTransaction) holdingAppendLock.add(trx);
 }
 
+/**
+ * The log append lock as a CTE of the caller's next statement (`with ${appendLockCte(trx)} insert …
+ * select … from append_lock …`), so that a writer that needs the lock only from that statement on (an
+ * outbox insert) does not spend a round trip on taking it: a one-row CTE named `append_lock` that takes
+ * the lock when first read, unless this transaction holds it already. The statement must read the CTE
+ * before it writes anything that needs the lock (an outbox id): select its rows from it.
+ * Only for a statement that reads nothing under the lock: its snapshot is taken before the lock is.
+ */
+export function appendLockCte(trx: Handle): RawBuilder<unknown> {
+  if (holdingAppendLock.has(trx)) return sql`append_lock as materialized (select 1)`;
+  if (trx.isTransaction) holdingAppendLock.add(trx);
+  return sql`append_lock as materialized (select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY}))`;
+}
+
+/**
+ * The chain's head as this process last appended or read it: a guess, never trusted. An append checks it
+ * against the log in its inserting statement (under the append lock, so the log cannot move meanwhile) and
+ * inserts only if it is still the head; otherwise the same statement answers the real head and the entry
+ * is hashed again and inserted. One round trip per entry while this process is the only writer, two when
+ * another wrote since (as before the guess). A transaction that rolled back leaves a guess the log lacks:
+ * the check fails and the real head is used.
+ */
+let headGuess: { seq: number; hash: string } | null = null;
+
 /** Appends one entry to the chain. Call inside the transaction that makes the change. */
 export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promise<AuditRow> {
   await takeLogAppendLock(trx);
-  // Written as SQL text rather than built: every audited change runs these two, and building and compiling
-  // them with the query builder cost more CPU than the round trips themselves.
-  const last = (await sql<{ seq: number; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(trx)).rows[0];
-  const seq = (last?.seq ?? 0) + 1;
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  // Millisecond precision so that the stored time reads back exactly as hashed.
-  const at = new Date(Math.floor(Date.now()));
   // Normalise through JSON so the stored jsonb and the hashed value are the same data.
   const change = entry.change === undefined || entry.change === null ? null : JSON.parse(JSON.stringify(entry.change));
-  const content: ChainedContent = { ...entry, change, seq, at };
-  const hash = entryMac(auditKey(), prevHash, content);
-  const { rows } = await sql<AuditRow>`
-    insert into audit_log (seq, at, actor_user_id, actor_email, actor_organization_id, actor_organization_slug, token_prefix, action,
-                           object_type, object_id, change, request_id, client_address, prev_hash, hash, scheme)
-    values (${seq}, ${at}, ${entry.actorUserId}, ${entry.actorEmail}, ${entry.actorOrganizationId}, ${entry.actorOrganizationSlug}, ${entry.tokenPrefix}, ${entry.action},
-            ${entry.objectType}, ${entry.objectId}, ${change === null ? null : JSON.stringify(change)}, ${entry.requestId}, ${entry.clientAddress}, ${prevHash}, ${hash}, ${CURRENT_SCHEME})
-    returning *`.execute(trx);
+  const changeJson = change === null ? null : JSON.stringify(change);
+  // Millisecond precision so that the stored time reads back exactly as hashed.
+  const at = new Date(Math.floor(Date.now()));
+  const chained = (prev: { seq: number; hash: string } | undefined) => {
+    const seq = (prev?.seq ?? 0) + 1;
+    const prevHash = prev?.hash ?? GENESIS_HASH;
+    return { seq, prevHash, hash: entryMac(auditKey(), prevHash, { ...entry, change, seq, at }) };
+  };
+  // Written as SQL text rather than built: every audited change runs these, and building and compiling
+  // them with the query builder cost more CPU than the round trips themselves.
+  const values = (c: ReturnType<typeof chained>) => sql`
+    ${c.seq}, ${at}, ${entry.actorUserId}, ${entry.actorEmail}, ${entry.actorOrganizationId}, ${entry.actorOrganizationSlug}, ${entry.tokenPrefix}, ${entry.action},
+    ${entry.objectType}, ${entry.objectId}, ${changeJson}, ${entry.requestId}, ${entry.clientAddress}, ${c.prevHash}, ${c.hash}, ${CURRENT_SCHEME}`;
+  const columns = sql`seq, at, actor_user_id, actor_email, actor_organization_id, actor_organization_slug, token_prefix, action,
+                      object_type, object_id, change, request_id, client_address, prev_hash, hash, scheme`;
+  let head: { seq: number; hash: string } | undefined;
+  const guess = headGuess;
+  if (guess) {
+    // Inserted only if the guessed head is the log's head (read under the lock taken above); the answer
+    // carries the head either way.
+    const c = chained(guess);
+    const { rows } = await sql<AuditRow & { head_seq: number; head_hash: string }>`
+      with head as (select seq, hash from audit_log order by seq desc limit 1),
+      appended as (
+        insert into audit_log (${columns})
+        select ${values(c)} from head where head.seq = ${guess.seq} and head.hash = ${guess.hash}
+        returning *)
+      select appended.*, head.seq as head_seq, head.hash as head_hash from head left join appended on true`.execute(trx);
+    const r = rows[0];
+    if (r && r.seq !== null) {
+      headGuess = { seq: c.seq, hash: c.hash };
+      const { head_seq: _s, head_hash: _h, ...row } = r;
+      return row;
+    }
+    head = r ? { seq: r.head_seq, hash: r.head_hash } : undefined;
+  } else {
+    head = (await sql<{ seq: number; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(trx)).rows[0];
+  }
+  const c = chained(head);
+  const { rows } = await sql<AuditRow>`insert into audit_log (${columns}) values (${values(c)}) returning *`.execute(trx);
+  headGuess = { seq: c.seq, hash: c.hash };
   return rows[0]!;
 }
 

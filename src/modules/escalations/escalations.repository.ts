@@ -814,6 +814,45 @@ export interface EscalationMove {
   last_paged_level: number | null;
 }
 
+/** The notification row a page or notice inserts (insertNotifications). */
+export type NewNotification = Parameters<typeof insertNotifications>[1][number] & { id: string };
+
+/**
+ * insertNotifications and updateEscalations in one statement: the pages of a level and the escalations
+ * moved on past it (paging.ts pageCurrentLevels), one round trip on the path from a filing to its page.
+ * SQL text, not built, for the same reason as insertEscalationIfAbsent.
+ */
+export async function insertNotificationsMovingOn(trx: Handle, rows: readonly NewNotification[], moves: readonly EscalationMove[]): Promise<NotificationRow[]> {
+  if (rows.length === 0) {
+    await updateEscalations(trx, moves);
+    return [];
+  }
+  const moved =
+    moves.length === 0
+      ? sql``
+      : sql`with moved as (
+          update escalations e
+             set state = v.state, level = v.level, loop = v.loop, timer_token = v.timer_token, next_fire_at = v.next_fire_at,
+                 last_paged_level = v.last_paged_level, updated_at = now()
+            from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb)
+                 as v(id uuid, state text, level int, loop int, timer_token uuid, next_fire_at timestamptz, last_paged_level int)
+           where e.id = v.id)`;
+  const values = sql.join(
+    rows.map(
+      (r) => sql`(${r.id}, ${r.escalation_id}, ${r.incident_id}, ${r.kind}, ${r.level}, ${r.loop}, ${r.recipient_user_id}, ${r.contact_method_id}, ${r.channel},
+                  ${r.status}, ${r.status_reason}, ${r.next_attempt_at}, ${r.ack_token_hash}, ${r.ack_expires_at}, ${r.claimed_by ?? null})`,
+    ),
+  );
+  const { rows: inserted } = await sql<NotificationRow>`
+    ${moved}
+    insert into notifications (id, escalation_id, incident_id, kind, level, loop, recipient_user_id, contact_method_id, channel,
+                               status, status_reason, next_attempt_at, ack_token_hash, ack_expires_at, claimed_by)
+    values ${values}
+    on conflict (escalation_id, level, loop, recipient_user_id, contact_method_id) do nothing
+    returning *`.execute(trx);
+  return inserted;
+}
+
 /** Moves many escalations on in one statement (a batch of timer fires pages many levels at once). */
 export async function updateEscalations(trx: Handle, moves: readonly EscalationMove[]): Promise<void> {
   if (moves.length === 0) return;

@@ -5,6 +5,7 @@ import type { Handle } from '../../infra/handle.js';
 import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
 import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
+import { appendLockCte } from '../audit/index.js';
 
 /**
  * An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use, and the
@@ -299,11 +300,19 @@ export function insertTimelineEntry(
     change?: Record<string, unknown> | null;
     relatedIncidentId?: string | null;
   },
+  /**
+   * The change's audit entry follows in this transaction (use-cases/deps.ts record): this statement takes
+   * the log append lock that entry needs, instead of a statement of its own. It reads nothing, so the
+   * snapshot it took before waiting for the lock does not matter; the audit entry's statements come after.
+   */
+  opts: { takeLogAppendLock?: boolean } = {},
 ): Promise<TimelineRow> {
   // SQL text, not built: every change of an incident writes one (see insertFiledIncident).
   return sql<TimelineRow>`
+    ${opts.takeLogAppendLock ? sql`with ${appendLockCte(trx)}` : sql``}
     insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
-    values (${e.incidentId}, ${e.kind}, ${new Date()}, ${e.actorUserId}, ${e.actorOrganizationId}, ${e.body ?? null}, ${e.change ? JSON.stringify(e.change) : null}, ${e.relatedIncidentId ?? null})
+    select ${e.incidentId}, ${e.kind}, ${new Date()}, ${e.actorUserId}, ${e.actorOrganizationId}, ${e.body ?? null}, ${e.change ? JSON.stringify(e.change) : null}, ${e.relatedIncidentId ?? null}
+    ${opts.takeLogAppendLock ? sql`from append_lock` : sql``}
     returning *`
     .execute(trx)
     .then((r) => r.rows[0]!);

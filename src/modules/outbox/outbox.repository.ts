@@ -1,7 +1,7 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { OutboxTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import { takeLogAppendLock } from '../audit/index.js';
+import { appendLockCte } from '../audit/index.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -23,43 +23,67 @@ export async function addOutboxEvent(
   aggregate: { type: string; id: string },
   payload: Record<string, unknown> = {},
 ): Promise<number> {
-  await takeLogAppendLock(trx);
-  // SQL text, not built: every event of the hub is written here.
-  const { rows } = await sql<{ id: number }>`
-    insert into outbox (topic, aggregate_type, aggregate_id, payload) values (${topic}, ${aggregate.type}, ${aggregate.id}, ${JSON.stringify(payload)})
-    returning id`.execute(trx);
-  return rows[0]!.id;
+  return (await addOutboxEvents(trx, [{ topic, aggregate, payload }]))[0]!;
 }
 
 /**
  * Several events in one statement, in the order given (ids ascending), under the same lock as
- * addOutboxEvent: a batch of timer fires records one `page.sent` per escalation it paged.
+ * addOutboxEvent: a batch of timer fires records one `page.sent` per escalation it paged. The lock is taken
+ * by the inserting statement itself, before any id is drawn (the rows are selected from the lock's CTE),
+ * unless the transaction holds it already (an audited change).
  */
 export async function addOutboxEvents(
   trx: Handle,
   events: ReadonlyArray<{ topic: string; aggregate: { type: string; id: string }; payload?: Record<string, unknown> }>,
 ): Promise<number[]> {
   if (events.length === 0) return [];
-  await takeLogAppendLock(trx);
-  const rows = await trx
-    .insertInto('outbox')
-    .values(events.map((e) => ({ topic: e.topic, aggregate_type: e.aggregate.type, aggregate_id: e.aggregate.id, payload: JSON.stringify(e.payload ?? {}) })))
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
+  // SQL text, not built: every event of the hub is written here.
+  const values = sql.join(events.map((e, i) => sql`(${i}, ${e.topic}, ${e.aggregate.type}, ${e.aggregate.id}, ${JSON.stringify(e.payload ?? {})})`));
+  const { rows } = await sql<{ id: number }>`
+    with ${appendLockCte(trx)}
+    insert into outbox (topic, aggregate_type, aggregate_id, payload)
+    select v.topic, v.aggregate_type, v.aggregate_id, v.payload::jsonb from append_lock cross join (values ${values}) as v (n, topic, aggregate_type, aggregate_id, payload) order by v.n::int
+    returning id`.execute(trx);
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 /**
- * Claims up to `limit` unpublished rows and marks them published, in one statement (the relay's one round
- * trip per batch instead of a select and an update): the rows stay locked, and unpublished to everyone else,
- * until the caller's transaction commits, so a relay whose queue add fails rolls the mark back with it.
- * Concurrent relays skip each other's rows. Returned in id order.
+ * Work of another module done by the claiming statement itself (the relay's settling, outbox.jobs.ts): CTEs
+ * over `ids` (a set of the claimed rows' ids) and an expression the statement answers with every row.
  */
-export async function claimAndMarkPublished(trx: Handle, limit: number): Promise<OutboxRow[]> {
-  const { rows } = await sql<OutboxRow>`
-    update outbox set published_at = now()
-    where id in (select id from outbox where published_at is null order by id limit ${limit} for update skip locked)
-    returning *`.execute(trx);
+export type ClaimParts = (ids: RawBuilder<unknown>) => { ctes: RawBuilder<unknown>; answer: RawBuilder<unknown> };
+
+/**
+ * Takes the relay lock (`lockKey`), claims up to `limit` unpublished rows and marks them published, in one
+ * statement (the relay's one round trip per batch instead of a lock, a select and an update): the rows stay
+ * locked, and unpublished to everyone else, until the caller's transaction commits, so a relay whose queue
+ * add fails rolls the mark back with it. Concurrent relays skip each other's rows. Returned in id order.
+ *
+ * The lock is taken inside the statement, after its snapshot: a relay that waited for another reads the
+ * rows as they were before that one committed. That loses nothing and keeps the order: a row the other
+ * relay marked is re-read by the row lock (READ COMMITTED re-checks `published_at is null` on the newest
+ * version and skips it), and ids become visible in increasing order (addOutboxEvent), so the rows this
+ * snapshot sees unpublished are the next ones after the other relay's; later ones wait for the next wake-up.
+ * No unpublished row seen: the lock is never taken.
+ *
+ * With `also` (rows of `alsoTopics` only), the same statement does that work too and each row carries its
+ * answer (`also`).
+ */
+export async function claimAndMarkPublished(
+  trx: Handle,
+  limit: number,
+  lockKey: number,
+  also?: { topics: readonly string[]; parts: ClaimParts },
+): Promise<Array<OutboxRow & { also?: unknown }>> {
+  const parts = also?.parts(sql`select id from claimed where topic = any(${[...also.topics]}::text[])`);
+  const { rows } = await sql<OutboxRow & { also?: unknown }>`
+    with relay_lock as materialized (select pg_advisory_xact_lock(${lockKey})),
+    claimed as (
+      update outbox set published_at = now()
+      where id in (select o.id from outbox o cross join relay_lock where o.published_at is null order by o.id limit ${limit} for update of o skip locked)
+      returning *)
+    ${parts ? sql`, ${parts.ctes}` : sql``}
+    select claimed.*${parts ? sql`, ${parts.answer} as also` : sql``} from claimed`.execute(trx);
   return rows.sort((a, b) => a.id - b.id);
 }
 

@@ -112,7 +112,7 @@ export async function record(
         body: timeline.body ?? null,
         change: timeline.change ?? null,
         relatedIncidentId: timeline.relatedIncidentId ?? null,
-      })
+      }, { takeLogAppendLock: true })
     : null;
   await recordAudit(trx, principal, audit.action, { type: 'Incident', id: row.id }, { reference: row.reference, ...(audit.change as object) });
   for (const o of outbox) {
