@@ -48,9 +48,21 @@ export function appendLockCte(trx: Handle): RawBuilder<unknown> {
  */
 let headGuess: { seq: number; hash: string } | null = null;
 
-/** Appends one entry to the chain. Call inside the transaction that makes the change. */
-export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promise<AuditRow> {
+/** Whether this transaction holds the log append lock (a statement that needs it held may rely on it). */
+export function holdsLogAppendLock(trx: Handle): boolean {
+  return holdingAppendLock.has(trx);
+}
+
+/**
+ * Appends one entry to the chain. Call inside the transaction that makes the change. `also`: CTEs the
+ * appending statement runs too, under the append lock (the change's outbox events, addOutboxEvents'
+ * outboxEventsCte): one round trip for both.
+ */
+export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry, also?: () => RawBuilder<unknown> | undefined): Promise<AuditRow> {
   await takeLogAppendLock(trx);
+  // Built once the lock is held; runs with the first statement below, whichever it is, and only with it.
+  const ctes = also?.();
+  const alsoCtes = ctes ? sql`, ${ctes}` : sql``;
   // Normalise through JSON so the stored jsonb and the hashed value are the same data.
   const change = entry.change === undefined || entry.change === null ? null : JSON.parse(JSON.stringify(entry.change));
   const changeJson = change === null ? null : JSON.stringify(change);
@@ -75,7 +87,7 @@ export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promi
     // carries the head either way.
     const c = chained(guess);
     const { rows } = await sql<AuditRow & { head_seq: number; head_hash: string }>`
-      with head as (select seq, hash from audit_log order by seq desc limit 1),
+      with head as (select seq, hash from audit_log order by seq desc limit 1)${alsoCtes},
       appended as (
         insert into audit_log (${columns})
         select ${values(c)} from head where head.seq = ${guess.seq} and head.hash = ${guess.hash}
@@ -89,7 +101,7 @@ export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promi
     }
     head = r ? { seq: r.head_seq, hash: r.head_hash } : undefined;
   } else {
-    head = (await sql<{ seq: number; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(trx)).rows[0];
+    head = (await sql<{ seq: number; hash: string }>`with head as (select seq, hash from audit_log order by seq desc limit 1)${alsoCtes} select seq, hash from head`.execute(trx)).rows[0];
   }
   const c = chained(head);
   const { rows } = await sql<AuditRow>`insert into audit_log (${columns}) values (${values(c)}) returning *`.execute(trx);

@@ -1,4 +1,5 @@
 import type { Principal } from '../../access/principal.js';
+import type { RawBuilder } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import { appendAuditEntry } from './audit.repository.js';
 
@@ -9,6 +10,8 @@ export async function recordAudit(
   action: string,
   object: { type: string; id: string | null },
   change: unknown = null,
+  /** CTEs written by the same statement as the entry, under the append lock (the change's outbox events). */
+  also?: () => RawBuilder<unknown> | undefined,
 ): Promise<void> {
   const user = principal.kind === 'user' ? principal : null;
   await appendAuditEntry(trx, {
@@ -23,5 +26,5 @@ export async function recordAudit(
     change,
     requestId: principal.requestId,
     clientAddress: principal.clientAddress,
-  });
+  }, also);
 }

@@ -11,4 +11,4 @@ export { verifyAuditChain } from './audit.repository.js';
 /** How many entries match (a rate limit counted from what the log already records). */
 export { countAuditEntries } from './audit.repository.js';
 /** Serializes writers of the log and of the outbox (which shares its commit order). */
-export { appendLockCte, takeLogAppendLock } from './audit.repository.js';
+export { appendLockCte, holdsLogAppendLock, takeLogAppendLock } from './audit.repository.js';

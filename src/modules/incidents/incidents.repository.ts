@@ -86,9 +86,26 @@ export interface FiledIncidentValues {
  * built: building and compiling this statement with the query builder cost a filing more CPU than its
  * round trip.
  */
-export async function insertFiledIncident(trx: Handle, year: number, v: FiledIncidentValues, countyIds: readonly string[]): Promise<IncidentRow> {
+export async function insertFiledIncident(
+  trx: Handle,
+  year: number,
+  v: FiledIncidentValues,
+  countyIds: readonly string[],
+  /**
+   * The filing's timeline entry, written by the same statement, which also takes the log append lock for
+   * the audit entry that follows (see insertTimelineEntry's takeLogAppendLock: it reads nothing under it).
+   */
+  filed?: { actorUserId: string; actorOrganizationId: string; change: Record<string, unknown> },
+): Promise<IncidentRow> {
+  const timeline = filed
+    ? sql`,
+    timeline as (
+      insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
+      select filed.id, 'FILED', ${new Date()}, ${filed.actorUserId}, ${filed.actorOrganizationId}, null, ${JSON.stringify(filed.change)}, null
+        from filed cross join append_lock)`
+    : sql``;
   const { rows } = await sql<IncidentRow>`
-    with filed as (
+    with ${filed ? sql`${appendLockCte(trx)},` : sql``} filed as (
       insert into incidents (reference, title, summary, category, domain, severity, status, tlp, law_enforcement_sensitive, exercise,
                              reporting_user_id, reporting_organization_id, affected_assets, occurred_at, detected_at, reported_at,
                              external_references, created_at, updated_at)
@@ -100,7 +117,7 @@ export async function insertFiledIncident(trx: Handle, year: number, v: FiledInc
         ${v.external_references}, ${v.created_at}, ${v.updated_at})
       returning ${RETURNED_INCIDENT}
     ),
-    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed)
+    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed)${timeline}
     select * from filed`.execute(trx);
   return rows[0]!;
 }

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { OutboxTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import { appendLockCte } from '../audit/index.js';
+import { appendLockCte, holdsLogAppendLock } from '../audit/index.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -32,19 +32,32 @@ export async function addOutboxEvent(
  * by the inserting statement itself, before any id is drawn (the rows are selected from the lock's CTE),
  * unless the transaction holds it already (an audited change).
  */
-export async function addOutboxEvents(
-  trx: Handle,
-  events: ReadonlyArray<{ topic: string; aggregate: { type: string; id: string }; payload?: Record<string, unknown> }>,
-): Promise<number[]> {
+export async function addOutboxEvents(trx: Handle, events: readonly OutboxEventInput[]): Promise<number[]> {
   if (events.length === 0) return [];
-  // SQL text, not built: every event of the hub is written here.
-  const values = sql.join(events.map((e, i) => sql`(${i}, ${e.topic}, ${e.aggregate.type}, ${e.aggregate.id}, ${JSON.stringify(e.payload ?? {})})`));
   const { rows } = await sql<{ id: number }>`
     with ${appendLockCte(trx)}
-    insert into outbox (topic, aggregate_type, aggregate_id, payload)
-    select v.topic, v.aggregate_type, v.aggregate_id, v.payload::jsonb from append_lock cross join (values ${values}) as v (n, topic, aggregate_type, aggregate_id, payload) order by v.n::int
+    ${insertEvents(events, sql`from append_lock cross join`)}
     returning id`.execute(trx);
   return rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
+export type OutboxEventInput = { topic: string; aggregate: { type: string; id: string }; payload?: Record<string, unknown> };
+
+/**
+ * The events as a CTE (`outbox_events`) of another statement of a transaction that holds the log append
+ * lock already: the audit entry of the same change (recordAudit's `also`), one round trip for both.
+ */
+export function outboxEventsCte(trx: Handle, events: readonly OutboxEventInput[]): RawBuilder<unknown> | undefined {
+  if (events.length === 0) return undefined;
+  if (!holdsLogAppendLock(trx)) throw new Error('outboxEventsCte: the transaction must hold the log append lock');
+  return sql`outbox_events as (${insertEvents(events, sql`from`)} returning id)`;
+}
+
+// SQL text, not built: every event of the hub is written here. In the order given (ids ascending).
+function insertEvents(events: readonly OutboxEventInput[], from: RawBuilder<unknown>): RawBuilder<unknown> {
+  const values = sql.join(events.map((e, i) => sql`(${i}, ${e.topic}, ${e.aggregate.type}, ${e.aggregate.id}, ${JSON.stringify(e.payload ?? {})})`));
+  return sql`insert into outbox (topic, aggregate_type, aggregate_id, payload)
+    select v.topic, v.aggregate_type, v.aggregate_id, v.payload::jsonb ${from} (values ${values}) as v (n, topic, aggregate_type, aggregate_id, payload) order by v.n::int`;
 }
 
 /**
