@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
@@ -475,7 +475,12 @@ export function findPageByAckTokenHash(h: Handle, hash: Buffer) {
  * paged at this level" must see the other rules' pages, so each person is paged once per level.
  */
 export async function lockIncidentPaging(trx: Handle, incidentId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
+  await sql`select ${pagingLockSql(incidentId)}`.execute(trx);
+}
+
+/** The paging lock of lockIncidentPaging as an expression, for a statement that takes it with its own work. */
+export function pagingLockSql(incidentId: string): RawBuilder<unknown> {
+  return sql`pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`;
 }
 
 /** The fields of a notification that say whose page it is, and where in its escalation. */

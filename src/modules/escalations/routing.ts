@@ -8,7 +8,7 @@ import {
   cancelPendingPages,
   insertEscalationIfAbsent,
   insertNotifications,
-  lockIncidentPaging,
+  pagingLockSql,
   loadPagingRoster,
   lockOpenEscalationsOf,
   touchEscalation,
@@ -42,9 +42,14 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
   const timers: TimerToArm[] = [];
   const deliveries: NotificationRow[] = [];
   const created = await ctx.db.transaction().execute(async (trx) => {
-    await lockIncidentPaging(trx, incidentId);
-    // The enabled rules are read by the statement that locks the incident: one round trip, not two.
-    const locked = await lockIncidentWithFactsAnd(trx, incidentId, ENABLED_RULES);
+    // One statement takes the incident's paging lock, then locks the incident with its facts and reads the
+    // enabled rules: one round trip, not three. After a wait for the paging lock (another routing or timer of
+    // this incident), the incident row and its facts (the row's own copies of its audience) are read as the
+    // row lock finds them, newest version; only the rules are as of the statement's start, as if this
+    // routing had read them a moment before: an escalation is created once per rule and incident whatever
+    // the order (insertEscalationIfAbsent). Everything read afterwards (the roster: who was paged) is read
+    // by later statements, under the lock.
+    const locked = await lockIncidentWithFactsAnd(trx, incidentId, ENABLED_RULES, sql`select ${pagingLockSql(incidentId)}`);
     if (!locked) throw new UnknownJobObjectError('incident', incidentId);
     if (FINISHED_STATUSES.has(locked.incident.status)) return [];
     const { incident, facts } = locked;

@@ -192,15 +192,26 @@ export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ 
  * lockIncidentWithFacts, and one more value the caller reads in the same statement (the router: the enabled
  * routing rules), saving a round trip. `also` is a scalar expression; it sees the statement's snapshot.
  */
-export async function lockIncidentWithFactsAnd<T>(trx: Handle, id: string, also: RawBuilder<T>): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
+export async function lockIncidentWithFactsAnd<T>(
+  trx: Handle,
+  id: string,
+  also: RawBuilder<T>,
+  /**
+   * A lock the statement takes before the row's (a CTE named `first_lock` of one row, e.g. the escalations'
+   * paging lock). The row and its facts (its own columns) are read as the row lock finds them, newest
+   * version, after any wait; `also` is read as of the statement's start.
+   */
+  firstLock?: RawBuilder<unknown>,
+): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
   // SQL text (the same statement as lockIncidentWithFacts builds): it is on every routed event's path.
   const { rows } = await sql<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
+    ${firstLock ? sql`with first_lock as materialized (${firstLock})` : sql``}
     select ${RETURNED_INCIDENT},
            incidents.affected_county_ids::text[] as county_ids,
            incidents.shared_organization_ids::text[] as share_ids,
            incidents.recipient_user_ids::text[] as recipient_ids,
            ${also} as also
-    from incidents where id = ${id} for share`.execute(trx);
+    from incidents ${firstLock ? sql`cross join first_lock` : sql``} where id = ${id} for share of incidents`.execute(trx);
   const row = rows[0];
   if (!row) return undefined;
   const { also: value, ...rest } = row;
