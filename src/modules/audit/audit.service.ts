@@ -1,7 +1,6 @@
 import type { Principal } from '../../access/principal.js';
-import type { RawBuilder } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
-import { appendAuditEntry } from './audit.repository.js';
+import { appendAuditEntry, type AuditStatementPart } from './audit.repository.js';
 
 /** Records what a principal did, inside the caller's transaction. */
 export async function recordAudit(
@@ -11,7 +10,7 @@ export async function recordAudit(
   object: { type: string; id: string | null },
   change: unknown = null,
   /** CTEs written by the same statement as the entry, under the append lock (the change's outbox events). */
-  also?: () => RawBuilder<unknown> | undefined,
+  also?: () => AuditStatementPart | undefined,
 ): Promise<void> {
   const user = principal.kind === 'user' ? principal : null;
   await appendAuditEntry(trx, {

@@ -5,7 +5,8 @@ import type { Handle } from '../../infra/handle.js';
 import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
 import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
-import { appendLockCte } from '../audit/index.js';
+import { appendLockCte, appendLockKeyTakenBy } from '../audit/index.js';
+import { hot, hotText } from '../../infra/hot-sql.js';
 
 /**
  * An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use, and the
@@ -45,6 +46,7 @@ const INCIDENT_COLUMNS = [
 const INCIDENT_SELECTION = INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const);
 /** The same columns as SQL text, for the statements written as text (insertFiledIncident). */
 const RETURNED_INCIDENT = sql.raw(INCIDENT_COLUMNS.join(', '));
+const RETURNED_INCIDENT_TEXT = hotText(INCIDENT_COLUMNS.join(', '));
 export type TimelineRow = Selectable<IncidentTimelineTable>;
 
 /**
@@ -95,29 +97,28 @@ export async function insertFiledIncident(
    * The filing's timeline entry, written by the same statement, which also takes the log append lock for
    * the audit entry that follows (see insertTimelineEntry's takeLogAppendLock: it reads nothing under it).
    */
-  filed?: { actorUserId: string; actorOrganizationId: string; change: Record<string, unknown> },
+  filed: { actorUserId: string; actorOrganizationId: string; change: Record<string, unknown> },
 ): Promise<IncidentRow> {
-  const timeline = filed
-    ? sql`,
-    timeline as (
-      insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
-      select filed.id, 'FILED', ${new Date()}, ${filed.actorUserId}, ${filed.actorOrganizationId}, null, ${JSON.stringify(filed.change)}, null
-        from filed cross join append_lock)`
-    : sql``;
-  const { rows } = await sql<IncidentRow>`
-    with ${filed ? sql`${appendLockCte(trx)},` : sql``} filed as (
+  // `hot`: the text is made once (see infra/hot-sql.ts); every filing runs this.
+  const { rows } = await hot<IncidentRow>`
+    with append_lock as materialized (select pg_advisory_xact_lock(${appendLockKeyTakenBy(trx)})),
+    filed as (
       insert into incidents (reference, title, summary, category, domain, severity, status, tlp, law_enforcement_sensitive, exercise,
                              reporting_user_id, reporting_organization_id, affected_assets, occurred_at, detected_at, reported_at,
                              external_references, created_at, updated_at)
       values (
         -- padStart's behaviour: at least five digits, never cut (lpad would cut a sixth).
-        (select ${`ESTF-${year}-`} || case when n < 100000 then lpad(n::text, 5, '0') else n::text end from nextval('incident_reference_seq') as n),
+        (select ${`ESTF-${year}-`}::text || case when n < 100000 then lpad(n::text, 5, '0') else n::text end from nextval('incident_reference_seq') as n),
         ${v.title}, ${v.summary}, ${v.category}, ${v.domain}, ${v.severity}, ${v.status}, ${v.tlp}, ${v.law_enforcement_sensitive}, ${v.exercise},
         ${v.reporting_user_id}, ${v.reporting_organization_id}, ${v.affected_assets}, ${v.occurred_at}, ${v.detected_at}, ${v.reported_at},
         ${v.external_references}, ${v.created_at}, ${v.updated_at})
-      returning ${RETURNED_INCIDENT}
+      returning ${RETURNED_INCIDENT_TEXT}
     ),
-    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed)${timeline}
+    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed),
+    timeline as (
+      insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
+      select filed.id, 'FILED', ${new Date()}, ${filed.actorUserId}, ${filed.actorOrganizationId}, null, ${JSON.stringify(filed.change)}, null
+        from filed cross join append_lock)
     select * from filed`.execute(trx);
   return rows[0]!;
 }

@@ -1,7 +1,8 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { OutboxTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
-import { appendLockCte, holdsLogAppendLock } from '../audit/index.js';
+import { appendLockKeyTakenBy, holdsLogAppendLock, type AuditStatementPart } from '../audit/index.js';
+import { hot, hotText } from '../../infra/hot-sql.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -29,35 +30,40 @@ export async function addOutboxEvent(
 /**
  * Several events in one statement, in the order given (ids ascending), under the same lock as
  * addOutboxEvent: a batch of timer fires records one `page.sent` per escalation it paged. The lock is taken
- * by the inserting statement itself, before any id is drawn (the rows are selected from the lock's CTE),
- * unless the transaction holds it already (an audited change).
+ * by the inserting statement itself, before any id is drawn (the rows are selected from the lock's CTE);
+ * taking it again in a transaction that holds it changes nothing.
  */
 export async function addOutboxEvents(trx: Handle, events: readonly OutboxEventInput[]): Promise<number[]> {
   if (events.length === 0) return [];
-  const { rows } = await sql<{ id: number }>`
-    with ${appendLockCte(trx)}
-    ${insertEvents(events, sql`from append_lock cross join`)}
+  // `hot` (infra/hot-sql.ts): every event of the hub is written here. The events go as one JSON value.
+  const { rows } = await hot<{ id: number }>`
+    with append_lock as materialized (select pg_advisory_xact_lock(${appendLockKeyTakenBy(trx)}))
+    insert into outbox (topic, aggregate_type, aggregate_id, payload)
+    select e.el->>'topic', e.el->>'aggregate_type', e.el->>'aggregate_id', e.el->'payload'
+      from append_lock cross join jsonb_array_elements(${eventsJson(events)}::jsonb) with ordinality as e (el, n) order by e.n
     returning id`.execute(trx);
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 export type OutboxEventInput = { topic: string; aggregate: { type: string; id: string }; payload?: Record<string, unknown> };
 
-/**
- * The events as a CTE (`outbox_events`) of another statement of a transaction that holds the log append
- * lock already: the audit entry of the same change (recordAudit's `also`), one round trip for both.
- */
-export function outboxEventsCte(trx: Handle, events: readonly OutboxEventInput[]): RawBuilder<unknown> | undefined {
-  if (events.length === 0) return undefined;
-  if (!holdsLogAppendLock(trx)) throw new Error('outboxEventsCte: the transaction must hold the log append lock');
-  return sql`outbox_events as (${insertEvents(events, sql`from`)} returning id)`;
-}
+const eventsJson = (events: readonly OutboxEventInput[]) =>
+  JSON.stringify(events.map((e) => ({ topic: e.topic, aggregate_type: e.aggregate.type, aggregate_id: e.aggregate.id, payload: e.payload ?? {} })));
 
-// SQL text, not built: every event of the hub is written here. In the order given (ids ascending).
-function insertEvents(events: readonly OutboxEventInput[], from: RawBuilder<unknown>): RawBuilder<unknown> {
-  const values = sql.join(events.map((e, i) => sql`(${i}, ${e.topic}, ${e.aggregate.type}, ${e.aggregate.id}, ${JSON.stringify(e.payload ?? {})})`));
-  return sql`insert into outbox (topic, aggregate_type, aggregate_id, payload)
-    select v.topic, v.aggregate_type, v.aggregate_id, v.payload::jsonb ${from} (values ${values}) as v (n, topic, aggregate_type, aggregate_id, payload) order by v.n::int`;
+const EVENTS_PART_BEFORE = hotText(`outbox_events as (
+      insert into outbox (topic, aggregate_type, aggregate_id, payload)
+      select e.el->>'topic', e.el->>'aggregate_type', e.el->>'aggregate_id', e.el->'payload' from jsonb_array_elements(`);
+const EVENTS_PART_AFTER = hotText(`::jsonb) with ordinality as e (el, n) order by e.n
+      returning id)`);
+
+/**
+ * The events as a CTE (`outbox_events`) of the audit entry's statement of the same change (recordAudit's
+ * `also`): one round trip for both, under the append lock the audit entry holds.
+ */
+export function outboxEventsPart(trx: Handle, events: readonly OutboxEventInput[]): AuditStatementPart | undefined {
+  if (events.length === 0) return undefined;
+  if (!holdsLogAppendLock(trx)) throw new Error('outboxEventsPart: the transaction must hold the log append lock');
+  return { before: EVENTS_PART_BEFORE, value: eventsJson(events), after: EVENTS_PART_AFTER };
 }
 
 /**
