@@ -6,7 +6,7 @@ import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.j
 import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
 import { appendLockCte, appendLockKeyTakenBy } from '../audit/index.js';
-import { hot, hotText } from '../../infra/hot-sql.js';
+import { hot, hotText, type HotText } from '../../infra/hot-sql.js';
 
 /**
  * An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use, and the
@@ -196,23 +196,24 @@ export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ 
 export async function lockIncidentWithFactsAnd<T>(
   trx: Handle,
   id: string,
-  also: RawBuilder<T>,
+  /** Fixed SQL text of a value read with the row (the routing rules), as of the statement's start. */
+  also: HotText,
   /**
-   * A lock the statement takes before the row's (a CTE named `first_lock` of one row, e.g. the escalations'
-   * paging lock). The row and its facts (its own columns) are read as the row lock finds them, newest
+   * The key of an advisory lock (hashtextextended of it, as lockIncidentPaging takes it) the statement takes
+   * before the row's: the row and its facts (its own columns) are read as the row lock finds them, newest
    * version, after any wait; `also` is read as of the statement's start.
    */
-  firstLock?: RawBuilder<unknown>,
+  firstLockKey: string,
 ): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
-  // SQL text (the same statement as lockIncidentWithFacts builds): it is on every routed event's path.
-  const { rows } = await sql<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
-    ${firstLock ? sql`with first_lock as materialized (${firstLock})` : sql``}
-    select ${RETURNED_INCIDENT},
+  // `hot` (infra/hot-sql.ts): it is on every routed event's path.
+  const { rows } = await hot<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
+    with first_lock as materialized (select pg_advisory_xact_lock(hashtextextended(${firstLockKey}, 0)))
+    select ${RETURNED_INCIDENT_TEXT},
            incidents.affected_county_ids::text[] as county_ids,
            incidents.shared_organization_ids::text[] as share_ids,
            incidents.recipient_user_ids::text[] as recipient_ids,
            ${also} as also
-    from incidents ${firstLock ? sql`cross join first_lock` : sql``} where id = ${id} for share of incidents`.execute(trx);
+    from incidents cross join first_lock where id = ${id} for share of incidents`.execute(trx);
   const row = rows[0];
   if (!row) return undefined;
   const { also: value, ...rest } = row;
