@@ -1,8 +1,8 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { OutboxTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
 import { appendLockKeyTakenBy, holdsLogAppendLock, type AuditStatementPart } from '../audit/index.js';
-import { hot, hotText } from '../../infra/hot-sql.js';
+import { hot, hotText, type HotText } from '../../infra/hot-sql.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -67,10 +67,11 @@ export function outboxEventsPart(trx: Handle, events: readonly OutboxEventInput[
 }
 
 /**
- * Work of another module done by the claiming statement itself (the relay's settling, outbox.jobs.ts): CTEs
- * over `ids` (a set of the claimed rows' ids) and an expression the statement answers with every row.
+ * Work of another module done by the claiming statement itself (the relay's settling, outbox.jobs.ts):
+ * fixed SQL text of CTEs that read the ids to work on from the CTE `settle_ids`, and of an expression the
+ * statement answers with every row.
  */
-export type ClaimParts = (ids: RawBuilder<unknown>) => { ctes: RawBuilder<unknown>; answer: RawBuilder<unknown> };
+export type ClaimParts = { ctes: HotText; answer: HotText };
 
 /**
  * Takes the relay lock (`lockKey`), claims up to `limit` unpublished rows and marks them published, in one
@@ -85,8 +86,8 @@ export type ClaimParts = (ids: RawBuilder<unknown>) => { ctes: RawBuilder<unknow
  * snapshot sees unpublished are the next ones after the other relay's; later ones wait for the next wake-up.
  * No unpublished row seen: the lock is never taken.
  *
- * With `also` (rows of `alsoTopics` only), the same statement does that work too and each row carries its
- * answer (`also`).
+ * With `also` (rows of `also.topics` only, as `settle_ids`), the same statement does that work too and
+ * each row carries its answer (`also`).
  */
 export async function claimAndMarkPublished(
   trx: Handle,
@@ -94,15 +95,24 @@ export async function claimAndMarkPublished(
   lockKey: number,
   also?: { topics: readonly string[]; parts: ClaimParts },
 ): Promise<Array<OutboxRow & { also?: unknown }>> {
-  const parts = also?.parts(sql`select id from claimed where topic = any(${[...also.topics]}::text[])`);
-  const { rows } = await sql<OutboxRow & { also?: unknown }>`
+  // `hot` (infra/hot-sql.ts): every relayed batch runs this.
+  const { rows } = also
+    ? await hot<OutboxRow & { also?: unknown }>`
+    with relay_lock as materialized (select pg_advisory_xact_lock(${lockKey})),
+    claimed as (
+      update outbox set published_at = now()
+      where id in (select o.id from outbox o cross join relay_lock where o.published_at is null order by o.id limit ${limit} for update of o skip locked)
+      returning *),
+    settle_ids as (select id from claimed where topic = any(${[...also.topics]}::text[])),
+    ${also.parts.ctes}
+    select claimed.*, ${also.parts.answer} as also from claimed`.execute(trx)
+    : await hot<OutboxRow>`
     with relay_lock as materialized (select pg_advisory_xact_lock(${lockKey})),
     claimed as (
       update outbox set published_at = now()
       where id in (select o.id from outbox o cross join relay_lock where o.published_at is null order by o.id limit ${limit} for update of o skip locked)
       returning *)
-    ${parts ? sql`, ${parts.ctes}` : sql``}
-    select claimed.*${parts ? sql`, ${parts.answer} as also` : sql``} from claimed`.execute(trx);
+    select claimed.* from claimed`.execute(trx);
   return rows.sort((a, b) => a.id - b.id);
 }
 

@@ -1,4 +1,5 @@
-import { sql, type Insertable, type RawBuilder, type Selectable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { hotText } from '../../infra/hot-sql.js';
 import type { Handle } from '../../infra/handle.js';
 import type { AlertChannel, AlertMode, DeliveryStatus } from '../../domain/delivery.js';
 import type { AttemptRecord, RowPatch } from '../notifications/index.js';
@@ -151,16 +152,14 @@ export async function markMatchedUnlessSubscribed(h: Handle, outboxId: number): 
 
 /**
  * Marks a batch of events matched if no active IMMEDIATE subscription exists, as CTEs of the caller's
- * statement (the outbox relay's claim): `ids` is a set of outbox ids; `answer` is whether such a
- * subscription exists (then nothing is marked). One snapshot, as markMatchedUnlessSubscribed.
+ * statement (the outbox relay's claim, whose CTE `settle_ids` holds the outbox ids): `answer` is whether
+ * such a subscription exists (then nothing is marked). One snapshot, as markMatchedUnlessSubscribed.
  */
-export function markedUnlessSubscribedParts(ids: RawBuilder<unknown>): { ctes: RawBuilder<unknown>; answer: RawBuilder<unknown> } {
-  return {
-    ctes: sql`immediate_subs as (select 1 from alert_subscriptions where mode = 'IMMEDIATE' and deleted_at is null and paused_at is null limit 1),
-      marked_matched as (insert into alert_matched_events (outbox_id) select id from (${ids}) as settled (id) where not exists (select 1 from immediate_subs) on conflict (outbox_id) do nothing)`,
-    answer: sql`exists (select 1 from immediate_subs)`,
-  };
-}
+export const markedUnlessSubscribedParts = {
+  ctes: hotText(`immediate_subs as (select 1 from alert_subscriptions where mode = 'IMMEDIATE' and deleted_at is null and paused_at is null limit 1),
+      marked_matched as (insert into alert_matched_events (outbox_id) select id from settle_ids where not exists (select 1 from immediate_subs) on conflict (outbox_id) do nothing)`),
+  answer: hotText('exists (select 1 from immediate_subs)'),
+};
 
 /**
  * An event of the log before `outboxTo`, among the `window` before it, of a topic the matcher handles,
