@@ -35,10 +35,12 @@ export function createDb(connectionString: string, opts: { max?: number; applica
  * keeps its plan (a generic plan after five runs), where an unnamed statement is parsed and planned
  * for every run. For statements of one fixed text whose best plan does not depend on the values (a
  * lookup by a unique key): planning the API's token lookup (three tables) was half of its PostgreSQL
- * time, on every request. Put it first in the SQL text: sql`${PREPARED} select …`.
+ * time, on every request. Put it first in the SQL text: sql`${PREPARED} select …`, or
+ * hot`${hotText(PREPARED_MARK)} select …` (src/infra/hot-sql.ts).
  */
-export const PREPARED = sql.raw('/* prepared */ ');
-const MARK = '/* prepared */ ';
+export const PREPARED_MARK = '/* prepared */ ';
+export const PREPARED = sql.raw(PREPARED_MARK);
+const MARK = PREPARED_MARK;
 
 /** The client's query() names every statement that starts with the mark after its text (see PREPARED). */
 function prepareMarked(client: pg.PoolClient): void {

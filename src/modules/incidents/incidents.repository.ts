@@ -5,6 +5,8 @@ import type { Handle } from '../../infra/handle.js';
 import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
 import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
+import { appendLockCte, appendLockKeyTakenBy } from '../audit/index.js';
+import { hot, hotText, type HotText } from '../../infra/hot-sql.js';
 
 /**
  * An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use, and the
@@ -70,6 +72,7 @@ const ORDER_KEY_COLUMNS: Record<IncidentOrderField, readonly IncidentColumn[]> =
 };
 /** The same columns as SQL text, for the statements written as text (insertFiledIncident). */
 const RETURNED_INCIDENT = sql.raw(INCIDENT_COLUMNS.join(', '));
+const RETURNED_INCIDENT_TEXT = hotText(INCIDENT_COLUMNS.join(', '));
 export type TimelineRow = Selectable<IncidentTimelineTable>;
 
 /**
@@ -111,21 +114,37 @@ export interface FiledIncidentValues {
  * built: building and compiling this statement with the query builder cost a filing more CPU than its
  * round trip.
  */
-export async function insertFiledIncident(trx: Handle, year: number, v: FiledIncidentValues, countyIds: readonly string[]): Promise<IncidentRow> {
-  const { rows } = await sql<IncidentRow>`
-    with filed as (
+export async function insertFiledIncident(
+  trx: Handle,
+  year: number,
+  v: FiledIncidentValues,
+  countyIds: readonly string[],
+  /**
+   * The filing's timeline entry, written by the same statement, which also takes the log append lock for
+   * the audit entry that follows (see insertTimelineEntry's takeLogAppendLock: it reads nothing under it).
+   */
+  filed: { actorUserId: string; actorOrganizationId: string; change: Record<string, unknown> },
+): Promise<IncidentRow> {
+  // `hot`: the text is made once (see infra/hot-sql.ts); every filing runs this.
+  const { rows } = await hot<IncidentRow>`
+    with append_lock as materialized (select pg_advisory_xact_lock(${appendLockKeyTakenBy(trx)})),
+    filed as (
       insert into incidents (reference, title, summary, category, domain, severity, status, tlp, law_enforcement_sensitive, exercise,
                              reporting_user_id, reporting_organization_id, affected_assets, occurred_at, detected_at, reported_at,
                              external_references, created_at, updated_at)
       values (
         -- padStart's behaviour: at least five digits, never cut (lpad would cut a sixth).
-        (select ${`ESTF-${year}-`} || case when n < 100000 then lpad(n::text, 5, '0') else n::text end from nextval('incident_reference_seq') as n),
+        (select ${`ESTF-${year}-`}::text || case when n < 100000 then lpad(n::text, 5, '0') else n::text end from nextval('incident_reference_seq') as n),
         ${v.title}, ${v.summary}, ${v.category}, ${v.domain}, ${v.severity}, ${v.status}, ${v.tlp}, ${v.law_enforcement_sensitive}, ${v.exercise},
         ${v.reporting_user_id}, ${v.reporting_organization_id}, ${v.affected_assets}, ${v.occurred_at}, ${v.detected_at}, ${v.reported_at},
         ${v.external_references}, ${v.created_at}, ${v.updated_at})
-      returning ${RETURNED_INCIDENT}
+      returning ${RETURNED_INCIDENT_TEXT}
     ),
-    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed)
+    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed),
+    timeline as (
+      insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
+      select filed.id, 'FILED', ${new Date()}, ${filed.actorUserId}, ${filed.actorOrganizationId}, null, ${JSON.stringify(filed.change)}, null
+        from filed cross join append_lock)
     select * from filed`.execute(trx);
   return rows[0]!;
 }
@@ -200,15 +219,27 @@ export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ 
  * lockIncidentWithFacts, and one more value the caller reads in the same statement (the router: the enabled
  * routing rules), saving a round trip. `also` is a scalar expression; it sees the statement's snapshot.
  */
-export async function lockIncidentWithFactsAnd<T>(trx: Handle, id: string, also: RawBuilder<T>): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
-  // SQL text (the same statement as lockIncidentWithFacts builds): it is on every routed event's path.
-  const { rows } = await sql<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
-    select ${RETURNED_INCIDENT},
+export async function lockIncidentWithFactsAnd<T>(
+  trx: Handle,
+  id: string,
+  /** Fixed SQL text of a value read with the row (the routing rules), as of the statement's start. */
+  also: HotText,
+  /**
+   * The key of an advisory lock (hashtextextended of it, as lockIncidentPaging takes it) the statement takes
+   * before the row's: the row and its facts (its own columns) are read as the row lock finds them, newest
+   * version, after any wait; `also` is read as of the statement's start.
+   */
+  firstLockKey: string,
+): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
+  // `hot` (infra/hot-sql.ts): it is on every routed event's path.
+  const { rows } = await hot<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
+    with first_lock as materialized (select pg_advisory_xact_lock(hashtextextended(${firstLockKey}, 0)))
+    select ${RETURNED_INCIDENT_TEXT},
            incidents.affected_county_ids::text[] as county_ids,
            incidents.shared_organization_ids::text[] as share_ids,
            incidents.recipient_user_ids::text[] as recipient_ids,
            ${also} as also
-    from incidents where id = ${id} for share`.execute(trx);
+    from incidents cross join first_lock where id = ${id} for share of incidents`.execute(trx);
   const row = rows[0];
   if (!row) return undefined;
   const { also: value, ...rest } = row;
@@ -325,11 +356,19 @@ export function insertTimelineEntry(
     change?: Record<string, unknown> | null;
     relatedIncidentId?: string | null;
   },
+  /**
+   * The change's audit entry follows in this transaction (use-cases/deps.ts record): this statement takes
+   * the log append lock that entry needs, instead of a statement of its own. It reads nothing, so the
+   * snapshot it took before waiting for the lock does not matter; the audit entry's statements come after.
+   */
+  opts: { takeLogAppendLock?: boolean } = {},
 ): Promise<TimelineRow> {
   // SQL text, not built: every change of an incident writes one (see insertFiledIncident).
   return sql<TimelineRow>`
+    ${opts.takeLogAppendLock ? sql`with ${appendLockCte(trx)}` : sql``}
     insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
-    values (${e.incidentId}, ${e.kind}, ${new Date()}, ${e.actorUserId}, ${e.actorOrganizationId}, ${e.body ?? null}, ${e.change ? JSON.stringify(e.change) : null}, ${e.relatedIncidentId ?? null})
+    select ${e.incidentId}, ${e.kind}, ${new Date()}, ${e.actorUserId}, ${e.actorOrganizationId}, ${e.body ?? null}, ${e.change ? JSON.stringify(e.change) : null}, ${e.relatedIncidentId ?? null}
+    ${opts.takeLogAppendLock ? sql`from append_lock` : sql``}
     returning *`
     .execute(trx)
     .then((r) => r.rows[0]!);
