@@ -531,14 +531,15 @@ async function explainAll(
       delete (filter as Record<string, unknown>).affectedCounty;
       captured.length = 0;
       await listIncidents(capturing, visibleIncidents(c.principal.principal), filter, { field: 'REPORTED_AT', direction: 'DESC' }, null, 51);
-      const q = captured[0]!;
+      // The page's own statement: the last one (a text search may read its recent bound first).
+      const q = captured[captured.length - 1]!;
       const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, costs off) ${q.sql}`, q.parameters as unknown[]);
       const plan = rows.map((r) => r['QUERY PLAN']);
       const total = plan.find((l) => l.startsWith('Execution Time'))?.replace('Execution Time: ', '') ?? '?';
       log(`\n── ${c.label}: ${total}`);
       if (flag('verbose') || Number.parseFloat(total) > 2) for (const l of plan) log(`   ${l}`);
     }
-    if (combos.length > 0) log(`\n(the SQL of the last one)\n${captured[0]?.sql ?? ''}`);
+    if (combos.length > 0) log(`\n(the SQL of the last one)\n${captured[captured.length - 1]?.sql ?? ''}`);
   } finally {
     await capturing.destroy();
   }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { grantAppRole } from '../src/infra/app-role.js';
 import { createDb, type Db } from '../src/infra/db.js';
-import { entryHash } from '../src/modules/audit/audit.chain.js';
+import { entryHash, entryMac } from '../src/modules/audit/audit.chain.js';
 import { chainHead, CHECKPOINT_FILE, readCheckpoints, writeCheckpoint } from '../src/modules/audit/audit.checkpoints.js';
 import { useAuditKey } from '../src/modules/audit/audit.key.js';
 import { rowToChained, verifyAuditChain } from '../src/modules/audit/audit.repository.js';
@@ -53,6 +53,28 @@ describe('the keyed audit chain and its checkpoints', () => {
     const last = await hub.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
     expect(last.scheme).toBe(2);
     expect(entryHash(last.prev_hash, rowToChained(last))).not.toBe(last.hash);
+  });
+
+  it('an append after one that rolled back, and after another writer\'s, links to the real head (the process\'s guess of the head is checked)', async () => {
+    await append(1);
+    // Appended, then rolled back: this process's guess of the head names an entry the log does not have.
+    await expect(
+      hub.db.transaction().execute(async (trx) => {
+        await recordAudit(trx, cli, 'test.rolled_back', { type: 'Test', id: 'x' }, {});
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await append(1);
+    // Another writer (another process) appends, chained with the key: the guess is one entry behind.
+    const head = await hub.db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    const at = new Date(Math.floor(Date.now()));
+    const other = { seq: head.seq + 1, at, actorUserId: null, actorEmail: 'system:other', actorOrganizationId: null, actorOrganizationSlug: null, tokenPrefix: null, action: 'test.other_process', objectType: 'Test', objectId: 'y', change: null, requestId: null, clientAddress: null };
+    await sql`insert into audit_log (seq, at, actor_email, action, object_type, object_id, prev_hash, hash, scheme)
+              values (${other.seq}, ${at}, ${other.actorEmail}, ${other.action}, ${other.objectType}, ${other.objectId}, ${head.hash}, ${entryMac(useAuditKey(hub.config), head.hash, other)}, 2)`.execute(hub.db);
+    await append(2);
+    const rows = await hub.db.selectFrom('audit_log').select(['seq', 'action']).where('seq', '>', head.seq - 1).orderBy('seq').execute();
+    expect(rows.map((r) => r.action)).toEqual(['test.event', 'test.other_process', 'test.event', 'test.event']);
+    expect(await verify()).toMatchObject({ ok: true });
   });
 
   it('the newest entries deleted: the checkpoint shows the cut', async () => {

@@ -4,7 +4,9 @@
  * always say what the link tables say: after filing, sharing, naming RED recipients and editing counties
  * through the API; after raw statements of every kind (multi-row inserts across incidents, updates,
  * deletes, cascades); and when two transactions change one incident's audience at once (the second waits
- * for the first's row lock and must add to, not overwrite, what the first wrote).
+ * for the first's row lock and must add to, not overwrite, what the first wrote). The same for
+ * incident_county_order (each county's incidents newest first, what a county's list walks: migration
+ * 2026-12-10T0500).
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +45,12 @@ describe('incident audience copies', () => {
         select i.id from incidents i
         where array(select unnest(i.affected_county_ids) order by 1) is distinct from array(select organization_id from incident_affected_counties c where c.incident_id = i.id order by 1)
            or array(select unnest(i.shared_organization_ids) order by 1) is distinct from array(select organization_id from incident_shares s where s.incident_id = i.id order by 1)
-           or array(select unnest(i.recipient_user_ids) order by 1) is distinct from array(select user_id from incident_recipients r where r.incident_id = i.id order by 1)`.execute(hub.db)
+           or array(select unnest(i.recipient_user_ids) order by 1) is distinct from array(select user_id from incident_recipients r where r.incident_id = i.id order by 1)
+           -- incident_county_order (migration 2026-12-10T0500): each county link, with the incident's reported_at
+           or array(select o.organization_id::text || ' ' || o.reported_at::text from incident_county_order o where o.incident_id = i.id order by 1)
+              is distinct from array(select c.organization_id::text || ' ' || i.reported_at::text from incident_affected_counties c where c.incident_id = i.id order by 1)
+        union
+        select o.incident_id from incident_county_order o where not exists (select 1 from incidents i where i.id = o.incident_id)`.execute(hub.db)
     ).rows.map((r) => r.id);
   const copies = async (id: string) =>
     (
@@ -92,6 +99,9 @@ describe('incident audience copies', () => {
     expect(await mismatches()).toEqual([]);
     expect((await copies(x.id)).c).toEqual([monoId]);
     expect(await copies(y.id)).toEqual({ c: [cisaId], s: [], r: [] });
+    // A statement that moves an incident's reported_at moves its county entries along.
+    await sql`update incidents set reported_at = reported_at - interval '1 day' where id = ${x.id}`.execute(hub.db);
+    expect(await mismatches()).toEqual([]);
     // Deleting the incident cascades to its links; the copies' triggers find no row to update.
     await sql`delete from incidents where id = ${y.id}`.execute(hub.db);
     expect(await mismatches()).toEqual([]);

@@ -5,8 +5,11 @@
  *
  * Routing is run directly through the engine (no workers): what is checked is the rows written.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
+import { AUDIT_APPEND_LOCK_KEY } from '../src/modules/audit/audit.repository.js';
+import { until } from './support/until.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 
@@ -87,5 +90,38 @@ describe('routing several rules at once', () => {
     expect(await hub.deps.engine.route(inc.id)).toEqual([]);
     const again = await hub.db.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', inc.id).executeTakeFirstOrThrow();
     expect(Number(again.n)).toBe(rows.length);
+  });
+
+  it('acknowledging while a timer batch holds a sibling escalation and then waits for the log append lock: both finish (no deadlock)', async () => {
+    const filed = await hub.gql<any>(county.token, FILE, { input: { title: 'Overlap ack', summary: 's', category: 'RANSOMWARE', severity: 'CRITICAL', tlp: 'GREEN' } });
+    expect(filed.errors, JSON.stringify(filed.errors)).toBeUndefined();
+    const inc = filed.data.fileIncident;
+    expect(await hub.deps.engine.route(inc.id)).toHaveLength(2);
+    const escalations = await hub.db.selectFrom('escalations').select(['id', 'rule_name']).where('incident_id', '=', inc.id).execute();
+    const a = escalations.find((e) => e.rule_name === 'overlap-a')!;
+    const b = escalations.find((e) => e.rule_name === 'overlap-b')!;
+    // What a timer batch does (paging.ts fireMany): holds the escalation row, and at its end takes the log
+    // append lock for its outbox insert.
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    let proceed!: () => void;
+    const go = new Promise<void>((r) => (proceed = r));
+    const batch = hub.db.transaction().execute(async (trx) => {
+      await sql`select id from escalations where id = ${b.id} for update`.execute(trx);
+      holding();
+      await go;
+      await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`.execute(trx);
+    });
+    await held;
+    const ack = hub.gql<any>(duty.token, `mutation($id: ID!) { acknowledgeEscalation(id: $id) { state } }`, { id: a.id });
+    // The acknowledgement waits for the sibling's row (held above) before the batch asks for the append lock.
+    await until(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(hub.db)).rows[0]!.n > 0, 10_000);
+    proceed();
+    // Acknowledging first and locking the siblings afterwards held the append lock while waiting for the row:
+    // PostgreSQL found the deadlock and failed one of the two.
+    await batch;
+    const acked = await ack;
+    expect(acked.errors, JSON.stringify(acked.errors)).toBeUndefined();
+    expect(acked.data.acknowledgeEscalation.state).toBe('ACKNOWLEDGED');
   });
 });

@@ -170,6 +170,51 @@ describe('a bundle larger than a batch', () => {
   }, 120_000);
 });
 
+describe('one batch naming an indicator twice, under two labels', () => {
+  it('records the later version, writes every label of the batch with the ids, and a repeat changes nothing', async () => {
+    const s = hub.deps.services;
+    const at = '2026-11-01T00:00:00.000Z';
+    const GREEN = 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb';
+    const id = 'indicator--00000000-0000-4000-8000-777700000001';
+    const amberId = 'indicator--00000000-0000-4000-8000-777700000002';
+    const base = { type: 'indicator', spec_version: '2.1', id, created: at, pattern: "[domain-name:value = 'versions.example']", pattern_type: 'stix', valid_from: at };
+    const objects = [
+      { ...base, modified: at, confidence: 40, object_marking_refs: [GREEN] },
+      { ...base, modified: '2026-11-02T00:00:00.000Z', confidence: 80, object_marking_refs: [GREEN] },
+      // No marking: AMBER, a second statement in the batch's transaction.
+      { type: 'indicator', spec_version: '2.1', id: amberId, created: at, modified: at, pattern: "[domain-name:value = 'amber.versions.example']", pattern_type: 'stix', valid_from: at },
+    ];
+    const first = await s.stix.importBundle(p.kern!, { objects });
+    expect(first.results.map((r) => [r.outcome, r.changed])).toEqual([['IMPORTED', true], ['IMPORTED', true], ['IMPORTED', true]]);
+    const refs = await hub.db
+      .selectFrom('stix_refs')
+      .select(['stix_id', 'hub_key', 'modified'])
+      .where('stix_id', 'in', [id, amberId])
+      .where('organization_id', '=', p.kern!.organization.id)
+      .orderBy('stix_id')
+      .execute();
+    expect(refs).toEqual([
+      { stix_id: id, hub_key: 'DOMAIN:versions.example', modified: '2026-11-02T00:00:00.000Z' },
+      { stix_id: amberId, hub_key: 'DOMAIN:amber.versions.example', modified: at },
+    ]);
+    const reports = await hub.db
+      .selectFrom('indicator_reports as r')
+      .innerJoin('indicators as i', 'i.id', 'r.indicator_id')
+      .select(['i.value', 'r.tlp', 'r.confidence'])
+      .where('r.organization_id', '=', p.kern!.organization.id)
+      .where('i.value', 'like', '%versions.example')
+      .orderBy('i.value')
+      .execute();
+    expect(reports).toEqual([
+      { value: 'amber.versions.example', tlp: 'AMBER', confidence: 50 },
+      { value: 'versions.example', tlp: 'GREEN', confidence: 80 },
+    ]);
+    const again = await s.stix.importBundle(p.kern!, { objects });
+    expect(again.imported).toBe(3);
+    expect(again.unchanged).toBe(3);
+  });
+});
+
 describe('an imported record and the id it came with are one change', () => {
   it('a failure recording the id leaves no incident, comment, sighting or link behind', async () => {
     const s = hub.deps.services;
@@ -200,5 +245,46 @@ describe('an imported record and the id it came with are one change', () => {
       .where('i.value', '=', '198.51.100.200')
       .executeTakeFirstOrThrow();
     expect(report.incident_id).toBeNull();
+  });
+});
+
+describe('a later version of an imported incident', () => {
+  const EXT = 'extension-definition--ef765651-680c-498d-9894-99799f2fa126';
+  const id = 'incident--00000000-0000-4000-8000-0000000e0001';
+  const incident = (modified: string, name: string, criticality: number) => ({
+    type: 'incident', spec_version: '2.1', id, created: '2026-11-01T00:00:00.000Z', modified, name, description: `${name}, as Kern's SOC wrote it`,
+    object_marking_refs: ['marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb'],
+    extensions: { [EXT]: { extension_type: 'property-extension', criticality, incident_types: ['phishing'] } },
+  });
+  const hubIncident = async () => {
+    const ref = await hub.db.selectFrom('stix_refs').select(['hub_key', 'modified']).where('stix_id', '=', id).executeTakeFirstOrThrow();
+    const row = await hub.db.selectFrom('incidents').select(['title', 'severity', 'version']).where('id', '=', ref.hub_key).executeTakeFirstOrThrow();
+    return { ...row, modified: ref.modified, incidentId: ref.hub_key };
+  };
+
+  it('is applied with the version it stands for; an earlier or the same one changes nothing; a hub edit since wins', async () => {
+    const s = hub.deps.services;
+    const first = await s.stix.importBundle(p.kern!, { objects: [incident('2026-11-01T00:00:00.000Z', 'Phishing wave', 25)] });
+    expect(first.results[0]!.message).toMatch(/filed as incident/);
+    expect(await hubIncident()).toMatchObject({ title: 'Phishing wave', severity: 'LOW', modified: '2026-11-01T00:00:00.000Z' });
+
+    const later = await s.stix.importBundle(p.kern!, { objects: [incident('2026-11-02T00:00:00.000Z', 'Phishing wave, credentials taken', 95)] });
+    expect(later.results[0]).toMatchObject({ outcome: 'IMPORTED', changed: true });
+    expect(later.results[0]!.message).toMatch(/later version applied/);
+    const applied = await hubIncident();
+    expect(applied).toMatchObject({ title: 'Phishing wave, credentials taken', severity: 'CRITICAL', modified: '2026-11-02T00:00:00.000Z' });
+
+    for (const modified of ['2026-11-02T00:00:00.000Z', '2026-11-01T12:00:00.000Z']) {
+      const again = await s.stix.importBundle(p.kern!, { objects: [incident(modified, 'An older story', 10)] });
+      expect(again.results[0], modified).toMatchObject({ outcome: 'IMPORTED', changed: false });
+      expect(await hubIncident()).toEqual(applied);
+    }
+
+    // Kern's analyst edits the incident in the hub: a partner's later version no longer overwrites it.
+    await s.incidents.update(p.kern!, applied.incidentId, { title: 'Phishing wave (hub triage)' }, applied.version);
+    const refused = await s.stix.importBundle(p.kern!, { objects: [incident('2026-11-03T00:00:00.000Z', 'Partner rename', 50)] });
+    expect(refused.results[0]).toMatchObject({ outcome: 'REFUSED' });
+    expect(refused.results[0]!.message).toMatch(/modified: .*changed in the hub since it was imported/);
+    expect(await hubIncident()).toMatchObject({ title: 'Phishing wave (hub triage)', severity: 'CRITICAL', modified: '2026-11-02T00:00:00.000Z' });
   });
 });

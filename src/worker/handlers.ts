@@ -17,9 +17,15 @@ export function eventHandlers(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs' 
 /**
  * The handlers, and the topics the alert matcher alone handles (incident.escalated, incident.commented, …):
  * those the relay may settle in its own transaction when no immediate subscription exists
- * (subscriptionJobs.settleInRelay), instead of a job per event that would only mark it matched.
+ * (subscriptionJobs.settleInRelay), instead of a job per event that would only mark it matched; and the
+ * topics it handles with others, whose job the relay marks matched then, instead of a statement per event.
  */
-export function eventHandlersWithMatcher(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs' | 'services'>): { handlers: EventHandlers; matcherOnly: ReadonlySet<string> } {
+export function eventHandlersWithMatcher(deps: Pick<HubDeps, 'engine' | 'subscriptionJobs' | 'services'>): {
+  handlers: EventHandlers;
+  matcherOnly: ReadonlySet<string>;
+  /** Topics the matcher handles with other handlers (incident.filed: the router too). */
+  matcherShared: ReadonlySet<string>;
+} {
   const matcher = subscriptionsTopicHandlers(deps);
   const handlers = mergeEventHandlers([
     escalationsTopicHandlers(deps),
@@ -28,7 +34,8 @@ export function eventHandlersWithMatcher(deps: Pick<HubDeps, 'engine' | 'subscri
     publicReportsTopicHandlers({ claims: deps.services.claims, rumor: deps.services.rumor }),
   ]);
   const matcherOnly = new Set(Object.entries(handlers).filter(([topic, hs]) => hs.length === 1 && hs[0] === matcher[topic]?.[0]).map(([topic]) => topic));
-  return { handlers, matcherOnly };
+  const matcherShared = new Set(Object.entries(handlers).filter(([topic, hs]) => hs.length > 1 && matcher[topic] !== undefined && hs.includes(matcher[topic]![0]!)).map(([topic]) => topic));
+  return { handlers, matcherOnly, matcherShared };
 }
 
 export function mergeEventHandlers(maps: readonly EventHandlers[]): EventHandlers {

@@ -38,7 +38,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
 
   // Live events are published by the relay, in its transaction and in id order (src/live/bus.ts).
   const onRelayed = (rows: Parameters<typeof publishLiveEvents>[3]) => publishLiveEvents(deps.redis, livePrefix(config.queuePrefix, deps.instanceId), LIVE_FAMILIES, rows);
-  const { handlers, matcherOnly } = eventHandlersWithMatcher(deps);
+  const { handlers, matcherOnly, matcherShared } = eventHandlersWithMatcher(deps);
   const relay = createOutboxRelay({
     db,
     databaseUrl: deps.databaseUrl,
@@ -48,7 +48,7 @@ export async function startWorkers(deps: HubDeps): Promise<RunningWorkers> {
     onRelayed,
     instanceId: deps.instanceId,
     handledTopics: new Set(Object.keys(handlers)),
-    settle: { topics: matcherOnly, rows: (trx, rows) => deps.subscriptionJobs.settleInRelay(trx, rows) },
+    settle: { topics: matcherOnly, shared: matcherShared, parts: deps.subscriptionJobs.settleInRelay },
   });
   await relay.start();
 

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { AuditLogTable, Database } from '../../infra/db-types.js';
+import { hot, hotText, type HotText } from '../../infra/hot-sql.js';
 import { CURRENT_SCHEME, entryHash, entryMac, GENESIS_HASH, type ChainedContent } from './audit.chain.js';
 import type { Checkpoint } from './audit.checkpoints.js';
 import { auditKey } from './audit.key.js';
@@ -24,28 +25,125 @@ export async function takeLogAppendLock(trx: Handle): Promise<void> {
   if (trx.isTransaction) holdingAppendLock.add(trx);
 }
 
-/** Appends one entry to the chain. Call inside the transaction that makes the change. */
-export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry): Promise<AuditRow> {
+/**
+ * The log append lock as a CTE of the caller's next statement (`with ${appendLockCte(trx)} insert …
+ * select … from append_lock …`), so that a writer that needs the lock only from that statement on (an
+ * outbox insert) does not spend a round trip on taking it: a one-row CTE named `append_lock` that takes
+ * the lock when first read, unless this transaction holds it already. The statement must read the CTE
+ * before it writes anything that needs the lock (an outbox id): select its rows from it.
+ * Only for a statement that reads nothing under the lock: its snapshot is taken before the lock is.
+ */
+export function appendLockCte(trx: Handle): RawBuilder<unknown> {
+  if (holdingAppendLock.has(trx)) return sql`append_lock as materialized (select 1)`;
+  if (trx.isTransaction) holdingAppendLock.add(trx);
+  return sql`append_lock as materialized (select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY}))`;
+}
+
+/**
+ * The chain's head as this process last appended or read it: a guess, never trusted. An append checks it
+ * against the log in its inserting statement (under the append lock, so the log cannot move meanwhile) and
+ * inserts only if it is still the head; otherwise the same statement answers the real head and the entry
+ * is hashed again and inserted. One round trip per entry while this process is the only writer, two when
+ * another wrote since (as before the guess). A transaction that rolled back leaves a guess the log lacks:
+ * the check fails and the real head is used.
+ */
+let headGuess: { seq: number; hash: string } | null = null;
+
+/**
+ * The append lock's key, for a statement of `trx` that takes the lock itself (`pg_advisory_xact_lock(key)`
+ * read before anything that needs it, as appendLockCte says): the transaction counts as holding it from then on.
+ */
+export function appendLockKeyTakenBy(trx: Handle): number {
+  if (trx.isTransaction) holdingAppendLock.add(trx);
+  return AUDIT_APPEND_LOCK_KEY;
+}
+
+/** Whether this transaction holds the log append lock (a statement that needs it held may rely on it). */
+export function holdsLogAppendLock(trx: Handle): boolean {
+  return holdingAppendLock.has(trx);
+}
+
+/**
+ * Work written by the statement of an audit entry, under the append lock: fixed SQL text for a CTE (from
+ * the code, never from a request) around its one value. The change's outbox events (outboxEventsPart).
+ */
+export interface AuditStatementPart {
+  before: HotText;
+  value: unknown;
+  after: HotText;
+}
+
+/**
+ * Appends one entry to the chain. Call inside the transaction that makes the change. `also`: a CTE the
+ * appending statement runs too, under the append lock (the change's outbox events): one round trip for both.
+ */
+export async function appendAuditEntry(trx: Handle, entry: NewAuditEntry, also?: () => AuditStatementPart | undefined): Promise<AuditRow> {
   await takeLogAppendLock(trx);
-  // Written as SQL text rather than built: every audited change runs these two, and building and compiling
-  // them with the query builder cost more CPU than the round trips themselves.
-  const last = (await sql<{ seq: number; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(trx)).rows[0];
-  const seq = (last?.seq ?? 0) + 1;
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  // Millisecond precision so that the stored time reads back exactly as hashed.
-  const at = new Date(Math.floor(Date.now()));
+  // Made once the lock is held; runs with the first statement below, whichever it is, and only with it.
+  const part = also?.();
   // Normalise through JSON so the stored jsonb and the hashed value are the same data.
   const change = entry.change === undefined || entry.change === null ? null : JSON.parse(JSON.stringify(entry.change));
-  const content: ChainedContent = { ...entry, change, seq, at };
-  const hash = entryMac(auditKey(), prevHash, content);
-  const { rows } = await sql<AuditRow>`
-    insert into audit_log (seq, at, actor_user_id, actor_email, actor_organization_id, actor_organization_slug, token_prefix, action,
-                           object_type, object_id, change, request_id, client_address, prev_hash, hash, scheme)
-    values (${seq}, ${at}, ${entry.actorUserId}, ${entry.actorEmail}, ${entry.actorOrganizationId}, ${entry.actorOrganizationSlug}, ${entry.tokenPrefix}, ${entry.action},
-            ${entry.objectType}, ${entry.objectId}, ${change === null ? null : JSON.stringify(change)}, ${entry.requestId}, ${entry.clientAddress}, ${prevHash}, ${hash}, ${CURRENT_SCHEME})
+  const changeJson = change === null ? null : JSON.stringify(change);
+  // Millisecond precision so that the stored time reads back exactly as hashed.
+  const at = new Date(Math.floor(Date.now()));
+  const chained = (prev: { seq: number; hash: string } | undefined) => {
+    const seq = (prev?.seq ?? 0) + 1;
+    const prevHash = prev?.hash ?? GENESIS_HASH;
+    return { seq, prevHash, hash: entryMac(auditKey(), prevHash, { ...entry, change, seq, at }) };
+  };
+  const e = entry;
+  let head: { seq: number; hash: string } | undefined;
+  const guess = headGuess;
+  if (guess) {
+    // Inserted only if the guessed head is the log's head (read under the lock taken above); the answer
+    // carries the head either way. `hot` (infra/hot-sql.ts): every audited change runs this, and building
+    // it at each call cost more CPU than its round trip.
+    const c = chained(guess);
+    const { rows } = part
+      ? await hot<AuditRow & { head_seq: number; head_hash: string }>`
+      with head as (select seq, hash from audit_log order by seq desc limit 1), ${part.before}${part.value}${part.after},
+      appended as (
+        insert into audit_log (${AUDIT_COLUMNS})
+        select ${c.seq}, ${at}, ${e.actorUserId}, ${e.actorEmail}, ${e.actorOrganizationId}, ${e.actorOrganizationSlug}, ${e.tokenPrefix}, ${e.action},
+               ${e.objectType}, ${e.objectId}, ${changeJson}, ${e.requestId}, ${e.clientAddress}, ${c.prevHash}, ${c.hash}, ${CURRENT_SCHEME}
+          from head where head.seq = ${guess.seq} and head.hash = ${guess.hash}
+        returning *)
+      select appended.*, head.seq as head_seq, head.hash as head_hash from head left join appended on true`.execute(trx)
+      : await hot<AuditRow & { head_seq: number; head_hash: string }>`
+      with head as (select seq, hash from audit_log order by seq desc limit 1),
+      appended as (
+        insert into audit_log (${AUDIT_COLUMNS})
+        select ${c.seq}, ${at}, ${e.actorUserId}, ${e.actorEmail}, ${e.actorOrganizationId}, ${e.actorOrganizationSlug}, ${e.tokenPrefix}, ${e.action},
+               ${e.objectType}, ${e.objectId}, ${changeJson}, ${e.requestId}, ${e.clientAddress}, ${c.prevHash}, ${c.hash}, ${CURRENT_SCHEME}
+          from head where head.seq = ${guess.seq} and head.hash = ${guess.hash}
+        returning *)
+      select appended.*, head.seq as head_seq, head.hash as head_hash from head left join appended on true`.execute(trx);
+    const r = rows[0];
+    if (r && r.seq !== null) {
+      headGuess = { seq: c.seq, hash: c.hash };
+      const { head_seq: _s, head_hash: _h, ...row } = r;
+      return row;
+    }
+    head = r ? { seq: r.head_seq, hash: r.head_hash } : undefined;
+  } else {
+    // The first append of this process (or after a failed one): the head is read first.
+    head = part
+      ? (await hot<{ seq: number; hash: string }>`with head as (select seq, hash from audit_log order by seq desc limit 1), ${part.before}${part.value}${part.after} select seq, hash from head`.execute(trx)).rows[0]
+      : (await sql<{ seq: number; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(trx)).rows[0];
+  }
+  const c = chained(head);
+  const { rows } = await hot<AuditRow>`
+    insert into audit_log (${AUDIT_COLUMNS})
+    values (${c.seq}, ${at}, ${e.actorUserId}, ${e.actorEmail}, ${e.actorOrganizationId}, ${e.actorOrganizationSlug}, ${e.tokenPrefix}, ${e.action},
+            ${e.objectType}, ${e.objectId}, ${changeJson}, ${e.requestId}, ${e.clientAddress}, ${c.prevHash}, ${c.hash}, ${CURRENT_SCHEME})
     returning *`.execute(trx);
+  headGuess = { seq: c.seq, hash: c.hash };
   return rows[0]!;
 }
+
+const AUDIT_COLUMNS = hotText(
+  'seq, at, actor_user_id, actor_email, actor_organization_id, actor_organization_slug, token_prefix, action, object_type, object_id, change, request_id, client_address, prev_hash, hash, scheme',
+);
 
 export function rowToChained(r: AuditRow): ChainedContent {
   return {

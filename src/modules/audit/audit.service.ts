@@ -1,6 +1,6 @@
 import type { Principal } from '../../access/principal.js';
 import type { Handle } from '../../infra/handle.js';
-import { appendAuditEntry } from './audit.repository.js';
+import { appendAuditEntry, type AuditStatementPart } from './audit.repository.js';
 
 /** Records what a principal did, inside the caller's transaction. */
 export async function recordAudit(
@@ -9,6 +9,8 @@ export async function recordAudit(
   action: string,
   object: { type: string; id: string | null },
   change: unknown = null,
+  /** CTEs written by the same statement as the entry, under the append lock (the change's outbox events). */
+  also?: () => AuditStatementPart | undefined,
 ): Promise<void> {
   const user = principal.kind === 'user' ? principal : null;
   await appendAuditEntry(trx, {
@@ -23,5 +25,5 @@ export async function recordAudit(
     change,
     requestId: principal.requestId,
     clientAddress: principal.clientAddress,
-  });
+  }, also);
 }

@@ -4,6 +4,7 @@
  */
 
 export { recordAudit } from './audit.service.js';
+export type { AuditStatementPart } from './audit.repository.js';
 export { createAuditQueryService, describeVerification, verifyAuditLog, type AuditEntryView, type AuditFilter, type AuditQueryService, type AuditVerification } from './audit.query.js';
 export { useAuditKey } from './audit.key.js';
 export { chainHead, readCheckpoints, writeCheckpoint } from './audit.checkpoints.js';
@@ -11,4 +12,4 @@ export { verifyAuditChain } from './audit.repository.js';
 /** How many entries match (a rate limit counted from what the log already records). */
 export { countAuditEntries } from './audit.repository.js';
 /** Serializes writers of the log and of the outbox (which shares its commit order). */
-export { takeLogAppendLock } from './audit.repository.js';
+export { appendLockCte, appendLockKeyTakenBy, holdsLogAppendLock, takeLogAppendLock } from './audit.repository.js';

@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Handle } from '../../infra/handle.js';
+import { hot } from '../../infra/hot-sql.js';
 import type { DeliveryAttemptsTable, EscalationsTable, NotificationsTable, RoutingRulesTable } from './escalations.tables.js';
 import type { EscalationPolicy } from './policy.js';
 import type { ContactMethodKind, DeliveryOutcome, DeliveryStatus, EscalationState, NotificationKind } from '../../domain/delivery.js';
@@ -40,7 +41,7 @@ export function insertEscalationIfAbsent(
   e: { incident_id: string; rule_id: string; rule_name: string; policy: EscalationPolicy; timer_token: string; next_fire_at: Date; targeted_organization_ids: string[] },
 ): Promise<EscalationRow | undefined> {
   // SQL text, not built: one per routed incident and rule, on the path to the first page.
-  return sql<EscalationRow>`
+  return hot<EscalationRow>`
     insert into escalations (incident_id, rule_id, rule_name, policy, timer_token, next_fire_at, targeted_organization_ids, state, level, loop)
     values (${e.incident_id}, ${e.rule_id}, ${e.rule_name}, ${JSON.stringify(e.policy)}, ${e.timer_token}, ${e.next_fire_at}, ${e.targeted_organization_ids}, 'ACTIVE', 0, 0)
     on conflict (incident_id, rule_name) do nothing
@@ -400,7 +401,7 @@ export async function recordAttemptIfOwned(
   claim: { attempts: number; leaseUntil: Date },
   patch: { status?: DeliveryStatus; attempts: number; delivered_at?: Date | null; next_attempt_at: Date | null; status_reason: string | null },
 ): Promise<boolean> {
-  const { rows } = await sql<{ notification_id: string }>`
+  const { rows } = await hot<{ notification_id: string }>`
     with owned as (
       update notifications
          set status = coalesce(${patch.status ?? null}::text, status), attempts = ${patch.attempts}, delivered_at = coalesce(${patch.delivered_at ?? null}::timestamptz, delivered_at),
@@ -475,7 +476,12 @@ export function findPageByAckTokenHash(h: Handle, hash: Buffer) {
  * paged at this level" must see the other rules' pages, so each person is paged once per level.
  */
 export async function lockIncidentPaging(trx: Handle, incidentId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${'page:' + incidentId}, 0))`.execute(trx);
+  await sql`select pg_advisory_xact_lock(hashtextextended(${pagingLockKey(incidentId)}, 0))`.execute(trx);
+}
+
+/** The key of lockIncidentPaging's lock (hashtextextended of it), for a statement that takes it with its own work. */
+export function pagingLockKey(incidentId: string): string {
+  return `page:${incidentId}`;
 }
 
 /** The fields of a notification that say whose page it is, and where in its escalation. */
@@ -696,7 +702,7 @@ export async function loadPagingRoster(
   notifiedOf: readonly string[] = [],
 ): Promise<PagingRoster> {
   const incidentIds = [...new Set(slots.map((s) => s.incidentId))];
-  const { rows } = await sql<{
+  const { rows } = await hot<{
     duties: any[];
     schedules: any[];
     overrides: any[];
@@ -812,6 +818,43 @@ export interface EscalationMove {
   timer_token: string | null;
   next_fire_at: Date | null;
   last_paged_level: number | null;
+}
+
+/** The notification row a page or notice inserts (insertNotifications). */
+export type NewNotification = Parameters<typeof insertNotifications>[1][number] & { id: string };
+
+/**
+ * insertNotifications and updateEscalations in one statement: the pages of a level and the escalations
+ * moved on past it (paging.ts pageCurrentLevels), one round trip on the path from a filing to its page.
+ * SQL text, not built, for the same reason as insertEscalationIfAbsent.
+ */
+export async function insertNotificationsMovingOn(trx: Handle, rows: readonly NewNotification[], moves: readonly EscalationMove[]): Promise<NotificationRow[]> {
+  if (rows.length === 0) {
+    await updateEscalations(trx, moves);
+    return [];
+  }
+  // `hot` (infra/hot-sql.ts), with the rows and the moves as JSON values: one text whatever their number.
+  const rowsJson = JSON.stringify(
+    rows.map((r) => ({ ...r, claimed_by: r.claimed_by ?? null, ack_token_hash: r.ack_token_hash === null ? null : r.ack_token_hash.toString('hex') })),
+  );
+  const { rows: inserted } = await hot<NotificationRow>`
+    with moved as (
+      update escalations e
+         set state = v.state, level = v.level, loop = v.loop, timer_token = v.timer_token, next_fire_at = v.next_fire_at,
+             last_paged_level = v.last_paged_level, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb)
+             as v(id uuid, state text, level int, loop int, timer_token uuid, next_fire_at timestamptz, last_paged_level int)
+       where e.id = v.id)
+    insert into notifications (id, escalation_id, incident_id, kind, level, loop, recipient_user_id, contact_method_id, channel,
+                               status, status_reason, next_attempt_at, ack_token_hash, ack_expires_at, claimed_by)
+    select r.id, r.escalation_id, r.incident_id, r.kind, r.level, r.loop, r.recipient_user_id, r.contact_method_id, r.channel,
+           r.status, r.status_reason, r.next_attempt_at, decode(r.ack_token_hash, 'hex'), r.ack_expires_at, r.claimed_by
+      from jsonb_to_recordset(${rowsJson}::jsonb)
+           as r(id uuid, escalation_id uuid, incident_id uuid, kind text, level int, loop int, recipient_user_id uuid, contact_method_id uuid, channel text,
+                status text, status_reason text, next_attempt_at timestamptz, ack_token_hash text, ack_expires_at timestamptz, claimed_by text)
+    on conflict (escalation_id, level, loop, recipient_user_id, contact_method_id) do nothing
+    returning *`.execute(trx);
+  return inserted;
 }
 
 /** Moves many escalations on in one statement (a batch of timer fires pages many levels at once). */

@@ -107,8 +107,11 @@ export function createEscalationsService(deps: { db: Db; config: Config; engine:
    * incident must not keep paging after the acknowledgement).
    */
   async function acknowledgeLocked(trx: Handle, p: UserPrincipal, esc: EscalationRow, via: string): Promise<EscalationRow> {
-    const result = await acknowledgeOne(trx, p, esc, via);
+    // The siblings are locked before anything is acknowledged: acknowledging records an audit entry, which
+    // holds the log append lock to the commit, and a timer batch holding a sibling's row waits for that lock
+    // at its end (its outbox insert): waiting for the sibling while holding the lock would deadlock.
     const others = await lockOtherOpenEscalationsOf(trx, esc.incident_id, esc.id);
+    const result = await acknowledgeOne(trx, p, esc, via);
     for (const o of others) if (await mayAcknowledge(trx, p, o)) await acknowledgeOne(trx, p, o, via);
     return result;
   }

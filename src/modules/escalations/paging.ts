@@ -14,7 +14,7 @@ import type { AckLinks } from './ack-links.js';
 import {
   dueTimers,
   findRecipientUsers,
-  insertNotifications,
+  insertNotificationsMovingOn,
   loadPagingRoster,
   lockEscalation,
   lockFreeEscalationsAndPaging,
@@ -409,15 +409,17 @@ export async function pageCurrentLevels(
         moves.push({ ...moveOf(t.esc), state: 'EXHAUSTED', timer_token: null, next_fire_at: null, last_paged_level: t.esc.level });
       }
     }
-    for (const n of await insertNotifications(trx, rows)) {
+    // The escalations move on in the same statement (one round trip, not two).
+    for (const n of await insertNotificationsMovingOn(trx, rows, moves)) {
       // Paged now: a later page of the same slot in this transaction (another rule, same roster) skips them.
       const key = pageSlotKey({ incidentId: n.incident_id, level: n.level, loop: n.loop });
       roster.paged.set(key, (roster.paged.get(key) ?? new Set<string>()).add(n.recipient_user_id));
       const p = n.claimed_by === lease.ownerId ? parts.get(n.id) : undefined;
       deliveries.push(p ? Object.assign(n, leasedPage(n, lease.until, p)) : n);
     }
+  } else {
+    await updateEscalations(trx, moves);
   }
-  await updateEscalations(trx, moves);
   if (eventsOut) {
     eventsOut.push(...events);
     return;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UnknownJobObjectError } from '../../infra/queues.js';
-import { sql } from 'kysely';
+import { hotText } from '../../infra/hot-sql.js';
 import { lockIncidentWithFactsAnd } from '../incidents/index.js';
 import { FINISHED_STATUSES, type IncidentStatus } from '../../domain/taxonomy.js';
 import { addOutboxEvents } from '../outbox/index.js';
@@ -8,7 +8,7 @@ import {
   cancelPendingPages,
   insertEscalationIfAbsent,
   insertNotifications,
-  lockIncidentPaging,
+  pagingLockKey,
   loadPagingRoster,
   lockOpenEscalationsOf,
   touchEscalation,
@@ -26,7 +26,7 @@ import { matchTargets, type IncidentTargetsContext } from './recipients.js';
  */
 
 /** The enabled routing rules as listRoutingRules({ enabledOnly: true }) orders them, as one JSON value. */
-const ENABLED_RULES = sql<Array<Record<string, unknown>>>`coalesce((select json_agg(r order by r.position, r.name) from routing_rules r where r.enabled), '[]'::json)`;
+const ENABLED_RULES = hotText(`coalesce((select json_agg(r order by r.position, r.name) from routing_rules r where r.enabled), '[]'::json)`);
 
 /** A rule row from its JSON (ENABLED_RULES): the timestamps back to dates, the rest as the row has it. */
 function ruleFromJson(json: Record<string, unknown>): RoutingRuleRow {
@@ -42,9 +42,14 @@ export async function route(ctx: EngineContext, incidentId: string): Promise<str
   const timers: TimerToArm[] = [];
   const deliveries: NotificationRow[] = [];
   const created = await ctx.db.transaction().execute(async (trx) => {
-    await lockIncidentPaging(trx, incidentId);
-    // The enabled rules are read by the statement that locks the incident: one round trip, not two.
-    const locked = await lockIncidentWithFactsAnd(trx, incidentId, ENABLED_RULES);
+    // One statement takes the incident's paging lock, then locks the incident with its facts and reads the
+    // enabled rules: one round trip, not three. After a wait for the paging lock (another routing or timer of
+    // this incident), the incident row and its facts (the row's own copies of its audience) are read as the
+    // row lock finds them, newest version; only the rules are as of the statement's start, as if this
+    // routing had read them a moment before: an escalation is created once per rule and incident whatever
+    // the order (insertEscalationIfAbsent). Everything read afterwards (the roster: who was paged) is read
+    // by later statements, under the lock.
+    const locked = await lockIncidentWithFactsAnd<Array<Record<string, unknown>>>(trx, incidentId, ENABLED_RULES, pagingLockKey(incidentId));
     if (!locked) throw new UnknownJobObjectError('incident', incidentId);
     if (FINISHED_STATUSES.has(locked.incident.status)) return [];
     const { incident, facts } = locked;

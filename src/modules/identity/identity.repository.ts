@@ -1,6 +1,8 @@
 import { sql, type Selectable } from 'kysely';
+import { hot, hotText } from '../../infra/hot-sql.js';
 import type { ApiTokensTable, UsersTable } from '../../infra/db-types.js';
 import type { Handle } from '../../infra/handle.js';
+import { PREPARED_MARK } from '../../infra/db.js';
 import type { PartnerKind, Role } from '../../domain/people.js';
 
 export type UserRow = Selectable<UsersTable>;
@@ -112,8 +114,10 @@ export interface TokenOwner {
 
 /** The token with its user and organization, by hash: one indexed lookup per authenticated request. */
 export async function findTokenOwner(db: Handle, hash: Buffer): Promise<TokenOwner | undefined> {
-  // SQL text, not built: every API request runs it, and building and compiling it cost more CPU than its round trip.
-  const { rows } = await sql<TokenOwner>`
+  // SQL text made once (hot), not built: every API request runs it, and building and compiling it cost more
+  // CPU than its round trip. Prepared (PREPARED_MARK): planning the three-table join was half of its
+  // PostgreSQL time.
+  const { rows } = await hot<TokenOwner>`${hotText(PREPARED_MARK)}
     select t.id as token_id, t.prefix, t.expires_at, t.revoked_at, t.last_used_at,
            u.id as user_id, u.email, u.name as user_name, u.roles, u.active as user_active,
            o.id as organization_id, o.slug as organization_slug, o.name as organization_name, o.kind as organization_kind, o.active as organization_active

@@ -5,6 +5,8 @@ import type { Handle } from '../../infra/handle.js';
 import type { IncidentsTable, IncidentTimelineTable } from './incidents.tables.js';
 import type { IncidentCategory, IncidentDomain, IncidentStatus, Severity, TimelineEntryKind, Tlp } from '../../domain/taxonomy.js';
 import { severityRank } from '../../domain/taxonomy.js';
+import { appendLockCte, appendLockKeyTakenBy } from '../audit/index.js';
+import { hot, hotText, type HotText } from '../../infra/hot-sql.js';
 
 /**
  * An incident as the hub reads it: every column but `search`, the tsvector only WHERE clauses use, and the
@@ -42,8 +44,35 @@ const INCIDENT_COLUMNS = [
   'updated_at',
 ] as const satisfies ReadonlyArray<keyof IncidentRow>;
 const INCIDENT_SELECTION = INCIDENT_COLUMNS.map((c) => `incidents.${c}` as const);
+export type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
+
+/**
+ * What a list reads of each incident when its reader asks for less than the whole row (a GraphQL page of
+ * a few fields): these columns besides LIST_KEY_COLUMNS and the order's keys (ORDER_KEY_COLUMNS), and the
+ * audience copies only when `audience`.
+ * Reading and parsing the 25 columns of 50 rows (five timestamps and four arrays each) was most of a
+ * page's Node CPU and much of its PostgreSQL time for pages that show six of them. A row read so is an
+ * IncidentRow with only these columns set: the caller (incidents.resolvers.ts) answers only the fields
+ * these columns hold.
+ */
+export interface IncidentProjection {
+  columns: readonly IncidentColumn[];
+  audience: boolean;
+}
+
+/** Always read: the id and what the access policy needs of the row itself (besides the order's keys). */
+const LIST_KEY_COLUMNS = ['id', 'tlp', 'law_enforcement_sensitive', 'reporting_organization_id', 'reporting_user_id'] as const satisfies readonly IncidentColumn[];
+
+/** What orderKeyOf reads of a row, for each order: a page's cursors. */
+const ORDER_KEY_COLUMNS: Record<IncidentOrderField, readonly IncidentColumn[]> = {
+  REPORTED_AT: ['reported_at'],
+  UPDATED_AT: ['updated_at'],
+  OCCURRED_AT: ['occurred_at', 'reported_at'],
+  SEVERITY: ['severity', 'reported_at'],
+};
 /** The same columns as SQL text, for the statements written as text (insertFiledIncident). */
 const RETURNED_INCIDENT = sql.raw(INCIDENT_COLUMNS.join(', '));
+const RETURNED_INCIDENT_TEXT = hotText(INCIDENT_COLUMNS.join(', '));
 export type TimelineRow = Selectable<IncidentTimelineTable>;
 
 /**
@@ -85,21 +114,37 @@ export interface FiledIncidentValues {
  * built: building and compiling this statement with the query builder cost a filing more CPU than its
  * round trip.
  */
-export async function insertFiledIncident(trx: Handle, year: number, v: FiledIncidentValues, countyIds: readonly string[]): Promise<IncidentRow> {
-  const { rows } = await sql<IncidentRow>`
-    with filed as (
+export async function insertFiledIncident(
+  trx: Handle,
+  year: number,
+  v: FiledIncidentValues,
+  countyIds: readonly string[],
+  /**
+   * The filing's timeline entry, written by the same statement, which also takes the log append lock for
+   * the audit entry that follows (see insertTimelineEntry's takeLogAppendLock: it reads nothing under it).
+   */
+  filed: { actorUserId: string; actorOrganizationId: string; change: Record<string, unknown> },
+): Promise<IncidentRow> {
+  // `hot`: the text is made once (see infra/hot-sql.ts); every filing runs this.
+  const { rows } = await hot<IncidentRow>`
+    with append_lock as materialized (select pg_advisory_xact_lock(${appendLockKeyTakenBy(trx)})),
+    filed as (
       insert into incidents (reference, title, summary, category, domain, severity, status, tlp, law_enforcement_sensitive, exercise,
                              reporting_user_id, reporting_organization_id, affected_assets, occurred_at, detected_at, reported_at,
                              external_references, created_at, updated_at)
       values (
         -- padStart's behaviour: at least five digits, never cut (lpad would cut a sixth).
-        (select ${`ESTF-${year}-`} || case when n < 100000 then lpad(n::text, 5, '0') else n::text end from nextval('incident_reference_seq') as n),
+        (select ${`ESTF-${year}-`}::text || case when n < 100000 then lpad(n::text, 5, '0') else n::text end from nextval('incident_reference_seq') as n),
         ${v.title}, ${v.summary}, ${v.category}, ${v.domain}, ${v.severity}, ${v.status}, ${v.tlp}, ${v.law_enforcement_sensitive}, ${v.exercise},
         ${v.reporting_user_id}, ${v.reporting_organization_id}, ${v.affected_assets}, ${v.occurred_at}, ${v.detected_at}, ${v.reported_at},
         ${v.external_references}, ${v.created_at}, ${v.updated_at})
-      returning ${RETURNED_INCIDENT}
+      returning ${RETURNED_INCIDENT_TEXT}
     ),
-    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed)
+    counties as (insert into incident_affected_counties (incident_id, organization_id) select filed.id, unnest(${[...countyIds]}::uuid[]) from filed),
+    timeline as (
+      insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
+      select filed.id, 'FILED', ${new Date()}, ${filed.actorUserId}, ${filed.actorOrganizationId}, null, ${JSON.stringify(filed.change)}, null
+        from filed cross join append_lock)
     select * from filed`.execute(trx);
   return rows[0]!;
 }
@@ -174,15 +219,27 @@ export async function lockIncidentWithFacts(trx: Handle, id: string): Promise<{ 
  * lockIncidentWithFacts, and one more value the caller reads in the same statement (the router: the enabled
  * routing rules), saving a round trip. `also` is a scalar expression; it sees the statement's snapshot.
  */
-export async function lockIncidentWithFactsAnd<T>(trx: Handle, id: string, also: RawBuilder<T>): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
-  // SQL text (the same statement as lockIncidentWithFacts builds): it is on every routed event's path.
-  const { rows } = await sql<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
-    select ${RETURNED_INCIDENT},
+export async function lockIncidentWithFactsAnd<T>(
+  trx: Handle,
+  id: string,
+  /** Fixed SQL text of a value read with the row (the routing rules), as of the statement's start. */
+  also: HotText,
+  /**
+   * The key of an advisory lock (hashtextextended of it, as lockIncidentPaging takes it) the statement takes
+   * before the row's: the row and its facts (its own columns) are read as the row lock finds them, newest
+   * version, after any wait; `also` is read as of the statement's start.
+   */
+  firstLockKey: string,
+): Promise<{ incident: IncidentRow; facts: FactsOf; also: T } | undefined> {
+  // `hot` (infra/hot-sql.ts): it is on every routed event's path.
+  const { rows } = await hot<IncidentRow & { county_ids: string[]; share_ids: string[]; recipient_ids: string[]; also: T }>`
+    with first_lock as materialized (select pg_advisory_xact_lock(hashtextextended(${firstLockKey}, 0)))
+    select ${RETURNED_INCIDENT_TEXT},
            incidents.affected_county_ids::text[] as county_ids,
            incidents.shared_organization_ids::text[] as share_ids,
            incidents.recipient_user_ids::text[] as recipient_ids,
            ${also} as also
-    from incidents where id = ${id} for share`.execute(trx);
+    from incidents cross join first_lock where id = ${id} for share of incidents`.execute(trx);
   const row = rows[0];
   if (!row) return undefined;
   const { also: value, ...rest } = row;
@@ -299,11 +356,19 @@ export function insertTimelineEntry(
     change?: Record<string, unknown> | null;
     relatedIncidentId?: string | null;
   },
+  /**
+   * The change's audit entry follows in this transaction (use-cases/deps.ts record): this statement takes
+   * the log append lock that entry needs, instead of a statement of its own. It reads nothing, so the
+   * snapshot it took before waiting for the lock does not matter; the audit entry's statements come after.
+   */
+  opts: { takeLogAppendLock?: boolean } = {},
 ): Promise<TimelineRow> {
   // SQL text, not built: every change of an incident writes one (see insertFiledIncident).
   return sql<TimelineRow>`
+    ${opts.takeLogAppendLock ? sql`with ${appendLockCte(trx)}` : sql``}
     insert into incident_timeline (incident_id, kind, at, actor_user_id, actor_organization_id, body, change, related_incident_id)
-    values (${e.incidentId}, ${e.kind}, ${new Date()}, ${e.actorUserId}, ${e.actorOrganizationId}, ${e.body ?? null}, ${e.change ? JSON.stringify(e.change) : null}, ${e.relatedIncidentId ?? null})
+    select ${e.incidentId}, ${e.kind}, ${new Date()}, ${e.actorUserId}, ${e.actorOrganizationId}, ${e.body ?? null}, ${e.change ? JSON.stringify(e.change) : null}, ${e.relatedIncidentId ?? null}
+    ${opts.takeLogAppendLock ? sql`from append_lock` : sql``}
     returning *`
     .execute(trx)
     .then((r) => r.rows[0]!);
@@ -473,6 +538,19 @@ export function perRow(visible: (eb: ExpressionBuilder<Database, any>) => Expres
   return (eb: ExpressionBuilder<Database, any>): Expression<SqlBool> => sql<SqlBool>`exists (select 1 where ${visible(eb)} offset 0)`;
 }
 
+export interface ListIncidentsOptions {
+  /** Read only these columns (null or absent: the whole row with its audience). */
+  projection?: IncidentProjection | null;
+  /** How many of the newest incidents a text search looks among first (RECENT_WINDOW; tests make it small). */
+  recentWindow?: number;
+}
+
+/**
+ * A text search's first try looks among this many of the newest incidents (see recentBound): a term
+ * that one incident in a hundred names finds a page of 50 there.
+ */
+const RECENT_WINDOW = 5_000;
+
 export async function listIncidents(
   db: Handle,
   visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
@@ -480,9 +558,53 @@ export async function listIncidents(
   order: { field: IncidentOrderField; direction: Direction },
   after: OrderKey | null,
   limit: number,
-): Promise<Array<{ incident: IncidentRow; facts: FactsOf }>> {
-  const cols = ORDER_COLUMNS[order.field]('incidents');
-  let q = db.selectFrom('incidents').select(INCIDENT_SELECTION).select(FACT_ARRAYS).where(applyFilter(visible, filter));
+  opts: ListIncidentsOptions = {},
+): Promise<Array<{ incident: IncidentRow; facts: FactsOf | null }>> {
+  // A text search, newest first: the GIN index knows every match but not which are newest, so the page
+  // would visit every match's row to sort them. It asks first for the matches reported since the
+  // RECENT_WINDOW-th newest incident (reported_at is in the same GIN index: migration 2026-12-10T0500),
+  // and only when those fill less than the page, again without that bound. Every incident reported since
+  // the bound comes before every other one in this order, so a full page found there is the same page.
+  if (filter.text && order.field === 'REPORTED_AT' && order.direction === 'DESC' && limit > 0) {
+    const since = await recentBound(db, opts.recentWindow ?? RECENT_WINDOW);
+    if (since !== null && (!after || String(after[0]) > since)) {
+      const rows = await listPage(db, visible, filter, order, after, limit, opts.projection ?? null, since);
+      if (rows.length === limit) return rows;
+    }
+  }
+  return listPage(db, visible, filter, order, after, limit, opts.projection ?? null, null);
+}
+
+async function listPage(
+  db: Handle,
+  visible: (eb: ExpressionBuilder<Database, any>) => Expression<SqlBool>,
+  filter: IncidentListFilter,
+  order: { field: IncidentOrderField; direction: Direction },
+  after: OrderKey | null,
+  limit: number,
+  projection: IncidentProjection | null,
+  reportedSince: string | null,
+): Promise<Array<{ incident: IncidentRow; facts: FactsOf | null }>> {
+  const selection = projection
+    ? [...new Set([...LIST_KEY_COLUMNS, ...ORDER_KEY_COLUMNS[order.field], ...projection.columns])].map((c) => `incidents.${c}` as const)
+    : INCIDENT_SELECTION;
+  const withAudience = !projection || projection.audience;
+  // A county: its own entries in incident_county_order, in the order's order, each joined to its row and
+  // tested there, until the page is full (migration 2026-12-10T0500); walking every incident's order and
+  // testing each row's copy read up to 2,200 buffers for a county that few incidents name. An entry's
+  // reported_at and incident_id are its row's: the order and the cursors are the same.
+  const byCounty = filter.affectedCountyId && order.field === 'REPORTED_AT' ? filter.affectedCountyId : null;
+  const cols = byCounty ? [sql.ref('o.reported_at'), sql.ref('o.incident_id')] : ORDER_COLUMNS[order.field]('incidents');
+  let q = byCounty
+    ? db
+        .selectFrom('incident_county_order as o')
+        .innerJoin('incidents', 'incidents.id', 'o.incident_id')
+        .select(selection)
+        .where('o.organization_id', '=', byCounty)
+        .where(applyFilter(visible, { ...filter, affectedCountyId: null }))
+    : db.selectFrom('incidents').select(selection).where(applyFilter(visible, filter));
+  if (withAudience) q = q.select(FACT_ARRAYS) as unknown as typeof q;
+  if (reportedSince !== null) q = q.where(sql<SqlBool>`${cols[0]} >= ${reportedSince}::timestamptz`);
   if (after) {
     const op = order.direction === 'DESC' ? sql`<` : sql`>`;
     const values = after.map((v, idx) => {
@@ -495,8 +617,27 @@ export async function listIncidents(
   }
   const dir = order.direction === 'DESC' ? sql`desc` : sql`asc`;
   const orderBy = sql`${sql.join(cols.map((c) => sql`${c} ${dir}`))}` as never;
-  const rows = await q.orderBy(orderBy).limit(limit).execute();
-  return rows.map(withFacts);
+  const rows = (await q.orderBy(orderBy).limit(limit).execute()) as unknown as Array<IncidentRow & Partial<{ county_ids: string[]; share_ids: string[]; recipient_ids: string[] }>>;
+  return rows.map((r) => (r.county_ids ? withFacts(r as Parameters<typeof withFacts>[0]) : { incident: r, facts: null }));
+}
+
+/**
+ * The reported_at (as text) of the `window`-th newest incident, or null when there are fewer: read at most
+ * once a minute per database handle. A bound older than it should be only widens the first try; one
+ * newer only makes it come back short more often (and the list asks again): neither changes a page.
+ */
+const recentBounds = new WeakMap<object, { at: number; value: Promise<string | null>; window: number }>();
+async function recentBound(db: Handle, window: number): Promise<string | null> {
+  const cached = recentBounds.get(db);
+  if (cached && cached.window === window && Date.now() - cached.at < 60_000) return cached.value;
+  const value = sql<{ at: string }>`select to_char(reported_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+      from incidents order by reported_at desc, id desc offset ${window - 1} limit 1`
+    .execute(db)
+    .then((r) => r.rows[0]?.at ?? null);
+  recentBounds.set(db, { at: Date.now(), value, window });
+  // A failed read is not kept: the next list asks again.
+  value.catch(() => recentBounds.delete(db));
+  return value;
 }
 
 export async function countIncidents(

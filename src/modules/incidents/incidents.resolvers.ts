@@ -13,18 +13,24 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { viewer } from '../../graphql/viewer.js';
 import { NotFoundError } from '../../errors.js';
 import { pageEdges, pageInfoOf, pageSize } from '../../graphql/pagination.js';
+import { incidentListProjection } from './incidents.projection.js';
 
 const Query: Pick<QueryResolvers, 'incident' | 'incidentByReference' | 'incidents'> = {
   incident: (_p, args, ctx) => ctx.services.incidents.get(viewer(ctx), args.id),
   incidentByReference: (_p, args, ctx) => ctx.services.incidents.getByReference(viewer(ctx), args.reference),
-  incidents: async (_p, args, ctx) => {
+  incidents: async (_p, args, ctx, info) => {
     const page = await ctx.services.incidents.list(viewer(ctx), {
       filter: args.filter ?? {},
       first: pageSize(args.first),
       after: args.after ?? null,
       order: args.orderBy ?? { field: 'REPORTED_AT', direction: 'DESC' },
+      // Only the columns the selected fields read (incidents.projection.ts).
+      projection: incidentListProjection(info),
     });
-    for (const n of page.nodes) ctx.loaders.incidentFacts.prime(n, page.facts.get(n.id)!);
+    for (const n of page.nodes) {
+      const facts = page.facts.get(n.id);
+      if (facts) ctx.loaders.incidentFacts.prime(n, facts);
+    }
     return page;
   },
 };

@@ -61,7 +61,8 @@ export function createIncidentsService(deps: { db: Db; config: Config; suppresse
     },
     // Changes
     file: (principal: Principal, input: FileIncidentInput, also?: InTransaction<IncidentRow>) => fileIncident(d, principal, input, also),
-    update: (principal: Principal, id: string, input: UpdateIncidentInput, expectedVersion: number) => updateIncident(d, principal, id, input, expectedVersion),
+    update: (principal: Principal, id: string, input: UpdateIncidentInput, expectedVersion: number, also?: InTransaction<IncidentRow>) =>
+      updateIncident(d, principal, id, input, expectedVersion, also),
     transition: (principal: Principal, id: string, to: IncidentStatus, note: string | null | undefined) => transitionIncident(d, principal, id, to, note),
     merge: (principal: Principal, id: string, intoId: string) => mergeIncident(d, principal, id, intoId),
     comment: (principal: Principal, id: string, body: string, also?: InTransaction<TimelineRow>) => commentOnIncident(d, principal, id, body, also),

@@ -62,5 +62,10 @@ export interface IncidentsTables {
   incident_affected_counties: { incident_id: string; organization_id: string };
   incident_shares: { incident_id: string; organization_id: string };
   incident_recipients: { incident_id: string; user_id: string };
+  /**
+   * Each county's incidents newest first: incident_affected_counties with the incident's reported_at,
+   * written only by triggers (migration 2026-12-10T0500); what a list filtered on a county walks.
+   */
+  incident_county_order: { organization_id: ColumnType<string, never, never>; reported_at: ColumnType<Date, never, never>; incident_id: ColumnType<string, never, never> };
   incident_timeline: IncidentTimelineTable;
 }

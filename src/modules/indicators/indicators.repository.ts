@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Expression, type RawBuilder, type ExpressionBuilder, type Insertable, type Selectable, type SqlBool } from 'kysely';
 import type { Database } from '../../infra/db-types.js';
 import type { ReportAccessFacts, SightingAccessFacts } from '../../access/indicators.js';
 import type { Handle } from '../../infra/handle.js';
@@ -115,8 +115,12 @@ export async function probeBatch(
  * Inserts values the probe did not find, each with the organization's report, in one statement of plain
  * INSERTs. Ids are drawn up front so that each report names its indicator without a lookup. Throws a
  * unique violation (23505) when a concurrent writer stored one of the values since the probe.
+ *
+ * `alongside`: another data-modifying statement run as part of this one (a CTE), for a caller that records
+ * something with the values (the STIX import, the ids they came with): one statement is one transaction
+ * and one round trip, where BEGIN, two statements and COMMIT are four, each waiting on a busy importer.
  */
-export async function insertNewValues(trx: Handle, batch: ValueBatch, report: ReportAttributes, seenAt: Date): Promise<number> {
+export async function insertNewValues(trx: Handle, batch: ValueBatch, report: ReportAttributes, seenAt: Date, alongside?: RawBuilder<unknown>): Promise<number> {
   if (batch.types.length === 0) return 0;
   const own = batch.validFroms !== undefined;
   const result = await sql`
@@ -129,7 +133,7 @@ export async function insertNewValues(trx: Handle, batch: ValueBatch, report: Re
     indicator as (
       insert into indicators (id, type, value, benign_reason, first_seen, last_seen)
       select id, type, value, benign_reason, ${seenAt}, ${seenAt} from x
-    )
+    )${alongside ? sql`, alongside as (${alongside})` : sql``}
     insert into indicator_reports
       (indicator_id, organization_id, reported_by, tlp, law_enforcement_sensitive, confidence, valid_from, valid_until, description)
     select id, ${report.organizationId}::uuid, ${report.reportedBy}::uuid, ${report.tlp}, ${report.lawEnforcementSensitive}, confidence, ${own ? sql`valid_from` : sql`${seenAt}`}, valid_until, description

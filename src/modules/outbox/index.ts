@@ -4,5 +4,5 @@
  * re-exported here, so that a service importing this door does not load BullMQ.
  */
 
-export { addOutboxEvent, addOutboxEvents } from './outbox.repository.js';
+export { addOutboxEvent, addOutboxEvents, outboxEventsPart, type OutboxEventInput } from './outbox.repository.js';
 export type { DomainEvent, EventHandler, EventHandlers } from './outbox.jobs.js';

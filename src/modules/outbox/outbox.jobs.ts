@@ -6,7 +6,7 @@ import type { Db } from '../../infra/db.js';
 import type { Handle } from '../../infra/handle.js';
 import { createLogThrottle, type Logger } from '../../infra/logger.js';
 import { QUEUE_NAMES, UnknownJobObjectError, type Queues } from '../../infra/queues.js';
-import { claimAndMarkPublished, type OutboxRow } from './outbox.repository.js';
+import { claimAndMarkPublished, type ClaimParts, type OutboxRow } from './outbox.repository.js';
 
 /** A domain event as a handler receives it: ids only, handlers read the rest from PostgreSQL. */
 export interface DomainEvent {
@@ -15,6 +15,8 @@ export interface DomainEvent {
   aggregateType: string;
   aggregateId: string;
   payload: Record<string, unknown>;
+  /** Set by the relay when it marked the event matched for the alert matcher already (RelaySettled). */
+  matched?: boolean;
 }
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
@@ -45,13 +47,16 @@ export function eventPriority(topic: string, payload: unknown): number {
 }
 
 /**
- * Topics whose one handler can do its whole work in the relay's transaction when there is nothing to do
- * (the alert matcher, with no immediate subscription): `rows` gets the batch's rows of those topics and
- * answers those that still need a job. The others are done when the relay commits: no queue round trip.
+ * The alert matcher's work when there is nothing to match (no immediate subscription), done by the relay's
+ * claiming statement instead of a job or a statement per event: `parts` marks the given rows matched unless
+ * an immediate subscription exists and answers whether one does (true: nothing was marked). Rows of `topics`
+ * (the matcher is their one handler) then need no job; rows of `shared` (the matcher and others) keep their
+ * job, which says `matched` so that the matcher skips it.
  */
 export interface RelaySettled {
   topics: ReadonlySet<string>;
-  rows: (trx: Handle, rows: readonly OutboxRow[]) => Promise<readonly OutboxRow[]>;
+  shared: ReadonlySet<string>;
+  parts: ClaimParts;
 }
 
 /** Called with each relayed batch, in id order, inside the relay's transaction (live event publishing). */
@@ -85,28 +90,34 @@ export function createOutboxRelay(deps: {
   let again = false;
   let stopped = false;
   const throttle = createLogThrottle(10_000);
+  const settleTopics = deps.settle ? [...deps.settle.topics, ...deps.settle.shared] : [];
 
   async function relayOnce(): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await db.transaction().execute(async (trx) => {
-        // Relays take turns: rows become visible in id order (addOutboxEvent), and one relay at a time
-        // hands them on in that order, so live subscribers see every process's events in cursor order.
-        await sql`select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
-        // Marked published in the claiming statement: the mark commits only with the queue add below.
-        const rows = await claimAndMarkPublished(trx, RELAY_BATCH);
+        // Relays take turns (the claiming statement takes the relay lock): rows become visible in id order
+        // (addOutboxEvent), and one relay at a time hands them on in that order, so live subscribers see
+        // every process's events in cursor order. Marked published in the claiming statement: the mark
+        // commits only with the queue add below. The matcher's rows are settled by the same statement.
+        const settle = deps.settle;
+        const rows = await claimAndMarkPublished(trx, RELAY_BATCH, RELAY_LOCK_KEY, settle ? { topics: settleTopics, parts: settle.parts } : undefined);
         if (rows.length === 0) return 0;
-        let jobs = deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows;
-        if (deps.settle && jobs.some((r) => deps.settle!.topics.has(r.topic))) {
-          const settled = await deps.settle.rows(trx, jobs.filter((r) => deps.settle!.topics.has(r.topic)));
-          const still = new Set(settled.map((r) => r.id));
-          jobs = jobs.filter((r) => !deps.settle!.topics.has(r.topic) || still.has(r.id));
-        }
+        // `also` is whether an immediate subscription exists (then nothing was marked matched).
+        const settled = (r: OutboxRow & { also?: unknown }) => settle !== undefined && r.also === false && (settle.topics.has(r.topic) || settle.shared.has(r.topic));
+        const jobs = (deps.handledTopics ? rows.filter((r) => deps.handledTopics!.has(r.topic)) : rows).filter((r) => !(settled(r) && settle!.topics.has(r.topic)));
         if (jobs.length > 0) {
           await queues.events.addBulk(
             jobs.map((r) => ({
               name: r.topic,
-              data: { outboxId: r.id, topic: r.topic, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload },
+              data: {
+                outboxId: r.id,
+                topic: r.topic,
+                aggregateType: r.aggregate_type,
+                aggregateId: r.aggregate_id,
+                payload: r.payload,
+                ...(settled(r) ? { matched: true } : {}),
+              } satisfies DomainEvent,
               // The instance id keeps two databases sharing one Redis from colliding on sequential ids.
               opts: { jobId: `outbox-${deps.instanceId ?? 'x'}-${r.id}`, priority: eventPriority(r.topic, r.payload) },
             })),

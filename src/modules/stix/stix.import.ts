@@ -15,6 +15,7 @@ import {
   latestKept,
   loadOrganizations,
   lockFeed,
+  newRefsStatement,
   upsertRefs,
 } from './stix.repository.js';
 import { INCIDENT_CORE_EXTENSION, stixIds, stixTime, tlpOfMarkingId } from './stix.core.js';
@@ -64,13 +65,31 @@ interface Pending {
   checked: CheckedObject;
 }
 
+/**
+ * An indicator object as the import writes it: what it says, read out of the parsed object, which is
+ * then dropped (a batch of them would otherwise live long enough to be promoted and collected at a cost).
+ */
 interface IndicatorWrite {
-  p: Pending;
+  index: number;
+  id: string;
+  created: string;
+  version: string;
+  tlp: Tlp;
+  confidence: number;
+  validFrom: Date;
+  validUntil: Date | null;
+  description: string | null;
   values: Array<{ type: IndicatorType; value: string }>;
   notes: string[];
 }
 
 const BATCH = 5_000;
+/**
+ * Objects read between two turns of the event loop. Parsing runs in microtasks (a buffered stream's chunks
+ * too), so without a turn a batch's statement finishing would not be seen, and the next not sent, until a
+ * whole stretch of the bundle had been read: the database idles meanwhile.
+ */
+const TURN = 256;
 
 /** Imports the objects for the organization; the caller has checked the principal may import for it. */
 export async function importObjects(
@@ -90,7 +109,8 @@ export async function importObjects(
   const kept: Pending[] = [];
   const later: Pending[] = []; // sightings, incidents, notes, relationships: after the indicators and incidents they name
   const bundleIndicatorValues = new Map<string, Array<{ type: IndicatorType; value: string }>>();
-  const seenIds = new Set<string>();
+  // Each STIX id's versions seen (one version, the common case, without a set).
+  const seenVersions = new Map<string, string | Set<string>>();
   const orgIdentities = new Map((await loadOrganizations(deps.db, null)).map((o) => [stixIds.organization(o.slug), o.slug]));
   // Indicators are written in batches while the rest of the bundle is still being read and checked (the
   // database works on one batch while Node parses the next); one batch in flight keeps memory bounded
@@ -120,13 +140,17 @@ export async function importObjects(
       throw err;
     }
     const obj = raw as Record<string, unknown>;
-    const p: Pending = { index: i, raw: obj, checked };
-    const key = `${checked.id}|${checked.version ?? ''}`;
-    if (seenIds.has(key)) {
+    const version = checked.version ?? '';
+    const seen = seenVersions.get(checked.id);
+    if (seen !== undefined && (typeof seen === 'string' ? seen === version : seen.has(version))) {
       result(ref, 'REFUSED', `${checked.id}: the same object and version appears earlier in the bundle`);
       continue;
     }
-    seenIds.add(key);
+    if (seen === undefined) seenVersions.set(checked.id, version);
+    else if (typeof seen === 'string') seenVersions.set(checked.id, new Set([seen, version]));
+    else seen.add(version);
+    if (i % TURN === 0 && writing !== null) await new Promise<void>((resolve) => setImmediate(resolve));
+    const p: Pending = { index: i, raw: obj, checked };
     switch (checked.type) {
       case 'indicator': {
         if (obj.pattern_type !== 'stix') {
@@ -155,7 +179,19 @@ export async function importObjects(
           result(ref, 'REFUSED', `${checked.id}: property pattern: nothing the hub can represent as an indicator value (${notes.join('; ')})`);
           break;
         }
-        indicators.push({ p, values: ok, notes });
+        indicators.push({
+          index: i,
+          id: checked.id,
+          created: checked.created!,
+          version: checked.version!,
+          tlp: checked.tlp,
+          confidence: typeof obj.confidence === 'number' ? obj.confidence : 50,
+          validFrom: checked.validFrom!,
+          validUntil: checked.validUntil,
+          description: typeof obj.description === 'string' && obj.description.trim() !== '' ? obj.description.slice(0, 4_000) : null,
+          values: ok,
+          notes,
+        });
         bundleIndicatorValues.set(checked.id, ok);
         if (indicators.length >= BATCH) await handOver(indicators.splice(0));
         break;
@@ -206,12 +242,44 @@ export async function importObjects(
     result({ index: p.index, id: p.checked.id, type: p.checked.type }, 'REFUSED', `${p.checked.id}: a ${p.checked.type} becomes a record with a reporting analyst: import it over GraphQL (importStixBundle) or TAXII as an analyst of ${org.slug}, or with estf stix import --as <analyst's e-mail>`);
   };
 
+  /**
+   * An incident imported before, sent again: a later version (its `modified`) is applied to the hub's
+   * incident (title, summary, category, severity) with the version it now stands for, in one transaction,
+   * unless the incident has changed in the hub since it was imported: then its analysts keep it, and the
+   * version is refused saying so. Its TLP is not changed by an import (narrowing or widening an audience is
+   * the owner's decision in the hub). An earlier or the same version changes nothing.
+   */
+  const laterIncidentVersion = async (p: Pending, prior: { hub_key: string; modified: string; imported_at: Date }): Promise<void> => {
+    const c = p.checked;
+    const ref = { index: p.index, id: c.id, type: c.type };
+    if (!isLaterTime(c.version!, prior.modified)) {
+      result(ref, 'IMPORTED', `${c.id}: already imported as incident ${prior.hub_key}`, false);
+      return;
+    }
+    if (!user) return needsUser(p);
+    try {
+      const current = await deps.incidents.get(user, prior.hub_key);
+      if (!current) throw new Error(`incident ${prior.hub_key} is gone or out of your reach`);
+      if (current.updated_at.getTime() > prior.imported_at.getTime()) {
+        result(ref, 'REFUSED', `${c.id}: modified: a later version of incident ${current.reference} is not applied: the incident has changed in the hub since it was imported`);
+        return;
+      }
+      const input = incidentInput(p.raw, c.tlp);
+      await deps.incidents.update(user, current.id, { title: input.title, summary: input.summary, category: input.category, severity: input.severity }, current.version, (trx, updated) =>
+        upsertRefs(trx, [{ stixId: c.id, organizationId: org.id, kind: 'incident', key: current.id, created: c.created!, modified: c.version! }], updated.updated_at),
+      );
+      result(ref, 'IMPORTED', `${c.id}: a later version applied to incident ${current.reference}${input.tlp !== current.tlp ? ` (its TLP stays ${current.tlp}: an import does not change an audience)` : ''}`);
+    } catch (err) {
+      result(ref, 'REFUSED', `${c.id}: ${(err as Error).message}`);
+    }
+  };
+
   for (const p of later.filter((x) => x.checked.type === 'incident')) {
     const c = p.checked;
     const prior = ownRefs.get(c.id);
     if (prior) {
-      result({ index: p.index, id: c.id, type: c.type }, 'IMPORTED', `${c.id}: already imported as incident ${prior.hub_key}${prior.modified === c.version ? '' : ' (later versions of an imported incident are not applied)'}`, false);
       incidentIds.set(c.id, prior.hub_key);
+      await laterIncidentVersion(p, prior);
       continue;
     }
     if (!user) {
@@ -382,77 +450,75 @@ async function writeIndicatorBatch(
   state: { presumedNew: boolean },
 ): Promise<void> {
   const reportedBy = principal.kind === 'user' ? principal.userId : null;
-  // One report per (type, value): the last object of the batch that names it wins.
-  const rows = new Map<string, { type: IndicatorType; value: string; confidence: number; validFrom: Date; validUntil: Date | null; description: string | null; tlp: Tlp; w: IndicatorWrite }>();
-  const refused: IndicatorWrite[] = [];
+  // One report per (type, value): the last object of the batch that names it wins. The key "type:value"
+  // is also the hub key of the object's first value in stix_refs.
+  const rows = new Map<string, { type: IndicatorType; value: string; w: IndicatorWrite }>();
+  const written: IndicatorWrite[] = [];
+  const firstKeys: string[] = [];
   for (const w of batch) {
-    if (w.p.checked.tlp === 'RED' && reportedBy === null) {
-      refused.push(w);
+    if (w.tlp === 'RED' && reportedBy === null) {
+      result({ index: w.index, id: w.id, type: 'indicator' }, 'REFUSED', `${w.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user (estf stix import --as names one)`);
       continue;
     }
-    const o = w.p.raw;
-    for (const v of w.values) {
-      rows.set(`${v.type}:${v.value}`, {
-        ...v,
-        confidence: typeof o.confidence === 'number' ? o.confidence : 50,
-        validFrom: new Date(o.valid_from as string),
-        validUntil: typeof o.valid_until === 'string' ? new Date(o.valid_until) : null,
-        description: typeof o.description === 'string' && o.description.trim() !== '' ? o.description.slice(0, 4_000) : null,
-        tlp: w.p.checked.tlp,
-        w,
-      });
+    written.push(w);
+    for (let k = 0; k < w.values.length; k++) {
+      const v = w.values[k]!;
+      const key = `${v.type}:${v.value}`;
+      if (k === 0) firstKeys.push(key);
+      rows.set(key, { type: v.type, value: v.value, w });
     }
   }
-  for (const w of refused) result({ index: w.p.index, id: w.p.checked.id, type: 'indicator' }, 'REFUSED', `${w.p.checked.id}: object_marking_refs: TLP:RED names its recipients, and an operator import has no reporting user (estf stix import --as names one)`);
+  if (rows.size === 0) return;
   // In (type, value) order, as every bulk writer locks rows: the keys "type:value" sort the same (no type
   // has a colon, none is the start of another).
-  const list = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
-  if (list.length === 0) return;
+  const keys = [...rows.keys()].sort();
+  const list = keys.map((k) => rows.get(k)!);
   // Whether the batch changed anything (per batch, not per value: the bulk statements count, they do not
   // list): a repeated import writes nothing and says so.
   let batchChanged = false;
-  const parts = (['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const).map((tlp) => [tlp, list.filter((r) => r.tlp === tlp)] as const).filter(([, part]) => part.length > 0);
+  const parts = (['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'] as const).map((tlp) => [tlp, list.filter((r) => r.w.tlp === tlp)] as const).filter(([, part]) => part.length > 0);
   const valuesOf = (part: typeof list) => ({
     types: part.map((r) => r.type),
     values: part.map((r) => r.value),
     benignReasons: part.map((r) => deps.isBenign(r.type, r.value)),
-    confidences: part.map((r) => r.confidence),
-    validUntils: part.map((r) => r.validUntil),
-    descriptions: part.map((r) => r.description),
+    confidences: part.map((r) => r.w.confidence),
+    validUntils: part.map((r) => r.w.validUntil),
+    descriptions: part.map((r) => r.w.description),
     // valid_from as each object says, in the same statement.
-    validFroms: part.map((r) => r.validFrom),
+    validFroms: part.map((r) => r.w.validFrom),
   });
   const attributes = (tlp: Tlp) => ({ organizationId: org.id, reportedBy, tlp, lawEnforcementSensitive: false });
-  const refs = () =>
-    batch
-      .filter((w) => !refused.includes(w))
-      .map((w) => ({
-        stixId: w.p.checked.id,
-        organizationId: org.id,
-        kind: 'indicator',
-        key: `${w.values[0]!.type}:${w.values[0]!.value}`,
-        created: w.p.checked.created!,
-        modified: w.p.checked.version!,
-      }));
+  // One ref per STIX id: the last version in the batch wins (as the upsert of the values).
+  const refsById = new Map<string, { stixId: string; key: string; created: string; modified: string }>();
+  written.forEach((w, k) => refsById.set(w.id, { stixId: w.id, key: firstKeys[k]!, created: w.created, modified: w.version }));
+  const refs = [...refsById.values()];
   // A bundle is presumed new, as the indicators import presumes a feed: plain INSERTs of the values with
-  // their reports, one statement per TLP. A value stored already (a unique violation) rolls the batch back,
-  // and this batch and the rest of the import take the upserts.
-  let written = false;
+  // their reports and of the ids they came with. With one TLP (the common case) that is one statement, and
+  // one statement is one transaction: no BEGIN and COMMIT to wait for. A value or id stored already (a
+  // unique violation) rolls the batch back, and this batch and the rest of the import take the upserts.
+  let done = false;
   if (state.presumedNew) {
     try {
-      await deps.db.transaction().execute(async (trx) => {
-        const now = new Date();
-        for (const [tlp, part] of parts) await insertNewValues(trx, valuesOf(part), attributes(tlp), now);
-        await upsertRefs(trx, refs());
-      });
-      written = true;
+      const now = new Date();
+      if (parts.length === 1) {
+        const [tlp, part] = parts[0]!;
+        await insertNewValues(deps.db, valuesOf(part), attributes(tlp), now, newRefsStatement(org.id, 'indicator', refs));
+      } else {
+        await deps.db.transaction().execute(async (trx) => {
+          for (let k = 0; k < parts.length; k++) {
+            const [tlp, part] = parts[k]!;
+            await insertNewValues(trx, valuesOf(part), attributes(tlp), now, k === parts.length - 1 ? newRefsStatement(org.id, 'indicator', refs) : undefined);
+          }
+        });
+      }
+      done = true;
       batchChanged = true;
     } catch (err) {
       if (!isRetryable(err)) throw err;
       state.presumedNew = false;
     }
   }
-  if (!written) {
+  if (!done) {
     await deps.db.transaction().execute(async (trx) => {
       const now = new Date();
       const stored = await upsertIndicators(trx, { types: list.map((r) => r.type), values: list.map((r) => r.value), benignReasons: list.map((r) => deps.isBenign(r.type, r.value)) }, now);
@@ -461,16 +527,15 @@ async function writeIndicatorBatch(
         const reports = await upsertReports(trx, valuesOf(part), attributes(tlp), now, now);
         if (reports.inserted + reports.updated > 0) batchChanged = true;
       }
-      await upsertRefs(trx, refs());
+      await upsertRefs(trx, refs.map((r) => ({ stixId: r.stixId, organizationId: org.id, kind: 'indicator', key: r.key, created: r.created, modified: r.modified })));
     });
   }
-  for (const w of batch) {
-    if (refused.includes(w)) continue;
+  for (const w of written) {
     const changed = batchChanged;
-    const what = w.values.map((v) => `${v.type} ${v.value}`).join(', ');
+    const what = w.values.length === 1 ? `${w.values[0]!.type} ${w.values[0]!.value}` : w.values.map((v) => `${v.type} ${v.value}`).join(', ');
     const extra = w.notes.length > 0 ? `; not represented: ${w.notes.join('; ')}` : '';
     const several = w.values.length > 1 ? ' (a compound pattern: each value is an indicator of its own)' : '';
-    result({ index: w.p.index, id: w.p.checked.id, type: 'indicator' }, 'IMPORTED', `${w.p.checked.id}: ${what}${several}${changed ? '' : ' (unchanged)'}${extra}`, changed);
+    result({ index: w.index, id: w.id, type: 'indicator' }, 'IMPORTED', `${w.id}: ${what}${several}${changed ? '' : ' (unchanged)'}${extra}`, changed);
   }
 }
 
@@ -516,3 +581,10 @@ async function writeKept(
 }
 
 export { stixIds, stixTime };
+
+/** Whether STIX timestamp `a` is after `b` (to the millisecond by value, then by the finer digits as written). */
+function isLaterTime(a: string, b: string): boolean {
+  const x = Date.parse(a);
+  const y = Date.parse(b);
+  return x > y || (x === y && a.replace(/Z$/, '').padEnd(30, '0') > b.replace(/Z$/, '').padEnd(30, '0'));
+}

@@ -699,6 +699,18 @@ export async function upsertRefs(
   }
 }
 
+/**
+ * The plain INSERT of refs not recorded yet, as a statement for another to run with its own writes (a
+ * bundle presumed new, see insertNewValues): a ref recorded already fails it with a unique violation.
+ */
+export function newRefsStatement(organizationId: string, kind: string, refs: ReadonlyArray<{ stixId: string; key: string; created: string; modified: string }>) {
+  return sql`
+      insert into stix_refs (stix_id, organization_id, hub_kind, hub_key, created, modified, imported_at)
+      select r.stix_id, ${organizationId}::uuid, ${kind}, r.hub_key, r.created, r.modified, now()
+      from unnest(${textArray(refs.map((r) => r.stixId))}::text[], ${textArray(refs.map((r) => r.key))}::text[], ${textArray(refs.map((r) => r.created))}::text[],
+                  ${textArray(refs.map((r) => r.modified))}::text[]) as r(stix_id, hub_key, created, modified)`;
+}
+
 export async function insertStatus(db: Handle, userId: string, body: Record<string, unknown>): Promise<string> {
   const r = await db.insertInto('stix_status').values({ user_id: userId, body: JSON.stringify(body) }).returning('id').executeTakeFirstOrThrow();
   return r.id;

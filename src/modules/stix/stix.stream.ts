@@ -32,6 +32,9 @@ export async function* streamBundleObjects(source: Readable, counter: { bytes: n
     counter.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
     let outsideFrom = inObjects ? -1 : 0;
+    // The next backslash at or after i (text.length: none): looked up again only once passed, so that
+    // strings are skipped by two native searches (most of a bundle's text is inside strings).
+    let backslashAt = -1;
     for (let i = 0; i < text.length; i++) {
       if (inString) {
         // Jump to the next quote or backslash.
@@ -39,11 +42,12 @@ export async function* streamBundleObjects(source: Readable, counter: { bytes: n
           escape = false;
           continue;
         }
-        let j = i;
-        for (; j < text.length; j++) {
-          const k = text.charCodeAt(j);
-          if (k === 34 || k === 92) break;
+        if (backslashAt < i) {
+          backslashAt = text.indexOf('\\', i);
+          if (backslashAt === -1) backslashAt = text.length;
         }
+        let j = text.indexOf('"', i);
+        if (j === -1 || j > backslashAt) j = backslashAt;
         i = j;
         if (j >= text.length) break;
         if (text.charCodeAt(j) === 92) escape = true;

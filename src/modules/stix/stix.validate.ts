@@ -40,6 +40,9 @@ export interface CheckedObject {
   modified: Date | null;
   created: string | null;
   tlp: Tlp;
+  /** An indicator's valid_from and valid_until as checked (the import writes them); null for other types. */
+  validFrom: Date | null;
+  validUntil: Date | null;
 }
 
 function timestamp(obj: Record<string, unknown>, prop: string, required: boolean): Date | null {
@@ -99,20 +102,22 @@ export function checkObject(raw: unknown): CheckedObject {
   });
   if (obj.created_by_ref !== undefined && !isStixId(obj.created_by_ref, 'identity')) throw new StixObjectError('created_by_ref', 'must be an identity identifier');
   const tlp = tlpOfMarkings(markings);
-  if (sco) return { type, id: obj.id as string, version: null, modified: null, created: null, tlp };
+  if (sco) return { type, id: obj.id as string, version: null, modified: null, created: null, tlp, validFrom: null, validUntil: null };
 
   const created = timestamp(obj, 'created', true)!;
-  if (type === 'marking-definition') return { type, id: obj.id as string, version: obj.created as string, modified: created, created: obj.created as string, tlp };
+  if (type === 'marking-definition') return { type, id: obj.id as string, version: obj.created as string, modified: created, created: obj.created as string, tlp, validFrom: null, validUntil: null };
   const modified = timestamp(obj, 'modified', true)!;
   if (modified < created) throw new StixObjectError('modified', 'must not be earlier than created');
+  let validFrom: Date | null = null;
+  let validUntil: Date | null = null;
 
   switch (type) {
     case 'indicator': {
       requireString(obj, 'pattern');
       requireString(obj, 'pattern_type');
-      const from = timestamp(obj, 'valid_from', true)!;
-      const until = timestamp(obj, 'valid_until', false);
-      if (until && until <= from) throw new StixObjectError('valid_until', 'must be later than valid_from');
+      validFrom = timestamp(obj, 'valid_from', true)!;
+      validUntil = timestamp(obj, 'valid_until', false);
+      if (validUntil && validUntil <= validFrom) throw new StixObjectError('valid_until', 'must be later than valid_from');
       if (obj.confidence !== undefined && !(Number.isInteger(obj.confidence) && (obj.confidence as number) >= 0 && (obj.confidence as number) <= 100)) {
         throw new StixObjectError('confidence', 'must be a whole number 0-100');
       }
@@ -156,5 +161,5 @@ export function checkObject(raw: unknown): CheckedObject {
       refList(obj, 'object_refs', true);
       break;
   }
-  return { type, id: obj.id as string, version: obj.modified as string, modified, created: obj.created as string, tlp };
+  return { type, id: obj.id as string, version: obj.modified as string, modified, created: obj.created as string, tlp, validFrom, validUntil };
 }

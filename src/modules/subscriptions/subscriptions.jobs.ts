@@ -32,7 +32,7 @@ import {
   markDigested,
   markEventMatched,
   markMatchedUnlessSubscribed,
-  markBatchMatchedUnlessSubscribed,
+  markedUnlessSubscribedParts,
   organizationNames,
   outboxPage,
   pauseSubscription,
@@ -157,6 +157,8 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
   /** Immediate alerts for one relayed event: one delivery per matching subscription and channel. */
   async function onEvent(e: DomainEvent): Promise<void> {
     if (!e.topic.startsWith('incident.') && !e.topic.startsWith('indicator.')) return;
+    // Marked matched by the relay, in the transaction that relayed it (no immediate subscription then).
+    if (e.matched) return;
     // Most events have no immediate subscription to match: one statement marks them matched, no transaction.
     if ((await markMatchedUnlessSubscribed(db, e.outboxId)).length === 0) return;
     const created: Array<{ id: string; attempts: number; next_attempt_at: Date | null }> = [];
@@ -187,19 +189,12 @@ export function createSubscriptionJobs(deps: { db: Db; config: Config; logger: L
   }
 
   /**
-   * The matcher's whole work for relayed events, done in the relay's transaction when there is none to do:
-   * with no immediate subscription, events are only marked matched (what onEvent would do, a queue hop
-   * later). Answers the events that still need onEvent (all of them when a subscription exists).
+   * The matcher's whole work for relayed events, done by the relay's claiming statement when there is none
+   * to do: with no immediate subscription, events are only marked matched (what onEvent would do, a queue
+   * hop later). The relay skips the job of an event only the matcher handles, and tells onEvent it is done
+   * for the others (DomainEvent.matched).
    */
-  async function settleInRelay<R extends { id: number }>(trx: Handle, rows: readonly R[]): Promise<readonly R[]> {
-    if (rows.length === 0) return rows;
-    return (await markBatchMatchedUnlessSubscribed(
-      trx,
-      rows.map((r) => r.id),
-    ))
-      ? rows
-      : [];
-  }
+  const settleInRelay = markedUnlessSubscribedParts;
 
   /** Assembles the digests of one mode: events after each subscription's last digest; an empty digest is not sent. */
   async function runDigests(mode: DigestMode, now = new Date()): Promise<{ created: number; empty: number }> {

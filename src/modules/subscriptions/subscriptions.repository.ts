@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { hotText } from '../../infra/hot-sql.js';
 import type { Handle } from '../../infra/handle.js';
 import type { AlertChannel, AlertMode, DeliveryStatus } from '../../domain/delivery.js';
 import type { AttemptRecord, RowPatch } from '../notifications/index.js';
@@ -150,16 +151,15 @@ export async function markMatchedUnlessSubscribed(h: Handle, outboxId: number): 
 }
 
 /**
- * Marks a batch of events matched if no active IMMEDIATE subscription exists, in the caller's transaction;
- * answers whether one exists (then nothing is marked). One statement, one snapshot (as markMatchedUnlessSubscribed).
+ * Marks a batch of events matched if no active IMMEDIATE subscription exists, as CTEs of the caller's
+ * statement (the outbox relay's claim, whose CTE `settle_ids` holds the outbox ids): `answer` is whether
+ * such a subscription exists (then nothing is marked). One snapshot, as markMatchedUnlessSubscribed.
  */
-export async function markBatchMatchedUnlessSubscribed(trx: Handle, outboxIds: readonly number[]): Promise<boolean> {
-  const { rows } = await sql<{ subscribed: boolean }>`
-    with subs as (select 1 from alert_subscriptions where mode = 'IMMEDIATE' and deleted_at is null and paused_at is null limit 1),
-    marked as (insert into alert_matched_events (outbox_id) select unnest(${[...outboxIds]}::bigint[]) where not exists (select 1 from subs) on conflict (outbox_id) do nothing)
-    select exists (select 1 from subs) as subscribed`.execute(trx);
-  return rows[0]!.subscribed;
-}
+export const markedUnlessSubscribedParts = {
+  ctes: hotText(`immediate_subs as (select 1 from alert_subscriptions where mode = 'IMMEDIATE' and deleted_at is null and paused_at is null limit 1),
+      marked_matched as (insert into alert_matched_events (outbox_id) select id from settle_ids where not exists (select 1 from immediate_subs) on conflict (outbox_id) do nothing)`),
+  answer: hotText('exists (select 1 from immediate_subs)'),
+};
 
 /**
  * An event of the log before `outboxTo`, among the `window` before it, of a topic the matcher handles,

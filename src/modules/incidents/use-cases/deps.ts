@@ -6,7 +6,7 @@ import type { Handle } from '../../../infra/handle.js';
 import { LIMITS, type TimelineEntryKind } from '../../../domain/taxonomy.js';
 import { recordAudit } from '../../audit/index.js';
 import { findUsersByEmails, type UserRow } from '../../identity/index.js';
-import { addOutboxEvent } from '../../outbox/index.js';
+import { outboxEventsPart } from '../../outbox/index.js';
 import { findOrganizationsBySlugs, type OrganizationRow } from '../../partners/index.js';
 import { insertTimelineEntry, loadAccessFacts, lockIncident, type IncidentRow, type TimelineRow } from '../incidents.repository.js';
 import { isUuid, uniqueList } from '../incidents.validation.js';
@@ -112,12 +112,11 @@ export async function record(
         body: timeline.body ?? null,
         change: timeline.change ?? null,
         relatedIncidentId: timeline.relatedIncidentId ?? null,
-      })
+      }, { takeLogAppendLock: true })
     : null;
-  await recordAudit(trx, principal, audit.action, { type: 'Incident', id: row.id }, { reference: row.reference, ...(audit.change as object) });
-  for (const o of outbox) {
-    await addOutboxEvent(trx, o.topic, { type: 'Incident', id: row.id }, { reference: row.reference, ...(o.payload ?? {}) });
-  }
+  // The events are written by the audit entry's statement (one round trip), under the lock it holds.
+  const events = outbox.map((o) => ({ topic: o.topic, aggregate: { type: 'Incident', id: row.id }, payload: { reference: row.reference, ...(o.payload ?? {}) } }));
+  await recordAudit(trx, principal, audit.action, { type: 'Incident', id: row.id }, { reference: row.reference, ...(audit.change as object) }, () => outboxEventsPart(trx, events));
   return entry;
 }
 

@@ -53,6 +53,10 @@ export async function fileIncident(deps: IncidentsDeps, principal: Principal, in
     const shareOrgs = await resolveOrganizations(trx, shareWith, 'shareWith');
     const recipients = (await resolveUsers(trx, shareWithUsers, 'shareWithUsers')).filter((u) => u.id !== p.userId);
     const now = new Date();
+    const lawEnforcementSensitive = input.lawEnforcementSensitive ?? false;
+    // Its timeline entry is written by the inserting statement (one round trip), which takes the log
+    // append lock for the audit entry below too.
+    const filed = { actorUserId: p.userId, actorOrganizationId: p.organization.id, change: { status: 'REPORTED', severity: input.severity, tlp: input.tlp, lawEnforcementSensitive } };
     const row = await insertFiledIncident(trx, now.getUTCFullYear(), {
       title,
       summary,
@@ -61,7 +65,7 @@ export async function fileIncident(deps: IncidentsDeps, principal: Principal, in
       severity: input.severity,
       status: 'REPORTED',
       tlp: input.tlp,
-      law_enforcement_sensitive: input.lawEnforcementSensitive ?? false,
+      law_enforcement_sensitive: lawEnforcementSensitive,
       exercise: input.exercise ?? false,
       reporting_user_id: p.userId,
       reporting_organization_id: p.organization.id,
@@ -72,7 +76,7 @@ export async function fileIncident(deps: IncidentsDeps, principal: Principal, in
       external_references: JSON.stringify(externalReferences),
       created_at: now,
       updated_at: now,
-    }, counties.map((c) => c.id));
+    }, counties.map((c) => c.id), filed);
     await addShares(trx, row.id, shareOrgs.map((o) => o.id));
     await addRecipients(trx, row.id, recipients.map((u) => u.id));
     const routingShares = input.shareWithRoutingTargets ? await addShares(trx, row.id, await routingTargetShares(deps, trx, row, 'shareWithRoutingTargets')) : [];
@@ -80,7 +84,7 @@ export async function fileIncident(deps: IncidentsDeps, principal: Principal, in
       trx,
       p,
       row,
-      { kind: 'FILED', change: { status: 'REPORTED', severity: row.severity, tlp: row.tlp, lawEnforcementSensitive: row.law_enforcement_sensitive } },
+      null,
       {
         action: 'incident.filed',
         change: {

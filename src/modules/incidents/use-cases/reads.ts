@@ -18,6 +18,7 @@ import {
   type IncidentFilterBySlug,
   type IncidentListFilter,
   type IncidentOrderField,
+  type IncidentProjection,
   type IncidentRow,
   type OrderKey,
   type TimelineRow,
@@ -39,6 +40,8 @@ export interface IncidentListArgs {
   first: number;
   after: string | null;
   order: { field: IncidentOrderField; direction: Direction };
+  /** Read only these columns of each row (absent: the whole row with its audience); see IncidentProjection. */
+  projection?: IncidentProjection | null;
 }
 
 /**
@@ -105,13 +108,14 @@ export async function listVisibleIncidents(
   };
   const after = args.after ? decodeCursor<OrderKey>(args.after, (v): v is OrderKey => isOrderKey(v, args.order.field)) : null;
   const visible = visibleIncidents(principal);
-  const rows = await listIncidents(db, visible, filter, args.order, after, args.first + 1);
+  const rows = await listIncidents(db, visible, filter, args.order, after, args.first + 1, { projection: args.projection ?? null });
   const nodes = rows.slice(0, args.first).map((r) => r.incident);
   let total: Promise<number> | null = null;
   return {
     nodes,
-    // Read with the page: the resolvers' audience loader starts with them (one statement, not two).
-    facts: new Map(rows.map((r) => [r.incident.id, r.facts])),
+    // Read with the page: the resolvers' audience loader starts with them (one statement, not two). None
+    // when the projection left the audience out (no field asked for it).
+    facts: new Map(rows.flatMap((r) => (r.facts ? [[r.incident.id, r.facts] as const] : []))),
     cursors: nodes.map((n) => encodeCursor(orderKeyOf(n, args.order.field))),
     hasNextPage: rows.length > args.first,
     totalCount: () => (total ??= countIncidents(db, visible, filter)),

@@ -1,5 +1,6 @@
 import { canChangeSeverity, canEditIncident, isTriageCoordinator } from '../../../access/incidents.js';
 import type { Principal } from '../../../access/principal.js';
+import type { InTransaction } from '../../../infra/handle.js';
 import { ConflictError, ForbiddenError } from '../../../errors.js';
 import { CATEGORY_DOMAIN, LIMITS, type IncidentCategory, type Severity } from '../../../domain/taxonomy.js';
 import type { OrganizationRow } from '../../partners/index.js';
@@ -22,7 +23,15 @@ export interface UpdateIncidentInput {
   externalReferences?: ReadonlyArray<{ source: string; identifier: string; url?: string | null }> | null;
 }
 
-export async function updateIncident(deps: IncidentsDeps, principal: Principal, id: string, input: UpdateIncidentInput, expectedVersion: number): Promise<IncidentRow> {
+/** `also`: more writes in the same transaction once the row is updated (a STIX import records the version it applied). */
+export async function updateIncident(
+  deps: IncidentsDeps,
+  principal: Principal,
+  id: string,
+  input: UpdateIncidentInput,
+  expectedVersion: number,
+  also?: InTransaction<IncidentRow>,
+): Promise<IncidentRow> {
   return deps.db.transaction().execute(async (trx) => {
     const { row, facts } = await lockVisible(trx, principal, id);
     const p = requireUser(principal);
@@ -80,7 +89,10 @@ export async function updateIncident(deps: IncidentsDeps, principal: Principal, 
         currentVersion: row.version,
       });
     }
-    if (fields.length === 0) return row;
+    if (fields.length === 0) {
+      await also?.(trx, row);
+      return row;
+    }
 
     if (counties) await replaceAffectedCounties(trx, row.id, counties.map((c) => c.id));
     const updated = await updateIncidentRow(trx, row.id, patch);
@@ -104,6 +116,7 @@ export async function updateIncident(deps: IncidentsDeps, principal: Principal, 
       { action: 'incident.updated', change: diff },
       outbox,
     );
+    await also?.(trx, updated);
     return updated;
   });
 }
