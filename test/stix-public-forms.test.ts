@@ -17,7 +17,7 @@ import type { UserPrincipal } from '../src/access/principal.js';
 import { TLPS } from '../src/domain/taxonomy.js';
 import { stixIds, TLP2_IDS, type StixObject } from '../src/modules/stix/index.js';
 import { StixJson } from '../src/modules/stix/stix.objects.js';
-import { lockFeed, storePublicForms, tryLockPublicForms, unfilledIndicators } from '../src/modules/stix/stix.repository.js';
+import { lockFeed, pageFeed, storePublicForms, tryLockPublicForms, unfilledIndicators } from '../src/modules/stix/stix.repository.js';
 import { makeUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
 
@@ -243,5 +243,34 @@ describe('filling races with writers', () => {
     await revoked;
     expect(await formOf(id)).toBeNull();
     expect((await pageOf('fresno', id)).object).toBeUndefined();
+  });
+});
+
+describe('a page with public forms walks the log in rounds', () => {
+  it('lists the same rows in the same order as the single statement, for every reader and page size, across rounds', async () => {
+    const s = hub.deps.services;
+    // 260 of Kern's AMBER values with a GREEN one every 50th: a county stranger sees few, spread over several
+    // walks of 100 rows; Kern sees them all.
+    const inputs = Array.from({ length: 260 }, (_, i) => ({ value: `round-${String(i).padStart(3, '0')}.example`, tlp: i % 50 === 7 ? 'GREEN' : 'AMBER', confidence: 40 }));
+    for (const tlp of ['AMBER', 'GREEN']) await s.indicatorReports.reportIndicators(p.kern!, inputs.filter((x) => x.tlp === tlp) as never);
+    await s.stix.sync();
+    for (const reader of ['fresno', 'kern', 'sos'] as const) {
+      for (const limit of [1, 3, 7, 120, 1000]) {
+        const walk = async (publicForms: boolean) => {
+          const ids: string[] = [];
+          let afterSeq: number | null = null;
+          for (;;) {
+            const rows = await pageFeed(hub.db, p[reader]!, { collections: ['indicators'], addedAfter: null, afterSeq, ids: null, types: null, limit, publicForms });
+            ids.push(...rows.map((r) => `${r.stix_id}${r.publicForm ? '*' : ''}`));
+            if (rows.length < limit) return ids;
+            afterSeq = rows[rows.length - 1]!.seq;
+          }
+        };
+        const withForms = await walk(true);
+        const plain = await walk(false);
+        expect(withForms.map((x) => x.replace('*', '')), `${reader} limit ${limit}`).toEqual(plain);
+        if (limit === 1000) expect(withForms.filter((x) => x.endsWith('*')).length, reader).toBeGreaterThanOrEqual(6); // the GREEN ones came as forms
+      }
+    }
   });
 });
