@@ -32,6 +32,7 @@ import {
   setUserRolesRow,
   touchApiToken,
   type ApiTokenRow,
+  type UserWithOrganization,
   type UserRow,
 } from './identity.repository.js';
 import { generateToken, hashToken, looksLikeToken, MAX_TOKEN_LIFETIME_DAYS, parseLifetime } from './tokens.js';
@@ -63,17 +64,8 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
   const { db, config } = deps;
   const coordinatorSlugs = new Set(config.coordinatorOrgSlugs);
 
-  /** The principal behind a bearer token, or null for an unknown, expired or revoked token or an inactive user. */
-  async function authenticate(token: string, meta: RequestMeta): Promise<UserPrincipal | null> {
-    if (!looksLikeToken(token)) return null;
-    const owner = await findTokenOwner(db, hashToken(token));
-    if (!owner) return null;
-    const now = new Date();
-    if (owner.revoked_at !== null) return null;
-    if (owner.expires_at !== null && owner.expires_at <= now) return null;
-    if (!owner.user_active || !owner.organization_active) return null;
-    // Last use is recorded at most once a minute: most requests then write nothing.
-    if (owner.last_used_at === null || now.getTime() - owner.last_used_at.getTime() > 60_000) void touchApiToken(db, owner.token_id, now).catch(() => {});
+  /** A user's principal from their row and their organization's (a token's owner, or a user acted as). */
+  function principalOf(owner: UserWithOrganization, via: RequestMeta & { tokenPrefix: string | null }): UserPrincipal {
     return userPrincipal(
       {
         userId: owner.user_id,
@@ -86,8 +78,22 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
         organizationKind: owner.organization_kind,
       },
       coordinatorSlugs,
-      { ...meta, tokenPrefix: owner.prefix },
+      via,
     );
+  }
+
+  /** The principal behind a bearer token, or null for an unknown, expired or revoked token or an inactive user. */
+  async function authenticate(token: string, meta: RequestMeta): Promise<UserPrincipal | null> {
+    if (!looksLikeToken(token)) return null;
+    const owner = await findTokenOwner(db, hashToken(token));
+    if (!owner) return null;
+    const now = new Date();
+    if (owner.revoked_at !== null) return null;
+    if (owner.expires_at !== null && owner.expires_at <= now) return null;
+    if (!owner.user_active || !owner.organization_active) return null;
+    // Last use is recorded at most once a minute: most requests then write nothing.
+    if (owner.last_used_at === null || now.getTime() - owner.last_used_at.getTime() > 60_000) void touchApiToken(db, owner.token_id, now).catch(() => {});
+    return principalOf(owner, { ...meta, tokenPrefix: owner.prefix });
   }
 
   /**
@@ -101,20 +107,7 @@ export function createIdentityService(deps: { db: Db; config: Config }) {
     if (!canIssueTokenFor(principal, owner.user_id)) throw new ForbiddenError('Only the operator at the shell may act as another user.');
     if (!owner.user_active) throw new InputError('as', `${owner.email} is deactivated`);
     if (!owner.organization_active) throw new InputError('as', `${owner.email}'s organization ${owner.organization_slug} is deactivated`);
-    return userPrincipal(
-      {
-        userId: owner.user_id,
-        email: owner.email,
-        name: owner.user_name,
-        roles: owner.roles,
-        organizationId: owner.organization_id,
-        organizationSlug: owner.organization_slug,
-        organizationName: owner.organization_name,
-        organizationKind: owner.organization_kind,
-      },
-      coordinatorSlugs,
-      { ...meta, tokenPrefix: null },
-    );
+    return principalOf(owner, { ...meta, tokenPrefix: null });
   }
 
   function validateUserInput(input: CreateUserInput): { email: string; name: string; roles: Role[] } {
