@@ -140,7 +140,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: Account', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Expires in: "forever" is not a lifetime');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('acct-errors');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('acct-errors');
     const field = page.getByRole('textbox', { name: /Expires in/ });
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(await field.inputValue()).toBe('forever');

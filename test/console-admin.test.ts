@@ -108,7 +108,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: alert subscriptions and organization ad
       const alert = page.getByRole('alert');
       await alert.waitFor();
       expect(await alert.textContent()).toMatch(/Webhook URL: points at .* which is refused/);
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('sub-errors');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('sub-errors');
       const field = page.getByRole('textbox', { name: /^Webhook URL/ });
       expect(await field.getAttribute('aria-invalid')).toBe('true');
       expect(await field.inputValue()).toBe('http://169.254.169.254/latest/meta-data');
@@ -227,7 +227,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: alert subscriptions and organization ad
       const alert = page.getByRole('alert');
       await alert.waitFor();
       expect(await alert.textContent()).toContain('Roles: at least one role is required');
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('user-errors');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('user-errors');
       expect(await page.getByRole('group', { name: 'Roles' }).getAttribute('aria-invalid')).toBe('true');
       expect(await axeViolations(page)).toEqual([]);
       expect((await userRow(member.email)).roles).toEqual(['ANALYST']);

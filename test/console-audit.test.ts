@@ -126,7 +126,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: Audit', () => {
     expect(await ok.textContent()).toMatch(new RegExp(`^The chain verifies: ok ${await count()} entries \\(checked against 1 signed checkpoint\\)\\.$`));
     expect((await hub.gql(auditor.token, VERIFY)).data.auditChainVerification).toMatchObject({ ok: true, brokenAt: null, reason: null, summary: `ok ${await count()} entries` });
     // The result is focused, so a screen reader reads it.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('verification');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('verification');
     expect(await axeViolations(page)).toEqual([]);
 
     // The attack: lift the append-only trigger, rewrite entry 5, re-hash it and everything after it with the

@@ -101,7 +101,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: file an incident', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Title: must be at most 200 characters');
     // The summary has the focus, and links to the field.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('fi-errors');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('fi-errors');
     expect(await alert.getByRole('link').getAttribute('href')).toBe('#fi-title');
     const titleBox = page.getByLabel(/^Title/);
     expect(await titleBox.inputValue()).toBe(long);
@@ -126,7 +126,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: file an incident', () => {
     expect(await titleBox.inputValue()).toBe(title);
     // The summary's link moves the focus to the field.
     await page.getByRole('alert').getByRole('link').click();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('fi-shareWithUsers');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('fi-shareWithUsers');
     expect(await axe(page)).toEqual([]);
     expect(await countByTitle(title)).toBe(0);
 

@@ -291,7 +291,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     const notice = page.locator('#ia-conflict');
     await notice.waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('ia-conflict');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('ia-conflict');
     const text = await notice.innerText();
     expect(text).toContain(`You edited version ${v}; it is now version ${before.version}. Nothing was written.`);
     expect(text).toMatch(/Severity\s+LOW\s+CRITICAL/);

@@ -183,7 +183,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await page.waitForURL(/\/console\/indicators\/match$/);
     const summary = page.getByRole('alert');
     expect(await summary.textContent()).toContain('at most 10,000 values per call (got 10001)');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('im-errors');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('im-errors');
     const field = page.getByLabel(/^Values from your logs/);
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(await field.getAttribute('aria-describedby')).toContain('im-values-error');
@@ -253,7 +253,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await page.getByRole('button', { name: 'Report indicator' }).click();
     await page.waitForURL(/\/console\/indicators\/report$/);
     expect(await page.getByRole('alert').textContent()).toContain('Confidence: must be a whole number from 0 to 100');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('ir-errors');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('ir-errors');
     const conf = page.getByLabel(/^Confidence/);
     expect(await conf.getAttribute('aria-invalid')).toBe('true');
     expect(await conf.getAttribute('aria-describedby')).toBe('ir-confidence-error');
@@ -455,7 +455,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await page.getByRole('button', { name: 'Import file' }).click();
     await page.waitForURL(/\/console\/indicators\/import$/);
     expect(await page.getByRole('alert').textContent()).toContain(`the file is 200,010 bytes, more than the 200,000 bytes the console takes`);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('ii-errors');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('ii-errors');
     expect(await page.getByLabel(/^File/).getAttribute('aria-describedby')).toBe('ii-file-error');
     expect(await axe(page)).toEqual([]);
 
