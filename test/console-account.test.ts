@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
-import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn } from './support/console-browser.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn, expectFocus } from './support/console-browser.js';
 
 /**
  * The console's Account screen in a real browser against a real hub: my console sessions (this one marked,
@@ -140,7 +140,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: Account', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Expires in: "forever" is not a lifetime');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('acct-errors');
+    await expectFocus(page, 'acct-errors');
     const field = page.getByRole('textbox', { name: /Expires in/ });
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(await field.inputValue()).toBe('forever');

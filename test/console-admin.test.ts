@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
-import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn } from './support/console-browser.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn, expectFocus } from './support/console-browser.js';
 
 /**
  * The console's Alert subscriptions and Organization screens in a real browser against a real hub: creating,
@@ -108,7 +108,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: alert subscriptions and organization ad
       const alert = page.getByRole('alert');
       await alert.waitFor();
       expect(await alert.textContent()).toMatch(/Webhook URL: points at .* which is refused/);
-      await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('sub-errors');
+      await expectFocus(page, 'sub-errors');
       const field = page.getByRole('textbox', { name: /^Webhook URL/ });
       expect(await field.getAttribute('aria-invalid')).toBe('true');
       expect(await field.inputValue()).toBe('http://169.254.169.254/latest/meta-data');
@@ -227,7 +227,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: alert subscriptions and organization ad
       const alert = page.getByRole('alert');
       await alert.waitFor();
       expect(await alert.textContent()).toContain('Roles: at least one role is required');
-      await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('user-errors');
+      await expectFocus(page, 'user-errors');
       expect(await page.getByRole('group', { name: 'Roles' }).getAttribute('aria-invalid')).toBe('true');
       expect(await axeViolations(page)).toEqual([]);
       expect((await userRow(member.email)).roles).toEqual(['ANALYST']);

@@ -9,7 +9,7 @@ import { rowToChained } from '../src/modules/audit/audit.repository.js';
 import { recordAudit } from '../src/modules/audit/audit.service.js';
 import { makeUser, type TestUser } from './factories.js';
 import { expectCode, startTestHub, type TestHub } from './harness.js';
-import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn } from './support/console-browser.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn, expectFocus } from './support/console-browser.js';
 
 /**
  * The console's Audit screen in a real browser against a real hub: an auditor reads the log with filters in
@@ -126,7 +126,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: Audit', () => {
     expect(await ok.textContent()).toMatch(new RegExp(`^The chain verifies: ok ${await count()} entries \\(checked against 1 signed checkpoint\\)\\.$`));
     expect((await hub.gql(auditor.token, VERIFY)).data.auditChainVerification).toMatchObject({ ok: true, brokenAt: null, reason: null, summary: `ok ${await count()} entries` });
     // The result is focused, so a screen reader reads it.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('verification');
+    await expectFocus(page, 'verification');
     expect(await axeViolations(page)).toEqual([]);
 
     // The attack: lift the append-only trigger, rewrite entry 5, re-hash it and everything after it with the

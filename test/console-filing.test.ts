@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
-import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn } from './support/console-browser.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn, expectFocus } from './support/console-browser.js';
 
 /**
  * The console's "File an incident" screen in a real browser against a real hub (same helpers as
@@ -101,7 +101,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: file an incident', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Title: must be at most 200 characters');
     // The summary has the focus, and links to the field.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('fi-errors');
+    await expectFocus(page, 'fi-errors');
     expect(await alert.getByRole('link').getAttribute('href')).toBe('#fi-title');
     const titleBox = page.getByLabel(/^Title/);
     expect(await titleBox.inputValue()).toBe(long);
@@ -126,7 +126,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: file an incident', () => {
     expect(await titleBox.inputValue()).toBe(title);
     // The summary's link moves the focus to the field.
     await page.getByRole('alert').getByRole('link').click();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('fi-shareWithUsers');
+    await expectFocus(page, 'fi-shareWithUsers');
     expect(await axe(page)).toEqual([]);
     expect(await countByTitle(title)).toBe(0);
 

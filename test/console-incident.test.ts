@@ -5,7 +5,7 @@ import { systemPrincipal } from '../src/access/principal.js';
 import { startWorkers, type RunningWorkers } from '../src/worker/runtime.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
-import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn } from './support/console-browser.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, signedIn, expectFocus } from './support/console-browser.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/receivers.js';
 import { until } from './support/until.js';
 
@@ -291,7 +291,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: the incident page', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     const notice = page.locator('#ia-conflict');
     await notice.waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('ia-conflict');
+    await expectFocus(page, 'ia-conflict');
     const text = await notice.innerText();
     expect(text).toContain(`You edited version ${v}; it is now version ${before.version}. Nothing was written.`);
     expect(text).toMatch(/Severity\s+LOW\s+CRITICAL/);

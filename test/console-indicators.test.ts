@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
-import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn } from './support/console-browser.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn, expectFocus } from './support/console-browser.js';
 import { until } from './support/until.js';
 
 /**
@@ -183,7 +183,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await page.waitForURL(/\/console\/indicators\/match$/);
     const summary = page.getByRole('alert');
     expect(await summary.textContent()).toContain('at most 10,000 values per call (got 10001)');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('im-errors');
+    await expectFocus(page, 'im-errors');
     const field = page.getByLabel(/^Values from your logs/);
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(await field.getAttribute('aria-describedby')).toContain('im-values-error');
@@ -253,7 +253,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await page.getByRole('button', { name: 'Report indicator' }).click();
     await page.waitForURL(/\/console\/indicators\/report$/);
     expect(await page.getByRole('alert').textContent()).toContain('Confidence: must be a whole number from 0 to 100');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('ir-errors');
+    await expectFocus(page, 'ir-errors');
     const conf = page.getByLabel(/^Confidence/);
     expect(await conf.getAttribute('aria-invalid')).toBe('true');
     expect(await conf.getAttribute('aria-describedby')).toBe('ir-confidence-error');
@@ -455,7 +455,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: indicators', () => {
     await page.getByRole('button', { name: 'Import file' }).click();
     await page.waitForURL(/\/console\/indicators\/import$/);
     expect(await page.getByRole('alert').textContent()).toContain(`the file is 200,010 bytes, more than the 200,000 bytes the console takes`);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('ii-errors');
+    await expectFocus(page, 'ii-errors');
     expect(await page.getByLabel(/^File/).getAttribute('aria-describedby')).toBe('ii-file-error');
     expect(await axe(page)).toEqual([]);
 

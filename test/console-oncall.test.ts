@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '../src/access/principal.js';
 import { makeUser, type TestUser } from './factories.js';
 import { startTestHub, type TestHub } from './harness.js';
-import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn } from './support/console-browser.js';
+import { axeViolations, freePort, HAS_CHROMIUM, launchChromium, loginLink, signedIn, expectFocus } from './support/console-browser.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/receivers.js';
 
 /**
@@ -186,7 +186,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: On-call', () => {
     await page.waitForLoadState();
     const summary = page.getByRole('alert').filter({ hasText: 'The override was not added' });
     await expect(summary.isVisible()).resolves.toBe(true);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('ov-errors');
+    await expectFocus(page, 'ov-errors');
     expect(await summary.getByRole('link').getAttribute('href')).toBe('#ov-from');
     const from = page.locator('#ov-from');
     expect(await from.getAttribute('aria-invalid')).toBe('true');
@@ -213,7 +213,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: On-call', () => {
     await page.getByLabel(/^Hand-off time/).fill('25:00');
     await page.getByRole('button', { name: 'Save rotation' }).click();
     await page.waitForLoadState();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('rot-errors');
+    await expectFocus(page, 'rot-errors');
     expect(await page.locator('#rot-handoff-error').textContent()).toBe('Hand-off time: "25:00" is not a time of day HH:MM (24-hour, e.g. 09:00)');
     expect(await page.locator('#rot-handoff').getAttribute('aria-describedby')).toBe('rot-handoff-error');
     expect(await page.getByRole('textbox', { name: /^Participants/ }).inputValue()).toBe(`${ana.email}\n${carl.email}\n${ben.email}`);
@@ -320,7 +320,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: On-call', () => {
     await page.getByLabel('Address, URL or number').fill('not an address');
     await page.getByRole('button', { name: 'Add contact method' }).click();
     await page.waitForLoadState();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe('cm-errors');
+    await expectFocus(page, 'cm-errors');
     expect(await page.locator('#cm-target').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#cm-target-error').textContent()).toMatch(/^Address, URL or number: /);
     expect(await page.getByLabel('Address, URL or number').inputValue()).toBe('not an address');

@@ -61,3 +61,11 @@ export async function axeViolations(page: Page): Promise<string[]> {
   expect(r.passes.length).toBeGreaterThan(10);
   return ids;
 }
+
+/**
+ * The id of the element that has the focus, once it is `id` (up to 5 s): after a form post,
+ * waitForLoadState may resolve on the page before the navigation, so the focus is waited for, not read once.
+ */
+export async function expectFocus(page: Page, id: string): Promise<void> {
+  await expect.poll(() => page.evaluate(() => document.activeElement?.id).catch(() => null), { timeout: 5_000 }).toBe(id);
+}
