@@ -103,6 +103,24 @@ describe('STIX round trip between two hubs', () => {
     expect(notBundle.errors?.[0]?.message).toMatch(/bundle\.type/);
   });
 
+  it('a later version of an imported incident, over GraphQL: applied once, then the hub incident read over GraphQL shows it', async () => {
+    const id = `incident--${randomUUID()}`;
+    const bundle = (modified: string, name: string) =>
+      JSON.stringify({
+        type: 'bundle', id: `bundle--${randomUUID()}`,
+        objects: [{ type: 'incident', spec_version: '2.1', id, created: '2026-11-01T00:00:00.000Z', modified, name, object_marking_refs: ['marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb'] }],
+      });
+    const first = (await b.gql(bOrange.token, IMPORT, { bundle: bundle('2026-11-01T00:00:00.000Z', 'Look-alike domain') })).data.importStixBundle;
+    const reference = /filed as incident (\S+)/.exec(first.results[0].message)![1]!;
+    const later = (await b.gql(bOrange.token, IMPORT, { bundle: bundle('2026-11-02T00:00:00.000Z', 'Look-alike domain, now hosting a fake ballot tracker') })).data.importStixBundle;
+    expect(later.results[0]).toMatchObject({ outcome: 'IMPORTED', changed: true });
+    const again = (await b.gql(bOrange.token, IMPORT, { bundle: bundle('2026-11-02T00:00:00.000Z', 'Look-alike domain, now hosting a fake ballot tracker') })).data.importStixBundle;
+    expect(again.results[0]).toMatchObject({ outcome: 'IMPORTED', changed: false });
+    const read = await b.gql(bOrange.token, `query($r: String!) { incidentByReference(reference: $r) { title } }`, { r: reference });
+    expect(read.errors, JSON.stringify(read.errors)).toBeUndefined();
+    expect(read.data.incidentByReference.title).toBe('Look-alike domain, now hosting a fake ballot tracker');
+  });
+
   it('the CLI exports as an organization and imports a file for one, streaming', async () => {
     const env = { DATABASE_URL: b.dbUrl, ESTF_QUEUE_PREFIX: b.config.queuePrefix };
     const dir = await mkdtemp(path.join(tmpdir(), 'estf-stix-'));
