@@ -274,3 +274,30 @@ describe('a page with public forms walks the log in rounds', () => {
     }
   });
 });
+
+describe('a filler killed mid-fill', () => {
+  it('leaves no copy behind (its transaction dies with it), and the next look makes the right one', async () => {
+    const s = hub.deps.services;
+    const value = 'killed-fill.example';
+    await s.indicatorReports.reportIndicators(p.orange!, [{ value, tlp: 'GREEN', confidence: 33 }] as never);
+    await s.stix.sync();
+    const id = stixIds.indicator('DOMAIN', value);
+    await sql`update stix_feed set public_json = null, public_version = null where stix_id = ${id}`.execute(hub.db);
+    // A filler whose connection is terminated (its process killed, its server restarted) after writing a copy.
+    const fill = hub.db.transaction().execute(async (trx) => {
+      await lockFeed(trx);
+      expect(await tryLockPublicForms(trx)).toBe(true);
+      await storePublicForms(trx, [{ stixId: id, json: JSON.stringify({ type: 'indicator', id, half: 'written' }), version: '2026-01-01T00:00:00.000Z' }]);
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(hub.db);
+      await sql`select 1`.execute(trx);
+    });
+    await expect(fill).rejects.toThrow();
+    expect(await formOf(id)).toBeNull();
+    await s.stix.sync();
+    const served = await pageOf('fresno', id);
+    expect(served.publicForm).toBe(true);
+    expect(served.object).toEqual(await builtFor('fresno', id));
+    expect(served.object?.confidence).toBe(33);
+  });
+});
